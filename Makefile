@@ -1,0 +1,42 @@
+# cslib — make targets. `make help` lists them.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint format sample bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { command -v $(PYTHON) >/dev/null 2>&1 || PYTHON=python3; $(PYTHON) -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	@touch $(STAMP)
+
+demo: $(STAMP) ## write the sample operation and run its improvement cycle
+	$(BIN)/cslib demo
+
+test: $(STAMP) ## run the linter and the whole test suite
+	$(BIN)/ruff check cslib tests benchmarks
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check cslib tests benchmarks
+	$(BIN)/ruff format --check cslib tests benchmarks
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix cslib tests benchmarks
+	$(BIN)/ruff format cslib tests benchmarks
+
+sample: $(STAMP) ## regenerate the committed sample operation in data/sample
+	$(BIN)/cslib sample-data --out data/sample
+
+bench: $(STAMP) ## run the benchmarks (1M and 10M tickets; slow)
+	$(BIN)/python benchmarks/kpi_bench.py
+
+clean: ## remove the virtual environment, caches and reports
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -1,0 +1,1 @@
+"""cslib — the continuous-improvement workbook for customer-service teams."""
