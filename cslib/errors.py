@@ -11,7 +11,7 @@ Examples
 ...                          fix="use ISO dates such as 2026-04-01 14:30")])
 >>> print(err)
 1 problem in the input:
-- tickets.csv, column 'created_at': dates cannot be read (rows 3, 7; values '31/02/2026')
+- tickets.csv, column 'created_at': dates cannot be read (rows 3, 7; value '31/02/2026')
   fix: use ISO dates such as 2026-04-01 14:30
 """
 
@@ -37,7 +37,7 @@ class Problem:
     column : str, optional
         The column (or field) concerned.
     rows : sequence of int
-        Row numbers as a user sees them in the file (1 = first data row), the first few.
+        Row numbers as a spreadsheet shows them (the header is row 1), the first few.
     n_rows : int, optional
         How many rows are affected in total when more than ``rows`` shows.
     values : sequence

@@ -1,0 +1,479 @@
+"""The KPI registry and engine: customer-service KPIs per period × segment.
+
+Every KPI of ``reference/kpis.md`` is declared in :data:`REGISTRY` with its unit,
+better direction and the columns it needs. :func:`compute` aggregates tickets in
+DuckDB (a DataFrame, or a CSV/Parquet path scanned in place), so only the
+aggregates reach pandas.
+
+Conventions (see the reference for the formulas):
+
+- Ticket KPIs belong to the period the ticket was *created* in (a cohort view);
+  ``backlog`` is a stock counted at the end of each period.
+- Abandoned queue contacts count in ``volume`` and the queue KPIs only; tickets
+  with status ``duplicate``/``cancelled`` are not resolutions.
+- Durations are calendar hours. Duration KPIs give the median by default
+  (``stat="mean"`` for means) plus the 90th percentile in ``<kpi>_p90``.
+- Proportions are shares (0–1); ``nps`` is on −100…100. Each KPI has its
+  denominator in ``<kpi>_n``; survey KPIs with fewer than ``min_responses`` answers
+  in a period are flagged in ``<kpi>_few``.
+- A KPI whose columns are missing is left out (see :func:`availability`); asking
+  for it explicitly is an error naming the missing columns. It is never 0.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cslib import kpi
+>>> t = pd.DataFrame({
+...     "ticket_id": ["1", "2", "3"],
+...     "created_at": pd.to_datetime(["2026-04-01 09:00", "2026-04-01 10:00", "2026-04-02 11:00"]),
+...     "resolved_at": pd.to_datetime(["2026-04-01 13:00", None, "2026-04-02 12:00"]),
+...     "csat": [5, None, 3]})
+>>> out = kpi.compute(t, kpis=["volume", "resolution_hours", "csat"], freq="D")
+>>> out[["period", "volume", "resolution_hours", "csat", "csat_n"]].to_string(index=False)
+'    period  volume  resolution_hours  csat  csat_n\\n2026-04-01       2               4.0   1.0       1\\n2026-04-02       1               1.0   0.0       1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import io
+from .errors import DataError, ParameterError, Problem
+from .schema import CHANNELS, NOT_RESOLUTIONS, PRIORITIES
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A registered KPI: what it means and what it needs."""
+
+    name: str
+    label: str
+    unit: str
+    better: str | None  # "higher", "lower" or None (context only)
+    requires: tuple[str, ...]
+    kind: str  # count, duration, proportion, mean, score, stock, rate
+    definition: str
+    needs: tuple[str, ...] = ()  # other inputs: "sla.response", "complaints", "economics"
+
+
+def _k(*args, **kw) -> KPI:
+    return KPI(*args, **kw)
+
+
+REGISTRY: dict[str, KPI] = {
+    k.name: k
+    for k in (
+        _k("volume", "Tickets", "tickets", None, ("created_at",), "count", "tickets created in the period"),
+        _k("first_response_hours", "First response time", "hours", "lower", ("created_at", "first_response_at"), "duration", "first_response_at − created_at per answered ticket"),
+        _k("resolution_hours", "Resolution time", "hours", "lower", ("created_at", "resolved_at"), "duration", "resolved_at − created_at per resolved ticket"),
+        _k("sla_response_met", "First responses within SLA", "share", "higher", ("created_at", "first_response_at"), "proportion", "first response within the SLA target; unanswered past the target count as missed", ("sla.response",)),
+        _k("sla_resolution_met", "Resolutions within SLA", "share", "higher", ("created_at", "resolved_at"), "proportion", "resolved within the SLA target (or by sla_due_at); unresolved past the target count as missed", ("sla.resolution",)),
+        _k("fcr", "First contact resolution", "share", "higher", ("resolved_at",), "proportion", "resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)"),
+        _k("reopen_rate", "Reopen rate", "share", "lower", ("resolved_at", "reopens"), "proportion", "resolved tickets reopened at least once ÷ resolved tickets"),
+        _k("backlog", "Backlog", "tickets", "lower", ("created_at", "resolved_at"), "stock", "tickets open at the end of the period"),
+        _k("aht_seconds", "Average handle time", "seconds", "lower", ("handle_seconds",), "mean", "mean handle time (talk + hold + wrap) per handled ticket"),
+        _k("abandon_rate", "Abandonment", "share", "lower", ("abandoned",), "proportion", "abandoned ÷ offered queue contacts (abandoned within 5 s excluded from both)"),
+        _k("service_level", "Service level", "share", "higher", ("abandoned", "wait_seconds"), "proportion", "answered within the threshold (default 20 s) ÷ offered"),
+        _k("asa_seconds", "Average speed of answer", "seconds", "lower", ("wait_seconds",), "mean", "mean queue wait of answered contacts"),
+        _k("csat", "CSAT (top-2-box)", "share", "higher", ("csat",), "proportion", "ratings of 4 or 5 ÷ ratings received"),
+        _k("nps", "Net Promoter Score", "points", "higher", ("nps",), "score", "% promoters (9–10) − % detractors (0–6)"),
+        _k("ces", "Customer effort score", "points (1–7)", "higher", ("ces",), "mean", "mean 1–7 effort score (7 = made it easy)"),
+        _k("complaint_rate", "Complaints per 1,000 tickets", "per 1,000", "lower", ("created_at",), "rate", "complaints received ÷ tickets created × 1,000", ("complaints",)),
+        _k("repeat_contact_rate", "Repeat contacts", "share", "lower", ("customer_id", "category"), "proportion", "tickets followed by another ticket of the same customer and category within N days ÷ tickets"),
+        _k("cost_per_contact", "Cost per contact", "currency", "lower", ("handle_seconds",), "mean", "handle hours × hourly cost ÷ contacts handled", ("economics",)),
+    )
+}
+
+SURVEY_KPIS = ("csat", "nps", "ces")
+QUEUE_CHANNELS = ("phone", "chat")
+FREQS = {"D": "day", "W": "week", "M": "month"}
+
+
+# --------------------------------------------------------------------- SLA spec
+
+
+def sla_targets(sla: Mapping | None, which: str) -> tuple[str, dict[str, float]] | None:
+    """``(column, {value: hours})`` of an SLA spec, or None when it sets no target.
+
+    The spec is the cycle file's ``sla`` section, e.g.
+    ``{"response": {"by": "channel", "hours": {"email": 8, "chat": 0.05}},
+    "resolution": {"hours": 48}}`` (a single number applies to every ticket).
+
+    >>> sla_targets({"resolution": {"by": "priority", "hours": {"high": 8}}}, "resolution")
+    ('priority', {'high': 8.0})
+    """
+    if not sla or not sla.get(which):
+        return None
+    spec = sla[which]
+    hours = spec.get("hours")
+    if hours is None:
+        return None
+    if isinstance(hours, int | float):
+        return "", {"": float(hours)}
+    by = spec.get("by")
+    if by is None:
+        keys = set(hours)
+        by = "channel" if keys <= set(CHANNELS) else "priority" if keys <= set(PRIORITIES) else None
+        if by is None:
+            raise ParameterError(f"sla.{which}: say which column the targets are by (by: channel or by: priority); keys {sorted(keys)}")
+    return by, {str(k).lower(): float(v) for k, v in hours.items()}
+
+
+def _target_sql(targets: tuple[str, dict[str, float]]) -> str:
+    by, hours = targets
+    if by == "":
+        return str(hours[""])
+    cases = " ".join(f"WHEN {io._q(k)} THEN {v}" for k, v in hours.items())
+    return f"(CASE {io._ident(by)} {cases} END)"
+
+
+# ---------------------------------------------------------------- availability
+
+
+def availability(columns: Sequence[str], *, sla: Mapping | None = None, complaints: bool = False, economics: Mapping | None = None) -> pd.DataFrame:
+    """Which KPIs the given ticket columns (and other inputs) allow.
+
+    Returns
+    -------
+    DataFrame
+        One row per registered KPI: ``kpi``, ``label``, ``available`` (bool),
+        ``missing`` (what is missing, as text; empty when available).
+    """
+    have = set(columns)
+    rows = []
+    for k in REGISTRY.values():
+        missing = [c for c in k.requires if c not in have]
+        if k.name == "fcr" and not ({"contacts", "reopens"} & have):
+            missing.append("contacts or reopens")
+        for need in k.needs:
+            if need.startswith("sla."):
+                part = need.split(".")[1]
+                targets = sla_targets(sla, part)
+                if targets is None and not (part == "resolution" and "sla_due_at" in have):
+                    missing.append(f"an SLA {part} target (sla.{part} in the cycle file)")
+                elif targets and targets[0] and targets[0] not in have:
+                    missing.append(f"{targets[0]} (the SLA {part} targets are by {targets[0]})")
+            elif need == "complaints" and not complaints:
+                missing.append("a complaints table")
+            elif need == "economics" and not (economics and economics.get("hourly_cost")):
+                missing.append("economics.hourly_cost")
+        rows.append({"kpi": k.name, "label": k.label, "available": not missing, "missing": ", ".join(missing)})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ compute
+
+
+def compute(
+    tickets: pd.DataFrame | str | Path,
+    *,
+    kpis: Sequence[str] | None = None,
+    freq: str = "D",
+    by: Sequence[str] | str = (),
+    sla: Mapping | None = None,
+    stat: str = "median",
+    complaints: pd.DataFrame | str | Path | None = None,
+    economics: Mapping | None = None,
+    start=None,
+    end=None,
+    as_of=None,
+    timezone: str = "UTC",
+    min_responses: int = 30,
+    repeat_days: int = 7,
+    service_level_seconds: float = 20,
+    validate: bool = True,
+) -> pd.DataFrame:
+    """KPIs per period × segment, aggregated in DuckDB.
+
+    Parameters
+    ----------
+    tickets : DataFrame or path
+        Tickets in the data contract (see :mod:`cslib.schema`): a DataFrame, or a
+        CSV/Parquet file that DuckDB scans in place.
+    kpis : list of str, optional
+        Registry names; default every KPI the columns allow.
+    freq : {"D", "W", "M"}
+        Day, ISO week (labelled by its Monday) or calendar month.
+    by : column name or list of names
+        Segments, e.g. ``("team", "channel")``.
+    sla : mapping, optional
+        The cycle file's ``sla`` section (targets in hours by channel or priority).
+    stat : {"median", "mean"}
+        Statistic of the duration KPIs (the p90 is always given as ``<kpi>_p90``).
+    complaints : DataFrame or path, optional
+        The complaints table, for ``complaint_rate``.
+    economics : mapping, optional
+        ``{"hourly_cost": …}`` for ``cost_per_contact``.
+    start, end : date-like, optional
+        The calendar of periods (default: first to last ticket created).
+        Periods without tickets are kept with ``volume`` 0 and other KPIs missing.
+    as_of : timestamp, optional
+        When the data was extracted (default: the latest timestamp in it); decides
+        which open tickets are already past their SLA and which tickets have a full
+        repeat-contact window.
+    timezone : str
+        Time zone of naive timestamps in a file.
+    min_responses : int
+        Survey KPIs with fewer answers in a period are flagged in ``<kpi>_few``.
+    repeat_days : int
+        The window of ``repeat_contact_rate``.
+    service_level_seconds : float
+        Threshold of ``service_level``.
+    validate : bool
+        Check the input against the data contract first (recommended).
+
+    Returns
+    -------
+    DataFrame
+        One row per period × segment: ``period`` (start of the period), the
+        ``by`` columns, then one column per KPI with ``<kpi>_n`` (its denominator:
+        answered, resolved, offered, responses…), ``<kpi>_p90`` for durations and
+        ``<kpi>_few`` for survey KPIs.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if freq not in FREQS:
+        raise ParameterError(f"freq must be one of {', '.join(FREQS)} (day, week, month); got {freq!r}")
+    if stat not in ("median", "mean"):
+        raise ParameterError(f"stat must be 'median' or 'mean'; got {stat!r}")
+    opts = io.ReadOptions(timezone=timezone)
+    con, view = io.open_table(tickets, "tickets", opts=opts, validate=validate, view="t")
+    columns = con.table(view).columns
+    unknown = [b for b in by if b not in columns]
+    if unknown:
+        raise DataError(Problem(f"cannot segment by {', '.join(unknown)}: no such column", file=io.label(tickets), values=tuple(columns), fix="segment by columns the tickets have"))
+
+    missing_by: list[str] = []
+    if complaints is not None:
+        io.open_table(complaints, "complaints", opts=opts, con=con, view="c")
+        missing_by = [b for b in by if b not in con.table("c").columns]
+    avail = availability(columns, sla=sla, complaints=complaints is not None, economics=economics)
+    if missing_by:
+        avail.loc[avail.kpi == "complaint_rate", ["available", "missing"]] = [False, f"{', '.join(missing_by)} in the complaints table"]
+    ok = set(avail.loc[avail.available, "kpi"])
+    if kpis is None:
+        chosen = [k for k in REGISTRY if k in ok]
+    else:
+        bad = [k for k in kpis if k not in REGISTRY]
+        if bad:
+            raise ParameterError(f"unknown KPI {', '.join(bad)}; the registry has: {', '.join(REGISTRY)}")
+        absent = avail[avail.kpi.isin(kpis) & ~avail.available]
+        if len(absent):
+            raise DataError(
+                [Problem(f"KPI '{r.kpi}' is not available: missing {r.missing}", file=io.label(tickets), fix="add the column (or map it from the export), or leave this KPI out") for r in absent.itertuples()]
+            )
+        chosen = list(dict.fromkeys(kpis))
+
+    if as_of is None:
+        stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
+        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t").fetchone()[0]
+    as_of = pd.Timestamp(as_of)
+    ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
+
+    main = _aggregate(con, ctx, [k for k in chosen if k not in ("backlog", "complaint_rate")])
+    grid = _grid(con, ctx, start, end, freq)
+    out = grid.merge(main, on=["period", *by], how="left")
+    out["volume_all"] = out.pop("_volume").fillna(0).astype("int64")
+    if "backlog" in chosen:
+        out = out.merge(_backlog(con, ctx, grid), on=["period", *by], how="left")
+    if "complaint_rate" in chosen:
+        out = out.merge(_complaints(con, ctx), on=["period", *by], how="left")
+        out["complaint_rate_n"] = out["volume_all"]
+        out["complaint_rate"] = np.where(out["volume_all"] > 0, out.pop("_complaints").fillna(0) / out["volume_all"].where(out["volume_all"] > 0) * 1000, np.nan)
+    con.close()
+    if "volume" in chosen:
+        out["volume"] = out["volume_all"]
+    out = out.drop(columns="volume_all")
+    for name in SURVEY_KPIS:
+        if name in chosen:
+            out[f"{name}_few"] = out[f"{name}_n"] < min_responses
+    for col in out.columns:
+        if col.endswith("_n") and col != "volume":
+            out[col] = out[col].fillna(0).astype("int64")
+    order = ["period", *by] + [c for k in chosen for c in (k, f"{k}_p90", f"{k}_n", f"{k}_few") if c in out]
+    return out[order].sort_values(["period", *by], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Context:
+    columns: set
+    by: list
+    unit: str
+    sla: Mapping | None
+    stat: str
+    as_of: pd.Timestamp
+    repeat_days: int
+    sl: float
+    economics: Mapping
+
+
+def _hours(a: str, b: str) -> str:
+    return f"((epoch({b}) - epoch({a})) / 3600.0)"
+
+
+def _flags(ctx: _Context) -> dict[str, str]:
+    """SQL for the per-ticket conditions the KPIs share."""
+    have = ctx.columns
+    handled = "NOT coalesce(abandoned, FALSE)" if "abandoned" in have else "TRUE"
+    counts = f"status IS NULL OR status NOT IN ({', '.join(io._q(s) for s in NOT_RESOLUTIONS)})" if "status" in have else "TRUE"
+    resolved = f"resolved_at IS NOT NULL AND ({handled}) AND ({counts})" if "resolved_at" in have else "FALSE"
+    queue = "abandoned IS NOT NULL"
+    if "channel" in have:
+        queue += f" AND channel IN ({', '.join(io._q(c) for c in QUEUE_CHANNELS)})"
+    if "wait_seconds" in have:
+        queue += " AND NOT (abandoned AND coalesce(wait_seconds, 0) < 5)"
+    return {"handled": handled, "counts": counts, "resolved": resolved, "queue": queue}
+
+
+def _share(cond: str, among: str) -> tuple[str, str]:
+    return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+
+
+def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
+    f = _flags(ctx)
+    have = ctx.columns
+    as_of = f"TIMESTAMP '{ctx.as_of.isoformat(sep=' ')}'"
+    aggs: dict[str, str] = {"_volume": "count(*)"}
+    extra_cols: list[str] = []
+
+    def duration(name: str, value: str, among: str) -> None:
+        main = f"median({value})" if ctx.stat == "median" else f"avg({value})"
+        aggs[name] = f"{main} FILTER (WHERE {among})"
+        aggs[f"{name}_p90"] = f"quantile_cont({value}, 0.9) FILTER (WHERE {among})"
+        aggs[f"{name}_n"] = f"count(*) FILTER (WHERE {among})"
+
+    for name in chosen:
+        if name == "volume":
+            continue
+        if name == "first_response_hours":
+            duration(name, _hours("created_at", "first_response_at"), f"first_response_at IS NOT NULL AND {f['handled']}")
+        elif name == "resolution_hours":
+            duration(name, _hours("created_at", "resolved_at"), f["resolved"])
+        elif name == "sla_response_met":
+            target = _target_sql(sla_targets(ctx.sla, "response"))
+            due = f"{_hours('created_at', as_of)} > {target}"
+            among = f"{f['handled']} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
+            met = f"first_response_at IS NOT NULL AND {_hours('created_at', 'first_response_at')} <= {target}"
+            aggs[name], aggs[f"{name}_n"] = _share(met, among)
+        elif name == "sla_resolution_met":
+            targets = sla_targets(ctx.sla, "resolution")
+            if targets is not None:
+                due_at = f"(created_at + to_microseconds(CAST({_target_sql(targets)} * 3600e6 AS BIGINT)))"
+                if "sla_due_at" in have:
+                    due_at = f"coalesce(sla_due_at, {due_at})"
+            else:
+                due_at = "sla_due_at"
+            among = f"{f['handled']} AND ({f['counts']}) AND {due_at} IS NOT NULL AND (resolved_at IS NOT NULL OR {due_at} < {as_of})"
+            aggs[name], aggs[f"{name}_n"] = _share(f"resolved_at IS NOT NULL AND resolved_at <= {due_at}", among)
+        elif name == "fcr":
+            if "contacts" in have:
+                first = "contacts = 1" + (" AND coalesce(reopens, 0) = 0" if "reopens" in have else "")
+            else:
+                first = "coalesce(reopens, 0) = 0" + (" AND coalesce(transfers, 0) = 0" if "transfers" in have else "")
+            aggs[name], aggs[f"{name}_n"] = _share(first, f["resolved"])
+        elif name == "reopen_rate":
+            aggs[name], aggs[f"{name}_n"] = _share("coalesce(reopens, 0) > 0", f["resolved"])
+        elif name == "aht_seconds":
+            among = f"handle_seconds IS NOT NULL AND {f['handled']}"
+            aggs[name], aggs[f"{name}_n"] = f"avg(handle_seconds) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+        elif name == "abandon_rate":
+            aggs[name], aggs[f"{name}_n"] = _share("abandoned", f["queue"])
+        elif name == "service_level":
+            aggs[name], aggs[f"{name}_n"] = _share(f"NOT abandoned AND wait_seconds <= {ctx.sl}", f["queue"])
+        elif name == "asa_seconds":
+            among = "wait_seconds IS NOT NULL" + (" AND abandoned = FALSE" if "abandoned" in have else "")
+            aggs[name], aggs[f"{name}_n"] = f"avg(wait_seconds) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+        elif name == "csat":
+            aggs[name], aggs[f"{name}_n"] = _share("csat >= 4", "csat IS NOT NULL")
+        elif name == "nps":
+            aggs[name] = "100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / NULLIF(count(nps), 0)"
+            aggs[f"{name}_n"] = "count(nps)"
+        elif name == "ces":
+            aggs[name], aggs[f"{name}_n"] = "avg(ces)", "count(ces)"
+        elif name == "repeat_contact_rate":
+            window = f"created_at + INTERVAL {int(ctx.repeat_days)} DAY"
+            extra_cols.append(
+                f"coalesce(lead(created_at) OVER (PARTITION BY customer_id, category ORDER BY created_at, ticket_id) <= {window}, FALSE) AS _repeat"
+            )
+            among = f"customer_id IS NOT NULL AND category IS NOT NULL AND {window} <= {as_of}"
+            aggs[name], aggs[f"{name}_n"] = _share("_repeat", among)
+        elif name == "cost_per_contact":
+            rate = float(ctx.economics["hourly_cost"])
+            contacts = "coalesce(contacts, 1)" if "contacts" in have else "1"
+            among = f"handle_seconds IS NOT NULL AND {f['handled']}"
+            aggs[name] = f"sum(handle_seconds) FILTER (WHERE {among}) / 3600.0 * {rate} / sum({contacts}) FILTER (WHERE {among})"
+            aggs[f"{name}_n"] = f"sum({contacts}) FILTER (WHERE {among})"
+    period = f"date_trunc('{ctx.unit}', created_at)"
+    select = ", ".join([f"{period} AS period", *(io._ident(b) for b in ctx.by), *(f"{v} AS {io._ident(k)}" for k, v in aggs.items())])
+    source = "t" if not extra_cols else f"(SELECT *, {', '.join(extra_cols)} FROM t)"
+    return con.execute(f"SELECT {select} FROM {source} GROUP BY ALL").df()
+
+
+def _grid(con, ctx: _Context, start, end, freq: str) -> pd.DataFrame:
+    """Every period of the calendar × every observed segment."""
+    lo, hi = con.execute("SELECT min(created_at), max(created_at) FROM t").fetchone()
+    if lo is None:
+        raise DataError(Problem("no tickets to compute KPIs from", fix="check the input file and the scope of the cycle"))
+    lo, hi = pd.Timestamp(start) if start is not None else lo, pd.Timestamp(end) if end is not None else hi
+    periods = pd.Series(pd.date_range(_floor(lo, freq), _floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]), name="period")
+    frame = periods.to_frame()
+    if ctx.by:
+        segments = con.execute(f"SELECT DISTINCT {', '.join(map(io._ident, ctx.by))} FROM t").df()
+        frame = frame.merge(segments, how="cross")
+    return frame
+
+
+def _floor(ts, freq: str) -> pd.Timestamp:
+    ts = pd.Timestamp(ts).normalize()
+    if freq == "W":
+        return ts - pd.Timedelta(days=ts.weekday())
+    if freq == "M":
+        return ts.replace(day=1)
+    return ts
+
+
+def _backlog(con, ctx: _Context, grid: pd.DataFrame) -> pd.DataFrame:
+    """Open tickets at the end of each period: cumulated openings − closings."""
+    f = _flags(ctx)
+    by = ", ".join(map(io._ident, ctx.by))
+    key = ["period", *ctx.by]
+    sel = f", {by}" if by else ""
+    flows = con.execute(
+        f"SELECT date_trunc('{ctx.unit}', created_at) AS period{sel}, count(*) AS opened, 0 AS closed FROM t WHERE {f['handled']} GROUP BY ALL "
+        f"UNION ALL SELECT date_trunc('{ctx.unit}', resolved_at) AS period{sel}, 0, count(*) FROM t WHERE {f['handled']} AND resolved_at IS NOT NULL GROUP BY ALL"
+    ).df()
+    flows = flows.groupby(key, dropna=False)[["opened", "closed"]].sum().reset_index()
+    # flows before the calendar start still count towards the stock at its first period
+    full = pd.concat([grid[key], flows[key]]).drop_duplicates().sort_values(key)
+    full = full.merge(flows, on=key, how="left").fillna({"opened": 0, "closed": 0})
+    net = full["opened"] - full["closed"]
+    full["backlog"] = net.groupby([full[b] for b in ctx.by] if ctx.by else np.zeros(len(full)), dropna=False).cumsum()
+    return grid[key].merge(full[[*key, "backlog"]], on=key, how="left").astype({"backlog": "int64"})
+
+
+def _complaints(con, ctx: _Context) -> pd.DataFrame:
+    by = "".join(f", {io._ident(b)}" for b in ctx.by)
+    return con.execute(f"SELECT date_trunc('{ctx.unit}', received_at) AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL").df()
+
+
+def long_format(frame: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Turn :func:`compute` output into one row per period × segment × KPI.
+
+    Returns
+    -------
+    DataFrame
+        ``period``, the ``by`` columns, ``kpi``, ``value``, ``n``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    names = [c for c in frame.columns if c in REGISTRY]
+    rows = []
+    for name in names:
+        part = frame[["period", *by, name]].rename(columns={name: "value"})
+        part["n"] = frame[f"{name}_n"] if f"{name}_n" in frame else frame.get("volume")
+        part.insert(len(by) + 1, "kpi", name)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True)
