@@ -50,6 +50,7 @@ class ReadOptions:
     """How to read one source: options a cycle file can set per table."""
 
     timezone: str = "UTC"
+    columns: tuple[tuple[str, str], ...] = ()  # (contract column, source column) renames
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
@@ -75,8 +76,22 @@ def label(source: Source) -> str:
 def register_raw(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions) -> list[str]:
     """Create view ``view`` over the source as stored, with a ``_row`` number column.
 
-    Returns the source's column names. Raises DataError for unreadable files.
+    Columns named in ``opts.columns`` are renamed to their contract names.
+    Returns the column names. Raises DataError for unreadable files.
     """
+    if not opts.columns:
+        return _register_source(con, source, view, opts)
+    columns = _register_source(con, source, f"{view}_source", opts)
+    renames = {src: dst for dst, src in opts.columns}
+    missing = [src for src in renames if src not in columns]
+    if missing:
+        raise DataError(Problem(f"the column mapping names columns the file does not have: {', '.join(missing)}", file=label(source), values=tuple(columns[:12]), fix="correct the source column names under data.<table>.columns in the cycle file"))
+    select = ", ".join(["_row", *(f"{_ident(c)} AS {_ident(renames.get(c, c))}" for c in columns if renames.get(c, c) not in renames.values() or c in renames)])
+    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {select} FROM "{view}_source"')
+    return [c for c in con.table(view).columns if c != "_row"]
+
+
+def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions) -> list[str]:
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
         _check_header(list(map(str, frame.columns)), label(source))
