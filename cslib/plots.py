@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from cslib.errors import ParameterError, Problem
 from cslib.spc import SpcResult
@@ -148,6 +149,8 @@ def spc_chart(
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    elif np.all(np.mod(xv, 1) == 0):  # positions or whole-number labels
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     rules = "Anhøj rules" if result.rules == "anhoej" else "NHS rules"
     ax.set_title(title if title is not None else f"{_CHART_NAMES[result.chart]} · {rules}")
     if xlabel is not None:
