@@ -60,10 +60,15 @@ def b4(n: np.ndarray) -> np.ndarray:
 
 def mean_moving_range(values: np.ndarray, screen: bool) -> float:
     """Mean moving range of consecutive values; screening drops MR ≥ D4 × mean MR, then recomputes."""
-    mr = np.abs(np.diff(values))
+    return _screened_mean(np.abs(np.diff(values)), screen)
+
+
+def _screened_mean(mr: np.ndarray, screen: bool) -> float:
+    """Mean of moving ranges, optionally without those ≥ D4 × the mean (Nelson 1982)."""
     amr = mr.mean()
-    if screen:
-        amr = mr[mr < D4 * amr].mean()
+    keep = mr < D4 * amr
+    if screen and keep.any():  # all-equal ranges (e.g. a flat series) are all kept
+        amr = mr[keep].mean()
     return float(amr)
 
 
@@ -93,10 +98,7 @@ def _i(p: Part):
 
 
 def _mr(p: Part):
-    mr = p.y[p.base]
-    amr = mr.mean()
-    if p.screen_mr:
-        amr = mr[mr < D4 * amr].mean()
+    amr = _screened_mean(p.y[p.base], p.screen_mr)
     return _const(p, amr), _const(p, 0.0), _const(p, D4 * amr)
 
 
@@ -120,7 +122,8 @@ def _rate_centre(p: Part) -> float:
 
 def _laney(p: Part, cl: float, sigma: np.ndarray) -> np.ndarray:
     """Laney's sigma_z: the moving range of the baseline z-scores / 1.128."""
-    z = (p.y[p.base] - cl) / sigma[p.base]
+    with np.errstate(invalid="ignore", divide="ignore"):  # sigma is 0 when cl is 0
+        z = (p.y[p.base] - cl) / sigma[p.base]
     return sigma * mean_moving_range(z, p.screen_mr) / D2
 
 

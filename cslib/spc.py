@@ -37,8 +37,8 @@ Examples
 --------
 >>> res = control_chart([49.6, 47.6, 49.9, 51.3, 47.8, 51.2, 52.6, 52.4, 53.6, 52.1])
 >>> row = res.summary().iloc[0]
->>> round(row["cl"], 2), round(row["ucl"], 4), bool(row["runs_signal"])
-(50.81, 55.8041, False)
+>>> print(round(row["cl"], 2), round(row["ucl"], 4), row["runs_signal"])
+50.81 55.8041 False
 """
 
 from __future__ import annotations
@@ -172,8 +172,9 @@ def run_chart(
     >>> res = run_chart([17, 12, 27, 20, 20, 18, 22, 19, 19, 24, 17, 16, 24, 19, 19, 22,
     ...                  25, 19, 17, 6, 25, 17, 11, 14, 9, 11, 7, 13, 5, 5, 3, 5, 9, 4, 5, 9],
     ...                 freeze=24)
-    >>> res.summary()[["cl", "n_useful", "longest_run", "runs_signal"]].iloc[0].tolist()
-    [19.0, 31, 15, True]
+    >>> row = res.summary().iloc[0]
+    >>> print(row["cl"], row["n_useful"], row["longest_run"], row["runs_signal"])
+    19.0 31 15 True
     """
     return control_chart(
         y,
@@ -688,7 +689,9 @@ def _cut(value: object, labels: pd.Series, has_x: bool, name: str, *, exact: boo
     try:
         probe = value
         if pd.api.types.is_datetime64_any_dtype(labels.dtype):
-            probe = pd.Timestamp(value)
+            probe, tz = pd.Timestamp(value), labels.dt.tz
+            if tz is not None and probe.tz is None:  # a plain date in x's time zone
+                probe = probe.tz_localize(tz)
         elif isinstance(labels.dtype, pd.PeriodDtype):
             probe = pd.Period(value, freq=labels.dtype.freq)
         hits = np.asarray(labels == probe if exact else labels >= probe, dtype=bool)

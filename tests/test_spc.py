@@ -343,6 +343,11 @@ class TestFreezePartsExclusions:
         assert s["cl"].iloc[1] == pytest.approx(np.mean(INFECTIONS[24:]))
         assert s["n_baseline"].tolist() == [12, 12]
 
+    def test_flat_series_with_screening(self):
+        row = only(control_chart([5.0] * 10, screen_mr=True).summary())
+        assert (row["cl"], row["lcl"], row["ucl"]) == (5.0, 5.0, 5.0)
+        assert row["n_useful"] == 0 and not row["runs_signal"]
+
     def test_trial_limits(self):
         short = control_chart(NIST)
         assert short.data["trial_limits"].all()
@@ -384,6 +389,19 @@ class TestDates:
         res = control_chart(NIST, x=x, part=dt.date(2024, 1, 6))
         assert pd.api.types.is_datetime64_any_dtype(res.data["x"])
         assert res.data["part"].tolist() == [1] * 5 + [2] * 5
+
+    def test_time_zone_and_periods(self):
+        tz = pd.date_range("2024-01-01", periods=12, freq="D", tz="Europe/London")
+        res = control_chart(list(range(12)), x=tz, part="2024-01-07")
+        assert res.summary()["x_start"].iloc[1] == pd.Timestamp("2024-01-07", tz="Europe/London")
+        per = pd.period_range("2024-01", periods=12, freq="M")
+        res = control_chart(list(range(12)), x=per, part="2024-07", freeze="2024-04")
+        assert res.data["part"].tolist() == [1] * 6 + [2] * 6
+        assert res.summary()["n_baseline"].tolist() == [3, 6]
+
+    def test_integers_are_positions_even_with_x(self):
+        res = control_chart(list(range(12)), x=list(range(2000, 2012)), part=6)
+        assert res.summary()["x_start"].tolist() == [2000, 2006]
 
     def test_xbar_subgroups_by_day(self):
         days = pd.to_datetime(["2024-01-02"] * 3 + ["2024-01-01"] * 3 + ["2024-01-03"] * 3)
