@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import pandas as pd
 import typer
 from rich.console import Console
@@ -93,17 +92,15 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="folder for the rep
     monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", **common)
     out.print(_frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)"))
 
-    daily = kpi.compute(cycle.path("tickets"), kpis=names, freq="D", by="team", **common)
-    daily["period_of_cycle"] = pd.cut(
-        daily["period"],
-        [pd.Timestamp(cycle.periods.baseline.start), pd.Timestamp(cycle.periods.baseline.end) + pd.Timedelta(days=1), pd.Timestamp(cycle.periods.review.end) + pd.Timedelta(days=1)],
-        labels=["baseline", "review"],
-        right=False,
-    )
-    summary = daily.groupby(["team", "period_of_cycle"], observed=True)[names[1:]].mean().unstack("period_of_cycle")
-    summary.columns = [f"{k} {p}" for k, p in summary.columns]
-    summary.insert(0, "group", ["roll-out" if t in cycle.rollout else "control" for t in summary.index])
-    out.print(_frame_table(summary.reset_index(), title="Mean of daily KPIs by team, baseline vs review"))
+    by_team = kpi.compute(cycle.path("tickets"), kpis=names, freq="D", by="team", **common)
+    windows = {"baseline": cycle.periods.baseline, "review": cycle.periods.review}
+    rows = []
+    for team, frame in by_team.groupby("team"):
+        for name in names[1:]:
+            means = {w: frame.loc[frame["period"].between(pd.Timestamp(p.start), pd.Timestamp(p.end)), name].mean() for w, p in windows.items()}
+            change = (means["review"] - means["baseline"]) / abs(means["baseline"]) if means["baseline"] else float("nan")
+            rows.append({"team": team, "group": "roll-out" if team in cycle.rollout else "control", "kpi": name, **means, "change": f"{change:+.1%}"})
+    out.print(_frame_table(pd.DataFrame(rows), title="Mean of daily KPIs by team, baseline vs review"))
     out.print(f"Data: {cycle.path('tickets')} · cycle file: {cycle_path}")
 
 
@@ -125,15 +122,8 @@ def _fmt(value) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: user errors exit 2 without a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv)  # usage errors exit 2 through typer itself
     except CslibError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print("[bold red]error:[/] ", end="")
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(1)

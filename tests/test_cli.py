@@ -1,0 +1,39 @@
+"""The command line, run as real processes."""
+
+from __future__ import annotations
+
+
+def test_sample_data_then_validate(tmp_path, cli):
+    result = cli("sample-data", "--out", tmp_path / "op", "--tickets", "3000", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "op" / "tickets.parquet").exists() and (tmp_path / "op" / "cycle.yaml").exists()
+    result = cli("validate", tmp_path / "op" / "cycle.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout and "repeat_contact_rate" in result.stdout
+
+
+def test_demo_writes_sample_and_prints_kpis(tmp_path, cli):
+    result = cli("demo", "--out", tmp_path / "reports", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "reports" / "sample" / "tickets.parquet").exists()
+    assert "monthly KPIs" in result.stdout and "baseline vs review" in result.stdout
+    assert "Billing" in result.stdout and "control" in result.stdout
+
+
+def test_user_errors_exit_2_without_traceback(tmp_path, cli):
+    result = cli("validate", tmp_path / "missing.yaml")
+    assert result.returncode == 2 and "cycle file not found" in result.stderr
+    bad = tmp_path / "cycle.yaml"
+    bad.write_text("title: x\nunknown_section: 1\n")
+    result = cli("validate", bad)
+    assert result.returncode == 2 and "unknown key 'unknown_section'" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = cli("sample-data")
+    assert result.returncode == 2 and "--out" in result.stderr
+
+
+def test_python_dash_m_and_help(cli):
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("sample-data", "validate", "demo"):
+        assert command in result.stdout
