@@ -224,6 +224,8 @@ def control_chart(
         Baseline: centre and limits from the first ``freeze`` points (or the
         points before the first ``x`` on or after the value); signals are still
         sought over all points. A part without baseline points uses all its points.
+        Integers are always 0-based positions; any other value (a date, a
+        period, a string) is looked up in ``x``.
     part : int, x value or sequence of them, optional
         Start a new part at each position (or at the first ``x`` on or after each
         value); each part has its own centre, limits and runs analysis.
