@@ -1,0 +1,388 @@
+"""Two-period comparisons: :func:`compare` (public through :mod:`cslib.impact`)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
+
+from ._impact_util import check_alpha, choice, values
+from .errors import ParameterError, Problem
+
+KINDS = ("continuous", "duration", "proportion", "nps")
+
+
+def compare(
+    before: object,
+    after: object,
+    *,
+    kind: str,
+    alpha: float = 0.05,
+    before_days: object = None,
+    after_days: object = None,
+    n_resamples: int = 2000,
+    random_state: int | None = 0,
+) -> pd.DataFrame:
+    """Compare a KPI between two periods; every difference is after − before.
+
+    Parameters
+    ----------
+    before, after : sequence
+        The values of each period. For ``kind="proportion"`` either 0/1 values
+        (a list, array or Series) or a ``(successes, n)`` **tuple**. For
+        ``kind="nps"`` the 0–10 answers.
+    kind : {"continuous", "duration", "proportion", "nps"}
+        ``continuous``: roughly symmetric values (Welch t-test, Hedges' g).
+        ``duration``: skewed times such as resolution hours (Mann–Whitney,
+        difference of medians with a BCa bootstrap CI).
+        ``proportion``: a share (two-proportion z test, Newcombe CI).
+        ``nps``: Net Promoter Score on the −100…100 scale.
+    alpha : float
+        1 − confidence level of the intervals.
+    before_days, after_days : sequence, optional
+        ``duration`` only: a day (or any cluster) label per value. The bootstrap
+        resamples whole days, because tickets of one day share its staffing and
+        backlog. Without labels each value is its own cluster.
+    n_resamples : int
+        ``duration`` only: bootstrap resamples.
+    random_state : int, optional
+        ``duration`` only: seed of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with ``kind``, ``n_before``, ``n_after``, ``before``, ``after``
+        (means, medians, proportions or NPS), ``diff`` (after − before),
+        ``ci_low``, ``ci_high``, ``p_value``, ``statistic``, ``method``,
+        ``reason``. ``continuous`` and ``duration`` add ``hedges_g``,
+        ``hodges_lehmann`` (median of after_i − before_j) and ``cliffs_delta``
+        (P(after > before) − P(after < before)); ``continuous`` adds ``df``;
+        ``duration`` adds ``n_days_before``, ``n_days_after``; ``proportion``
+        adds Wilson intervals ``before_ci_low`` … ``after_ci_high``; ``nps``
+        adds the shares ``promoters_*`` and ``detractors_*``.
+
+    Examples
+    --------
+    >>> compare([5.1, 4.8, 6.0, 5.5], [4.2, 4.0, 4.9, 4.4], kind="continuous")["diff"].item()
+    -0.975
+    >>> compare((12, 99), (5, 83), kind="proportion")["p_value"].round(3).item()
+    0.159
+    """
+    choice(kind, KINDS, "kind")
+    alpha = check_alpha(alpha)
+    if kind == "proportion":
+        row = _proportion(before, after, alpha)
+    elif kind == "nps":
+        row = _nps(values(before, "before"), values(after, "after"), alpha)
+    else:
+        b, a = values(before, "before"), values(after, "after")
+        if kind == "continuous":
+            row = _continuous(b, a, alpha)
+        else:
+            row = _duration(b, a, alpha, before_days, after_days, n_resamples, random_state)
+    return pd.DataFrame([{"kind": kind, **row}])
+
+
+def _too_few(n: int, need: int, name: str, kind: str) -> None:
+    if n < need:
+        raise ParameterError(
+            Problem(
+                f"too few values for a {kind} comparison ({n}; at least {need} needed)",
+                column=name,
+                fix="collect more data for this period or widen the period",
+            )
+        )
+
+
+def effect_sizes(b: np.ndarray, a: np.ndarray) -> dict[str, float]:
+    """Hedges' g, Hodges–Lehmann shift and Cliff's delta of after versus before."""
+    n1, n2 = a.size, b.size
+    m = n1 + n2 - 2
+    if m > 1:
+        pooled = np.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / m)
+        j = np.exp(special.gammaln(m / 2) - special.gammaln((m - 1) / 2)) / np.sqrt(m / 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = float(j * (a.mean() - b.mean()) / pooled) if pooled > 0 else np.nan
+    else:
+        g = np.nan
+    u = stats.mannwhitneyu(a, b, alternative="two-sided").statistic
+    return {
+        "hedges_g": g,
+        "hodges_lehmann": hodges_lehmann(b, a),
+        "cliffs_delta": float(2 * u / (n1 * n2) - 1),
+    }
+
+
+def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
+    """Median of all pairwise differences after_i − before_j (exact, any size)."""
+    a = np.sort(np.asarray(after, dtype=float))
+    b = np.sort(np.asarray(before, dtype=float))
+    total = a.size * b.size
+    if total <= 2_000_000:
+        return float(np.median(np.subtract.outer(a, b)))
+    k1, k2 = (total + 1) // 2, total // 2 + 1
+    return float((_kth_difference(a, b, k1) + _kth_difference(a, b, k2)) / 2)
+
+
+def _kth_difference(a: np.ndarray, b: np.ndarray, k: int) -> float:
+    """k-th smallest (1-based) of a_i − b_j for sorted a, b, by bisection then snapping."""
+
+    def count_le(x: float) -> int:  # number of pairs with a_i - b_j <= x
+        return int((b.size - np.searchsorted(b, a - x, side="left")).sum())
+
+    lo, hi = a[0] - b[-1], a[-1] - b[0]
+    for _ in range(200):
+        mid = lo + (hi - lo) / 2
+        if mid in (lo, hi):
+            break
+        if count_le(mid) >= k:
+            hi = mid
+        else:
+            lo = mid
+    # the k-th value is the largest difference <= hi
+    j = np.searchsorted(b, a - hi, side="left")
+    ok = j < b.size
+    return float(np.max(a[ok] - b[j[ok]]))
+
+
+def _continuous(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]:
+    _too_few(b.size, 2, "before", "continuous")
+    _too_few(a.size, 2, "after", "continuous")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.ttest_ind(a, b, equal_var=False)
+        ci = res.confidence_interval(confidence_level=1 - alpha)
+    return {
+        "n_before": int(b.size),
+        "n_after": int(a.size),
+        "before": float(b.mean()),
+        "after": float(a.mean()),
+        "diff": float(a.mean() - b.mean()),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "p_value": float(res.pvalue),
+        "statistic": float(res.statistic),
+        "df": float(res.df),
+        **effect_sizes(b, a),
+        "method": "Welch t-test (difference of means, Welch–Satterthwaite df)",
+        "reason": "roughly symmetric values: compares means without assuming equal variances",
+    }
+
+
+def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
+    if days is None:
+        return np.arange(n), n
+    labels = pd.Series(days)
+    if labels.size != n:
+        raise ParameterError(
+            Problem(
+                f"needs one day label per value ({labels.size} labels for {n} values)",
+                column=name,
+                fix="pass the day of each value, aligned with the values",
+            )
+        )
+    if labels.isna().any():
+        rows = np.flatnonzero(labels.isna().to_numpy())
+        raise ParameterError(
+            Problem("missing day labels", column=name, rows=tuple(int(r) + 1 for r in rows[:5]),
+                    n_rows=int(rows.size), fix="give every value its day")
+        )
+    codes, uniques = pd.factorize(labels)
+    return np.asarray(codes, dtype=np.intp), len(uniques)
+
+
+class _ClusterMedian:
+    """Median of the values of a bag of resampled days (vectorised over resamples)."""
+
+    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int):
+        order = np.argsort(x, kind="stable")
+        self.v = x[order]
+        self.day = day[order]
+        self.n_days = n_days
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx)
+        shape, m = idx.shape[:-1], idx.shape[-1]
+        flat = idx.reshape(-1, m).astype(np.intp)
+        rows = flat.shape[0]
+        offs = (flat + (np.arange(rows) * self.n_days)[:, None]).ravel()
+        counts = np.bincount(offs, minlength=rows * self.n_days).reshape(rows, self.n_days)
+        cum = np.cumsum(counts[:, self.day], axis=1)
+        total = cum[:, -1]
+        i1 = np.argmax(cum >= ((total + 1) // 2)[:, None], axis=1)
+        i2 = np.argmax(cum >= (total // 2 + 1)[:, None], axis=1)
+        return ((self.v[i1] + self.v[i2]) / 2).reshape(shape)
+
+
+def _duration(
+    b: np.ndarray,
+    a: np.ndarray,
+    alpha: float,
+    before_days: object,
+    after_days: object,
+    n_resamples: int,
+    random_state: int | None,
+) -> dict[str, object]:
+    _too_few(b.size, 2, "before", "duration")
+    _too_few(a.size, 2, "after", "duration")
+    if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 100):
+        raise ParameterError(
+            Problem("too few bootstrap resamples", column="n_resamples", values=(n_resamples,),
+                    fix="use n_resamples >= 100 (2000 is a good default)")
+        )
+    day_b, nd_b = _day_index(before_days, b.size, "before_days")
+    day_a, nd_a = _day_index(after_days, a.size, "after_days")
+    clustered = before_days is not None or after_days is not None
+    if clustered and (nd_b < 2 or nd_a < 2):
+        raise ParameterError(
+            Problem(f"too few days to resample ({nd_b} before, {nd_a} after; at least 2 each)",
+                    column="before_days/after_days", fix="compare periods of several days each")
+        )
+    med_b, med_a = _ClusterMedian(b, day_b, nd_b), _ClusterMedian(a, day_a, nd_a)
+
+    def statistic(ib: np.ndarray, ia: np.ndarray, axis: int = -1) -> np.ndarray:
+        return med_a(np.moveaxis(ia, axis, -1)) - med_b(np.moveaxis(ib, axis, -1))
+
+    batch = max(1, int(4_000_000 // (a.size + b.size)))
+    method = "BCa"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap(
+            (np.arange(nd_b), np.arange(nd_a)), statistic, n_resamples=int(n_resamples),
+            vectorized=True, method="BCa", confidence_level=1 - alpha, batch=batch,
+            rng=np.random.default_rng(random_state),
+        )
+        low, high = res.confidence_interval
+        if not (np.isfinite(low) and np.isfinite(high)):
+            method = "percentile"
+            dist = res.bootstrap_distribution
+            low, high = np.quantile(dist, [alpha / 2, 1 - alpha / 2])
+    u = stats.mannwhitneyu(a, b, alternative="two-sided")
+    unit = "whole days" if clustered else "single values (no day labels given)"
+    return {
+        "n_before": int(b.size),
+        "n_after": int(a.size),
+        "before": float(np.median(b)),
+        "after": float(np.median(a)),
+        "diff": float(np.median(a) - np.median(b)),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": float(u.pvalue),
+        "statistic": float(u.statistic),
+        **effect_sizes(b, a),
+        "n_days_before": int(nd_b),
+        "n_days_after": int(nd_a),
+        "method": f"difference of medians, {method} bootstrap CI resampling {unit}; Mann–Whitney U test",
+        "reason": "skewed durations: medians and rank-based effects resist long tails; "
+        "the p-value (Mann–Whitney) treats values as independent, the CI allows for day clusters",
+    }
+
+
+def _counts(x: object, name: str) -> tuple[int, int]:
+    if isinstance(x, tuple) and len(x) == 2:
+        s, n = x
+        ok = all(isinstance(v, int | np.integer) or (isinstance(v, float) and v.is_integer()) for v in (s, n))
+        if not ok or not (0 <= s <= n) or n < 1:
+            raise ParameterError(
+                Problem(
+                    "a (successes, n) pair needs whole numbers with 0 <= successes <= n and n >= 1",
+                    column=name,
+                    values=(x,),
+                    fix="pass e.g. (42, 120) for 42 successes out of 120",
+                )
+            )
+        return int(s), int(n)
+    arr = values(x, name)
+    bad = arr[(arr != 0) & (arr != 1)]
+    if bad.size:
+        raise ParameterError(
+            Problem(
+                "proportion values must be 0 or 1",
+                column=name,
+                values=tuple(bad[:5]),
+                fix="pass 0/1 (or True/False) per case, or a (successes, n) tuple",
+            )
+        )
+    return int(arr.sum()), int(arr.size)
+
+
+def _proportion(before: object, after: object, alpha: float) -> dict[str, object]:
+    sb, nb = _counts(before, "before")
+    sa, na = _counts(after, "after")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        z, p = proportions_ztest([sa, sb], [na, nb])
+        low, high = confint_proportions_2indep(sa, na, sb, nb, method="newcomb", compare="diff", alpha=alpha)
+    wb = proportion_confint(sb, nb, alpha=alpha, method="wilson")
+    wa = proportion_confint(sa, na, alpha=alpha, method="wilson")
+    return {
+        "n_before": nb,
+        "n_after": na,
+        "before": sb / nb,
+        "after": sa / na,
+        "diff": sa / na - sb / nb,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": float(p),
+        "statistic": float(z),
+        "successes_before": sb,
+        "successes_after": sa,
+        "before_ci_low": float(wb[0]),
+        "before_ci_high": float(wb[1]),
+        "after_ci_low": float(wa[0]),
+        "after_ci_high": float(wa[1]),
+        "method": "two-proportion z test (pooled); Newcombe hybrid-score CI of the difference; "
+        "Wilson CI per period",
+        "reason": "a share of cases: score-based intervals stay accurate near 0 % and 100 %",
+    }
+
+
+def nps_parts(x: np.ndarray, name: str) -> tuple[float, float]:
+    """Shares of promoters (9–10) and detractors (0–6), checking 0–10 whole answers."""
+    bad = x[(x < 0) | (x > 10) | (x != np.round(x))]
+    if bad.size:
+        raise ParameterError(
+            Problem(
+                "NPS answers must be whole numbers from 0 to 10",
+                column=name,
+                values=tuple(bad[:5]),
+                fix="pass the raw 0–10 answers, not scores or percentages",
+            )
+        )
+    return float(np.mean(x >= 9)), float(np.mean(x <= 6))
+
+
+def _nps(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]:
+    pb, db = nps_parts(b, "before")
+    pa, da = nps_parts(a, "after")
+    var_b, var_a = pb + db - (pb - db) ** 2, pa + da - (pa - da) ** 2
+    diff = (pa - da) - (pb - db)
+    se = np.sqrt(var_a / a.size + var_b / b.size)
+    crit = stats.norm.ppf(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = diff / se if se > 0 else np.nan
+    p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    return {
+        "n_before": int(b.size),
+        "n_after": int(a.size),
+        "before": 100 * (pb - db),
+        "after": 100 * (pa - da),
+        "diff": 100 * diff,
+        "ci_low": 100 * (diff - crit * se),
+        "ci_high": 100 * (diff + crit * se),
+        "p_value": p,
+        "statistic": float(z),
+        "promoters_before": pb,
+        "detractors_before": db,
+        "promoters_after": pa,
+        "detractors_after": da,
+        "method": "NPS difference, normal CI with per-answer variance p + d − (p − d)²",
+        "reason": "answers scored +1 (9–10), 0 (7–8), −1 (0–6); NPS = 100 × mean score",
+    }
