@@ -509,6 +509,26 @@ def generate_tickets(n_tickets: int = DEFAULT_TICKETS, *, seed: int = 42) -> pd.
     return pd.concat([t for t, _, _ in _months(cal, st)], ignore_index=True)
 
 
+def write_tickets(path: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int = 42) -> Path:
+    """Write only the tickets of the sample operation to Parquet, month by month (flat memory)."""
+    cal, st, _ = _setup(n_tickets, seed)
+    return _write_parquet(Path(path), (t for t, _, _ in _months(cal, st)))
+
+
+def _write_parquet(path: Path, frames: Iterator[pd.DataFrame]) -> Path:
+    writer = None
+    try:
+        for frame in frames:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table, row_group_size=1_000_000)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
 def write_sample(out: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int = 42) -> dict[str, Path]:
     """Write the whole sample operation and its cycle file into ``out``.
 
@@ -526,18 +546,14 @@ def write_sample(out: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int
     paths = {name: out / f"{name}.csv" for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents")}
     paths["tickets"] = out / "tickets.parquet"
     complaints, feedback = [], []
-    writer = None
-    try:
-        for tickets, comp, fb in _months(cal, st):
-            table = pa.Table.from_pandas(tickets, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(paths["tickets"], table.schema, compression="zstd")
-            writer.write_table(table, row_group_size=1_000_000)
+
+    def tickets() -> Iterator[pd.DataFrame]:
+        for month, comp, fb in _months(cal, st):
             complaints.append(comp)
             feedback.append(fb)
-    finally:
-        if writer is not None:
-            writer.close()
+            yield month
+
+    _write_parquet(paths["tickets"], tickets())
     survey, weights = _survey(st.rng)
     tables = {
         "complaints": pd.concat(complaints, ignore_index=True),
