@@ -70,7 +70,7 @@ def compare(
 
     Examples
     --------
-    >>> compare([5.1, 4.8, 6.0, 5.5], [4.2, 4.0, 4.9, 4.4], kind="continuous")["diff"].item()
+    >>> round(compare([5.1, 4.8, 6.0, 5.5], [4.2, 4.0, 4.9, 4.4], kind="continuous")["diff"].item(), 3)
     -0.975
     >>> compare((12, 99), (5, 83), kind="proportion")["p_value"].round(3).item()
     0.159

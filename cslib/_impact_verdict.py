@@ -488,23 +488,44 @@ def _sustained(series, change, direction, method) -> tuple[bool | None, str]:
 
     t = series["time"]
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
+    note = ""
+    if _step_word(t) == "days" and int((t >= ch).sum()) >= 21:
+        # daily values are autocorrelated and weekly-patterned: chart weekly means, weeks
+        # counted from the change so that no week straddles it
+        week = np.floor((t - ch) / pd.Timedelta(days=7)).astype(int)
+        series = series.groupby(week.to_numpy(), sort=True)["y"].mean().reset_index()
+        series.columns = ["time", "y"]
+        t, ch, note = series["time"], 0, " (weekly means)"
     k = int((t < ch).sum())
     n_review = len(t) - k
     if n_review < MIN_REVIEW or k < 2:
         return None, f"too few review points for a control chart ({n_review}; needs {MIN_REVIEW})"
     chart = control_chart(series["y"].to_numpy(), chart="i", part=[k])
     d = chart.data
-    review = d[d["part"] == d["part"].max()]
-    worse = (review["y"] > review["cl"]) if direction == "lower" else (review["y"] < review["cl"])
-    sigma = int((review["sigma_signal"].astype(bool) & worse).sum())
-    half = review.iloc[len(review) // 2:]
-    drift = bool(review["runs_signal"].astype(bool).any()) and bool(
+    sigma, drift = _concerns(d[d["part"] == d["part"].max()], direction)
+    # does the new level hold? centre and limits frozen on the first half of the review period
+    review_y = series["y"].to_numpy()[k:]
+    h = max(2, n_review // 2)
+    held = control_chart(review_y, chart="i", freeze=h).data.iloc[h:]
+    sigma_late, drift_late = _concerns(held, direction)
+    what = []
+    if sigma or sigma_late:
+        what.append(f"{max(sigma, sigma_late)} point(s) beyond the limits on the worse side")
+    if drift or drift_late:
+        what.append("a run or trend back towards the worse side")
+    if what:
+        return False, f"control chart{note} of the review period shows " + " and ".join(what)
+    return True, f"no signal in the worse direction in the review period{note} (new level holds)"
+
+
+def _concerns(rows: pd.DataFrame, direction: str) -> tuple[int, bool]:
+    """Signals in the worse direction: points beyond the limits, and a run drifting back."""
+    worse = (rows["y"] > rows["cl"]) if direction == "lower" else (rows["y"] < rows["cl"])
+    sigma = int((rows["sigma_signal"].astype(bool) & worse).sum())
+    half = rows.iloc[len(rows) // 2:]
+    drift = bool(rows["runs_signal"].astype(bool).any()) and bool(
         ((half["y"] - half["cl"]).mean() > 0) == (direction == "lower"))
-    if sigma or drift:
-        what = [f"{sigma} point(s) beyond the limits on the worse side"] if sigma else []
-        what += ["a run or trend back towards the worse side"] if drift else []
-        return False, "control chart of the review period shows " + " and ".join(what)
-    return True, "no signal in the worse direction in the review period (new level holds)"
+    return sigma, drift
 
 
 # --------------------------------------------------------------------------- words
