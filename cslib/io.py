@@ -317,6 +317,21 @@ class _Check:
     fix: str
 
 
+_INTEGER = re.compile(r"^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$")
+_NUMBER = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|DOUBLE|FLOAT|REAL|DECIMAL.*)$")
+
+
+def _native(kind: str, raw_type: str) -> bool:
+    """Whether a column is already stored with its contract type (nothing to parse)."""
+    if kind in ("datetime", "date"):
+        return raw_type.startswith("TIMESTAMP") or raw_type == "DATE"
+    if kind in ("int", "float"):
+        return bool(_NUMBER.match(raw_type)) or raw_type == "BOOLEAN"
+    if kind == "bool":
+        return raw_type == "BOOLEAN"
+    return False
+
+
 def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
     checks: list[_Check] = []
     present = [c for c in schema.columns if c.name in types]
@@ -324,9 +339,11 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
         raw = types[c.name]
         parsed = parse_expr(c, raw, opts)
         value = _text(c.name, raw)
-        given = f"{value} IS NOT NULL"
+        native = _native(c.kind, raw)  # typed storage (Parquet): no parsing can fail
+        given = f"{_ident(c.name)} IS NOT NULL" if native else f"{value} IS NOT NULL"
         if c.kind in ("datetime", "date"):
-            checks.append(_Check(c.name, "dates cannot be read", f"{given} AND ({parsed}) IS NULL", value, ISO_FIX))
+            if not native:
+                checks.append(_Check(c.name, "dates cannot be read", f"{given} AND ({parsed}) IS NULL", value, ISO_FIX))
             if raw == "VARCHAR" and not opts.date_format:
                 checks.append(
                     _Check(
@@ -338,15 +355,16 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
                     )
                 )
         elif c.kind in ("int", "float"):
-            checks.append(_Check(c.name, "not a number", f"{given} AND ({parsed}) IS NULL", value, "use plain numbers with a dot for decimals and no thousands separators"))
-            if c.kind == "int":
+            if not native:
+                checks.append(_Check(c.name, "not a number", f"{given} AND ({parsed}) IS NULL", value, "use plain numbers with a dot for decimals and no thousands separators"))
+            if c.kind == "int" and not _INTEGER.match(raw):
                 checks.append(_Check(c.name, "not a whole number", f"({parsed}) IS NOT NULL AND ({parsed}) <> round({parsed})", value, "use whole numbers"))
             if c.min is not None or c.max is not None:
                 low = f"({parsed}) < {c.min}" if c.min is not None else "FALSE"
                 high = f"({parsed}) > {c.max}" if c.max is not None else "FALSE"
                 rng = f"{c.min if c.min is not None else '−∞'} … {c.max if c.max is not None else '∞'}"
                 checks.append(_Check(c.name, f"outside the allowed range {rng}", f"{low} OR {high}", value, f"correct the values or clear them; {c.name} must be within {rng}"))
-        elif c.kind == "bool":
+        elif c.kind == "bool" and not native:
             checks.append(_Check(c.name, "not true/false", f"{given} AND ({parsed}) IS NULL", value, "use true/false, yes/no or 1/0"))
         elif c.kind == "category":
             allowed = ", ".join(c.allowed)
@@ -360,7 +378,7 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
                 )
             )
         if c.required:
-            checks.append(_Check(c.name, "empty in a required column", f"{value} IS NULL", None, f"every row needs a {c.name}; remove the rows or fill them"))
+            checks.append(_Check(c.name, "empty in a required column", f"NOT ({given})", None, f"every row needs a {c.name}; remove the rows or fill them"))
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
             e = parse_expr(schema[rule.earlier], types[rule.earlier], opts)
@@ -445,6 +463,9 @@ def _duplicate_keys(con, raw: str, schema: TableSchema, types: dict[str, str], n
     problems = []
     for key in keys:
         cols = ", ".join(_text(k, types[k]) for k in key)
+        total, distinct = con.execute(f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}').fetchone()
+        if total == distinct:  # the common case: one cheap pass, no row lists
+            continue
         sql = (
             f'SELECT {cols}, count(*) AS n, list(_row ORDER BY _row)[1:5] AS rows FROM "{raw}" '
             f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"

@@ -268,14 +268,14 @@ def compute(
             )
         chosen = list(dict.fromkeys(kpis))
 
-    if as_of is None:
+    if as_of is None and ({"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)):
         stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
         as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t").fetchone()[0]
-    as_of = pd.Timestamp(as_of)
+    as_of = pd.Timestamp(as_of) if as_of is not None else None
     ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
 
     main = _aggregate(con, ctx, [k for k in chosen if k not in ("backlog", "complaint_rate")])
-    grid = _grid(con, ctx, start, end, freq)
+    grid = _grid(main, ctx, start, end, freq)
     out = grid.merge(main, on=["period", *by], how="left")
     out["volume_all"] = out.pop("_volume").fillna(0).astype("int64")
     if "backlog" in chosen:
@@ -305,7 +305,7 @@ class _Context:
     unit: str
     sla: Mapping | None
     stat: str
-    as_of: pd.Timestamp
+    as_of: pd.Timestamp | None
     repeat_days: int
     sl: float
     economics: Mapping
@@ -336,14 +336,15 @@ def _share(cond: str, among: str) -> tuple[str, str]:
 def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
     f = _flags(ctx)
     have = ctx.columns
-    as_of = f"TIMESTAMP '{ctx.as_of.isoformat(sep=' ')}'"
+    as_of = f"TIMESTAMP '{ctx.as_of.isoformat(sep=' ')}'" if ctx.as_of is not None else "NULL"
     aggs: dict[str, str] = {"_volume": "count(*)"}
     extra_cols: list[str] = []
 
     def duration(name: str, value: str, among: str) -> None:
-        main = f"median({value})" if ctx.stat == "median" else f"avg({value})"
-        aggs[name] = f"{main} FILTER (WHERE {among})"
-        aggs[f"{name}_p90"] = f"quantile_cont({value}, 0.9) FILTER (WHERE {among})"
+        # one sort gives both quantiles; the list is split after the query
+        aggs[f"{name}_q"] = f"quantile_cont({value}, [0.5, 0.9]) FILTER (WHERE {among})"
+        if ctx.stat == "mean":
+            aggs[name] = f"avg({value}) FILTER (WHERE {among})"
         aggs[f"{name}_n"] = f"count(*) FILTER (WHERE {among})"
 
     for name in chosen:
@@ -410,19 +411,26 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
     period = f"date_trunc('{ctx.unit}', created_at)"
     select = ", ".join([f"{period} AS period", *(io._ident(b) for b in ctx.by), *(f"{v} AS {io._ident(k)}" for k, v in aggs.items())])
     source = "t" if not extra_cols else f"(SELECT *, {', '.join(extra_cols)} FROM t)"
-    return con.execute(f"SELECT {select} FROM {source} GROUP BY ALL").df()
+    frame = con.execute(f"SELECT {select} FROM {source} GROUP BY ALL").df()
+    for col in [c for c in frame.columns if c.endswith("_q")]:
+        name = col[:-2]
+        quantiles = frame.pop(col).map(lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan))
+        if ctx.stat == "median":
+            frame[name] = quantiles.str[0].astype(float)
+        frame[f"{name}_p90"] = quantiles.str[1].astype(float)
+    return frame
 
 
-def _grid(con, ctx: _Context, start, end, freq: str) -> pd.DataFrame:
-    """Every period of the calendar × every observed segment."""
-    lo, hi = con.execute("SELECT min(created_at), max(created_at) FROM t").fetchone()
-    if lo is None:
+def _grid(main: pd.DataFrame, ctx: _Context, start, end, freq: str) -> pd.DataFrame:
+    """Every period of the calendar × every segment seen in the data."""
+    if main.empty:
         raise DataError(Problem("no tickets to compute KPIs from", fix="check the input file and the scope of the cycle"))
-    lo, hi = pd.Timestamp(start) if start is not None else lo, pd.Timestamp(end) if end is not None else hi
+    lo = pd.Timestamp(start) if start is not None else main["period"].min()
+    hi = pd.Timestamp(end) if end is not None else main["period"].max()
     periods = pd.Series(pd.date_range(_floor(lo, freq), _floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]), name="period")
     frame = periods.to_frame()
     if ctx.by:
-        segments = con.execute(f"SELECT DISTINCT {', '.join(map(io._ident, ctx.by))} FROM t").df()
+        segments = main[ctx.by].drop_duplicates()
         frame = frame.merge(segments, how="cross")
     return frame
 
