@@ -168,6 +168,11 @@ class Economics(_Model):
     retained_customer_value: float | None = Field(None, ge=0)
 
 
+class Privacy(_Model):
+    key: str | None = Field(None, description="pseudonym key (the CSLIB_PSEUDONYM_KEY environment variable wins)")
+    identifiers: list[str] = ["customer_id"]
+
+
 class Cycle(_Model):
     """A whole improvement cycle. ``base_dir`` (not in the file) resolves relative paths."""
 
@@ -185,6 +190,7 @@ class Cycle(_Model):
     risks: list[Risk] = []
     actions: list[Action] = []
     economics: Economics = Economics()
+    privacy: Privacy = Privacy()
     min_responses: int = Field(30, ge=1)
     base_dir: Path = Field(Path("."), exclude=True)
 
