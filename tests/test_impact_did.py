@@ -79,7 +79,8 @@ def test_twfe_is_reported_only_as_the_thing_not_to_report(result):
 
 
 def test_influence_function_se_close_to_r(result):
-    # R did (analytic influence function): ATT(2004,2004) se ≈ 0.0233, simple aggregate se ≈ 0.012
+    # R did prints se ≈ 0.023 for ATT(2004,2004) and ≈ 0.012 for the simple aggregate (bootstrap,
+    # so only approximately); the analytic influence-function errors must agree to that precision
     assert result.att_gt["se"].iloc[0] == pytest.approx(0.0233, abs=1e-3)
     assert result.aggregate("simple")["se"].iloc[0] == pytest.approx(0.012, abs=1.5e-3)
 
