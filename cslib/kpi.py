@@ -91,7 +91,7 @@ REGISTRY: dict[str, KPI] = {
 
 SURVEY_KPIS = ("csat", "nps", "ces")
 QUEUE_CHANNELS = ("phone", "chat")
-FREQS = {"D": "day", "W": "week", "M": "month"}
+FREQS = {"D": "day", "W": "week", "M": "month", "all": "all"}
 
 
 # --------------------------------------------------------------------- SLA spec
@@ -181,6 +181,7 @@ def compute(
     economics: Mapping | None = None,
     start=None,
     end=None,
+    filters: Mapping[str, Sequence | str] | None = None,
     as_of=None,
     timezone: str = "UTC",
     min_responses: int = 30,
@@ -197,8 +198,9 @@ def compute(
         CSV/Parquet file that DuckDB scans in place.
     kpis : list of str, optional
         Registry names; default every KPI the columns allow.
-    freq : {"D", "W", "M"}
-        Day, ISO week (labelled by its Monday) or calendar month.
+    freq : {"D", "W", "M", "all"}
+        Day, ISO week (labelled by its Monday), calendar month, or one row for
+        the whole range (its ``period`` is ``start`` or the first day).
     by : column name or list of names
         Segments, e.g. ``("team", "channel")``.
     sla : mapping, optional
@@ -210,8 +212,12 @@ def compute(
     economics : mapping, optional
         ``{"hourly_cost": …}`` for ``cost_per_contact``.
     start, end : date-like, optional
-        The calendar of periods (default: first to last ticket created).
+        The calendar of periods (default: first to last ticket created); tickets
+        created outside it are left out (``end`` is a whole day: inclusive).
         Periods without tickets are kept with ``volume`` 0 and other KPIs missing.
+    filters : mapping, optional
+        Keep only tickets whose column has one of the given values, e.g.
+        ``{"team": ["Billing"], "channel": "email"}``.
     as_of : timestamp, optional
         When the data was extracted (default: the latest timestamp in it); decides
         which open tickets are already past their SLA and which tickets have a full
@@ -237,20 +243,23 @@ def compute(
     """
     by = [by] if isinstance(by, str) else list(by)
     if freq not in FREQS:
-        raise ParameterError(f"freq must be one of {', '.join(FREQS)} (day, week, month); got {freq!r}")
+        raise ParameterError(f"freq must be one of {', '.join(FREQS)} (day, week, month, whole range); got {freq!r}")
     if stat not in ("median", "mean"):
         raise ParameterError(f"stat must be 'median' or 'mean'; got {stat!r}")
     opts = io.ReadOptions(timezone=timezone)
-    con, view = io.open_table(tickets, "tickets", opts=opts, validate=validate, view="t")
+    con, view = io.open_table(tickets, "tickets", opts=opts, validate=validate, view="t_typed")
     columns = con.table(view).columns
-    unknown = [b for b in by if b not in columns]
+    unknown = [b for b in [*by, *(filters or {})] if b not in columns]
     if unknown:
         raise DataError(Problem(f"cannot segment by {', '.join(unknown)}: no such column", file=io.label(tickets), values=tuple(columns), fix="segment by columns the tickets have"))
 
+    _restrict(con, "t", filters, start, end, "created_at")
     missing_by: list[str] = []
     if complaints is not None:
-        io.open_table(complaints, "complaints", opts=opts, con=con, view="c")
-        missing_by = [b for b in by if b not in con.table("c").columns]
+        io.open_table(complaints, "complaints", opts=opts, con=con, view="c_typed")
+        missing_by = [b for b in [*by, *(filters or {})] if b not in con.table("c_typed").columns]
+        if not missing_by:
+            _restrict(con, "c", filters, start, end, "received_at")
     avail = availability(columns, sla=sla, complaints=complaints is not None, economics=economics)
     if missing_by:
         avail.loc[avail.kpi == "complaint_rate", ["available", "missing"]] = [False, f"{', '.join(missing_by)} in the complaints table"]
@@ -270,9 +279,9 @@ def compute(
 
     if as_of is None and ({"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)):
         stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
-        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t").fetchone()[0]
+        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed").fetchone()[0]
     as_of = pd.Timestamp(as_of) if as_of is not None else None
-    ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
+    ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], start=pd.Timestamp(start) if start is not None else None, end=pd.Timestamp(end) if end is not None else None, sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
 
     main = _aggregate(con, ctx, [k for k in chosen if k not in ("backlog", "complaint_rate")])
     grid = _grid(main, ctx, start, end, freq)
@@ -303,12 +312,41 @@ class _Context:
     columns: set
     by: list
     unit: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
     sla: Mapping | None
     stat: str
     as_of: pd.Timestamp | None
     repeat_days: int
     sl: float
     economics: Mapping
+
+
+def _restrict(con, view: str, filters, start, end, stamp: str) -> None:
+    """``<view>_all``: rows of the filtered segments; ``<view>``: those also within the dates."""
+    segments = [
+        f"{io._ident(col)} IN ({', '.join(io._q(str(v)) for v in ([values] if isinstance(values, str) else values))})"
+        for col, values in (filters or {}).items()
+    ]
+    dates = []
+    if start is not None:
+        dates.append(f"{stamp} >= TIMESTAMP '{pd.Timestamp(start).isoformat(sep=' ')}'")
+    if end is not None:
+        dates.append(f"{stamp} < TIMESTAMP '{_day_after(end).isoformat(sep=' ')}'")
+    where = lambda conds: f" WHERE {' AND '.join(conds)}" if conds else ""  # noqa: E731
+    con.execute(f'CREATE VIEW "{view}_all" AS SELECT * FROM "{view}_typed"{where(segments)}')
+    con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{view}_all"{where(dates)}')
+
+
+def _day_after(day) -> pd.Timestamp:
+    return pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
+
+
+def _period(ctx: _Context, stamp: str) -> str:
+    if ctx.unit == "all":
+        first = ctx.start if ctx.start is not None else None
+        return f"TIMESTAMP '{first.isoformat(sep=' ')}'" if first is not None else "(SELECT date_trunc('day', min(created_at)) FROM t)"
+    return f"date_trunc('{ctx.unit}', {stamp})"
 
 
 def _hours(a: str, b: str) -> str:
@@ -408,7 +446,7 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
             among = f"handle_seconds IS NOT NULL AND {f['handled']}"
             aggs[name] = f"sum(handle_seconds) FILTER (WHERE {among}) / 3600.0 * {rate} / sum({contacts}) FILTER (WHERE {among})"
             aggs[f"{name}_n"] = f"sum({contacts}) FILTER (WHERE {among})"
-    period = f"date_trunc('{ctx.unit}', created_at)"
+    period = _period(ctx, "created_at")
     select = ", ".join([f"{period} AS period", *(io._ident(b) for b in ctx.by), *(f"{v} AS {io._ident(k)}" for k, v in aggs.items())])
     source = "t" if not extra_cols else f"(SELECT *, {', '.join(extra_cols)} FROM t)"
     frame = con.execute(f"SELECT {select} FROM {source} GROUP BY ALL").df()
@@ -424,7 +462,10 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
 def _grid(main: pd.DataFrame, ctx: _Context, start, end, freq: str) -> pd.DataFrame:
     """Every period of the calendar × every segment seen in the data."""
     if main.empty:
-        raise DataError(Problem("no tickets to compute KPIs from", fix="check the input file and the scope of the cycle"))
+        raise DataError(Problem("no tickets to compute KPIs from", fix="check the input file, the filters and the dates asked for"))
+    if freq == "all":
+        frame = main[["period"]].drop_duplicates()
+        return frame.merge(main[ctx.by].drop_duplicates(), how="cross") if ctx.by else frame
     lo = pd.Timestamp(start) if start is not None else main["period"].min()
     hi = pd.Timestamp(end) if end is not None else main["period"].max()
     periods = pd.Series(pd.date_range(_floor(lo, freq), _floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]), name="period")
@@ -447,12 +488,20 @@ def _floor(ts, freq: str) -> pd.Timestamp:
 def _backlog(con, ctx: _Context, grid: pd.DataFrame) -> pd.DataFrame:
     """Open tickets at the end of each period: cumulated openings − closings."""
     f = _flags(ctx)
+    if ctx.unit == "all":
+        by = "".join(f", {io._ident(b)}" for b in ctx.by)
+        close = f"TIMESTAMP '{_day_after(ctx.end).isoformat(sep=' ')}'" if ctx.end is not None else "(SELECT max(created_at) + INTERVAL 1 SECOND FROM t)"
+        stock = con.execute(
+            f"SELECT 1 AS one{by}, count(*) AS backlog FROM t_all WHERE {f['handled']} AND created_at < {close} AND (resolved_at IS NULL OR resolved_at >= {close}) GROUP BY ALL"
+        ).df()
+        out = grid.assign(one=1).merge(stock, on=["one", *ctx.by], how="left").drop(columns="one")
+        return out[["period", *ctx.by, "backlog"]].fillna({"backlog": 0}).astype({"backlog": "int64"})
     by = ", ".join(map(io._ident, ctx.by))
     key = ["period", *ctx.by]
     sel = f", {by}" if by else ""
     flows = con.execute(
-        f"SELECT date_trunc('{ctx.unit}', created_at) AS period{sel}, count(*) AS opened, 0 AS closed FROM t WHERE {f['handled']} GROUP BY ALL "
-        f"UNION ALL SELECT date_trunc('{ctx.unit}', resolved_at) AS period{sel}, 0, count(*) FROM t WHERE {f['handled']} AND resolved_at IS NOT NULL GROUP BY ALL"
+        f"SELECT {_period(ctx, 'created_at')} AS period{sel}, count(*) AS opened, 0 AS closed FROM t_all WHERE {f['handled']} GROUP BY ALL "
+        f"UNION ALL SELECT {_period(ctx, 'resolved_at')} AS period{sel}, 0, count(*) FROM t_all WHERE {f['handled']} AND resolved_at IS NOT NULL GROUP BY ALL"
     ).df()
     flows = flows.groupby(key, dropna=False)[["opened", "closed"]].sum().reset_index()
     # flows before the calendar start still count towards the stock at its first period
@@ -465,7 +514,7 @@ def _backlog(con, ctx: _Context, grid: pd.DataFrame) -> pd.DataFrame:
 
 def _complaints(con, ctx: _Context) -> pd.DataFrame:
     by = "".join(f", {io._ident(b)}" for b in ctx.by)
-    return con.execute(f"SELECT date_trunc('{ctx.unit}', received_at) AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL").df()
+    return con.execute(f"SELECT {_period(ctx, 'received_at')} AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL").df()
 
 
 def long_format(frame: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:

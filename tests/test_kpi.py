@@ -281,3 +281,19 @@ def test_registry_covers_the_reference():
     assert names and set(names) == set(kpi.REGISTRY)
     for k in kpi.REGISTRY.values():
         assert k.better in ("higher", "lower", None) and k.unit and k.requires
+
+
+def test_filters_dates_and_whole_range():
+    t = tickets(
+        created_at=["2026-03-31 12:00", "2026-04-01 09:00", "2026-04-02 10:00", "2026-04-03 23:00", "2026-04-04 01:00"],
+        resolved_at=["2026-04-02 12:00", None, "2026-04-02 12:00", "2026-04-05 00:00", None],
+        team=["A", "A", "B", "A", "A"],
+    )
+    out = kpi.compute(t, kpis=["volume", "resolution_hours", "backlog"], freq="all", filters={"team": "A"}, start="2026-04-01", end="2026-04-03")
+    row = out.iloc[0]
+    assert row["period"] == T("2026-04-01") and row["volume"] == 2  # 1 Apr and 3 Apr, team A only
+    assert row["resolution_hours"] == pytest.approx(25.0)  # only the 3 Apr ticket is resolved
+    # open at the end of 3 Apr: the 1 Apr ticket and the 3 Apr one (resolved on the 5th); 31 Mar was resolved on the 2nd
+    assert row["backlog"] == 2
+    daily = kpi.compute(t, kpis=["volume"], filters={"team": ["A", "B"]}, start="2026-04-01", end="2026-04-02")
+    assert daily["volume"].tolist() == [1, 1]
