@@ -277,10 +277,7 @@ def compute(
             )
         chosen = list(dict.fromkeys(kpis))
 
-    if as_of is None and ({"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)):
-        stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
-        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed").fetchone()[0]
-    as_of = pd.Timestamp(as_of) if as_of is not None else None
+    as_of = _as_of(con, columns, as_of, chosen)
     ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], start=pd.Timestamp(start) if start is not None else None, end=pd.Timestamp(end) if end is not None else None, sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
 
     main = _aggregate(con, ctx, [k for k in chosen if k not in ("backlog", "complaint_rate")])
@@ -320,6 +317,66 @@ class _Context:
     repeat_days: int
     sl: float
     economics: Mapping
+
+
+def _as_of(con, columns, as_of, chosen) -> pd.Timestamp | None:
+    """When the data was extracted: given, or the latest timestamp in it (only when a KPI needs it)."""
+    if as_of is None and ({"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)):
+        stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
+        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed").fetchone()[0]
+    return pd.Timestamp(as_of) if as_of is not None else None
+
+
+def cases(
+    tickets: pd.DataFrame | str | Path,
+    kpi: str,
+    *,
+    by: Sequence[str] | str = (),
+    start=None,
+    end=None,
+    filters: Mapping[str, Sequence | str] | None = None,
+    sla: Mapping | None = None,
+    economics: Mapping | None = None,
+    as_of=None,
+    timezone: str = "UTC",
+    repeat_days: int = 7,
+    service_level_seconds: float = 20,
+    validate: bool = True,
+) -> pd.DataFrame:
+    """The tickets (or answers) behind a KPI, one value each, with the KPI's own definition.
+
+    For before/after comparisons that need case-level data (segment tests, mix
+    decompositions). Shares give 0/1 values, durations hours, NPS the 0–10 answer.
+
+    Returns
+    -------
+    DataFrame
+        ``created_at``, the ``by`` columns, ``value``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2"], "created_at": pd.to_datetime(["2026-04-01", "2026-04-02"]),
+    ...                   "csat": pd.array([5, 2], dtype="Int64")})
+    >>> cases(t, "csat")["value"].tolist()
+    [1.0, 0.0]
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if kpi not in REGISTRY:
+        raise ParameterError(f"unknown KPI {kpi!r}; the registry has: {', '.join(REGISTRY)}")
+    con, view = io.open_table(tickets, "tickets", opts=io.ReadOptions(timezone=timezone), validate=validate, view="t_typed")
+    columns = con.table(view).columns
+    row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
+    if not row.available or REGISTRY[kpi].kind in ("count", "stock", "rate"):
+        raise DataError(Problem(f"KPI '{kpi}' has no per-ticket values here" + (f": missing {row.missing}" if row.missing else ""), file=io.label(tickets), fix="choose a ticket-level KPI the data supports"))
+    _restrict(con, "t", filters, start, end, "created_at")
+    ctx = _Context(columns=set(columns), by=by, unit="day", start=None, end=None, sla=sla, stat="median", as_of=_as_of(con, columns, as_of, [kpi]), repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
+    sp = _specs(ctx, [kpi])[kpi]
+    value = f"CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END" if sp.agg == "share" else f"CAST({sp.value} AS DOUBLE)"
+    cols = ", ".join(["created_at", *(io._ident(b) for b in by), f"{value} AS value"])
+    out = con.execute(f"SELECT {cols} FROM {_source({kpi: sp})} WHERE {sp.among} ORDER BY created_at").df()
+    con.close()
+    return out
 
 
 def _restrict(con, view: str, filters, start, end, stamp: str) -> None:
@@ -371,33 +428,31 @@ def _share(cond: str, among: str) -> tuple[str, str]:
     return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
 
 
-def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Spec:
+    """How one KPI reads a ticket: its per-ticket ``value``, which tickets count (``among``) and how they aggregate."""
+
+    value: str  # SQL: a number, or a condition for shares
+    among: str  # SQL condition: the denominator
+    agg: str  # duration, share, mean, nps, cost
+    window: str | None = None  # an extra windowed column the value needs
+
+
+def _specs(ctx: _Context, chosen: Sequence[str]) -> dict[str, _Spec]:
     f = _flags(ctx)
     have = ctx.columns
     as_of = f"TIMESTAMP '{ctx.as_of.isoformat(sep=' ')}'" if ctx.as_of is not None else "NULL"
-    aggs: dict[str, str] = {"_volume": "count(*)"}
-    extra_cols: list[str] = []
-
-    def duration(name: str, value: str, among: str) -> None:
-        # one sort gives both quantiles; the list is split after the query
-        aggs[f"{name}_q"] = f"quantile_cont({value}, [0.5, 0.9]) FILTER (WHERE {among})"
-        if ctx.stat == "mean":
-            aggs[name] = f"avg({value}) FILTER (WHERE {among})"
-        aggs[f"{name}_n"] = f"count(*) FILTER (WHERE {among})"
-
+    specs: dict[str, _Spec] = {}
     for name in chosen:
-        if name == "volume":
-            continue
         if name == "first_response_hours":
-            duration(name, _hours("created_at", "first_response_at"), f"first_response_at IS NOT NULL AND {f['handled']}")
+            specs[name] = _Spec(_hours("created_at", "first_response_at"), f"first_response_at IS NOT NULL AND {f['handled']}", "duration")
         elif name == "resolution_hours":
-            duration(name, _hours("created_at", "resolved_at"), f["resolved"])
+            specs[name] = _Spec(_hours("created_at", "resolved_at"), f["resolved"], "duration")
         elif name == "sla_response_met":
             target = _target_sql(sla_targets(ctx.sla, "response"))
             due = f"{_hours('created_at', as_of)} > {target}"
             among = f"{f['handled']} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
-            met = f"first_response_at IS NOT NULL AND {_hours('created_at', 'first_response_at')} <= {target}"
-            aggs[name], aggs[f"{name}_n"] = _share(met, among)
+            specs[name] = _Spec(f"first_response_at IS NOT NULL AND {_hours('created_at', 'first_response_at')} <= {target}", among, "share")
         elif name == "sla_resolution_met":
             targets = sla_targets(ctx.sla, "resolution")
             if targets is not None:
@@ -407,49 +462,67 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
             else:
                 due_at = "sla_due_at"
             among = f"{f['handled']} AND ({f['counts']}) AND {due_at} IS NOT NULL AND (resolved_at IS NOT NULL OR {due_at} < {as_of})"
-            aggs[name], aggs[f"{name}_n"] = _share(f"resolved_at IS NOT NULL AND resolved_at <= {due_at}", among)
+            specs[name] = _Spec(f"resolved_at IS NOT NULL AND resolved_at <= {due_at}", among, "share")
         elif name == "fcr":
             if "contacts" in have:
                 first = "contacts = 1" + (" AND coalesce(reopens, 0) = 0" if "reopens" in have else "")
             else:
                 first = "coalesce(reopens, 0) = 0" + (" AND coalesce(transfers, 0) = 0" if "transfers" in have else "")
-            aggs[name], aggs[f"{name}_n"] = _share(first, f["resolved"])
+            specs[name] = _Spec(first, f["resolved"], "share")
         elif name == "reopen_rate":
-            aggs[name], aggs[f"{name}_n"] = _share("coalesce(reopens, 0) > 0", f["resolved"])
+            specs[name] = _Spec("coalesce(reopens, 0) > 0", f["resolved"], "share")
         elif name == "aht_seconds":
-            among = f"handle_seconds IS NOT NULL AND {f['handled']}"
-            aggs[name], aggs[f"{name}_n"] = f"avg(handle_seconds) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+            specs[name] = _Spec("handle_seconds", f"handle_seconds IS NOT NULL AND {f['handled']}", "mean")
         elif name == "abandon_rate":
-            aggs[name], aggs[f"{name}_n"] = _share("abandoned", f["queue"])
+            specs[name] = _Spec("abandoned", f["queue"], "share")
         elif name == "service_level":
-            aggs[name], aggs[f"{name}_n"] = _share(f"NOT abandoned AND wait_seconds <= {ctx.sl}", f["queue"])
+            specs[name] = _Spec(f"NOT abandoned AND wait_seconds <= {ctx.sl}", f["queue"], "share")
         elif name == "asa_seconds":
-            among = "wait_seconds IS NOT NULL" + (" AND abandoned = FALSE" if "abandoned" in have else "")
-            aggs[name], aggs[f"{name}_n"] = f"avg(wait_seconds) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+            specs[name] = _Spec("wait_seconds", "wait_seconds IS NOT NULL" + (" AND abandoned = FALSE" if "abandoned" in have else ""), "mean")
         elif name == "csat":
-            aggs[name], aggs[f"{name}_n"] = _share("csat >= 4", "csat IS NOT NULL")
+            specs[name] = _Spec("csat >= 4", "csat IS NOT NULL", "share")
         elif name == "nps":
-            aggs[name] = "100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / NULLIF(count(nps), 0)"
-            aggs[f"{name}_n"] = "count(nps)"
+            specs[name] = _Spec("nps", "nps IS NOT NULL", "nps")
         elif name == "ces":
-            aggs[name], aggs[f"{name}_n"] = "avg(ces)", "count(ces)"
+            specs[name] = _Spec("ces", "ces IS NOT NULL", "mean")
         elif name == "repeat_contact_rate":
             window = f"created_at + INTERVAL {int(ctx.repeat_days)} DAY"
-            extra_cols.append(
-                f"coalesce(lead(created_at) OVER (PARTITION BY customer_id, category ORDER BY created_at, ticket_id) <= {window}, FALSE) AS _repeat"
-            )
-            among = f"customer_id IS NOT NULL AND category IS NOT NULL AND {window} <= {as_of}"
-            aggs[name], aggs[f"{name}_n"] = _share("_repeat", among)
+            lead = f"coalesce(lead(created_at) OVER (PARTITION BY customer_id, category ORDER BY created_at, ticket_id) <= {window}, FALSE) AS _repeat"
+            specs[name] = _Spec("_repeat", f"customer_id IS NOT NULL AND category IS NOT NULL AND {window} <= {as_of}", "share", lead)
         elif name == "cost_per_contact":
-            rate = float(ctx.economics["hourly_cost"])
             contacts = "coalesce(contacts, 1)" if "contacts" in have else "1"
-            among = f"handle_seconds IS NOT NULL AND {f['handled']}"
-            aggs[name] = f"sum(handle_seconds) FILTER (WHERE {among}) / 3600.0 * {rate} / sum({contacts}) FILTER (WHERE {among})"
-            aggs[f"{name}_n"] = f"sum({contacts}) FILTER (WHERE {among})"
+            specs[name] = _Spec(f"handle_seconds / 3600.0 * {float(ctx.economics['hourly_cost'])}", f"handle_seconds IS NOT NULL AND {f['handled']}", "cost", contacts)
+    return specs
+
+
+def _source(specs: Mapping[str, _Spec]) -> str:
+    windows = [s.window for s in specs.values() if s.window and s.agg != "cost"]
+    return "t" if not windows else f"(SELECT *, {', '.join(windows)} FROM t)"
+
+
+def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
+    aggs: dict[str, str] = {"_volume": "count(*)"}
+    specs = _specs(ctx, chosen)
+    for name, sp in specs.items():
+        n = f"count(*) FILTER (WHERE {sp.among})"
+        if sp.agg == "duration":
+            # one sort gives both quantiles; the list is split after the query
+            aggs[f"{name}_q"] = f"quantile_cont({sp.value}, [0.5, 0.9]) FILTER (WHERE {sp.among})"
+            if ctx.stat == "mean":
+                aggs[name] = f"avg({sp.value}) FILTER (WHERE {sp.among})"
+        elif sp.agg == "share":
+            aggs[name] = f"avg(CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {sp.among})"
+        elif sp.agg == "mean":
+            aggs[name] = f"avg({sp.value}) FILTER (WHERE {sp.among})"
+        elif sp.agg == "nps":
+            aggs[name] = f"100.0 * (count(*) FILTER (WHERE {sp.value} >= 9) - count(*) FILTER (WHERE {sp.value} <= 6)) / NULLIF({n}, 0)"
+        elif sp.agg == "cost":  # total cost ÷ contacts handled
+            n = f"sum({sp.window}) FILTER (WHERE {sp.among})"
+            aggs[name] = f"sum({sp.value}) FILTER (WHERE {sp.among}) / {n}"
+        aggs[f"{name}_n"] = n
     period = _period(ctx, "created_at")
     select = ", ".join([f"{period} AS period", *(io._ident(b) for b in ctx.by), *(f"{v} AS {io._ident(k)}" for k, v in aggs.items())])
-    source = "t" if not extra_cols else f"(SELECT *, {', '.join(extra_cols)} FROM t)"
-    frame = con.execute(f"SELECT {select} FROM {source} GROUP BY ALL").df()
+    frame = con.execute(f"SELECT {select} FROM {_source(specs)} GROUP BY ALL").df()
     for col in [c for c in frame.columns if c.endswith("_q")]:
         name = col[:-2]
         quantiles = frame.pop(col).map(lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan))

@@ -297,3 +297,21 @@ def test_filters_dates_and_whole_range():
     assert row["backlog"] == 2
     daily = kpi.compute(t, kpis=["volume"], filters={"team": ["A", "B"]}, start="2026-04-01", end="2026-04-02")
     assert daily["volume"].tolist() == [1, 1]
+
+
+def test_cases_use_the_kpi_definitions():
+    t = tickets(
+        created_at=["2026-04-01 00:00"] * 4,
+        resolved_at=["2026-04-01 10:00", "2026-04-02 00:00", None, "2026-04-01 01:00"],
+        status=["closed", "closed", "open", "duplicate"],
+        contacts=[1, 2, 1, 1],
+        team=["A", "B", "A", "A"],
+    )
+    res = kpi.cases(t, "resolution_hours", by="team")
+    assert res["value"].tolist() == [10.0, 24.0] and res["team"].tolist() == ["A", "B"]
+    fcr = kpi.cases(t, "fcr", filters={"team": "A"})
+    assert fcr["value"].tolist() == [1.0]  # the duplicate is no resolution; the open one not resolved
+    # the aggregate is the mean (or median) of the cases
+    assert kpi.compute(t, kpis=["fcr"], freq="all")["fcr"].item() == kpi.cases(t, "fcr")["value"].mean()
+    with pytest.raises(DataError, match="no per-ticket values"):
+        kpi.cases(t, "backlog")

@@ -1,0 +1,173 @@
+"""The Plan stage: strategy, consultation, baseline, stability, segments, SMART objectives, risks and actions.
+
+Each function takes the open :class:`~cslib.workbook.Workbook` and returns one
+displayable object; results the later stages need are saved as artefacts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import spc
+from .checks import check_cycle
+from .display import Chart, Html, Table
+from .kpi import REGISTRY
+from .plots import spc_grid
+from .workbook import Workbook
+
+WEEKS = "W"
+
+
+def cycle_checks(wb: Workbook) -> Table:
+    """SMART and completeness findings (errors first); saved as ``checks``."""
+    found = check_cycle(wb.cycle, wb=wb)
+    wb.save("checks", found)
+    if found.empty:
+        return Table(pd.DataFrame({"finding": ["The cycle file evidences every item of a complete PDCA cycle."]}))
+    n_err, n_warn = (found["level"] == "error").sum(), (found["level"] == "warning").sum()
+    return Table(found, caption=f"{n_err} error(s) that make evaluation impossible, {n_warn} warning(s) about missing evidence")
+
+
+def strategy(wb: Workbook) -> Html:
+    """Mission, values and goals, each goal with the objectives that serve it."""
+    org = wb.cycle.organisation
+    parts = [Html.card("Organisation", {"name": org.name, "mission": org.mission, "values": ", ".join(org.values) or None})]
+    rows = []
+    for g in org.goals:
+        linked = [f"{o.id}: {REGISTRY[o.kpi].label} ({o.direction})" for o in wb.cycle.objectives if o.links_to == g.id]
+        rows.append({"goal": g.id, "text": g.text, "objectives serving it": "; ".join(linked) or "none — no objective serves this goal"})
+    orphans = [o.id for o in wb.cycle.objectives if not o.links_to]
+    parts.append(pd.DataFrame(rows) if rows else Html.text("No organisational goals are recorded."))
+    if orphans:
+        parts.append(Html.text(f"Objectives not linked to a goal: {', '.join(orphans)}."))
+    return Html.join(*parts)
+
+
+def stakeholders(wb: Workbook) -> Table:
+    """Who was consulted, how, when and what was learned."""
+    rows = [s.model_dump() for s in wb.cycle.stakeholders]
+    frame = pd.DataFrame(rows, columns=["group", "how", "when", "learned"])
+    return Table(frame, caption="Stakeholder consultation" if rows else "No consultation recorded in the cycle file")
+
+
+def _unit(kpi: str) -> str:
+    return REGISTRY[kpi].unit
+
+
+def _label(obj) -> str:
+    stat = {"median": " (median)", "mean": " (mean)", "p90": " (90th percentile)"}.get(obj.statistic or "", "")
+    return REGISTRY[obj.kpi].label + stat
+
+
+def baseline(wb: Workbook) -> Table:
+    """Each objective's KPI over the baseline period: level, answers/tickets behind it, weekly range; saved as ``baseline``."""
+    start, end = wb.window("baseline")
+    rows = []
+    for o in wb.cycle.objectives:
+        whole = wb.objective_value(o, "baseline").iloc[0]
+        weekly = wb.objective_kpis(o, freq=WEEKS, start=start, end=end)["value"].dropna()
+        needed = (o.target - whole["value"]) / abs(whole["value"]) if o.target is not None and whole["value"] else float("nan")
+        rows.append(
+            {
+                "objective": o.id,
+                "kpi": o.kpi,
+                "measure": _label(o),
+                "unit": _unit(o.kpi),
+                "baseline": whole["value"],
+                "n": whole["n"],
+                "weeks": len(weekly),
+                "best week": weekly.min() if o.direction == "decrease" else weekly.max(),
+                "worst week": weekly.max() if o.direction == "decrease" else weekly.min(),
+                "target": o.target,
+                "change needed": needed,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    wb.save("baseline", frame)
+    return Table(frame, caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y}, all teams in scope; 'n' counts the tickets or answers behind each value")
+
+
+def objective_chart(wb: Workbook, obj, series: pd.DataFrame, *, part=None, freeze=None) -> spc.SpcResult:
+    """The SPC chart that fits the objective's KPI: a p chart for shares (with n), an I chart otherwise."""
+    kind = REGISTRY[obj.kpi].kind
+    direction = "decrease" if obj.direction == "decrease" else "increase"
+    data = series.dropna(subset=["value"])
+    if kind == "proportion" and data["n"].gt(0).all():
+        return spc.control_chart((data["value"] * data["n"]).round(), x=data["period"], chart="p", n=data["n"], part=part, freeze=freeze, rules="nhs", improvement=direction, target=obj.target)
+    return spc.control_chart(data["value"], x=data["period"], chart="i", part=part, freeze=freeze, rules="nhs", improvement=direction, target=obj.target)
+
+
+def baseline_charts(wb: Workbook) -> Chart:
+    """Weekly control charts of each objective's KPI over the baseline (NHS rules)."""
+    start, end = wb.window("baseline")
+    results = {f"{o.id}: {_label(o)}": objective_chart(wb, o, wb.objective_kpis(o, freq=WEEKS, start=start, end=end)) for o in wb.cycle.objectives}
+    return Chart(spc_grid(results, ncols=2, title="Baseline: weekly control charts"))
+
+
+def stability(wb: Workbook) -> Table:
+    """Is each baseline process stable enough to evaluate a change against? Saved as ``stability``."""
+    start, end = wb.window("baseline")
+    rows = []
+    for o in wb.cycle.objectives:
+        chart = objective_chart(wb, o, wb.objective_kpis(o, freq=WEEKS, start=start, end=end))
+        s = chart.summary().iloc[0]
+        special = int(chart.data["special_cause"].sum())
+        verdict = "stable: common-cause variation only" if not special and not s["runs_signal"] else f"not stable: {special} special-cause point(s)" + (", unusual runs" if s["runs_signal"] else "")
+        rows.append({"objective": o.id, "measure": _label(o), "chart": chart.chart, "centre": s["cl"], "lower limit": chart.data["lcl"].mean(), "upper limit": chart.data["ucl"].mean(), "special causes": special, "runs signal": bool(s["runs_signal"]), "trial limits": bool(s["trial_limits"]), "judgement": verdict})
+    frame = pd.DataFrame(rows)
+    wb.save("stability", frame)
+    return Table(frame, caption="An unstable baseline means a before/after difference may reflect the special causes, not the change: read the Check with care where it is not stable")
+
+
+def segments(wb: Workbook) -> Table:
+    """Baseline objective KPIs by team, channel and customer segment (not one-size-fits-all)."""
+    start, end = wb.window("baseline")
+    dims = [d for d in ("team", "channel", "segment") if d in wb.ticket_columns]
+    rows = []
+    for dim in dims:
+        parts = []
+        for o in wb.cycle.objectives:
+            part = wb.objective_value(o, "baseline", by=dim)[[dim, "value"]].rename(columns={"value": f"{o.id} {_label(o)}"})
+            parts.append(part.set_index(dim))
+        table = pd.concat(parts, axis=1).reset_index().rename(columns={dim: "segment"})
+        table.insert(0, "by", dim)
+        rows.append(table)
+    if not rows:
+        return Table(pd.DataFrame({"note": ["The tickets have no team, channel or segment column: segments cannot be compared."]}))
+    frame = pd.concat(rows, ignore_index=True)
+    wb.save("segments", frame)
+    return Table(frame, caption=f"Baseline {start:%d %b} – {end:%d %b %Y} by segment")
+
+
+def objectives(wb: Workbook) -> Table:
+    """The SMART objectives with their baseline, target and deadline."""
+    base = wb.load("baseline").set_index("objective") if _has(wb, "baseline") else None
+    goals = {g.id: g.text for g in wb.cycle.organisation.goals}
+    rows = []
+    for o in wb.cycle.objectives:
+        rows.append(
+            {
+                "objective": o.id,
+                "specific": _label(o) + (f" ({', '.join(f'{k} {v}' for k, v in o.segment.items())})" if o.segment else ""),
+                "measurable: baseline": base.loc[o.id, "baseline"] if base is not None else None,
+                "target": o.target,
+                "direction": o.direction,
+                "time-bound": o.deadline,
+                "owner": o.owner,
+                "relevant: goal": f"{o.links_to}: {goals.get(o.links_to, '?')}" if o.links_to else None,
+            }
+        )
+    return Table(pd.DataFrame(rows), caption="SMART objectives (achievability is judged in the checks above)")
+
+
+def _has(wb: Workbook, name: str) -> bool:
+    from . import artefacts
+
+    return artefacts.exists(wb.run_dir, wb.stage, name)
+
+
+def save(wb: Workbook) -> Html:
+    """Record the plan's facts for the later stages."""
+    c = wb.cycle
+    wb.save("plan", {"title": c.title, "change": c.change.date, "rollout": {k: v for k, v in c.rollout.items()}, "teams": wb.scope_teams, "objectives": [o.model_dump() for o in c.objectives]})
+    return Html.text(f"Plan saved in {wb.run_dir.name}: baseline, stability, segments and checks are ready for the Do, Check and Act stages.")

@@ -1,0 +1,181 @@
+"""The workbook context a notebook opens: the cycle, its data and the run folder.
+
+Each PDCA notebook starts with ``wb = open_workbook(cycle, run_dir=..., stage=...)``
+and passes ``wb`` to the stage functions (:mod:`cslib.plan`, :mod:`cslib.do`,
+:mod:`cslib.check`, :mod:`cslib.act`). The context reads tables on first use,
+caches KPI frames for the kernel's lifetime and saves each stage's results as
+artefacts in the run folder for the later stages.
+
+Examples
+--------
+>>> wb = open_workbook("data/sample/cycle.yaml", run_dir=tempfile.mkdtemp(), stage="plan")  # doctest: +SKIP
+>>> wb.objective_value(wb.cycle.objectives[0], "baseline")                               # doctest: +SKIP
+(14.6…, 17403)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import artefacts, io, kpi
+from .config import Cycle, Objective, load_cycle
+from .display import Html
+
+STAGES = ("plan", "do", "check", "act")
+
+
+@dataclass
+class Workbook:
+    """One cycle opened for one stage of one run."""
+
+    cycle: Cycle
+    run_dir: Path
+    stage: str
+    teams: tuple[str, ...] = ()
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def tickets_path(self) -> Path:
+        return self.cycle.path("tickets")
+
+    def has(self, table: str) -> bool:
+        return table in self.cycle.data
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table of the cycle, read and checked once; None when the cycle has none."""
+        if name not in self.cycle.data:
+            return None
+        key = ("table", name)
+        if key not in self._cache:
+            frame = io.read_table(self.cycle.path(name), name, opts=self.cycle.read_options(name))
+            if "team" in frame and self.scope_teams:
+                frame = frame[frame["team"].isin(self.scope_teams)].reset_index(drop=True)
+            self._cache[key] = frame
+        return self._cache[key]
+
+    @property
+    def ticket_columns(self) -> list[str]:
+        key = ("columns",)
+        if key not in self._cache:
+            con, view = io.open_table(self.tickets_path, "tickets", opts=self.cycle.read_options("tickets"), validate=False)
+            self._cache[key] = list(con.table(view).columns)
+            con.close()
+        return self._cache[key]
+
+    @property
+    def scope_teams(self) -> list[str]:
+        """Teams this run covers: the run's ``teams`` parameter, else the cycle's scope (empty = all)."""
+        return list(self.teams) or list(self.cycle.scope.teams)
+
+    def availability(self) -> pd.DataFrame:
+        return kpi.availability(self.ticket_columns, sla=self.cycle.sla_spec(), complaints=self.has("complaints"), economics=self.cycle.economics.model_dump())
+
+    def kpis(
+        self,
+        *,
+        kpis: Sequence[str] | None = None,
+        freq: str = "W",
+        by: Sequence[str] | str = (),
+        start=None,
+        end=None,
+        stat: str = "median",
+        filters: Mapping[str, Sequence[str] | str] | None = None,
+    ) -> pd.DataFrame:
+        """:func:`cslib.kpi.compute` over the cycle's tickets, restricted to the run's teams; cached."""
+        by = (by,) if isinstance(by, str) else tuple(by)
+        scope = dict(filters or {})
+        if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
+            scope["team"] = self.scope_teams
+        key = ("kpis", tuple(kpis or ()), freq, by, str(start), str(end), stat, tuple(sorted((k, str(v)) for k, v in scope.items())))
+        if key not in self._cache:
+            complaints = self.cycle.path("complaints") if self.has("complaints") and (kpis is None or "complaint_rate" in kpis) else None
+            self._cache[key] = kpi.compute(
+                self.tickets_path,
+                kpis=kpis,
+                freq=freq,
+                by=by,
+                sla=self.cycle.sla_spec(),
+                stat=stat,
+                complaints=complaints,
+                economics=self.cycle.economics.model_dump(),
+                start=start,
+                end=end,
+                filters=scope or None,
+                timezone=self.cycle.timezone,
+                min_responses=self.cycle.min_responses,
+                service_level_seconds=self.cycle.sla.service_level_seconds,
+                validate=False,
+            )
+        return self._cache[key]
+
+    # ----------------------------------------------------------- objectives
+
+    def window(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """Start and end day of ``baseline`` or ``review``."""
+        w = getattr(self.cycle.periods, name)
+        return pd.Timestamp(w.start), pd.Timestamp(w.end)
+
+    def objective(self, ident: str) -> Objective:
+        for obj in self.cycle.objectives:
+            if obj.id == ident:
+                return obj
+        raise KeyError(ident)
+
+    @staticmethod
+    def column(obj: Objective) -> str:
+        """The KPI column an objective reads (``<kpi>_p90`` for the p90 statistic)."""
+        return f"{obj.kpi}_p90" if obj.statistic == "p90" else obj.kpi
+
+    def objective_kpis(self, obj: Objective, *, freq: str = "W", by: Sequence[str] | str = (), start=None, end=None) -> pd.DataFrame:
+        """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``."""
+        stat = "mean" if obj.statistic == "mean" else "median"
+        frame = self.kpis(kpis=[obj.kpi], freq=freq, by=by, start=start, end=end, stat=stat, filters=obj.segment)
+        n_col = f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
+        by = [by] if isinstance(by, str) else list(by)
+        out = frame[["period", *by]].copy()
+        out["value"] = frame[self.column(obj)]
+        out["n"] = frame[n_col] if n_col else pd.NA
+        return out
+
+    def objective_value(self, obj: Objective, window: str, *, by: Sequence[str] | str = ()) -> pd.DataFrame:
+        """The objective's KPI over a whole window (``baseline`` or ``review``)."""
+        start, end = self.window(window)
+        return self.objective_kpis(obj, freq="all", by=by, start=start, end=end)
+
+    # ------------------------------------------------------------- artefacts
+
+    def save(self, name: str, obj: object) -> Path:
+        return artefacts.save(self.run_dir, self.stage, name, obj)
+
+    def load(self, name: str, stage: str | None = None):
+        return artefacts.load(self.run_dir, stage or self.stage, name)
+
+    def _repr_html_(self) -> str:
+        c = self.cycle
+        fields = {
+            "cycle": c.title,
+            "organisation": c.organisation.name,
+            "change": f"{c.change.name or 'the change'} — {c.change.date:%d %b %Y}",
+            "baseline": f"{c.periods.baseline.start:%d %b %Y} – {c.periods.baseline.end:%d %b %Y}",
+            "review": f"{c.periods.review.start:%d %b %Y} – {c.periods.review.end:%d %b %Y}",
+            "roll-out": ", ".join(f"{t} {d:%d %b}" for t, d in c.rollout.items()) or "all at once",
+            "teams in this run": ", ".join(self.scope_teams) or "all",
+            "objectives": len(c.objectives),
+        }
+        return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
+
+
+def open_workbook(cycle: str | Path | Cycle, *, run_dir: str | Path, stage: str, teams: str | Sequence[str] = "") -> Workbook:
+    """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run."""
+    parsed = cycle if isinstance(cycle, Cycle) else load_cycle(cycle)
+    if isinstance(teams, str):
+        teams = [t.strip() for t in teams.split(",") if t.strip()]
+    run = Path(run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    return Workbook(parsed, run, stage, tuple(teams))
