@@ -57,6 +57,9 @@ class TableSource(_Model):
     sheet: str | int | None = None
     header_row: int = Field(1, ge=1)
     date_format: str | None = None
+    adapter: str | None = Field(None, description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb")
+    mapping: str | dict[str, Any] | None = Field(None, description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.adapters")
+    join: dict[str, str] = Field(default_factory=dict, description="files of the mapping's joins, e.g. {metrics: ticket_metrics.csv}")
 
 
 class Scope(_Model):
@@ -232,6 +235,11 @@ class Cycle(_Model):
 
     def read_options(self, table: str) -> io.ReadOptions:
         src = self.data[table]
+        from .adapters import resolve
+
+        mapping = resolve(table, adapter=src.adapter, mapping=src.mapping, columns=src.columns, date_format=src.date_format, join=src.join, base_dir=self.base_dir)
+        if mapping is not None:  # the mapping carries the renames and the date formats
+            return io.ReadOptions(timezone=self.timezone, encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet, header_row=src.header_row, mapping=mapping)
         return io.ReadOptions(timezone=self.timezone, columns=tuple(src.columns.items()), encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet, header_row=src.header_row, date_format=src.date_format)
 
     def sla_spec(self) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class ReadOptions:
     sheet: str | int | None = None
     header_row: int = 1
     date_format: str | None = None
+    mapping: object | None = None  # a cslib.adapters.Mapping: the source is read through it
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -79,6 +80,10 @@ def register_raw(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts
     Columns named in ``opts.columns`` are renamed to their contract names.
     Returns the column names. Raises DataError for unreadable files.
     """
+    if opts.mapping is not None:
+        from .adapters import register_mapped
+
+        return register_mapped(con, source, view, opts)
     if not opts.columns:
         return _register_source(con, source, view, opts)
     columns = _register_source(con, source, f"{view}_source", opts)
@@ -110,12 +115,19 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, 
     if path.stat().st_size == 0:
         raise DataError(Problem("the file is empty", file=name, fix="export the table again; the file has no header and no rows"))
     suffix = _suffix(path)
+    if suffix == ".zip":
+        from .adapters import unzipped
+
+        path = unzipped(path)
+        name, suffix = str(path), _suffix(path)
+        if path.stat().st_size == 0:
+            raise DataError(Problem("the table in the zip archive is empty", file=str(source), fix="export the table again"))
     if suffix in PARQUET_SUFFIXES:
         sql = f"SELECT * FROM read_parquet({_q(name)})"
     elif suffix in EXCEL_SUFFIXES:
         return _register_excel(con, path, view, opts)
     elif suffix in CSV_SUFFIXES:
-        _check_header(_csv_header(path, opts), name)
+        _check_header(_csv_header(path, opts), name, allow=_allowed_duplicates(opts))
         extra = "".join(
             f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter)) if v
         )
@@ -160,11 +172,16 @@ def _csv_header(path: Path, opts: ReadOptions) -> list[str]:
     return next(csv.reader([first], delimiter=delimiter), [])
 
 
-def _check_header(columns: list[str], name: str) -> None:
+def _allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
+    """Header names a mapping declares as repeated (DuckDB reads the second as name_1)."""
+    return tuple(c.strip().lower() for c in getattr(opts.mapping, "duplicate_columns", ()))
+
+
+def _check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> None:
     seen, dupes = set(), []
     for col in columns:
         key = col.strip().lower()
-        if key in seen and col not in dupes:
+        if key in seen and col not in dupes and key not in allow:
             dupes.append(col)
         seen.add(key)
     if dupes:
@@ -407,6 +424,10 @@ def check_table(source: Source, table: str, *, opts: ReadOptions | None = None, 
     name = label(source)
     columns = register_raw(con, source, raw, opts)
     problems: list[Problem] = []
+    if opts.mapping is not None:
+        from .adapters import check_mapped
+
+        problems += check_mapped(con, raw, opts, name)
     missing = [c.name for c in schema.required if c.name not in columns]
     if missing:
         hint = ""
