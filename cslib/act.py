@@ -58,7 +58,7 @@ def standardise(wb: Workbook) -> Table:
     start, end = wb.window("review")
     rows = []
     for o in wb.cycle.objectives:
-        series = _pooled(wb, o, teams, start, end) if teams else wb.objective_kpis(o, freq="W", start=start, end=end)
+        series = _pooled(wb, o, teams, start, end)
         chart = objective_chart(wb, o, series)
         d = chart.data
         rows.append({"objective": o.id, "measure": _label(o), "chart": chart.chart, "from": start.date(), "to": end.date(), "centre": float(d["cl"].mean()), "lower limit": float(d["lcl"].mean()), "upper limit": float(d["ucl"].mean()), "weeks": len(d), "trial limits": bool(d["trial_limits"].any())})

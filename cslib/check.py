@@ -80,7 +80,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             out[o.id] = impact.verdict(teams, unit="team", first_treated="first_treated", change=_period_start(wb.cycle.change.date, monthly), **common)
         else:
             # no comparison group in this run: the adopting (or only) teams' weekly series on its own
-            data = _pooled(wb, o, treated, *_span(wb)) if treated else series(wb, o, by_team=False)
+            data = _pooled(wb, o, treated, *_span(wb))
             out[o.id] = impact.verdict(data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common)
     wb._cache[key] = out
     return out
@@ -149,16 +149,13 @@ def findings(wb: Workbook) -> Html:
     return Html.join(*parts)
 
 
-def spc_views(wb: Workbook) -> Chart:
+def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
     """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
     start, end = _span(wb)
     teams = treated_teams(wb)
-    results = {}
-    for o in wb.cycle.objectives:
-        s = wb.objective_kpis(o, freq=FREQ, start=start, end=end) if not teams else _pooled(wb, o, teams, start, end)
-        results[f"{o.id}: {_label(o)}"] = objective_chart(wb, o, s, part=_monday(wb.cycle.change.date))
-    who = ", ".join(teams) or "all teams"
-    return Chart(spc_grid(results, ncols=2, title=f"Before and after the change ({who}): weekly control charts"))
+    results = {f"{o.id}: {_label(o)}": objective_chart(wb, o, _pooled(wb, o, teams, start, end), part=_monday(wb.cycle.change.date)) for o in wb.cycle.objectives}
+    who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
+    return Chart(spc_grid(results, ncols=2, title=title or f"Before and after the change ({who}): weekly control charts"))
 
 
 def _span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -166,10 +163,9 @@ def _span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def _pooled(wb: Workbook, obj, teams, start, end) -> pd.DataFrame:
-    stat = "mean" if obj.statistic == "mean" else "median"
-    frame = wb.kpis(kpis=[obj.kpi], freq=FREQ, start=start, end=end, stat=stat, filters={**(obj.segment or {}), "team": teams})
-    n_col = f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume"
-    return pd.DataFrame({"period": frame["period"], "value": frame[wb.column(obj)], "n": frame[n_col] if n_col in frame else pd.NA})
+    """The objective's weekly KPI over the given teams together (all teams in scope when none are given)."""
+    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+    return wb.objective_kpis(obj, freq=FREQ, start=start, end=end, filters=filters)
 
 
 def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:

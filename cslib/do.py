@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .check import FREQ, _monday, _span, treated_teams
+from .check import _span, spc_views
 from .display import Chart, Html, Table
-from .plan import _label, objective_chart
-from .plots import spc_grid
 from .workbook import Workbook
 
 
@@ -115,17 +113,7 @@ def training(wb: Workbook) -> Chart:
 
 def monitoring(wb: Workbook) -> Chart:
     """Sustained monitoring: weekly charts of each objective in the adopting teams, a new part from go-live."""
-    start, end = _span(wb)
-    teams = treated_teams(wb)
-    results = {}
-    for o in wb.cycle.objectives:
-        stat = "mean" if o.statistic == "mean" else "median"
-        filters = {**(o.segment or {}), **({"team": teams} if teams else {})}
-        frame = wb.kpis(kpis=[o.kpi], freq=FREQ, start=start, end=end, stat=stat, filters=filters or None)
-        n_col = f"{o.kpi}_n"
-        s = pd.DataFrame({"period": frame["period"], "value": frame[wb.column(o)], "n": frame[n_col] if n_col in frame else pd.NA})
-        results[f"{o.id}: {_label(o)}"] = objective_chart(wb, o, s, part=_monday(wb.cycle.change.date))
-    return Chart(spc_grid(results, ncols=2, title="Monitoring since go-live (adopting teams; run the Check for the comparison)"))
+    return spc_views(wb, title="Monitoring since go-live: weekly control charts of the adopting teams")
 
 
 def data_quality(wb: Workbook) -> Table:

@@ -132,10 +132,13 @@ class Workbook:
         """The KPI column an objective reads (``<kpi>_p90`` for the p90 statistic)."""
         return f"{obj.kpi}_p90" if obj.statistic == "p90" else obj.kpi
 
-    def objective_kpis(self, obj: Objective, *, freq: str = "W", by: Sequence[str] | str = (), start=None, end=None) -> pd.DataFrame:
-        """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``."""
+    def objective_kpis(self, obj: Objective, *, freq: str = "W", by: Sequence[str] | str = (), start=None, end=None, filters: Mapping | None = None) -> pd.DataFrame:
+        """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``.
+
+        ``filters`` default to the objective's own segment (e.g. ``{"channel": "email"}``).
+        """
         stat = "mean" if obj.statistic == "mean" else "median"
-        frame = self.kpis(kpis=[obj.kpi], freq=freq, by=by, start=start, end=end, stat=stat, filters=obj.segment)
+        frame = self.kpis(kpis=[obj.kpi], freq=freq, by=by, start=start, end=end, stat=stat, filters=obj.segment if filters is None else filters)
         n_col = f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
         by = [by] if isinstance(by, str) else list(by)
         out = frame[["period", *by]].copy()
