@@ -682,7 +682,11 @@ def register_mapped(con: duckdb.DuckDBPyConnection, source: io.Source, view: str
         alias = f"j_{_norm_name(jname)}"
         joins.append(f"LEFT JOIN ({jbody}) {alias} ON NULLIF(TRIM(CAST(s.{io._ident(on)} AS VARCHAR)), '') = NULLIF(TRIM(CAST({alias}.{io._ident(jkey)} AS VARCHAR)), '')")
         select += [f"{alias}.{io._ident(c)} AS {io._ident(f'{jname}.{c}')}" for c in jcols if f"{jname}.{c}" not in columns]
-    con.execute(f'CREATE OR REPLACE VIEW "{view}_in" AS SELECT {", ".join(select)} FROM ({body}) s {" ".join(joins)}')
+    # an event log or joins are collapsed once (one row per ticket) rather than on every check
+    kind = "TABLE" if m.events is not None or joins else "VIEW"
+    for old in con.execute("SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name = ? UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name = ?", [f"{view}_in"] * 2).fetchall():
+        con.execute(f'DROP {old[1]} "{view}_in"')
+    con.execute(f'CREATE {kind} "{view}_in" AS SELECT {", ".join(select)} FROM ({body}) s {" ".join(joins)}')
     plan = _view_plan(con, view, opts)
     exprs = ", ".join(["_row", *(f"{e} AS {io._ident(c)}" for c, e in plan.exprs.items())])
     con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {exprs} FROM "{view}_in"')
