@@ -1,0 +1,115 @@
+"""Journey stages, pain points, and KPIs by segment / channel with significance tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cslib import journey, segments
+from cslib.errors import ParameterError
+from cslib.io import read_table
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_table(SAMPLE / "tickets.parquet", "tickets"), read_table(SAMPLE / "complaints.csv", "complaints")
+
+
+def small():
+    created = pd.Timestamp("2026-04-01 09:00")
+    return pd.DataFrame({
+        "ticket_id": [str(i) for i in range(6)],
+        "created_at": [created] * 6,
+        "resolved_at": [created + pd.Timedelta(hours=h) for h in (1, 3, 10, 10, 2, 2)],
+        "journey_stage": ["buy", "buy", "pay", "pay", "join", "join"],
+        "csat": pd.array([5, 5, 2, 3, 4, 5], dtype="Int64"),
+    })
+
+
+def test_journey_profile_by_hand():
+    t = small()
+    c = pd.DataFrame({"complaint_id": ["k"], "ticket_id": ["2"]})
+    p = journey.journey_profile(t, complaints=c).set_index("journey_stage")
+    assert list(p.index) == ["join", "buy", "pay"]  # life-cycle order, not alphabetical
+    assert p.loc["pay", "resolution_hours"] == 10 and p.loc["buy", "resolution_hours"] == 2
+    assert p.loc["pay", "complaint_share"] == 0.5 and p.loc["buy", "complaints"] == 0
+    # overall median resolution 2.5 h; pay's shortfall (10 − 2.5)/2.5 = 3
+    assert p.loc["pay", "shortfall_resolution_hours"] == pytest.approx(3.0)
+    # overall CSAT top-2-box 4/6; pay 0 → shortfall 1
+    assert p.loc["pay", "shortfall_csat"] == pytest.approx(1.0)
+    assert p.loc["pay", "pain_rank"] == 1 and p.loc["pay", "worst_kpi"] == "resolution_hours"
+    assert p.loc["pay", "pain_score"] == pytest.approx(p.loc["pay", [c for c in p.columns if c.startswith("shortfall_")]].mean())
+    assert p["volume_share"].sum() == pytest.approx(1.0)
+
+
+def test_pain_points_ranked_and_custom_order():
+    pp = journey.pain_points(small(), top=2)
+    assert pp["journey_stage"].tolist()[0] == "pay" and len(pp) == 2
+    prof = journey.journey_profile(small(), stages=["pay", "join", "buy"])
+    assert prof["journey_stage"].tolist() == ["pay", "join", "buy"]
+
+
+def test_segment_profile_finds_the_different_segment():
+    rng = np.random.default_rng(2)
+    n = 600
+    seg = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    csat = np.where(seg == "c", rng.choice([1, 2, 5], n), rng.choice([4, 5], n))
+    t = pd.DataFrame({"ticket_id": [str(i) for i in range(n)], "created_at": pd.Timestamp("2026-04-01"), "segment": seg,
+                      "csat": pd.array(csat, dtype="Int64")})
+    res = segments.segment_profile(t, kpis=["csat"])
+    assert bool(res.tests["significant"].item())
+    assert res.tests["test"].item() == "chi-square test of homogeneity"
+    c = res.contrasts.set_index("segment")
+    assert c.loc["c", "differs"] and not c.loc["c", "better"]
+    assert c.loc["a", "better"]  # a and b beat the rest (which includes c)
+    assert c["adjust_method"].iloc[0].startswith("Holm")
+    assert any("'c' is worse" in f for f in res.findings)
+    assert "<table" in res._repr_html_()
+
+
+def test_segment_profile_no_difference():
+    rng = np.random.default_rng(3)
+    n = 400
+    t = pd.DataFrame({"ticket_id": [str(i) for i in range(n)], "created_at": pd.Timestamp("2026-04-01"),
+                      "channel": np.array(["email", "chat"])[np.arange(n) % 2],
+                      "csat": pd.array(rng.integers(1, 6, n), dtype="Int64")})
+    res = segments.segment_profile(t, by="channel", kpis=["csat"])
+    assert not res.contrasts["differs"].any()
+
+
+@pytest.mark.parametrize(
+    ("call", "column"),
+    [
+        (lambda: journey.journey_profile(small().drop(columns="journey_stage")), "journey_stage"),
+        (lambda: journey.journey_profile(small(), kpis=["speed"]), "kpis"),
+        (lambda: journey.journey_profile(small(), start="2027-01-01"), "journey_stage"),
+        (lambda: journey.journey_profile(small()[["ticket_id", "created_at", "journey_stage"]]), "pain_kpis"),
+        (lambda: segments.segment_profile(small().assign(segment="x")), "segment"),
+        (lambda: segments.segment_profile(small().assign(segment=["x", "y"] * 3), kpis=["volume"]), "kpis"),
+        (lambda: segments.segment_profile(small().assign(segment=["x", "y"] * 3), adjust="bonferroni"), "adjust"),
+    ],
+)
+def test_user_errors(call, column):
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.problems[0].column == column
+
+
+def test_sample_journey_and_segments(sample):
+    t, c = sample
+    p = journey.journey_profile(t, complaints=c)
+    assert p["journey_stage"].tolist() == ["join", "buy", "receive", "use", "pay", "return", "leave"]
+    assert p["volume"].sum() == len(t)
+    assert p["complaints"].sum() == t["ticket_id"].isin(c["ticket_id"]).sum()
+    assert p["pain_rank"].min() == 1
+    ch = segments.segment_profile(t, by="channel", kpis=["fcr", "csat"])
+    # the sample's queue channels resolve at first contact more often than e-mail
+    fcr = ch.contrasts[ch.contrasts.kpi == "fcr"].set_index("channel")
+    assert fcr.loc["phone", "better"] and not fcr.loc["email", "better"]
+    seg = segments.segment_profile(t, by="segment", kpis=["fcr", "nps"])
+    assert set(seg.table["segment"]) == {"consumer", "small business", "enterprise"}
