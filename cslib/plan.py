@@ -160,6 +160,23 @@ def objectives(wb: Workbook) -> Table:
     return Table(pd.DataFrame(rows), caption="SMART objectives (achievability is judged in the checks above)")
 
 
+def risks(wb: Workbook) -> Table:
+    """The risk assessment: likelihood × impact (1–5 each), rated, with mitigation and contingency."""
+    rows = [{**r.model_dump(), "score": r.likelihood * r.impact} for r in wb.cycle.risks]
+    frame = pd.DataFrame(rows, columns=["risk", "likelihood", "impact", "score", "mitigation", "contingency", "owner"])
+    frame["rating"] = pd.cut(frame["score"], [0, 4, 9, 15, 25], labels=["low", "medium", "high", "very high"]).astype(str)
+    frame = frame.sort_values("score", ascending=False, kind="stable")
+    wb.save("risks", frame)
+    return Table(frame, caption="Risks by score (likelihood × impact)" if rows else "No risks recorded in the cycle file")
+
+
+def actions(wb: Workbook) -> Table:
+    """The implementation plan: actions with owners, dates, resources, cost and communication."""
+    frame = pd.DataFrame([a.model_dump() for a in wb.cycle.actions], columns=["action", "owner", "start", "end", "resources", "cost", "status", "communication"])
+    total = frame["cost"].sum() if len(frame) else 0
+    return Table(frame, caption=f"Total planned cost {total:,.0f} {wb.cycle.economics.currency}" if len(frame) else "No actions recorded in the cycle file")
+
+
 def _has(wb: Workbook, name: str) -> bool:
     from . import artefacts
 
