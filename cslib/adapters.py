@@ -254,7 +254,7 @@ class Mapping(_M):
         """This mapping checked against ``table``'s contract."""
         if self.table not in (None, table):
             raise ConfigError(Problem(f"the mapping {self.name!r} is for the {self.table} table, not {table}", fix=f"use a mapping written for {table}"))
-        return _validate({**self.model_dump(), "table": table, "base_dir": self.base_dir}, source=self.name)
+        return _validate({**self.model_dump(exclude_unset=True), "table": table, "base_dir": self.base_dir}, source=self.name)
 
 
 def _norm_label(v: Any) -> str:
@@ -301,11 +301,12 @@ def load_mapping(path: str | Path) -> Mapping:
 
 def merge(base: Mapping, extra: Mapping) -> Mapping:
     """``extra`` on top of ``base``: its columns, value labels, formats and derived columns win."""
-    b, e = base.model_dump(exclude_unset=False), extra.model_dump(exclude_unset=True)
+    # dumps keep only what was set: a value map's default stays absent unless given
+    b, e = base.model_dump(exclude_unset=True), extra.model_dump(exclude_unset=True)
     out = dict(b)
     for key in ("columns", "derived", "joins"):
-        out[key] = {**b[key], **e.get(key, {})}
-    out["values"] = dict(b["values"])
+        out[key] = {**b.get(key, {}), **e.get(key, {})}
+    out["values"] = dict(b.get("values", {}))
     for col, vm in extra.values.items():
         old = base.values.get(col)
         merged = {"map": {**(old.map if old else {}), **vm.map}}
@@ -314,11 +315,11 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
         elif old is not None and old.has_default:
             merged["default"] = old.default
         out["values"][col] = merged
-    out["missing"] = list(dict.fromkeys([*b["missing"], *e.get("missing", [])]))
-    out["duplicate_columns"] = list(dict.fromkeys([*b["duplicate_columns"], *e.get("duplicate_columns", [])]))
-    dates = dict(b["dates"])
+    out["missing"] = list(dict.fromkeys([*b.get("missing", []), *e.get("missing", [])]))
+    out["duplicate_columns"] = list(dict.fromkeys([*b.get("duplicate_columns", []), *e.get("duplicate_columns", [])]))
+    dates = dict(b.get("dates", {}))
     for k, v in e.get("dates", {}).items():
-        dates[k] = {**dates["columns"], **v} if k == "columns" else v
+        dates[k] = {**dates.get("columns", {}), **v} if k == "columns" else v
     out["dates"] = dates
     for key in ("numbers", "events", "strict", "table", "name", "description"):
         if key in e:
