@@ -73,10 +73,43 @@ def _print_availability(cycle) -> None:
 
 
 @app.command()
-def demo(out_dir: Annotated[Path, typer.Option("--out", help="folder for the reports")] = Path("reports")) -> None:
-    """Write the sample operation if missing and show its KPIs before and after the change."""
-    from . import kpi
-    from .config import load_cycle
+def run(
+    cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports"),
+    stages: Annotated[str, typer.Option(help="stages to run, comma-separated, in PDCA order")] = "plan,do,check,act",
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="notebook parameter KEY=VALUE (repeatable), e.g. -p teams=Billing")] = None,
+    timeout: Annotated[int, typer.Option(help="seconds a notebook cell may run")] = 900,
+    notebooks: Annotated[Path | None, typer.Option(help="folder of your own PDCA notebooks (default: the workbook's)")] = None,
+) -> None:
+    """Run one improvement cycle: the PDCA notebooks and the HTML report."""
+    _run(cycle, out_dir, [s.strip() for s in stages.split(",") if s.strip()], param or [], timeout, notebooks)
+
+
+def _run(cycle: Path, out_dir: Path, stages: list[str], params: list[str], timeout: int, notebooks: Path | None = None) -> None:
+    from .runner import StageFailed, parse_parameters, run_cycle
+
+    with out.status("checking the cycle and its data…") as status:
+
+        def progress(stage: str, state: str) -> None:
+            if state == "start":
+                status.update(f"running the {stage} stage…")
+            else:
+                out.print(f"[green]✓[/] {stage}")
+
+        try:
+            result = run_cycle(cycle, out=out_dir, stages=stages, parameters=parse_parameters(params), timeout=timeout, notebooks=notebooks, on_stage=progress)
+        except StageFailed as exc:
+            err.print("[bold red]error:[/] ", end="")
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+    timings = ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in result.stages)
+    out.print(f"Run folder: {result.run_dir} ({timings})")
+    out.print(f"Report: {result.report}", soft_wrap=True)
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports")) -> None:
+    """Run the full PDCA cycle of the sample operation (written first if missing) and print the report's path."""
     from .sample import write_sample
 
     cycle_path = Path("data/sample/cycle.yaml")
@@ -86,22 +119,18 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="folder for the rep
             with out.status("writing the sample operation…"):
                 write_sample(cycle_path.parent)
             out.print(f"Sample operation written to {cycle_path.parent}")
+    _print_kpis(cycle_path)
+    _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
+
+
+def _print_kpis(cycle_path: Path) -> None:
+    from . import kpi
+    from .config import load_cycle
+
     cycle = load_cycle(cycle_path)
     names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))
-    common = {"sla": cycle.sla_spec(), "timezone": cycle.timezone, "economics": cycle.economics.model_dump()}
-    monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", **common)
+    monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", sla=cycle.sla_spec(), timezone=cycle.timezone, economics=cycle.economics.model_dump())
     out.print(_frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)"))
-
-    by_team = kpi.compute(cycle.path("tickets"), kpis=names, freq="D", by="team", **common)
-    windows = {"baseline": cycle.periods.baseline, "review": cycle.periods.review}
-    rows = []
-    for team, frame in by_team.groupby("team"):
-        for name in names[1:]:
-            means = {w: frame.loc[frame["period"].between(pd.Timestamp(p.start), pd.Timestamp(p.end)), name].mean() for w, p in windows.items()}
-            change = (means["review"] - means["baseline"]) / abs(means["baseline"]) if means["baseline"] else float("nan")
-            rows.append({"team": team, "group": "roll-out" if team in cycle.rollout else "control", "kpi": name, **means, "change": f"{change:+.1%}"})
-    out.print(_frame_table(pd.DataFrame(rows), title="Mean of daily KPIs by team, baseline vs review"))
-    out.print(f"Data: {cycle.path('tickets')} · cycle file: {cycle_path}")
 
 
 def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:

@@ -33,6 +33,18 @@ USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
 NEEDS = {"act": "check"}
 
 
+def _kernel_manager():
+    """Kernels talk over local sockets (IPC), not unencrypted TCP ports."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+
+    return IpcKernelManager
+
+
 class StageFailed(Exception):
     """A notebook cell failed; the executed notebook is kept at ``notebook``."""
 
@@ -125,6 +137,14 @@ def prepare(cycle_path: str | Path, *, stages: Sequence[str] = STAGES, parameter
     cycle, problems = validate_cycle(cycle_path)
     if problems:
         raise CslibError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle_path} and its tables")
+    teams = [t.strip() for t in str((parameters or {}).get("teams", "")).split(",") if t.strip()]
+    if teams:
+        from .workbook import Workbook
+
+        known = set(Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")["team"])
+        unknown_teams = [t for t in teams if t not in known]
+        if unknown_teams:
+            raise ParameterError(Problem(f"no tickets for team {', '.join(unknown_teams)}", column="teams", values=tuple(unknown_teams), fix=f"the data has the teams: {', '.join(sorted(map(str, known)))}"))
     findings = check_cycle(cycle)
     errors = findings[findings["level"] == "error"]
     if len(errors):
@@ -221,6 +241,7 @@ def run_cycle(
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 log_output=False,
+                kernel_manager_class=_kernel_manager(),
             )
         except PapermillExecutionError as exc:
             seconds = time.perf_counter() - started

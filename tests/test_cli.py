@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_sample_data_then_validate(tmp_path, cli):
     result = cli("sample-data", "--out", tmp_path / "op", "--tickets", "3000", "--seed", "7")
@@ -12,12 +14,15 @@ def test_sample_data_then_validate(tmp_path, cli):
     assert "valid" in result.stdout and "repeat_contact_rate" in result.stdout
 
 
-def test_demo_writes_sample_and_prints_kpis(tmp_path, cli):
+@pytest.mark.notebook
+def test_demo_writes_sample_runs_the_cycle_and_prints_the_report(tmp_path, cli):
     result = cli("demo", "--out", tmp_path / "reports", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "reports" / "sample" / "tickets.parquet").exists()
-    assert "monthly KPIs" in result.stdout and "baseline vs review" in result.stdout
-    assert "Billing" in result.stdout and "control" in result.stdout
+    assert "monthly KPIs" in result.stdout and "Report:" in result.stdout
+    report = next((tmp_path / "reports").rglob("report.html"))
+    assert str(report) in result.stdout.replace("\n", "")
+    assert "WARNING" not in result.stderr  # kernels talk over local sockets, quietly
 
 
 def test_user_errors_exit_2_without_traceback(tmp_path, cli):
