@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import impact, kpi
+from . import feedback, impact, kpi, privacy
 from .display import Chart, Html, Table
 from .kpi import REGISTRY
 from .plan import _label, objective_chart
@@ -230,6 +230,29 @@ def mix(wb: Workbook) -> Table:
     frame = pd.concat(rows, ignore_index=True)
     wb.save("mix", frame)
     return Table(frame, caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.")
+
+
+def comments(wb: Workbook) -> Html:
+    """Customer comments before vs after the change in the adopting teams: themes, their tone, representative verbatims."""
+    fb = wb.table("feedback")
+    if fb is None or fb.empty:
+        return Html.text("No customer comments in the cycle's data: the Check has no qualitative evidence.")
+    teams = treated_teams(wb)
+    if teams and "team" in fb:
+        fb = fb[fb["team"].isin(teams)]
+    start, end = _span(wb)
+    fb = fb[(fb["date"] >= start) & (fb["date"] < end + pd.Timedelta(days=1))]
+    split = pd.Timestamp(wb.cycle.change.date)
+    summary = feedback.theme_summary(fb, split=split)
+    wide = summary.pivot_table(index=["theme", "dimension"], columns="period", values=["share", "mean_score"]).reset_index()
+    wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
+    wide = wide.rename(columns={"share before": "share of comments before", "share after": "share of comments after", "mean_score before": "mean score before", "mean_score after": "mean score after"})
+    wb.save("comment_themes", summary)
+    after = fb[fb["date"] >= split]
+    quotes = feedback.verbatims(after, n=1, key=privacy.pseudonym_key(wb.cycle.privacy.key)) if len(after) else None
+    counts = summary.groupby("period")["comments"].first().to_dict()
+    caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
+    return Html.join(Table(wide, caption=caption), quotes)
 
 
 def save(wb: Workbook) -> Html:

@@ -57,13 +57,13 @@ class Html:
 
     @classmethod
     def join(cls, *parts: object) -> Html:
-        """Concatenate Html parts and DataFrames (shown as escaped tables)."""
+        """Concatenate displayable parts (Html, tables, results with ``_repr_html_``) and DataFrames (escaped tables)."""
         out = []
         for p in parts:
             if isinstance(p, pd.DataFrame):
                 out.append(table_html(p))
-            elif isinstance(p, Html):
-                out.append(p.markup)
+            elif hasattr(p, "_repr_html_"):
+                out.append(p._repr_html_())
             elif p is not None:
                 out.append(f"<p>{esc(p)}</p>")
         return cls("".join(out))

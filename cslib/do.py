@@ -10,23 +10,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import planning
 from .check import _span, spc_views
 from .display import Chart, Html, Table
 from .workbook import Workbook
 
 
 def implementation(wb: Workbook) -> Table:
-    """The implementation log: each action planned vs actual, with slippage in days."""
-    rows = []
-    for a in wb.cycle.actions:
-        slip = (a.actual_end - a.end).days if a.actual_end and a.end else None
-        rows.append({"action": a.action, "owner": a.owner, "planned start": a.start, "planned end": a.end, "actual start": a.actual_start, "actual end": a.actual_end, "slippage (days)": slip, "status": a.status, "resources": a.resources, "cost": a.cost})
-    frame = pd.DataFrame(rows)
+    """The implementation log: each action planned vs actual, with slippage in days; saved as ``implementation``."""
+    frame = planning.action_timeline(wb.cycle)
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No actions in the cycle file: the implementation cannot be shown against a plan."]}))
     wb.save("implementation", frame)
     done = (frame["status"] == "done").sum()
-    return Table(frame, caption=f"{done} of {len(frame)} actions done; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}")
+    late = int((frame["end_slip_days"] > 0).sum())
+    return Table(frame, caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}")
 
 
 def rollout(wb: Workbook) -> Table:

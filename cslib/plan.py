@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import spc
+from . import planning, spc
 from .checks import check_cycle
 from .display import Chart, Html, Table
 from .kpi import REGISTRY
@@ -161,20 +161,21 @@ def objectives(wb: Workbook) -> Table:
 
 
 def risks(wb: Workbook) -> Table:
-    """The risk assessment: likelihood × impact (1–5 each), rated, with mitigation and contingency."""
-    rows = [{**r.model_dump(), "score": r.likelihood * r.impact} for r in wb.cycle.risks]
-    frame = pd.DataFrame(rows, columns=["risk", "likelihood", "impact", "score", "mitigation", "contingency", "owner"])
-    frame["rating"] = pd.cut(frame["score"], [0, 4, 9, 15, 25], labels=["low", "medium", "high", "very high"]).astype(str)
-    frame = frame.sort_values("score", ascending=False, kind="stable")
+    """The risk assessment: likelihood × impact (1–5 each), rated, with mitigation and contingency; saved as ``risks``."""
+    frame = planning.risk_matrix(wb.cycle)
     wb.save("risks", frame)
-    return Table(frame, caption="Risks by score (likelihood × impact)" if rows else "No risks recorded in the cycle file")
+    gaps = int(frame["needs_contingency"].sum()) if len(frame) else 0
+    caption = "Risks by score (likelihood × impact)" + (f"; {gaps} high risk(s) without a contingency" if gaps else "")
+    return Table(frame.drop(columns="needs_contingency"), caption=caption if len(frame) else "No risks recorded in the cycle file")
 
 
 def actions(wb: Workbook) -> Table:
-    """The implementation plan: actions with owners, dates, resources, cost and communication."""
-    frame = pd.DataFrame([a.model_dump() for a in wb.cycle.actions], columns=["action", "owner", "start", "end", "resources", "cost", "status", "communication"])
-    total = frame["cost"].sum() if len(frame) else 0
-    return Table(frame, caption=f"Total planned cost {total:,.0f} {wb.cycle.economics.currency}" if len(frame) else "No actions recorded in the cycle file")
+    """The implementation plan: actions with owners, planned dates, resources, cost and communication."""
+    frame = planning.action_timeline(wb.cycle)
+    if frame.empty:
+        return Table(pd.DataFrame({"note": ["No actions recorded in the cycle file."]}))
+    shown = frame[["action", "owner", "planned_start", "planned_end", "resources", "cost", "status", "communication"]]
+    return Table(shown, caption=f"Total planned cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}")
 
 
 def _has(wb: Workbook, name: str) -> bool:

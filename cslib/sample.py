@@ -690,6 +690,8 @@ actions:
     owner: Quality Lead
     start: 2026-04-20
     end: 2026-05-22
+    actual_start: 2026-04-20
+    actual_end: 2026-05-29
     resources: 2 analysts for 5 weeks; knowledge-base licence
     cost: 18000
     status: done
@@ -697,6 +699,8 @@ actions:
     owner: Training Manager
     start: 2026-05-11
     end: 2026-07-03
+    actual_start: 2026-05-11
+    actual_end: 2026-08-01
     resources: 3 hours per agent; 1 trainer
     cost: 9500
     status: done
@@ -704,6 +708,8 @@ actions:
     owner: Head of Operations
     start: 2026-06-01
     end: 2026-07-06
+    actual_start: 2026-06-01
+    actual_end: 2026-07-06
     resources: team leaders' time
     cost: 2500
     status: done
@@ -711,6 +717,8 @@ actions:
     owner: Customer Experience Manager
     start: 2026-05-18
     end: 2026-06-05
+    actual_start: 2026-05-18
+    actual_end: 2026-06-05
     resources: briefings, intranet article, customer-facing FAQ update
     cost: 500
     status: done
