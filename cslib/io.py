@@ -127,10 +127,17 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, 
     elif suffix in EXCEL_SUFFIXES:
         return _register_excel(con, path, view, opts)
     elif suffix in CSV_SUFFIXES:
-        _check_header(_csv_header(path, opts), name, allow=_allowed_duplicates(opts))
+        _check_line_lengths(path, name, opts)
+        header = _csv_header(path, opts)
+        _check_header(header, name, allow=_allowed_duplicates(opts))
         extra = "".join(
             f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter)) if v
         )
+        if header:  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
+            delim = opts.delimiter or _sniff_delimiter(path, opts)
+            extra = "".join(f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v)
+            struct = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in _unique_names(header)) + "}"
+            extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
         sql = f"SELECT * FROM read_csv({_q(name)}, all_varchar=true, header=true{extra})"
     else:
         raise DataError(Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx"))
@@ -177,6 +184,50 @@ def _allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
     return tuple(c.strip().lower() for c in getattr(opts.mapping, "duplicate_columns", ()))
 
 
+#: the longest line DuckDB's CSV reader accepts (its max_line_size default)
+MAX_LINE_BYTES = 2_097_152
+
+
+def _check_line_lengths(path: Path, name: str, opts: ReadOptions) -> None:
+    """Fail fast on a line longer than the CSV reader accepts (a 100 MB single line, a binary file)."""
+    import numpy as np
+
+    if (opts.encoding or "utf-8").lower().replace("-", "").startswith("utf16"):
+        return
+    line, gap = 1, 0  # bytes since the last newline
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 23):
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            lengths = np.diff(ends, prepend=-1 - gap) - 1 if len(ends) else np.array([gap + len(chunk)])
+            too_long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+            if len(too_long):
+                where = line + int(too_long[0])
+                raise DataError(Problem(f"line {where} is longer than {MAX_LINE_BYTES // 2**20} MB: this is not a table export (a single huge line, or a binary file)", file=name, fix="export the table again as CSV with one row per line, or check that the path names the right file"))
+            line += len(ends)
+            gap = len(chunk) - 1 - int(ends[-1]) if len(ends) else gap + len(chunk)
+
+
+def _sniff_delimiter(path: Path, opts: ReadOptions) -> str:
+    with open(path, encoding=opts.encoding or "utf-8-sig", newline="", errors="replace") as handle:
+        first = handle.readline(1_000_000)
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header names made unique as DuckDB does (the second ``category`` becomes ``category_1``)."""
+    out: list[str] = []
+    for i, col in enumerate(header):
+        name, k = (col if col.strip() else f"column{i}"), 0
+        while name in out:
+            k += 1
+            name = f"{col}_{k}"
+        out.append(name)
+    return out
+
+
 def _check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> None:
     seen, dupes = set(), []
     for col in columns:
@@ -218,7 +269,16 @@ def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
 
 def _read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
     message = str(exc)
-    if "unicode" in message.lower() or "utf" in message.lower():
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    at = f" (line {line.group(1)})" if line else ""
+    if "unterminated quote" in message:
+        return Problem(f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote", file=str(path), fix="export the table again (complete), or double the quotes inside quoted text (\"\")")
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if counts:
+        return Problem(f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong", file=str(path), fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file")
+    if "maximum line size" in message.lower():
+        return Problem(f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}", file=str(path), fix="export the table again as CSV with one row per line")
+    if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
         line = _first_bad_line(path, opts.encoding or "utf-8")
         return Problem(
             f"the file is not {opts.encoding or 'UTF-8'} text" + (f" (first bad byte on line {line})" if line else ""),
