@@ -259,12 +259,37 @@ def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
         raise DataError(Problem(f"the workbook cannot be read ({type(exc).__name__}: {exc})", file=str(path), fix="save it again as .xlsx or export the sheet as CSV")) from None
     columns = [str(c) for c in frame.columns]
     _check_header(columns, str(path))
+    layout = _excel_layout_problems(path, opts)
+    if layout:
+        raise DataError(layout)
     text = frame.apply(lambda col: col.map(lambda v: None if pd.isna(v) else str(v))).astype(object)
     text.columns = columns
     text.insert(0, "_row", range(opts.header_row + 1, opts.header_row + 1 + len(text)))
     con.register(f"{view}_frame", text)
     con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
     return columns
+
+
+def _excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
+    """Merged cells and formulas without saved results in the data rows (values pandas cannot see)."""
+    from openpyxl import load_workbook
+
+    if path.suffix.lower() == ".xls" or path.stat().st_size > 20_000_000:
+        return []
+    try:
+        books = load_workbook(path, data_only=False), load_workbook(path, data_only=True)
+    except Exception:  # pandas already read it; nothing more to learn
+        return []
+    sheets = [b[opts.sheet] if isinstance(opts.sheet, str) else b.worksheets[opts.sheet or 0] for b in books]
+    problems = []
+    merged = sorted((r for r in sheets[0].merged_cells.ranges if r.max_row > opts.header_row), key=lambda r: r.min_row)
+    if merged:
+        rows = sorted({row for r in merged for row in range(max(r.min_row, opts.header_row + 1), r.max_row + 1)})
+        problems.append(Problem("merged cells in the data rows: only the first cell of a merged range holds its value", file=str(path), rows=tuple(rows[:5]), n_rows=len(rows), values=tuple(str(r) for r in merged[:5]), fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)"))
+    formulas = [(c.row, c.coordinate) for row in sheets[0].iter_rows(min_row=opts.header_row + 1) for c in row if c.data_type == "f" and sheets[1][c.coordinate].value is None]
+    if formulas:
+        problems.append(Problem("formulas without a saved result: the workbook was never calculated, so these cells are empty", file=str(path), rows=tuple(sorted({r for r, _ in formulas}))[:5], n_rows=len({r for r, _ in formulas}), values=tuple(c for _, c in formulas[:5]), fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values"))
+    return problems
 
 
 def _read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
@@ -493,6 +518,8 @@ def check_table(source: Source, table: str, *, opts: ReadOptions | None = None, 
         hint = ""
         if len(columns) == 1 and re.search(r"[;\t|]", columns[0]):
             hint = f"; the header is one column '{columns[0][:60]}': is the delimiter right?"
+        elif sum(c.startswith("Unnamed: ") for c in columns) > len(columns) / 2:
+            hint = "; the header is not on the first row of the sheet: set header_row for this table in the cycle file"
         problems.append(
             Problem(
                 f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}{hint}",
