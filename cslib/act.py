@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import benefits as benefits_module
 from .check import _pooled, treated_teams
 from .display import Html, Table
 from .plan import _label, objective_chart
@@ -65,6 +66,19 @@ def standardise(wb: Workbook) -> Table:
     frame = pd.DataFrame(rows)
     wb.save("monitoring_limits", frame)
     return Table(frame, caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)")
+
+
+def benefits(wb: Workbook):
+    """The dual benefit per year: customers' KPI changes and the business value (hours, contacts, retention) against the cost; saved as ``benefits``."""
+    v = wb.load("verdicts", stage="check")
+    teams = treated_teams(wb)
+    start, end = wb.window("review")
+    review = wb.kpis(kpis=["volume"], freq="all", start=start, end=end, filters={"team": teams} if teams else None)
+    per_year = float(review["volume"].sum()) * 365 / ((end - start).days + 1)
+    result = benefits_module.dual_benefit(benefits_module.estimates_from_verdicts(v), economics=wb.cycle.economics, volume=per_year, cost=wb.cycle, months=12)
+    wb.save("benefits", result.totals)
+    wb.save("benefit_components", result.business)
+    return result
 
 
 def lessons(wb: Workbook) -> Html:

@@ -8,9 +8,11 @@ resort — always named, with the alternatives rejected.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import feedback, impact, kpi, privacy
+from . import servqual as servqual_module
 from .display import Chart, Html, Table
 from .kpi import REGISTRY
 from .plan import _label, objective_chart
@@ -119,6 +121,8 @@ def scorecard(wb: Workbook) -> Table:
                 "ci_low": v.ci_low,
                 "ci_high": v.ci_high,
                 "scale": v.scale,
+                "before": v.before,
+                "after": v.after,
                 "p_value": v.p_value,
                 "target_met": v.target_met,
                 "sustained": v.sustained,
@@ -186,25 +190,29 @@ def _segment_dims(wb: Workbook) -> list[str]:
     return [d for d in ("channel", "segment") if d in wb.ticket_columns]
 
 
-def segments(wb: Workbook) -> Table:
-    """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
+def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
+    """``analyse(cases, dim, kind)`` for every objective × segment dimension, stacked with ``objective`` and ``by``."""
     rows = []
     for o in wb.cycle.objectives:
         kind = KIND.get(REGISTRY[o.kpi].kind)
-        if kind is None:
-            continue
-        for dim in _segment_dims(wb):
+        for dim in _segment_dims(wb) if kind else ():
             data = _cases(wb, o, dim)
-            if data["period"].nunique() < 2:
-                continue
-            result = impact.compare_segments(data, value="value", period="period", segment=dim, kind=kind, adjust="holm", before="baseline", after="review", day="day" if kind == "duration" else None)
-            table = result.table.copy()
-            table.insert(0, "objective", o.id)
-            table.insert(1, "by", dim)
-            rows.append(table.rename(columns={dim: "segment"}) if dim in table else table)
-    if not rows:
+            if data["period"].nunique() == 2:
+                table = analyse(data, dim, kind).rename(columns={dim: "segment"})
+                rows.append(table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]])
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def segments(wb: Workbook) -> Table:
+    """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
+
+    def compare(data, dim, kind):
+        day = "day" if kind == "duration" else None
+        return impact.compare_segments(data, value="value", period="period", segment=dim, kind=kind, adjust="holm", before="baseline", after="review", day=day).table
+
+    frame = _by_segment(wb, compare)
+    if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]}))
-    frame = pd.concat(rows, ignore_index=True)
     wb.save("segments", frame)
     keep = [c for c in ("objective", "by", "segment", "n_before", "n_after", "before", "after", "diff", "ci_low", "ci_high", "p_value", "p_adjusted", "adjust_method", "significant") if c in frame]
     return Table(frame[keep], caption="Baseline vs review in the adopting teams, by segment; p-values adjusted with Holm's method (family-wise error) within each objective × dimension")
@@ -212,22 +220,13 @@ def segments(wb: Workbook) -> Table:
 
 def mix(wb: Workbook) -> Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
-    rows = []
-    for o in wb.cycle.objectives:
-        kind = KIND.get(REGISTRY[o.kpi].kind)
-        if kind is None:
-            continue
-        for dim in _segment_dims(wb):
-            data = _cases(wb, o, dim)
-            if data["period"].nunique() < 2:
-                continue
-            d = impact.mix_decomposition(data, value="value", period="period", segment=dim, kind=kind, before="baseline", after="review")
-            d.insert(0, "objective", o.id)
-            d.insert(1, "by", dim)
-            rows.append(d)
-    if not rows:
+
+    def decompose(data, dim, kind):
+        return impact.mix_decomposition(data, value="value", period="period", segment=dim, kind=kind, before="baseline", after="review")
+
+    frame = _by_segment(wb, decompose)
+    if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
-    frame = pd.concat(rows, ignore_index=True)
     wb.save("mix", frame)
     return Table(frame, caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.")
 
@@ -253,6 +252,20 @@ def comments(wb: Workbook) -> Html:
     counts = summary.groupby("period")["comments"].first().to_dict()
     caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
     return Html.join(Table(wide, caption=caption), quotes)
+
+
+def servqual(wb: Workbook):
+    """SERVQUAL / RATER: change of each dimension's gap between the survey before and the survey after the change."""
+    survey = wb.table("survey")
+    if survey is None or "date" not in survey:
+        return Html.text("No dated SERVQUAL survey in the cycle's data: the change in perceived quality cannot be measured.")
+    split = pd.Timestamp(wb.cycle.change.date)
+    if not ((survey["date"] < split).any() and (survey["date"] >= split).any()):
+        return Html.text("The SERVQUAL survey has no wave on both sides of the change.")
+    period = np.where(survey["date"] >= split, "after", "before")
+    result = servqual_module.change(survey.assign(wave=period), period="wave", before="before", after="after")
+    wb.save("servqual_change", result)
+    return Table(result, caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values")
 
 
 def save(wb: Workbook) -> Html:

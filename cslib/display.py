@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 from collections.abc import Iterable, Mapping
@@ -62,6 +63,8 @@ class Html:
         for p in parts:
             if isinstance(p, pd.DataFrame):
                 out.append(table_html(p))
+            elif isinstance(p, Chart):
+                out.append(p.img())
             elif hasattr(p, "_repr_html_"):
                 out.append(p._repr_html_())
             elif p is not None:
@@ -104,3 +107,8 @@ class Chart:
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight")
         return buf.getvalue()
+
+    def img(self) -> str:
+        """An ``<img>`` tag with the PNG embedded, for HTML that mixes charts and tables."""
+        return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(self._repr_png_()).decode()}">'
+

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import planning
+from . import training as training_module
 from .check import _span, spc_views
 from .display import Chart, Html, Table
 from .workbook import Workbook
@@ -81,6 +82,17 @@ def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
     ).fetchall()
     con.close()
     return dict(out)
+
+
+def training_effect(wb: Workbook):
+    """Training tied to outcomes: agents before vs after their own course, and trained vs not-yet-trained in the same weeks."""
+    course = _change_course(wb)
+    training_table = wb.table("training")
+    if course is None or training_table is None or "agent_id" not in wb.ticket_columns:
+        return Html.text("No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes.")
+    result = training_module.training_effect(wb.tickets(), training_table, course=course)
+    wb.save("training_effect", result.table)
+    return result
 
 
 def training(wb: Workbook) -> Chart:

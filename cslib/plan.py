@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import planning, spc
+from . import capacity, planning, plots_analyses, spc
+from . import complaints as complaints_module
+from . import journey as journey_module
+from . import segments as segments_module
+from . import servqual as servqual_module
 from .checks import check_cycle
 from .display import Chart, Html, Table
 from .kpi import REGISTRY
@@ -119,24 +123,89 @@ def stability(wb: Workbook) -> Table:
     return Table(frame, caption="An unstable baseline means a before/after difference may reflect the special causes, not the change: read the Check with care where it is not stable")
 
 
-def segments(wb: Workbook) -> Table:
-    """Baseline objective KPIs by team, channel and customer segment (not one-size-fits-all)."""
+def segments(wb: Workbook) -> Html:
+    """Baseline KPIs by customer segment and by channel, with tests of which differ (not one-size-fits-all)."""
+    parts = []
+    for dim in ("segment", "channel"):
+        if dim not in wb.ticket_columns:
+            continue
+        profile = segments_module.segment_profile(wb.tickets(window="baseline"), by=dim)
+        wb.save(f"segments_by_{dim}", profile.table)
+        parts.append(profile)
+    return Html.join(*parts) if parts else Html.text("The tickets have no segment or channel column: segments cannot be compared.")
+
+
+def servqual(wb: Workbook) -> Html:
+    """SERVQUAL / RATER gaps of the baseline survey wave, with the importance customers give each dimension."""
+    survey = wb.table("survey")
+    if survey is None:
+        return Html.text("No SERVQUAL survey in the cycle's data.")
     start, end = wb.window("baseline")
-    dims = [d for d in ("team", "channel", "segment") if d in wb.ticket_columns]
-    rows = []
-    for dim in dims:
-        parts = []
-        for o in wb.cycle.objectives:
-            part = wb.objective_value(o, "baseline", by=dim)[[dim, "value"]].rename(columns={"value": f"{o.id} {_label(o)}"})
-            parts.append(part.set_index(dim))
-        table = pd.concat(parts, axis=1).reset_index().rename(columns={dim: "segment"})
-        table.insert(0, "by", dim)
-        rows.append(table)
-    if not rows:
-        return Table(pd.DataFrame({"note": ["The tickets have no team, channel or segment column: segments cannot be compared."]}))
-    frame = pd.concat(rows, ignore_index=True)
-    wb.save("segments", frame)
-    return Table(frame, caption=f"Baseline {start:%d %b} – {end:%d %b %Y} by segment")
+    wave = survey[(survey["date"] >= start) & (survey["date"] < end + pd.Timedelta(days=1))] if "date" in survey else survey
+    if wave.empty:
+        return Html.text("No SERVQUAL answers dated within the baseline period.")
+    weights = wb.table("survey_weights")
+    gaps = servqual_module.gaps(wave, weights=weights)
+    wb.save("servqual_gaps", gaps)
+    parts = [Table(gaps, caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals")]
+    if weights is not None:
+        grid = servqual_module.importance_performance(wave, weights)
+        parts += [Chart(_figure(plots_analyses.importance_performance_chart, grid)), Table(grid, caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first")]
+    return Html.join(*parts)
+
+
+def complaints(wb: Workbook) -> Html:
+    """Complaints of the baseline: root-cause Pareto, handling against the complaint SLA, recurrence, and the recovery paradox tested."""
+    table = wb.table("complaints")
+    if table is None or table.empty:
+        return Html.text("No complaints log in the cycle's data.")
+    start, end = wb.window("baseline")
+    base = table[(table["received_at"] >= start) & (table["received_at"] < end + pd.Timedelta(days=1))]
+    pareto = complaints_module.pareto(base, by="root_cause")
+    wb.save("complaint_pareto", pareto)
+    parts = [
+        Chart(_figure(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)")),
+        Table(pareto, caption="Root causes by frequency; 'vital few' = the causes within the first 80 % of complaints"),
+        Table(complaints_module.handling_times(base), caption="Time to acknowledge (target 24 h) and to resolve (target 8 weeks)"),
+        complaints_module.recurrence(base),
+    ]
+    tickets = wb.tickets(columns=["ticket_id", "created_at", "customer_id", "nps"])
+    if {"customer_id", "nps"} <= set(tickets.columns):
+        parts.append(complaints_module.recovery_paradox(table, tickets))
+    return Html.join(*parts)
+
+
+def journey(wb: Workbook) -> Html:
+    """The customer journey in the baseline: each stage's volume, durations, satisfaction and complaints; pain points ranked."""
+    if "journey_stage" not in wb.ticket_columns:
+        return Html.text("The tickets have no journey_stage column: the journey cannot be mapped.")
+    tickets = wb.tickets(window="baseline")
+    complaints = wb.table("complaints")
+    profile = journey_module.journey_profile(tickets, complaints=complaints)
+    wb.save("journey", profile)
+    return Html.join(Chart(_figure(plots_analyses.journey_chart, profile)), Table(journey_module.pain_points(tickets, complaints=complaints), caption="Stages ranked by pain score (documented in cslib.journey)"))
+
+
+def staffing(wb: Workbook) -> Table:
+    """Peak-hour contingency: agents needed per weekday × hour at the service-level target, from the baseline's own arrivals."""
+    needed = {"created_at", "channel", "handle_seconds"}
+    if not needed <= set(wb.ticket_columns):
+        return Table(pd.DataFrame({"note": [f"Staffing needs {', '.join(sorted(needed))} in the tickets."]}))
+    start, end = wb.window("baseline")
+    table = capacity.peak_staffing(wb.tickets(window="baseline", columns=["ticket_id", *sorted(needed)]), threshold=wb.cycle.sla.service_level_seconds, start=start, end=end)
+    wb.save("staffing", table)
+    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)
+    shown = peaks[["channel", "day", "hour", "calls_typical", "calls_peak", "agents_typical", "agents_peak", "extra_agents", "service_level_if_typical"]]
+    return Table(shown, caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the 12 half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run")
+
+
+def _figure(draw, *args, **kwargs):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.2))
+    draw(*args, ax=fig.subplots(), **kwargs)
+    fig.tight_layout()
+    return fig
 
 
 def objectives(wb: Workbook) -> Table:
