@@ -10,11 +10,14 @@ Decisions follow the Check's evidence (the ``verdicts`` artefact), never more:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from . import artefacts, plots_analyses, register
 from . import benefits as benefits_module
 from .check import _pooled, treated_teams
-from .display import Html, Table
+from .display import Chart, Html, Table, esc
 from .plan import _label, objective_chart
 from .workbook import Workbook
 
@@ -78,7 +81,7 @@ def benefits(wb: Workbook):
     result = benefits_module.dual_benefit(benefits_module.estimates_from_verdicts(v), economics=wb.cycle.economics, volume=per_year, cost=wb.cycle, months=12)
     wb.save("benefits", result.totals)
     wb.save("benefit_components", result.business)
-    return result
+    return Html.join(Chart.of(plots_analyses.benefit_waterfall, result), result)
 
 
 def lessons(wb: Workbook) -> Html:
@@ -103,8 +106,6 @@ def lessons(wb: Workbook) -> Html:
 
 
 def _maybe(wb: Workbook, name: str, stage: str):
-    from . import artefacts
-
     return artefacts.load(wb.run_dir, stage, name) if artefacts.exists(wb.run_dir, stage, name) else None
 
 
@@ -117,6 +118,31 @@ def integrate(wb: Workbook) -> Table:
         {"standard": "EFQM model", "what to update": "results and learning: this cycle's evidence and lessons"},
     ]
     return Table(pd.DataFrame(rows), caption="Standardise what worked and integrate it with the wider quality system")
+
+
+def register_path(wb: Workbook) -> Path:
+    """The cycle register of the reports folder (``reports/register.parquet`` for ``reports/<cycle>/<run>``)."""
+    return wb.run_dir.parent.parent / "register.parquet"
+
+
+def history(wb: Workbook) -> Table:
+    """Record this run in the cycle register and show the history of cycles."""
+    verdicts = wb.load("verdicts", stage="check")
+    if artefacts.exists(wb.run_dir, "act", "decisions"):
+        verdicts = verdicts.merge(wb.load("decisions")[["objective", "decision"]], on="objective", how="left")
+    path = register_path(wb)
+    register.append(path, cycle=wb.cycle, verdicts=verdicts, run_id=wb.run_dir.name)
+    past = register.history(path)
+    keep = ["recorded_at", "cycle", "run_id", "review_start", "review_end", "objective", "kpi", "baseline", "target", "actual", "verdict", "decision"]
+    return Table(past[[c for c in keep if c in past]], caption=f"The cycle register ({path.name} in the reports folder): every run's objectives and verdicts")
+
+
+def next_cycle(wb: Workbook) -> Html:
+    """Draft of the next cycle file: baseline = this review period, objectives carried over; saved as ``next-cycle.yaml`` in the run folder."""
+    text = register.next_cycle_yaml(wb.cycle, wb.load("verdicts", stage="check"), absolute_paths=True)
+    path = wb.run_dir / "next-cycle.yaml"
+    path.write_text(text, encoding="utf-8")
+    return Html(f"<p>Saved as {esc(path.name)} in the run folder; edit the change, roll-out and actions, then run it.</p><pre>{esc(text)}</pre>")
 
 
 def save(wb: Workbook) -> Html:

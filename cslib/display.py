@@ -108,6 +108,14 @@ class Chart:
         self.figure.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight")
         return buf.getvalue()
 
+    @classmethod
+    def of(cls, draw, *args, size: tuple[float, float] = (8, 4.2), **kwargs) -> Chart:
+        """A chart from a plot function that draws into ``ax=`` (Axes in, Axes out)."""
+        fig = Figure(figsize=size)
+        draw(*args, ax=fig.subplots(), **kwargs)
+        fig.tight_layout()
+        return cls(fig)
+
     def img(self) -> str:
         """An ``<img>`` tag with the PNG embedded, for HTML that mixes charts and tables."""
         return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(self._repr_png_()).decode()}">'

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import planning
+from . import planning, plots_analyses
 from . import training as training_module
 from .check import _span, spc_views
 from .display import Chart, Html, Table
 from .workbook import Workbook
 
 
-def implementation(wb: Workbook) -> Table:
+def implementation(wb: Workbook) -> Html:
     """The implementation log: each action planned vs actual, with slippage in days; saved as ``implementation``."""
     frame = planning.action_timeline(wb.cycle)
     if frame.empty:
@@ -25,7 +25,7 @@ def implementation(wb: Workbook) -> Table:
     wb.save("implementation", frame)
     done = (frame["status"] == "done").sum()
     late = int((frame["end_slip_days"] > 0).sum())
-    return Table(frame, caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}")
+    return Html.join(Chart.of(plots_analyses.action_gantt, frame), Table(frame, caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}"))
 
 
 def rollout(wb: Workbook) -> Table:
@@ -92,7 +92,7 @@ def training_effect(wb: Workbook):
         return Html.text("No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes.")
     result = training_module.training_effect(wb.tickets(), training_table, course=course)
     wb.save("training_effect", result.table)
-    return result
+    return Html.join(Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0]) if len(result.table) else None, result)
 
 
 def training(wb: Workbook) -> Chart:

@@ -147,10 +147,10 @@ def servqual(wb: Workbook) -> Html:
     weights = wb.table("survey_weights")
     gaps = servqual_module.gaps(wave, weights=weights)
     wb.save("servqual_gaps", gaps)
-    parts = [Table(gaps, caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals")]
+    parts = [Chart.of(plots_analyses.servqual_gap_chart, gaps), Table(gaps, caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals")]
     if weights is not None:
         grid = servqual_module.importance_performance(wave, weights)
-        parts += [Chart(_figure(plots_analyses.importance_performance_chart, grid)), Table(grid, caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first")]
+        parts += [Chart.of(plots_analyses.importance_performance_chart, grid), Table(grid, caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first")]
     return Html.join(*parts)
 
 
@@ -164,14 +164,15 @@ def complaints(wb: Workbook) -> Html:
     pareto = complaints_module.pareto(base, by="root_cause")
     wb.save("complaint_pareto", pareto)
     parts = [
-        Chart(_figure(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)")),
+        Chart.of(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)"),
         Table(pareto, caption="Root causes by frequency; 'vital few' = the causes within the first 80 % of complaints"),
         Table(complaints_module.handling_times(base), caption="Time to acknowledge (target 24 h) and to resolve (target 8 weeks)"),
         complaints_module.recurrence(base),
     ]
     tickets = wb.tickets(columns=["ticket_id", "created_at", "customer_id", "nps"])
     if {"customer_id", "nps"} <= set(tickets.columns):
-        parts.append(complaints_module.recovery_paradox(table, tickets))
+        paradox = complaints_module.recovery_paradox(table, tickets)
+        parts += [Chart.of(plots_analyses.recovery_chart, paradox), paradox]
     return Html.join(*parts)
 
 
@@ -183,7 +184,7 @@ def journey(wb: Workbook) -> Html:
     complaints = wb.table("complaints")
     profile = journey_module.journey_profile(tickets, complaints=complaints)
     wb.save("journey", profile)
-    return Html.join(Chart(_figure(plots_analyses.journey_chart, profile)), Table(journey_module.pain_points(tickets, complaints=complaints), caption="Stages ranked by pain score (documented in cslib.journey)"))
+    return Html.join(Chart.of(plots_analyses.journey_chart, profile), Table(journey_module.pain_points(tickets, complaints=complaints), caption="Stages ranked by pain score (documented in cslib.journey)"))
 
 
 def staffing(wb: Workbook) -> Table:
@@ -197,15 +198,6 @@ def staffing(wb: Workbook) -> Table:
     peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)
     shown = peaks[["channel", "day", "hour", "calls_typical", "calls_peak", "agents_typical", "agents_peak", "extra_agents", "service_level_if_typical"]]
     return Table(shown, caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the 12 half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run")
-
-
-def _figure(draw, *args, **kwargs):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 4.2))
-    draw(*args, ax=fig.subplots(), **kwargs)
-    fig.tight_layout()
-    return fig
 
 
 def objectives(wb: Workbook) -> Table:
@@ -229,22 +221,24 @@ def objectives(wb: Workbook) -> Table:
     return Table(pd.DataFrame(rows), caption="SMART objectives (achievability is judged in the checks above)")
 
 
-def risks(wb: Workbook) -> Table:
+def risks(wb: Workbook) -> Html:
     """The risk assessment: likelihood × impact (1–5 each), rated, with mitigation and contingency; saved as ``risks``."""
     frame = planning.risk_matrix(wb.cycle)
     wb.save("risks", frame)
     gaps = int(frame["needs_contingency"].sum()) if len(frame) else 0
     caption = "Risks by score (likelihood × impact)" + (f"; {gaps} high risk(s) without a contingency" if gaps else "")
-    return Table(frame.drop(columns="needs_contingency"), caption=caption if len(frame) else "No risks recorded in the cycle file")
+    if frame.empty:
+        return Html.text("No risks recorded in the cycle file.")
+    return Html.join(Chart.of(plots_analyses.risk_matrix_chart, frame), Table(frame.drop(columns="needs_contingency"), caption=caption))
 
 
-def actions(wb: Workbook) -> Table:
+def actions(wb: Workbook) -> Html:
     """The implementation plan: actions with owners, planned dates, resources, cost and communication."""
     frame = planning.action_timeline(wb.cycle)
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No actions recorded in the cycle file."]}))
     shown = frame[["action", "owner", "planned_start", "planned_end", "resources", "cost", "status", "communication"]]
-    return Table(shown, caption=f"Total planned cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}")
+    return Html.join(Chart.of(plots_analyses.action_gantt, frame), Table(shown, caption=f"Total planned cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}"))
 
 
 def _has(wb: Workbook, name: str) -> bool:
