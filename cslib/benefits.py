@@ -74,7 +74,9 @@ def estimates_from_verdicts(verdicts: object) -> pd.DataFrame:
                          "ci_high": b * (r["ci_high"] - 1), "before": b})
         else:
             rows.append({"kpi": r["kpi"], "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "before": r.get("before", np.nan)})
-    return pd.DataFrame(rows, columns=["kpi", "estimate", "ci_low", "ci_high", "before"])
+    out = pd.DataFrame(rows, columns=["kpi", "estimate", "ci_low", "ci_high", "before"])
+    finite = np.isfinite(out[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)).all(axis=1)
+    return out[finite].reset_index(drop=True)  # a verdict without an interval carries no usable estimate
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,12 @@ def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, c
     if not (isinstance(n_draws, int) and n_draws >= 100):
         raise ParameterError(Problem("n_draws must be a whole number of at least 100", column="n_draws", values=(n_draws,), fix="e.g. n_draws=20000"))
     est = estimates.drop_duplicates("kpi", keep="last").set_index("kpi")
+    nums = est[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce").astype(float)
+    missing = nums.index[~np.isfinite(nums.to_numpy()).all(axis=1)]
+    if len(missing):
+        raise ParameterError(Problem("estimates without a number or an interval", column="estimate", values=tuple(missing),
+                                     fix="drop those KPIs or give their 95 % interval (estimates_from_verdicts drops them)"))
+    est[["estimate", "ci_low", "ci_high"]] = nums
     bad = est[(est["ci_low"] > est["estimate"]) | (est["ci_high"] < est["estimate"])]
     if len(bad):
         raise ParameterError(Problem("an estimate lies outside its interval", column="ci_low, ci_high", values=tuple(bad.index),

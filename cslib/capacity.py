@@ -34,7 +34,8 @@ import pandas as pd
 from ._impact_util import check_frame
 from .errors import ParameterError, Problem
 
-__all__ = ["agents_needed", "erlang_b", "erlang_c", "peak_staffing", "service_level", "staffing_curve", "staffing_table"]
+__all__ = ["agents_needed", "asa", "erlang_b", "erlang_c", "occupancy", "peak_staffing", "service_level", "staffing_curve",
+           "staffing_table"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -157,6 +158,30 @@ def service_level(*, calls: float, aht: float, agents: int, interval: float = 18
     """
     calls, aht, interval, threshold = _inputs(calls, aht, interval, threshold)
     return _metrics(calls, aht, _agents(agents), interval, threshold)["service_level"]
+
+
+def asa(*, calls: float, aht: float, agents: int, interval: float = 1800) -> float:
+    """Average speed of answer in seconds (Erlang C): ``C · aht / (agents − traffic)``; ``inf`` when overloaded.
+
+    Examples
+    --------
+    >>> round(asa(calls=100, aht=180, agents=14), 2)
+    7.84
+    """
+    calls, aht, interval, _ = _inputs(calls, aht, interval, 0)
+    return _metrics(calls, aht, _agents(agents), interval, 0.0)["asa"]
+
+
+def occupancy(*, calls: float, aht: float, agents: int, interval: float = 1800) -> float:
+    """Share of the agents' time spent handling contacts: traffic ÷ agents (at most 1).
+
+    Examples
+    --------
+    >>> occupancy(calls=100, aht=180, agents=12)
+    0.8333333333333334
+    """
+    calls, aht, interval, _ = _inputs(calls, aht, interval, 0)
+    return _metrics(calls, aht, _agents(agents), interval, 0.0)["occupancy"]
 
 
 def agents_needed(*, calls: float, aht: float, target: float, interval: float = 1800, threshold: float = 20,

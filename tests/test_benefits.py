@@ -68,6 +68,8 @@ def test_cost_from_cycle_and_verdict_conversion():
                       "ci_high": [0.9, 0.15, 2.0], "scale": ["ratio", "difference", "odds_ratio"], "before": [20.0, 0.7, 0.5]})
     conv = benefits.estimates_from_verdicts(v).set_index("kpi")
     assert list(conv.index) == ["resolution_hours", "csat"]
+    gap = benefits.estimates_from_verdicts(v.assign(ci_low=[0.7, float("nan"), 1.1]))
+    assert gap["kpi"].tolist() == ["resolution_hours"]  # no interval, no usable estimate
     assert conv.loc["resolution_hours", "estimate"] == pytest.approx(-4.0)
     assert conv.loc["resolution_hours", "ci_low"] == pytest.approx(-6.0)
 
@@ -83,6 +85,7 @@ def test_cost_from_cycle_and_verdict_conversion():
         ({"n_draws": 10}, "n_draws"),
         ({"estimates": est(aht_seconds=(5.0, 10.0, 20.0))}, "ci_low, ci_high"),
         ({"estimates": est(retention=(0.01, 0.0, 0.02))}, "customers"),
+        ({"estimates": est(fcr=(float("nan"), 0.0, 0.02))}, "estimate"),
     ],
 )
 def test_user_errors(kwargs, column):

@@ -76,6 +76,14 @@ def test_service_level_and_asa_formulas():
     assert row["traffic"] == pytest.approx(a)
 
 
+def test_asa_and_occupancy_functions():
+    c = erlang_c(10, 14)
+    assert capacity.asa(calls=100, aht=180, agents=14) == pytest.approx(c * 180 / 4)
+    assert capacity.occupancy(calls=100, aht=180, agents=14) == pytest.approx(10 / 14)
+    assert capacity.asa(calls=100, aht=180, agents=10) == math.inf
+    assert capacity.occupancy(calls=100, aht=180, agents=5) == 1.0
+
+
 def test_overloaded_queue():
     assert erlang_c(10, 10) == 1.0
     assert service_level(calls=100, aht=180, agents=9) == 0.0
