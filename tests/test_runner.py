@@ -121,7 +121,8 @@ def test_notebooks_run_all_with_their_defaults(tmp_path):
     for name in NOTEBOOKS.values():
         nb = nbformat.read(str(tmp_path / "notebooks" / name), as_version=4)
         NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
-    assert artefacts.exists(tmp_path / "reports" / "interactive", "act", "decisions")
+    assert artefacts.exists(tmp_path / "reports" / "sample" / "interactive", "act", "decisions")
+    assert (tmp_path / "reports" / "register.parquet").exists()
 
 
 def test_papermill_help_documents_every_parameter():
