@@ -72,7 +72,7 @@ REGISTRY: dict[str, KPI] = {
         _k("first_response_hours", "First response time", "hours", "lower", ("created_at", "first_response_at"), "duration", "first_response_at − created_at per answered ticket"),
         _k("resolution_hours", "Resolution time", "hours", "lower", ("created_at", "resolved_at"), "duration", "resolved_at − created_at per resolved ticket"),
         _k("sla_response_met", "First responses within SLA", "share", "higher", ("created_at", "first_response_at"), "proportion", "first response within the SLA target; unanswered past the target count as missed", ("sla.response",)),
-        _k("sla_resolution_met", "Resolutions within SLA", "share", "higher", ("created_at", "resolved_at"), "proportion", "resolved within the SLA target (or by sla_due_at); unresolved past the target count as missed", ("sla.resolution",)),
+        _k("sla_resolution_met", "Resolutions within SLA", "share", "higher", ("created_at", "resolved_at"), "proportion", "resolved within the SLA target (or by sla_due_at, or the source's sla_met flag); unresolved past the target count as missed", ("sla.resolution",)),
         _k("fcr", "First contact resolution", "share", "higher", ("resolved_at",), "proportion", "resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)"),
         _k("reopen_rate", "Reopen rate", "share", "lower", ("resolved_at", "reopens"), "proportion", "resolved tickets reopened at least once ÷ resolved tickets"),
         _k("backlog", "Backlog", "tickets", "lower", ("created_at", "resolved_at"), "stock", "tickets open at the end of the period"),
@@ -154,7 +154,7 @@ def availability(columns: Sequence[str], *, sla: Mapping | None = None, complain
             if need.startswith("sla."):
                 part = need.split(".")[1]
                 targets = sla_targets(sla, part)
-                if targets is None and not (part == "resolution" and "sla_due_at" in have):
+                if targets is None and not (part == "resolution" and {"sla_due_at", "sla_met"} & have):
                     missing.append(f"an SLA {part} target (sla.{part} in the cycle file)")
                 elif targets and targets[0] and targets[0] not in have:
                     missing.append(f"{targets[0]} (the SLA {part} targets are by {targets[0]})")
@@ -460,9 +460,12 @@ def _specs(ctx: _Context, chosen: Sequence[str]) -> dict[str, _Spec]:
                 if "sla_due_at" in have:
                     due_at = f"coalesce(sla_due_at, {due_at})"
             else:
-                due_at = "sla_due_at"
-            among = f"{f['handled']} AND ({f['counts']}) AND {due_at} IS NOT NULL AND (resolved_at IS NOT NULL OR {due_at} < {as_of})"
-            specs[name] = _Spec(f"resolved_at IS NOT NULL AND resolved_at <= {due_at}", among, "share")
+                due_at = "sla_due_at" if "sla_due_at" in have else "NULL"
+            among = f"{due_at} IS NOT NULL AND (resolved_at IS NOT NULL OR {due_at} < {as_of})"
+            met = f"resolved_at IS NOT NULL AND resolved_at <= {due_at}"
+            if "sla_met" in have:  # the source system's own verdict wins where it gave one
+                among, met = f"(sla_met IS NOT NULL OR ({among}))", f"coalesce(sla_met, {met})"
+            specs[name] = _Spec(met, f"{f['handled']} AND ({f['counts']}) AND {among}", "share")
         elif name == "fcr":
             if "contacts" in have:
                 first = "contacts = 1" + (" AND coalesce(reopens, 0) = 0" if "reopens" in have else "")

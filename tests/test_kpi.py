@@ -315,3 +315,17 @@ def test_cases_use_the_kpi_definitions():
     assert kpi.compute(t, kpis=["fcr"], freq="all")["fcr"].item() == kpi.cases(t, "fcr")["value"].mean()
     with pytest.raises(DataError, match="no per-ticket values"):
         kpi.cases(t, "backlog")
+
+
+def test_sla_met_flag_from_the_source_system_wins():
+    t = tickets(
+        created_at=["2026-04-01 00:00"] * 3,
+        resolved_at=["2026-04-01 05:00", "2026-04-03 00:00", "2026-04-01 01:00"],
+        sla_met=pd.array([False, True, None], dtype="boolean"),
+    )
+    # without targets only the flag counts
+    row = kpi.compute(t, kpis=["sla_resolution_met"]).iloc[0]
+    assert row["sla_resolution_met_n"] == 2 and row["sla_resolution_met"] == 0.5
+    # with a 24 h target the unflagged ticket is judged by it (1 h: met)
+    row = kpi.compute(t, kpis=["sla_resolution_met"], sla={"resolution": {"hours": 24}}).iloc[0]
+    assert row["sla_resolution_met_n"] == 3 and row["sla_resolution_met"] == pytest.approx(2 / 3)
