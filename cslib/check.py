@@ -178,7 +178,7 @@ def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
     filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
     start, end = wb.window("baseline")[0], wb.window("review")[1]
     c = wb.cycle
-    frame = kpi.cases(wb.tickets_path, obj.kpi, by=by, start=start, end=end, filters=filters or None, sla=c.sla_spec(), economics=c.economics.model_dump(), timezone=c.timezone, service_level_seconds=c.sla.service_level_seconds, validate=False)
+    frame = kpi.cases(wb.tickets_path, obj.kpi, by=by, start=start, end=end, filters=filters or None, sla=c.sla_spec(), economics=c.economics.model_dump(), options=c.read_options("tickets"), service_level_seconds=c.sla.service_level_seconds, validate=False)
     frame["period"] = "baseline"
     frame.loc[frame["created_at"] >= pd.Timestamp(c.periods.review.start), "period"] = "review"
     frame.loc[(frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1)) & (frame["created_at"] < pd.Timestamp(c.periods.review.start)), "period"] = None

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import CslibError
+from .errors import CslibError, Problem
 
 app = typer.Typer(
     name="cslib",
@@ -48,6 +48,7 @@ def sample_data(
 @app.command()
 def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")]) -> None:
     """Check the cycle file and every table it names; list all problems."""
+    from .checks import check_cycle
     from .config import validate_cycle
 
     parsed, problems = validate_cycle(cycle)
@@ -57,7 +58,34 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
+    _print_mappings(parsed)
     _print_availability(parsed)
+    findings = check_cycle(parsed)
+    errors = findings[findings["level"] == "error"]
+    if len(errors):
+        raise CslibError([Problem(r.finding, file=f"{cycle}: {r.item}", fix=r.fix) for r in errors.itertuples()], title="the cycle cannot be evaluated")
+    if len(findings):
+        evidence = Table("area", "item", "finding", "fix", title="Evidence the cycle does not yet give (warnings)")
+        for r in findings.itertuples():
+            evidence.add_row(r.area, r.item, r.finding, r.fix)
+        out.print(evidence)
+    else:
+        out.print("The cycle evidences every item of a complete PDCA cycle.")
+
+
+def _print_mappings(cycle) -> None:
+    """For tables read through an adapter or mapping: which contract columns stay unmapped."""
+    from .adapters import describe
+
+    for name in cycle.data:
+        opts = cycle.read_options(name)
+        if opts.mapping is None:
+            continue
+        d = describe(cycle.path(name), name, opts=opts)
+        table = Table("column", "from", "note", title=f"{name}: how the source fills the contract")
+        for r in d.itertuples():
+            table.add_row(r.column, r.source or "[yellow]unmapped[/]", r.note)
+        out.print(table)
 
 
 def _print_availability(cycle) -> None:
@@ -129,7 +157,7 @@ def _print_kpis(cycle_path: Path) -> None:
 
     cycle = load_cycle(cycle_path)
     names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))
-    monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", sla=cycle.sla_spec(), timezone=cycle.timezone, economics=cycle.economics.model_dump())
+    monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", sla=cycle.sla_spec(), options=cycle.read_options("tickets"), economics=cycle.economics.model_dump())
     out.print(_frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)"))
 
 

@@ -184,6 +184,8 @@ def compute(
     filters: Mapping[str, Sequence | str] | None = None,
     as_of=None,
     timezone: str = "UTC",
+    options: io.ReadOptions | None = None,
+    complaint_options: io.ReadOptions | None = None,
     min_responses: int = 30,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
@@ -224,6 +226,9 @@ def compute(
         repeat-contact window.
     timezone : str
         Time zone of naive timestamps in a file.
+    options, complaint_options : ReadOptions, optional
+        How to read the tickets / complaints files (mapping, encoding…, as the
+        cycle file's ``data`` section gives them: ``Cycle.read_options``).
     min_responses : int
         Survey KPIs with fewer answers in a period are flagged in ``<kpi>_few``.
     repeat_days : int
@@ -246,7 +251,7 @@ def compute(
         raise ParameterError(f"freq must be one of {', '.join(FREQS)} (day, week, month, whole range); got {freq!r}")
     if stat not in ("median", "mean"):
         raise ParameterError(f"stat must be 'median' or 'mean'; got {stat!r}")
-    opts = io.ReadOptions(timezone=timezone)
+    opts = options or io.ReadOptions(timezone=timezone)
     con, view = io.open_table(tickets, "tickets", opts=opts, validate=validate, view="t_typed")
     columns = con.table(view).columns
     unknown = [b for b in [*by, *(filters or {})] if b not in columns]
@@ -256,7 +261,7 @@ def compute(
     _restrict(con, "t", filters, start, end, "created_at")
     missing_by: list[str] = []
     if complaints is not None:
-        io.open_table(complaints, "complaints", opts=opts, con=con, view="c_typed")
+        io.open_table(complaints, "complaints", opts=complaint_options or io.ReadOptions(timezone=opts.timezone), con=con, view="c_typed")
         missing_by = [b for b in [*by, *(filters or {})] if b not in con.table("c_typed").columns]
         if not missing_by:
             _restrict(con, "c", filters, start, end, "received_at")
@@ -339,6 +344,7 @@ def cases(
     economics: Mapping | None = None,
     as_of=None,
     timezone: str = "UTC",
+    options: io.ReadOptions | None = None,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
     validate: bool = True,
@@ -364,7 +370,7 @@ def cases(
     by = [by] if isinstance(by, str) else list(by)
     if kpi not in REGISTRY:
         raise ParameterError(f"unknown KPI {kpi!r}; the registry has: {', '.join(REGISTRY)}")
-    con, view = io.open_table(tickets, "tickets", opts=io.ReadOptions(timezone=timezone), validate=validate, view="t_typed")
+    con, view = io.open_table(tickets, "tickets", opts=options or io.ReadOptions(timezone=timezone), validate=validate, view="t_typed")
     columns = con.table(view).columns
     row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
     if not row.available or REGISTRY[kpi].kind in ("count", "stock", "rate"):
