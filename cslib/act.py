@@ -74,11 +74,16 @@ def standardise(wb: Workbook) -> Table:
 def benefits(wb: Workbook):
     """The dual benefit per year: customers' KPI changes and the business value (hours, contacts, retention) against the cost; saved as ``benefits``."""
     v = wb.load("verdicts", stage="check")
+    econ = wb.cycle.economics
+    estimates = benefits_module.estimates_from_verdicts(v)
+    if not (econ.cost_per_contact and econ.hourly_cost):
+        note = "The business side cannot be valued: the cycle file's economics section needs cost_per_contact and hourly_cost. The customer side (the Check's KPI changes):"
+        return Html.join(Html.text(note), Table(estimates))
     teams = treated_teams(wb)
     start, end = wb.window("review")
     review = wb.kpis(kpis=["volume"], freq="all", start=start, end=end, filters={"team": teams} if teams else None)
     per_year = float(review["volume"].sum()) * 365 / ((end - start).days + 1)
-    result = benefits_module.dual_benefit(benefits_module.estimates_from_verdicts(v), economics=wb.cycle.economics, volume=per_year, cost=wb.cycle, months=12)
+    result = benefits_module.dual_benefit(estimates, economics=econ, volume=per_year, cost=wb.cycle, months=12)
     wb.save("benefits", result.totals)
     wb.save("benefit_components", result.business)
     return Html.join(Chart.of(plots_analyses.benefit_waterfall, result), result)

@@ -8,6 +8,8 @@ resort — always named, with the alternatives rejected.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -84,8 +86,35 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             # no comparison group in this run: the adopting (or only) teams' weekly series on its own
             data = _pooled(wb, o, treated, *_span(wb))
             out[o.id] = impact.verdict(data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common)
+    for o in wb.cycle.objectives:
+        caution = censoring(wb, o)
+        if caution:
+            v = out[o.id]
+            claim = v.outcome != "no detectable change"
+            out[o.id] = replace(v, outcome="no detectable change" if claim else v.outcome, warning=" ".join(filter(None, (v.warning, caution))), sentence=f"{v.sentence} However, {caution}" + (" No change is claimed until those tickets close." if claim else ""))
     wb._cache[key] = out
     return out
+
+
+#: a duration KPI is right-censored when the review has this much larger a share of tickets without an end
+CENSORING_GAP = 0.05
+
+
+def censoring(wb: Workbook, obj) -> str | None:
+    """A caution when the review's durations miss more unfinished tickets than the baseline's (right-censoring)."""
+    if REGISTRY[obj.kpi].kind != "duration":
+        return None
+    teams = treated_teams(wb)
+    shares = {}
+    for window in ("baseline", "review"):
+        start, end = wb.window(window)
+        frame = wb.kpis(kpis=["volume", obj.kpi], freq="all", start=start, end=end, filters={**(obj.segment or {}), **({"team": teams} if teams else {})})
+        done, total = float(frame[f"{obj.kpi}_n"].sum()), float(frame["volume"].sum())
+        shares[window] = 1 - done / total if total else 0.0
+    if shares["review"] - shares["baseline"] <= CENSORING_GAP:
+        return None
+    return (f"{shares['review']:.0%} of the review's tickets have no end yet against {shares['baseline']:.0%} of the baseline's: "
+            "the slowest recent tickets are not counted, so the review's durations look better than they will be (right-censoring).")
 
 
 def actual(wb: Workbook, obj) -> float:
@@ -178,7 +207,8 @@ def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
     filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
     start, end = wb.window("baseline")[0], wb.window("review")[1]
     c = wb.cycle
-    frame = kpi.cases(wb.tickets_path, obj.kpi, by=by, start=start, end=end, filters=filters or None, sla=c.sla_spec(), economics=c.economics.model_dump(), options=c.read_options("tickets"), service_level_seconds=c.sla.service_level_seconds, validate=False)
+    path, options = wb.source("tickets")
+    frame = kpi.cases(path, obj.kpi, by=by, start=start, end=end, filters=filters or None, sla=c.sla_spec(), economics=c.economics.model_dump(), options=options, service_level_seconds=c.sla.service_level_seconds, validate=False)
     frame["period"] = "baseline"
     frame.loc[frame["created_at"] >= pd.Timestamp(c.periods.review.start), "period"] = "review"
     frame.loc[(frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1)) & (frame["created_at"] < pd.Timestamp(c.periods.review.start)), "period"] = None

@@ -72,7 +72,8 @@ def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
     from . import io
 
     trained = training[training["course"] == course].groupby("agent_id")["completed_at"].min().reset_index()
-    con, _ = io.open_table(wb.tickets_path, "tickets", opts=wb.cycle.read_options("tickets"), validate=False, view="t")
+    path, opts = wb.source("tickets")
+    con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
     con.register("trained", trained)
     go = pd.DataFrame({"team": list(wb.cycle.rollout), "go": [pd.Timestamp(d) for d in wb.cycle.rollout.values()]})
     con.register("golive", go)
@@ -130,7 +131,8 @@ def data_quality(wb: Workbook) -> Table:
     """Data-quality monitoring: missing values per column and month, so gaps are seen before they are analysed."""
     from . import io
 
-    con, _ = io.open_table(wb.tickets_path, "tickets", opts=wb.cycle.read_options("tickets"), validate=False, view="t")
+    path, opts = wb.source("tickets")
+    con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
     cols = [c for c in wb.ticket_columns if c not in ("ticket_id", "created_at")]
     parts = ", ".join(f"avg(CASE WHEN {io._ident(c)} IS NULL THEN 1.0 ELSE 0.0 END) AS {io._ident(c)}" for c in cols)
     frame = con.execute(f"SELECT date_trunc('month', created_at) AS month, count(*) AS tickets, {parts} FROM t GROUP BY ALL ORDER BY month").df()

@@ -32,6 +32,15 @@ def cycle_checks(wb: Workbook) -> Table:
     return Table(found, caption=f"{n_err} error(s) that make evaluation impossible, {n_warn} warning(s) about missing evidence")
 
 
+def measures(wb: Workbook) -> Table:
+    """Which KPIs the data can give, and for the others what is missing (never shown as zero)."""
+    avail = wb.availability()
+    avail["available"] = avail["available"].map({True: "yes", False: "no"})
+    missing = (avail["available"] == "no").sum()
+    caption = f"{len(avail) - missing} KPIs can be measured from this data; {missing} are not available and appear nowhere as numbers" if missing else "Every registered KPI can be measured from this data"
+    return Table(avail[["label", "kpi", "available", "missing"]], caption=caption)
+
+
 def strategy(wb: Workbook) -> Html:
     """Mission, values and goals, each goal with the objectives that serve it."""
     org = wb.cycle.organisation

@@ -15,6 +15,9 @@ Examples
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +43,23 @@ class Workbook:
 
     # ------------------------------------------------------------------ data
 
-    @property
-    def tickets_path(self) -> Path:
-        return self.cycle.path("tickets")
+    def source(self, table: str = "tickets") -> tuple[Path, io.ReadOptions]:
+        """Where to scan a table and how: the raw file, or — for CSV/Excel and mapped sources — a typed
+        Parquet copy made once per kernel in a private temporary folder (never in the run folder), so the
+        many KPI scans of a stage do not parse and map the export again."""
+        raw, opts = self.cycle.path(table), self.cycle.read_options(table)
+        if raw.suffix.lower() in io.PARQUET_SUFFIXES and opts.mapping is None and not opts.columns:
+            return raw, opts
+        key = ("staged", table)
+        if key not in self._cache:
+            folder = Path(tempfile.mkdtemp(prefix="cslib-stage-"))
+            atexit.register(shutil.rmtree, folder, True)
+            staged = folder / f"{table}.parquet"
+            con, view = io.open_table(raw, table, opts=opts, validate=False)
+            con.execute(f"COPY (SELECT * FROM {view}) TO {io._q(str(staged))} (FORMAT parquet)")
+            con.close()
+            self._cache[key] = staged
+        return self._cache[key], io.ReadOptions(timezone=self.cycle.timezone)
 
     def has(self, table: str) -> bool:
         return table in self.cycle.data
@@ -67,7 +84,8 @@ class Workbook:
         cols = [c for c in (columns or self.ticket_columns) if c in self.ticket_columns]
         key = ("tickets", window, tuple(cols))
         if key not in self._cache:
-            con, view = io.open_table(self.tickets_path, "tickets", opts=self.cycle.read_options("tickets"), validate=False)
+            path, opts = self.source("tickets")
+            con, view = io.open_table(path, "tickets", opts=opts, validate=False)
             where = []
             if self.scope_teams and "team" in self.ticket_columns:
                 where.append(f"team IN ({', '.join(io._q(t) for t in self.scope_teams)})")
@@ -83,7 +101,8 @@ class Workbook:
     def ticket_columns(self) -> list[str]:
         key = ("columns",)
         if key not in self._cache:
-            con, view = io.open_table(self.tickets_path, "tickets", opts=self.cycle.read_options("tickets"), validate=False)
+            path, opts = self.source("tickets")
+            con, view = io.open_table(path, "tickets", opts=opts, validate=False)
             self._cache[key] = list(con.table(view).columns)
             con.close()
         return self._cache[key]
@@ -114,21 +133,22 @@ class Workbook:
             scope["team"] = self.scope_teams
         key = ("kpis", tuple(kpis or ()), freq, by, str(start), str(end), stat, tuple(sorted((k, str(v)) for k, v in scope.items())))
         if key not in self._cache:
-            complaints = self.cycle.path("complaints") if self.has("complaints") and (kpis is None or "complaint_rate" in kpis) else None
+            complaints = self.source("complaints") if self.has("complaints") and (kpis is None or "complaint_rate" in kpis) else None
+            tickets, options = self.source("tickets")
             self._cache[key] = kpi.compute(
-                self.tickets_path,
+                tickets,
                 kpis=kpis,
                 freq=freq,
                 by=by,
                 sla=self.cycle.sla_spec(),
                 stat=stat,
-                complaints=complaints,
+                complaints=complaints[0] if complaints else None,
                 economics=self.cycle.economics.model_dump(),
                 start=start,
                 end=end,
                 filters=scope or None,
-                options=self.cycle.read_options("tickets"),
-                complaint_options=self.cycle.read_options("complaints") if complaints is not None else None,
+                options=options,
+                complaint_options=complaints[1] if complaints else None,
                 min_responses=self.cycle.min_responses,
                 service_level_seconds=self.cycle.sla.service_level_seconds,
                 validate=False,
