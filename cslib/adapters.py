@@ -68,7 +68,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import io
@@ -285,17 +284,10 @@ def parse_mapping(raw: dict, *, source: str = "mapping", base_dir: str | Path = 
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file (YAML)."""
+    from .config import read_yaml
+
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(Problem("mapping file not found", file=str(path), fix="give the path of the mapping YAML, relative to the cycle file"))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(Problem("the mapping file is not UTF-8 text", file=str(path), fix="save it as UTF-8")) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(Problem(f"not valid YAML{where}", file=str(path), fix="check the indentation and quoting")) from None
+    raw = read_yaml(path, what="mapping file", fix="give the path of the mapping YAML, relative to the cycle file")
     return parse_mapping(raw, source=str(path), base_dir=path.parent)
 
 

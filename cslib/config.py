@@ -287,6 +287,21 @@ def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path =
         raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}") from None
 
 
+def read_yaml(path: str | Path, *, what: str = "cycle file", fix: str = "give the path of a cycle.yaml (cslib sample-data writes an example)"):
+    """The parsed YAML of a user's file; a :class:`ConfigError` names the file and line when it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(Problem(f"{what} not found", file=str(path), fix=fix))
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(Problem(f"the {what} is not UTF-8 text", file=str(path), fix="save it as UTF-8")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path), fix="check the indentation and quoting on that line")) from None
+
+
 def load_cycle(path: str | Path) -> Cycle:
     """Read and validate a cycle file.
 
@@ -296,17 +311,7 @@ def load_cycle(path: str | Path) -> Cycle:
         Naming the key path of every problem and how to fix it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(Problem("cycle file not found", file=str(path), fix="give the path of a cycle.yaml (cslib sample-data writes an example)"))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(Problem("the cycle file is not UTF-8 text", file=str(path), fix="save it as UTF-8")) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path), fix="check the indentation and quoting on that line")) from None
-    return parse_cycle(raw, source=str(path), base_dir=path.parent)
+    return parse_cycle(read_yaml(path), source=str(path), base_dir=path.parent)
 
 
 def validate_cycle(path: str | Path) -> tuple[Cycle, list[Problem]]:
