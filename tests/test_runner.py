@@ -156,3 +156,24 @@ def test_artefacts_roundtrip_and_missing_stage(tmp_path):
 
     with pytest.raises(CslibError, match="run the check stage first"):
         artefacts.load(tmp_path, "check", "absent")
+
+
+def test_no_raw_identifier_or_contact_detail_leaves_the_run(full_run):
+    """Every output of a run (notebooks, artefacts, HTML, run.json) is scanned for the sample's raw customer ids,
+    e-mail addresses and phone numbers."""
+    tickets = pd.read_parquet(ROOT / "data" / "sample" / "tickets.parquet", columns=["customer_id"])
+    ids = set(tickets["customer_id"].dropna().unique())
+    feedback = pd.read_csv(ROOT / "data" / "sample" / "feedback.csv")
+    contacts = set(feedback["text"].str.extract(r"([\w.]+@example\.com)")[0].dropna()) | set(feedback["text"].str.extract(r"(07700 900\d{3})")[0].dropna())
+    assert len(ids) > 1000 and contacts
+    id_pattern = re.compile(r"C\d{7}")
+    for path in full_run.run_dir.rglob("*"):
+        if path.is_dir():
+            continue
+        if path.suffix == ".parquet":
+            text = pd.read_parquet(path).astype(str).to_csv()
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        leaked = set(id_pattern.findall(text)) & ids
+        assert not leaked, f"{path.name} holds raw customer ids, e.g. {sorted(leaked)[:3]}"
+        assert not [c for c in contacts if c in text], f"{path.name} holds raw contact details"
