@@ -151,6 +151,63 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] 
     _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
 
 
+@app.command()
+def batch(
+    review: Annotated[Path, typer.Argument(help="the review file (review.yaml): a cycle template and its runs")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="reports folder (default: the review file's out, else ./reports)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="runs at a time on this machine (default: 2 × cores)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler address (tcp://host:8786): run on that cluster instead")] = None,
+    force: Annotated[bool, typer.Option("--force", help="rerun runs whose inputs are unchanged")] = False,
+    stages: Annotated[str | None, typer.Option(help="override the review file's stages, comma-separated")] = None,
+) -> None:
+    """Run many cycles (teams × months) in parallel and write index.html; exit 1 if any run failed."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .batch import run_batch
+
+    with out.status("checking the review file, the cycle and its data…") as status:
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=out, speed_estimate_period=3600)
+        bar = None
+
+        def on_run(outcome, done: int, total: int) -> None:
+            nonlocal bar
+            if outcome is None:
+                status.stop()
+                progress.start()
+                bar = progress.add_task("runs", total=total)
+                return
+            if outcome.status == "unchanged":  # not counted in the ETA: it took no time
+                progress.update(bar, total=progress.tasks[bar].total - 1)
+                progress.console.print(f"[dim]= {outcome.name} unchanged, skipped[/]")
+                return
+            mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
+            progress.console.print(f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)")
+            progress.advance(bar)
+
+        try:
+            result = run_batch(review, out=out_dir, workers=workers, scheduler=scheduler, force=force, stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None, on_run=on_run)
+        finally:
+            progress.stop()
+    counts = result.summary()["status"].value_counts()
+    out.print(f"{len(result.outcomes)} runs: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    out.print(f"Index: {result.index}", soft_wrap=True)
+    if result.failed:
+        table = Table("run", "status", "stage", "cell", title=f"{len(result.failed)} run{'s' if len(result.failed) > 1 else ''} failed", show_lines=True)
+        table.add_column("error", overflow="fold")
+        table.add_column("executed notebook", overflow="fold")
+        for o in result.failed:
+            table.add_row(o.name, o.status, o.stage or "–", "–" if o.cell is None else str(o.cell), f"{o.ename}: {o.evalue}", o.notebook or "–")
+        err.print(table)
+        sys.exit(1)
+
+
 def _print_kpis(cycle_path: Path) -> None:
     from . import kpi
     from .config import load_cycle

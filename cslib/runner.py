@@ -34,13 +34,25 @@ NEEDS = {"act": "check"}
 
 
 def _kernel_manager():
-    """Kernels talk over local sockets (IPC), not unencrypted TCP ports."""
+    """Kernels talk over local sockets (IPC), not unencrypted TCP ports.
+
+    Each kernel gets socket paths of its own in the user's private Jupyter runtime
+    folder: jupyter_client's default (``kernel-ipc-1`` … in the working folder) is
+    shared by every kernel started from the same folder at the same time, so
+    parallel runs would connect to each other's kernels ("Invalid Signature").
+    """
+    import uuid
+
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
 
     class IpcKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
+            runtime = Path(jupyter_runtime_dir())
+            runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.ip = str(runtime / f"cslib-{uuid.uuid4().hex[:16]}-ipc")
 
     return IpcKernelManager
 
@@ -163,6 +175,7 @@ def run_cycle(
     timeout: int = 900,
     report: bool = True,
     on_stage: Callable[[str, str], None] | None = None,
+    retries: int = 0,
 ) -> RunResult:
     """Execute the stages of one cycle and render its report.
 
@@ -186,6 +199,9 @@ def run_cycle(
         Render the HTML report after the stages.
     on_stage : callable, optional
         Called with (stage, "start" | "done") for progress display.
+    retries : int
+        How many times to retry a stage whose kernel failed to start (a known
+        flake under parallel load); failing cells are never retried.
 
     Returns
     -------
@@ -198,7 +214,6 @@ def run_cycle(
     StageFailed
         When a cell fails (exit code 1; 2 when the cell raised a CslibError).
     """
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     cycle_path = Path(cycle_path).resolve()
@@ -232,7 +247,8 @@ def run_cycle(
         started = time.perf_counter()
         output = run_dir / NOTEBOOKS[stage]
         try:
-            papermill.execute_notebook(
+            _execute_notebook(
+                retries,
                 str(notebooks / NOTEBOOKS[stage]),
                 str(output),
                 parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
@@ -268,6 +284,30 @@ def run_cycle(
     _write(run_dir, manifest)
     result.status = "ok"
     return result
+
+
+def _kernel_start_failed(exc: BaseException) -> bool:
+    """A kernel that did not start or answer (not a failing or timed-out cell, not a kernel dying mid-run)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError | DeadKernelError):
+        return False
+    if isinstance(exc, RuntimeError | TimeoutError):
+        return True
+    return type(exc).__module__.startswith("zmq")
+
+
+def _execute_notebook(retries: int, *args, **kwargs):
+    """``papermill.execute_notebook``, retried when the kernel fails to start."""
+    import papermill
+
+    for attempt in range(retries + 1):
+        try:
+            return papermill.execute_notebook(*args, **kwargs)
+        except Exception as exc:
+            if attempt >= retries or not _kernel_start_failed(exc):
+                raise
+            time.sleep(1 + 2 * attempt)
 
 
 def _first_line(text: str) -> str:
