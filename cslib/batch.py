@@ -391,6 +391,8 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
 
     names: dict[str, str] = {}
     for run in runs:
+        if run.name.lower() in ("cycles", "index.html", "batch.json"):
+            problems.append(Problem(f"the run name '{run.name}' is taken by the batch folder's own files", file=f"{source}: {run.key}", fix="choose another name (runs[].name)"))
         if run.name in names:
             problems.append(Problem(f"two runs are both named '{run.name}' (also {names[run.name]})", file=f"{source}: {run.key}", fix="give the runs distinct names (runs[].name), or remove the duplicate"))
         names.setdefault(run.name, run.key)

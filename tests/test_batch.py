@@ -237,7 +237,7 @@ def test_cli_review_errors_exit_2_without_traceback(tmp_path, cli):
     bad.write_text(yaml.safe_dump({
         "cycle": str(SAMPLE),
         "grid": {"teams": ["Billing", "Nowhere"], "months": ["2026-05", "2026-09"]},
-        "runs": [{"name": "billing-2026-09", "teams": "Billing"}, {"name": "extra", "parameters": {"colour": "blue"}}],
+        "runs": [{"name": "billing-2026-09", "teams": "Billing"}, {"name": "extra", "parameters": {"colour": "blue"}}, {"name": "cycles"}],
     }))
     result = cli("batch", bad, "--out", tmp_path / "reports")
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
@@ -246,6 +246,7 @@ def test_cli_review_errors_exit_2_without_traceback(tmp_path, cli):
     assert "grid.teams[0] × grid.months[0]: the review window 2026-05-01…2026-05-31 starts before the baseline ends" in text
     assert "runs[0]: two runs are both named 'billing-2026-09'" in text
     assert "runs[1].parameters: unknown notebook parameter colour" in text
+    assert "runs[2]: the run name 'cycles' is taken" in text
     assert not (tmp_path / "reports").exists()
 
     result = cli("batch", tmp_path / "missing.yaml")
