@@ -575,7 +575,9 @@ def execute_run(task: dict) -> dict:
     and take and return plain data.
     """
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cslib.batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
+    # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
+    env = os.environ | {k: os.environ.get(k, "1") for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    proc = subprocess.Popen([sys.executable, "-m", "cslib.batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", env=env)
     with _LIVE_LOCK:
         _LIVE.add(proc)
     try:
