@@ -52,7 +52,7 @@ from urllib.parse import quote
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import Window, _key_path
+from .config import Window, problems_of
 from .errors import ConfigError, CslibError, Problem
 from .runner import NEEDS, NOTEBOOKS, STAGES, file_hash, slug, versions
 
@@ -222,26 +222,13 @@ class BatchResult:
 # --------------------------------------------------------------------------- review file
 
 
-def _problems(err: ValidationError, source: str) -> list[Problem]:
-    problems = []
-    for e in err.errors():
-        loc = tuple(p for p in e["loc"] if p not in ("function-after", "function-before"))
-        key = _key_path(loc)
-        kind = e["type"]
-        if kind == "extra_forbidden":
-            what, fix = f"unknown key '{loc[-1]}'", "remove it or correct its spelling (see Batch runs in the README)"
-        elif kind == "missing":
-            what, fix = "required key missing", f"add {key} to the review file"
-        elif kind == "string_pattern_mismatch" and "month" in key:
-            what, fix = f"not a month: {e.get('input')!r}", "write months as YYYY-MM, e.g. 2026-08"
-        elif kind == "string_pattern_mismatch":
-            what, fix = f"not a folder-safe name: {e.get('input')!r}", "use letters, digits, '.', '_' and '-' (up to 80)"
-        elif kind.startswith(("date", "datetime")):
-            what, fix = f"not a date: {e.get('input')!r}", "write dates as ISO 8601, e.g. 2026-08-01"
-        else:
-            what, fix = e["msg"].removeprefix("Value error, "), "correct the value"
-        problems.append(Problem(what, file=f"{source}: {key}", fix=fix))
-    return problems
+def _review_error(kind: str, key: str, error: dict) -> tuple[str, str] | None:
+    """Error kinds of the review file's own fields (months, folder-safe names)."""
+    if kind == "string_pattern_mismatch" and "month" in key:
+        return f"not a month: {error.get('input')!r}", "write months as YYYY-MM, e.g. 2026-08"
+    if kind == "string_pattern_mismatch":
+        return f"not a folder-safe name: {error.get('input')!r}", "use letters, digits, '.', '_' and '-' (up to 80)"
+    return None
 
 
 def parse_review(raw: Any, *, source: str = "review file") -> Review:
@@ -251,7 +238,7 @@ def parse_review(raw: Any, *, source: str = "review file") -> Review:
     try:
         return Review.model_validate(raw)
     except ValidationError as err:
-        problems = _problems(err, source)
+        problems = problems_of(err, source, what="review file", readme="Batch runs", extra=_review_error)
         raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}") from None
 
 

@@ -257,22 +257,28 @@ def _key_path(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _problems(err: ValidationError, source: str) -> list[Problem]:
+def problems_of(err: ValidationError, source: str, *, what: str = "cycle file", readme: str = "the cycle file section", extra=None) -> list[Problem]:
+    """A pydantic error as :class:`Problem` s naming each key path and its fix.
+
+    ``extra(kind, key, error)`` may return ``(what, fix)`` for error kinds of its own file.
+    """
     problems = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if p not in ("function-after", "function-before"))
         key = _key_path(loc)
         kind = e["type"]
-        if kind == "extra_forbidden":
-            what, fix = f"unknown key '{loc[-1]}'", "remove it or correct its spelling (see the cycle file section of the README)"
+        special = extra(kind, key, e) if extra else None
+        if special:
+            found, fix = special
+        elif kind == "extra_forbidden":
+            found, fix = f"unknown key '{loc[-1]}'", f"remove it or correct its spelling (see {readme} of the README)"
         elif kind == "missing":
-            what, fix = "required key missing", f"add {key} to the cycle file"
+            found, fix = "required key missing", f"add {key} to the {what}"
         elif kind.startswith(("date", "datetime")):
-            what, fix = f"not a date: {e.get('input')!r}", "write dates as ISO 8601, e.g. 2026-04-01"
+            found, fix = f"not a date: {e.get('input')!r}", "write dates as ISO 8601, e.g. 2026-04-01"
         else:
-            what = e["msg"].removeprefix("Value error, ")
-            fix = "correct the value"
-        problems.append(Problem(what, file=f"{source}: {key}", fix=fix))
+            found, fix = e["msg"].removeprefix("Value error, "), "correct the value"
+        problems.append(Problem(found, file=f"{source}: {key}", fix=fix))
     return problems
 
 
@@ -283,7 +289,7 @@ def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path =
     try:
         return Cycle.model_validate({**raw, "base_dir": Path(base_dir)})
     except ValidationError as err:
-        problems = _problems(err, source)
+        problems = problems_of(err, source)
         raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}") from None
 
 

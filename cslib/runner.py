@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,8 +50,6 @@ def _kernel_manager():
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
-            # each kernel its own socket path: kernels started at once must never share one
-            self.ip = os.path.join(tempfile.gettempdir(), f"cslib-kernel-{secrets.token_hex(8)}")
             runtime = Path(jupyter_runtime_dir())
             runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.ip = str(runtime / f"cslib-{uuid.uuid4().hex[:16]}-ipc")
