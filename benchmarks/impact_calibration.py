@@ -35,8 +35,14 @@ def run(n: int, *, improvement: float, seed: int, **sim) -> dict[str, float]:
     frame = pd.DataFrame({"date": dates})
     verdicts, hac, ar1, sustained = [], [], [], []
     for y in ys:
-        v = verdict(frame.assign(hours=y), y="hours", time="date", change=dates[84], direction="lower",
-                    sustained_check=improvement > 0)
+        v = verdict(
+            frame.assign(hours=y),
+            y="hours",
+            time="date",
+            change=dates[84],
+            direction="lower",
+            sustained_check=improvement > 0,
+        )
         verdicts.append(v.outcome == "improved")
         res = v.details
         hac.append(res.table.set_index("term").loc["average_effect", "ci_high"] < 0)
@@ -72,7 +78,11 @@ def main() -> None:
         for key, p in rates.items():
             m = n if key != "sustained_given_improved" else max(1, round(n * rates["verdict"]))
             parts.append(f"{key} {p:.3f} ± {np.sqrt(p * (1 - p) / m):.3f}")
-        print(f"{name:28s} 'improved': " + "; ".join(parts) + f"  ({time.perf_counter() - start:.0f} s)")
+        print(
+            f"{name:28s} 'improved': "
+            + "; ".join(parts)
+            + f"  ({time.perf_counter() - start:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,17 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
-KPIS = ["volume", "first_response_hours", "resolution_hours", "fcr", "reopen_rate", "aht_seconds", "abandon_rate", "csat", "nps"]
+KPIS = [
+    "volume",
+    "first_response_hours",
+    "resolution_hours",
+    "fcr",
+    "reopen_rate",
+    "aht_seconds",
+    "abandon_rate",
+    "csat",
+    "nps",
+]
 BY = ["team", "channel"]
 
 
@@ -36,21 +46,43 @@ def with_pandas(path: Path) -> int:
     import numpy as np
     import pandas as pd
 
-    cols = ["created_at", "first_response_at", "resolved_at", "status", "team", "channel", "contacts", "reopens", "handle_seconds", "abandoned", "wait_seconds", "csat", "nps"]
+    cols = [
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "status",
+        "team",
+        "channel",
+        "contacts",
+        "reopens",
+        "handle_seconds",
+        "abandoned",
+        "wait_seconds",
+        "csat",
+        "nps",
+    ]
     t = pd.read_parquet(path, columns=cols)
     t["day"] = t["created_at"].dt.floor("D")
     handled = ~t["abandoned"].fillna(False).astype(bool)
-    resolved = t["resolved_at"].notna() & handled & ~t["status"].isin(["abandoned", "duplicate", "cancelled"])
+    resolved = (
+        t["resolved_at"].notna()
+        & handled
+        & ~t["status"].isin(["abandoned", "duplicate", "cancelled"])
+    )
     t["frh"] = ((t["first_response_at"] - t["created_at"]).dt.total_seconds() / 3600).where(handled)
     t["rh"] = ((t["resolved_at"] - t["created_at"]).dt.total_seconds() / 3600).where(resolved)
     t["fcr"] = ((t["contacts"] == 1) & (t["reopens"] == 0)).astype(float).where(resolved)
     t["reopen"] = (t["reopens"] > 0).astype(float).where(resolved)
     t["aht"] = t["handle_seconds"].where(handled)
-    queue = t["abandoned"].notna() & ~(t["abandoned"].fillna(False).astype(bool) & (t["wait_seconds"] < 5))
+    queue = t["abandoned"].notna() & ~(
+        t["abandoned"].fillna(False).astype(bool) & (t["wait_seconds"] < 5)
+    )
     t["abandon"] = t["abandoned"].astype(float).where(queue)
     t["top2"] = (t["csat"] >= 4).astype(float).where(t["csat"].notna())
     nps = t["nps"].astype(float)
-    t["nps_score"] = pd.Series(np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0), index=t.index).where(nps.notna())
+    t["nps_score"] = pd.Series(
+        np.select([nps >= 9, nps <= 6], [100.0, -100.0], 0.0), index=t.index
+    ).where(nps.notna())
     g = t.groupby(["day", *BY], observed=True)
     out = g.agg(
         volume=("created_at", "size"),
@@ -74,7 +106,11 @@ def measure(engine: str, path: Path) -> dict:
     import cslib.kpi  # noqa: F401
 
     start = time.perf_counter()
-    rows = {"duckdb": lambda: with_duckdb(path, validate=False), "duckdb+validate": lambda: with_duckdb(path, validate=True), "pandas": lambda: with_pandas(path)}[engine]()
+    rows = {
+        "duckdb": lambda: with_duckdb(path, validate=False),
+        "duckdb+validate": lambda: with_duckdb(path, validate=True),
+        "pandas": lambda: with_pandas(path),
+    }[engine]()
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB on Linux
     return {"engine": engine, "seconds": seconds, "peak_mb": peak, "output_rows": rows}
@@ -94,22 +130,38 @@ def main() -> None:
     from cslib.sample import write_tickets
 
     OUT.mkdir(exist_ok=True)
-    print(f"{'tickets':>11} {'engine':>16} {'seconds':>8} {'rows/s':>12} {'peak MB':>8} {'speed-up':>8}")
+    print(
+        f"{'tickets':>11} {'engine':>16} {'seconds':>8} {'rows/s':>12} {'peak MB':>8} {'speed-up':>8}"
+    )
     for n in args.tickets:
         path = OUT / f"tickets_{n}.parquet"
         if not path.exists():
             start = time.perf_counter()
             write_tickets(path, n_tickets=n, seed=1)
-            print(f"(generated {n:,} tickets in {time.perf_counter() - start:.1f} s: {path.stat().st_size / 1e6:.0f} MB)")
+            print(
+                f"(generated {n:,} tickets in {time.perf_counter() - start:.1f} s: {path.stat().st_size / 1e6:.0f} MB)"
+            )
         results = {}
         for engine in args.engines:
-            runs = [json.loads(subprocess.run([sys.executable, __file__, "--one", engine, "--path", str(path)], check=True, capture_output=True, text=True).stdout) for _ in range(2)]
+            runs = [
+                json.loads(
+                    subprocess.run(
+                        [sys.executable, __file__, "--one", engine, "--path", str(path)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                )
+                for _ in range(2)
+            ]
             best = min(runs, key=lambda r: r["seconds"])
             results[engine] = best
         base = results.get("pandas", {}).get("seconds")
         for engine, r in results.items():
             speed = f"{base / r['seconds']:.1f}×" if base else ""
-            print(f"{n:>11,} {engine:>16} {r['seconds']:>8.2f} {n / r['seconds']:>12,.0f} {r['peak_mb']:>8.0f} {speed:>8}")
+            print(
+                f"{n:>11,} {engine:>16} {r['seconds']:>8.2f} {n / r['seconds']:>12,.0f} {r['peak_mb']:>8.0f} {speed:>8}"
+            )
 
 
 if __name__ == "__main__":

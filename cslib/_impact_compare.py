@@ -191,8 +191,13 @@ def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
     if labels.isna().any():
         rows = np.flatnonzero(labels.isna().to_numpy())
         raise ParameterError(
-            Problem("missing day labels", column=name, rows=tuple(int(r) + 1 for r in rows[:5]),
-                    n_rows=int(rows.size), fix="give every value its day")
+            Problem(
+                "missing day labels",
+                column=name,
+                rows=tuple(int(r) + 1 for r in rows[:5]),
+                n_rows=int(rows.size),
+                fix="give every value its day",
+            )
         )
     codes, uniques = pd.factorize(labels)
     return np.asarray(codes, dtype=np.intp), len(uniques)
@@ -234,16 +239,23 @@ def _duration(
     _too_few(a.size, 2, "after", "duration")
     if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 100):
         raise ParameterError(
-            Problem("too few bootstrap resamples", column="n_resamples", values=(n_resamples,),
-                    fix="use n_resamples >= 100 (2000 is a good default)")
+            Problem(
+                "too few bootstrap resamples",
+                column="n_resamples",
+                values=(n_resamples,),
+                fix="use n_resamples >= 100 (2000 is a good default)",
+            )
         )
     day_b, nd_b = _day_index(before_days, b.size, "before_days")
     day_a, nd_a = _day_index(after_days, a.size, "after_days")
     clustered = before_days is not None or after_days is not None
     if clustered and (nd_b < 2 or nd_a < 2):
         raise ParameterError(
-            Problem(f"too few days to resample ({nd_b} before, {nd_a} after; at least 2 each)",
-                    column="before_days/after_days", fix="compare periods of several days each")
+            Problem(
+                f"too few days to resample ({nd_b} before, {nd_a} after; at least 2 each)",
+                column="before_days/after_days",
+                fix="compare periods of several days each",
+            )
         )
     med_b, med_a = _ClusterMedian(b, day_b, nd_b), _ClusterMedian(a, day_a, nd_a)
 
@@ -255,8 +267,13 @@ def _duration(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.bootstrap(
-            (np.arange(nd_b), np.arange(nd_a)), statistic, n_resamples=int(n_resamples),
-            vectorized=True, method="BCa", confidence_level=1 - alpha, batch=batch,
+            (np.arange(nd_b), np.arange(nd_a)),
+            statistic,
+            n_resamples=int(n_resamples),
+            vectorized=True,
+            method="BCa",
+            confidence_level=1 - alpha,
+            batch=batch,
             rng=np.random.default_rng(random_state),
         )
         low, high = res.confidence_interval
@@ -288,7 +305,10 @@ def _duration(
 def _counts(x: object, name: str) -> tuple[int, int]:
     if isinstance(x, tuple) and len(x) == 2:
         s, n = x
-        ok = all(isinstance(v, int | np.integer) or (isinstance(v, float) and v.is_integer()) for v in (s, n))
+        ok = all(
+            isinstance(v, int | np.integer) or (isinstance(v, float) and v.is_integer())
+            for v in (s, n)
+        )
         if not ok or not (0 <= s <= n) or n < 1:
             raise ParameterError(
                 Problem(
@@ -319,7 +339,9 @@ def _proportion(before: object, after: object, alpha: float) -> dict[str, object
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         z, p = proportions_ztest([sa, sb], [na, nb])
-        low, high = confint_proportions_2indep(sa, na, sb, nb, method="newcomb", compare="diff", alpha=alpha)
+        low, high = confint_proportions_2indep(
+            sa, na, sb, nb, method="newcomb", compare="diff", alpha=alpha
+        )
     wb = proportion_confint(sb, nb, alpha=alpha, method="wilson")
     wa = proportion_confint(sa, na, alpha=alpha, method="wilson")
     return {

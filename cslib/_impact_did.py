@@ -97,13 +97,29 @@ class DidResult:
         rows = []
         for kind in AGGREGATIONS:
             r = self.aggregate(kind).iloc[0]
-            rows.append({"estimator": f"{kind} (Callaway–Sant'Anna)", "att": r["att"], "se": r["se"],
-                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
-                         "note": ""})
+            rows.append(
+                {
+                    "estimator": f"{kind} (Callaway–Sant'Anna)",
+                    "att": r["att"],
+                    "se": r["se"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "p_value": r["p_value"],
+                    "note": "",
+                }
+            )
         tw = self.twfe.iloc[0]
-        rows.append({"estimator": "two-way fixed effects", "att": tw["estimate"], "se": tw["se"],
-                     "ci_low": tw["ci_low"], "ci_high": tw["ci_high"], "p_value": tw["p_value"],
-                     "note": "comparison only, not the answer"})
+        rows.append(
+            {
+                "estimator": "two-way fixed effects",
+                "att": tw["estimate"],
+                "se": tw["se"],
+                "ci_low": tw["ci_low"],
+                "ci_high": tw["ci_high"],
+                "p_value": tw["p_value"],
+                "note": "comparison only, not the answer",
+            }
+        )
         return pd.DataFrame(rows)
 
     def aggregate(self, kind: str = "simple") -> pd.DataFrame:
@@ -145,8 +161,18 @@ class DidResult:
                 draws = _boot_spec(spec, *self._boot, self._cells.g, self._panel.gpos)
                 se, lo, hi = _boot_summary(draws, self.alpha)
             p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan
-            rows.append({"level": label[0], **({label[1]: label[2]} if label[1] else {}), "att": est, "se": se,
-                         "ci_low": lo, "ci_high": hi, "p_value": p, "inference": self.inference})
+            rows.append(
+                {
+                    "level": label[0],
+                    **({label[1]: label[2]} if label[1] else {}),
+                    "att": est,
+                    "se": se,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "p_value": p,
+                    "inference": self.inference,
+                }
+            )
         out = pd.DataFrame(rows)
         key = "group" if kind == "group" else "event_time"
         if kind == "simple":
@@ -155,8 +181,9 @@ class DidResult:
             out[key] = pd.Series([r.get(key) for r in rows], dtype=object)
         return out
 
-    def permutation_test(self, kind: str = "simple", *, n_perm: int = 999,
-                         random_state: int | None = 0) -> pd.DataFrame:
+    def permutation_test(
+        self, kind: str = "simple", *, n_perm: int = 999, random_state: int | None = 0
+    ) -> pd.DataFrame:
         """Randomisation inference over units (teams): sensible with few teams.
 
         The cohort labels are shuffled across whole units (all distinct
@@ -176,26 +203,42 @@ class DidResult:
         total = _n_assignments(gpos)
         rng = np.random.default_rng(random_state)
         exact = total <= n_perm
-        perms = _multiset_permutations(gpos) if exact else (rng.permutation(gpos) for _ in range(n_perm))
+        perms = (
+            _multiset_permutations(gpos)
+            if exact
+            else (rng.permutation(gpos) for _ in range(n_perm))
+        )
         draws = []
         for g in perms:
-            panel = _Panel(self._panel.y, np.asarray(g, dtype=float), self._panel.periods, self._panel.units)
+            panel = _Panel(
+                self._panel.y, np.asarray(g, dtype=float), self._panel.periods, self._panel.units
+            )
             try:
                 cells = _build_cells(panel, self.control)
             except ParameterError:
                 continue
             att, inf = _att_and_if(cells)
             spec = _aggregation_specs(kind, cells, panel)[0][1]
-            est, _ = _apply_spec(spec, att, inf, _cohort_shares(panel.gpos, cells.g), panel.gpos, cells.g)
+            est, _ = _apply_spec(
+                spec, att, inf, _cohort_shares(panel.gpos, cells.g), panel.gpos, cells.g
+            )
             if np.isfinite(est):
                 draws.append(est)
         d = np.abs(np.asarray(draws)) >= abs(obs) - 1e-12
         p = float(d.mean()) if exact else float((1 + d.sum()) / (1 + d.size))
-        return pd.DataFrame([{
-            "kind": kind, "att": obs, "p_value": p, "n_assignments": int(d.size), "exact": exact,
-            "method": "permutation of cohort labels across units"
-            + (" (all assignments)" if exact else f" ({n_perm} random assignments)"),
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "kind": kind,
+                    "att": obs,
+                    "p_value": p,
+                    "n_assignments": int(d.size),
+                    "exact": exact,
+                    "method": "permutation of cohort labels across units"
+                    + (" (all assignments)" if exact else f" ({n_perm} random assignments)"),
+                }
+            ]
+        )
 
     def _repr_html_(self) -> str:
         return frame_html(
@@ -271,8 +314,14 @@ def did(
     boot = None
     if inference == "bootstrap":
         if not (isinstance(n_boot, int) and n_boot >= 99):
-            raise ParameterError(Problem("too few bootstrap draws", column="n_boot", values=(n_boot,),
-                                         fix="use n_boot >= 99 (999 is a good default)"))
+            raise ParameterError(
+                Problem(
+                    "too few bootstrap draws",
+                    column="n_boot",
+                    values=(n_boot,),
+                    fix="use n_boot >= 99 (999 is a good default)",
+                )
+            )
         boot = _bootstrap(cells, panel, n_boot, random_state)
     n = panel.y.shape[0]
     z = stats.norm.ppf(1 - alpha / 2)
@@ -285,20 +334,42 @@ def did(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(se > 0, 2 * stats.norm.sf(np.abs(att / se)), np.nan)
     per = panel.periods
-    table = pd.DataFrame({
-        "group": per[cells.g.astype(int)], "time": per[cells.t], "base": per[cells.base],
-        "event_time": cells.t - cells.g.astype(int), "att": att, "se": se, "ci_low": lo,
-        "ci_high": hi, "p_value": p, "post": cells.t >= cells.g,
-        "n_treated": cells.treat.sum(axis=0).astype(int), "n_control": cells.ctrl.sum(axis=0).astype(int),
-    })
+    table = pd.DataFrame(
+        {
+            "group": per[cells.g.astype(int)],
+            "time": per[cells.t],
+            "base": per[cells.base],
+            "event_time": cells.t - cells.g.astype(int),
+            "att": att,
+            "se": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": p,
+            "post": cells.t >= cells.g,
+            "n_treated": cells.treat.sum(axis=0).astype(int),
+            "n_control": cells.ctrl.sum(axis=0).astype(int),
+        }
+    )
     n_treated_units = int(np.isfinite(panel.gpos).sum())
     n_never = int((~np.isfinite(panel.gpos)).sum())
     if min(n_treated_units, int(table["n_control"].max())) < 10:
-        notes.append("few units: influence-function and bootstrap intervals are approximate; "
-                     "prefer .permutation_test() for the p-value")
+        notes.append(
+            "few units: influence-function and bootstrap intervals are approximate; "
+            "prefer .permutation_test() for the p-value"
+        )
     return DidResult(
-        att_gt=table, twfe=_twfe(panel, alpha), control=control, inference=inference, alpha=alpha,
-        n_units=n, n_never=n_never, notes=tuple(notes), _panel=panel, _cells=cells, _inf=inf, _boot=boot,
+        att_gt=table,
+        twfe=_twfe(panel, alpha),
+        control=control,
+        inference=inference,
+        alpha=alpha,
+        n_units=n,
+        n_never=n_never,
+        notes=tuple(notes),
+        _panel=panel,
+        _cells=cells,
+        _inf=inf,
+        _boot=boot,
     )
 
 
@@ -309,18 +380,34 @@ def _panel(data, *, y, unit, time, first_treated) -> tuple[_Panel, list[str]]:
     yv = numeric_column(data, y)
     if data.duplicated([unit, time]).any():
         dup = data.loc[data.duplicated([unit, time]), [unit, time]].head(3)
-        raise ParameterError(Problem(
-            "more than one row per unit and period", column=f"{unit}, {time}",
-            values=tuple(map(tuple, dup.to_numpy().tolist())),
-            fix="aggregate to one row per unit × period first"))
+        raise ParameterError(
+            Problem(
+                "more than one row per unit and period",
+                column=f"{unit}, {time}",
+                values=tuple(map(tuple, dup.to_numpy().tolist())),
+                fix="aggregate to one row per unit × period first",
+            )
+        )
     tcol = data[time]
     if not (pd.api.types.is_numeric_dtype(tcol) or pd.api.types.is_datetime64_any_dtype(tcol)):
-        raise ParameterError(Problem("time must hold numbers or dates", column=time,
-                                     values=tuple(tcol.head(3)), fix="convert with pd.to_numeric or pd.to_datetime"))
+        raise ParameterError(
+            Problem(
+                "time must hold numbers or dates",
+                column=time,
+                values=tuple(tcol.head(3)),
+                fix="convert with pd.to_numeric or pd.to_datetime",
+            )
+        )
     periods = np.sort(tcol.unique())
     if periods.size < 2:
-        raise ParameterError(Problem("needs at least two periods", column=time, values=tuple(periods),
-                                     fix="include periods before and after the go-live"))
+        raise ParameterError(
+            Problem(
+                "needs at least two periods",
+                column=time,
+                values=tuple(periods),
+                fix="include periods before and after the go-live",
+            )
+        )
     units, ucode = np.unique(data[unit].to_numpy(), return_inverse=True)
     tpos = np.searchsorted(periods, tcol.to_numpy())
     Y = np.full((units.size, periods.size), np.nan)
@@ -329,9 +416,14 @@ def _panel(data, *, y, unit, time, first_treated) -> tuple[_Panel, list[str]]:
     per_unit = pd.DataFrame({"u": ucode, "g": ft}).groupby("u")["g"].nunique(dropna=False)
     if (per_unit > 1).any():
         bad = units[per_unit.index[per_unit > 1].to_numpy()]
-        raise ParameterError(Problem("first_treated differs between rows of the same unit",
-                                     column=first_treated, values=tuple(bad[:5]),
-                                     fix="give each unit one first-treated period"))
+        raise ParameterError(
+            Problem(
+                "first_treated differs between rows of the same unit",
+                column=first_treated,
+                values=tuple(bad[:5]),
+                fix="give each unit one first-treated period",
+            )
+        )
     gvals = pd.Series(ft.to_numpy()).groupby(ucode).first()
     never = gvals.isna().to_numpy().copy()
     if pd.api.types.is_datetime64_any_dtype(tcol):
@@ -340,8 +432,13 @@ def _panel(data, *, y, unit, time, first_treated) -> tuple[_Panel, list[str]]:
         g = pd.to_numeric(gvals, errors="coerce").to_numpy(dtype=float)
         never |= g == 0
         if np.isnan(g[~never]).any():
-            raise ParameterError(Problem("first_treated must hold period values, 0 or missing",
-                                         column=first_treated, fix="use the go-live period of each unit"))
+            raise ParameterError(
+                Problem(
+                    "first_treated must hold period values, 0 or missing",
+                    column=first_treated,
+                    fix="use the go-live period of each unit",
+                )
+            )
     gpos = np.full(units.size, np.inf)
     treated = ~never
     gp = np.searchsorted(periods, g[treated])
@@ -351,21 +448,35 @@ def _panel(data, *, y, unit, time, first_treated) -> tuple[_Panel, list[str]]:
     late = ~inside
     if (~hit & ~late).any():
         bad = g[treated][~hit & ~late]
-        raise ParameterError(Problem("first_treated values are not periods of the data",
-                                     column=first_treated, values=tuple(bad[:5]),
-                                     fix=f"use one of the '{time}' values (or 0 for never treated)"))
+        raise ParameterError(
+            Problem(
+                "first_treated values are not periods of the data",
+                column=first_treated,
+                values=tuple(bad[:5]),
+                fix=f"use one of the '{time}' values (or 0 for never treated)",
+            )
+        )
     pos = np.where(late, np.inf, gp).astype(float)
     gpos[treated] = pos
     notes: list[str] = []
     if late.any():
-        notes.append(f"{int(late.sum())} unit(s) first treated after the last period count as never treated")
+        notes.append(
+            f"{int(late.sum())} unit(s) first treated after the last period count as never treated"
+        )
     first = gpos == 0
     if first.any():
-        notes.append(f"{int(first.sum())} unit(s) treated from the first period were dropped (no pre-period)")
+        notes.append(
+            f"{int(first.sum())} unit(s) treated from the first period were dropped (no pre-period)"
+        )
         Y, gpos, units = Y[~first], gpos[~first], units[~first]
     if not np.isfinite(gpos).any():
-        raise ParameterError(Problem("no unit is treated within the data", column=first_treated,
-                                     fix="check the go-live periods against the time range"))
+        raise ParameterError(
+            Problem(
+                "no unit is treated within the data",
+                column=first_treated,
+                fix="check the go-live periods against the time range",
+            )
+        )
     return _Panel(Y, gpos, periods, units), notes
 
 
@@ -393,12 +504,21 @@ def _build_cells(panel: _Panel, control: str) -> _Cells:
             cr.append(ctrl)
             dl.append(np.where(ok, d, 0.0))
     if not gs:
-        raise ParameterError(Problem(
-            "no cohort has control units to compare with",
-            column="first_treated",
-            fix="include never-treated teams, or use control='notyet' with a staggered roll-out"))
-    return _Cells(np.array(gs), np.array(ts), np.array(bs), np.column_stack(tr).astype(float),
-                  np.column_stack(cr).astype(float), np.column_stack(dl))
+        raise ParameterError(
+            Problem(
+                "no cohort has control units to compare with",
+                column="first_treated",
+                fix="include never-treated teams, or use control='notyet' with a staggered roll-out",
+            )
+        )
+    return _Cells(
+        np.array(gs),
+        np.array(ts),
+        np.array(bs),
+        np.column_stack(tr).astype(float),
+        np.column_stack(cr).astype(float),
+        np.column_stack(dl),
+    )
 
 
 def _att_and_if(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
@@ -421,14 +541,22 @@ def _aggregation_specs(kind: str, cells: _Cells, panel: _Panel) -> list[tuple[tu
     if kind == "simple":
         return [(("overall", "", None), {"cells": np.flatnonzero(post), "w": "pg"})]
     if kind == "group":
-        parts = [{"cells": np.flatnonzero(post & (cells.g == g)), "w": "equal", "g": g}
-                 for g in np.unique(cells.g) if (post & (cells.g == g)).any()]
+        parts = [
+            {"cells": np.flatnonzero(post & (cells.g == g)), "w": "equal", "g": g}
+            for g in np.unique(cells.g)
+            if (post & (cells.g == g)).any()
+        ]
         rows = [(("overall", "group", None), {"parts": parts, "w": "pg"})]
         rows += [(("group", "group", per[int(p["g"])]), p) for p in parts]
         return rows
     e = cells.t - cells.g.astype(int)
     parts = [{"cells": np.flatnonzero(e == k), "w": "pg", "e": int(k)} for k in np.unique(e)]
-    rows = [(("overall", "event_time", None), {"parts": [p for p in parts if p["e"] >= 0], "w": "equal"})]
+    rows = [
+        (
+            ("overall", "event_time", None),
+            {"parts": [p for p in parts if p["e"] >= 0], "w": "equal"},
+        )
+    ]
     rows += [(("event_time", "event_time", p["e"]), p) for p in parts]
     return rows
 
@@ -457,14 +585,17 @@ def _apply_spec(spec, att, inf, gshare, gpos, cell_g) -> tuple[float, np.ndarray
     return float(w @ a), f @ w + wif @ a
 
 
-def _bootstrap(cells: _Cells, panel: _Panel, n_boot: int, random_state) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap(
+    cells: _Cells, panel: _Panel, n_boot: int, random_state
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit-level (cluster) bootstrap: draws of ATT(g,t) and of the unit counts per draw."""
     rng = np.random.default_rng(random_state)
     n = panel.y.shape[0]
     counts = rng.multinomial(n, np.full(n, 1 / n), size=n_boot).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         att = (counts @ (cells.treat * cells.delta)) / (counts @ cells.treat) - (
-            counts @ (cells.ctrl * cells.delta)) / (counts @ cells.ctrl)
+            counts @ (cells.ctrl * cells.delta)
+        ) / (counts @ cells.ctrl)
     return att, counts
 
 
@@ -508,12 +639,19 @@ def _twfe(panel: _Panel, alpha: float) -> pd.DataFrame:
         warnings.simplefilter("ignore")
         fit = sm.OLS(ry, rd[:, None]).fit(cov_type="cluster", cov_kwds={"groups": ui})
     lo, hi = fit.conf_int(alpha=alpha)[0]
-    return pd.DataFrame([{
-        "estimate": float(fit.params[0]), "se": float(fit.bse[0]), "ci_low": float(lo),
-        "ci_high": float(hi), "p_value": float(fit.pvalues[0]),
-        "method": "two-way fixed effects (unit + period), unit-clustered errors — for comparison "
-        "only: with a staggered roll-out it can weight effects negatively; not the answer",
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "estimate": float(fit.params[0]),
+                "se": float(fit.bse[0]),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "p_value": float(fit.pvalues[0]),
+                "method": "two-way fixed effects (unit + period), unit-clustered errors — for comparison "
+                "only: with a staggered roll-out it can weight effects negatively; not the answer",
+            }
+        ]
+    )
 
 
 def _n_assignments(gpos: np.ndarray) -> int:

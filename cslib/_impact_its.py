@@ -183,14 +183,20 @@ def its(
     check_frame(data, [y, time, offset, n], where="its")
     if offset is not None and family not in ("poisson", "quasipoisson"):
         raise ParameterError(
-            Problem("an exposure offset only applies to the poisson/quasipoisson families",
-                    column="offset", values=(offset,),
-                    fix="use family='poisson' (or 'quasipoisson'), or drop offset=")
+            Problem(
+                "an exposure offset only applies to the poisson/quasipoisson families",
+                column="offset",
+                values=(offset,),
+                fix="use family='poisson' (or 'quasipoisson'), or drop offset=",
+            )
         )
     if family == "binomial" and n is None:
         raise ParameterError(
-            Problem("the binomial family needs the number of trials per period",
-                    column="n", fix="pass n='<column of denominators>' (e.g. tickets per day)")
+            Problem(
+                "the binomial family needs the number of trials per period",
+                column="n",
+                fix="pass n='<column of denominators>' (e.g. tickets per day)",
+            )
         )
     no_missing(data, time)
     frame = data.sort_values(time, kind="stable")
@@ -198,8 +204,12 @@ def its(
     if tvals.duplicated().any():
         dup = tvals[tvals.duplicated()].unique()[:5]
         raise ParameterError(
-            Problem("more than one row per period", column=time, values=tuple(dup),
-                    fix="aggregate to one row per period first (e.g. with cslib.kpi.compute)")
+            Problem(
+                "more than one row per period",
+                column=time,
+                values=tuple(dup),
+                fix="aggregate to one row per period first (e.g. with cslib.kpi.compute)",
+            )
         )
     t, t0, post = _time_axis(tvals, change, time)
     yv = numeric_column(frame, y)
@@ -252,14 +262,27 @@ def its(
         comp = season.to_numpy() @ np.asarray(fit.params[list(season.columns)], dtype=float)
         seasonal = comp - comp.mean()
     fitted = pd.DataFrame(
-        {"time": tvals.to_numpy(), "y": yv, "post": post, "fitted": np.asarray(fitted_v),
-         "counterfactual": np.asarray(cf_v), "seasonal": seasonal}
+        {
+            "time": tvals.to_numpy(),
+            "y": yv,
+            "post": post,
+            "fitted": np.asarray(fitted_v),
+            "counterfactual": np.asarray(cf_v),
+            "seasonal": seasonal,
+        }
     )
     if min(n_before, n_after) < 8:
         notes.append(f"only {min(n_before, n_after)} points on one side: estimates are fragile")
     return ItsResult(
-        table=table, sensitivity=sens, fitted=fitted, family=family, method=method,
-        n_before=n_before, n_after=n_after, change=change, seasonality=seasonality,
+        table=table,
+        sensitivity=sens,
+        fitted=fitted,
+        family=family,
+        method=method,
+        n_before=n_before,
+        n_after=n_after,
+        change=change,
+        seasonality=seasonality,
         notes=tuple(notes),
     )
 
@@ -271,8 +294,12 @@ def _time_axis(tvals: pd.Series, change: object, name: str) -> tuple[np.ndarray,
             ch = np.datetime64(pd.Timestamp(change))  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
             raise ParameterError(
-                Problem("change is not a date", column="change", values=(change,),
-                        fix="pass the go-live date, e.g. change='2026-04-01'")
+                Problem(
+                    "change is not a date",
+                    column="change",
+                    values=(change,),
+                    fix="pass the go-live date, e.g. change='2026-04-01'",
+                )
             ) from exc
         origin = raw[0]
         ticks = (raw - origin).astype("timedelta64[ns]").astype(np.int64).astype(float)
@@ -280,15 +307,23 @@ def _time_axis(tvals: pd.Series, change: object, name: str) -> tuple[np.ndarray,
     elif pd.api.types.is_numeric_dtype(tvals):
         if isinstance(change, str) or not np.isscalar(change):
             raise ParameterError(
-                Problem("change must be a number like the time column", column="change",
-                        values=(change,), fix=f"pass the first value of '{name}' after the change")
+                Problem(
+                    "change must be a number like the time column",
+                    column="change",
+                    values=(change,),
+                    fix=f"pass the first value of '{name}' after the change",
+                )
             )
         ticks = raw.astype(float) - float(raw[0])
         ch_tick = float(change) - float(raw[0])  # type: ignore[arg-type]
     else:
         raise ParameterError(
-            Problem("time must hold numbers or dates", column=name, values=tuple(raw[:3]),
-                    fix="convert it with pd.to_datetime (dates) or pd.to_numeric (period numbers)")
+            Problem(
+                "time must hold numbers or dates",
+                column=name,
+                values=tuple(raw[:3]),
+                fix="convert it with pd.to_datetime (dates) or pd.to_numeric (period numbers)",
+            )
         )
     if not (ticks[0] < ch_tick <= ticks[-1]):
         raise ParameterError(
@@ -311,9 +346,12 @@ def _seasonal_terms(tvals: pd.Series, t: np.ndarray, seasonality: str | None) ->
     if seasonality == "dow":
         if not pd.api.types.is_datetime64_any_dtype(tvals):
             raise ParameterError(
-                Problem("day-of-week seasonality needs dates in the time column",
-                        column="seasonality", values=(seasonality,),
-                        fix="convert time with pd.to_datetime, or use 'fourier:7:2' on day numbers")
+                Problem(
+                    "day-of-week seasonality needs dates in the time column",
+                    column="seasonality",
+                    values=(seasonality,),
+                    fix="convert time with pd.to_datetime, or use 'fourier:7:2' on day numbers",
+                )
             )
         dow = pd.Categorical(tvals.dt.day_of_week.to_numpy(), categories=range(7))
         d = pd.get_dummies(dow, prefix="dow", dtype=float)
@@ -327,8 +365,12 @@ def _seasonal_terms(tvals: pd.Series, t: np.ndarray, seasonality: str | None) ->
         ok = False
     if not ok or period <= 2 or k < 1 or 2 * k > period:
         raise ParameterError(
-            Problem("unknown seasonality", column="seasonality", values=(seasonality,),
-                    fix="use None, 'dow', or 'fourier:P:K' with period P > 2 steps and 1 <= K <= P/2")
+            Problem(
+                "unknown seasonality",
+                column="seasonality",
+                values=(seasonality,),
+                fix="use None, 'dow', or 'fourier:P:K' with period P > 2 steps and 1 <= K <= P/2",
+            )
         )
     cols = {}
     for j in range(1, k + 1):
@@ -344,14 +386,22 @@ def _response(frame, yv, family, offset, n, y):
         ex = numeric_column(frame, offset)
         if (ex <= 0).any():
             raise ParameterError(
-                Problem("exposure must be positive (its log is the offset)", column=offset,
-                        values=tuple(ex[ex <= 0][:5]), fix="drop periods with no exposure")
+                Problem(
+                    "exposure must be positive (its log is the offset)",
+                    column=offset,
+                    values=tuple(ex[ex <= 0][:5]),
+                    fix="drop periods with no exposure",
+                )
             )
         exposure = np.log(ex)
     if family in ("poisson", "quasipoisson") and (yv < 0).any():
         raise ParameterError(
-            Problem("counts cannot be negative", column=y, values=tuple(yv[yv < 0][:5]),
-                    fix="use family='gaussian' for values that can be negative")
+            Problem(
+                "counts cannot be negative",
+                column=y,
+                values=tuple(yv[yv < 0][:5]),
+                fix="use family='gaussian' for values that can be negative",
+            )
         )
     if family == "binomial":
         trials = numeric_column(frame, n)
@@ -359,8 +409,11 @@ def _response(frame, yv, family, offset, n, y):
         succ = yv * trials if props else yv
         if (trials <= 0).any() or (succ < 0).any() or (succ > trials + 1e-9).any():
             raise ParameterError(
-                Problem("successes must lie between 0 and the trials n", column=y,
-                        fix="pass successes (or proportions) in y and trials in n")
+                Problem(
+                    "successes must lie between 0 and the trials n",
+                    column=y,
+                    fix="pass successes (or proportions) in y and trials in n",
+                )
             )
         return None, np.column_stack([succ, trials - succ])
     return exposure, yv
@@ -381,7 +434,9 @@ def _fit(endog, X, family, exposure, lags):
         if exposure is not None:
             what += " with log(exposure) offset"
         if lags > 0:
-            return model.fit(cov_type="HAC", cov_kwds=hac, use_t=True), f"{what}, Newey–West (HAC, {lags} lags) errors"
+            return model.fit(
+                cov_type="HAC", cov_kwds=hac, use_t=True
+            ), f"{what}, Newey–West (HAC, {lags} lags) errors"
         if family == "quasipoisson":
             return model.fit(scale="X2"), f"quasi-{what}, Pearson-scaled errors"
         return model.fit(), f"{what}, model-based errors"
@@ -399,18 +454,35 @@ def _effects(fit, X, post_steps, alpha, scale, method, slope_change) -> pd.DataF
         elif term in names:
             c[names.index(term)] = 1.0
         else:
-            rows.append({"term": term, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "p_value": np.nan, "scale": scale, "coef": np.nan, "se": np.nan})
+            rows.append(
+                {
+                    "term": term,
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "p_value": np.nan,
+                    "scale": scale,
+                    "coef": np.nan,
+                    "se": np.nan,
+                }
+            )
             continue
         tt = fit.t_test(c)
         coef = float(np.squeeze(tt.effect))
         lo, hi = np.squeeze(tt.conf_int(alpha=alpha))
         tr = np.exp if scale != "difference" else (lambda v: v)
-        rows.append({
-            "term": term, "estimate": float(tr(coef)), "ci_low": float(tr(lo)),
-            "ci_high": float(tr(hi)), "p_value": float(np.squeeze(tt.pvalue)), "scale": scale,
-            "coef": coef, "se": float(np.squeeze(tt.sd)),
-        })
+        rows.append(
+            {
+                "term": term,
+                "estimate": float(tr(coef)),
+                "ci_low": float(tr(lo)),
+                "ci_high": float(tr(hi)),
+                "p_value": float(np.squeeze(tt.pvalue)),
+                "scale": scale,
+                "coef": coef,
+                "se": float(np.squeeze(tt.sd)),
+            }
+        )
     out = pd.DataFrame(rows)
     out["method"] = method
     return out

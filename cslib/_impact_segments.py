@@ -49,8 +49,11 @@ class SegmentComparison:
     def _repr_html_(self) -> str:
         return frame_html(
             "Change by segment",
-            [("Segments", self.table), ("Overall", self.overall),
-             ("Mix and rate effects", self.decomposition)],
+            [
+                ("Segments", self.table),
+                ("Overall", self.overall),
+                ("Mix and rate effects", self.decomposition),
+            ],
             [f"p-values adjusted by {ADJUST[self.adjust]}"],
         )
 
@@ -83,25 +86,45 @@ def adjust_pvalues(p_values: object, *, method: str = "holm", alpha: float = 0.0
     p = as_values(p_values, "p_values")
     bad = p[(p < 0) | (p > 1)]
     if bad.size:
-        raise ParameterError(Problem("p-values must lie between 0 and 1", column="p_values",
-                                     values=tuple(bad[:5]), fix="pass unadjusted p-values"))
+        raise ParameterError(
+            Problem(
+                "p-values must lie between 0 and 1",
+                column="p_values",
+                values=tuple(bad[:5]),
+                fix="pass unadjusted p-values",
+            )
+        )
     reject, adj = multipletests(p, alpha=alpha, method=method)[:2]
-    return pd.DataFrame({"p_value": p, "p_adjusted": adj, "reject": reject,
-                         "adjust_method": ADJUST[method]})
+    return pd.DataFrame(
+        {"p_value": p, "p_adjusted": adj, "reject": reject, "adjust_method": ADJUST[method]}
+    )
 
 
-def _periods(data: pd.DataFrame, period: str, before: object, after: object) -> tuple[object, object]:
+def _periods(
+    data: pd.DataFrame, period: str, before: object, after: object
+) -> tuple[object, object]:
     labels = pd.unique(data[period])
     if before is None and after is None:
         if len(labels) != 2:
-            raise ParameterError(Problem(
-                f"needs exactly two periods, found {len(labels)}", column=period,
-                values=tuple(labels[:5]), fix="filter to two periods or pass before= and after= labels"))
+            raise ParameterError(
+                Problem(
+                    f"needs exactly two periods, found {len(labels)}",
+                    column=period,
+                    values=tuple(labels[:5]),
+                    fix="filter to two periods or pass before= and after= labels",
+                )
+            )
         before, after = sorted(labels)
     missing = [v for v in (before, after) if v not in set(labels)]
     if missing:
-        raise ParameterError(Problem("period label not found", column=period, values=tuple(missing),
-                                     fix=f"use labels present in the data: {', '.join(map(str, labels[:5]))}"))
+        raise ParameterError(
+            Problem(
+                "period label not found",
+                column=period,
+                values=tuple(missing),
+                fix=f"use labels present in the data: {', '.join(map(str, labels[:5]))}",
+            )
+        )
     return before, after
 
 
@@ -110,14 +133,26 @@ def _scored(data: pd.DataFrame, value: str, kind: str) -> np.ndarray:
     if kind == "nps":
         bad = v[(v < 0) | (v > 10) | (v != np.round(v))]
         if bad.size:
-            raise ParameterError(Problem("NPS answers must be whole numbers from 0 to 10", column=value,
-                                         values=tuple(bad[:5]), fix="pass the raw 0–10 answers"))
+            raise ParameterError(
+                Problem(
+                    "NPS answers must be whole numbers from 0 to 10",
+                    column=value,
+                    values=tuple(bad[:5]),
+                    fix="pass the raw 0–10 answers",
+                )
+            )
         return 100.0 * ((v >= 9).astype(float) - (v <= 6).astype(float))
     if kind == "proportion":
         bad = v[(v != 0) & (v != 1)]
         if bad.size:
-            raise ParameterError(Problem("proportion values must be 0 or 1", column=value,
-                                         values=tuple(bad[:5]), fix="pass 0/1 (or True/False) per case"))
+            raise ParameterError(
+                Problem(
+                    "proportion values must be 0 or 1",
+                    column=value,
+                    values=tuple(bad[:5]),
+                    fix="pass 0/1 (or True/False) per case",
+                )
+            )
     return v
 
 
@@ -191,18 +226,36 @@ def mix_decomposition(
     overall1 = float(np.sum(w1 * m1f))
     rate = w0 * (m1f - m0f)
     mix = (w1 - w0) * (m1f - overall1)
-    out = pd.DataFrame({
-        "segment": g.index.to_numpy(), "n_before": n0.astype(int), "n_after": n1.astype(int),
-        "share_before": w0, "share_after": w1, "mean_before": np.where(n0 > 0, m0, np.nan),
-        "mean_after": np.where(n1 > 0, m1, np.nan), "mix_effect": mix, "rate_effect": rate,
-        "total_effect": mix + rate,
-    })
-    total = pd.DataFrame([{
-        "segment": "total", "n_before": int(n0.sum()), "n_after": int(n1.sum()), "share_before": 1.0,
-        "share_after": 1.0, "mean_before": float(np.sum(w0 * m0f)), "mean_after": overall1,
-        "mix_effect": float(mix.sum()), "rate_effect": float(rate.sum()),
-        "total_effect": overall1 - float(np.sum(w0 * m0f)),
-    }])
+    out = pd.DataFrame(
+        {
+            "segment": g.index.to_numpy(),
+            "n_before": n0.astype(int),
+            "n_after": n1.astype(int),
+            "share_before": w0,
+            "share_after": w1,
+            "mean_before": np.where(n0 > 0, m0, np.nan),
+            "mean_after": np.where(n1 > 0, m1, np.nan),
+            "mix_effect": mix,
+            "rate_effect": rate,
+            "total_effect": mix + rate,
+        }
+    )
+    total = pd.DataFrame(
+        [
+            {
+                "segment": "total",
+                "n_before": int(n0.sum()),
+                "n_after": int(n1.sum()),
+                "share_before": 1.0,
+                "share_after": 1.0,
+                "mean_before": float(np.sum(w0 * m0f)),
+                "mean_after": overall1,
+                "mix_effect": float(mix.sum()),
+                "rate_effect": float(rate.sum()),
+                "total_effect": overall1 - float(np.sum(w0 * m0f)),
+            }
+        ]
+    )
     out["segment"] = out["segment"].astype(object)
     return pd.concat([out, total], ignore_index=True)
 
@@ -288,8 +341,13 @@ def compare_segments(
             continue  # too few values in this segment: reported as skipped below
         rows.append(row.assign(segment=s))
     if not rows:
-        raise ParameterError(Problem("no segment has enough values in both periods", column=segment,
-                                     fix="use coarser segments or longer periods"))
+        raise ParameterError(
+            Problem(
+                "no segment has enough values in both periods",
+                column=segment,
+                fix="use coarser segments or longer periods",
+            )
+        )
     table = pd.concat(rows, ignore_index=True)
     table = table[["segment", *[c for c in table.columns if c != "segment"]]]
     p = table["p_value"].to_numpy(dtype=float)
@@ -300,13 +358,20 @@ def compare_segments(
     table["p_adjusted"] = adj
     table["adjust_method"] = ADJUST[adjust]
     table["significant"] = adj < alpha
-    decomposition = mix_decomposition(data, value=value, period=period, segment=segment, kind=kind,
-                                      before=before, after=after)
-    overall = _overall(values, seg, per, before, after, kind, alpha, decomposition, days, random_state)
-    return SegmentComparison(table=table, overall=overall, decomposition=decomposition, adjust=adjust)
+    decomposition = mix_decomposition(
+        data, value=value, period=period, segment=segment, kind=kind, before=before, after=after
+    )
+    overall = _overall(
+        values, seg, per, before, after, kind, alpha, decomposition, days, random_state
+    )
+    return SegmentComparison(
+        table=table, overall=overall, decomposition=decomposition, adjust=adjust
+    )
 
 
-def _overall(values, seg, per, before, after, kind, alpha, decomposition, days, seed) -> pd.DataFrame:
+def _overall(
+    values, seg, per, before, after, kind, alpha, decomposition, days, seed
+) -> pd.DataFrame:
     b, a = per == before, per == after
     kw: dict[str, object] = {}
     if kind == "duration":
@@ -314,15 +379,28 @@ def _overall(values, seg, per, before, after, kind, alpha, decomposition, days, 
         if days is not None:
             kw.update(before_days=days[b], after_days=days[a])
     crude = compare(values[b], values[a], kind=kind, alpha=alpha, **kw).iloc[0]
-    rows = [{"level": "crude", "before": crude["before"], "after": crude["after"], "diff": crude["diff"],
-             "ci_low": crude["ci_low"], "ci_high": crude["ci_high"], "p_value": crude["p_value"],
-             "method": crude["method"]}]
+    rows = [
+        {
+            "level": "crude",
+            "before": crude["before"],
+            "after": crude["after"],
+            "diff": crude["diff"],
+            "ci_low": crude["ci_low"],
+            "ci_high": crude["ci_high"],
+            "p_value": crude["p_value"],
+            "method": crude["method"],
+        }
+    ]
     d = decomposition[decomposition["segment"] != "total"]
     both = (d["n_before"] > 0) & (d["n_after"] > 0)
     d = d[both]
     w0 = d["n_before"].to_numpy(dtype=float)
     w0 = w0 / w0.sum()
-    x = values if kind != "nps" else 100.0 * ((values >= 9).astype(float) - (values <= 6).astype(float))
+    x = (
+        values
+        if kind != "nps"
+        else 100.0 * ((values >= 9).astype(float) - (values <= 6).astype(float))
+    )
     var = []
     for s in d["segment"]:
         vb, va = x[(seg == s) & b], x[(seg == s) & a]
@@ -331,11 +409,19 @@ def _overall(values, seg, per, before, after, kind, alpha, decomposition, days, 
     est = float(np.sum(w0 * (m1 - m0)))
     se = float(np.sqrt(np.sum(w0**2 * np.asarray(var))))
     z = stats.norm.ppf(1 - alpha / 2)
-    rows.append({"level": "mix-adjusted", "before": float(np.sum(w0 * m0)), "after": float(np.sum(w0 * m1)),
-                 "diff": est, "ci_low": est - z * se, "ci_high": est + z * se,
-                 "p_value": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
-                 "method": "direct standardisation to the baseline segment mix (segment means; "
-                 "normal CI)"})
+    rows.append(
+        {
+            "level": "mix-adjusted",
+            "before": float(np.sum(w0 * m0)),
+            "after": float(np.sum(w0 * m1)),
+            "diff": est,
+            "ci_low": est - z * se,
+            "ci_high": est + z * se,
+            "p_value": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
+            "method": "direct standardisation to the baseline segment mix (segment means; "
+            "normal CI)",
+        }
+    )
     if kind == "proportion":
         rows.append(_mantel_haenszel(x, seg, b, a, d["segment"].to_numpy(), alpha))
     return pd.DataFrame(rows)
@@ -364,7 +450,14 @@ def _mantel_haenszel(x, seg, b, a, segments, alpha) -> dict[str, object]:
         p = float(StratifiedTable(tables).test_null_odds(correction=False).pvalue)
     except (ValueError, ZeroDivisionError, FloatingPointError):
         p = np.nan
-    return {"level": "Mantel–Haenszel", "before": np.nan, "after": np.nan, "diff": float(est),
-            "ci_low": float(est - z * se), "ci_high": float(est + z * se), "p_value": p,
-            "method": "Mantel–Haenszel risk difference over segments (Wald CI); "
-            "Cochran–Mantel–Haenszel test"}
+    return {
+        "level": "Mantel–Haenszel",
+        "before": np.nan,
+        "after": np.nan,
+        "diff": float(est),
+        "ci_low": float(est - z * se),
+        "ci_high": float(est + z * se),
+        "p_value": p,
+        "method": "Mantel–Haenszel risk difference over segments (Wald CI); "
+        "Cochran–Mantel–Haenszel test",
+    }

@@ -102,7 +102,9 @@ def check_frame(data: object, columns: Sequence[str | None], *, where: str) -> p
         )
     if len(data) == 0:
         raise ParameterError(
-            Problem(f"{where}: the data has no rows", fix="check the filters applied before the call")
+            Problem(
+                f"{where}: the data has no rows", fix="check the filters applied before the call"
+            )
         )
     return data
 
@@ -168,13 +170,19 @@ def choice(value: object, allowed: Sequence[str], name: str) -> str:
 def check_alpha(alpha: float) -> float:
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
         raise ParameterError(
-            Problem("alpha must lie strictly between 0 and 1", column="alpha", values=(alpha,),
-                    fix="use e.g. alpha=0.05 for 95 % intervals")
+            Problem(
+                "alpha must lie strictly between 0 and 1",
+                column="alpha",
+                values=(alpha,),
+                fix="use e.g. alpha=0.05 for 95 % intervals",
+            )
         )
     return float(alpha)
 
 
-def frame_html(title: str, frames: Sequence[tuple[str, pd.DataFrame]], notes: Sequence[str] = ()) -> str:
+def frame_html(
+    title: str, frames: Sequence[tuple[str, pd.DataFrame]], notes: Sequence[str] = ()
+) -> str:
     """Small HTML block: a heading, notes, then titled tables."""
     parts = [f"<div class='cslib-impact'><h4>{html.escape(title)}</h4>"]
     parts += [f"<p>{html.escape(n)}</p>" for n in notes if n]

@@ -46,16 +46,28 @@ class MethodChoice:
 
     def summary(self) -> pd.DataFrame:
         """One row: ``method``, ``reason``, ``warning``, ``n_before``, ``n_after``, ``has_control``."""
-        return pd.DataFrame([{"method": self.method, "reason": self.reason, "warning": self.warning,
-                              "n_before": self.n_before, "n_after": self.n_after,
-                              "has_control": self.has_control}])
+        return pd.DataFrame(
+            [
+                {
+                    "method": self.method,
+                    "reason": self.reason,
+                    "warning": self.warning,
+                    "n_before": self.n_before,
+                    "n_after": self.n_after,
+                    "has_control": self.has_control,
+                }
+            ]
+        )
 
     table = property(summary)
 
     def _repr_html_(self) -> str:
         rej = pd.DataFrame(list(self.alternatives_rejected), columns=["method", "why not"])
-        return frame_html(f"Method: {self.method}", [("Alternatives rejected", rej)],
-                          [self.reason, self.warning or ""])
+        return frame_html(
+            f"Method: {self.method}",
+            [("Alternatives rejected", rej)],
+            [self.reason, self.warning or ""],
+        )
 
 
 def choose_method(
@@ -105,46 +117,96 @@ def choose_method(
     try:
         nb, na = int(tv[tv < ch].nunique()), int(tv[tv >= ch].nunique())
     except TypeError as exc:
-        raise ParameterError(Problem("change cannot be compared with the time column", column="change",
-                                     values=(change,), fix=f"pass a value like those in '{time}'")) from exc
+        raise ParameterError(
+            Problem(
+                "change cannot be compared with the time column",
+                column="change",
+                values=(change,),
+                fix=f"pass a value like those in '{time}'",
+            )
+        ) from exc
     if nb == 0 or na == 0:
-        raise ParameterError(Problem(
-            "the change lies outside the data range", column="change", values=(change,),
-            fix=f"pass a '{time}' value after the first and no later than the last period"))
-    trend = ("two-period", "a plain before/after comparison would count any trend or seasonal "
-             "pattern as an effect of the change")
+        raise ParameterError(
+            Problem(
+                "the change lies outside the data range",
+                column="change",
+                values=(change,),
+                fix=f"pass a '{time}' value after the first and no later than the last period",
+            )
+        )
+    trend = (
+        "two-period",
+        "a plain before/after comparison would count any trend or seasonal "
+        "pattern as an effect of the change",
+    )
     if has_control:
         return MethodChoice(
-            "did", "a control group is available (units never or not yet treated): "
+            "did",
+            "a control group is available (units never or not yet treated): "
             "difference-in-differences removes shocks common to all units",
-            (("its", "a single series cannot separate the change from anything else that happened "
-              "at the same time; the control units can"), trend), None, nb, na, True)
+            (
+                (
+                    "its",
+                    "a single series cannot separate the change from anything else that happened "
+                    "at the same time; the control units can",
+                ),
+                trend,
+            ),
+            None,
+            nb,
+            na,
+            True,
+        )
     if nb >= min_periods and na >= min_periods:
         return MethodChoice(
-            "its", f"no control group, and {nb} periods before and {na} after (at least "
+            "its",
+            f"no control group, and {nb} periods before and {na} after (at least "
             f"{min_periods} each): interrupted time series allows for the trend before the change",
             (("did", "no control group (every unit got the change at the same time)"), trend),
-            None, nb, na, False)
+            None,
+            nb,
+            na,
+            False,
+        )
     return MethodChoice(
-        "two-period", f"no control group and only {nb} periods before and {na} after",
-        (("did", "no control group"),
-         ("its", f"too few periods for a time series ({nb} before, {na} after; needs {min_periods} each)")),
+        "two-period",
+        f"no control group and only {nb} periods before and {na} after",
+        (
+            ("did", "no control group"),
+            (
+                "its",
+                f"too few periods for a time series ({nb} before, {na} after; needs {min_periods} each)",
+            ),
+        ),
         "trend and seasonality are not controlled: treat the result as indicative",
-        nb, na, False)
+        nb,
+        na,
+        False,
+    )
 
 
 def _control(data, unit, first_treated, change) -> tuple[bool, object]:
     if unit is None or first_treated is None:
         if change is None:
-            raise ParameterError(Problem("no change date given", column="change",
-                                         fix="pass change=<first period after the go-live>"))
+            raise ParameterError(
+                Problem(
+                    "no change date given",
+                    column="change",
+                    fix="pass change=<first period after the go-live>",
+                )
+            )
         return False, change
     ft = data[first_treated]
     never = ft.isna() | (ft == 0) if not pd.api.types.is_datetime64_any_dtype(ft) else ft.isna()
     cohorts = ft[~never].unique()
     if len(cohorts) == 0:
-        raise ParameterError(Problem("no unit is ever treated", column=first_treated,
-                                     fix="set the go-live period of the treated units"))
+        raise ParameterError(
+            Problem(
+                "no unit is ever treated",
+                column=first_treated,
+                fix="set the go-live period of the treated units",
+            )
+        )
     if change is None:
         change = min(cohorts)
     return bool(never.any() or len(cohorts) > 1), change
@@ -208,17 +270,30 @@ class Verdict:
     def summary(self) -> pd.DataFrame:
         """One row with every field except ``details`` (alternatives as text)."""
         row = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "details"}
-        row["alternatives_rejected"] = "; ".join(f"{m}: {why}" for m, why in self.alternatives_rejected)
+        row["alternatives_rejected"] = "; ".join(
+            f"{m}: {why}" for m, why in self.alternatives_rejected
+        )
         return pd.DataFrame([row])
 
     table = property(summary)
 
     def _repr_html_(self) -> str:
-        cols = ["outcome", "estimate", "ci_low", "ci_high", "relative", "target_met", "sustained", "method"]
+        cols = [
+            "outcome",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "relative",
+            "target_met",
+            "sustained",
+            "method",
+        ]
         rej = pd.DataFrame(list(self.alternatives_rejected), columns=["method", "why not"])
-        return frame_html(f"Verdict: {self.kpi} — {self.outcome}",
-                          [("", self.summary()[cols]), ("Alternatives rejected", rej)],
-                          [self.sentence, self.reason, self.warning or ""])
+        return frame_html(
+            f"Verdict: {self.kpi} — {self.outcome}",
+            [("", self.summary()[cols]), ("Alternatives rejected", rej)],
+            [self.sentence, self.reason, self.warning or ""],
+        )
 
 
 def verdict(
@@ -303,20 +378,37 @@ def verdict(
     choice(family, FAMILIES, "family")
     alpha = check_alpha(alpha)
     check_frame(data, [y, time, unit, first_treated, offset, n], where="verdict")
-    picked = choose_method(data, time=time, change=change, unit=unit, first_treated=first_treated,
-                           min_periods=min_periods)
+    picked = choose_method(
+        data,
+        time=time,
+        change=change,
+        unit=unit,
+        first_treated=first_treated,
+        min_periods=min_periods,
+    )
     if change is None:
         change = _control(data, unit, first_treated, None)[1]
     if method is not None:
         choice(method, METHODS, "method")
         if method == "did" and (unit is None or first_treated is None):
-            raise ParameterError(Problem("difference-in-differences needs unit= and first_treated=",
-                                         column="method", values=(method,), fix="name the columns or drop method="))
+            raise ParameterError(
+                Problem(
+                    "difference-in-differences needs unit= and first_treated=",
+                    column="method",
+                    values=(method,),
+                    fix="name the columns or drop method=",
+                )
+            )
         if method != picked.method:
-            picked = MethodChoice(method, f"chosen by the caller (the chooser suggested {picked.method})",
-                                  ((picked.method, "overridden by the caller"),),
-                                  picked.warning if method == "two-period" else None,
-                                  picked.n_before, picked.n_after, picked.has_control)
+            picked = MethodChoice(
+                method,
+                f"chosen by the caller (the chooser suggested {picked.method})",
+                ((picked.method, "overridden by the caller"),),
+                picked.warning if method == "two-period" else None,
+                picked.n_before,
+                picked.n_after,
+                picked.has_control,
+            )
     name = kpi or y
     series = _series(data, y, time, unit, first_treated, picked.method, offset, n, family, kind)
     raw = unit is None and data[time].duplicated().any()  # case-level rows: aggregate per period
@@ -329,7 +421,11 @@ def verdict(
         else:
             est = _its_estimate(data, y, time, change, family, offset, n, season, alpha)
     else:
-        cases = pd.DataFrame({"time": data[time].to_numpy(), "y": numeric_column(data, y)}) if raw else series
+        cases = (
+            pd.DataFrame({"time": data[time].to_numpy(), "y": numeric_column(data, y)})
+            if raw
+            else series
+        )
         est = _two_period_estimate(cases, change, kind if raw else "continuous", alpha)
     outcome = _outcome(est["ci_low"], est["ci_high"], est["scale"], direction)
     target_met = _target(target, est, direction)
@@ -342,16 +438,35 @@ def verdict(
     if sustained_check:
         sustained, why = _sustained(series, change, direction, picked.method)
     step = _step_word(series["time"])
-    sentence = _sentence(name, units, direction, outcome, est, target, target_met, sustained,
-                         picked, step, 1 - alpha)
+    sentence = _sentence(
+        name, units, direction, outcome, est, target, target_met, sustained, picked, step, 1 - alpha
+    )
     return Verdict(
-        kpi=name, direction=direction, outcome=outcome, estimate=est["estimate"], ci_low=est["ci_low"],
-        ci_high=est["ci_high"], p_value=est["p_value"], scale=est["scale"], before=est["before"],
-        after=est["after"], relative=est["relative"], relative_ci_low=est["rel_low"],
-        relative_ci_high=est["rel_high"], target=target, target_met=target_met, sustained=sustained,
-        sustained_reason=why, method=est["method"], reason=picked.reason,
-        alternatives_rejected=picked.alternatives_rejected, warning=picked.warning,
-        n_before=picked.n_before, n_after=picked.n_after, sentence=sentence, objective=objective,
+        kpi=name,
+        direction=direction,
+        outcome=outcome,
+        estimate=est["estimate"],
+        ci_low=est["ci_low"],
+        ci_high=est["ci_high"],
+        p_value=est["p_value"],
+        scale=est["scale"],
+        before=est["before"],
+        after=est["after"],
+        relative=est["relative"],
+        relative_ci_low=est["rel_low"],
+        relative_ci_high=est["rel_high"],
+        target=target,
+        target_met=target_met,
+        sustained=sustained,
+        sustained_reason=why,
+        method=est["method"],
+        reason=picked.reason,
+        alternatives_rejected=picked.alternatives_rejected,
+        warning=picked.warning,
+        n_before=picked.n_before,
+        n_after=picked.n_after,
+        sentence=sentence,
+        objective=objective,
         details=est["details"],
     )
 
@@ -367,12 +482,16 @@ def _series(data, y, time, unit, first_treated, method, offset, n, family, kind)
         frame["y"] = yv / numeric_column(data, offset)
     elif n is not None and family == "binomial":
         trials = numeric_column(data, n)
-        frame["y"] = yv / trials if not ((yv <= 1).all() and not np.allclose(yv, np.round(yv))) else yv
+        frame["y"] = (
+            yv / trials if not ((yv <= 1).all() and not np.allclose(yv, np.round(yv))) else yv
+        )
     if method == "did":
         ft = data[first_treated]
         never = ft.isna() | (ft == 0) if not pd.api.types.is_datetime64_any_dtype(ft) else ft.isna()
         frame["treated"] = ~never.to_numpy()
-        if frame["treated"].all():  # not-yet-treated controls only: use the latest cohort as control
+        if frame[
+            "treated"
+        ].all():  # not-yet-treated controls only: use the latest cohort as control
             frame["treated"] = (ft != ft.max()).to_numpy()
         means = frame.groupby(["time", "treated"])["y"].mean().unstack("treated")
         gap = (means[True] - means[False]).dropna()
@@ -391,15 +510,24 @@ def _did_estimate(data, y, unit, time, first_treated, alpha) -> dict[str, object
     ft = data[first_treated]
     never = ft.isna() | (ft == 0) if not pd.api.types.is_datetime64_any_dtype(ft) else ft.isna()
     control = "never" if never.any() else "notyet"
-    res = did(data, y=y, unit=unit, time=time, first_treated=first_treated, control=control, alpha=alpha)
+    res = did(
+        data, y=y, unit=unit, time=time, first_treated=first_treated, control=control, alpha=alpha
+    )
     agg = res.aggregate("simple").iloc[0]
     post = (~never) & (data[time] >= ft)
     after = float(data.loc[post, y].mean())
     before = after - float(agg["att"])
-    return _pack(float(agg["att"]), float(agg["ci_low"]), float(agg["ci_high"]), float(agg["p_value"]),
-                 "difference", before, after,
-                 f"difference-in-differences (group-time ATT, {control}-treated controls, simple aggregation)",
-                 res)
+    return _pack(
+        float(agg["att"]),
+        float(agg["ci_low"]),
+        float(agg["ci_high"]),
+        float(agg["p_value"]),
+        "difference",
+        before,
+        after,
+        f"difference-in-differences (group-time ATT, {control}-treated controls, simple aggregation)",
+        res,
+    )
 
 
 def _auto_season(t: pd.Series) -> str | None:
@@ -410,18 +538,31 @@ def _auto_season(t: pd.Series) -> str | None:
 
 
 def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> dict[str, object]:
-    res = its(data, y=y, time=time, change=change, family=family, offset=offset, n=n,
-              seasonality=season, alpha=alpha)
+    res = its(
+        data,
+        y=y,
+        time=time,
+        change=change,
+        family=family,
+        offset=offset,
+        n=n,
+        seasonality=season,
+        alpha=alpha,
+    )
     s = res.summary().iloc[0]
     cf = float(s["counterfactual_mean"])
     if family != "gaussian":
         cf = float(res.fitted["counterfactual"][res.fitted["post"]].mean())
         if offset is not None:
             ex = data.sort_values(time)[offset].to_numpy(dtype=float)
-            cf = float(np.mean(res.fitted["counterfactual"][res.fitted["post"]] / ex[res.fitted["post"]]))
+            cf = float(
+                np.mean(res.fitted["counterfactual"][res.fitted["post"]] / ex[res.fitted["post"]])
+            )
         elif n is not None:
             tr = data.sort_values(time)[n].to_numpy(dtype=float)
-            cf = float(np.mean(res.fitted["counterfactual"][res.fitted["post"]] / tr[res.fitted["post"]]))
+            cf = float(
+                np.mean(res.fitted["counterfactual"][res.fitted["post"]] / tr[res.fitted["post"]])
+            )
     after = cf + float(s["estimate"]) if s["scale"] == "difference" else cf * float(s["estimate"])
     # Newey-West intervals are too narrow in short autocorrelated series; the verdict's interval
     # spans both the HAC fit and the AR(1) sensitivity fit, so neither error model alone decides.
@@ -429,8 +570,12 @@ def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> di
     lo = float(np.nanmin([s["ci_low"], ar["ci_low"]]))
     hi = float(np.nanmax([s["ci_high"], ar["ci_high"]]))
     p = float(np.nanmax([s["p_value"], ar["p_value"]]))
-    what = ("interrupted time series (" + res.method + (f"; seasonality {season}" if season else "")
-            + "; interval spanning the AR(1)-error fit too)")
+    what = (
+        "interrupted time series ("
+        + res.method
+        + (f"; seasonality {season}" if season else "")
+        + "; interval spanning the AR(1)-error fit too)"
+    )
     return _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
 
 
@@ -439,9 +584,17 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
     row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
-    return _pack(float(row["diff"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"]),
-                 "difference", float(row["before"]), float(row["after"]),
-                 "two-period comparison: " + str(row["method"]), row.to_frame().T)
+    return _pack(
+        float(row["diff"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
+        float(row["p_value"]),
+        "difference",
+        float(row["before"]),
+        float(row["after"]),
+        "two-period comparison: " + str(row["method"]),
+        row.to_frame().T,
+    )
 
 
 def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, object]:
@@ -450,9 +603,20 @@ def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, ob
             rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3
     else:
         rel = (est - 1, lo - 1, hi - 1)
-    return {"estimate": est, "ci_low": lo, "ci_high": hi, "p_value": p, "scale": scale, "before": before,
-            "after": after, "relative": float(rel[0]), "rel_low": float(rel[1]), "rel_high": float(rel[2]),
-            "method": method, "details": details}
+    return {
+        "estimate": est,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": p,
+        "scale": scale,
+        "before": before,
+        "after": after,
+        "relative": float(rel[0]),
+        "rel_low": float(rel[1]),
+        "rel_high": float(rel[2]),
+        "method": method,
+        "details": details,
+    }
 
 
 def _outcome(lo: float, hi: float, scale: str, direction: str) -> str:
@@ -473,13 +637,25 @@ def _target(target, est, direction) -> bool | None:
     if isinstance(target, str):
         m = re.fullmatch(r"\s*([+\-−]?\d+(?:\.\d+)?)\s*%\s*", target)
         if not m:
-            raise ParameterError(Problem("target must be a level (a number) or a relative change like '-15%'",
-                                         column="target", values=(target,), fix="e.g. target=22 or target='-15%'"))
+            raise ParameterError(
+                Problem(
+                    "target must be a level (a number) or a relative change like '-15%'",
+                    column="target",
+                    values=(target,),
+                    fix="e.g. target=22 or target='-15%'",
+                )
+            )
         need = abs(float(m.group(1).replace("−", "-"))) / 100
         return bool(sign * est["relative"] >= need)
     if not isinstance(target, int | float) or not np.isfinite(target):
-        raise ParameterError(Problem("target must be a finite number or a relative change like '-15%'",
-                                     column="target", values=(target,), fix="e.g. target=22"))
+        raise ParameterError(
+            Problem(
+                "target must be a finite number or a relative change like '-15%'",
+                column="target",
+                values=(target,),
+                fix="e.g. target=22",
+            )
+        )
     return bool(sign * (est["after"] - target) >= 0)
 
 
@@ -522,9 +698,10 @@ def _concerns(rows: pd.DataFrame, direction: str) -> tuple[int, bool]:
     """Signals in the worse direction: points beyond the limits, and a run drifting back."""
     worse = (rows["y"] > rows["cl"]) if direction == "lower" else (rows["y"] < rows["cl"])
     sigma = int((rows["sigma_signal"].astype(bool) & worse).sum())
-    half = rows.iloc[len(rows) // 2:]
+    half = rows.iloc[len(rows) // 2 :]
     drift = bool(rows["runs_signal"].astype(bool).any()) and bool(
-        ((half["y"] - half["cl"]).mean() > 0) == (direction == "lower"))
+        ((half["y"] - half["cl"]).mean() > 0) == (direction == "lower")
+    )
     return sigma, drift
 
 
@@ -547,14 +724,24 @@ def _pct(v: float) -> str:
 
 def _step_word(t: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(t) and len(t) > 1:
-        days = float(np.median(np.diff(np.sort(t.to_numpy())).astype("timedelta64[s]").astype(float))) / 86400
-        for lo, hi, word in ((0.9, 1.1, "days"), (6.5, 7.5, "weeks"), (27, 32, "months"), (85, 95, "quarters")):
+        days = (
+            float(np.median(np.diff(np.sort(t.to_numpy())).astype("timedelta64[s]").astype(float)))
+            / 86400
+        )
+        for lo, hi, word in (
+            (0.9, 1.1, "days"),
+            (6.5, 7.5, "weeks"),
+            (27, 32, "months"),
+            (85, 95, "quarters"),
+        ):
             if lo <= days <= hi:
                 return word
     return "periods"
 
 
-def _sentence(name, units, direction, outcome, est, target, target_met, sustained, picked, step, level) -> str:
+def _sentence(
+    name, units, direction, outcome, est, target, target_met, sustained, picked, step, level
+) -> str:
     u = f" {units}" if units else ""
     b, a = _num(est["before"]), _num(est["after"])
     rel = f"{_pct(est['relative'])}, {100 * level:.0f} % CI {_pct(est['rel_low'])} to {_pct(est['rel_high'])}"
@@ -577,8 +764,10 @@ def _sentence(name, units, direction, outcome, est, target, target_met, sustaine
     elif outcome == "worsened":
         text = f"{move}; this deterioration is statistically clear: review the change."
     else:
-        text = (f"{move}; the interval includes no change, so no improvement can be claimed yet "
-                "(collect more data or revisit the change).")
+        text = (
+            f"{move}; the interval includes no change, so no improvement can be claimed yet "
+            "(collect more data or revisit the change)."
+        )
     if target_met is not None:
         goal = target if isinstance(target, str) else f"{_num(float(target))}{u}"
         text += f" The target ({goal}) was {'met' if target_met else 'not met'}."

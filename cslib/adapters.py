@@ -136,7 +136,9 @@ class Dates(_M):
             try:
                 ZoneInfo(v)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC") from None
+                raise ValueError(
+                    f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC"
+                ) from None
         return v
 
 
@@ -181,7 +183,14 @@ OPS: dict[str, tuple[str, str]] = {
     "coalesce": ("text", "text"),
     "concat": ("text", "text"),
 }
-_UNIT = {"add_seconds": 1, "add_minutes": 60, "add_hours": 3600, "add_days": 86400, "seconds_from_minutes": 60, "seconds_from_hours": 3600}
+_UNIT = {
+    "add_seconds": 1,
+    "add_minutes": 60,
+    "add_hours": 3600,
+    "add_days": 86400,
+    "seconds_from_minutes": 60,
+    "seconds_from_hours": 3600,
+}
 
 
 class Mapping(_M):
@@ -218,10 +227,14 @@ class Mapping(_M):
         out = {}
         for col, spec in (v or {}).items():
             if not isinstance(spec, dict) or len(spec) != 1:
-                raise ValueError(f"derived.{col}: give one operation, e.g. {{on_or_before: [resolved_at, sla_due_at]}}")
-            (op, args), = spec.items()
+                raise ValueError(
+                    f"derived.{col}: give one operation, e.g. {{on_or_before: [resolved_at, sla_due_at]}}"
+                )
+            ((op, args),) = spec.items()
             if op not in OPS:
-                raise ValueError(f"derived.{col}: unknown operation {op!r}; use one of: {', '.join(OPS)}")
+                raise ValueError(
+                    f"derived.{col}: unknown operation {op!r}; use one of: {', '.join(OPS)}"
+                )
             args = args if isinstance(args, list) else [args]
             if not args:
                 raise ValueError(f"derived.{col}: {op} needs arguments")
@@ -235,10 +248,17 @@ class Mapping(_M):
         if self.table not in SCHEMAS:
             raise ValueError(f"unknown table {self.table!r}; tables are: {', '.join(SCHEMAS)}")
         schema = SCHEMAS[self.table]
-        for section, cols in (("columns", self.columns), ("values", self.values), ("derived", self.derived), ("dates.columns", self.dates.columns)):
+        for section, cols in (
+            ("columns", self.columns),
+            ("values", self.values),
+            ("derived", self.derived),
+            ("dates.columns", self.dates.columns),
+        ):
             unknown = [c for c in cols if c not in schema]
             if unknown:
-                raise ValueError(f"{section}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the {self.table} contract; its columns are: {', '.join(schema.names)}")
+                raise ValueError(
+                    f"{section}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the {self.table} contract; its columns are: {', '.join(schema.names)}"
+                )
         for col, vm in self.values.items():
             column = schema[col]
             if column.kind != "category":
@@ -246,14 +266,24 @@ class Mapping(_M):
             targets = [*vm.map.values(), *([vm.default] if vm.has_default else [])]
             bad = [t for t in targets if t is not None and _norm_label(t) not in column.allowed]
             if bad:
-                raise ValueError(f"values.{col}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a {col} the contract knows; use one of: {', '.join(column.allowed)} (or ~ for missing)")
+                raise ValueError(
+                    f"values.{col}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a {col} the contract knows; use one of: {', '.join(column.allowed)} (or ~ for missing)"
+                )
         return self
 
     def for_table(self, table: str) -> Mapping:
         """This mapping checked against ``table``'s contract."""
         if self.table not in (None, table):
-            raise ConfigError(Problem(f"the mapping {self.name!r} is for the {self.table} table, not {table}", fix=f"use a mapping written for {table}"))
-        return _validate({**self.model_dump(exclude_unset=True), "table": table, "base_dir": self.base_dir}, source=self.name)
+            raise ConfigError(
+                Problem(
+                    f"the mapping {self.name!r} is for the {self.table} table, not {table}",
+                    fix=f"use a mapping written for {table}",
+                )
+            )
+        return _validate(
+            {**self.model_dump(exclude_unset=True), "table": table, "base_dir": self.base_dir},
+            source=self.name,
+        )
 
 
 def _norm_label(v: Any) -> str:
@@ -266,19 +296,30 @@ def _validate(raw: dict, *, source: str) -> Mapping:
     except ValidationError as err:
         problems = []
         for e in err.errors():
-            key = ".".join(str(p) for p in e["loc"] if p not in ("function-after", "function-before")) or "(top level)"
+            key = (
+                ".".join(str(p) for p in e["loc"] if p not in ("function-after", "function-before"))
+                or "(top level)"
+            )
             if e["type"] == "extra_forbidden":
-                what, fix = f"unknown key '{e['loc'][-1]}'", "remove it or correct its spelling (see the mapping file format in cslib.adapters)"
+                what, fix = (
+                    f"unknown key '{e['loc'][-1]}'",
+                    "remove it or correct its spelling (see the mapping file format in cslib.adapters)",
+                )
             else:
                 what, fix = e["msg"].removeprefix("Value error, "), "correct the mapping"
             problems.append(Problem(what, file=f"{source}: {key}", fix=fix))
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the mapping {source}") from None
+        raise ConfigError(
+            problems,
+            title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the mapping {source}",
+        ) from None
 
 
 def parse_mapping(raw: dict, *, source: str = "mapping", base_dir: str | Path = ".") -> Mapping:
     """Validate a mapping given as a dict (the parsed YAML)."""
     if not isinstance(raw, dict):
-        raise ConfigError(Problem("a mapping must be a set of keys (columns:, values:, dates: …)", file=source))
+        raise ConfigError(
+            Problem("a mapping must be a set of keys (columns:, values:, dates: …)", file=source)
+        )
     return _validate({**raw, "base_dir": Path(base_dir)}, source=source)
 
 
@@ -287,7 +328,11 @@ def load_mapping(path: str | Path) -> Mapping:
     from .config import read_yaml
 
     path = Path(path)
-    raw = read_yaml(path, what="mapping file", fix="give the path of the mapping YAML, relative to the cycle file")
+    raw = read_yaml(
+        path,
+        what="mapping file",
+        fix="give the path of the mapping YAML, relative to the cycle file",
+    )
     return parse_mapping(raw, source=str(path), base_dir=path.parent)
 
 
@@ -308,7 +353,9 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
             merged["default"] = old.default
         out["values"][col] = merged
     out["missing"] = list(dict.fromkeys([*b.get("missing", []), *e.get("missing", [])]))
-    out["duplicate_columns"] = list(dict.fromkeys([*b.get("duplicate_columns", []), *e.get("duplicate_columns", [])]))
+    out["duplicate_columns"] = list(
+        dict.fromkeys([*b.get("duplicate_columns", []), *e.get("duplicate_columns", [])])
+    )
     dates = dict(b.get("dates", {}))
     for k, v in e.get("dates", {}).items():
         dates[k] = {**dates.get("columns", {}), **v} if k == "columns" else v
@@ -320,8 +367,16 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
     return _validate(out, source=extra.name)
 
 
-def resolve(table: str, *, adapter: str | None = None, mapping: str | dict | None = None, columns: dict[str, str] | None = None,
-            date_format: str | None = None, join: dict[str, str] | None = None, base_dir: str | Path = ".") -> Mapping | None:
+def resolve(
+    table: str,
+    *,
+    adapter: str | None = None,
+    mapping: str | dict | None = None,
+    columns: dict[str, str] | None = None,
+    date_format: str | None = None,
+    join: dict[str, str] | None = None,
+    base_dir: str | Path = ".",
+) -> Mapping | None:
     """The mapping a cycle file's table entry asks for (None when it asks for none).
 
     ``adapter`` names a built-in mapping; ``mapping`` is a mapping file (relative
@@ -336,7 +391,12 @@ def resolve(table: str, *, adapter: str | None = None, mapping: str | dict | Non
     if adapter is not None:
         key = adapter.strip().lower()
         if key not in BUILTIN:
-            raise ConfigError(Problem(f"unknown adapter {adapter!r}", fix=f"use one of: {', '.join(sorted(BUILTIN))}, or write a mapping file (mapping: my_export.yaml)"))
+            raise ConfigError(
+                Problem(
+                    f"unknown adapter {adapter!r}",
+                    fix=f"use one of: {', '.join(sorted(BUILTIN))}, or write a mapping file (mapping: my_export.yaml)",
+                )
+            )
         result = BUILTIN[key]
     if mapping is not None:
         if isinstance(mapping, dict):
@@ -353,10 +413,25 @@ def resolve(table: str, *, adapter: str | None = None, mapping: str | dict | Non
     if join:
         unknown = [j for j in join if j not in result.joins]
         if unknown:
-            raise ConfigError(Problem(f"data.{table}.join names {', '.join(unknown)}, which the mapping does not join", fix=f"the joins of {result.name} are: {', '.join(result.joins) or 'none'}"))
-        overrides["joins"] = {name: {**result.joins[name].model_dump(), "path": str(_abs(path, base_dir))} for name, path in join.items()}
+            raise ConfigError(
+                Problem(
+                    f"data.{table}.join names {', '.join(unknown)}, which the mapping does not join",
+                    fix=f"the joins of {result.name} are: {', '.join(result.joins) or 'none'}",
+                )
+            )
+        overrides["joins"] = {
+            name: {**result.joins[name].model_dump(), "path": str(_abs(path, base_dir))}
+            for name, path in join.items()
+        }
     if overrides:
-        result = merge(result, parse_mapping(overrides, source=f"data.{table}", base_dir=result.base_dir if not mapping else base_dir))
+        result = merge(
+            result,
+            parse_mapping(
+                overrides,
+                source=f"data.{table}",
+                base_dir=result.base_dir if not mapping else base_dir,
+            ),
+        )
     return result.for_table(table)
 
 
@@ -378,10 +453,23 @@ def unzipped(path: Path) -> Path:
     tables = io.CSV_SUFFIXES | io.PARQUET_SUFFIXES | io.EXCEL_SUFFIXES
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename and Path(i.filename).suffix.lower() in tables]
+            members = [
+                i
+                for i in archive.infolist()
+                if not i.is_dir()
+                and "__MACOSX" not in i.filename
+                and Path(i.filename).suffix.lower() in tables
+            ]
             if len(members) != 1:
                 names = [i.filename for i in archive.infolist() if not i.is_dir()][:10]
-                raise DataError(Problem(f"the zip archive holds {len(members)} tables; cslib reads a zip with exactly one", file=str(path), values=tuple(names), fix="unzip it and name the table file in the cycle file"))
+                raise DataError(
+                    Problem(
+                        f"the zip archive holds {len(members)} tables; cslib reads a zip with exactly one",
+                        file=str(path),
+                        values=tuple(names),
+                        fix="unzip it and name the table file in the cycle file",
+                    )
+                )
             info = members[0]
             key = (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size, info.filename)
             if key in _UNZIPPED and _UNZIPPED[key].exists():
@@ -391,12 +479,30 @@ def unzipped(path: Path) -> Path:
                 atexit.register(shutil.rmtree, _TMP[0], True)
             free = shutil.disk_usage(_TMP[0]).free
             if info.file_size > min(MAX_UNZIPPED, free):
-                raise DataError(Problem(f"the table in the zip unpacks to {info.file_size / 1e9:.1f} GB, more than cslib will unpack", file=str(path), fix="unzip it yourself and name the table file in the cycle file"))
+                raise DataError(
+                    Problem(
+                        f"the table in the zip unpacks to {info.file_size / 1e9:.1f} GB, more than cslib will unpack",
+                        file=str(path),
+                        fix="unzip it yourself and name the table file in the cycle file",
+                    )
+                )
             target = _TMP[0] / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
             with archive.open(info) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
-        raise DataError(Problem(f"the zip archive cannot be read ({type(exc).__name__}: {exc})", file=str(path), fix="download it again, or unzip it and name the table file")) from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+    ) as exc:
+        raise DataError(
+            Problem(
+                f"the zip archive cannot be read ({type(exc).__name__}: {exc})",
+                file=str(path),
+                fix="download it again, or unzip it and name the table file",
+            )
+        ) from None
     _UNZIPPED[key] = target
     return target
 
@@ -427,9 +533,15 @@ class _Plan:
     """How each contract column is computed from the input view."""
 
     exprs: dict[str, str] = field(default_factory=dict)  # contract column → SQL
-    origin: dict[str, str] = field(default_factory=dict)  # contract column → where it comes from (for messages)
-    dates: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # column → (text, parsed, formats)
-    labels: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # column → (text, mapped, labels mapped to missing)
+    origin: dict[str, str] = field(
+        default_factory=dict
+    )  # contract column → where it comes from (for messages)
+    dates: dict[str, tuple[str, str, list[str]]] = field(
+        default_factory=dict
+    )  # column → (text, parsed, formats)
+    labels: dict[str, tuple[str, str, list[str]]] = field(
+        default_factory=dict
+    )  # column → (text, mapped, labels mapped to missing)
     absent: dict[str, str] = field(default_factory=dict)  # contract column → why it is not mapped
 
 
@@ -442,8 +554,21 @@ def _lit(v: Any) -> str:
 
 
 class _Builder:
-    def __init__(self, mapping: Mapping, schema, columns: list[str], types: dict[str, str], opts: io.ReadOptions):
-        self.m, self.schema, self.columns, self.types, self.opts = mapping, schema, columns, types, opts
+    def __init__(
+        self,
+        mapping: Mapping,
+        schema,
+        columns: list[str],
+        types: dict[str, str],
+        opts: io.ReadOptions,
+    ):
+        self.m, self.schema, self.columns, self.types, self.opts = (
+            mapping,
+            schema,
+            columns,
+            types,
+            opts,
+        )
 
     # text of a source column, with "missing" labels cleared
     def text(self, col: str) -> str:
@@ -476,7 +601,9 @@ class _Builder:
         else:
             aware = f"({text} LIKE '%:%' AND regexp_matches({text}, '{io._AWARE}'))"
             parsed = f"(CASE WHEN {aware} THEN NULL ELSE TRY_CAST({text} AS TIMESTAMP) END)"
-            aware_value = f"(CASE WHEN {aware} THEN timezone({tz}, TRY_CAST({text} AS TIMESTAMPTZ)) END)"
+            aware_value = (
+                f"(CASE WHEN {aware} THEN timezone({tz}, TRY_CAST({text} AS TIMESTAMPTZ)) END)"
+            )
             parsed = f"coalesce({aware_value}, {self._local(parsed)})"
             return parsed
         return self._local(parsed)
@@ -512,11 +639,18 @@ class _Builder:
             fallback = f"(CASE WHEN {norm} IN ({allowed}) THEN {norm} END)"
             nulls: list[str] = []
             if vm is not None:
-                cases = " ".join(f"WHEN {io._q(k)} THEN {_lit(None if v is None else _norm_label(v))}" for k, v in vm.map.items())
+                cases = " ".join(
+                    f"WHEN {io._q(k)} THEN {_lit(None if v is None else _norm_label(v))}"
+                    for k, v in vm.map.items()
+                )
                 nulls = [k for k, v in vm.map.items() if v is None]
                 if vm.has_default:
                     fallback = _lit(None if vm.default is None else _norm_label(vm.default))
-                mapped = f"(CASE WHEN {text} IS NULL THEN NULL ELSE (CASE lower({text}) {cases} ELSE {fallback} END) END)" if cases else f"(CASE WHEN {text} IS NULL THEN NULL ELSE {fallback} END)"
+                mapped = (
+                    f"(CASE WHEN {text} IS NULL THEN NULL ELSE (CASE lower({text}) {cases} ELSE {fallback} END) END)"
+                    if cases
+                    else f"(CASE WHEN {text} IS NULL THEN NULL ELSE {fallback} END)"
+                )
                 if vm.has_default:
                     return mapped
             else:
@@ -562,9 +696,15 @@ class _Builder:
             if first is None:
                 return None, _names(args[0])[0]
             labels = ", ".join(io._q(str(a).strip().lower()) for a in args[1:])
-            return f"(CASE WHEN {first} IS NULL THEN NULL ELSE lower({first}) IN ({labels}) END)", "bool"
+            return (
+                f"(CASE WHEN {first} IS NULL THEN NULL ELSE lower({first}) IN ({labels}) END)",
+                "bool",
+            )
         if op in ("add_seconds", "add_minutes", "add_hours", "add_days"):
-            values = [self.arg(args[0], "timestamp", plan), self.arg(args[1] if len(args) > 1 else None, "number", plan)]
+            values = [
+                self.arg(args[0], "timestamp", plan),
+                self.arg(args[1] if len(args) > 1 else None, "number", plan),
+            ]
         else:
             values = [self.arg(a, want, plan) for a in args]
         if op == "coalesce":
@@ -578,7 +718,12 @@ class _Builder:
                 return None, _names(args[0])[0]
             return f"NULLIF(concat_ws(' / ', {', '.join(present)}), '')", result
         missing = [" or ".join(_names(a)) for a, v in zip(args, values, strict=False) if v is None]
-        if missing or len(values) < 2 and op in ("on_or_before", "minus", "add_seconds", "add_minutes", "add_hours", "add_days"):
+        if (
+            missing
+            or len(values) < 2
+            and op
+            in ("on_or_before", "minus", "add_seconds", "add_minutes", "add_hours", "add_days")
+        ):
             return None, ", ".join(missing) or "a second argument"
         a, b = values[0], values[-1]
         if op == "on_or_before":
@@ -590,7 +735,9 @@ class _Builder:
         return f"({a} * {_UNIT[op]})", result
 
 
-def _plan(m: Mapping, table: str, columns: list[str], types: dict[str, str], opts: io.ReadOptions) -> _Plan:
+def _plan(
+    m: Mapping, table: str, columns: list[str], types: dict[str, str], opts: io.ReadOptions
+) -> _Plan:
     schema = SCHEMAS[table]
     b = _Builder(m, schema, columns, types, opts)
     plan = _Plan()
@@ -604,14 +751,22 @@ def _plan(m: Mapping, table: str, columns: list[str], types: dict[str, str], opt
     for name, spec in m.derived.items():
         if name in plan.exprs:
             continue  # a source column gives it directly
-        (op, args), = spec.items()
+        ((op, args),) = spec.items()
         expr, kind = b.derived(name, op, args, plan)
         if expr is None:
             plan.absent.setdefault(name, f"derived from {kind}, which is missing")
             continue
         plan.absent.pop(name, None)
         plan.origin[name] = f"{op}({', '.join(' | '.join(_names(a)) for a in args)})"
-        plan.exprs[name] = b.convert(name, expr, plan, None) if kind == "text" else (f"CAST({expr} AS VARCHAR)" if kind == "bool" and schema[name].kind == "text" else expr)
+        plan.exprs[name] = (
+            b.convert(name, expr, plan, None)
+            if kind == "text"
+            else (
+                f"CAST({expr} AS VARCHAR)"
+                if kind == "bool" and schema[name].kind == "text"
+                else expr
+            )
+        )
     for name in list(plan.exprs):
         if not plan.exprs[name]:
             del plan.exprs[name]
@@ -625,19 +780,33 @@ def _last_order(cols: list[str], types: dict[str, str], m: Mapping, alias: str =
         text = f"NULLIF(TRIM(CAST({ident} AS VARCHAR)), '')"
         parts.append(f"TRY_CAST({text} AS DOUBLE) DESC NULLS LAST")
         if m.dates.format:
-            parts.append(f"try_strptime({text}, [{', '.join(io._q(f) for f in m.dates.format)}]) DESC NULLS LAST")
+            parts.append(
+                f"try_strptime({text}, [{', '.join(io._q(f) for f in m.dates.format)}]) DESC NULLS LAST"
+            )
         parts.append(f"TRY_CAST({text} AS TIMESTAMP) DESC NULLS LAST")
         parts.append(f"{text} DESC NULLS LAST")
     return ", ".join([*parts, f"{alias}_row DESC"])
 
 
-def _latest(con, view: str, key: list[str], last_by: list[str], m: Mapping, what: str, name: str) -> str:
+def _latest(
+    con, view: str, key: list[str], last_by: list[str], m: Mapping, what: str, name: str
+) -> str:
     """SQL selecting the last row per key of ``view``."""
     columns = [c for c in con.table(view).columns if c != "_row"]
-    types = {c: str(t).upper() for c, t in zip(con.table(view).columns, con.table(view).types, strict=True)}
+    types = {
+        c: str(t).upper()
+        for c, t in zip(con.table(view).columns, con.table(view).types, strict=True)
+    }
     k = _find(key, columns)
     if k is None:
-        raise DataError(Problem(f"the {what} key column {' or '.join(map(repr, key))} is missing", file=name, values=tuple(columns[:12]), fix="correct events.key / joins.<name>.key in the mapping, or export the column"))
+        raise DataError(
+            Problem(
+                f"the {what} key column {' or '.join(map(repr, key))} is missing",
+                file=name,
+                values=tuple(columns[:12]),
+                fix="correct events.key / joins.<name>.key in the mapping, or export the column",
+            )
+        )
     order_cols = [c for c in (_find([o], columns) for o in last_by) if c]
     key_text = f"NULLIF(TRIM(CAST({io._ident(k)} AS VARCHAR)), '')"
     return (
@@ -646,7 +815,9 @@ def _latest(con, view: str, key: list[str], last_by: list[str], m: Mapping, what
     ), k
 
 
-def register_mapped(con: duckdb.DuckDBPyConnection, source: io.Source, view: str, opts: io.ReadOptions) -> list[str]:
+def register_mapped(
+    con: duckdb.DuckDBPyConnection, source: io.Source, view: str, opts: io.ReadOptions
+) -> list[str]:
     """Create view ``view`` (contract columns + ``_row``) over a source read through ``opts.mapping``.
 
     Called by :func:`cslib.io.register_raw`. The raw file becomes ``<view>_source``;
@@ -656,37 +827,76 @@ def register_mapped(con: duckdb.DuckDBPyConnection, source: io.Source, view: str
     """
     m: Mapping = opts.mapping
     name = io.label(source)
-    src_opts = io.ReadOptions(timezone=opts.timezone, encoding=opts.encoding, delimiter=opts.delimiter, sheet=opts.sheet, header_row=opts.header_row, mapping=m)
+    src_opts = io.ReadOptions(
+        timezone=opts.timezone,
+        encoding=opts.encoding,
+        delimiter=opts.delimiter,
+        sheet=opts.sheet,
+        header_row=opts.header_row,
+        mapping=m,
+    )
     columns = io._register_source(con, source, f"{view}_source", src_opts)
     body = f'SELECT * FROM "{view}_source"'
     if m.events is not None:
-        body, _ = _latest(con, f"{view}_source", m.events.key, m.events.last_by, m, "event log", name)
+        body, _ = _latest(
+            con, f"{view}_source", m.events.key, m.events.last_by, m, "event log", name
+        )
     select, joins = ["s.*"], []
     for jname, join in m.joins.items():
         if join.path is None:
             continue
         jpath = _abs(join.path, m.base_dir)
         jview = f"{view}_j_{_norm_name(jname)}"
-        jcols = io._register_source(con, jpath, f"{jview}_source", io.ReadOptions(timezone=opts.timezone, mapping=m))
-        jbody, jkey = _latest(con, f"{jview}_source", join.key, join.last_by, m, f"'{jname}' join", str(jpath))
+        jcols = io._register_source(
+            con, jpath, f"{jview}_source", io.ReadOptions(timezone=opts.timezone, mapping=m)
+        )
+        jbody, jkey = _latest(
+            con, f"{jview}_source", join.key, join.last_by, m, f"'{jname}' join", str(jpath)
+        )
         on = _find(join.on, columns)
         if on is None:
-            raise DataError(Problem(f"the column {' or '.join(map(repr, join.on))} to join '{jname}' on is missing", file=name, values=tuple(columns[:12]), fix=f"correct joins.{jname}.on in the mapping"))
+            raise DataError(
+                Problem(
+                    f"the column {' or '.join(map(repr, join.on))} to join '{jname}' on is missing",
+                    file=name,
+                    values=tuple(columns[:12]),
+                    fix=f"correct joins.{jname}.on in the mapping",
+                )
+            )
         alias = f"j_{_norm_name(jname)}"
-        joins.append(f"LEFT JOIN ({jbody}) {alias} ON NULLIF(TRIM(CAST(s.{io._ident(on)} AS VARCHAR)), '') = NULLIF(TRIM(CAST({alias}.{io._ident(jkey)} AS VARCHAR)), '')")
-        select += [f"{alias}.{io._ident(c)} AS {io._ident(f'{jname}.{c}')}" for c in jcols if f"{jname}.{c}" not in columns]
+        joins.append(
+            f"LEFT JOIN ({jbody}) {alias} ON NULLIF(TRIM(CAST(s.{io._ident(on)} AS VARCHAR)), '') = NULLIF(TRIM(CAST({alias}.{io._ident(jkey)} AS VARCHAR)), '')"
+        )
+        select += [
+            f"{alias}.{io._ident(c)} AS {io._ident(f'{jname}.{c}')}"
+            for c in jcols
+            if f"{jname}.{c}" not in columns
+        ]
     # an event log or joins are collapsed once (one row per ticket) rather than on every check
     kind = "TABLE" if m.events is not None or joins else "VIEW"
-    for old in con.execute("SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name = ? UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name = ?", [f"{view}_in"] * 2).fetchall():
+    for old in con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name = ? UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name = ?",
+        [f"{view}_in"] * 2,
+    ).fetchall():
         con.execute(f'DROP {old[1]} "{view}_in"')
-    con.execute(f'CREATE {kind} "{view}_in" AS SELECT {", ".join(select)} FROM ({body}) s {" ".join(joins)}')
+    con.execute(
+        f'CREATE {kind} "{view}_in" AS SELECT {", ".join(select)} FROM ({body}) s {" ".join(joins)}'
+    )
     plan = _view_plan(con, view, opts)
     exprs = ", ".join(["_row", *(f"{e} AS {io._ident(c)}" for c, e in plan.exprs.items())])
     con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {exprs} FROM "{view}_in"')
     try:
         con.execute(f'SELECT * FROM "{view}" LIMIT 0')
-    except duckdb.Error as exc:  # a mapping that yields invalid SQL types (e.g. adding minutes to text)
-        raise DataError(Problem(f"the mapping {m.name!r} cannot be applied: {str(exc).splitlines()[0]}", file=name, fix="check the derived columns and formats of the mapping")) from None
+    except (
+        duckdb.Error
+    ) as exc:  # a mapping that yields invalid SQL types (e.g. adding minutes to text)
+        raise DataError(
+            Problem(
+                f"the mapping {m.name!r} cannot be applied: {str(exc).splitlines()[0]}",
+                file=name,
+                fix="check the derived columns and formats of the mapping",
+            )
+        ) from None
     return list(plan.exprs)
 
 
@@ -705,27 +915,61 @@ def check_mapped(con, view: str, opts: io.ReadOptions, name: str) -> list[Proble
     problems: list[Problem] = []
     if m.strict:
         for col, why in plan.absent.items():
-            problems.append(Problem(f"the mapping {m.name!r} maps {col} from a column the file does not have ({why})", file=name, column=col, fix="correct the source column name in the mapping (the header is listed by `cslib validate`), or remove the line"))
+            problems.append(
+                Problem(
+                    f"the mapping {m.name!r} maps {col} from a column the file does not have ({why})",
+                    file=name,
+                    column=col,
+                    fix="correct the source column name in the mapping (the header is listed by `cslib validate`), or remove the line",
+                )
+            )
     source = f'"{view}_in"'
     for col, (text, parsed, fmts) in plan.dates.items():
-        n, = con.execute(f"SELECT count(*) FROM {source} WHERE {text} IS NOT NULL AND ({parsed}) IS NULL").fetchone()
+        (n,) = con.execute(
+            f"SELECT count(*) FROM {source} WHERE {text} IS NOT NULL AND ({parsed}) IS NULL"
+        ).fetchone()
         if n:
-            rows = con.execute(f"SELECT _row, {text} FROM {source} WHERE {text} IS NOT NULL AND ({parsed}) IS NULL ORDER BY _row LIMIT 5").fetchall()
-            how = f"the format{'s' if len(fmts) > 1 else ''} {', '.join(repr(f) for f in fmts)}" if fmts else "ISO 8601 (2026-04-01 14:30)"
-            problems.append(Problem(f"dates cannot be read with {how}", file=name, column=_where(col, plan), rows=tuple(r for r, _ in rows), n_rows=n, values=tuple(v for _, v in rows),
-                                    fix=f"add the source's date format under dates.columns.{col} (or dates.format) in the mapping, e.g. '%d/%m/%Y %H:%M'; codes as in Python's strftime"))
+            rows = con.execute(
+                f"SELECT _row, {text} FROM {source} WHERE {text} IS NOT NULL AND ({parsed}) IS NULL ORDER BY _row LIMIT 5"
+            ).fetchall()
+            how = (
+                f"the format{'s' if len(fmts) > 1 else ''} {', '.join(repr(f) for f in fmts)}"
+                if fmts
+                else "ISO 8601 (2026-04-01 14:30)"
+            )
+            problems.append(
+                Problem(
+                    f"dates cannot be read with {how}",
+                    file=name,
+                    column=_where(col, plan),
+                    rows=tuple(r for r, _ in rows),
+                    n_rows=n,
+                    values=tuple(v for _, v in rows),
+                    fix=f"add the source's date format under dates.columns.{col} (or dates.format) in the mapping, e.g. '%d/%m/%Y %H:%M'; codes as in Python's strftime",
+                )
+            )
     for col, (text, mapped, nulls) in plan.labels.items():
         skip = f" AND lower({text}) NOT IN ({', '.join(io._q(x) for x in nulls)})" if nulls else ""
-        found = con.execute(f"SELECT {text} AS label, count(*) AS n, min(_row) AS first FROM {source} WHERE {text} IS NOT NULL AND ({mapped}) IS NULL{skip} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        found = con.execute(
+            f"SELECT {text} AS label, count(*) AS n, min(_row) AS first FROM {source} WHERE {text} IS NOT NULL AND ({mapped}) IS NULL{skip} GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
         if found:
             allowed = SCHEMAS[m.table or "tickets"][col].allowed
-            shown = ", ".join(f"{label!r} ({n:,} rows)" for label, n, _ in found[:20]) + (f" and {len(found) - 20} more" if len(found) > 20 else "")
+            shown = ", ".join(f"{label!r} ({n:,} rows)" for label, n, _ in found[:20]) + (
+                f" and {len(found) - 20} more" if len(found) > 20 else ""
+            )
             example = found[0][0]
-            problems.append(Problem(
-                f"{len(found)} label{'s' if len(found) > 1 else ''} with no {col} mapping: {shown}",
-                file=name, column=_where(col, plan), rows=tuple(sorted(r for *_, r in found))[:5], n_rows=sum(n for _, n, _ in found),
-                fix=f"map each label onto one of {', '.join(allowed)} (or ~ for missing) in the mapping, e.g. values: {{{col}: {{map: {{{example!r}: {allowed[0]}}}}}}}; "
-                    f"or send every unlisted label to one value with values.{col}.default"))
+            problems.append(
+                Problem(
+                    f"{len(found)} label{'s' if len(found) > 1 else ''} with no {col} mapping: {shown}",
+                    file=name,
+                    column=_where(col, plan),
+                    rows=tuple(sorted(r for *_, r in found))[:5],
+                    n_rows=sum(n for _, n, _ in found),
+                    fix=f"map each label onto one of {', '.join(allowed)} (or ~ for missing) in the mapping, e.g. values: {{{col}: {{map: {{{example!r}: {allowed[0]}}}}}}}; "
+                    f"or send every unlisted label to one value with values.{col}.default",
+                )
+            )
     return problems
 
 
@@ -760,14 +1004,30 @@ def describe(source: io.Source, table: str, *, opts: io.ReadOptions) -> pd.DataF
         else:
             mapped = c.name in cols
             src, note = (c.name if mapped else ""), ("" if mapped else "no such column")
-        rows.append({"column": c.name, "required": c.required, "source": src, "mapped": mapped, "note": note})
+        rows.append(
+            {
+                "column": c.name,
+                "required": c.required,
+                "source": src,
+                "mapped": mapped,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- the built-ins
 
 _SN_DATES = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
-_US_DATES = ["%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y"]
+_US_DATES = [
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%m/%d/%Y",
+]
 
 _RAW_BUILTIN: dict[str, dict] = {
     "zendesk": {
@@ -788,26 +1048,78 @@ _RAW_BUILTIN: dict[str, dict] = {
             "comment": ["satisfaction_rating.comment", "ratings.comment"],
         },
         "derived": {
-            "first_response_at": {"add_minutes": ["created_at", ["First reply time in minutes", "metrics.reply_time_in_minutes.calendar", "metrics.reply_time_in_minutes_calendar", "metrics.reply_time_in_minutes"]]},
+            "first_response_at": {
+                "add_minutes": [
+                    "created_at",
+                    [
+                        "First reply time in minutes",
+                        "metrics.reply_time_in_minutes.calendar",
+                        "metrics.reply_time_in_minutes_calendar",
+                        "metrics.reply_time_in_minutes",
+                    ],
+                ]
+            },
             "transfers": {"minus": [["Group stations", "metrics.group_stations"], 1]},
         },
         "missing": ["-", "null"],
         "values": {
-            "status": {"new": "new", "open": "open", "pending": "pending", "hold": "on_hold", "on-hold": "on_hold", "solved": "resolved", "closed": "closed", "deleted": "cancelled"},
+            "status": {
+                "new": "new",
+                "open": "open",
+                "pending": "pending",
+                "hold": "on_hold",
+                "on-hold": "on_hold",
+                "solved": "resolved",
+                "closed": "closed",
+                "deleted": "cancelled",
+            },
             "priority": {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
             "channel": {
-                "email": "email", "mail": "email", "web": "web", "web form": "web", "web_form": "web", "web widget": "web", "web_widget": "web",
-                "help center": "web", "mobile": "web", "mobile_sdk": "web", "chat": "chat", "native_messaging": "chat", "messaging": "chat",
-                "voice": "phone", "phone call (incoming)": "phone", "phone call (outgoing)": "phone", "voicemail": "phone",
-                "sms": "sms", "twitter": "social", "facebook": "social", "whatsapp": "social", "instagram_dm": "social",
-                "api": None, "closed ticket": None, "rule": None, "linked problem": None,
+                "email": "email",
+                "mail": "email",
+                "web": "web",
+                "web form": "web",
+                "web_form": "web",
+                "web widget": "web",
+                "web_widget": "web",
+                "help center": "web",
+                "mobile": "web",
+                "mobile_sdk": "web",
+                "chat": "chat",
+                "native_messaging": "chat",
+                "messaging": "chat",
+                "voice": "phone",
+                "phone call (incoming)": "phone",
+                "phone call (outgoing)": "phone",
+                "voicemail": "phone",
+                "sms": "sms",
+                "twitter": "social",
+                "facebook": "social",
+                "whatsapp": "social",
+                "instagram_dm": "social",
+                "api": None,
+                "closed ticket": None,
+                "rule": None,
+                "linked problem": None,
             },
             "csat": {"good": 5, "bad": 1, "offered": None, "unoffered": None, "not offered": None},
         },
-        "dates": {"format": ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z", "%d %b %Y %H:%M"]},
+        "dates": {
+            "format": [
+                "%Y-%m-%dT%H:%M:%SZ",
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S%z",
+                "%d %b %Y %H:%M",
+            ]
+        },
         "joins": {
             "metrics": {"on": ["Id", "id"], "key": "ticket_id", "last_by": ["updated_at"]},
-            "ratings": {"on": ["Id", "id"], "key": "ticket_id", "last_by": ["updated_at", "created_at"]},
+            "ratings": {
+                "on": ["Id", "id"],
+                "key": "ticket_id",
+                "last_by": ["updated_at", "created_at"],
+            },
         },
         "strict": False,
     },
@@ -816,7 +1128,11 @@ _RAW_BUILTIN: dict[str, dict] = {
         "columns": {
             "ticket_id": ["Ticket ID", "Ticket Id", "id"],
             "created_at": ["Created time", "created_at"],
-            "first_response_at": ["Initial response time", "stats.first_responded_at", "first_responded_at"],
+            "first_response_at": [
+                "Initial response time",
+                "stats.first_responded_at",
+                "first_responded_at",
+            ],
             "sla_due_at": ["Due by Time", "due_by"],
             "status": ["Status", "status"],
             "priority": ["Priority", "priority"],
@@ -828,18 +1144,72 @@ _RAW_BUILTIN: dict[str, dict] = {
             "sla_met": ["Resolution status"],
         },
         "derived": {
-            "resolved_at": {"coalesce": [["Resolved time", "stats.resolved_at", "resolved_at"], ["Closed time", "stats.closed_at", "closed_at"]]},
+            "resolved_at": {
+                "coalesce": [
+                    ["Resolved time", "stats.resolved_at", "resolved_at"],
+                    ["Closed time", "stats.closed_at", "closed_at"],
+                ]
+            },
         },
         "values": {
-            "status": {"open": "open", "2": "open", "pending": "pending", "3": "pending", "resolved": "resolved", "4": "resolved", "closed": "closed", "5": "closed",
-                       "waiting on customer": "pending", "waiting on third party": "on_hold"},
-            "priority": {"low": "low", "1": "low", "medium": "normal", "2": "normal", "high": "high", "3": "high", "urgent": "urgent", "4": "urgent"},
-            "channel": {"email": "email", "1": "email", "portal": "web", "2": "web", "phone": "phone", "3": "phone", "forum": "social", "4": "social",
-                        "twitter": "social", "5": "social", "facebook": "social", "6": "social", "chat": "chat", "7": "chat", "mobihelp": "web", "8": "web",
-                        "feedback widget": "web", "9": "web", "outbound email": "email", "10": "email", "whatsapp": "social", "ecommerce": "web", "bot": "chat"},
+            "status": {
+                "open": "open",
+                "2": "open",
+                "pending": "pending",
+                "3": "pending",
+                "resolved": "resolved",
+                "4": "resolved",
+                "closed": "closed",
+                "5": "closed",
+                "waiting on customer": "pending",
+                "waiting on third party": "on_hold",
+            },
+            "priority": {
+                "low": "low",
+                "1": "low",
+                "medium": "normal",
+                "2": "normal",
+                "high": "high",
+                "3": "high",
+                "urgent": "urgent",
+                "4": "urgent",
+            },
+            "channel": {
+                "email": "email",
+                "1": "email",
+                "portal": "web",
+                "2": "web",
+                "phone": "phone",
+                "3": "phone",
+                "forum": "social",
+                "4": "social",
+                "twitter": "social",
+                "5": "social",
+                "facebook": "social",
+                "6": "social",
+                "chat": "chat",
+                "7": "chat",
+                "mobihelp": "web",
+                "8": "web",
+                "feedback widget": "web",
+                "9": "web",
+                "outbound email": "email",
+                "10": "email",
+                "whatsapp": "social",
+                "ecommerce": "web",
+                "bot": "chat",
+            },
             "sla_met": {"within sla": True, "sla violated": False},
         },
-        "dates": {"format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S"]},
+        "dates": {
+            "format": [
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%dT%H:%M:%SZ",
+                "%Y-%m-%d %H:%M",
+                "%d/%m/%Y %H:%M",
+                "%d-%m-%Y %H:%M:%S",
+            ]
+        },
         "strict": False,
     },
     "servicenow": {
@@ -859,17 +1229,61 @@ _RAW_BUILTIN: dict[str, dict] = {
             "transfers": ["reassignment_count", "Reassignment count"],
             "sla_met": ["made_sla", "Made SLA"],
         },
-        "derived": {"resolved_at": {"coalesce": [["resolved_at", "Resolved"], ["closed_at", "Closed"]]}},
+        "derived": {
+            "resolved_at": {"coalesce": [["resolved_at", "Resolved"], ["closed_at", "Closed"]]}
+        },
         "missing": ["?"],
         "events": {"key": ["number", "Number"], "last_by": ["sys_mod_count", "sys_updated_at"]},
         "duplicate_columns": ["category"],
         "values": {
-            "status": {"new": "new", "1": "new", "active": "open", "in progress": "open", "2": "open", "awaiting user info": "pending", "awaiting caller": "pending",
-                       "awaiting vendor": "on_hold", "awaiting problem": "on_hold", "awaiting evidence": "on_hold", "awaiting change": "on_hold", "on hold": "on_hold", "3": "on_hold",
-                       "resolved": "resolved", "6": "resolved", "closed": "closed", "7": "closed", "canceled": "cancelled", "cancelled": "cancelled", "8": "cancelled", "-100": None},
-            "channel": {"phone": "phone", "ivr": "phone", "email": "email", "e-mail": "email", "self service": "web", "self-service": "web", "web": "web",
-                        "chat": "chat", "walk-in": "walk_in", "walk in": "walk_in", "direct opening": None},
-            "priority": {"1": "urgent", "1 - critical": "urgent", "2": "high", "2 - high": "high", "3": "normal", "3 - moderate": "normal", "4": "low", "4 - low": "low", "5": "low", "5 - planning": "low"},
+            "status": {
+                "new": "new",
+                "1": "new",
+                "active": "open",
+                "in progress": "open",
+                "2": "open",
+                "awaiting user info": "pending",
+                "awaiting caller": "pending",
+                "awaiting vendor": "on_hold",
+                "awaiting problem": "on_hold",
+                "awaiting evidence": "on_hold",
+                "awaiting change": "on_hold",
+                "on hold": "on_hold",
+                "3": "on_hold",
+                "resolved": "resolved",
+                "6": "resolved",
+                "closed": "closed",
+                "7": "closed",
+                "canceled": "cancelled",
+                "cancelled": "cancelled",
+                "8": "cancelled",
+                "-100": None,
+            },
+            "channel": {
+                "phone": "phone",
+                "ivr": "phone",
+                "email": "email",
+                "e-mail": "email",
+                "self service": "web",
+                "self-service": "web",
+                "web": "web",
+                "chat": "chat",
+                "walk-in": "walk_in",
+                "walk in": "walk_in",
+                "direct opening": None,
+            },
+            "priority": {
+                "1": "urgent",
+                "1 - critical": "urgent",
+                "2": "high",
+                "2 - high": "high",
+                "3": "normal",
+                "3 - moderate": "normal",
+                "4": "low",
+                "4 - low": "low",
+                "5": "low",
+                "5 - planning": "low",
+            },
         },
         "dates": {"format": _SN_DATES},
         "strict": False,
@@ -877,7 +1291,13 @@ _RAW_BUILTIN: dict[str, dict] = {
     "311": {
         "description": "311 service requests: NYC Open Data (portal export 'Created Date' or API 'created_date' headers) and Baltimore (CreatedDate, DueDate, CloseDate…)",
         "columns": {
-            "ticket_id": ["ServiceRequestNum", "Unique Key", "unique_key", "service_request_id", "SRRecordID"],
+            "ticket_id": [
+                "ServiceRequestNum",
+                "Unique Key",
+                "unique_key",
+                "service_request_id",
+                "SRRecordID",
+            ],
             "created_at": ["CreatedDate", "Created Date", "created_date", "requested_datetime"],
             "resolved_at": ["CloseDate", "Closed Date", "closed_date"],
             "sla_due_at": ["DueDate", "Due Date", "due_date"],
@@ -888,11 +1308,40 @@ _RAW_BUILTIN: dict[str, dict] = {
         },
         "derived": {"sla_met": {"on_or_before": ["resolved_at", "sla_due_at"]}},
         "values": {
-            "status": {"closed": "closed", "closed (duplicate)": "duplicate", "closed (transferred)": "closed", "open": "open", "new": "new", "pending": "pending",
-                       "in progress": "open", "assigned": "open", "started": "open", "open (duplicate)": "duplicate", "new (duplicate)": "duplicate",
-                       "email sent": "open", "draft": "new", "unspecified": None, "cancel": "cancelled", "cancelled": "cancelled"},
-            "channel": {"phone": "phone", "api": "web", "web": "web", "online": "web", "mobile": "web", "email": "email", "e-mail": "email", "mail": "letter",
-                        "walk-in": "walk_in", "walk in": "walk_in", "internal": None, "system": None, "other": None, "unknown": None},
+            "status": {
+                "closed": "closed",
+                "closed (duplicate)": "duplicate",
+                "closed (transferred)": "closed",
+                "open": "open",
+                "new": "new",
+                "pending": "pending",
+                "in progress": "open",
+                "assigned": "open",
+                "started": "open",
+                "open (duplicate)": "duplicate",
+                "new (duplicate)": "duplicate",
+                "email sent": "open",
+                "draft": "new",
+                "unspecified": None,
+                "cancel": "cancelled",
+                "cancelled": "cancelled",
+            },
+            "channel": {
+                "phone": "phone",
+                "api": "web",
+                "web": "web",
+                "online": "web",
+                "mobile": "web",
+                "email": "email",
+                "e-mail": "email",
+                "mail": "letter",
+                "walk-in": "walk_in",
+                "walk in": "walk_in",
+                "internal": None,
+                "system": None,
+                "other": None,
+                "unknown": None,
+            },
         },
         "dates": {"format": _US_DATES},
         "strict": False,
@@ -909,15 +1358,32 @@ _RAW_BUILTIN: dict[str, dict] = {
             "timely": ["Timely response?", "timely"],
         },
         "values": {
-            "channel": {"web": "web", "web referral": "web", "referral": None, "phone": "phone", "postal mail": "letter", "fax": "letter", "email": "email"},
+            "channel": {
+                "web": "web",
+                "web referral": "web",
+                "referral": None,
+                "phone": "phone",
+                "postal mail": "letter",
+                "fax": "letter",
+                "email": "email",
+            },
         },
         "missing": ["N/A"],
         "dates": {"format": ["%Y/%m/%d", "%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S"]},
         "strict": False,
     },
 }
-_RAW_BUILTIN["nyc311"] = {**_RAW_BUILTIN["311"], "description": "NYC 311 service requests (portal export or API headers)"}
-_RAW_BUILTIN["baltimore311"] = {**_RAW_BUILTIN["311"], "description": "Baltimore 311 customer service requests"}
+_RAW_BUILTIN["nyc311"] = {
+    **_RAW_BUILTIN["311"],
+    "description": "NYC 311 service requests (portal export or API headers)",
+}
+_RAW_BUILTIN["baltimore311"] = {
+    **_RAW_BUILTIN["311"],
+    "description": "Baltimore 311 customer service requests",
+}
 
 #: the built-in adapters by name (each a :class:`Mapping`)
-BUILTIN: dict[str, Mapping] = {name: parse_mapping({"name": name, **raw}, source=f"adapter {name}") for name, raw in _RAW_BUILTIN.items()}
+BUILTIN: dict[str, Mapping] = {
+    name: parse_mapping({"name": name, **raw}, source=f"adapter {name}")
+    for name, raw in _RAW_BUILTIN.items()
+}

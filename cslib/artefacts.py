@@ -37,18 +37,29 @@ def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
         obj.to_parquet(path, index=False)
     else:
         path = out / f"{name}.json"
-        path.write_text(json.dumps(obj, default=_plain, indent=2, ensure_ascii=False), encoding="utf-8")
+        path.write_text(
+            json.dumps(obj, default=_plain, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     return path
 
 
 def load(run_dir: str | Path, stage: str, name: str):
     """Load what :func:`save` wrote; a clear error names the stage to run first."""
     base = folder(run_dir, stage) / name
-    for suffix, reader in ((".parquet", pd.read_parquet), (".json", lambda p: json.loads(p.read_text(encoding="utf-8")))):
+    for suffix, reader in (
+        (".parquet", pd.read_parquet),
+        (".json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+    ):
         path = base.with_suffix(suffix)
         if path.exists():
             return reader(path)
-    raise CslibError(Problem(f"the {stage} stage's result '{name}' is not in this run folder", file=str(folder(run_dir, stage)), fix=f"run the {stage} stage first in the same run folder (cslib run runs the stages in order)"))
+    raise CslibError(
+        Problem(
+            f"the {stage} stage's result '{name}' is not in this run folder",
+            file=str(folder(run_dir, stage)),
+            fix=f"run the {stage} stage first in the same run folder (cslib run runs the stages in order)",
+        )
+    )
 
 
 def exists(run_dir: str | Path, stage: str, name: str) -> bool:

@@ -82,7 +82,9 @@ def _months_as_text(v):
 class Grid(_Model):
     """Every combination of ``teams`` × ``months`` (either may be left out)."""
 
-    teams: list[str | list[str]] = Field(default_factory=list, description="a team, or a list of teams reviewed together")
+    teams: list[str | list[str]] = Field(
+        default_factory=list, description="a team, or a list of teams reviewed together"
+    )
     months: list[Month] = Field(default_factory=list, description="review months, YYYY-MM")
 
     @field_validator("months", mode="before")
@@ -122,16 +124,31 @@ class RunSpec(_Model):
 class Review(_Model):
     """A batch review: a cycle template and its runs."""
 
-    name: RunName | None = Field(None, description="batch folder name (default: the review file's name)")
+    name: RunName | None = Field(
+        None, description="batch folder name (default: the review file's name)"
+    )
     cycle: str = Field(description="the cycle template, relative to the review file")
-    out: str | None = Field(None, description="reports folder, relative to the review file (default: ./reports; --out wins)")
-    workers: int | None = Field(None, ge=1, le=256, description="runs at a time on this machine (default: 2 × cores)")
-    stages: list[Literal["plan", "do", "check", "act"]] = Field(default_factory=lambda: list(STAGES))
+    out: str | None = Field(
+        None,
+        description="reports folder, relative to the review file (default: ./reports; --out wins)",
+    )
+    workers: int | None = Field(
+        None, ge=1, le=256, description="runs at a time on this machine (default: 2 × cores)"
+    )
+    stages: list[Literal["plan", "do", "check", "act"]] = Field(
+        default_factory=lambda: list(STAGES)
+    )
     timeout: float = Field(3600, gt=0, description="seconds a whole run may take")
     cell_timeout: int = Field(900, gt=0, description="seconds a notebook cell may take")
-    retries: int = Field(2, ge=0, le=10, description="retries of a stage whose kernel failed to start")
-    notebooks: str | None = Field(None, description="folder of your own PDCA notebooks, relative to the review file")
-    parameters: dict[str, Scalar] = Field(default_factory=dict, description="extra notebook parameters for every run")
+    retries: int = Field(
+        2, ge=0, le=10, description="retries of a stage whose kernel failed to start"
+    )
+    notebooks: str | None = Field(
+        None, description="folder of your own PDCA notebooks, relative to the review file"
+    )
+    parameters: dict[str, Scalar] = Field(
+        default_factory=dict, description="extra notebook parameters for every run"
+    )
     grid: Grid | None = None
     runs: list[RunSpec] = Field(default_factory=list)
 
@@ -145,7 +162,9 @@ class Review(_Model):
             raise ValueError(f"stages must be listed once each in PDCA order: {', '.join(order)}")
         for stage, needed in NEEDS.items():
             if stage in v and needed not in v:
-                raise ValueError(f"the {stage} stage needs the {needed} stage in the same run: add {needed}")
+                raise ValueError(
+                    f"the {stage} stage needs the {needed} stage in the same run: add {needed}"
+                )
         return v
 
     @model_validator(mode="after")
@@ -216,7 +235,20 @@ class BatchResult:
         """One row per run: ``name``, ``status``, ``teams``, ``review``, ``seconds``, ``error``, ``report``."""
         import pandas as pd
 
-        return pd.DataFrame([{"name": o.name, "status": o.status, "teams": ",".join(o.teams), "review": "…".join(o.review), "seconds": o.seconds, "error": o.error, "report": o.report} for o in self.outcomes])
+        return pd.DataFrame(
+            [
+                {
+                    "name": o.name,
+                    "status": o.status,
+                    "teams": ",".join(o.teams),
+                    "review": "…".join(o.review),
+                    "seconds": o.seconds,
+                    "error": o.error,
+                    "report": o.report,
+                }
+                for o in self.outcomes
+            ]
+        )
 
 
 # --------------------------------------------------------------------------- review file
@@ -227,19 +259,30 @@ def _review_error(kind: str, key: str, error: dict) -> tuple[str, str] | None:
     if kind == "string_pattern_mismatch" and "month" in key:
         return f"not a month: {error.get('input')!r}", "write months as YYYY-MM, e.g. 2026-08"
     if kind == "string_pattern_mismatch":
-        return f"not a folder-safe name: {error.get('input')!r}", "use letters, digits, '.', '_' and '-' (up to 80)"
+        return (
+            f"not a folder-safe name: {error.get('input')!r}",
+            "use letters, digits, '.', '_' and '-' (up to 80)",
+        )
     return None
 
 
 def parse_review(raw: Any, *, source: str = "review file") -> Review:
     """Validate a review given as a mapping (the parsed YAML); errors name their key path."""
     if not isinstance(raw, dict):
-        raise ConfigError(Problem("the review file must be a mapping of keys (cycle:, grid: or runs:, …)", file=source))
+        raise ConfigError(
+            Problem(
+                "the review file must be a mapping of keys (cycle:, grid: or runs:, …)", file=source
+            )
+        )
     try:
         return Review.model_validate(raw)
     except ValidationError as err:
-        problems = problems_of(err, source, what="review file", readme="Batch runs", extra=_review_error)
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}") from None
+        problems = problems_of(
+            err, source, what="review file", readme="Batch runs", extra=_review_error
+        )
+        raise ConfigError(
+            problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}"
+        ) from None
 
 
 def load_review(path: str | Path) -> Review:
@@ -252,15 +295,29 @@ def load_review(path: str | Path) -> Review:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(Problem("review file not found", file=str(path), fix="give the path of a review.yaml (see data/sample/review.yaml)"))
+        raise ConfigError(
+            Problem(
+                "review file not found",
+                file=str(path),
+                fix="give the path of a review.yaml (see data/sample/review.yaml)",
+            )
+        )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(Problem("the review file is not UTF-8 text", file=str(path), fix="save it as UTF-8")) from None
+        raise ConfigError(
+            Problem("the review file is not UTF-8 text", file=str(path), fix="save it as UTF-8")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path), fix="check the indentation and quoting on that line")) from None
+        raise ConfigError(
+            Problem(
+                f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+                file=str(path),
+                fix="check the indentation and quoting on that line",
+            )
+        ) from None
     return parse_review(raw, source=str(path))
 
 
@@ -287,13 +344,35 @@ def expand_runs(review: Review) -> list[RunPlan]:
             for j, month in enumerate(months):
                 group = _team_list(team) if team is not None else ()
                 name = "-".join([*(slug(t) for t in group), *([month] if month else [])])
-                keys = [f"grid.teams[{i}]" if team is not None else "", f"grid.months[{j}]" if month else ""]
-                runs.append(RunPlan(name, group, _month_window(month) if month else None, key=" × ".join(k for k in keys if k)))
+                keys = [
+                    f"grid.teams[{i}]" if team is not None else "",
+                    f"grid.months[{j}]" if month else "",
+                ]
+                runs.append(
+                    RunPlan(
+                        name,
+                        group,
+                        _month_window(month) if month else None,
+                        key=" × ".join(k for k in keys if k),
+                    )
+                )
     for i, spec in enumerate(review.runs):
         group = _team_list(spec.teams)
-        window = _month_window(spec.month) if spec.month else (spec.review.start, spec.review.end) if spec.review else None
-        name = spec.name or "-".join([*(slug(t) for t in group), *([spec.month] if spec.month else [])]) or f"run-{i + 1}"
-        runs.append(RunPlan(name, group, window, dict(spec.parameters), spec.notebooks, key=f"runs[{i}]"))
+        window = (
+            _month_window(spec.month)
+            if spec.month
+            else (spec.review.start, spec.review.end)
+            if spec.review
+            else None
+        )
+        name = (
+            spec.name
+            or "-".join([*(slug(t) for t in group), *([spec.month] if spec.month else [])])
+            or f"run-{i + 1}"
+        )
+        runs.append(
+            RunPlan(name, group, window, dict(spec.parameters), spec.notebooks, key=f"runs[{i}]")
+        )
     return runs
 
 
@@ -315,7 +394,9 @@ class Batch:
 
 def default_workers() -> int:
     """Two runs per core: a run spends much of its time waiting for kernels."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     return 2 * cores
 
 
@@ -324,7 +405,9 @@ def _absolute(value: str, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
-def _derive(raw: dict, base: Path, window: tuple[dt.date, dt.date] | None) -> tuple[dict, list[str]]:
+def _derive(
+    raw: dict, base: Path, window: tuple[dt.date, dt.date] | None
+) -> tuple[dict, list[str]]:
     """The template's raw YAML with data paths made absolute and the review window set."""
     raw = json.loads(json.dumps(raw, default=str))  # a deep copy with dates as ISO text
     notes = []
@@ -335,23 +418,40 @@ def _derive(raw: dict, base: Path, window: tuple[dt.date, dt.date] | None) -> tu
         if isinstance(src, dict):
             if isinstance(src.get("path"), str):
                 src["path"] = _absolute(src["path"], base)
-            if isinstance(src.get("mapping"), str) and (base / src["mapping"]).expanduser().exists():
+            if (
+                isinstance(src.get("mapping"), str)
+                and (base / src["mapping"]).expanduser().exists()
+            ):
                 src["mapping"] = _absolute(src["mapping"], base)
             if isinstance(src.get("join"), dict):
-                src["join"] = {k: _absolute(v, base) if isinstance(v, str) else v for k, v in src["join"].items()}
+                src["join"] = {
+                    k: _absolute(v, base) if isinstance(v, str) else v
+                    for k, v in src["join"].items()
+                }
     if window is not None:
         start, end = window
-        raw.setdefault("periods", {})["review"] = {"start": start.isoformat(), "end": end.isoformat()}
+        raw.setdefault("periods", {})["review"] = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
         notes.append(f"review window set to {start}…{end}")
         for obj in raw.get("objectives") or []:
             deadline = obj.get("deadline") if isinstance(obj, dict) else None
             if deadline and str(deadline) < start.isoformat():
                 obj["deadline"] = end.isoformat()
-                notes.append(f"objective {obj.get('id')}: deadline {deadline} moved to {end} (it fell before this review)")
+                notes.append(
+                    f"objective {obj.get('id')}: deadline {deadline} moved to {end} (it fell before this review)"
+                )
     return raw, notes
 
 
-def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages: list[str] | None = None, workers: int | None = None) -> Batch:
+def plan_batch(
+    review_path: str | Path,
+    *,
+    out: str | Path | None = None,
+    stages: list[str] | None = None,
+    workers: int | None = None,
+) -> Batch:
     """Check a review file against its cycle and data; write the derived cycle files; return the tasks.
 
     Everything a user can get wrong is found here, before any kernel starts, and
@@ -363,15 +463,31 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
     review_path = Path(review_path).resolve()
     review = load_review(review_path)
     if stages is not None:
-        review = parse_review({**review.model_dump(exclude_unset=True, mode="json"), "stages": list(stages)}, source=str(review_path))
+        review = parse_review(
+            {**review.model_dump(exclude_unset=True, mode="json"), "stages": list(stages)},
+            source=str(review_path),
+        )
     base = review_path.parent
     source = str(review_path)
-    template = (base / review.cycle).resolve() if not Path(review.cycle).is_absolute() else Path(review.cycle)
+    template = (
+        (base / review.cycle).resolve()
+        if not Path(review.cycle).is_absolute()
+        else Path(review.cycle)
+    )
     if not template.is_file():
-        raise ConfigError(Problem(f"the cycle template {review.cycle} was not found", file=f"{source}: cycle", fix="give the cycle file's path relative to the review file"))
+        raise ConfigError(
+            Problem(
+                f"the cycle template {review.cycle} was not found",
+                file=f"{source}: cycle",
+                fix="give the cycle file's path relative to the review file",
+            )
+        )
     cycle, problems = validate_cycle(template)
     if problems:
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the cycle template {template} and its tables")
+        raise ConfigError(
+            problems,
+            title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the cycle template {template} and its tables",
+        )
     raw = yaml.safe_load(template.read_text(encoding="utf-8"))
     runs = expand_runs(review)
     problems = []
@@ -379,9 +495,21 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
     names: dict[str, str] = {}
     for run in runs:
         if run.name.lower() in ("cycles", "index.html", "batch.json"):
-            problems.append(Problem(f"the run name '{run.name}' is taken by the batch folder's own files", file=f"{source}: {run.key}", fix="choose another name (runs[].name)"))
+            problems.append(
+                Problem(
+                    f"the run name '{run.name}' is taken by the batch folder's own files",
+                    file=f"{source}: {run.key}",
+                    fix="choose another name (runs[].name)",
+                )
+            )
         if run.name in names:
-            problems.append(Problem(f"two runs are both named '{run.name}' (also {names[run.name]})", file=f"{source}: {run.key}", fix="give the runs distinct names (runs[].name), or remove the duplicate"))
+            problems.append(
+                Problem(
+                    f"two runs are both named '{run.name}' (also {names[run.name]})",
+                    file=f"{source}: {run.key}",
+                    fix="give the runs distinct names (runs[].name), or remove the duplicate",
+                )
+            )
         names.setdefault(run.name, run.key)
 
     # teams: one scan of the tickets for the team names
@@ -389,11 +517,23 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
     if wanted:
         from .workbook import Workbook
 
-        known = {str(t) for t in Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")["team"]}
+        known = {
+            str(t)
+            for t in Workbook(cycle, cycle.base_dir, "plan").kpis(
+                kpis=["volume"], freq="all", by="team"
+            )["team"]
+        }
         for run in runs:
             missing = [t for t in run.teams if t not in known]
             if missing:
-                problems.append(Problem(f"no tickets for team {', '.join(missing)}", file=f"{source}: {run.key}", values=tuple(missing), fix=f"the data has the teams: {', '.join(sorted(known))}"))
+                problems.append(
+                    Problem(
+                        f"no tickets for team {', '.join(missing)}",
+                        file=f"{source}: {run.key}",
+                        values=tuple(missing),
+                        fix=f"the data has the teams: {', '.join(sorted(known))}",
+                    )
+                )
 
     # review windows: after the baseline, not before the change
     for run in runs:
@@ -401,34 +541,72 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
             continue
         start, end = run.window
         if start <= cycle.periods.baseline.end:
-            problems.append(Problem(f"the review window {start}…{end} starts before the baseline ends ({cycle.periods.baseline.end})", file=f"{source}: {run.key}", fix="review months after the baseline"))
+            problems.append(
+                Problem(
+                    f"the review window {start}…{end} starts before the baseline ends ({cycle.periods.baseline.end})",
+                    file=f"{source}: {run.key}",
+                    fix="review months after the baseline",
+                )
+            )
         elif end < cycle.change.date:
-            problems.append(Problem(f"the review window {start}…{end} ends before the change ({cycle.change.date})", file=f"{source}: {run.key}", fix="review months from the change's month on"))
+            problems.append(
+                Problem(
+                    f"the review window {start}…{end} ends before the change ({cycle.change.date})",
+                    file=f"{source}: {run.key}",
+                    fix="review months from the change's month on",
+                )
+            )
 
     # notebooks (the review's, or a run's own) and their parameters
     notebook_dirs: dict[str | None, Path] = {}
-    for key, folder in [("notebooks", None), *((f"{run.key}.notebooks", run.notebooks) for run in runs if run.notebooks)]:
+    for key, folder in [
+        ("notebooks", None),
+        *((f"{run.key}.notebooks", run.notebooks) for run in runs if run.notebooks),
+    ]:
         chosen = folder or review.notebooks
         path = (base / chosen).resolve() if chosen else notebooks_dir()
         lacking = [NOTEBOOKS[s] for s in review.stages if not (path / NOTEBOOKS[s]).is_file()]
         if lacking:
-            problems.append(Problem(f"the notebooks folder {path} lacks {', '.join(lacking)}", file=f"{source}: {key}", fix="point it at a folder with the PDCA notebooks (relative to the review file)"))
+            problems.append(
+                Problem(
+                    f"the notebooks folder {path} lacks {', '.join(lacking)}",
+                    file=f"{source}: {key}",
+                    fix="point it at a folder with the PDCA notebooks (relative to the review file)",
+                )
+            )
         notebook_dirs[folder] = path
     import papermill
 
-    declared = {folder: set(papermill.inspect_notebook(str(path / NOTEBOOKS[review.stages[0]]))) for folder, path in notebook_dirs.items() if (path / NOTEBOOKS[review.stages[0]]).is_file()}
-    for key, params, folder in [("parameters", review.parameters, None), *((f"{run.key}.parameters", run.parameters, run.notebooks) for run in runs)]:
+    declared = {
+        folder: set(papermill.inspect_notebook(str(path / NOTEBOOKS[review.stages[0]])))
+        for folder, path in notebook_dirs.items()
+        if (path / NOTEBOOKS[review.stages[0]]).is_file()
+    }
+    for key, params, folder in [
+        ("parameters", review.parameters, None),
+        *((f"{run.key}.parameters", run.parameters, run.notebooks) for run in runs),
+    ]:
         if folder not in declared:
             continue
         names_ok = declared[folder]
         bad = [k for k in params if k not in names_ok or k in RESERVED]
         if bad:
-            problems.append(Problem(f"unknown notebook parameter {', '.join(bad)}", file=f"{source}: {key}", fix=f"the notebooks take: {', '.join(sorted(names_ok - set(RESERVED)))} (cycle and run_dir are set by the batch, teams by the runs' teams)"))
+            problems.append(
+                Problem(
+                    f"unknown notebook parameter {', '.join(bad)}",
+                    file=f"{source}: {key}",
+                    fix=f"the notebooks take: {', '.join(sorted(names_ok - set(RESERVED)))} (cycle and run_dir are set by the batch, teams by the runs' teams)",
+                )
+            )
     if problems:
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}")
+        raise ConfigError(
+            problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}"
+        )
 
     name = review.name or slug(review_path.stem)
-    out_dir = Path(out) if out is not None else (base / review.out) if review.out else Path("reports")
+    out_dir = (
+        Path(out) if out is not None else (base / review.out) if review.out else Path("reports")
+    )
     out_dir = out_dir.resolve()
     batch_dir = out_dir / slug(cycle.title) / name
     (batch_dir / "cycles").mkdir(parents=True, exist_ok=True)
@@ -437,22 +615,34 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
         "inputs": {table: file_hash(cycle.path(table)) for table in cycle.data},
         "versions": versions(),
     }
-    notebook_hashes = {folder: {s: file_hash(path / NOTEBOOKS[s]) for s in review.stages} for folder, path in notebook_dirs.items()}
+    notebook_hashes = {
+        folder: {s: file_hash(path / NOTEBOOKS[s]) for s in review.stages}
+        for folder, path in notebook_dirs.items()
+    }
     tasks = []
     for run in runs:
         derived, notes = _derive(raw, template.parent, run.window)
-        header = f"# Derived by `cslib batch` from {template} for the run '{run.name}' of {review_path.name}.\n# Regenerated on every batch: edit the template or the review file instead.\n" + "".join(f"# {n}\n" for n in notes)
+        header = (
+            f"# Derived by `cslib batch` from {template} for the run '{run.name}' of {review_path.name}.\n# Regenerated on every batch: edit the template or the review file instead.\n"
+            + "".join(f"# {n}\n" for n in notes)
+        )
         text = header + yaml.safe_dump(derived, sort_keys=False, allow_unicode=True, width=120)
         cycle_file = batch_dir / "cycles" / f"{run.name}.yaml"
         try:
-            parse_cycle(yaml.safe_load(text), source=f"{source}: {run.key}", base_dir=cycle_file.parent)
+            parse_cycle(
+                yaml.safe_load(text), source=f"{source}: {run.key}", base_dir=cycle_file.parent
+            )
         except ConfigError as exc:
             problems += exc.problems
             continue
         if not cycle_file.exists() or cycle_file.read_text(encoding="utf-8") != text:
             cycle_file.write_text(text, encoding="utf-8")
         folder = run.notebooks if run.notebooks else None
-        parameters = {**review.parameters, **run.parameters, **({"teams": ",".join(run.teams)} if run.teams else {})}
+        parameters = {
+            **review.parameters,
+            **run.parameters,
+            **({"teams": ",".join(run.teams)} if run.teams else {}),
+        }
         run_id = f"{name}/{run.name}"
         detail = {
             "cycle": hashlib.sha256(text.encode()).hexdigest(),
@@ -461,26 +651,42 @@ def plan_batch(review_path: str | Path, *, out: str | Path | None = None, stages
             "stages": list(review.stages),
             "notebooks": notebook_hashes[folder],
         }
-        tasks.append({
-            "name": run.name,
-            "teams": list(run.teams),
-            "review": [d.isoformat() for d in run.window] if run.window else [cycle.periods.review.start.isoformat(), cycle.periods.review.end.isoformat()],
-            "cycle": str(cycle_file),
-            "out": str(out_dir),
-            "run_id": run_id,
-            "run_dir": str(batch_dir / run.name),
-            "stages": list(review.stages),
-            "parameters": parameters,
-            "notebooks": str(notebook_dirs[folder]),
-            "cell_timeout": review.cell_timeout,
-            "timeout": review.timeout,
-            "retries": review.retries,
-            "fingerprint": hashlib.sha256(json.dumps(detail, sort_keys=True, default=str).encode()).hexdigest(),
-            "fingerprint_detail": detail,
-        })
+        tasks.append(
+            {
+                "name": run.name,
+                "teams": list(run.teams),
+                "review": [d.isoformat() for d in run.window]
+                if run.window
+                else [cycle.periods.review.start.isoformat(), cycle.periods.review.end.isoformat()],
+                "cycle": str(cycle_file),
+                "out": str(out_dir),
+                "run_id": run_id,
+                "run_dir": str(batch_dir / run.name),
+                "stages": list(review.stages),
+                "parameters": parameters,
+                "notebooks": str(notebook_dirs[folder]),
+                "cell_timeout": review.cell_timeout,
+                "timeout": review.timeout,
+                "retries": review.retries,
+                "fingerprint": hashlib.sha256(
+                    json.dumps(detail, sort_keys=True, default=str).encode()
+                ).hexdigest(),
+                "fingerprint_detail": detail,
+            }
+        )
     if problems:
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}")
-    return Batch(name, batch_dir, review_path, template, cycle.title, tasks, workers or review.workers or default_workers())
+        raise ConfigError(
+            problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}"
+        )
+    return Batch(
+        name,
+        batch_dir,
+        review_path,
+        template,
+        cycle.title,
+        tasks,
+        workers or review.workers or default_workers(),
+    )
 
 
 # --------------------------------------------------------------------------- one run
@@ -494,11 +700,24 @@ def is_current(task: dict) -> bool:
         manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return stored.get("fingerprint") == task["fingerprint"] and manifest.get("status") == "ok" and (run_dir / "report.html").is_file()
+    return (
+        stored.get("fingerprint") == task["fingerprint"]
+        and manifest.get("status") == "ok"
+        and (run_dir / "report.html").is_file()
+    )
 
 
 def _outcome(task: dict, status: str, **extra) -> dict:
-    return asdict(RunOutcome(task["name"], status, task["run_dir"], teams=task["teams"], review=task["review"], **extra))
+    return asdict(
+        RunOutcome(
+            task["name"],
+            status,
+            task["run_dir"],
+            teams=task["teams"],
+            review=task["review"],
+            **extra,
+        )
+    )
 
 
 def _run_here(task: dict) -> dict:
@@ -511,17 +730,60 @@ def _run_here(task: dict) -> dict:
     started = time.perf_counter()
     try:
         result = run_cycle(
-            task["cycle"], out=task["out"], stages=task["stages"], parameters=task["parameters"], run_id=task["run_id"],
-            notebooks=Path(task["notebooks"]), timeout=task["cell_timeout"], retries=task["retries"],
+            task["cycle"],
+            out=task["out"],
+            stages=task["stages"],
+            parameters=task["parameters"],
+            run_id=task["run_id"],
+            notebooks=Path(task["notebooks"]),
+            timeout=task["cell_timeout"],
+            retries=task["retries"],
         )
     except StageFailed as exc:
-        return _outcome(task, FAILED, stage=exc.stage, cell=exc.cell, ename=exc.ename, evalue=exc.evalue, notebook=str(exc.notebook), seconds=time.perf_counter() - started)
+        return _outcome(
+            task,
+            FAILED,
+            stage=exc.stage,
+            cell=exc.cell,
+            ename=exc.ename,
+            evalue=exc.evalue,
+            notebook=str(exc.notebook),
+            seconds=time.perf_counter() - started,
+        )
     except CslibError as exc:
-        return _outcome(task, ERROR, ename=type(exc).__name__, evalue=str(exc), seconds=time.perf_counter() - started)
-    except Exception as exc:  # one run's crash must not take the batch down: recorded with its traceback
-        return _outcome(task, ERROR, stage=_running_stage(task), ename=type(exc).__name__, evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "", detail=traceback.format_exc(limit=-8), seconds=time.perf_counter() - started)
-    (result.run_dir / "fingerprint.json").write_text(json.dumps({"fingerprint": task["fingerprint"], **task["fingerprint_detail"]}, indent=2, default=str), encoding="utf-8")
-    return _outcome(task, OK, report=str(result.report) if result.report else None, seconds=time.perf_counter() - started)
+        return _outcome(
+            task,
+            ERROR,
+            ename=type(exc).__name__,
+            evalue=str(exc),
+            seconds=time.perf_counter() - started,
+        )
+    except (
+        Exception
+    ) as exc:  # one run's crash must not take the batch down: recorded with its traceback
+        return _outcome(
+            task,
+            ERROR,
+            stage=_running_stage(task),
+            ename=type(exc).__name__,
+            evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            detail=traceback.format_exc(limit=-8),
+            seconds=time.perf_counter() - started,
+        )
+    (result.run_dir / "fingerprint.json").write_text(
+        json.dumps(
+            {"fingerprint": task["fingerprint"], **task["fingerprint_detail"]},
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+    return _outcome(
+        task,
+        OK,
+        report=str(result.report) if result.report else None,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _running_stage(task: dict) -> str | None:
@@ -563,8 +825,20 @@ def execute_run(task: dict) -> dict:
     """
     started = time.perf_counter()
     # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
-    env = os.environ | {k: os.environ.get(k, "1") for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    proc = subprocess.Popen([sys.executable, "-m", "cslib.batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", env=env)
+    env = os.environ | {
+        k: os.environ.get(k, "1")
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cslib.batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+    )
     with _LIVE_LOCK:
         _LIVE.add(proc)
     try:
@@ -586,8 +860,16 @@ def execute_run(task: dict) -> dict:
     line = next((ln for ln in reversed(stdout.splitlines()) if ln.startswith(MARKER)), None)
     if line is None:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
-        return _outcome(task, ERROR, stage=_running_stage(task), ename="RunCrashed", evalue=f"the run's process ended with exit code {proc.returncode} and no outcome", detail=tail, seconds=seconds)
-    outcome = json.loads(line[len(MARKER):])
+        return _outcome(
+            task,
+            ERROR,
+            stage=_running_stage(task),
+            ename="RunCrashed",
+            evalue=f"the run's process ended with exit code {proc.returncode} and no outcome",
+            detail=tail,
+            seconds=seconds,
+        )
+    outcome = json.loads(line[len(MARKER) :])
     outcome["seconds"] = seconds
     return outcome
 
@@ -598,7 +880,10 @@ def _mark_manifest(task: dict, stage: str | None, evalue: str) -> None:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    manifest.update(status="timeout", failed={"stage": stage, "cell": None, "ename": "Timeout", "evalue": evalue})
+    manifest.update(
+        status="timeout",
+        failed={"stage": stage, "cell": None, "ename": "Timeout", "evalue": evalue},
+    )
     path.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
 
 
@@ -667,7 +952,14 @@ def run_batch(
     for task in batch.tasks:
         if not force and is_current(task):
             manifest = json.loads((Path(task["run_dir"]) / "run.json").read_text(encoding="utf-8"))
-            collect(_outcome(task, UNCHANGED, report=str(Path(task["run_dir"]) / "report.html"), seconds=sum(manifest.get("timings", {}).values())))
+            collect(
+                _outcome(
+                    task,
+                    UNCHANGED,
+                    report=str(Path(task["run_dir"]) / "report.html"),
+                    seconds=sum(manifest.get("timings", {}).values()),
+                )
+            )
         else:
             pending.append(task)
     if pending and scheduler:
@@ -675,12 +967,23 @@ def run_batch(
     elif pending:
         _run_local(pending, min(batch.workers, len(pending)), collect)
     ordered = [outcomes[t["name"]] for t in batch.tasks]
-    (batch.dir / "batch.json").write_text(json.dumps({
-        "review": str(batch.review_path), "cycle": str(batch.cycle_path), "title": batch.title,
-        "started": started.isoformat(timespec="seconds"), "finished": dt.datetime.now().isoformat(timespec="seconds"),
-        "workers": None if scheduler else batch.workers, "scheduler": scheduler,
-        "runs": [asdict(o) for o in ordered],
-    }, indent=2, default=str), encoding="utf-8")
+    (batch.dir / "batch.json").write_text(
+        json.dumps(
+            {
+                "review": str(batch.review_path),
+                "cycle": str(batch.cycle_path),
+                "title": batch.title,
+                "started": started.isoformat(timespec="seconds"),
+                "finished": dt.datetime.now().isoformat(timespec="seconds"),
+                "workers": None if scheduler else batch.workers,
+                "scheduler": scheduler,
+                "runs": [asdict(o) for o in ordered],
+            },
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     index = write_index(batch, ordered)
     return BatchResult(batch.dir, index, ordered)
 
@@ -709,21 +1012,40 @@ def _run_dask(tasks: list[dict], address: str, collect: Callable[[dict], None]) 
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:
-        raise CslibError(Problem("--scheduler needs dask.distributed, which is not installed", fix='pip install "cslib[dask]" (or dask[distributed]), or leave out --scheduler to run on this machine')) from None
+        raise CslibError(
+            Problem(
+                "--scheduler needs dask.distributed, which is not installed",
+                fix='pip install "cslib[dask]" (or dask[distributed]), or leave out --scheduler to run on this machine',
+            )
+        ) from None
     try:
         client = Client(address, timeout=20, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise CslibError(Problem(f"cannot reach the Dask scheduler at {address}: {exc}", fix="check the address (tcp://host:8786) and that the scheduler is running")) from None
+        raise CslibError(
+            Problem(
+                f"cannot reach the Dask scheduler at {address}: {exc}",
+                fix="check the address (tcp://host:8786) and that the scheduler is running",
+            )
+        ) from None
     with client:
         token = hashlib.sha256(f"{time.time()}{os.getpid()}".encode()).hexdigest()[:8]
-        futures = client.map(execute_run, tasks, key=[f"cslib-run-{t['name']}-{token}" for t in tasks], pure=False)
+        futures = client.map(
+            execute_run, tasks, key=[f"cslib-run-{t['name']}-{token}" for t in tasks], pure=False
+        )
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in dask_completed(futures, loop=client.loop):
             task = by_key[future.key]
             try:
                 collect(future.result())
             except Exception as exc:  # the worker died or could not run the task
-                collect(_outcome(task, ERROR, ename=type(exc).__name__, evalue=str(exc) or "the Dask task failed"))
+                collect(
+                    _outcome(
+                        task,
+                        ERROR,
+                        ename=type(exc).__name__,
+                        evalue=str(exc) or "the Dask task failed",
+                    )
+                )
 
 
 # --------------------------------------------------------------------------- index.html
@@ -762,44 +1084,70 @@ def _index_rows(batch: Batch, outcomes: list[RunOutcome]) -> tuple[list[dict], l
         cells, counts = {}, {}
         for v in [] if verdicts is None else verdicts.to_dict("records"):
             oid = str(v.get("objective"))
-            objectives.setdefault(oid, {"id": oid, "label": f"{oid} {v.get('measure') or v.get('kpi') or ''}".strip(), "unit": v.get("unit") or ""})
+            objectives.setdefault(
+                oid,
+                {
+                    "id": oid,
+                    "label": f"{oid} {v.get('measure') or v.get('kpi') or ''}".strip(),
+                    "unit": v.get("unit") or "",
+                },
+            )
             verdict = str(v.get("verdict") or "")
             counts[verdict] = counts.get(verdict, 0) + 1
             change = v.get("change")
-            change_text = "" if change is None or pd.isna(change) else f" ({change:+.0%})".replace("-", "−")
+            change_text = (
+                "" if change is None or pd.isna(change) else f" ({change:+.0%})".replace("-", "−")
+            )
             target = " · target met" if v.get("target_met") is True else ""
-            cells[oid] = {"value": f"{_fmt(v.get('actual'))} {v.get('unit') or ''}".strip(), "verdict": f"{verdict}{change_text}{target}", "class": slug(verdict), "key": None if change is None or pd.isna(change) else float(change)}
-        verdict_text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-        rows.append({
-            "position": position,
-            "name": o.name,
-            "teams": ", ".join(o.teams) or "all",
-            "review": "…".join(o.review),
-            "status": o.status,
-            "error_short": (o.error.splitlines()[0][:200] if o.error else ""),
-            "stage": o.stage,
-            "cell": o.cell,
-            "ename": o.ename,
-            "evalue": o.evalue,
-            "report": _rel(o.report, batch.dir) if o.report else None,
-            "notebook": _rel(o.notebook, batch.dir) if o.notebook else None,
-            "seconds": o.seconds,
-            "seconds_text": "–" if o.seconds is None else f"{o.seconds:,.0f} s",
-            "verdicts": verdict_text or "–",
-            "objectives": cells,
-            "keys": {
-                "run": o.name.lower(), "teams": (", ".join(o.teams) or "all").lower(), "review": "…".join(o.review),
-                "status": STATUS_ORDER.get(o.status, 9), "verdicts": (counts.get("improved", 0), -counts.get("worsened", 0)) if counts else None,
-                "seconds": o.seconds, **{f"o-{oid}": c["key"] for oid, c in cells.items()},
-            },
-        })
+            cells[oid] = {
+                "value": f"{_fmt(v.get('actual'))} {v.get('unit') or ''}".strip(),
+                "verdict": f"{verdict}{change_text}{target}",
+                "class": slug(verdict),
+                "key": None if change is None or pd.isna(change) else float(change),
+            }
+        verdict_text = ", ".join(
+            f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        )
+        rows.append(
+            {
+                "position": position,
+                "name": o.name,
+                "teams": ", ".join(o.teams) or "all",
+                "review": "…".join(o.review),
+                "status": o.status,
+                "error_short": (o.error.splitlines()[0][:200] if o.error else ""),
+                "stage": o.stage,
+                "cell": o.cell,
+                "ename": o.ename,
+                "evalue": o.evalue,
+                "report": _rel(o.report, batch.dir) if o.report else None,
+                "notebook": _rel(o.notebook, batch.dir) if o.notebook else None,
+                "seconds": o.seconds,
+                "seconds_text": "–" if o.seconds is None else f"{o.seconds:,.0f} s",
+                "verdicts": verdict_text or "–",
+                "objectives": cells,
+                "keys": {
+                    "run": o.name.lower(),
+                    "teams": (", ".join(o.teams) or "all").lower(),
+                    "review": "…".join(o.review),
+                    "status": STATUS_ORDER.get(o.status, 9),
+                    "verdicts": (counts.get("improved", 0), -counts.get("worsened", 0))
+                    if counts
+                    else None,
+                    "seconds": o.seconds,
+                    **{f"o-{oid}": c["key"] for oid, c in cells.items()},
+                },
+            }
+        )
     return rows, list(objectives.values())
 
 
 def _sorted(rows: list[dict], key: str, descending: bool) -> list[dict]:
     present = [r for r in rows if r["keys"].get(key) is not None]
     absent = [r for r in rows if r["keys"].get(key) is None]
-    return sorted(present, key=lambda r: (r["keys"][key], r["position"]), reverse=descending) + absent
+    return (
+        sorted(present, key=lambda r: (r["keys"][key], r["position"]), reverse=descending) + absent
+    )
 
 
 def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
@@ -814,24 +1162,56 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
     from .report import CSS
 
     rows, objectives = _index_rows(batch, outcomes)
-    columns = [{"key": "run", "label": "Run"}, {"key": "teams", "label": "Teams"}, {"key": "review", "label": "Review"}, {"key": "status", "label": "Status"}, {"key": "verdicts", "label": "Verdicts"}]
-    columns += [{"key": f"o-{o['id']}", "label": o["label"], "objective": o["id"]} for o in objectives]
+    columns = [
+        {"key": "run", "label": "Run"},
+        {"key": "teams", "label": "Teams"},
+        {"key": "review", "label": "Review"},
+        {"key": "status", "label": "Status"},
+        {"key": "verdicts", "label": "Verdicts"},
+    ]
+    columns += [
+        {"key": f"o-{o['id']}", "label": o["label"], "objective": o["id"]} for o in objectives
+    ]
     columns += [{"key": "seconds", "label": "Time"}]
     for i, col in enumerate(columns):
         col["id"] = f"c{i}"
-    views = [{"id": "in-file-order", "rows": rows, "sorted_by": None, "descending": False, "default": True}]
+    views = [
+        {
+            "id": "in-file-order",
+            "rows": rows,
+            "sorted_by": None,
+            "descending": False,
+            "default": True,
+        }
+    ]
     for col in columns:
         for descending in (False, True):
-            views.append({"id": f"by-{col['id']}-{'desc' if descending else 'asc'}", "rows": _sorted(rows, col["key"], descending), "sorted_by": col["id"], "descending": descending, "default": False})
+            views.append(
+                {
+                    "id": f"by-{col['id']}-{'desc' if descending else 'asc'}",
+                    "rows": _sorted(rows, col["key"], descending),
+                    "sorted_by": col["id"],
+                    "descending": descending,
+                    "default": False,
+                }
+            )
     # the default view comes last so that `:target ~ .default` can hide it
     views = views[1:] + views[:1]
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
     html = env.get_template("index.html.j2").render(
         title=f"{batch.title} — {batch.name}",
-        subtitle=f"{len(outcomes)} runs of {batch.review_path.name} · " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 9))) + f" · {dt.datetime.now():%Y-%m-%d %H:%M}",
+        subtitle=f"{len(outcomes)} runs of {batch.review_path.name} · "
+        + ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 9))
+        )
+        + f" · {dt.datetime.now():%Y-%m-%d %H:%M}",
         css=CSS,
         columns=columns,
         views=views,
@@ -855,4 +1235,15 @@ if __name__ == "__main__":
     sys.exit(_child_main())
 
 
-__all__ = ["BatchResult", "Review", "RunOutcome", "execute_run", "expand_runs", "load_review", "parse_review", "plan_batch", "run_batch", "write_index"]
+__all__ = [
+    "BatchResult",
+    "Review",
+    "RunOutcome",
+    "execute_run",
+    "expand_runs",
+    "load_review",
+    "parse_review",
+    "plan_batch",
+    "run_batch",
+    "write_index",
+]

@@ -61,7 +61,10 @@ def estimates_from_verdicts(verdicts: object) -> pd.DataFrame:
         frame = verdicts
     else:
         items = verdicts.values() if isinstance(verdicts, Mapping) else verdicts
-        frame = pd.concat([v.summary() if hasattr(v, "summary") else pd.DataFrame([dict(v)]) for v in items], ignore_index=True)
+        frame = pd.concat(
+            [v.summary() if hasattr(v, "summary") else pd.DataFrame([dict(v)]) for v in items],
+            ignore_index=True,
+        )
     check_frame(frame, ["kpi", "estimate", "ci_low", "ci_high"], where="estimates_from_verdicts")
     rows = []
     for r in frame.to_dict("records"):
@@ -70,13 +73,30 @@ def estimates_from_verdicts(verdicts: object) -> pd.DataFrame:
             continue
         if scale == "ratio":
             b = float(r.get("before", np.nan))
-            rows.append({"kpi": r["kpi"], "estimate": b * (r["estimate"] - 1), "ci_low": b * (r["ci_low"] - 1),
-                         "ci_high": b * (r["ci_high"] - 1), "before": b})
+            rows.append(
+                {
+                    "kpi": r["kpi"],
+                    "estimate": b * (r["estimate"] - 1),
+                    "ci_low": b * (r["ci_low"] - 1),
+                    "ci_high": b * (r["ci_high"] - 1),
+                    "before": b,
+                }
+            )
         else:
-            rows.append({"kpi": r["kpi"], "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "before": r.get("before", np.nan)})
+            rows.append(
+                {
+                    "kpi": r["kpi"],
+                    "estimate": r["estimate"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "before": r.get("before", np.nan),
+                }
+            )
     out = pd.DataFrame(rows, columns=["kpi", "estimate", "ci_low", "ci_high", "before"])
     finite = np.isfinite(out[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)).all(axis=1)
-    return out[finite].reset_index(drop=True)  # a verdict without an interval carries no usable estimate
+    return out[finite].reset_index(
+        drop=True
+    )  # a verdict without an interval carries no usable estimate
 
 
 @dataclass(frozen=True)
@@ -118,23 +138,57 @@ class BenefitResult:
         """
         rows, level = [], 0.0
         for r in self.business.itertuples():
-            rows.append({"step": r.component, "value": r.value, "start": level, "end": level + r.value,
-                         "ci_low": r.value_ci_low, "ci_high": r.value_ci_high, "kind": "gain" if r.value >= 0 else "loss"})
+            rows.append(
+                {
+                    "step": r.component,
+                    "value": r.value,
+                    "start": level,
+                    "end": level + r.value,
+                    "ci_low": r.value_ci_low,
+                    "ci_high": r.value_ci_high,
+                    "kind": "gain" if r.value >= 0 else "loss",
+                }
+            )
             level += r.value
         t = self.totals.set_index("item")
         cost = float(t.loc["cost", "value"])
-        rows.append({"step": "cost of actions", "value": -cost, "start": level, "end": level - cost, "ci_low": -cost, "ci_high": -cost, "kind": "cost"})
+        rows.append(
+            {
+                "step": "cost of actions",
+                "value": -cost,
+                "start": level,
+                "end": level - cost,
+                "ci_low": -cost,
+                "ci_high": -cost,
+                "kind": "cost",
+            }
+        )
         net = t.loc["net benefit"]
-        rows.append({"step": "net benefit", "value": net["value"], "start": 0.0, "end": net["value"], "ci_low": net["ci_low"],
-                     "ci_high": net["ci_high"], "kind": "net"})
+        rows.append(
+            {
+                "step": "net benefit",
+                "value": net["value"],
+                "start": 0.0,
+                "end": net["value"],
+                "ci_low": net["ci_low"],
+                "ci_high": net["ci_high"],
+                "kind": "net",
+            }
+        )
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
         t = self.totals.set_index("item")
         net = t.loc["net benefit"]
-        note = (f"Net benefit {net['value']:,.0f} {self.currency} (95 % interval {net['ci_low']:,.0f} to {net['ci_high']:,.0f}); "
-                f"positive in {100 * net['p_positive']:.0f} % of simulations.")
-        return frame_html("Dual benefit", [("Customer", self.customer), ("Business", self.business), ("Totals", self.totals)], [note])
+        note = (
+            f"Net benefit {net['value']:,.0f} {self.currency} (95 % interval {net['ci_low']:,.0f} to {net['ci_high']:,.0f}); "
+            f"positive in {100 * net['p_positive']:.0f} % of simulations."
+        )
+        return frame_html(
+            "Dual benefit",
+            [("Customer", self.customer), ("Business", self.business), ("Totals", self.totals)],
+            [note],
+        )
 
 
 def _econ(economics: object) -> dict[str, object]:
@@ -144,8 +198,14 @@ def _econ(economics: object) -> dict[str, object]:
         return economics.model_dump()
     if isinstance(economics, Mapping):
         return dict(economics)
-    raise ParameterError(Problem("economics must be a mapping or the cycle's economics section", column="economics",
-                                 values=(type(economics).__name__,), fix="pass cycle.economics or {'hourly_cost': 32, ...}"))
+    raise ParameterError(
+        Problem(
+            "economics must be a mapping or the cycle's economics section",
+            column="economics",
+            values=(type(economics).__name__,),
+            fix="pass cycle.economics or {'hourly_cost': 32, ...}",
+        )
+    )
 
 
 def _cost(cost: object) -> float:
@@ -154,18 +214,45 @@ def _cost(cost: object) -> float:
     elif hasattr(cost, "actions"):
         value = float(sum(a.cost or 0 for a in cost.actions if a.status != "dropped"))
     elif isinstance(cost, list | tuple):
-        value = float(sum((a.get("cost") or 0) if isinstance(a, Mapping) else (a.cost or 0) for a in cost))
+        value = float(
+            sum((a.get("cost") or 0) if isinstance(a, Mapping) else (a.cost or 0) for a in cost)
+        )
     else:
-        raise ParameterError(Problem("cost must be a number, the cycle, or its list of actions", column="cost", values=(cost,),
-                                     fix="pass cost=30500 or cost=cycle"))
+        raise ParameterError(
+            Problem(
+                "cost must be a number, the cycle, or its list of actions",
+                column="cost",
+                values=(cost,),
+                fix="pass cost=30500 or cost=cycle",
+            )
+        )
     if not np.isfinite(value) or value < 0:
-        raise ParameterError(Problem("cost must be zero or more", column="cost", values=(value,), fix="check the actions' costs"))
+        raise ParameterError(
+            Problem(
+                "cost must be zero or more",
+                column="cost",
+                values=(value,),
+                fix="check the actions' costs",
+            )
+        )
     return value
 
 
-def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, cost: object, customers: float | None = None,
-                 retention_kpi: str = "retention", aht_kpi: str = "aht_seconds", fcr_kpi: str = "fcr",
-                 repeat_contacts: float = 1.0, months: float = 12, n_draws: int = 20_000, seed: int | None = 0) -> BenefitResult:
+def dual_benefit(
+    estimates: pd.DataFrame,
+    *,
+    economics: object,
+    volume: float,
+    cost: object,
+    customers: float | None = None,
+    retention_kpi: str = "retention",
+    aht_kpi: str = "aht_seconds",
+    fcr_kpi: str = "fcr",
+    repeat_contacts: float = 1.0,
+    months: float = 12,
+    n_draws: int = 20_000,
+    seed: int | None = 0,
+) -> BenefitResult:
     """Customer and business benefit of the change, with intervals, against the cost of the actions.
 
     Parameters
@@ -203,20 +290,48 @@ def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, c
     total_cost = _cost(cost)
     for name, v in (("volume", volume), ("months", months), ("repeat_contacts", repeat_contacts)):
         if not (isinstance(v, int | float) and v > 0):
-            raise ParameterError(Problem(f"{name} must be a positive number", column=name, values=(v,), fix=f"e.g. {name}=12"))
+            raise ParameterError(
+                Problem(
+                    f"{name} must be a positive number",
+                    column=name,
+                    values=(v,),
+                    fix=f"e.g. {name}=12",
+                )
+            )
     if not (isinstance(n_draws, int) and n_draws >= 100):
-        raise ParameterError(Problem("n_draws must be a whole number of at least 100", column="n_draws", values=(n_draws,), fix="e.g. n_draws=20000"))
+        raise ParameterError(
+            Problem(
+                "n_draws must be a whole number of at least 100",
+                column="n_draws",
+                values=(n_draws,),
+                fix="e.g. n_draws=20000",
+            )
+        )
     est = estimates.drop_duplicates("kpi", keep="last").set_index("kpi")
-    nums = est[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce").astype(float)
+    nums = (
+        est[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce").astype(float)
+    )
     missing = nums.index[~np.isfinite(nums.to_numpy()).all(axis=1)]
     if len(missing):
-        raise ParameterError(Problem("estimates without a number or an interval", column="estimate", values=tuple(missing),
-                                     fix="drop those KPIs or give their 95 % interval (estimates_from_verdicts drops them)"))
+        raise ParameterError(
+            Problem(
+                "estimates without a number or an interval",
+                column="estimate",
+                values=tuple(missing),
+                fix="drop those KPIs or give their 95 % interval (estimates_from_verdicts drops them)",
+            )
+        )
     est[["estimate", "ci_low", "ci_high"]] = nums
     bad = est[(est["ci_low"] > est["estimate"]) | (est["ci_high"] < est["estimate"])]
     if len(bad):
-        raise ParameterError(Problem("an estimate lies outside its interval", column="ci_low, ci_high", values=tuple(bad.index),
-                                     fix="pass differences (after − before) with their 95 % interval"))
+        raise ParameterError(
+            Problem(
+                "an estimate lies outside its interval",
+                column="ci_low, ci_high",
+                values=tuple(bad.index),
+                fix="pass differences (after − before) with their 95 % interval",
+            )
+        )
     rng = np.random.default_rng(seed)
     draws: dict[str, np.ndarray] = {}
 
@@ -230,8 +345,13 @@ def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, c
     def need(key: str, component: str) -> float:
         v = econ.get(key)
         if v is None:
-            raise ParameterError(Problem(f"the {component} component needs economics.{key}", column=key,
-                                         fix=f"add {key} to the cycle file's economics section"))
+            raise ParameterError(
+                Problem(
+                    f"the {component} component needs economics.{key}",
+                    column=key,
+                    fix=f"add {key} to the cycle file's economics section",
+                )
+            )
         return float(v)
 
     comps = []
@@ -243,31 +363,91 @@ def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, c
         comps.append(("handle time", aht_kpi, q, "hours", qd, rate))
     if "contacts_avoided" in est.index:
         rate = need("cost_per_contact", "contacts avoided")
-        comps.append(("contacts avoided", "contacts_avoided", float(est.loc["contacts_avoided", "estimate"]), "contacts", draw("contacts_avoided"), rate))
+        comps.append(
+            (
+                "contacts avoided",
+                "contacts_avoided",
+                float(est.loc["contacts_avoided", "estimate"]),
+                "contacts",
+                draw("contacts_avoided"),
+                rate,
+            )
+        )
     elif fcr_kpi in est.index:
         rate = need("cost_per_contact", "contacts avoided")
         q = float(est.loc[fcr_kpi, "estimate"]) * volume * repeat_contacts
-        comps.append(("contacts avoided", fcr_kpi, q, "contacts", draw(fcr_kpi) * volume * repeat_contacts, rate))
+        comps.append(
+            (
+                "contacts avoided",
+                fcr_kpi,
+                q,
+                "contacts",
+                draw(fcr_kpi) * volume * repeat_contacts,
+                rate,
+            )
+        )
     if retention_kpi in est.index:
         if customers is None:
-            raise ParameterError(Problem("the retention component needs the number of customers", column="customers",
-                                         fix="pass customers= (customers in the period)"))
+            raise ParameterError(
+                Problem(
+                    "the retention component needs the number of customers",
+                    column="customers",
+                    fix="pass customers= (customers in the period)",
+                )
+            )
         rate = need("retained_customer_value", "retention")
-        comps.append(("retention", retention_kpi, float(est.loc[retention_kpi, "estimate"]) * customers, "customers",
-                      draw(retention_kpi) * customers, rate))
+        comps.append(
+            (
+                "retention",
+                retention_kpi,
+                float(est.loc[retention_kpi, "estimate"]) * customers,
+                "customers",
+                draw(retention_kpi) * customers,
+                rate,
+            )
+        )
     rows = []
     for name, driver, q, unit, qd, rate in comps:
         vd = qd * rate
         sims.append(vd)
-        rows.append({"component": name, "driver": driver, "quantity": q, "unit": unit, "quantity_ci_low": float(np.percentile(qd, 2.5)),
-                     "quantity_ci_high": float(np.percentile(qd, 97.5)), "unit_value": rate, "value": q * rate,
-                     "value_ci_low": float(np.percentile(vd, 2.5)), "value_ci_high": float(np.percentile(vd, 97.5))})
-    for name, driver, unit in (("handle time", aht_kpi, "hours"), ("contacts avoided", fcr_kpi, "contacts"), ("retention", retention_kpi, "customers")):
+        rows.append(
+            {
+                "component": name,
+                "driver": driver,
+                "quantity": q,
+                "unit": unit,
+                "quantity_ci_low": float(np.percentile(qd, 2.5)),
+                "quantity_ci_high": float(np.percentile(qd, 97.5)),
+                "unit_value": rate,
+                "value": q * rate,
+                "value_ci_low": float(np.percentile(vd, 2.5)),
+                "value_ci_high": float(np.percentile(vd, 97.5)),
+            }
+        )
+    for name, driver, unit in (
+        ("handle time", aht_kpi, "hours"),
+        ("contacts avoided", fcr_kpi, "contacts"),
+        ("retention", retention_kpi, "customers"),
+    ):
         if name not in {r["component"] for r in rows}:
-            rows.append({"component": name, "driver": f"{driver} (no estimate)", "quantity": 0.0, "unit": unit, "quantity_ci_low": 0.0,
-                         "quantity_ci_high": 0.0, "unit_value": np.nan, "value": 0.0, "value_ci_low": 0.0, "value_ci_high": 0.0})
+            rows.append(
+                {
+                    "component": name,
+                    "driver": f"{driver} (no estimate)",
+                    "quantity": 0.0,
+                    "unit": unit,
+                    "quantity_ci_low": 0.0,
+                    "quantity_ci_high": 0.0,
+                    "unit_value": np.nan,
+                    "value": 0.0,
+                    "value_ci_low": 0.0,
+                    "value_ci_high": 0.0,
+                }
+            )
     order = {"handle time": 0, "contacts avoided": 1, "retention": 2}
-    business = pd.DataFrame(rows).sort_values("component", key=lambda s: s.map(order), ignore_index=True)
+    business = pd.DataFrame(rows).sort_values(
+        "component", key=lambda s: s.map(order), ignore_index=True
+    )
     total_d = np.sum(sims, axis=0) if sims else np.zeros(n_draws)
     total = float(business["value"].sum())
     net_d = total_d - total_cost
@@ -279,15 +459,53 @@ def dual_benefit(estimates: pd.DataFrame, *, economics: object, volume: float, c
     def ci(x: np.ndarray) -> tuple[float, float]:
         return float(np.percentile(x, 2.5)), float(np.percentile(x, 97.5))
 
-    totals = pd.DataFrame([
-        {"item": "total benefit", "value": total, **dict(zip(("ci_low", "ci_high"), ci(total_d), strict=True)), "p_positive": float(np.mean(total_d > 0))},
-        {"item": "cost", "value": total_cost, "ci_low": total_cost, "ci_high": total_cost, "p_positive": np.nan},
-        {"item": "net benefit", "value": total - total_cost, **dict(zip(("ci_low", "ci_high"), ci(net_d), strict=True)), "p_positive": float(np.mean(net_d > 0))},
-        {"item": "return on cost", "value": (total - total_cost) / total_cost if total_cost else np.nan,
-         **dict(zip(("ci_low", "ci_high"), ci(net_d / total_cost) if total_cost else (np.nan, np.nan), strict=True)), "p_positive": np.nan},
-        # payback is infinite in draws without a benefit: percentiles of observed values, no interpolation
-        {"item": "payback months", "value": payback, "ci_low": float(np.quantile(payback_d, 0.025, method="inverted_cdf")),
-         "ci_high": float(np.quantile(payback_d, 0.975, method="inverted_cdf")), "p_positive": np.nan},
-    ])
+    totals = pd.DataFrame(
+        [
+            {
+                "item": "total benefit",
+                "value": total,
+                **dict(zip(("ci_low", "ci_high"), ci(total_d), strict=True)),
+                "p_positive": float(np.mean(total_d > 0)),
+            },
+            {
+                "item": "cost",
+                "value": total_cost,
+                "ci_low": total_cost,
+                "ci_high": total_cost,
+                "p_positive": np.nan,
+            },
+            {
+                "item": "net benefit",
+                "value": total - total_cost,
+                **dict(zip(("ci_low", "ci_high"), ci(net_d), strict=True)),
+                "p_positive": float(np.mean(net_d > 0)),
+            },
+            {
+                "item": "return on cost",
+                "value": (total - total_cost) / total_cost if total_cost else np.nan,
+                **dict(
+                    zip(
+                        ("ci_low", "ci_high"),
+                        ci(net_d / total_cost) if total_cost else (np.nan, np.nan),
+                        strict=True,
+                    )
+                ),
+                "p_positive": np.nan,
+            },
+            # payback is infinite in draws without a benefit: percentiles of observed values, no interpolation
+            {
+                "item": "payback months",
+                "value": payback,
+                "ci_low": float(np.quantile(payback_d, 0.025, method="inverted_cdf")),
+                "ci_high": float(np.quantile(payback_d, 0.975, method="inverted_cdf")),
+                "p_positive": np.nan,
+            },
+        ]
+    )
     customer = estimates[["kpi", "estimate", "ci_low", "ci_high"]].reset_index(drop=True)
-    return BenefitResult(customer=customer, business=business, totals=totals, currency=str(econ.get("currency", "GBP")))
+    return BenefitResult(
+        customer=customer,
+        business=business,
+        totals=totals,
+        currency=str(econ.get("currency", "GBP")),
+    )

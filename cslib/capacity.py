@@ -34,8 +34,17 @@ import pandas as pd
 from ._impact_util import check_frame
 from .errors import ParameterError, Problem
 
-__all__ = ["agents_needed", "asa", "erlang_b", "erlang_c", "occupancy", "peak_staffing", "service_level", "staffing_curve",
-           "staffing_table"]
+__all__ = [
+    "agents_needed",
+    "asa",
+    "erlang_b",
+    "erlang_c",
+    "occupancy",
+    "peak_staffing",
+    "service_level",
+    "staffing_curve",
+    "staffing_table",
+]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -44,17 +53,33 @@ def _positive(value: object, name: str, *, allow_zero: bool = False) -> float:
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ParameterError(Problem("must be a number", column=name, values=(value,), fix=f"pass {name} as a number")) from None
+        raise ParameterError(
+            Problem(
+                "must be a number", column=name, values=(value,), fix=f"pass {name} as a number"
+            )
+        ) from None
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ParameterError(Problem(f"must be {'zero or more' if allow_zero else 'positive'}", column=name, values=(value,),
-                                     fix=f"pass a {'non-negative' if allow_zero else 'positive'} finite {name}"))
+        raise ParameterError(
+            Problem(
+                f"must be {'zero or more' if allow_zero else 'positive'}",
+                column=name,
+                values=(value,),
+                fix=f"pass a {'non-negative' if allow_zero else 'positive'} finite {name}",
+            )
+        )
     return v
 
 
 def _agents(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(Problem("agents must be a whole number of at least 1", column="agents", values=(value,),
-                                     fix="pass the number of agents as an integer, e.g. agents=12"))
+        raise ParameterError(
+            Problem(
+                "agents must be a whole number of at least 1",
+                column="agents",
+                values=(value,),
+                fix="pass the number of agents as an integer, e.g. agents=12",
+            )
+        )
     return int(value)
 
 
@@ -115,7 +140,9 @@ def erlang_c(traffic: float, agents: int) -> float:
     return n * b / (n - a * (1 - b))
 
 
-def _metrics(calls: float, aht: float, agents: int, interval: float, threshold: float) -> dict[str, float]:
+def _metrics(
+    calls: float, aht: float, agents: int, interval: float, threshold: float
+) -> dict[str, float]:
     a = calls * aht / interval
     c = erlang_c(a, agents)
     if agents <= a:
@@ -123,15 +150,27 @@ def _metrics(calls: float, aht: float, agents: int, interval: float, threshold: 
     else:
         sl = 1 - c * math.exp(-(agents - a) * threshold / aht)
         asa = c * aht / (agents - a)
-    return {"traffic": a, "p_wait": c, "service_level": max(sl, 0.0), "asa": asa, "occupancy": min(a / agents, 1.0)}
+    return {
+        "traffic": a,
+        "p_wait": c,
+        "service_level": max(sl, 0.0),
+        "asa": asa,
+        "occupancy": min(a / agents, 1.0),
+    }
 
 
 def _inputs(calls, aht, interval, threshold) -> tuple[float, float, float, float]:
-    return (_positive(calls, "calls", allow_zero=True), _positive(aht, "aht"), _positive(interval, "interval"),
-            _positive(threshold, "threshold", allow_zero=True))
+    return (
+        _positive(calls, "calls", allow_zero=True),
+        _positive(aht, "aht"),
+        _positive(interval, "interval"),
+        _positive(threshold, "threshold", allow_zero=True),
+    )
 
 
-def service_level(*, calls: float, aht: float, agents: int, interval: float = 1800, threshold: float = 20) -> float:
+def service_level(
+    *, calls: float, aht: float, agents: int, interval: float = 1800, threshold: float = 20
+) -> float:
     """Share of contacts answered within ``threshold`` seconds (Erlang C).
 
     Parameters
@@ -184,8 +223,15 @@ def occupancy(*, calls: float, aht: float, agents: int, interval: float = 1800) 
     return _metrics(calls, aht, _agents(agents), interval, 0.0)["occupancy"]
 
 
-def agents_needed(*, calls: float, aht: float, target: float, interval: float = 1800, threshold: float = 20,
-                  max_occupancy: float | None = None) -> int:
+def agents_needed(
+    *,
+    calls: float,
+    aht: float,
+    target: float,
+    interval: float = 1800,
+    threshold: float = 20,
+    max_occupancy: float | None = None,
+) -> int:
     """Fewest agents whose service level reaches ``target`` (and occupancy stays at or under ``max_occupancy``).
 
     Parameters
@@ -209,11 +255,25 @@ def agents_needed(*, calls: float, aht: float, target: float, interval: float = 
     """
     calls, aht, interval, threshold = _inputs(calls, aht, interval, threshold)
     if not (isinstance(target, int | float) and 0 < target < 1):
-        raise ParameterError(Problem("target must be a share strictly between 0 and 1", column="target", values=(target,),
-                                     fix="write 80 % as target=0.8"))
-    if max_occupancy is not None and not (isinstance(max_occupancy, int | float) and 0 < max_occupancy <= 1):
-        raise ParameterError(Problem("max_occupancy must be a share between 0 and 1", column="max_occupancy",
-                                     values=(max_occupancy,), fix="e.g. max_occupancy=0.85"))
+        raise ParameterError(
+            Problem(
+                "target must be a share strictly between 0 and 1",
+                column="target",
+                values=(target,),
+                fix="write 80 % as target=0.8",
+            )
+        )
+    if max_occupancy is not None and not (
+        isinstance(max_occupancy, int | float) and 0 < max_occupancy <= 1
+    ):
+        raise ParameterError(
+            Problem(
+                "max_occupancy must be a share between 0 and 1",
+                column="max_occupancy",
+                values=(max_occupancy,),
+                fix="e.g. max_occupancy=0.85",
+            )
+        )
     if calls == 0:
         return 0
     a = calls * aht / interval
@@ -225,8 +285,14 @@ def agents_needed(*, calls: float, aht: float, target: float, interval: float = 
     return n
 
 
-def staffing_curve(*, calls: float, aht: float, agents: object = None, interval: float = 1800,
-                   threshold: float = 20) -> pd.DataFrame:
+def staffing_curve(
+    *,
+    calls: float,
+    aht: float,
+    agents: object = None,
+    interval: float = 1800,
+    threshold: float = 20,
+) -> pd.DataFrame:
     """Service level, ASA, waiting probability and occupancy for a range of agent numbers.
 
     Parameters
@@ -251,14 +317,30 @@ def staffing_curve(*, calls: float, aht: float, agents: object = None, interval:
     calls, aht, interval, threshold = _inputs(calls, aht, interval, threshold)
     if agents is None:
         a = calls * aht / interval
-        top = agents_needed(calls=calls, aht=aht, target=0.99, interval=interval, threshold=threshold) if calls else 1
+        top = (
+            agents_needed(calls=calls, aht=aht, target=0.99, interval=interval, threshold=threshold)
+            if calls
+            else 1
+        )
         agents = range(max(1, math.floor(a) + 1), max(top, math.floor(a) + 2) + 1)
-    rows = [{"agents": n, **_metrics(calls, aht, n, interval, threshold)} for n in map(_agents, agents)]
-    return pd.DataFrame(rows, columns=["agents", "traffic", "p_wait", "service_level", "asa", "occupancy"])
+    rows = [
+        {"agents": n, **_metrics(calls, aht, n, interval, threshold)} for n in map(_agents, agents)
+    ]
+    return pd.DataFrame(
+        rows, columns=["agents", "traffic", "p_wait", "service_level", "asa", "occupancy"]
+    )
 
 
-def staffing_table(demand: pd.DataFrame, *, calls: str = "calls", aht: str = "aht", target: float = 0.8,
-                   interval: float = 1800, threshold: float = 20, max_occupancy: float | None = None) -> pd.DataFrame:
+def staffing_table(
+    demand: pd.DataFrame,
+    *,
+    calls: str = "calls",
+    aht: str = "aht",
+    target: float = 0.8,
+    interval: float = 1800,
+    threshold: float = 20,
+    max_occupancy: float | None = None,
+) -> pd.DataFrame:
     """Agents needed per row of a demand table (one row per interval).
 
     Parameters
@@ -284,21 +366,59 @@ def staffing_table(demand: pd.DataFrame, *, calls: str = "calls", aht: str = "ah
     """
     check_frame(demand, [calls, aht], where="staffing_table")
     rows = []
-    for c, h in zip(demand[calls].to_numpy(dtype=float), demand[aht].to_numpy(dtype=float), strict=True):
+    for c, h in zip(
+        demand[calls].to_numpy(dtype=float), demand[aht].to_numpy(dtype=float), strict=True
+    ):
         if not (np.isfinite(c) and np.isfinite(h)):
-            rows.append({"traffic": np.nan, "agents": pd.NA, "service_level": np.nan, "asa": np.nan, "occupancy": np.nan})
+            rows.append(
+                {
+                    "traffic": np.nan,
+                    "agents": pd.NA,
+                    "service_level": np.nan,
+                    "asa": np.nan,
+                    "occupancy": np.nan,
+                }
+            )
             continue
-        n = agents_needed(calls=c, aht=h, target=target, interval=interval, threshold=threshold, max_occupancy=max_occupancy)
-        m = _metrics(c, h, n, interval, threshold) if n else {"traffic": 0.0, "service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
-        rows.append({"traffic": m["traffic"], "agents": n, "service_level": m["service_level"], "asa": m["asa"], "occupancy": m["occupancy"]})
+        n = agents_needed(
+            calls=c,
+            aht=h,
+            target=target,
+            interval=interval,
+            threshold=threshold,
+            max_occupancy=max_occupancy,
+        )
+        m = (
+            _metrics(c, h, n, interval, threshold)
+            if n
+            else {"traffic": 0.0, "service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
+        )
+        rows.append(
+            {
+                "traffic": m["traffic"],
+                "agents": n,
+                "service_level": m["service_level"],
+                "asa": m["asa"],
+                "occupancy": m["occupancy"],
+            }
+        )
     extra = pd.DataFrame(rows, index=demand.index)
     extra["agents"] = extra["agents"].astype("Int64")
     return pd.concat([demand.copy(), extra], axis=1)
 
 
-def peak_staffing(tickets: pd.DataFrame, *, channels: object = ("phone", "chat"), target: float = 0.8,
-                  threshold: float = 20, interval: float = 1800, peak_quantile: float = 0.9,
-                  start: object = None, end: object = None, max_occupancy: float | None = None) -> pd.DataFrame:
+def peak_staffing(
+    tickets: pd.DataFrame,
+    *,
+    channels: object = ("phone", "chat"),
+    target: float = 0.8,
+    threshold: float = 20,
+    interval: float = 1800,
+    peak_quantile: float = 0.9,
+    start: object = None,
+    end: object = None,
+    max_occupancy: float | None = None,
+) -> pd.DataFrame:
     """Peak-hour contingency table from the data's own arrival pattern.
 
     Tickets of the queue channels are counted per calendar date × hour; for
@@ -343,18 +463,32 @@ def peak_staffing(tickets: pd.DataFrame, *, channels: object = ("phone", "chat")
     check_frame(tickets, ["created_at", "channel", "handle_seconds"], where="peak_staffing")
     channels = [channels] if isinstance(channels, str) else list(channels)
     if not (isinstance(peak_quantile, int | float) and 0 < peak_quantile < 1):
-        raise ParameterError(Problem("peak_quantile must lie strictly between 0 and 1", column="peak_quantile",
-                                     values=(peak_quantile,), fix="e.g. peak_quantile=0.9"))
+        raise ParameterError(
+            Problem(
+                "peak_quantile must lie strictly between 0 and 1",
+                column="peak_quantile",
+                values=(peak_quantile,),
+                fix="e.g. peak_quantile=0.9",
+            )
+        )
     _positive(interval, "interval")
-    t = tickets.loc[tickets["channel"].isin(channels), ["created_at", "channel", "handle_seconds"]].copy()
+    t = tickets.loc[
+        tickets["channel"].isin(channels), ["created_at", "channel", "handle_seconds"]
+    ].copy()
     t["created_at"] = pd.to_datetime(t["created_at"])
     if start is not None:
         t = t[t["created_at"] >= pd.Timestamp(start)]
     if end is not None:
         t = t[t["created_at"] < pd.Timestamp(end) + pd.Timedelta(days=1)]
     if t.empty:
-        raise ParameterError(Problem("no tickets of the queue channels in the window", column="channel",
-                                     values=tuple(channels), fix="name channels present in the data (e.g. phone, chat) or widen start/end"))
+        raise ParameterError(
+            Problem(
+                "no tickets of the queue channels in the window",
+                column="channel",
+                values=tuple(channels),
+                fix="name channels present in the data (e.g. phone, chat) or widen start/end",
+            )
+        )
     t["date"] = t["created_at"].dt.normalize()
     t["hour"] = t["created_at"].dt.hour
     first, last = t["date"].min(), t["date"].max()
@@ -365,23 +499,63 @@ def peak_staffing(tickets: pd.DataFrame, *, channels: object = ("phone", "chat")
     for ch, g in t.groupby("channel", sort=True):
         counts = g.groupby(["date", "hour"]).size().rename("n").reset_index()
         hours = sorted(counts["hour"].unique())
-        grid = days.merge(pd.DataFrame({"hour": hours}), how="cross").merge(counts, on=["date", "hour"], how="left")
+        grid = days.merge(pd.DataFrame({"hour": hours}), how="cross").merge(
+            counts, on=["date", "hour"], how="left"
+        )
         grid["n"] = grid["n"].fillna(0)
         g = g.assign(weekday=g["created_at"].dt.day_of_week)
         aht = g.groupby(["weekday", "hour"])["handle_seconds"].mean()
         chan_aht = float(g["handle_seconds"].mean())
-        stats = grid.groupby(["weekday", "hour"])["n"].agg(weeks="size", typical="mean",
-                                                             peak=lambda s: float(np.quantile(s, peak_quantile)))
+        stats = grid.groupby(["weekday", "hour"])["n"].agg(
+            weeks="size", typical="mean", peak=lambda s: float(np.quantile(s, peak_quantile))
+        )
         for (wd, hr), s in stats.iterrows():
             h = aht.get((wd, hr), np.nan)
             h = chan_aht if not np.isfinite(h) else float(h)
             typ, peak = s["typical"] / per_hour, s["peak"] / per_hour
-            n_typ = agents_needed(calls=typ, aht=h, target=target, interval=interval, threshold=threshold, max_occupancy=max_occupancy)
-            n_peak = agents_needed(calls=peak, aht=h, target=target, interval=interval, threshold=threshold, max_occupancy=max_occupancy)
-            m = _metrics(typ, h, n_typ, interval, threshold) if n_typ else {"service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
-            if_typ = _metrics(peak, h, n_typ, interval, threshold)["service_level"] if n_typ and peak else (1.0 if not peak else 0.0)
-            rows.append({"channel": ch, "weekday": int(wd), "day": WEEKDAYS[int(wd)], "hour": int(hr), "weeks": int(s["weeks"]),
-                         "aht": h, "calls_typical": typ, "calls_peak": peak, "agents_typical": n_typ, "agents_peak": n_peak,
-                         "extra_agents": n_peak - n_typ, "service_level_typical": m["service_level"], "asa_typical": m["asa"],
-                         "occupancy_typical": m["occupancy"], "service_level_if_typical": if_typ})
+            n_typ = agents_needed(
+                calls=typ,
+                aht=h,
+                target=target,
+                interval=interval,
+                threshold=threshold,
+                max_occupancy=max_occupancy,
+            )
+            n_peak = agents_needed(
+                calls=peak,
+                aht=h,
+                target=target,
+                interval=interval,
+                threshold=threshold,
+                max_occupancy=max_occupancy,
+            )
+            m = (
+                _metrics(typ, h, n_typ, interval, threshold)
+                if n_typ
+                else {"service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
+            )
+            if_typ = (
+                _metrics(peak, h, n_typ, interval, threshold)["service_level"]
+                if n_typ and peak
+                else (1.0 if not peak else 0.0)
+            )
+            rows.append(
+                {
+                    "channel": ch,
+                    "weekday": int(wd),
+                    "day": WEEKDAYS[int(wd)],
+                    "hour": int(hr),
+                    "weeks": int(s["weeks"]),
+                    "aht": h,
+                    "calls_typical": typ,
+                    "calls_peak": peak,
+                    "agents_typical": n_typ,
+                    "agents_peak": n_peak,
+                    "extra_agents": n_peak - n_typ,
+                    "service_level_typical": m["service_level"],
+                    "asa_typical": m["asa"],
+                    "occupancy_typical": m["occupancy"],
+                    "service_level_if_typical": if_typ,
+                }
+            )
     return pd.DataFrame(rows)

@@ -78,20 +78,42 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
     monthly = did_freq(wb)
     for o in wb.cycle.objectives:
         better = "lower" if o.direction == "decrease" else "higher"
-        common = {"y": "value", "time": "period", "direction": better, "target": o.target, "kpi": _label(o), "units": REGISTRY[o.kpi].unit, "objective": o.id}
+        common = {
+            "y": "value",
+            "time": "period",
+            "direction": better,
+            "target": o.target,
+            "kpi": _label(o),
+            "units": REGISTRY[o.kpi].unit,
+            "objective": o.id,
+        }
         teams = series(wb, o, freq=monthly)
         if "first_treated" in teams and treated and (~teams["team"].isin(treated)).any():
-            out[o.id] = impact.verdict(teams, unit="team", first_treated="first_treated", change=_period_start(wb.cycle.change.date, monthly), **common)
+            out[o.id] = impact.verdict(
+                teams,
+                unit="team",
+                first_treated="first_treated",
+                change=_period_start(wb.cycle.change.date, monthly),
+                **common,
+            )
         else:
             # no comparison group in this run: the adopting (or only) teams' weekly series on its own
             data = _pooled(wb, o, treated, *_span(wb))
-            out[o.id] = impact.verdict(data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common)
+            out[o.id] = impact.verdict(
+                data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common
+            )
     for o in wb.cycle.objectives:
         caution = censoring(wb, o)
         if caution:
             v = out[o.id]
             claim = v.outcome != "no detectable change"
-            out[o.id] = replace(v, outcome="no detectable change" if claim else v.outcome, warning=" ".join(filter(None, (v.warning, caution))), sentence=f"{v.sentence} However, {caution}" + (" No change is claimed until those tickets close." if claim else ""))
+            out[o.id] = replace(
+                v,
+                outcome="no detectable change" if claim else v.outcome,
+                warning=" ".join(filter(None, (v.warning, caution))),
+                sentence=f"{v.sentence} However, {caution}"
+                + (" No change is claimed until those tickets close." if claim else ""),
+            )
     wb._cache[key] = out
     return out
 
@@ -108,13 +130,21 @@ def censoring(wb: Workbook, obj) -> str | None:
     shares = {}
     for window in ("baseline", "review"):
         start, end = wb.window(window)
-        frame = wb.kpis(kpis=["volume", obj.kpi], freq="all", start=start, end=end, filters={**(obj.segment or {}), **({"team": teams} if teams else {})})
+        frame = wb.kpis(
+            kpis=["volume", obj.kpi],
+            freq="all",
+            start=start,
+            end=end,
+            filters={**(obj.segment or {}), **({"team": teams} if teams else {})},
+        )
         done, total = float(frame[f"{obj.kpi}_n"].sum()), float(frame["volume"].sum())
         shares[window] = 1 - done / total if total else 0.0
     if shares["review"] - shares["baseline"] <= CENSORING_GAP:
         return None
-    return (f"{shares['review']:.0%} of the review's tickets have no end yet against {shares['baseline']:.0%} of the baseline's: "
-            "the slowest recent tickets are not counted, so the review's durations look better than they will be (right-censoring).")
+    return (
+        f"{shares['review']:.0%} of the review's tickets have no end yet against {shares['baseline']:.0%} of the baseline's: "
+        "the slowest recent tickets are not counted, so the review's durations look better than they will be (right-censoring)."
+    )
 
 
 def actual(wb: Workbook, obj) -> float:
@@ -122,7 +152,14 @@ def actual(wb: Workbook, obj) -> float:
     filters = {"team": treated_teams(wb)} if treated_teams(wb) else None
     start, end = wb.window("review")
     stat = "mean" if obj.statistic == "mean" else "median"
-    frame = wb.kpis(kpis=[obj.kpi], freq="all", start=start, end=end, stat=stat, filters={**(obj.segment or {}), **(filters or {})})
+    frame = wb.kpis(
+        kpis=[obj.kpi],
+        freq="all",
+        start=start,
+        end=end,
+        stat=stat,
+        filters={**(obj.segment or {}), **(filters or {})},
+    )
     return float(frame[wb.column(obj)].iloc[0])
 
 
@@ -161,7 +198,21 @@ def scorecard(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("verdicts", frame)
-    shown = frame[["objective", "measure", "baseline", "target", "actual", "verdict", "change", "change_ci_low", "change_ci_high", "target_met", "sustained"]]
+    shown = frame[
+        [
+            "objective",
+            "measure",
+            "baseline",
+            "target",
+            "actual",
+            "verdict",
+            "change",
+            "change_ci_low",
+            "change_ci_high",
+            "target_met",
+            "sustained",
+        ]
+    ]
     who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
     caption = f"Actual = review period in {who}; change = estimated effect relative to the level expected without the change, with its 95 % interval"
     if wb.cycle.rollout and not treated_teams(wb):
@@ -176,7 +227,14 @@ def findings(wb: Workbook) -> Html:
         v = verdicts(wb)[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
         parts.append(Html.text(f"{o.id} — {_label(o)}", level="h4"))
-        parts.append(Html.text(v.sentence, f"Method: {v.method}. Why: {v.reason}.", v.warning or "", f"Sustained: {v.sustained_reason}."))
+        parts.append(
+            Html.text(
+                v.sentence,
+                f"Method: {v.method}. Why: {v.reason}.",
+                v.warning or "",
+                f"Sustained: {v.sustained_reason}.",
+            )
+        )
         if rejected:
             parts.append(Html.bullets(rejected, title="Alternatives rejected"))
     return Html.join(*parts)
@@ -186,9 +244,20 @@ def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
     """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
     start, end = _span(wb)
     teams = treated_teams(wb)
-    results = {f"{o.id}: {_label(o)}": objective_chart(wb, o, _pooled(wb, o, teams, start, end), part=_monday(wb.cycle.change.date)) for o in wb.cycle.objectives}
+    results = {
+        f"{o.id}: {_label(o)}": objective_chart(
+            wb, o, _pooled(wb, o, teams, start, end), part=_monday(wb.cycle.change.date)
+        )
+        for o in wb.cycle.objectives
+    }
     who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
-    return Chart(spc_grid(results, ncols=2, title=title or f"Before and after the change ({who}): weekly control charts"))
+    return Chart(
+        spc_grid(
+            results,
+            ncols=2,
+            title=title or f"Before and after the change ({who}): weekly control charts",
+        )
+    )
 
 
 def _span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -208,10 +277,26 @@ def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
     start, end = wb.window("baseline")[0], wb.window("review")[1]
     c = wb.cycle
     path, options = wb.source("tickets")
-    frame = kpi.cases(path, obj.kpi, by=by, start=start, end=end, filters=filters or None, sla=c.sla_spec(), economics=c.economics.model_dump(), options=options, service_level_seconds=c.sla.service_level_seconds, validate=False)
+    frame = kpi.cases(
+        path,
+        obj.kpi,
+        by=by,
+        start=start,
+        end=end,
+        filters=filters or None,
+        sla=c.sla_spec(),
+        economics=c.economics.model_dump(),
+        options=options,
+        service_level_seconds=c.sla.service_level_seconds,
+        validate=False,
+    )
     frame["period"] = "baseline"
     frame.loc[frame["created_at"] >= pd.Timestamp(c.periods.review.start), "period"] = "review"
-    frame.loc[(frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1)) & (frame["created_at"] < pd.Timestamp(c.periods.review.start)), "period"] = None
+    frame.loc[
+        (frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1))
+        & (frame["created_at"] < pd.Timestamp(c.periods.review.start)),
+        "period",
+    ] = None
     frame["day"] = frame["created_at"].dt.normalize()
     return frame.dropna(subset=["period", by])
 
@@ -229,7 +314,9 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
             data = _cases(wb, o, dim)
             if data["period"].nunique() == 2:
                 table = analyse(data, dim, kind).rename(columns={dim: "segment"})
-                rows.append(table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]])
+                rows.append(
+                    table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
+                )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -238,34 +325,81 @@ def segments(wb: Workbook) -> Table:
 
     def compare(data, dim, kind):
         day = "day" if kind == "duration" else None
-        return impact.compare_segments(data, value="value", period="period", segment=dim, kind=kind, adjust="holm", before="baseline", after="review", day=day).table
+        return impact.compare_segments(
+            data,
+            value="value",
+            period="period",
+            segment=dim,
+            kind=kind,
+            adjust="holm",
+            before="baseline",
+            after="review",
+            day=day,
+        ).table
 
     frame = _by_segment(wb, compare)
     if frame.empty:
-        return Table(pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]}))
+        return Table(
+            pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
+        )
     wb.save("segments", frame)
-    keep = [c for c in ("objective", "by", "segment", "n_before", "n_after", "before", "after", "diff", "ci_low", "ci_high", "p_value", "p_adjusted", "adjust_method", "significant") if c in frame]
-    return Table(frame[keep], caption="Baseline vs review in the adopting teams, by segment; p-values adjusted with Holm's method (family-wise error) within each objective × dimension")
+    keep = [
+        c
+        for c in (
+            "objective",
+            "by",
+            "segment",
+            "n_before",
+            "n_after",
+            "before",
+            "after",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_adjusted",
+            "adjust_method",
+            "significant",
+        )
+        if c in frame
+    ]
+    return Table(
+        frame[keep],
+        caption="Baseline vs review in the adopting teams, by segment; p-values adjusted with Holm's method (family-wise error) within each objective × dimension",
+    )
 
 
 def mix(wb: Workbook) -> Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
     def decompose(data, dim, kind):
-        return impact.mix_decomposition(data, value="value", period="period", segment=dim, kind=kind, before="baseline", after="review")
+        return impact.mix_decomposition(
+            data,
+            value="value",
+            period="period",
+            segment=dim,
+            kind=kind,
+            before="baseline",
+            after="review",
+        )
 
     frame = _by_segment(wb, decompose)
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)
-    return Table(frame, caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.")
+    return Table(
+        frame,
+        caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
+    )
 
 
 def comments(wb: Workbook) -> Html:
     """Customer comments before vs after the change in the adopting teams: themes, their tone, representative verbatims."""
     fb = wb.table("feedback")
     if fb is None or fb.empty:
-        return Html.text("No customer comments in the cycle's data: the Check has no qualitative evidence.")
+        return Html.text(
+            "No customer comments in the cycle's data: the Check has no qualitative evidence."
+        )
     teams = treated_teams(wb)
     if teams and "team" in fb:
         fb = fb[fb["team"].isin(teams)]
@@ -273,12 +407,25 @@ def comments(wb: Workbook) -> Html:
     fb = fb[(fb["date"] >= start) & (fb["date"] < end + pd.Timedelta(days=1))]
     split = pd.Timestamp(wb.cycle.change.date)
     summary = feedback.theme_summary(fb, split=split)
-    wide = summary.pivot_table(index=["theme", "dimension"], columns="period", values=["share", "mean_score"]).reset_index()
+    wide = summary.pivot_table(
+        index=["theme", "dimension"], columns="period", values=["share", "mean_score"]
+    ).reset_index()
     wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
-    wide = wide.rename(columns={"share before": "share of comments before", "share after": "share of comments after", "mean_score before": "mean score before", "mean_score after": "mean score after"})
+    wide = wide.rename(
+        columns={
+            "share before": "share of comments before",
+            "share after": "share of comments after",
+            "mean_score before": "mean score before",
+            "mean_score after": "mean score after",
+        }
+    )
     wb.save("comment_themes", summary)
     after = fb[fb["date"] >= split]
-    quotes = feedback.verbatims(after, n=1, key=privacy.pseudonym_key(wb.cycle.privacy.key)) if len(after) else None
+    quotes = (
+        feedback.verbatims(after, n=1, key=privacy.pseudonym_key(wb.cycle.privacy.key))
+        if len(after)
+        else None
+    )
     counts = summary.groupby("period")["comments"].first().to_dict()
     caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
     return Html.join(Table(wide, caption=caption), quotes)
@@ -288,18 +435,29 @@ def servqual(wb: Workbook):
     """SERVQUAL / RATER: change of each dimension's gap between the survey before and the survey after the change."""
     survey = wb.table("survey")
     if survey is None or "date" not in survey:
-        return Html.text("No dated SERVQUAL survey in the cycle's data: the change in perceived quality cannot be measured.")
+        return Html.text(
+            "No dated SERVQUAL survey in the cycle's data: the change in perceived quality cannot be measured."
+        )
     split = pd.Timestamp(wb.cycle.change.date)
     if not ((survey["date"] < split).any() and (survey["date"] >= split).any()):
         return Html.text("The SERVQUAL survey has no wave on both sides of the change.")
     period = np.where(survey["date"] >= split, "after", "before")
-    result = servqual_module.change(survey.assign(wave=period), period="wave", before="before", after="after")
+    result = servqual_module.change(
+        survey.assign(wave=period), period="wave", before="before", after="after"
+    )
     wb.save("servqual_change", result)
-    return Table(result, caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values")
+    return Table(
+        result,
+        caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values",
+    )
 
 
 def save(wb: Workbook) -> Html:
-    frame = wb.load("verdicts") if (wb.run_dir / "artefacts" / "check" / "verdicts.parquet").exists() else None
+    frame = (
+        wb.load("verdicts")
+        if (wb.run_dir / "artefacts" / "check" / "verdicts.parquet").exists()
+        else None
+    )
     if frame is None:
         scorecard(wb)
         frame = wb.load("verdicts")

@@ -26,7 +26,11 @@ import pandas as pd
 from .config import Cycle
 
 PEAK_WORDS = re.compile(r"peak|staff|volume|surge|capacity|absence|outage|unexpected", re.I)
-GROUPS = {"customers": r"customer|client|user", "staff": r"staff|agent|employee|team", "management": r"manage|board|leader|executive|director"}
+GROUPS = {
+    "customers": r"customer|client|user",
+    "staff": r"staff|agent|employee|team",
+    "management": r"manage|board|leader|executive|director",
+}
 MIN_WEEKS = 8
 
 
@@ -67,31 +71,97 @@ def check_cycle(cycle: Cycle, *, data: bool = True, wb=None) -> pd.DataFrame:
 def _strategy(c: Cycle) -> list[dict]:
     out = []
     if not c.organisation.mission:
-        out.append(_finding("warning", "strategy", "organisation.mission", "no mission: the strategy cannot be linked to what the organisation is for", "add organisation.mission"))
+        out.append(
+            _finding(
+                "warning",
+                "strategy",
+                "organisation.mission",
+                "no mission: the strategy cannot be linked to what the organisation is for",
+                "add organisation.mission",
+            )
+        )
     if not c.organisation.goals:
-        out.append(_finding("warning", "strategy", "organisation.goals", "no organisational goals: objectives cannot show what they serve", "add organisation.goals with id and text"))
+        out.append(
+            _finding(
+                "warning",
+                "strategy",
+                "organisation.goals",
+                "no organisational goals: objectives cannot show what they serve",
+                "add organisation.goals with id and text",
+            )
+        )
     return out
 
 
 def _objectives(c: Cycle) -> list[dict]:
     if not c.objectives:
-        return [_finding("error", "SMART", "objectives", "no objectives: there is nothing to evaluate", "add objectives with a KPI, direction, target, deadline, owner and links_to")]
+        return [
+            _finding(
+                "error",
+                "SMART",
+                "objectives",
+                "no objectives: there is nothing to evaluate",
+                "add objectives with a KPI, direction, target, deadline, owner and links_to",
+            )
+        ]
     out = []
     goals = {g.id for g in c.organisation.goals}
     for o in c.objectives:
         item = f"objective {o.id}"
         if o.target is None:
-            out.append(_finding("warning", "SMART", item, f"no numeric target for {o.kpi}: 'improve {o.kpi}' is not measurable", "add target: the level to reach"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    f"no numeric target for {o.kpi}: 'improve {o.kpi}' is not measurable",
+                    "add target: the level to reach",
+                )
+            )
         if o.deadline is None:
-            out.append(_finding("warning", "SMART", item, "no deadline: the objective is not time-bound", "add deadline: an ISO date"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    "no deadline: the objective is not time-bound",
+                    "add deadline: an ISO date",
+                )
+            )
         elif o.deadline < c.periods.review.start:
-            out.append(_finding("warning", "SMART", item, f"deadline {o.deadline} falls before the review period starts", "move the deadline into or after the review period"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    f"deadline {o.deadline} falls before the review period starts",
+                    "move the deadline into or after the review period",
+                )
+            )
         if not o.owner:
-            out.append(_finding("warning", "SMART", item, "no owner: nobody is accountable", "add owner"))
+            out.append(
+                _finding("warning", "SMART", item, "no owner: nobody is accountable", "add owner")
+            )
         if not o.links_to:
-            out.append(_finding("warning", "SMART", item, "not linked to an organisational goal (relevance not shown)", "add links_to: a goal id"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    "not linked to an organisational goal (relevance not shown)",
+                    "add links_to: a goal id",
+                )
+            )
         elif goals and o.links_to not in goals:
-            out.append(_finding("warning", "SMART", item, f"links to goal '{o.links_to}', which organisation.goals does not have", f"use one of: {', '.join(sorted(goals))}"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    f"links to goal '{o.links_to}', which organisation.goals does not have",
+                    f"use one of: {', '.join(sorted(goals))}",
+                )
+            )
     return out
 
 
@@ -99,43 +169,166 @@ def _plan(c: Cycle) -> list[dict]:
     out = []
     found = {g: any(re.search(p, s.group, re.I) for s in c.stakeholders) for g, p in GROUPS.items()}
     if not c.stakeholders:
-        out.append(_finding("warning", "plan", "stakeholders", "no stakeholder consultation recorded", "add stakeholders: customers, staff and management (who, how, when, what was learned)"))
+        out.append(
+            _finding(
+                "warning",
+                "plan",
+                "stakeholders",
+                "no stakeholder consultation recorded",
+                "add stakeholders: customers, staff and management (who, how, when, what was learned)",
+            )
+        )
     else:
         for group, ok in found.items():
             if not ok:
-                out.append(_finding("warning", "plan", "stakeholders", f"{group} were not consulted", f"add a stakeholders entry for {group}"))
+                out.append(
+                    _finding(
+                        "warning",
+                        "plan",
+                        "stakeholders",
+                        f"{group} were not consulted",
+                        f"add a stakeholders entry for {group}",
+                    )
+                )
     if not c.scope.segments:
-        out.append(_finding("warning", "plan", "scope.segments", "no customer segments named: the analysis risks being one-size-fits-all", "list the segments in scope.segments (and give tickets a segment column)"))
+        out.append(
+            _finding(
+                "warning",
+                "plan",
+                "scope.segments",
+                "no customer segments named: the analysis risks being one-size-fits-all",
+                "list the segments in scope.segments (and give tickets a segment column)",
+            )
+        )
     if not c.risks:
-        out.append(_finding("warning", "plan", "risks", "no risk assessment", "add risks with likelihood, impact (1–5), mitigation and contingency"))
+        out.append(
+            _finding(
+                "warning",
+                "plan",
+                "risks",
+                "no risk assessment",
+                "add risks with likelihood, impact (1–5), mitigation and contingency",
+            )
+        )
     else:
         for i, r in enumerate(c.risks):
             if not r.mitigation or not r.contingency:
-                out.append(_finding("warning", "plan", f"risks[{i}]", f"risk '{r.risk}' has no {'mitigation' if not r.mitigation else 'contingency'}", "add mitigation and contingency"))
-        if not any(PEAK_WORDS.search(" ".join(filter(None, (r.risk, r.mitigation, r.contingency)))) for r in c.risks):
-            out.append(_finding("warning", "plan", "risks", "no peak-time or unexpected-event contingency (staffing)", "add a risk for peaks or staff absence with its contingency"))
+                out.append(
+                    _finding(
+                        "warning",
+                        "plan",
+                        f"risks[{i}]",
+                        f"risk '{r.risk}' has no {'mitigation' if not r.mitigation else 'contingency'}",
+                        "add mitigation and contingency",
+                    )
+                )
+        if not any(
+            PEAK_WORDS.search(" ".join(filter(None, (r.risk, r.mitigation, r.contingency))))
+            for r in c.risks
+        ):
+            out.append(
+                _finding(
+                    "warning",
+                    "plan",
+                    "risks",
+                    "no peak-time or unexpected-event contingency (staffing)",
+                    "add a risk for peaks or staff absence with its contingency",
+                )
+            )
     if not c.actions:
-        out.append(_finding("warning", "plan", "actions", "no implementation plan", "add actions with owner, dates, resources and cost"))
+        out.append(
+            _finding(
+                "warning",
+                "plan",
+                "actions",
+                "no implementation plan",
+                "add actions with owner, dates, resources and cost",
+            )
+        )
     else:
         for i, a in enumerate(c.actions):
-            missing = [k for k in ("owner", "start", "end", "resources") if getattr(a, k) in (None, "")]
+            missing = [
+                k for k in ("owner", "start", "end", "resources") if getattr(a, k) in (None, "")
+            ]
             if missing:
-                out.append(_finding("warning", "plan", f"actions[{i}]", f"action '{a.action}' has no {', '.join(missing)}", "complete the action's owner, dates and resources"))
+                out.append(
+                    _finding(
+                        "warning",
+                        "plan",
+                        f"actions[{i}]",
+                        f"action '{a.action}' has no {', '.join(missing)}",
+                        "complete the action's owner, dates and resources",
+                    )
+                )
         if not any(a.communication for a in c.actions):
-            out.append(_finding("warning", "plan", "actions", "no communication plan to staff and stakeholders", "add an action with communication: true"))
+            out.append(
+                _finding(
+                    "warning",
+                    "plan",
+                    "actions",
+                    "no communication plan to staff and stakeholders",
+                    "add an action with communication: true",
+                )
+            )
     if "training" not in c.data:
-        out.append(_finding("warning", "do", "data.training", "no training records: staff preparation cannot be tied to outcomes", "add the training table"))
+        out.append(
+            _finding(
+                "warning",
+                "do",
+                "data.training",
+                "no training records: staff preparation cannot be tied to outcomes",
+                "add the training table",
+            )
+        )
     if "feedback" not in c.data:
-        out.append(_finding("warning", "check", "data.feedback", "no customer comments: the Check has no qualitative evidence", "add the feedback table"))
+        out.append(
+            _finding(
+                "warning",
+                "check",
+                "data.feedback",
+                "no customer comments: the Check has no qualitative evidence",
+                "add the feedback table",
+            )
+        )
     if c.change.date < c.periods.baseline.end or c.change.date > c.periods.review.end:
-        out.append(_finding("error", "check", "change.date", f"the change ({c.change.date}) is not between the baseline end and the review end", "set change.date after the baseline and within the review period"))
+        out.append(
+            _finding(
+                "error",
+                "check",
+                "change.date",
+                f"the change ({c.change.date}) is not between the baseline end and the review end",
+                "set change.date after the baseline and within the review period",
+            )
+        )
     for name, w in (("baseline", c.periods.baseline), ("review", c.periods.review)):
         weeks = ((w.end - w.start).days + 1) / 7
         if weeks < MIN_WEEKS:
-            what = "too short for stable baseline limits" if name == "baseline" else "too short to show sustained monitoring"
-            out.append(_finding("warning", "check", f"periods.{name}", f"the {name} lasts {weeks:.0f} weeks: {what}", f"make it at least {MIN_WEEKS} weeks"))
-    if "economics" not in c.model_fields_set or not (c.economics.cost_per_contact or c.economics.hourly_cost):
-        out.append(_finding("warning", "act", "economics", "no costs: the business side of the benefit cannot be valued", "add economics.cost_per_contact and economics.hourly_cost"))
+            what = (
+                "too short for stable baseline limits"
+                if name == "baseline"
+                else "too short to show sustained monitoring"
+            )
+            out.append(
+                _finding(
+                    "warning",
+                    "check",
+                    f"periods.{name}",
+                    f"the {name} lasts {weeks:.0f} weeks: {what}",
+                    f"make it at least {MIN_WEEKS} weeks",
+                )
+            )
+    if "economics" not in c.model_fields_set or not (
+        c.economics.cost_per_contact or c.economics.hourly_cost
+    ):
+        out.append(
+            _finding(
+                "warning",
+                "act",
+                "economics",
+                "no costs: the business side of the benefit cannot be valued",
+                "add economics.cost_per_contact and economics.hourly_cost",
+            )
+        )
     return out
 
 
@@ -147,33 +340,109 @@ def _with_data(c: Cycle, wb) -> list[dict]:
     avail = wb.availability().set_index("kpi")
     columns = set(wb.ticket_columns)
     if c.scope.segments and "segment" not in columns:
-        out.append(_finding("warning", "plan", "data.tickets", "scope.segments is set but the tickets have no segment column", "add or map a segment column"))
-    missing_teams = [t for t in c.rollout if "team" in columns and t not in set(wb.kpis(kpis=["volume"], freq="all", by="team")["team"])]
+        out.append(
+            _finding(
+                "warning",
+                "plan",
+                "data.tickets",
+                "scope.segments is set but the tickets have no segment column",
+                "add or map a segment column",
+            )
+        )
+    missing_teams = [
+        t
+        for t in c.rollout
+        if "team" in columns
+        and t not in set(wb.kpis(kpis=["volume"], freq="all", by="team")["team"])
+    ]
     if "team" not in columns and c.rollout:
-        out.append(_finding("error", "check", "rollout", "rollout names teams but the tickets have no team column", "add or map a team column, or remove rollout"))
+        out.append(
+            _finding(
+                "error",
+                "check",
+                "rollout",
+                "rollout names teams but the tickets have no team column",
+                "add or map a team column, or remove rollout",
+            )
+        )
     elif missing_teams:
-        out.append(_finding("error", "check", "rollout", f"rollout names teams with no tickets: {', '.join(missing_teams)}", "correct the team names to match the data"))
-    base = wb.kpis(kpis=["volume"], freq="all", start=c.periods.baseline.start, end=c.periods.baseline.end)
+        out.append(
+            _finding(
+                "error",
+                "check",
+                "rollout",
+                f"rollout names teams with no tickets: {', '.join(missing_teams)}",
+                "correct the team names to match the data",
+            )
+        )
+    base = wb.kpis(
+        kpis=["volume"], freq="all", start=c.periods.baseline.start, end=c.periods.baseline.end
+    )
     if base.empty or int(base["volume"].sum()) == 0:
-        return [*out, _finding("error", "check", "periods.baseline", "no tickets in the baseline period: no baseline, no evaluation", "move the baseline to dates the data covers")]
-    review = wb.kpis(kpis=["volume"], freq="all", start=c.periods.review.start, end=c.periods.review.end)
+        return [
+            *out,
+            _finding(
+                "error",
+                "check",
+                "periods.baseline",
+                "no tickets in the baseline period: no baseline, no evaluation",
+                "move the baseline to dates the data covers",
+            ),
+        ]
+    review = wb.kpis(
+        kpis=["volume"], freq="all", start=c.periods.review.start, end=c.periods.review.end
+    )
     if review.empty or int(review["volume"].sum()) == 0:
-        out.append(_finding("error", "check", "periods.review", "no tickets in the review period yet", "move the review to dates the data covers"))
+        out.append(
+            _finding(
+                "error",
+                "check",
+                "periods.review",
+                "no tickets in the review period yet",
+                "move the review to dates the data covers",
+            )
+        )
     for o in c.objectives:
         item = f"objective {o.id}"
         if not avail.loc[o.kpi, "available"]:
-            out.append(_finding("error", "SMART", item, f"{o.kpi} cannot be measured: missing {avail.loc[o.kpi, 'missing']}", "add the data or choose a KPI the data supports"))
+            out.append(
+                _finding(
+                    "error",
+                    "SMART",
+                    item,
+                    f"{o.kpi} cannot be measured: missing {avail.loc[o.kpi, 'missing']}",
+                    "add the data or choose a KPI the data supports",
+                )
+            )
             continue
         if o.target is None:
             continue
-        weekly = wb.objective_kpis(o, freq="W", start=c.periods.baseline.start, end=c.periods.baseline.end)["value"].dropna()
+        weekly = wb.objective_kpis(
+            o, freq="W", start=c.periods.baseline.start, end=c.periods.baseline.end
+        )["value"].dropna()
         level = wb.objective_value(o, "baseline")["value"].iloc[0]
         if weekly.empty or pd.isna(level):
-            out.append(_finding("error", "check", item, f"{o.kpi} has no baseline values", "check the baseline period and the data"))
+            out.append(
+                _finding(
+                    "error",
+                    "check",
+                    item,
+                    f"{o.kpi} has no baseline values",
+                    "check the baseline period and the data",
+                )
+            )
             continue
         better = (o.target < level) if o.direction == "decrease" else (o.target > level)
         if not better:
-            out.append(_finding("warning", "SMART", item, f"target {o.target:g} is already met at baseline ({level:.3g}): not an improvement", "set a target beyond the baseline level"))
+            out.append(
+                _finding(
+                    "warning",
+                    "SMART",
+                    item,
+                    f"target {o.target:g} is already met at baseline ({level:.3g}): not an improvement",
+                    "set a target beyond the baseline level",
+                )
+            )
         best = weekly.min() if o.direction == "decrease" else weekly.max()
         beyond = o.target < best if o.direction == "decrease" else o.target > best
         if better and beyond:

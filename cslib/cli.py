@@ -30,9 +30,13 @@ err = Console(stderr=True)
 
 @app.command("sample-data")
 def sample_data(
-    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the sample operation into")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="folder to write the sample operation into")
+    ],
     seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 42,
-    tickets: Annotated[int, typer.Option(min=100, help="number of tickets (up to tens of millions)")] = 45_000,
+    tickets: Annotated[
+        int, typer.Option(min=100, help="number of tickets (up to tens of millions)")
+    ] = 45_000,
 ) -> None:
     """Write a synthetic customer-service operation and its cycle.yaml."""
     from .sample import write_sample
@@ -53,7 +57,10 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
 
     parsed, problems = validate_cycle(cycle)
     if problems:
-        raise CslibError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle} and its tables")
+        raise CslibError(
+            problems,
+            title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle} and its tables",
+        )
     table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
@@ -63,9 +70,18 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     findings = check_cycle(parsed)
     errors = findings[findings["level"] == "error"]
     if len(errors):
-        raise CslibError([Problem(r.finding, file=f"{cycle}: {r.item}", fix=r.fix) for r in errors.itertuples()], title="the cycle cannot be evaluated")
+        raise CslibError(
+            [Problem(r.finding, file=f"{cycle}: {r.item}", fix=r.fix) for r in errors.itertuples()],
+            title="the cycle cannot be evaluated",
+        )
     if len(findings):
-        evidence = Table("area", "item", "finding", "fix", title="Evidence the cycle does not yet give (warnings)")
+        evidence = Table(
+            "area",
+            "item",
+            "finding",
+            "fix",
+            title="Evidence the cycle does not yet give (warnings)",
+        )
         for r in findings.itertuples():
             evidence.add_row(r.area, r.item, r.finding, r.fix)
         out.print(evidence)
@@ -91,8 +107,15 @@ def _print_mappings(cycle) -> None:
 def _print_availability(cycle) -> None:
     from . import io, kpi
 
-    con, view = io.open_table(cycle.path("tickets"), "tickets", opts=cycle.read_options("tickets"), validate=False)
-    avail = kpi.availability(con.table(view).columns, sla=cycle.sla_spec(), complaints="complaints" in cycle.data, economics=cycle.economics.model_dump())
+    con, view = io.open_table(
+        cycle.path("tickets"), "tickets", opts=cycle.read_options("tickets"), validate=False
+    )
+    avail = kpi.availability(
+        con.table(view).columns,
+        sla=cycle.sla_spec(),
+        complaints="complaints" in cycle.data,
+        economics=cycle.economics.model_dump(),
+    )
     con.close()
     table = Table("KPI", "available", "missing", title="KPIs the data supports")
     for row in avail.itertuples():
@@ -104,16 +127,40 @@ def _print_availability(cycle) -> None:
 def run(
     cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")],
     out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports"),
-    stages: Annotated[str, typer.Option(help="stages to run, comma-separated, in PDCA order")] = "plan,do,check,act",
-    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="notebook parameter KEY=VALUE (repeatable), e.g. -p teams=Billing")] = None,
+    stages: Annotated[
+        str, typer.Option(help="stages to run, comma-separated, in PDCA order")
+    ] = "plan,do,check,act",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p", "--param", help="notebook parameter KEY=VALUE (repeatable), e.g. -p teams=Billing"
+        ),
+    ] = None,
     timeout: Annotated[int, typer.Option(help="seconds a notebook cell may run")] = 900,
-    notebooks: Annotated[Path | None, typer.Option(help="folder of your own PDCA notebooks (default: the workbook's)")] = None,
+    notebooks: Annotated[
+        Path | None,
+        typer.Option(help="folder of your own PDCA notebooks (default: the workbook's)"),
+    ] = None,
 ) -> None:
     """Run one improvement cycle: the PDCA notebooks and the HTML report."""
-    _run(cycle, out_dir, [s.strip() for s in stages.split(",") if s.strip()], param or [], timeout, notebooks)
+    _run(
+        cycle,
+        out_dir,
+        [s.strip() for s in stages.split(",") if s.strip()],
+        param or [],
+        timeout,
+        notebooks,
+    )
 
 
-def _run(cycle: Path, out_dir: Path, stages: list[str], params: list[str], timeout: int, notebooks: Path | None = None) -> None:
+def _run(
+    cycle: Path,
+    out_dir: Path,
+    stages: list[str],
+    params: list[str],
+    timeout: int,
+    notebooks: Path | None = None,
+) -> None:
     from .runner import StageFailed, parse_parameters, run_cycle
 
     with out.status("checking the cycle and its data…") as status:
@@ -125,7 +172,15 @@ def _run(cycle: Path, out_dir: Path, stages: list[str], params: list[str], timeo
                 out.print(f"[green]✓[/] {stage}")
 
         try:
-            result = run_cycle(cycle, out=out_dir, stages=stages, parameters=parse_parameters(params), timeout=timeout, notebooks=notebooks, on_stage=progress)
+            result = run_cycle(
+                cycle,
+                out=out_dir,
+                stages=stages,
+                parameters=parse_parameters(params),
+                timeout=timeout,
+                notebooks=notebooks,
+                on_stage=progress,
+            )
         except StageFailed as exc:
             err.print("[bold red]error:[/] ", end="")
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
@@ -136,7 +191,9 @@ def _run(cycle: Path, out_dir: Path, stages: list[str], params: list[str], timeo
 
 
 @app.command()
-def demo(out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports")) -> None:
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports"),
+) -> None:
     """Run the full PDCA cycle of the sample operation (written first if missing) and print the report's path."""
     from .sample import write_sample
 
@@ -153,12 +210,30 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] 
 
 @app.command()
 def batch(
-    review: Annotated[Path, typer.Argument(help="the review file (review.yaml): a cycle template and its runs")],
-    out_dir: Annotated[Path | None, typer.Option("--out", help="reports folder (default: the review file's out, else ./reports)")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="runs at a time on this machine (default: 2 × cores)")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler address (tcp://host:8786): run on that cluster instead")] = None,
-    force: Annotated[bool, typer.Option("--force", help="rerun runs whose inputs are unchanged")] = False,
-    stages: Annotated[str | None, typer.Option(help="override the review file's stages, comma-separated")] = None,
+    review: Annotated[
+        Path, typer.Argument(help="the review file (review.yaml): a cycle template and its runs")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="reports folder (default: the review file's out, else ./reports)"
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="runs at a time on this machine (default: 2 × cores)")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="a Dask scheduler address (tcp://host:8786): run on that cluster instead"
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="rerun runs whose inputs are unchanged")
+    ] = False,
+    stages: Annotated[
+        str | None, typer.Option(help="override the review file's stages, comma-separated")
+    ] = None,
 ) -> None:
     """Run many cycles (teams × months) in parallel and write index.html; exit 1 if any run failed."""
     from rich.progress import (
@@ -173,7 +248,16 @@ def batch(
     from .batch import run_batch
 
     with out.status("checking the review file, the cycle and its data…") as status:
-        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=out, speed_estimate_period=3600)
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=out,
+            speed_estimate_period=3600,
+        )
         bar = None
 
         def on_run(outcome, done: int, total: int) -> None:
@@ -188,22 +272,46 @@ def batch(
                 progress.console.print(f"[dim]= {outcome.name} unchanged, skipped[/]")
                 return
             mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
-            progress.console.print(f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)")
+            progress.console.print(
+                f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)"
+            )
             progress.advance(bar)
 
         try:
-            result = run_batch(review, out=out_dir, workers=workers, scheduler=scheduler, force=force, stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None, on_run=on_run)
+            result = run_batch(
+                review,
+                out=out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                force=force,
+                stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
+                on_run=on_run,
+            )
         finally:
             progress.stop()
     counts = result.summary()["status"].value_counts()
     out.print(f"{len(result.outcomes)} runs: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Index: {result.index}", soft_wrap=True)
     if result.failed:
-        table = Table("run", "status", "stage", "cell", title=f"{len(result.failed)} run{'s' if len(result.failed) > 1 else ''} failed", show_lines=True)
+        table = Table(
+            "run",
+            "status",
+            "stage",
+            "cell",
+            title=f"{len(result.failed)} run{'s' if len(result.failed) > 1 else ''} failed",
+            show_lines=True,
+        )
         table.add_column("error", overflow="fold")
         table.add_column("executed notebook", overflow="fold")
         for o in result.failed:
-            table.add_row(o.name, o.status, o.stage or "–", "–" if o.cell is None else str(o.cell), f"{o.ename}: {o.evalue}", o.notebook or "–")
+            table.add_row(
+                o.name,
+                o.status,
+                o.stage or "–",
+                "–" if o.cell is None else str(o.cell),
+                f"{o.ename}: {o.evalue}",
+                o.notebook or "–",
+            )
         err.print(table)
         sys.exit(1)
 
@@ -214,8 +322,17 @@ def _print_kpis(cycle_path: Path) -> None:
 
     cycle = load_cycle(cycle_path)
     names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))
-    monthly = kpi.compute(cycle.path("tickets"), kpis=names, freq="M", sla=cycle.sla_spec(), options=cycle.read_options("tickets"), economics=cycle.economics.model_dump())
-    out.print(_frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)"))
+    monthly = kpi.compute(
+        cycle.path("tickets"),
+        kpis=names,
+        freq="M",
+        sla=cycle.sla_spec(),
+        options=cycle.read_options("tickets"),
+        economics=cycle.economics.model_dump(),
+    )
+    out.print(
+        _frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)")
+    )
 
 
 def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:

@@ -29,7 +29,15 @@ from ._impact_util import check_alpha, check_frame, frame_html
 from .errors import ParameterError, Problem
 from .impact import adjust_pvalues, compare
 
-__all__ = ["RecoveryParadox", "Recurrence", "handling_times", "outcomes", "pareto", "recovery_paradox", "recurrence"]
+__all__ = [
+    "RecoveryParadox",
+    "Recurrence",
+    "handling_times",
+    "outcomes",
+    "pareto",
+    "recovery_paradox",
+    "recurrence",
+]
 
 WELL_OUTCOMES = ("upheld", "partly upheld")
 GROUPS = ("resolved well", "resolved poorly", "never complained")
@@ -37,21 +45,41 @@ GROUPS = ("resolved well", "resolved poorly", "never complained")
 
 def _share_arg(value: float, name: str) -> float:
     if not (isinstance(value, int | float) and 0 < value <= 1):
-        raise ParameterError(Problem(f"{name} must be a share between 0 and 1", column=name, values=(value,), fix=f"e.g. {name}=0.8"))
+        raise ParameterError(
+            Problem(
+                f"{name} must be a share between 0 and 1",
+                column=name,
+                values=(value,),
+                fix=f"e.g. {name}=0.8",
+            )
+        )
     return float(value)
 
 
 def _positive(value: float, name: str) -> float:
     if not (isinstance(value, int | float) and value > 0):
-        raise ParameterError(Problem(f"{name} must be a positive number", column=name, values=(value,), fix=f"e.g. {name}=30"))
+        raise ParameterError(
+            Problem(
+                f"{name} must be a positive number",
+                column=name,
+                values=(value,),
+                fix=f"e.g. {name}=30",
+            )
+        )
     return float(value)
 
 
 # --------------------------------------------------------------------------- Pareto
 
 
-def pareto(complaints: pd.DataFrame, *, by: str = "category", weight: str | None = None, threshold: float = 0.8,
-           missing: str = "(not recorded)") -> pd.DataFrame:
+def pareto(
+    complaints: pd.DataFrame,
+    *,
+    by: str = "category",
+    weight: str | None = None,
+    threshold: float = 0.8,
+    missing: str = "(not recorded)",
+) -> pd.DataFrame:
     """Pareto table: categories (or root causes) by frequency with the cumulative share.
 
     Rows are sorted by count (or ``weight`` total) descending, ties by name.
@@ -93,7 +121,13 @@ def pareto(complaints: pd.DataFrame, *, by: str = "category", weight: str | None
         counts = pd.to_numeric(complaints[weight], errors="coerce").fillna(0).groupby(keys).sum()
     total = float(counts.sum())
     if total <= 0:
-        raise ParameterError(Problem("nothing to rank: the total is zero", column=weight or by, fix="check the filter or the weight column"))
+        raise ParameterError(
+            Problem(
+                "nothing to rank: the total is zero",
+                column=weight or by,
+                fix="check the filter or the weight column",
+            )
+        )
     out = pd.DataFrame({by: counts.index.astype(object), "count": counts.to_numpy()})
     out = out.sort_values(["count", by], ascending=[False, True], ignore_index=True)
     out["share"] = out["count"] / total
@@ -138,7 +172,9 @@ class Recurrence:
         return frame_html(f"Complaint recurrence within {self.days:g} days", [("", self.table)])
 
 
-def recurrence(complaints: pd.DataFrame, *, days: float = 30, cause: str = "root_cause") -> Recurrence:
+def recurrence(
+    complaints: pd.DataFrame, *, days: float = 30, cause: str = "root_cause"
+) -> Recurrence:
     """Do complaints come back? Same customer, or same root cause, again within ``days``.
 
     Parameters
@@ -165,13 +201,17 @@ def recurrence(complaints: pd.DataFrame, *, days: float = 30, cause: str = "root
     [False, True, False]
     """
     days = _positive(days, "days")
-    check_frame(complaints, ["complaint_id", "received_at", "customer_id", cause], where="recurrence")
+    check_frame(
+        complaints, ["complaint_id", "received_at", "customer_id", cause], where="recurrence"
+    )
     f = complaints[["complaint_id", "customer_id", cause, "received_at"]].copy()
     f["received_at"] = pd.to_datetime(f["received_at"])
     f = f.sort_values(["received_at", "complaint_id"], ignore_index=True)
     day = pd.Timedelta(days=1)
     f["days_since_customer"] = f.groupby("customer_id", dropna=True)["received_at"].diff() / day
-    f["days_since_customer_cause"] = f.groupby(["customer_id", cause], dropna=True)["received_at"].diff() / day
+    f["days_since_customer_cause"] = (
+        f.groupby(["customer_id", cause], dropna=True)["received_at"].diff() / day
+    )
     f["days_since_cause"] = f.groupby(cause, dropna=True)["received_at"].diff() / day
     f["repeat_customer"] = (f["days_since_customer"] <= days).fillna(False).astype(bool)
     f["repeat_same_cause"] = (f["days_since_customer_cause"] <= days).fillna(False).astype(bool)
@@ -180,10 +220,16 @@ def recurrence(complaints: pd.DataFrame, *, days: float = 30, cause: str = "root
 
     def agg(g: pd.DataFrame) -> dict[str, object]:
         n = len(g)
-        return {"complaints": n, "repeat_customer": int(g["repeat_customer"].sum()), "repeat_customer_rate": g["repeat_customer"].mean(),
-                "repeat_same_cause": int(g["repeat_same_cause"].sum()), "repeat_same_cause_rate": g["repeat_same_cause"].mean(),
-                "cause_recurred": int(g["cause_recurred"].sum()), "cause_recurred_rate": g["cause_recurred"].mean(),
-                "median_days_between": float(g["days_since_cause"].median())}
+        return {
+            "complaints": n,
+            "repeat_customer": int(g["repeat_customer"].sum()),
+            "repeat_customer_rate": g["repeat_customer"].mean(),
+            "repeat_same_cause": int(g["repeat_same_cause"].sum()),
+            "repeat_same_cause_rate": g["repeat_same_cause"].mean(),
+            "cause_recurred": int(g["cause_recurred"].sum()),
+            "cause_recurred_rate": g["cause_recurred"].mean(),
+            "median_days_between": float(g["days_since_cause"].median()),
+        }
 
     rows = [{cause: k, **agg(g)} for k, g in f.groupby(cause, sort=True)]
     table = pd.DataFrame(rows).sort_values("complaints", ascending=False, ignore_index=True)
@@ -196,8 +242,14 @@ def recurrence(complaints: pd.DataFrame, *, days: float = 30, cause: str = "root
 # ----------------------------------------------------------------- handling times
 
 
-def handling_times(complaints: pd.DataFrame, *, acknowledge_hours: float = 24, resolve_days: float = 56,
-                   by: str | Sequence[str] | None = None, as_of: object = None) -> pd.DataFrame:
+def handling_times(
+    complaints: pd.DataFrame,
+    *,
+    acknowledge_hours: float = 24,
+    resolve_days: float = 56,
+    by: str | Sequence[str] | None = None,
+    as_of: object = None,
+) -> pd.DataFrame:
     """Time to acknowledge and to resolve against the complaint SLA.
 
     An open complaint already older than its target counts as missed; one
@@ -237,31 +289,58 @@ def handling_times(complaints: pd.DataFrame, *, acknowledge_hours: float = 24, r
     _positive(acknowledge_hours, "acknowledge_hours")
     _positive(resolve_days, "resolve_days")
     by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
-    check_frame(complaints, ["received_at", "acknowledged_at", "resolved_at", *by_cols], where="handling_times")
+    check_frame(
+        complaints,
+        ["received_at", "acknowledged_at", "resolved_at", *by_cols],
+        where="handling_times",
+    )
     f = complaints.copy()
     for c in ("received_at", "acknowledged_at", "resolved_at"):
         f[c] = pd.to_datetime(f[c])
-    as_of = pd.Timestamp(as_of) if as_of is not None else max(f[c].max() for c in ("received_at", "acknowledged_at", "resolved_at"))
+    as_of = (
+        pd.Timestamp(as_of)
+        if as_of is not None
+        else max(f[c].max() for c in ("received_at", "acknowledged_at", "resolved_at"))
+    )
     ack_h = (f["acknowledged_at"] - f["received_at"]).dt.total_seconds() / 3600
     res_d = (f["resolved_at"] - f["received_at"]).dt.total_seconds() / 86400
     age_h = (as_of - f["received_at"]).dt.total_seconds() / 3600
     f["_ack_h"] = ack_h
     f["_res_d"] = res_d
     # in time: 1, missed: 0, undecided (open within target): NaN
-    f["_ack_ok"] = np.where(ack_h.notna(), (ack_h <= acknowledge_hours).astype(float), np.where(age_h > acknowledge_hours, 0.0, np.nan))
-    f["_res_ok"] = np.where(res_d.notna(), (res_d <= resolve_days).astype(float), np.where(age_h / 24 > resolve_days, 0.0, np.nan))
+    f["_ack_ok"] = np.where(
+        ack_h.notna(),
+        (ack_h <= acknowledge_hours).astype(float),
+        np.where(age_h > acknowledge_hours, 0.0, np.nan),
+    )
+    f["_res_ok"] = np.where(
+        res_d.notna(),
+        (res_d <= resolve_days).astype(float),
+        np.where(age_h / 24 > resolve_days, 0.0, np.nan),
+    )
     f["_open"] = f["resolved_at"].isna()
     f["_overdue"] = f["_open"] & (age_h / 24 > resolve_days)
 
     def agg(g: pd.DataFrame) -> dict[str, object]:
-        return {"complaints": len(g), "acknowledge_hours_median": g["_ack_h"].median(), "acknowledge_hours_p90": g["_ack_h"].quantile(0.9),
-                "acknowledged_in_time": g["_ack_ok"].mean(), "acknowledge_n": int(g["_ack_ok"].notna().sum()),
-                "resolve_days_median": g["_res_d"].median(), "resolve_days_p90": g["_res_d"].quantile(0.9),
-                "resolved_in_time": g["_res_ok"].mean(), "resolve_n": int(g["_res_ok"].notna().sum()),
-                "open": int(g["_open"].sum()), "open_overdue": int(g["_overdue"].sum())}
+        return {
+            "complaints": len(g),
+            "acknowledge_hours_median": g["_ack_h"].median(),
+            "acknowledge_hours_p90": g["_ack_h"].quantile(0.9),
+            "acknowledged_in_time": g["_ack_ok"].mean(),
+            "acknowledge_n": int(g["_ack_ok"].notna().sum()),
+            "resolve_days_median": g["_res_d"].median(),
+            "resolve_days_p90": g["_res_d"].quantile(0.9),
+            "resolved_in_time": g["_res_ok"].mean(),
+            "resolve_n": int(g["_res_ok"].notna().sum()),
+            "open": int(g["_open"].sum()),
+            "open_overdue": int(g["_overdue"].sum()),
+        }
 
     if by_cols:
-        rows = [{**dict(zip(by_cols, k if isinstance(k, tuple) else (k,), strict=True)), **agg(g)} for k, g in f.groupby(by_cols, sort=True)]
+        rows = [
+            {**dict(zip(by_cols, k if isinstance(k, tuple) else (k,), strict=True)), **agg(g)}
+            for k, g in f.groupby(by_cols, sort=True)
+        ]
     else:
         rows = [{"group": "all", **agg(f)}]
     out = pd.DataFrame(rows)
@@ -269,7 +348,9 @@ def handling_times(complaints: pd.DataFrame, *, acknowledge_hours: float = 24, r
     return out
 
 
-def outcomes(complaints: pd.DataFrame, *, by: str | None = None, missing: str = "open") -> pd.DataFrame:
+def outcomes(
+    complaints: pd.DataFrame, *, by: str | None = None, missing: str = "open"
+) -> pd.DataFrame:
     """Outcomes of complaints (upheld, partly upheld, not upheld…) with compensation.
 
     Returns
@@ -287,18 +368,30 @@ def outcomes(complaints: pd.DataFrame, *, by: str | None = None, missing: str = 
     [['upheld', 2, 50.0], ['not upheld', 1, 0.0], ['open', 1, 0.0]]
     """
     check_frame(complaints, ["outcome", by], where="outcomes")
-    f = complaints.assign(outcome=complaints["outcome"].astype(object).where(complaints["outcome"].notna(), missing))
+    f = complaints.assign(
+        outcome=complaints["outcome"].astype(object).where(complaints["outcome"].notna(), missing)
+    )
     keys = [by, "outcome"] if by else ["outcome"]
     g = f.groupby(keys, sort=False)
     out = g.size().rename("complaints").reset_index()
     if "compensation" in f:
-        comp = g["compensation"].agg(compensation_total="sum", compensation_mean="mean").reset_index()
+        comp = (
+            g["compensation"].agg(compensation_total="sum", compensation_mean="mean").reset_index()
+        )
         out = out.merge(comp, on=keys)
-    out["share"] = out["complaints"] / (out.groupby(by)["complaints"].transform("sum") if by else out["complaints"].sum())
+    out["share"] = out["complaints"] / (
+        out.groupby(by)["complaints"].transform("sum") if by else out["complaints"].sum()
+    )
     out["_open"] = out["outcome"] == missing
-    out = out.sort_values([*([by] if by else []), "_open", "complaints", "outcome"], ascending=[*([True] if by else []), True, False, True],
-                          kind="stable", ignore_index=True)
-    cols = [*keys, "complaints", "share"] + [c for c in ("compensation_total", "compensation_mean") if c in out]
+    out = out.sort_values(
+        [*([by] if by else []), "_open", "complaints", "outcome"],
+        ascending=[*([True] if by else []), True, False, True],
+        kind="stable",
+        ignore_index=True,
+    )
+    cols = [*keys, "complaints", "share"] + [
+        c for c in ("compensation_total", "compensation_mean") if c in out
+    ]
     return out[cols]
 
 
@@ -342,11 +435,16 @@ class RecoveryParadox:
         return self.table
 
     def _repr_html_(self) -> str:
-        return frame_html("Service recovery paradox", [("Later loyalty by group", self.table), ("Tests", self.tests)],
-                          [self.finding, self.definition])
+        return frame_html(
+            "Service recovery paradox",
+            [("Later loyalty by group", self.table), ("Tests", self.tests)],
+            [self.finding, self.definition],
+        )
 
 
-def _group(complaints: pd.DataFrame, well_days: float, well_outcomes: Sequence[str]) -> pd.DataFrame:
+def _group(
+    complaints: pd.DataFrame, well_days: float, well_outcomes: Sequence[str]
+) -> pd.DataFrame:
     c = complaints.dropna(subset=["customer_id"]).copy()
     for col in ("received_at", "resolved_at"):
         c[col] = pd.to_datetime(c[col])
@@ -354,15 +452,31 @@ def _group(complaints: pd.DataFrame, well_days: float, well_outcomes: Sequence[s
     first = c.groupby("customer_id", sort=False).head(1)
     first = first[first["resolved_at"].notna()]  # open complaints: not yet a recovery to judge
     days = (first["resolved_at"] - first["received_at"]).dt.total_seconds() / 86400
-    outcome = first["outcome"].astype(object).str.lower() if "outcome" in first else pd.Series("", index=first.index)
+    outcome = (
+        first["outcome"].astype(object).str.lower()
+        if "outcome" in first
+        else pd.Series("", index=first.index)
+    )
     well = (days <= well_days) & outcome.isin([o.lower() for o in well_outcomes])
-    return pd.DataFrame({"customer_id": first["customer_id"].to_numpy(), "group": np.where(well, GROUPS[0], GROUPS[1]),
-                         "reference_at": first["resolved_at"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "customer_id": first["customer_id"].to_numpy(),
+            "group": np.where(well, GROUPS[0], GROUPS[1]),
+            "reference_at": first["resolved_at"].to_numpy(),
+        }
+    )
 
 
-def recovery_paradox(complaints: pd.DataFrame, tickets: pd.DataFrame, *, well_days: float = 7,
-                     well_outcomes: Sequence[str] = WELL_OUTCOMES, repeat_days: float = 90, as_of: object = None,
-                     alpha: float = 0.05) -> RecoveryParadox:
+def recovery_paradox(
+    complaints: pd.DataFrame,
+    tickets: pd.DataFrame,
+    *,
+    well_days: float = 7,
+    well_outcomes: Sequence[str] = WELL_OUTCOMES,
+    repeat_days: float = 90,
+    as_of: object = None,
+    alpha: float = 0.05,
+) -> RecoveryParadox:
     """Test the service recovery paradox: are well-recovered complainers more loyal than the rest?
 
     Each customer falls into one group:
@@ -411,7 +525,11 @@ def recovery_paradox(complaints: pd.DataFrame, tickets: pd.DataFrame, *, well_da
     alpha = check_alpha(alpha)
     _positive(well_days, "well_days")
     _positive(repeat_days, "repeat_days")
-    check_frame(complaints, ["customer_id", "received_at", "resolved_at", "outcome"], where="recovery_paradox (complaints)")
+    check_frame(
+        complaints,
+        ["customer_id", "received_at", "resolved_at", "outcome"],
+        where="recovery_paradox (complaints)",
+    )
     check_frame(tickets, ["customer_id", "created_at", "nps"], where="recovery_paradox (tickets)")
     t = tickets.loc[tickets["customer_id"].notna(), ["customer_id", "created_at", "nps"]].copy()
     t["created_at"] = pd.to_datetime(t["created_at"])
@@ -419,14 +537,25 @@ def recovery_paradox(complaints: pd.DataFrame, tickets: pd.DataFrame, *, well_da
     as_of = pd.Timestamp(as_of) if as_of is not None else t["created_at"].max()
     comp = _group(complaints, well_days, well_outcomes)
     complained = set(complaints["customer_id"].dropna())
-    never = t[~t["customer_id"].isin(complained)].groupby("customer_id", sort=False)["created_at"].min().rename("reference_at").reset_index()
+    never = (
+        t[~t["customer_id"].isin(complained)]
+        .groupby("customer_id", sort=False)["created_at"]
+        .min()
+        .rename("reference_at")
+        .reset_index()
+    )
     never["group"] = GROUPS[2]
     groups = pd.concat([comp, never[["customer_id", "group", "reference_at"]]], ignore_index=True)
     groups["reference_at"] = pd.to_datetime(groups["reference_at"])
 
     later = t.merge(groups[["customer_id", "reference_at"]], on="customer_id", how="inner")
     later = later[later["created_at"] > later["reference_at"]]
-    first_nps = later.dropna(subset=["nps"]).sort_values("created_at").groupby("customer_id", sort=False)["nps"].first()
+    first_nps = (
+        later.dropna(subset=["nps"])
+        .sort_values("created_at")
+        .groupby("customer_id", sort=False)["nps"]
+        .first()
+    )
     window = later[later["created_at"] <= later["reference_at"] + pd.Timedelta(days=repeat_days)]
     repeated = set(window["customer_id"])
     groups["later_nps"] = groups["customer_id"].map(first_nps)
@@ -438,11 +567,27 @@ def recovery_paradox(complaints: pd.DataFrame, tickets: pd.DataFrame, *, well_da
         g = groups[groups["group"] == name]
         n = g["later_nps"].dropna().to_numpy()
         r = g["repeat"].dropna().to_numpy()
-        row = {"group": name, "customers": len(g), "nps_n": n.size, "nps": np.nan, "nps_ci_low": np.nan, "nps_ci_high": np.nan,
-               "promoters": np.nan, "detractors": np.nan, "mean_rating": float(n.mean()) if n.size else np.nan,
-               "repeat_n": r.size, "repeat_rate": float(r.mean()) if r.size else np.nan, "repeat_ci_low": np.nan, "repeat_ci_high": np.nan}
+        row = {
+            "group": name,
+            "customers": len(g),
+            "nps_n": n.size,
+            "nps": np.nan,
+            "nps_ci_low": np.nan,
+            "nps_ci_high": np.nan,
+            "promoters": np.nan,
+            "detractors": np.nan,
+            "mean_rating": float(n.mean()) if n.size else np.nan,
+            "repeat_n": r.size,
+            "repeat_rate": float(r.mean()) if r.size else np.nan,
+            "repeat_ci_low": np.nan,
+            "repeat_ci_high": np.nan,
+        }
         if n.size:
-            row.update(nps=100 * (np.mean(n >= 9) - np.mean(n <= 6)), promoters=float(np.mean(n >= 9)), detractors=float(np.mean(n <= 6)))
+            row.update(
+                nps=100 * (np.mean(n >= 9) - np.mean(n <= 6)),
+                promoters=float(np.mean(n >= 9)),
+                detractors=float(np.mean(n <= 6)),
+            )
             if n.size >= 2:
                 row.update(_nps_ci(n, alpha))
         if r.size:
@@ -463,18 +608,53 @@ def recovery_paradox(complaints: pd.DataFrame, tickets: pd.DataFrame, *, well_da
                 res = compare(xb, xa, kind=kind, alpha=alpha).iloc[0]
             except ParameterError:
                 continue
-            tests.append({"measure": measure, "comparison": f"{a} − {b}", "n_a": xa.size, "n_b": xb.size, "diff": res["diff"],
-                          "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p_value": res["p_value"], "method": res["method"]})
-    tests = pd.DataFrame(tests, columns=["measure", "comparison", "n_a", "n_b", "diff", "ci_low", "ci_high", "p_value", "method"])
+            tests.append(
+                {
+                    "measure": measure,
+                    "comparison": f"{a} − {b}",
+                    "n_a": xa.size,
+                    "n_b": xb.size,
+                    "diff": res["diff"],
+                    "ci_low": res["ci_low"],
+                    "ci_high": res["ci_high"],
+                    "p_value": res["p_value"],
+                    "method": res["method"],
+                }
+            )
+    tests = pd.DataFrame(
+        tests,
+        columns=[
+            "measure",
+            "comparison",
+            "n_a",
+            "n_b",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "method",
+        ],
+    )
     ok = tests["p_value"].notna()
     tests["p_adjusted"] = np.nan
     if ok.any():
-        tests.loc[ok, "p_adjusted"] = adjust_pvalues(tests.loc[ok, "p_value"].to_numpy(), method="holm")["p_adjusted"].to_numpy()
+        tests.loc[ok, "p_adjusted"] = adjust_pvalues(
+            tests.loc[ok, "p_value"].to_numpy(), method="holm"
+        )["p_adjusted"].to_numpy()
     holds, finding = _finding(table, tests, alpha)
-    definition = (f"Resolved well = first complaint resolved within {well_days:g} days as {' or '.join(well_outcomes)}; "
-                  f"later NPS = first answer after the resolution (never complained: after the first ticket); "
-                  f"repeat business = any ticket within {repeat_days:g} days. Holm-adjusted p-values.")
-    return RecoveryParadox(table=table, tests=tests, customers=groups, holds=holds, finding=finding, definition=definition)
+    definition = (
+        f"Resolved well = first complaint resolved within {well_days:g} days as {' or '.join(well_outcomes)}; "
+        f"later NPS = first answer after the resolution (never complained: after the first ticket); "
+        f"repeat business = any ticket within {repeat_days:g} days. Holm-adjusted p-values."
+    )
+    return RecoveryParadox(
+        table=table,
+        tests=tests,
+        customers=groups,
+        holds=holds,
+        finding=finding,
+        definition=definition,
+    )
 
 
 def _nps_ci(x: np.ndarray, alpha: float) -> dict[str, float]:
@@ -489,31 +669,59 @@ def _nps_ci(x: np.ndarray, alpha: float) -> dict[str, float]:
 def _finding(table: pd.DataFrame, tests: pd.DataFrame, alpha: float) -> tuple[bool | None, str]:
     key = tests[(tests["measure"] == "nps") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[2]}")]
     if key.empty:
-        return None, "Too few later NPS answers from customers whose complaint was resolved well to test the service recovery paradox."
+        return (
+            None,
+            "Too few later NPS answers from customers whose complaint was resolved well to test the service recovery paradox.",
+        )
     k = key.iloc[0]
     t = table.set_index("group")
     lvl = f"{100 * (1 - alpha):g} %"
-    base = (f"Customers whose complaint was resolved well later gave an NPS of {t.loc[GROUPS[0], 'nps']:.0f} "
-            f"(n = {int(t.loc[GROUPS[0], 'nps_n'])}), against {t.loc[GROUPS[2], 'nps']:.0f} for customers who never complained "
-            f"(n = {int(t.loc[GROUPS[2], 'nps_n'])}): a difference of {k['diff']:+.0f} points ({lvl} CI {k['ci_low']:+.0f} to {k['ci_high']:+.0f}, "
-            f"adjusted p = {k['p_adjusted']:.3g}).")
+    base = (
+        f"Customers whose complaint was resolved well later gave an NPS of {t.loc[GROUPS[0], 'nps']:.0f} "
+        f"(n = {int(t.loc[GROUPS[0], 'nps_n'])}), against {t.loc[GROUPS[2], 'nps']:.0f} for customers who never complained "
+        f"(n = {int(t.loc[GROUPS[2], 'nps_n'])}): a difference of {k['diff']:+.0f} points ({lvl} CI {k['ci_low']:+.0f} to {k['ci_high']:+.0f}, "
+        f"adjusted p = {k['p_adjusted']:.3g})."
+    )
     if k["p_adjusted"] < alpha and k["diff"] > 0:
-        holds, verdict = True, " The service recovery paradox holds in this data: a good recovery left customers more loyal than no problem at all."
+        holds, verdict = (
+            True,
+            " The service recovery paradox holds in this data: a good recovery left customers more loyal than no problem at all.",
+        )
     elif k["p_adjusted"] < alpha:
-        holds, verdict = False, " The paradox does not hold: even well-handled complainers end less loyal than customers who never complained."
+        holds, verdict = (
+            False,
+            " The paradox does not hold: even well-handled complainers end less loyal than customers who never complained.",
+        )
     else:
-        holds, verdict = False, (" The paradox is not shown in this data: well-recovered complainers are not measurably more loyal than "
-                                 "customers who never complained, so do not plan on complaints turning into loyalty.")
-    poor = tests[(tests["measure"] == "nps") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[1]}")]
+        holds, verdict = (
+            False,
+            (
+                " The paradox is not shown in this data: well-recovered complainers are not measurably more loyal than "
+                "customers who never complained, so do not plan on complaints turning into loyalty."
+            ),
+        )
+    poor = tests[
+        (tests["measure"] == "nps") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[1]}")
+    ]
     extra = ""
     if not poor.empty and poor.iloc[0]["p_adjusted"] < alpha and poor.iloc[0]["diff"] > 0:
         p = poor.iloc[0]
-        extra = (f" Recovery quality matters: resolved-well complainers score {p['diff']:.0f} NPS points higher than those resolved "
-                 f"poorly ({lvl} CI {p['ci_low']:.0f} to {p['ci_high']:.0f}).")
-    rep = tests[(tests["measure"] == "repeat") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[2]}")]
+        extra = (
+            f" Recovery quality matters: resolved-well complainers score {p['diff']:.0f} NPS points higher than those resolved "
+            f"poorly ({lvl} CI {p['ci_low']:.0f} to {p['ci_high']:.0f})."
+        )
+    rep = tests[
+        (tests["measure"] == "repeat") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[2]}")
+    ]
     if not rep.empty:
         r = rep.iloc[0]
-        same = "no measurable difference" if r["p_adjusted"] >= alpha else ("more" if r["diff"] > 0 else "less")
-        extra += (f" Repeat business within the window: {same} between resolved-well complainers and customers who never "
-                  f"complained ({r['diff'] * 100:+.1f} percentage points, {lvl} CI {r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f}).")
+        same = (
+            "no measurable difference"
+            if r["p_adjusted"] >= alpha
+            else ("more" if r["diff"] > 0 else "less")
+        )
+        extra += (
+            f" Repeat business within the window: {same} between resolved-well complainers and customers who never "
+            f"complained ({r['diff'] * 100:+.1f} percentage points, {lvl} CI {r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f})."
+        )
     return holds, base + verdict + extra

@@ -51,15 +51,26 @@ class TableSource(_Model):
     """Where one table is and how to read it."""
 
     path: str
-    columns: dict[str, str] = Field(default_factory=dict, description="contract column → source column")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="contract column → source column"
+    )
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
     header_row: int = Field(1, ge=1)
     date_format: str | None = None
-    adapter: str | None = Field(None, description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb")
-    mapping: str | dict[str, Any] | None = Field(None, description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.adapters")
-    join: dict[str, str] = Field(default_factory=dict, description="files of the mapping's joins, e.g. {metrics: ticket_metrics.csv}")
+    adapter: str | None = Field(
+        None,
+        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb",
+    )
+    mapping: str | dict[str, Any] | None = Field(
+        None,
+        description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.adapters",
+    )
+    join: dict[str, str] = Field(
+        default_factory=dict,
+        description="files of the mapping's joins, e.g. {metrics: ticket_metrics.csv}",
+    )
 
 
 class Scope(_Model):
@@ -86,7 +97,9 @@ class Periods(_Model):
     @model_validator(mode="after")
     def _baseline_first(self):
         if self.review.start <= self.baseline.end:
-            raise ValueError(f"the review period starts ({self.review.start}) before the baseline ends ({self.baseline.end}); the two must not overlap")
+            raise ValueError(
+                f"the review period starts ({self.review.start}) before the baseline ends ({self.baseline.end}); the two must not overlap"
+            )
         return self
 
 
@@ -172,7 +185,9 @@ class Economics(_Model):
 
 
 class Privacy(_Model):
-    key: str | None = Field(None, description="pseudonym key (the CSLIB_PSEUDONYM_KEY environment variable wins)")
+    key: str | None = Field(
+        None, description="pseudonym key (the CSLIB_PSEUDONYM_KEY environment variable wins)"
+    )
     identifiers: list[str] = ["customer_id"]
 
 
@@ -209,7 +224,9 @@ class Cycle(_Model):
     def _tables(cls, v):
         unknown = [k for k in v if k not in SCHEMAS]
         if unknown:
-            raise ValueError(f"unknown table {', '.join(unknown)}; tables are: {', '.join(SCHEMAS)}")
+            raise ValueError(
+                f"unknown table {', '.join(unknown)}; tables are: {', '.join(SCHEMAS)}"
+            )
         if "tickets" not in v:
             raise ValueError("the tickets table is required")
         return v
@@ -222,7 +239,9 @@ class Cycle(_Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC") from None
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC"
+            ) from None
         return v
 
     def path(self, table: str) -> Path:
@@ -237,10 +256,33 @@ class Cycle(_Model):
         src = self.data[table]
         from .adapters import resolve
 
-        mapping = resolve(table, adapter=src.adapter, mapping=src.mapping, columns=src.columns, date_format=src.date_format, join=src.join, base_dir=self.base_dir)
+        mapping = resolve(
+            table,
+            adapter=src.adapter,
+            mapping=src.mapping,
+            columns=src.columns,
+            date_format=src.date_format,
+            join=src.join,
+            base_dir=self.base_dir,
+        )
         if mapping is not None:  # the mapping carries the renames and the date formats
-            return io.ReadOptions(timezone=self.timezone, encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet, header_row=src.header_row, mapping=mapping)
-        return io.ReadOptions(timezone=self.timezone, columns=tuple(src.columns.items()), encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet, header_row=src.header_row, date_format=src.date_format)
+            return io.ReadOptions(
+                timezone=self.timezone,
+                encoding=src.encoding,
+                delimiter=src.delimiter,
+                sheet=src.sheet,
+                header_row=src.header_row,
+                mapping=mapping,
+            )
+        return io.ReadOptions(
+            timezone=self.timezone,
+            columns=tuple(src.columns.items()),
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            sheet=src.sheet,
+            header_row=src.header_row,
+            date_format=src.date_format,
+        )
 
     def sla_spec(self) -> dict[str, Any]:
         """The SLA section as the plain mapping :func:`cslib.kpi.compute` takes."""
@@ -257,7 +299,14 @@ def _key_path(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def problems_of(err: ValidationError, source: str, *, what: str = "cycle file", readme: str = "the cycle file section", extra=None) -> list[Problem]:
+def problems_of(
+    err: ValidationError,
+    source: str,
+    *,
+    what: str = "cycle file",
+    readme: str = "the cycle file section",
+    extra=None,
+) -> list[Problem]:
     """A pydantic error as :class:`Problem` s naming each key path and its fix.
 
     ``extra(kind, key, error)`` may return ``(what, fix)`` for error kinds of its own file.
@@ -271,11 +320,17 @@ def problems_of(err: ValidationError, source: str, *, what: str = "cycle file", 
         if special:
             found, fix = special
         elif kind == "extra_forbidden":
-            found, fix = f"unknown key '{loc[-1]}'", f"remove it or correct its spelling (see {readme} of the README)"
+            found, fix = (
+                f"unknown key '{loc[-1]}'",
+                f"remove it or correct its spelling (see {readme} of the README)",
+            )
         elif kind == "missing":
             found, fix = "required key missing", f"add {key} to the {what}"
         elif kind.startswith(("date", "datetime")):
-            found, fix = f"not a date: {e.get('input')!r}", "write dates as ISO 8601, e.g. 2026-04-01"
+            found, fix = (
+                f"not a date: {e.get('input')!r}",
+                "write dates as ISO 8601, e.g. 2026-04-01",
+            )
         else:
             found, fix = e["msg"].removeprefix("Value error, "), "correct the value"
         problems.append(Problem(found, file=f"{source}: {key}", fix=fix))
@@ -285,15 +340,26 @@ def problems_of(err: ValidationError, source: str, *, what: str = "cycle file", 
 def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
     """Validate a cycle given as a mapping (the parsed YAML)."""
     if not isinstance(raw, dict):
-        raise ConfigError(Problem("the cycle file must be a mapping of keys (title:, data:, periods: …)", file=source))
+        raise ConfigError(
+            Problem(
+                "the cycle file must be a mapping of keys (title:, data:, periods: …)", file=source
+            )
+        )
     try:
         return Cycle.model_validate({**raw, "base_dir": Path(base_dir)})
     except ValidationError as err:
         problems = problems_of(err, source)
-        raise ConfigError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}") from None
+        raise ConfigError(
+            problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}"
+        ) from None
 
 
-def read_yaml(path: str | Path, *, what: str = "cycle file", fix: str = "give the path of a cycle.yaml (cslib sample-data writes an example)"):
+def read_yaml(
+    path: str | Path,
+    *,
+    what: str = "cycle file",
+    fix: str = "give the path of a cycle.yaml (cslib sample-data writes an example)",
+):
     """The parsed YAML of a user's file; a :class:`ConfigError` names the file and line when it cannot be read."""
     path = Path(path)
     if not path.is_file():
@@ -301,11 +367,19 @@ def read_yaml(path: str | Path, *, what: str = "cycle file", fix: str = "give th
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(Problem(f"the {what} is not UTF-8 text", file=str(path), fix="save it as UTF-8")) from None
+        raise ConfigError(
+            Problem(f"the {what} is not UTF-8 text", file=str(path), fix="save it as UTF-8")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(Problem(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", file=str(path), fix="check the indentation and quoting on that line")) from None
+        raise ConfigError(
+            Problem(
+                f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+                file=str(path),
+                fix="check the indentation and quoting on that line",
+            )
+        ) from None
 
 
 def load_cycle(path: str | Path) -> Cycle:
@@ -342,9 +416,20 @@ def validate_cycle(path: str | Path) -> tuple[Cycle, list[Problem]]:
         except io.DataError as err:
             problems += err.problems
     if "tickets" in columns and cycle.objectives:
-        avail = availability(columns["tickets"], sla=cycle.sla_spec(), complaints="complaints" in cycle.data, economics=cycle.economics.model_dump())
+        avail = availability(
+            columns["tickets"],
+            sla=cycle.sla_spec(),
+            complaints="complaints" in cycle.data,
+            economics=cycle.economics.model_dump(),
+        )
         for i, obj in enumerate(cycle.objectives):
             row = avail[avail.kpi == obj.kpi].iloc[0]
             if not row.available:
-                problems.append(Problem(f"objective {obj.id}: KPI '{obj.kpi}' cannot be computed: missing {row.missing}", file=f"{path}: objectives[{i}].kpi", fix="add the missing data or choose a KPI the data supports"))
+                problems.append(
+                    Problem(
+                        f"objective {obj.id}: KPI '{obj.kpi}' cannot be computed: missing {row.missing}",
+                        file=f"{path}: objectives[{i}].kpi",
+                        fix="add the missing data or choose a KPI the data supports",
+                    )
+                )
     return cycle, problems

@@ -77,7 +77,15 @@ def table_html(frame: pd.DataFrame, *, digits: int = 3) -> str:
     shown = frame.copy()
     for col in shown.columns:
         if pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: "–" if pd.isna(v) else f"{v:,.{digits}g}" if abs(v) < 10 ** digits else f"{v:,.0f}")
+            shown[col] = shown[col].map(
+                lambda v: (
+                    "–"
+                    if pd.isna(v)
+                    else f"{v:,.{digits}g}"
+                    if abs(v) < 10**digits
+                    else f"{v:,.0f}"
+                )
+            )
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("–")
     return shown.to_html(index=False, escape=True, na_rep="–", border=0, classes="cslib-table")
@@ -119,4 +127,3 @@ class Chart:
     def img(self) -> str:
         """An ``<img>`` tag with the PNG embedded, for HTML that mixes charts and tables."""
         return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(self._repr_png_()).decode()}">'
-

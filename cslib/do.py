@@ -21,18 +21,36 @@ def implementation(wb: Workbook) -> Html:
     """The implementation log: each action planned vs actual, with slippage in days; saved as ``implementation``."""
     frame = planning.action_timeline(wb.cycle)
     if frame.empty:
-        return Table(pd.DataFrame({"note": ["No actions in the cycle file: the implementation cannot be shown against a plan."]}))
+        return Table(
+            pd.DataFrame(
+                {
+                    "note": [
+                        "No actions in the cycle file: the implementation cannot be shown against a plan."
+                    ]
+                }
+            )
+        )
     wb.save("implementation", frame)
     done = (frame["status"] == "done").sum()
     late = int((frame["end_slip_days"] > 0).sum())
-    return Html.join(Chart.of(plots_analyses.action_gantt, frame), Table(frame, caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}"))
+    return Html.join(
+        Chart.of(plots_analyses.action_gantt, frame),
+        Table(
+            frame,
+            caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}",
+        ),
+    )
 
 
 def rollout(wb: Workbook) -> Table:
     """Roll-out coverage by team: go-live, agents, training completed by go-live and now, tickets handled by trained agents."""
     teams = wb.kpis(kpis=["volume"], freq="all", by="team") if "team" in wb.ticket_columns else None
     if teams is None:
-        return Table(pd.DataFrame({"note": ["The tickets have no team column: roll-out coverage cannot be shown."]}))
+        return Table(
+            pd.DataFrame(
+                {"note": ["The tickets have no team column: roll-out coverage cannot be shown."]}
+            )
+        )
     training, agents = wb.table("training"), wb.table("agents")
     course = _change_course(wb)
     rows = []
@@ -43,14 +61,22 @@ def rollout(wb: Workbook) -> Table:
             staff = agents.loc[agents["team"] == team, "agent_id"]
             done = training[(training["course"] == course) & training["agent_id"].isin(staff)]
             row["agents"] = len(staff)
-            row["trained by go-live"] = (done["completed_at"] < pd.Timestamp(go)).sum() / len(staff) if go and len(staff) else np.nan
+            row["trained by go-live"] = (
+                (done["completed_at"] < pd.Timestamp(go)).sum() / len(staff)
+                if go and len(staff)
+                else np.nan
+            )
             row["trained now"] = done["agent_id"].nunique() / len(staff) if len(staff) else np.nan
         rows.append(row)
     frame = pd.DataFrame(rows)
     if go_tickets := _trained_share(wb, course):
         frame["tickets by trained agents since go-live"] = frame["team"].map(go_tickets)
     wb.save("rollout", frame)
-    note = f"Course linked to the change: '{course}'" if course else "No training course could be linked to the change"
+    note = (
+        f"Course linked to the change: '{course}'"
+        if course
+        else "No training course could be linked to the change"
+    )
     return Table(frame, caption=note)
 
 
@@ -71,11 +97,18 @@ def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
         return {}
     from . import io
 
-    trained = training[training["course"] == course].groupby("agent_id")["completed_at"].min().reset_index()
+    trained = (
+        training[training["course"] == course]
+        .groupby("agent_id")["completed_at"]
+        .min()
+        .reset_index()
+    )
     path, opts = wb.source("tickets")
     con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
     con.register("trained", trained)
-    go = pd.DataFrame({"team": list(wb.cycle.rollout), "go": [pd.Timestamp(d) for d in wb.cycle.rollout.values()]})
+    go = pd.DataFrame(
+        {"team": list(wb.cycle.rollout), "go": [pd.Timestamp(d) for d in wb.cycle.rollout.values()]}
+    )
     con.register("golive", go)
     out = con.execute(
         "SELECT t.team, avg(CASE WHEN tr.completed_at <= t.created_at THEN 1.0 ELSE 0.0 END) FROM t JOIN golive g ON t.team = g.team "
@@ -90,10 +123,17 @@ def training_effect(wb: Workbook):
     course = _change_course(wb)
     training_table = wb.table("training")
     if course is None or training_table is None or "agent_id" not in wb.ticket_columns:
-        return Html.text("No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes.")
+        return Html.text(
+            "No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes."
+        )
     result = training_module.training_effect(wb.tickets(), training_table, course=course)
     wb.save("training_effect", result.table)
-    return Html.join(Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0]) if len(result.table) else None, result)
+    return Html.join(
+        Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0])
+        if len(result.table)
+        else None,
+        result,
+    )
 
 
 def training(wb: Workbook) -> Chart:
@@ -103,7 +143,14 @@ def training(wb: Workbook) -> Chart:
     fig = Figure(figsize=(9, 3.8))
     ax = fig.subplots()
     if course is None or agents is None:
-        ax.text(0.5, 0.5, "No training records linked to the change", ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "No training records linked to the change",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         return Chart(fig)
     done = training_table[training_table["course"] == course]
@@ -111,7 +158,13 @@ def training(wb: Workbook) -> Chart:
         staff = (agents["team"] == team).sum()
         days = done.loc[done["team"] == team, "completed_at"].sort_values()
         colour = f"C{i}"
-        ax.step(days, np.arange(1, len(days) + 1) / max(staff, 1), where="post", color=colour, label=team)
+        ax.step(
+            days,
+            np.arange(1, len(days) + 1) / max(staff, 1),
+            where="post",
+            color=colour,
+            label=team,
+        )
         ax.axvline(pd.Timestamp(go), color=colour, linestyle=":", linewidth=1)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of the team's agents trained")
@@ -124,7 +177,9 @@ def training(wb: Workbook) -> Chart:
 
 def monitoring(wb: Workbook) -> Chart:
     """Sustained monitoring: weekly charts of each objective in the adopting teams, a new part from go-live."""
-    return spc_views(wb, title="Monitoring since go-live: weekly control charts of the adopting teams")
+    return spc_views(
+        wb, title="Monitoring since go-live: weekly control charts of the adopting teams"
+    )
 
 
 def data_quality(wb: Workbook) -> Table:
@@ -134,11 +189,19 @@ def data_quality(wb: Workbook) -> Table:
     path, opts = wb.source("tickets")
     con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
     cols = [c for c in wb.ticket_columns if c not in ("ticket_id", "created_at")]
-    parts = ", ".join(f"avg(CASE WHEN {io._ident(c)} IS NULL THEN 1.0 ELSE 0.0 END) AS {io._ident(c)}" for c in cols)
-    frame = con.execute(f"SELECT date_trunc('month', created_at) AS month, count(*) AS tickets, {parts} FROM t GROUP BY ALL ORDER BY month").df()
+    parts = ", ".join(
+        f"avg(CASE WHEN {io._ident(c)} IS NULL THEN 1.0 ELSE 0.0 END) AS {io._ident(c)}"
+        for c in cols
+    )
+    frame = con.execute(
+        f"SELECT date_trunc('month', created_at) AS month, count(*) AS tickets, {parts} FROM t GROUP BY ALL ORDER BY month"
+    ).df()
     con.close()
     wb.save("missing", frame)
-    return Table(frame, caption="Share of tickets with each column empty, by month (survey columns are empty for unsurveyed tickets; a sudden change elsewhere is a data problem)")
+    return Table(
+        frame,
+        caption="Share of tickets with each column empty, by month (survey columns are empty for unsurveyed tickets; a sudden change elsewhere is a data problem)",
+    )
 
 
 def volumes(wb: Workbook) -> Chart:
@@ -158,11 +221,15 @@ def volumes(wb: Workbook) -> Chart:
         ax.axvline(pd.Timestamp(d), color="black", linestyle=":", linewidth=1)
     zero = daily.groupby("period")["volume"].sum()
     gaps = zero[zero == 0]
-    ax.set_title("Tickets per day" + (f" — {len(gaps)} day(s) without tickets" if len(gaps) else ""))
+    ax.set_title(
+        "Tickets per day" + (f" — {len(gaps)} day(s) without tickets" if len(gaps) else "")
+    )
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
     return Chart(fig)
 
 
 def save(wb: Workbook) -> Html:
-    return Html.text("Do stage saved: implementation log, roll-out coverage and data quality are in the run folder.")
+    return Html.text(
+        "Do stage saved: implementation log, roll-out coverage and data quality are in the run folder."
+    )

@@ -56,9 +56,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = ", ".join(
-            part
-            for part in (self.file, f"column '{self.column}'" if self.column else None)
-            if part
+            part for part in (self.file, f"column '{self.column}'" if self.column else None) if part
         )
         detail = []
         if self.rows:

@@ -74,7 +74,9 @@ def label(source: Source) -> str:
 # --------------------------------------------------------------------------- raw
 
 
-def register_raw(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions) -> list[str]:
+def register_raw(
+    con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions
+) -> list[str]:
     """Create view ``view`` over the source as stored, with a ``_row`` number column.
 
     Columns named in ``opts.columns`` are renamed to their contract names.
@@ -90,13 +92,31 @@ def register_raw(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts
     renames = {src: dst for dst, src in opts.columns}
     missing = [src for src in renames if src not in columns]
     if missing:
-        raise DataError(Problem(f"the column mapping names columns the file does not have: {', '.join(missing)}", file=label(source), values=tuple(columns[:12]), fix="correct the source column names under data.<table>.columns in the cycle file"))
-    select = ", ".join(["_row", *(f"{_ident(c)} AS {_ident(renames.get(c, c))}" for c in columns if renames.get(c, c) not in renames.values() or c in renames)])
+        raise DataError(
+            Problem(
+                f"the column mapping names columns the file does not have: {', '.join(missing)}",
+                file=label(source),
+                values=tuple(columns[:12]),
+                fix="correct the source column names under data.<table>.columns in the cycle file",
+            )
+        )
+    select = ", ".join(
+        [
+            "_row",
+            *(
+                f"{_ident(c)} AS {_ident(renames.get(c, c))}"
+                for c in columns
+                if renames.get(c, c) not in renames.values() or c in renames
+            ),
+        ]
+    )
     con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {select} FROM "{view}_source"')
     return [c for c in con.table(view).columns if c != "_row"]
 
 
-def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions) -> list[str]:
+def _register_source(
+    con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions
+) -> list[str]:
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
         _check_header(list(map(str, frame.columns)), label(source))
@@ -109,11 +129,23 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, 
     path = Path(source)
     name = str(source)
     if not path.exists():
-        raise DataError(Problem("file not found", file=name, fix="check the path in the cycle file (relative paths start at the cycle file's folder)"))
+        raise DataError(
+            Problem(
+                "file not found",
+                file=name,
+                fix="check the path in the cycle file (relative paths start at the cycle file's folder)",
+            )
+        )
     if path.is_dir():
         raise DataError(Problem("is a folder, not a file", file=name, fix="name the file itself"))
     if path.stat().st_size == 0:
-        raise DataError(Problem("the file is empty", file=name, fix="export the table again; the file has no header and no rows"))
+        raise DataError(
+            Problem(
+                "the file is empty",
+                file=name,
+                fix="export the table again; the file has no header and no rows",
+            )
+        )
     suffix = _suffix(path)
     if suffix == ".zip":
         from .adapters import unzipped
@@ -121,7 +153,13 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, 
         path = unzipped(path)
         name, suffix = str(path), _suffix(path)
         if path.stat().st_size == 0:
-            raise DataError(Problem("the table in the zip archive is empty", file=str(source), fix="export the table again"))
+            raise DataError(
+                Problem(
+                    "the table in the zip archive is empty",
+                    file=str(source),
+                    fix="export the table again",
+                )
+            )
     if suffix in PARQUET_SUFFIXES:
         sql = f"SELECT * FROM read_parquet({_q(name)})"
     elif suffix in EXCEL_SUFFIXES:
@@ -131,18 +169,28 @@ def _register_source(con: duckdb.DuckDBPyConnection, source: Source, view: str, 
         header = _csv_header(path, opts)
         _check_header(header, name, allow=_allowed_duplicates(opts))
         extra = "".join(
-            f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter)) if v
+            f", {k}={_q(v)}"
+            for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter))
+            if v
         )
-        if header:  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
+        if (
+            header
+        ):  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
             delim = opts.delimiter or _sniff_delimiter(path, opts)
-            extra = "".join(f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v)
+            extra = "".join(
+                f", {k}={_q(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v
+            )
             struct = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in _unique_names(header)) + "}"
             extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
         sql = f"SELECT * FROM read_csv({_q(name)}, all_varchar=true, header=true{extra})"
     else:
-        raise DataError(Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx"))
+        raise DataError(
+            Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
+        )
     try:
-        con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})')
+        con.execute(
+            f'CREATE OR REPLACE VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})'
+        )
         columns = [c for c in con.table(view).columns if c != "_row"]
         con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
@@ -198,11 +246,19 @@ def _check_line_lengths(path: Path, name: str, opts: ReadOptions) -> None:
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 23):
             ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-            lengths = np.diff(ends, prepend=-1 - gap) - 1 if len(ends) else np.array([gap + len(chunk)])
+            lengths = (
+                np.diff(ends, prepend=-1 - gap) - 1 if len(ends) else np.array([gap + len(chunk)])
+            )
             too_long = np.flatnonzero(lengths > MAX_LINE_BYTES)
             if len(too_long):
                 where = line + int(too_long[0])
-                raise DataError(Problem(f"line {where} is longer than {MAX_LINE_BYTES // 2**20} MB: this is not a table export (a single huge line, or a binary file)", file=name, fix="export the table again as CSV with one row per line, or check that the path names the right file"))
+                raise DataError(
+                    Problem(
+                        f"line {where} is longer than {MAX_LINE_BYTES // 2**20} MB: this is not a table export (a single huge line, or a binary file)",
+                        file=name,
+                        fix="export the table again as CSV with one row per line, or check that the path names the right file",
+                    )
+                )
             line += len(ends)
             gap = len(chunk) - 1 - int(ends[-1]) if len(ends) else gap + len(chunk)
 
@@ -256,7 +312,13 @@ def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
             engine="openpyxl" if path.suffix.lower() != ".xls" else None,
         )
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise DataError(Problem(f"the workbook cannot be read ({type(exc).__name__}: {exc})", file=str(path), fix="save it again as .xlsx or export the sheet as CSV")) from None
+        raise DataError(
+            Problem(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
+                file=str(path),
+                fix="save it again as .xlsx or export the sheet as CSV",
+            )
+        ) from None
     columns = [str(c) for c in frame.columns]
     _check_header(columns, str(path))
     layout = _excel_layout_problems(path, opts)
@@ -280,15 +342,50 @@ def _excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
         books = load_workbook(path, data_only=False), load_workbook(path, data_only=True)
     except Exception:  # pandas already read it; nothing more to learn
         return []
-    sheets = [b[opts.sheet] if isinstance(opts.sheet, str) else b.worksheets[opts.sheet or 0] for b in books]
+    sheets = [
+        b[opts.sheet] if isinstance(opts.sheet, str) else b.worksheets[opts.sheet or 0]
+        for b in books
+    ]
     problems = []
-    merged = sorted((r for r in sheets[0].merged_cells.ranges if r.max_row > opts.header_row), key=lambda r: r.min_row)
+    merged = sorted(
+        (r for r in sheets[0].merged_cells.ranges if r.max_row > opts.header_row),
+        key=lambda r: r.min_row,
+    )
     if merged:
-        rows = sorted({row for r in merged for row in range(max(r.min_row, opts.header_row + 1), r.max_row + 1)})
-        problems.append(Problem("merged cells in the data rows: only the first cell of a merged range holds its value", file=str(path), rows=tuple(rows[:5]), n_rows=len(rows), values=tuple(str(r) for r in merged[:5]), fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)"))
-    formulas = [(c.row, c.coordinate) for row in sheets[0].iter_rows(min_row=opts.header_row + 1) for c in row if c.data_type == "f" and sheets[1][c.coordinate].value is None]
+        rows = sorted(
+            {
+                row
+                for r in merged
+                for row in range(max(r.min_row, opts.header_row + 1), r.max_row + 1)
+            }
+        )
+        problems.append(
+            Problem(
+                "merged cells in the data rows: only the first cell of a merged range holds its value",
+                file=str(path),
+                rows=tuple(rows[:5]),
+                n_rows=len(rows),
+                values=tuple(str(r) for r in merged[:5]),
+                fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)",
+            )
+        )
+    formulas = [
+        (c.row, c.coordinate)
+        for row in sheets[0].iter_rows(min_row=opts.header_row + 1)
+        for c in row
+        if c.data_type == "f" and sheets[1][c.coordinate].value is None
+    ]
     if formulas:
-        problems.append(Problem("formulas without a saved result: the workbook was never calculated, so these cells are empty", file=str(path), rows=tuple(sorted({r for r, _ in formulas}))[:5], n_rows=len({r for r, _ in formulas}), values=tuple(c for _, c in formulas[:5]), fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values"))
+        problems.append(
+            Problem(
+                "formulas without a saved result: the workbook was never calculated, so these cells are empty",
+                file=str(path),
+                rows=tuple(sorted({r for r, _ in formulas}))[:5],
+                n_rows=len({r for r, _ in formulas}),
+                values=tuple(c for _, c in formulas[:5]),
+                fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values",
+            )
+        )
     return problems
 
 
@@ -297,16 +394,29 @@ def _read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
     line = re.search(r"CSV Error on Line: (\d+)", message)
     at = f" (line {line.group(1)})" if line else ""
     if "unterminated quote" in message:
-        return Problem(f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote", file=str(path), fix="export the table again (complete), or double the quotes inside quoted text (\"\")")
+        return Problem(
+            f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote",
+            file=str(path),
+            fix='export the table again (complete), or double the quotes inside quoted text ("")',
+        )
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if counts:
-        return Problem(f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong", file=str(path), fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file")
+        return Problem(
+            f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong",
+            file=str(path),
+            fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file",
+        )
     if "maximum line size" in message.lower():
-        return Problem(f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}", file=str(path), fix="export the table again as CSV with one row per line")
+        return Problem(
+            f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}",
+            file=str(path),
+            fix="export the table again as CSV with one row per line",
+        )
     if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
         line = _first_bad_line(path, opts.encoding or "utf-8")
         return Problem(
-            f"the file is not {opts.encoding or 'UTF-8'} text" + (f" (first bad byte on line {line})" if line else ""),
+            f"the file is not {opts.encoding or 'UTF-8'} text"
+            + (f" (first bad byte on line {line})" if line else ""),
             file=str(path),
             fix="save it as UTF-8, or set encoding (e.g. latin-1 or cp1252) for this table in the cycle file",
         )
@@ -445,7 +555,15 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
         given = f"{_ident(c.name)} IS NOT NULL" if native else f"{value} IS NOT NULL"
         if c.kind in ("datetime", "date"):
             if not native:
-                checks.append(_Check(c.name, "dates cannot be read", f"{given} AND ({parsed}) IS NULL", value, ISO_FIX))
+                checks.append(
+                    _Check(
+                        c.name,
+                        "dates cannot be read",
+                        f"{given} AND ({parsed}) IS NULL",
+                        value,
+                        ISO_FIX,
+                    )
+                )
             if raw == "VARCHAR" and not opts.date_format:
                 checks.append(
                     _Check(
@@ -458,16 +576,48 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
                 )
         elif c.kind in ("int", "float"):
             if not native:
-                checks.append(_Check(c.name, "not a number", f"{given} AND ({parsed}) IS NULL", value, "use plain numbers with a dot for decimals and no thousands separators"))
+                checks.append(
+                    _Check(
+                        c.name,
+                        "not a number",
+                        f"{given} AND ({parsed}) IS NULL",
+                        value,
+                        "use plain numbers with a dot for decimals and no thousands separators",
+                    )
+                )
             if c.kind == "int" and not _INTEGER.match(raw):
-                checks.append(_Check(c.name, "not a whole number", f"({parsed}) IS NOT NULL AND ({parsed}) <> round({parsed})", value, "use whole numbers"))
+                checks.append(
+                    _Check(
+                        c.name,
+                        "not a whole number",
+                        f"({parsed}) IS NOT NULL AND ({parsed}) <> round({parsed})",
+                        value,
+                        "use whole numbers",
+                    )
+                )
             if c.min is not None or c.max is not None:
                 low = f"({parsed}) < {c.min}" if c.min is not None else "FALSE"
                 high = f"({parsed}) > {c.max}" if c.max is not None else "FALSE"
                 rng = f"{c.min if c.min is not None else '−∞'} … {c.max if c.max is not None else '∞'}"
-                checks.append(_Check(c.name, f"outside the allowed range {rng}", f"{low} OR {high}", value, f"correct the values or clear them; {c.name} must be within {rng}"))
+                checks.append(
+                    _Check(
+                        c.name,
+                        f"outside the allowed range {rng}",
+                        f"{low} OR {high}",
+                        value,
+                        f"correct the values or clear them; {c.name} must be within {rng}",
+                    )
+                )
         elif c.kind == "bool" and not native:
-            checks.append(_Check(c.name, "not true/false", f"{given} AND ({parsed}) IS NULL", value, "use true/false, yes/no or 1/0"))
+            checks.append(
+                _Check(
+                    c.name,
+                    "not true/false",
+                    f"{given} AND ({parsed}) IS NULL",
+                    value,
+                    "use true/false, yes/no or 1/0",
+                )
+            )
         elif c.kind == "category":
             allowed = ", ".join(c.allowed)
             checks.append(
@@ -480,7 +630,15 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
                 )
             )
         if c.required:
-            checks.append(_Check(c.name, "empty in a required column", f"NOT ({given})", None, f"every row needs a {c.name}; remove the rows or fill them"))
+            checks.append(
+                _Check(
+                    c.name,
+                    "empty in a required column",
+                    f"NOT ({given})",
+                    None,
+                    f"every row needs a {c.name}; remove the rows or fill them",
+                )
+            )
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
             e = parse_expr(schema[rule.earlier], types[rule.earlier], opts)
@@ -497,7 +655,9 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
     return checks
 
 
-def check_table(source: Source, table: str, *, opts: ReadOptions | None = None, con=None, raw: str = "raw") -> list[Problem]:
+def check_table(
+    source: Source, table: str, *, opts: ReadOptions | None = None, con=None, raw: str = "raw"
+) -> list[Problem]:
     """Every problem of a table against its contract, without raising for data problems.
 
     Unreadable files (missing, empty, wrong encoding) still raise :class:`DataError`
@@ -530,7 +690,13 @@ def check_table(source: Source, table: str, *, opts: ReadOptions | None = None, 
         )
     n_rows = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()[0]
     if n_rows == 0:
-        problems.append(Problem("the file has a header but no data rows", file=name, fix="export the table again with its rows"))
+        problems.append(
+            Problem(
+                "the file has a header but no data rows",
+                file=name,
+                fix="export the table again with its rows",
+            )
+        )
         return problems
     types = {k: v for k, v in _raw_types(con, raw).items() if k != "_row"}
     checks = _checks(schema, types, opts)
@@ -539,7 +705,17 @@ def check_table(source: Source, table: str, *, opts: ReadOptions | None = None, 
         if not count:
             continue
         rows, values = _examples(con, raw, check)
-        problems.append(Problem(check.what, file=name, column=check.column, rows=rows, n_rows=count if rows else None, values=values, fix=check.fix))
+        problems.append(
+            Problem(
+                check.what,
+                file=name,
+                column=check.column,
+                rows=rows,
+                n_rows=count if rows else None,
+                values=values,
+                fix=check.fix,
+            )
+        )
     problems += _duplicate_keys(con, raw, schema, types, name)
     return problems
 
@@ -560,18 +736,24 @@ def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[obje
     if "count(*)" in check.fail:
         return (), ()
     value = check.value or "NULL"
-    rows = con.execute(f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5').fetchall()
+    rows = con.execute(
+        f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
+    ).fetchall()
     return tuple(r for r, _ in rows), tuple(v for _, v in rows if v is not None)
 
 
-def _duplicate_keys(con, raw: str, schema: TableSchema, types: dict[str, str], name: str) -> list[Problem]:
+def _duplicate_keys(
+    con, raw: str, schema: TableSchema, types: dict[str, str], name: str
+) -> list[Problem]:
     keys = [(c.name,) for c in schema.columns if c.unique and c.name in types]
     if schema.key and len(schema.key) > 1 and all(k in types for k in schema.key):
         keys.append(schema.key)
     problems = []
     for key in keys:
         cols = ", ".join(_text(k, types[k]) for k in key)
-        total, distinct = con.execute(f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}').fetchone()
+        total, distinct = con.execute(
+            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}'
+        ).fetchone()
         if total == distinct:  # the common case: one cheap pass, no row lists
             continue
         sql = (
@@ -599,7 +781,15 @@ def _duplicate_keys(con, raw: str, schema: TableSchema, types: dict[str, str], n
 # ----------------------------------------------------------------------- loading
 
 
-def open_table(source: Source, table: str, *, opts: ReadOptions | None = None, con=None, validate: bool = True, view: str | None = None):
+def open_table(
+    source: Source,
+    table: str,
+    *,
+    opts: ReadOptions | None = None,
+    con=None,
+    validate: bool = True,
+    view: str | None = None,
+):
     """Check a table and expose it in DuckDB as a typed view; returns ``(con, view_name)``.
 
     Nothing is loaded into pandas: use this for large files.
@@ -611,14 +801,19 @@ def open_table(source: Source, table: str, *, opts: ReadOptions | None = None, c
     if validate:
         problems = check_table(source, table, opts=opts, con=con, raw=raw)
         if problems:
-            raise DataError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {table} ({label(source)})")
+            raise DataError(
+                problems,
+                title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {table} ({label(source)})",
+            )
     else:
         register_raw(con, source, raw, opts)
     con.execute(f'CREATE OR REPLACE VIEW "{view}" AS {typed_sql(con, raw, SCHEMAS[table], opts)}')
     return con, view
 
 
-def read_table(source: Source, table: str, *, opts: ReadOptions | None = None, **options) -> pd.DataFrame:
+def read_table(
+    source: Source, table: str, *, opts: ReadOptions | None = None, **options
+) -> pd.DataFrame:
     """Read and check a table; return it as a typed pandas DataFrame with contract columns.
 
     Parameters

@@ -41,20 +41,36 @@ STAGE_ORDER = ("discover", "join", "buy", "receive", "use", "pay", "change", "re
 #: KPIs that feed the pain score (when the data has them), with complaint share; first response time
 #: is left out by default because its median is near zero for phone and chat, so relative shortfalls explode
 PAIN_KPIS = ("resolution_hours", "fcr", "csat", "ces", "complaint_share")
-PROFILE_KPIS = ("volume", "first_response_hours", "resolution_hours", "fcr", "reopen_rate", "aht_seconds", "csat", "ces", "nps")
+PROFILE_KPIS = (
+    "volume",
+    "first_response_hours",
+    "resolution_hours",
+    "fcr",
+    "reopen_rate",
+    "aht_seconds",
+    "csat",
+    "ces",
+    "nps",
+)
 
 
 def _better(name: str) -> str:
     return "lower" if name == "complaint_share" else kpi_engine.REGISTRY[name].better
 
 
-def _complaint_share(tickets: pd.DataFrame, complaints: pd.DataFrame | None, stage: str) -> pd.DataFrame | None:
+def _complaint_share(
+    tickets: pd.DataFrame, complaints: pd.DataFrame | None, stage: str
+) -> pd.DataFrame | None:
     if complaints is None:
         return None
     check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
     flagged = tickets["ticket_id"].isin(set(complaints["ticket_id"].dropna()))
-    g = pd.DataFrame({stage: tickets[stage].to_numpy(), "c": flagged.to_numpy()}).groupby(stage, sort=False)["c"]
-    return pd.DataFrame({"complaints": g.sum().astype(int), "complaint_share": g.mean()}).reset_index()
+    g = pd.DataFrame({stage: tickets[stage].to_numpy(), "c": flagged.to_numpy()}).groupby(
+        stage, sort=False
+    )["c"]
+    return pd.DataFrame(
+        {"complaints": g.sum().astype(int), "complaint_share": g.mean()}
+    ).reset_index()
 
 
 def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
@@ -63,9 +79,17 @@ def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
     return known + sorted(set(values) - set(known))
 
 
-def journey_profile(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = None, stage: str = "journey_stage",
-                    stages: Sequence[str] | None = None, kpis: Sequence[str] | None = None, pain_kpis: Sequence[str] = PAIN_KPIS,
-                    start: object = None, end: object = None) -> pd.DataFrame:
+def journey_profile(
+    tickets: pd.DataFrame,
+    *,
+    complaints: pd.DataFrame | None = None,
+    stage: str = "journey_stage",
+    stages: Sequence[str] | None = None,
+    kpis: Sequence[str] | None = None,
+    pain_kpis: Sequence[str] = PAIN_KPIS,
+    start: object = None,
+    end: object = None,
+) -> pd.DataFrame:
     """One row per journey stage: volume, durations, CSAT/CES, complaint share and the pain score.
 
     Parameters
@@ -107,8 +131,13 @@ def journey_profile(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = 
         t = t[keep]
     t = t[t[stage].notna()]
     if t.empty:
-        raise ParameterError(Problem("no tickets with a journey stage in the window", column=stage,
-                                     fix="map a journey stage for each contact reason, or widen start/end"))
+        raise ParameterError(
+            Problem(
+                "no tickets with a journey stage in the window",
+                column=stage,
+                fix="map a journey stage for each contact reason, or widen start/end",
+            )
+        )
     avail = kpi_engine.availability(list(t.columns))
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
@@ -116,29 +145,60 @@ def journey_profile(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = 
     else:
         unknown = [k for k in kpis if k not in kpi_engine.REGISTRY]
         if unknown:
-            raise ParameterError(Problem("unknown KPI", column="kpis", values=tuple(unknown), fix=f"use registry names: {', '.join(kpi_engine.REGISTRY)}"))
+            raise ParameterError(
+                Problem(
+                    "unknown KPI",
+                    column="kpis",
+                    values=tuple(unknown),
+                    fix=f"use registry names: {', '.join(kpi_engine.REGISTRY)}",
+                )
+            )
     kpis = list(dict.fromkeys(["volume", *kpis]))
     by_stage = kpi_engine.compute(t, kpis=kpis, freq="all", by=stage).drop(columns="period")
     overall = kpi_engine.compute(t, kpis=kpis, freq="all").drop(columns="period").iloc[0]
     cs = _complaint_share(t, complaints, stage)
     if cs is not None:
         by_stage = by_stage.merge(cs, on=stage, how="left")
-        overall = pd.concat([overall, pd.Series({"complaint_share": t["ticket_id"].isin(set(complaints["ticket_id"].dropna())).mean()})])
+        overall = pd.concat(
+            [
+                overall,
+                pd.Series(
+                    {
+                        "complaint_share": t["ticket_id"]
+                        .isin(set(complaints["ticket_id"].dropna()))
+                        .mean()
+                    }
+                ),
+            ]
+        )
     order = _order(by_stage[stage].tolist(), stages)
     by_stage["order"] = by_stage[stage].map({s: i for i, s in enumerate(order)})
     by_stage = by_stage.sort_values("order", ignore_index=True)
     by_stage["volume_share"] = by_stage["volume"] / by_stage["volume"].sum()
     used = []
     for name in pain_kpis:
-        if name not in by_stage or name not in overall or not np.isfinite(float(overall[name])) or float(overall[name]) == 0:
+        if (
+            name not in by_stage
+            or name not in overall
+            or not np.isfinite(float(overall[name]))
+            or float(overall[name]) == 0
+        ):
             continue
         base = float(overall[name])
         val = by_stage[name].astype(float)
-        by_stage[f"shortfall_{name}"] = (val - base) / abs(base) if _better(name) == "lower" else (base - val) / abs(base)
+        by_stage[f"shortfall_{name}"] = (
+            (val - base) / abs(base) if _better(name) == "lower" else (base - val) / abs(base)
+        )
         used.append(name)
     if not used:
-        raise ParameterError(Problem("none of the pain KPIs can be computed from these tickets", column="pain_kpis",
-                                     values=tuple(pain_kpis), fix="add resolution times, CSAT or complaints, or name other KPIs"))
+        raise ParameterError(
+            Problem(
+                "none of the pain KPIs can be computed from these tickets",
+                column="pain_kpis",
+                values=tuple(pain_kpis),
+                fix="add resolution times, CSAT or complaints, or name other KPIs",
+            )
+        )
     short = by_stage[[f"shortfall_{n}" for n in used]]
     by_stage["pain_score"] = short.mean(axis=1)
     by_stage["pain_volume"] = by_stage["pain_score"] * by_stage["volume"]
@@ -151,8 +211,13 @@ def journey_profile(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = 
     return out
 
 
-def pain_points(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = None, top: int | None = None,
-                **options: object) -> pd.DataFrame:
+def pain_points(
+    tickets: pd.DataFrame,
+    *,
+    complaints: pd.DataFrame | None = None,
+    top: int | None = None,
+    **options: object,
+) -> pd.DataFrame:
     """Journey stages ranked by pain score, most painful first, with the KPI that hurts most.
 
     Parameters
@@ -173,5 +238,16 @@ def pain_points(tickets: pd.DataFrame, *, complaints: pd.DataFrame | None = None
     short = [c for c in prof.columns if c.startswith("shortfall_")]
     out = prof.sort_values(["pain_rank", "order"], ignore_index=True)
     out["worst_shortfall"] = out[short].max(axis=1)
-    out = out[["pain_rank", stage, "volume", "pain_score", "pain_volume", "worst_kpi", "worst_shortfall", *short]]
+    out = out[
+        [
+            "pain_rank",
+            stage,
+            "volume",
+            "pain_score",
+            "pain_volume",
+            "worst_kpi",
+            "worst_shortfall",
+            *short,
+        ]
+    ]
     return out.head(top) if top else out

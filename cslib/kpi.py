@@ -68,24 +68,172 @@ def _k(*args, **kw) -> KPI:
 REGISTRY: dict[str, KPI] = {
     k.name: k
     for k in (
-        _k("volume", "Tickets", "tickets", None, ("created_at",), "count", "tickets created in the period"),
-        _k("first_response_hours", "First response time", "hours", "lower", ("created_at", "first_response_at"), "duration", "first_response_at − created_at per answered ticket"),
-        _k("resolution_hours", "Resolution time", "hours", "lower", ("created_at", "resolved_at"), "duration", "resolved_at − created_at per resolved ticket"),
-        _k("sla_response_met", "First responses within SLA", "share", "higher", ("created_at", "first_response_at"), "proportion", "first response within the SLA target; unanswered past the target count as missed", ("sla.response",)),
-        _k("sla_resolution_met", "Resolutions within SLA", "share", "higher", ("created_at", "resolved_at"), "proportion", "resolved within the SLA target (or by sla_due_at, or the source's sla_met flag); unresolved past the target count as missed", ("sla.resolution",)),
-        _k("fcr", "First contact resolution", "share", "higher", ("resolved_at",), "proportion", "resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)"),
-        _k("reopen_rate", "Reopen rate", "share", "lower", ("resolved_at", "reopens"), "proportion", "resolved tickets reopened at least once ÷ resolved tickets"),
-        _k("backlog", "Backlog", "tickets", "lower", ("created_at", "resolved_at"), "stock", "tickets open at the end of the period"),
-        _k("aht_seconds", "Average handle time", "seconds", "lower", ("handle_seconds",), "mean", "mean handle time (talk + hold + wrap) per handled ticket"),
-        _k("abandon_rate", "Abandonment", "share", "lower", ("abandoned",), "proportion", "abandoned ÷ offered queue contacts (abandoned within 5 s excluded from both)"),
-        _k("service_level", "Service level", "share", "higher", ("abandoned", "wait_seconds"), "proportion", "answered within the threshold (default 20 s) ÷ offered"),
-        _k("asa_seconds", "Average speed of answer", "seconds", "lower", ("wait_seconds",), "mean", "mean queue wait of answered contacts"),
-        _k("csat", "CSAT (top-2-box)", "share", "higher", ("csat",), "proportion", "ratings of 4 or 5 ÷ ratings received"),
-        _k("nps", "Net Promoter Score", "points", "higher", ("nps",), "score", "% promoters (9–10) − % detractors (0–6)"),
-        _k("ces", "Customer effort score", "points (1–7)", "higher", ("ces",), "mean", "mean 1–7 effort score (7 = made it easy)"),
-        _k("complaint_rate", "Complaints per 1,000 tickets", "per 1,000", "lower", ("created_at",), "rate", "complaints received ÷ tickets created × 1,000", ("complaints",)),
-        _k("repeat_contact_rate", "Repeat contacts", "share", "lower", ("customer_id", "category"), "proportion", "tickets followed by another ticket of the same customer and category within N days ÷ tickets"),
-        _k("cost_per_contact", "Cost per contact", "currency", "lower", ("handle_seconds",), "mean", "handle hours × hourly cost ÷ contacts handled", ("economics",)),
+        _k(
+            "volume",
+            "Tickets",
+            "tickets",
+            None,
+            ("created_at",),
+            "count",
+            "tickets created in the period",
+        ),
+        _k(
+            "first_response_hours",
+            "First response time",
+            "hours",
+            "lower",
+            ("created_at", "first_response_at"),
+            "duration",
+            "first_response_at − created_at per answered ticket",
+        ),
+        _k(
+            "resolution_hours",
+            "Resolution time",
+            "hours",
+            "lower",
+            ("created_at", "resolved_at"),
+            "duration",
+            "resolved_at − created_at per resolved ticket",
+        ),
+        _k(
+            "sla_response_met",
+            "First responses within SLA",
+            "share",
+            "higher",
+            ("created_at", "first_response_at"),
+            "proportion",
+            "first response within the SLA target; unanswered past the target count as missed",
+            ("sla.response",),
+        ),
+        _k(
+            "sla_resolution_met",
+            "Resolutions within SLA",
+            "share",
+            "higher",
+            ("created_at", "resolved_at"),
+            "proportion",
+            "resolved within the SLA target (or by sla_due_at, or the source's sla_met flag); unresolved past the target count as missed",
+            ("sla.resolution",),
+        ),
+        _k(
+            "fcr",
+            "First contact resolution",
+            "share",
+            "higher",
+            ("resolved_at",),
+            "proportion",
+            "resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)",
+        ),
+        _k(
+            "reopen_rate",
+            "Reopen rate",
+            "share",
+            "lower",
+            ("resolved_at", "reopens"),
+            "proportion",
+            "resolved tickets reopened at least once ÷ resolved tickets",
+        ),
+        _k(
+            "backlog",
+            "Backlog",
+            "tickets",
+            "lower",
+            ("created_at", "resolved_at"),
+            "stock",
+            "tickets open at the end of the period",
+        ),
+        _k(
+            "aht_seconds",
+            "Average handle time",
+            "seconds",
+            "lower",
+            ("handle_seconds",),
+            "mean",
+            "mean handle time (talk + hold + wrap) per handled ticket",
+        ),
+        _k(
+            "abandon_rate",
+            "Abandonment",
+            "share",
+            "lower",
+            ("abandoned",),
+            "proportion",
+            "abandoned ÷ offered queue contacts (abandoned within 5 s excluded from both)",
+        ),
+        _k(
+            "service_level",
+            "Service level",
+            "share",
+            "higher",
+            ("abandoned", "wait_seconds"),
+            "proportion",
+            "answered within the threshold (default 20 s) ÷ offered",
+        ),
+        _k(
+            "asa_seconds",
+            "Average speed of answer",
+            "seconds",
+            "lower",
+            ("wait_seconds",),
+            "mean",
+            "mean queue wait of answered contacts",
+        ),
+        _k(
+            "csat",
+            "CSAT (top-2-box)",
+            "share",
+            "higher",
+            ("csat",),
+            "proportion",
+            "ratings of 4 or 5 ÷ ratings received",
+        ),
+        _k(
+            "nps",
+            "Net Promoter Score",
+            "points",
+            "higher",
+            ("nps",),
+            "score",
+            "% promoters (9–10) − % detractors (0–6)",
+        ),
+        _k(
+            "ces",
+            "Customer effort score",
+            "points (1–7)",
+            "higher",
+            ("ces",),
+            "mean",
+            "mean 1–7 effort score (7 = made it easy)",
+        ),
+        _k(
+            "complaint_rate",
+            "Complaints per 1,000 tickets",
+            "per 1,000",
+            "lower",
+            ("created_at",),
+            "rate",
+            "complaints received ÷ tickets created × 1,000",
+            ("complaints",),
+        ),
+        _k(
+            "repeat_contact_rate",
+            "Repeat contacts",
+            "share",
+            "lower",
+            ("customer_id", "category"),
+            "proportion",
+            "tickets followed by another ticket of the same customer and category within N days ÷ tickets",
+        ),
+        _k(
+            "cost_per_contact",
+            "Cost per contact",
+            "currency",
+            "lower",
+            ("handle_seconds",),
+            "mean",
+            "handle hours × hourly cost ÷ contacts handled",
+            ("economics",),
+        ),
     )
 }
 
@@ -120,7 +268,9 @@ def sla_targets(sla: Mapping | None, which: str) -> tuple[str, dict[str, float]]
         keys = set(hours)
         by = "channel" if keys <= set(CHANNELS) else "priority" if keys <= set(PRIORITIES) else None
         if by is None:
-            raise ParameterError(f"sla.{which}: say which column the targets are by (by: channel or by: priority); keys {sorted(keys)}")
+            raise ParameterError(
+                f"sla.{which}: say which column the targets are by (by: channel or by: priority); keys {sorted(keys)}"
+            )
     return by, {str(k).lower(): float(v) for k, v in hours.items()}
 
 
@@ -135,7 +285,13 @@ def _target_sql(targets: tuple[str, dict[str, float]]) -> str:
 # ---------------------------------------------------------------- availability
 
 
-def availability(columns: Sequence[str], *, sla: Mapping | None = None, complaints: bool = False, economics: Mapping | None = None) -> pd.DataFrame:
+def availability(
+    columns: Sequence[str],
+    *,
+    sla: Mapping | None = None,
+    complaints: bool = False,
+    economics: Mapping | None = None,
+) -> pd.DataFrame:
     """Which KPIs the given ticket columns (and other inputs) allow.
 
     Returns
@@ -154,7 +310,9 @@ def availability(columns: Sequence[str], *, sla: Mapping | None = None, complain
             if need.startswith("sla."):
                 part = need.split(".")[1]
                 targets = sla_targets(sla, part)
-                if targets is None and not (part == "resolution" and {"sla_due_at", "sla_met"} & have):
+                if targets is None and not (
+                    part == "resolution" and {"sla_due_at", "sla_met"} & have
+                ):
                     missing.append(f"an SLA {part} target (sla.{part} in the cycle file)")
                 elif targets and targets[0] and targets[0] not in have:
                     missing.append(f"{targets[0]} (the SLA {part} targets are by {targets[0]})")
@@ -162,7 +320,14 @@ def availability(columns: Sequence[str], *, sla: Mapping | None = None, complain
                 missing.append("a complaints table")
             elif need == "economics" and not (economics and economics.get("hourly_cost")):
                 missing.append("economics.hourly_cost")
-        rows.append({"kpi": k.name, "label": k.label, "available": not missing, "missing": ", ".join(missing)})
+        rows.append(
+            {
+                "kpi": k.name,
+                "label": k.label,
+                "available": not missing,
+                "missing": ", ".join(missing),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,7 +413,9 @@ def compute(
     """
     by = [by] if isinstance(by, str) else list(by)
     if freq not in FREQS:
-        raise ParameterError(f"freq must be one of {', '.join(FREQS)} (day, week, month, whole range); got {freq!r}")
+        raise ParameterError(
+            f"freq must be one of {', '.join(FREQS)} (day, week, month, whole range); got {freq!r}"
+        )
     if stat not in ("median", "mean"):
         raise ParameterError(f"stat must be 'median' or 'mean'; got {stat!r}")
     opts = options or io.ReadOptions(timezone=timezone)
@@ -256,34 +423,71 @@ def compute(
     columns = con.table(view).columns
     unknown = [b for b in [*by, *(filters or {})] if b not in columns]
     if unknown:
-        raise DataError(Problem(f"cannot segment by {', '.join(unknown)}: no such column", file=io.label(tickets), values=tuple(columns), fix="segment by columns the tickets have"))
+        raise DataError(
+            Problem(
+                f"cannot segment by {', '.join(unknown)}: no such column",
+                file=io.label(tickets),
+                values=tuple(columns),
+                fix="segment by columns the tickets have",
+            )
+        )
 
     _restrict(con, "t", filters, start, end, "created_at")
     missing_by: list[str] = []
     if complaints is not None:
-        io.open_table(complaints, "complaints", opts=complaint_options or io.ReadOptions(timezone=opts.timezone), con=con, view="c_typed")
+        io.open_table(
+            complaints,
+            "complaints",
+            opts=complaint_options or io.ReadOptions(timezone=opts.timezone),
+            con=con,
+            view="c_typed",
+        )
         missing_by = [b for b in [*by, *(filters or {})] if b not in con.table("c_typed").columns]
         if not missing_by:
             _restrict(con, "c", filters, start, end, "received_at")
     avail = availability(columns, sla=sla, complaints=complaints is not None, economics=economics)
     if missing_by:
-        avail.loc[avail.kpi == "complaint_rate", ["available", "missing"]] = [False, f"{', '.join(missing_by)} in the complaints table"]
+        avail.loc[avail.kpi == "complaint_rate", ["available", "missing"]] = [
+            False,
+            f"{', '.join(missing_by)} in the complaints table",
+        ]
     ok = set(avail.loc[avail.available, "kpi"])
     if kpis is None:
         chosen = [k for k in REGISTRY if k in ok]
     else:
         bad = [k for k in kpis if k not in REGISTRY]
         if bad:
-            raise ParameterError(f"unknown KPI {', '.join(bad)}; the registry has: {', '.join(REGISTRY)}")
+            raise ParameterError(
+                f"unknown KPI {', '.join(bad)}; the registry has: {', '.join(REGISTRY)}"
+            )
         absent = avail[avail.kpi.isin(kpis) & ~avail.available]
         if len(absent):
             raise DataError(
-                [Problem(f"KPI '{r.kpi}' is not available: missing {r.missing}", file=io.label(tickets), fix="add the column (or map it from the export), or leave this KPI out") for r in absent.itertuples()]
+                [
+                    Problem(
+                        f"KPI '{r.kpi}' is not available: missing {r.missing}",
+                        file=io.label(tickets),
+                        fix="add the column (or map it from the export), or leave this KPI out",
+                    )
+                    for r in absent.itertuples()
+                ]
             )
         chosen = list(dict.fromkeys(kpis))
 
     as_of = _as_of(con, columns, as_of, chosen)
-    ctx = _Context(columns=set(columns), by=by, unit=FREQS[freq], start=pd.Timestamp(start) if start is not None else None, end=pd.Timestamp(end) if end is not None else None, sla=sla, stat=stat, as_of=as_of, repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
+    ctx = _Context(
+        columns=set(columns),
+        by=by,
+        unit=FREQS[freq],
+        start=pd.Timestamp(start) if start is not None else None,
+        end=pd.Timestamp(end) if end is not None else None,
+        sla=sla,
+        stat=stat,
+        as_of=as_of,
+        repeat_days=repeat_days,
+        sl=service_level_seconds,
+        economics=economics or {},
+    )
 
     main = _aggregate(con, ctx, [k for k in chosen if k not in ("backlog", "complaint_rate")])
     grid = _grid(main, ctx, start, end, freq)
@@ -294,7 +498,13 @@ def compute(
     if "complaint_rate" in chosen:
         out = out.merge(_complaints(con, ctx), on=["period", *by], how="left")
         out["complaint_rate_n"] = out["volume_all"]
-        out["complaint_rate"] = np.where(out["volume_all"] > 0, out.pop("_complaints").fillna(0) / out["volume_all"].where(out["volume_all"] > 0) * 1000, np.nan)
+        out["complaint_rate"] = np.where(
+            out["volume_all"] > 0,
+            out.pop("_complaints").fillna(0)
+            / out["volume_all"].where(out["volume_all"] > 0)
+            * 1000,
+            np.nan,
+        )
     con.close()
     if "volume" in chosen:
         out["volume"] = out["volume_all"]
@@ -305,7 +515,9 @@ def compute(
     for col in out.columns:
         if col.endswith("_n") and col != "volume":
             out[col] = out[col].fillna(0).astype("int64")
-    order = ["period", *by] + [c for k in chosen for c in (k, f"{k}_p90", f"{k}_n", f"{k}_few") if c in out]
+    order = ["period", *by] + [
+        c for k in chosen for c in (k, f"{k}_p90", f"{k}_n", f"{k}_few") if c in out
+    ]
     return out[order].sort_values(["period", *by], ignore_index=True)
 
 
@@ -326,9 +538,13 @@ class _Context:
 
 def _as_of(con, columns, as_of, chosen) -> pd.Timestamp | None:
     """When the data was extracted: given, or the latest timestamp in it (only when a KPI needs it)."""
-    if as_of is None and ({"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)):
+    if as_of is None and (
+        {"sla_response_met", "sla_resolution_met", "repeat_contact_rate"} & set(chosen)
+    ):
         stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
-        as_of = con.execute(f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed").fetchone()[0]
+        as_of = con.execute(
+            f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed"
+        ).fetchone()[0]
     return pd.Timestamp(as_of) if as_of is not None else None
 
 
@@ -370,17 +586,48 @@ def cases(
     by = [by] if isinstance(by, str) else list(by)
     if kpi not in REGISTRY:
         raise ParameterError(f"unknown KPI {kpi!r}; the registry has: {', '.join(REGISTRY)}")
-    con, view = io.open_table(tickets, "tickets", opts=options or io.ReadOptions(timezone=timezone), validate=validate, view="t_typed")
+    con, view = io.open_table(
+        tickets,
+        "tickets",
+        opts=options or io.ReadOptions(timezone=timezone),
+        validate=validate,
+        view="t_typed",
+    )
     columns = con.table(view).columns
     row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
     if not row.available or REGISTRY[kpi].kind in ("count", "stock", "rate"):
-        raise DataError(Problem(f"KPI '{kpi}' has no per-ticket values here" + (f": missing {row.missing}" if row.missing else ""), file=io.label(tickets), fix="choose a ticket-level KPI the data supports"))
+        raise DataError(
+            Problem(
+                f"KPI '{kpi}' has no per-ticket values here"
+                + (f": missing {row.missing}" if row.missing else ""),
+                file=io.label(tickets),
+                fix="choose a ticket-level KPI the data supports",
+            )
+        )
     _restrict(con, "t", filters, start, end, "created_at")
-    ctx = _Context(columns=set(columns), by=by, unit="day", start=None, end=None, sla=sla, stat="median", as_of=_as_of(con, columns, as_of, [kpi]), repeat_days=repeat_days, sl=service_level_seconds, economics=economics or {})
+    ctx = _Context(
+        columns=set(columns),
+        by=by,
+        unit="day",
+        start=None,
+        end=None,
+        sla=sla,
+        stat="median",
+        as_of=_as_of(con, columns, as_of, [kpi]),
+        repeat_days=repeat_days,
+        sl=service_level_seconds,
+        economics=economics or {},
+    )
     sp = _specs(ctx, [kpi])[kpi]
-    value = f"CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END" if sp.agg == "share" else f"CAST({sp.value} AS DOUBLE)"
+    value = (
+        f"CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END"
+        if sp.agg == "share"
+        else f"CAST({sp.value} AS DOUBLE)"
+    )
     cols = ", ".join(["created_at", *(io._ident(b) for b in by), f"{value} AS value"])
-    out = con.execute(f"SELECT {cols} FROM {_source({kpi: sp})} WHERE {sp.among} ORDER BY created_at").df()
+    out = con.execute(
+        f"SELECT {cols} FROM {_source({kpi: sp})} WHERE {sp.among} ORDER BY created_at"
+    ).df()
     con.close()
     return out
 
@@ -408,7 +655,11 @@ def _day_after(day) -> pd.Timestamp:
 def _period(ctx: _Context, stamp: str) -> str:
     if ctx.unit == "all":
         first = ctx.start if ctx.start is not None else None
-        return f"TIMESTAMP '{first.isoformat(sep=' ')}'" if first is not None else "(SELECT date_trunc('day', min(created_at)) FROM t)"
+        return (
+            f"TIMESTAMP '{first.isoformat(sep=' ')}'"
+            if first is not None
+            else "(SELECT date_trunc('day', min(created_at)) FROM t)"
+        )
     return f"date_trunc('{ctx.unit}', {stamp})"
 
 
@@ -420,8 +671,16 @@ def _flags(ctx: _Context) -> dict[str, str]:
     """SQL for the per-ticket conditions the KPIs share."""
     have = ctx.columns
     handled = "NOT coalesce(abandoned, FALSE)" if "abandoned" in have else "TRUE"
-    counts = f"status IS NULL OR status NOT IN ({', '.join(io._q(s) for s in NOT_RESOLUTIONS)})" if "status" in have else "TRUE"
-    resolved = f"resolved_at IS NOT NULL AND ({handled}) AND ({counts})" if "resolved_at" in have else "FALSE"
+    counts = (
+        f"status IS NULL OR status NOT IN ({', '.join(io._q(s) for s in NOT_RESOLUTIONS)})"
+        if "status" in have
+        else "TRUE"
+    )
+    resolved = (
+        f"resolved_at IS NOT NULL AND ({handled}) AND ({counts})"
+        if "resolved_at" in have
+        else "FALSE"
+    )
     queue = "abandoned IS NOT NULL"
     if "channel" in have:
         queue += f" AND channel IN ({', '.join(io._q(c) for c in QUEUE_CHANNELS)})"
@@ -431,7 +690,10 @@ def _flags(ctx: _Context) -> dict[str, str]:
 
 
 def _share(cond: str, among: str) -> tuple[str, str]:
-    return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {among})", f"count(*) FILTER (WHERE {among})"
+    return (
+        f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {among})",
+        f"count(*) FILTER (WHERE {among})",
+    )
 
 
 @dataclass(frozen=True)
@@ -451,14 +713,22 @@ def _specs(ctx: _Context, chosen: Sequence[str]) -> dict[str, _Spec]:
     specs: dict[str, _Spec] = {}
     for name in chosen:
         if name == "first_response_hours":
-            specs[name] = _Spec(_hours("created_at", "first_response_at"), f"first_response_at IS NOT NULL AND {f['handled']}", "duration")
+            specs[name] = _Spec(
+                _hours("created_at", "first_response_at"),
+                f"first_response_at IS NOT NULL AND {f['handled']}",
+                "duration",
+            )
         elif name == "resolution_hours":
             specs[name] = _Spec(_hours("created_at", "resolved_at"), f["resolved"], "duration")
         elif name == "sla_response_met":
             target = _target_sql(sla_targets(ctx.sla, "response"))
             due = f"{_hours('created_at', as_of)} > {target}"
             among = f"{f['handled']} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
-            specs[name] = _Spec(f"first_response_at IS NOT NULL AND {_hours('created_at', 'first_response_at')} <= {target}", among, "share")
+            specs[name] = _Spec(
+                f"first_response_at IS NOT NULL AND {_hours('created_at', 'first_response_at')} <= {target}",
+                among,
+                "share",
+            )
         elif name == "sla_resolution_met":
             targets = sla_targets(ctx.sla, "resolution")
             if targets is not None:
@@ -474,20 +744,31 @@ def _specs(ctx: _Context, chosen: Sequence[str]) -> dict[str, _Spec]:
             specs[name] = _Spec(met, f"{f['handled']} AND ({f['counts']}) AND {among}", "share")
         elif name == "fcr":
             if "contacts" in have:
-                first = "contacts = 1" + (" AND coalesce(reopens, 0) = 0" if "reopens" in have else "")
+                first = "contacts = 1" + (
+                    " AND coalesce(reopens, 0) = 0" if "reopens" in have else ""
+                )
             else:
-                first = "coalesce(reopens, 0) = 0" + (" AND coalesce(transfers, 0) = 0" if "transfers" in have else "")
+                first = "coalesce(reopens, 0) = 0" + (
+                    " AND coalesce(transfers, 0) = 0" if "transfers" in have else ""
+                )
             specs[name] = _Spec(first, f["resolved"], "share")
         elif name == "reopen_rate":
             specs[name] = _Spec("coalesce(reopens, 0) > 0", f["resolved"], "share")
         elif name == "aht_seconds":
-            specs[name] = _Spec("handle_seconds", f"handle_seconds IS NOT NULL AND {f['handled']}", "mean")
+            specs[name] = _Spec(
+                "handle_seconds", f"handle_seconds IS NOT NULL AND {f['handled']}", "mean"
+            )
         elif name == "abandon_rate":
             specs[name] = _Spec("abandoned", f["queue"], "share")
         elif name == "service_level":
             specs[name] = _Spec(f"NOT abandoned AND wait_seconds <= {ctx.sl}", f["queue"], "share")
         elif name == "asa_seconds":
-            specs[name] = _Spec("wait_seconds", "wait_seconds IS NOT NULL" + (" AND abandoned = FALSE" if "abandoned" in have else ""), "mean")
+            specs[name] = _Spec(
+                "wait_seconds",
+                "wait_seconds IS NOT NULL"
+                + (" AND abandoned = FALSE" if "abandoned" in have else ""),
+                "mean",
+            )
         elif name == "csat":
             specs[name] = _Spec("csat >= 4", "csat IS NOT NULL", "share")
         elif name == "nps":
@@ -497,10 +778,20 @@ def _specs(ctx: _Context, chosen: Sequence[str]) -> dict[str, _Spec]:
         elif name == "repeat_contact_rate":
             window = f"created_at + INTERVAL {int(ctx.repeat_days)} DAY"
             lead = f"coalesce(lead(created_at) OVER (PARTITION BY customer_id, category ORDER BY created_at, ticket_id) <= {window}, FALSE) AS _repeat"
-            specs[name] = _Spec("_repeat", f"customer_id IS NOT NULL AND category IS NOT NULL AND {window} <= {as_of}", "share", lead)
+            specs[name] = _Spec(
+                "_repeat",
+                f"customer_id IS NOT NULL AND category IS NOT NULL AND {window} <= {as_of}",
+                "share",
+                lead,
+            )
         elif name == "cost_per_contact":
             contacts = "coalesce(contacts, 1)" if "contacts" in have else "1"
-            specs[name] = _Spec(f"handle_seconds / 3600.0 * {float(ctx.economics['hourly_cost'])}", f"handle_seconds IS NOT NULL AND {f['handled']}", "cost", contacts)
+            specs[name] = _Spec(
+                f"handle_seconds / 3600.0 * {float(ctx.economics['hourly_cost'])}",
+                f"handle_seconds IS NOT NULL AND {f['handled']}",
+                "cost",
+                contacts,
+            )
     return specs
 
 
@@ -520,21 +811,33 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
             if ctx.stat == "mean":
                 aggs[name] = f"avg({sp.value}) FILTER (WHERE {sp.among})"
         elif sp.agg == "share":
-            aggs[name] = f"avg(CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {sp.among})"
+            aggs[name] = (
+                f"avg(CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {sp.among})"
+            )
         elif sp.agg == "mean":
             aggs[name] = f"avg({sp.value}) FILTER (WHERE {sp.among})"
         elif sp.agg == "nps":
-            aggs[name] = f"100.0 * (count(*) FILTER (WHERE {sp.value} >= 9) - count(*) FILTER (WHERE {sp.value} <= 6)) / NULLIF({n}, 0)"
+            aggs[name] = (
+                f"100.0 * (count(*) FILTER (WHERE {sp.value} >= 9) - count(*) FILTER (WHERE {sp.value} <= 6)) / NULLIF({n}, 0)"
+            )
         elif sp.agg == "cost":  # total cost ÷ contacts handled
             n = f"sum({sp.window}) FILTER (WHERE {sp.among})"
             aggs[name] = f"sum({sp.value}) FILTER (WHERE {sp.among}) / {n}"
         aggs[f"{name}_n"] = n
     period = _period(ctx, "created_at")
-    select = ", ".join([f"{period} AS period", *(io._ident(b) for b in ctx.by), *(f"{v} AS {io._ident(k)}" for k, v in aggs.items())])
+    select = ", ".join(
+        [
+            f"{period} AS period",
+            *(io._ident(b) for b in ctx.by),
+            *(f"{v} AS {io._ident(k)}" for k, v in aggs.items()),
+        ]
+    )
     frame = con.execute(f"SELECT {select} FROM {_source(specs)} GROUP BY ALL").df()
     for col in [c for c in frame.columns if c.endswith("_q")]:
         name = col[:-2]
-        quantiles = frame.pop(col).map(lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan))
+        quantiles = frame.pop(col).map(
+            lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan)
+        )
         if ctx.stat == "median":
             frame[name] = quantiles.str[0].astype(float)
         frame[f"{name}_p90"] = quantiles.str[1].astype(float)
@@ -544,13 +847,23 @@ def _aggregate(con, ctx: _Context, chosen: list[str]) -> pd.DataFrame:
 def _grid(main: pd.DataFrame, ctx: _Context, start, end, freq: str) -> pd.DataFrame:
     """Every period of the calendar × every segment seen in the data."""
     if main.empty:
-        raise DataError(Problem("no tickets to compute KPIs from", fix="check the input file, the filters and the dates asked for"))
+        raise DataError(
+            Problem(
+                "no tickets to compute KPIs from",
+                fix="check the input file, the filters and the dates asked for",
+            )
+        )
     if freq == "all":
         frame = main[["period"]].drop_duplicates()
         return frame.merge(main[ctx.by].drop_duplicates(), how="cross") if ctx.by else frame
     lo = pd.Timestamp(start) if start is not None else main["period"].min()
     hi = pd.Timestamp(end) if end is not None else main["period"].max()
-    periods = pd.Series(pd.date_range(_floor(lo, freq), _floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]), name="period")
+    periods = pd.Series(
+        pd.date_range(
+            _floor(lo, freq), _floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]
+        ),
+        name="period",
+    )
     frame = periods.to_frame()
     if ctx.by:
         segments = main[ctx.by].drop_duplicates()
@@ -572,12 +885,18 @@ def _backlog(con, ctx: _Context, grid: pd.DataFrame) -> pd.DataFrame:
     f = _flags(ctx)
     if ctx.unit == "all":
         by = "".join(f", {io._ident(b)}" for b in ctx.by)
-        close = f"TIMESTAMP '{_day_after(ctx.end).isoformat(sep=' ')}'" if ctx.end is not None else "(SELECT max(created_at) + INTERVAL 1 SECOND FROM t)"
+        close = (
+            f"TIMESTAMP '{_day_after(ctx.end).isoformat(sep=' ')}'"
+            if ctx.end is not None
+            else "(SELECT max(created_at) + INTERVAL 1 SECOND FROM t)"
+        )
         stock = con.execute(
             f"SELECT 1 AS one{by}, count(*) AS backlog FROM t_all WHERE {f['handled']} AND created_at < {close} AND (resolved_at IS NULL OR resolved_at >= {close}) GROUP BY ALL"
         ).df()
         out = grid.assign(one=1).merge(stock, on=["one", *ctx.by], how="left").drop(columns="one")
-        return out[["period", *ctx.by, "backlog"]].fillna({"backlog": 0}).astype({"backlog": "int64"})
+        return (
+            out[["period", *ctx.by, "backlog"]].fillna({"backlog": 0}).astype({"backlog": "int64"})
+        )
     by = ", ".join(map(io._ident, ctx.by))
     key = ["period", *ctx.by]
     sel = f", {by}" if by else ""
@@ -590,13 +909,17 @@ def _backlog(con, ctx: _Context, grid: pd.DataFrame) -> pd.DataFrame:
     full = pd.concat([grid[key], flows[key]]).drop_duplicates().sort_values(key)
     full = full.merge(flows, on=key, how="left").fillna({"opened": 0, "closed": 0})
     net = full["opened"] - full["closed"]
-    full["backlog"] = net.groupby([full[b] for b in ctx.by] if ctx.by else np.zeros(len(full)), dropna=False).cumsum()
+    full["backlog"] = net.groupby(
+        [full[b] for b in ctx.by] if ctx.by else np.zeros(len(full)), dropna=False
+    ).cumsum()
     return grid[key].merge(full[[*key, "backlog"]], on=key, how="left").astype({"backlog": "int64"})
 
 
 def _complaints(con, ctx: _Context) -> pd.DataFrame:
     by = "".join(f", {io._ident(b)}" for b in ctx.by)
-    return con.execute(f"SELECT {_period(ctx, 'received_at')} AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL").df()
+    return con.execute(
+        f"SELECT {_period(ctx, 'received_at')} AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL"
+    ).df()
 
 
 def long_format(frame: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -37,8 +37,14 @@ def _items(source: object, attr: str) -> list[dict]:
     if isinstance(items, Mapping):
         items = items.get(attr, [])
     if isinstance(items, str) or not isinstance(items, Sequence):
-        raise ParameterError(Problem(f"expected a cycle or a list of {attr}", column=attr, values=(type(source).__name__,),
-                                     fix=f"pass the cycle (cslib.config.load_cycle) or a list of {attr} as dicts"))
+        raise ParameterError(
+            Problem(
+                f"expected a cycle or a list of {attr}",
+                column=attr,
+                values=(type(source).__name__,),
+                fix=f"pass the cycle (cslib.config.load_cycle) or a list of {attr} as dicts",
+            )
+        )
     out = []
     for item in items:
         out.append(item.model_dump() if hasattr(item, "model_dump") else dict(item))
@@ -77,20 +83,49 @@ def risk_matrix(cycle: object, *, bands: Sequence[tuple[int, str]] = BANDS) -> p
         for key in ("likelihood", "impact"):
             v = r.get(key)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 1 <= v <= 5:
-                problems.append(Problem(f"risk {i + 1} ('{r.get('risk', '?')}'): {key} must be a whole number from 1 to 5",
-                                        column=key, values=(v,), fix="score likelihood and impact on a 1–5 scale"))
+                problems.append(
+                    Problem(
+                        f"risk {i + 1} ('{r.get('risk', '?')}'): {key} must be a whole number from 1 to 5",
+                        column=key,
+                        values=(v,),
+                        fix="score likelihood and impact on a 1–5 scale",
+                    )
+                )
     if problems:
         raise ParameterError(problems)
-    cols = ["risk", "likelihood", "impact", "score", "rating", "mitigation", "contingency", "owner", "needs_contingency"]
+    cols = [
+        "risk",
+        "likelihood",
+        "impact",
+        "score",
+        "rating",
+        "mitigation",
+        "contingency",
+        "owner",
+        "needs_contingency",
+    ]
     if not rows:
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame([{"risk": r.get("risk"), "likelihood": int(r["likelihood"]), "impact": int(r["impact"]),
-                         "mitigation": r.get("mitigation"), "contingency": r.get("contingency"), "owner": r.get("owner")} for r in rows])
+    out = pd.DataFrame(
+        [
+            {
+                "risk": r.get("risk"),
+                "likelihood": int(r["likelihood"]),
+                "impact": int(r["impact"]),
+                "mitigation": r.get("mitigation"),
+                "contingency": r.get("contingency"),
+                "owner": r.get("owner"),
+            }
+            for r in rows
+        ]
+    )
     out["score"] = out["likelihood"] * out["impact"]
     out["rating"] = out["score"].map(lambda s: _band(s, bands))
     serious = {name for upper, name in bands if upper >= 10}
     out["needs_contingency"] = out["rating"].isin(serious) & out["contingency"].isna()
-    return out.sort_values(["score", "impact"], ascending=False, kind="stable", ignore_index=True)[cols]
+    return out.sort_values(["score", "impact"], ascending=False, kind="stable", ignore_index=True)[
+        cols
+    ]
 
 
 def risk_grid(cycle: object) -> pd.DataFrame:
@@ -102,7 +137,11 @@ def risk_grid(cycle: object) -> pd.DataFrame:
     1
     """
     m = risk_matrix(cycle)
-    grid = pd.DataFrame(0, index=pd.Index(range(5, 0, -1), name="likelihood"), columns=pd.Index(range(1, 6), name="impact"))
+    grid = pd.DataFrame(
+        0,
+        index=pd.Index(range(5, 0, -1), name="likelihood"),
+        columns=pd.Index(range(1, 6), name="impact"),
+    )
     for r in m.itertuples():
         grid.loc[r.likelihood, r.impact] += 1
     return grid
@@ -113,7 +152,11 @@ def _date(v: object) -> pd.Timestamp | None:
         return None
     if isinstance(v, dt.date | str | pd.Timestamp):
         return pd.Timestamp(v)
-    raise ParameterError(Problem("not a date", column="start/end", values=(v,), fix="write ISO dates such as 2026-04-01"))
+    raise ParameterError(
+        Problem(
+            "not a date", column="start/end", values=(v,), fix="write ISO dates such as 2026-04-01"
+        )
+    )
 
 
 def action_timeline(cycle: object, *, as_of: object = None) -> pd.DataFrame:
@@ -152,23 +195,61 @@ def action_timeline(cycle: object, *, as_of: object = None) -> pd.DataFrame:
     for i, a in enumerate(rows):
         ps, pe, as_, ae = (_date(a.get(k)) for k in ("start", "end", "actual_start", "actual_end"))
         if ps is not None and pe is not None and pe < ps:
-            raise ParameterError(Problem(f"action {i + 1} ('{a.get('action', '?')}') ends before it starts", column="end",
-                                         values=(str(pe.date()),), fix="correct the planned dates"))
+            raise ParameterError(
+                Problem(
+                    f"action {i + 1} ('{a.get('action', '?')}') ends before it starts",
+                    column="end",
+                    values=(str(pe.date()),),
+                    fix="correct the planned dates",
+                )
+            )
         status = a.get("status") or "planned"
         finished = status in ("done", "dropped")
-        overdue = (today - pe).days if (pe is not None and not finished and ae is None and today > pe) else 0
-        out.append({
-            "action": a.get("action"), "owner": a.get("owner"), "planned_start": ps, "planned_end": pe,
-            "actual_start": as_, "actual_end": ae,
-            "planned_days": (pe - ps).days + 1 if ps is not None and pe is not None else np.nan,
-            "actual_days": (ae - as_).days + 1 if ae is not None and as_ is not None else np.nan,
-            "start_slip_days": (as_ - ps).days if as_ is not None and ps is not None else np.nan,
-            "end_slip_days": (ae - pe).days if ae is not None and pe is not None else np.nan,
-            "overdue_days": overdue, "resources": a.get("resources"), "cost": a.get("cost"), "status": status,
-            "communication": bool(a.get("communication", False)),
-        })
-    cols = ["action", "owner", "planned_start", "planned_end", "actual_start", "actual_end", "planned_days", "actual_days",
-            "start_slip_days", "end_slip_days", "overdue_days", "resources", "cost", "status", "communication"]
+        overdue = (
+            (today - pe).days
+            if (pe is not None and not finished and ae is None and today > pe)
+            else 0
+        )
+        out.append(
+            {
+                "action": a.get("action"),
+                "owner": a.get("owner"),
+                "planned_start": ps,
+                "planned_end": pe,
+                "actual_start": as_,
+                "actual_end": ae,
+                "planned_days": (pe - ps).days + 1 if ps is not None and pe is not None else np.nan,
+                "actual_days": (ae - as_).days + 1
+                if ae is not None and as_ is not None
+                else np.nan,
+                "start_slip_days": (as_ - ps).days
+                if as_ is not None and ps is not None
+                else np.nan,
+                "end_slip_days": (ae - pe).days if ae is not None and pe is not None else np.nan,
+                "overdue_days": overdue,
+                "resources": a.get("resources"),
+                "cost": a.get("cost"),
+                "status": status,
+                "communication": bool(a.get("communication", False)),
+            }
+        )
+    cols = [
+        "action",
+        "owner",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "planned_days",
+        "actual_days",
+        "start_slip_days",
+        "end_slip_days",
+        "overdue_days",
+        "resources",
+        "cost",
+        "status",
+        "communication",
+    ]
     frame = pd.DataFrame(out, columns=cols)
     for c in ("planned_start", "planned_end", "actual_start", "actual_end"):
         frame[c] = pd.to_datetime(frame[c])

@@ -70,7 +70,9 @@ def _frame(data: object, columns: list[str], where: str) -> pd.DataFrame:
 # ------------------------------------------------------------------------ SERVQUAL
 
 
-def servqual_gap_chart(gaps: pd.DataFrame, *, hue: str | None = None, ax: Axes | None = None, title: str | None = None) -> Axes:
+def servqual_gap_chart(
+    gaps: pd.DataFrame, *, hue: str | None = None, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Horizontal bars of each dimension's gap (P − E) with its confidence interval.
 
     Parameters
@@ -90,8 +92,16 @@ def servqual_gap_chart(gaps: pd.DataFrame, *, hue: str | None = None, ax: Axes |
         part = part.set_index("dimension").reindex(dims)
         y = np.arange(len(dims)) + (j - (len(groups) - 1) / 2) * height
         err = np.vstack([part["gap"] - part["ci_low"], part["ci_high"] - part["gap"]])
-        ax.barh(y, part["gap"], height=height * 0.9, xerr=err, color=PALETTE[j % len(PALETTE)], ecolor="#333333", capsize=3,
-                label=str(g) if g is not None else None)
+        ax.barh(
+            y,
+            part["gap"],
+            height=height * 0.9,
+            xerr=err,
+            color=PALETTE[j % len(PALETTE)],
+            ecolor="#333333",
+            capsize=3,
+            label=str(g) if g is not None else None,
+        )
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(np.arange(len(dims)), [d.capitalize() for d in dims])
     ax.invert_yaxis()
@@ -103,7 +113,9 @@ def servqual_gap_chart(gaps: pd.DataFrame, *, hue: str | None = None, ax: Axes |
     return ax
 
 
-def importance_performance_chart(grid: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def importance_performance_chart(
+    grid: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Importance (mean points) against the gap, with intervals, cross-hairs at the means and quadrant names.
 
     Parameters
@@ -111,17 +123,53 @@ def importance_performance_chart(grid: pd.DataFrame, *, ax: Axes | None = None, 
     grid : pandas.DataFrame
         :func:`cslib.servqual.importance_performance` output.
     """
-    _frame(grid, ["dimension", "importance", "gap", "ci_low", "ci_high", "quadrant"], "importance_performance_chart")
+    _frame(
+        grid,
+        ["dimension", "importance", "gap", "ci_low", "ci_high", "quadrant"],
+        "importance_performance_chart",
+    )
     ax = _ax(ax)
-    colours = {"concentrate here": BAD, "keep up the good work": GOOD, "low priority": GREY, "possible overkill": NEUTRAL}
+    colours = {
+        "concentrate here": BAD,
+        "keep up the good work": GOOD,
+        "low priority": GREY,
+        "possible overkill": NEUTRAL,
+    }
     xerr = None
     if {"importance_ci_low", "importance_ci_high"} <= set(grid.columns):
-        xerr = np.vstack([grid["importance"] - grid["importance_ci_low"], grid["importance_ci_high"] - grid["importance"]])
+        xerr = np.vstack(
+            [
+                grid["importance"] - grid["importance_ci_low"],
+                grid["importance_ci_high"] - grid["importance"],
+            ]
+        )
     yerr = np.vstack([grid["gap"] - grid["ci_low"], grid["ci_high"] - grid["gap"]])
-    ax.errorbar(grid["importance"], grid["gap"], xerr=xerr, yerr=yerr, fmt="none", ecolor="#999999", capsize=2, zorder=1)
-    ax.scatter(grid["importance"], grid["gap"], s=80, c=[colours.get(q, GREY) for q in grid["quadrant"]], zorder=2, edgecolor="white")
+    ax.errorbar(
+        grid["importance"],
+        grid["gap"],
+        xerr=xerr,
+        yerr=yerr,
+        fmt="none",
+        ecolor="#999999",
+        capsize=2,
+        zorder=1,
+    )
+    ax.scatter(
+        grid["importance"],
+        grid["gap"],
+        s=80,
+        c=[colours.get(q, GREY) for q in grid["quadrant"]],
+        zorder=2,
+        edgecolor="white",
+    )
     for r in grid.itertuples():
-        ax.annotate(str(r.dimension).capitalize(), (r.importance, r.gap), xytext=(6, 4), textcoords="offset points", fontsize=9)
+        ax.annotate(
+            str(r.dimension).capitalize(),
+            (r.importance, r.gap),
+            xytext=(6, 4),
+            textcoords="offset points",
+            fontsize=9,
+        )
     mi = grid["importance_mean"].iloc[0] if "importance_mean" in grid else grid["importance"].mean()
     mg = grid["gap_mean"].iloc[0] if "gap_mean" in grid else grid["gap"].mean()
     ax.axvline(mi, color=GREY, ls="--", lw=0.8)
@@ -138,7 +186,13 @@ def importance_performance_chart(grid: pd.DataFrame, *, ax: Axes | None = None, 
 # ------------------------------------------------------------------------ complaints
 
 
-def pareto_chart(pareto: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, threshold: float = 0.8) -> Axes:
+def pareto_chart(
+    pareto: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    threshold: float = 0.8,
+) -> Axes:
     """Pareto chart: bars by count (vital few highlighted), cumulative share line and the 80 % line.
 
     Parameters
@@ -158,7 +212,15 @@ def pareto_chart(pareto: pd.DataFrame, *, ax: Axes | None = None, title: str | N
     ax2 = ax.twinx()
     ax2.plot(x, pareto["cumulative_share"], color="#333333", marker="o")
     ax2.axhline(threshold, color=PALETTE[1], ls="--", lw=1)
-    ax2.text(x[-1] if len(x) else 0, threshold, f" {threshold:.0%}", va="bottom", ha="right", color=PALETTE[1], fontsize=8)
+    ax2.text(
+        x[-1] if len(x) else 0,
+        threshold,
+        f" {threshold:.0%}",
+        va="bottom",
+        ha="right",
+        color=PALETTE[1],
+        fontsize=8,
+    )
     ax2.set_ylim(0, 1.05)
     ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax2.set_ylabel("Cumulative share")
@@ -179,9 +241,16 @@ def recovery_chart(result: object, *, ax: Axes | None = None) -> Axes:
     ax = _ax(ax)
     x = np.arange(len(table))
     err = np.vstack([table["nps"] - table["nps_ci_low"], table["nps_ci_high"] - table["nps"]])
-    ax.bar(x, table["nps"], yerr=np.nan_to_num(err), color=[GOOD, BAD, GREY][: len(table)], capsize=4)
+    ax.bar(
+        x, table["nps"], yerr=np.nan_to_num(err), color=[GOOD, BAD, GREY][: len(table)], capsize=4
+    )
     ax.axhline(0, color="#333333", lw=0.8)
-    ax.set_xticks(x, [f"{g}\n(n = {n})" for g, n in zip(table["group"], table["nps_n"], strict=True)] if "nps_n" in table else table["group"])
+    ax.set_xticks(
+        x,
+        [f"{g}\n(n = {n})" for g, n in zip(table["group"], table["nps_n"], strict=True)]
+        if "nps_n" in table
+        else table["group"],
+    )
     ax.set_ylabel("Later NPS (95 % CI)")
     ax.set_title("Service recovery paradox: loyalty after a complaint")
     sns.despine(ax=ax)
@@ -191,7 +260,13 @@ def recovery_chart(result: object, *, ax: Axes | None = None) -> Axes:
 # ------------------------------------------------------------------------- journey
 
 
-def journey_chart(profile: pd.DataFrame, *, ax: Axes | None = None, satisfaction: str = "csat", title: str | None = None) -> Axes:
+def journey_chart(
+    profile: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    satisfaction: str = "csat",
+    title: str | None = None,
+) -> Axes:
     """The journey: tickets per stage as bars (darker = more painful), satisfaction as a line, pain ranks on top.
 
     Parameters
@@ -236,7 +311,9 @@ def journey_chart(profile: pd.DataFrame, *, ax: Axes | None = None, satisfaction
 # ------------------------------------------------------------------------ planning
 
 
-def risk_matrix_chart(risks: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def risk_matrix_chart(
+    risks: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Likelihood × impact heat map with each risk numbered in its cell (numbers follow the table's rows).
 
     Parameters
@@ -253,7 +330,9 @@ def risk_matrix_chart(risks: pd.DataFrame, *, ax: Axes | None = None, title: str
     for i, r in enumerate(risks.itertuples(), start=1):
         cells.setdefault((int(r.likelihood), int(r.impact)), []).append(str(i))
     for (lik, imp), labels in cells.items():
-        ax.text(imp, lik, ", ".join(labels), ha="center", va="center", fontsize=10, fontweight="bold")
+        ax.text(
+            imp, lik, ", ".join(labels), ha="center", va="center", fontsize=10, fontweight="bold"
+        )
     ax.set_xticks(range(1, 6))
     ax.set_yticks(range(1, 6))
     ax.set_xlabel("Impact")
@@ -262,7 +341,13 @@ def risk_matrix_chart(risks: pd.DataFrame, *, ax: Axes | None = None, title: str
     return ax
 
 
-def action_gantt(timeline: pd.DataFrame, *, ax: Axes | None = None, as_of: object = None, title: str | None = None) -> Axes:
+def action_gantt(
+    timeline: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    as_of: object = None,
+    title: str | None = None,
+) -> Axes:
     """Gantt chart of the actions: planned (light bar) against actual (dark bar) dates.
 
     Parameters
@@ -278,16 +363,33 @@ def action_gantt(timeline: pd.DataFrame, *, ax: Axes | None = None, as_of: objec
     for i, r in enumerate(timeline.itertuples()):
         if pd.notna(r.planned_start) and pd.notna(r.planned_end):
             s = mdates.date2num(pd.Timestamp(r.planned_start))
-            ax.barh(i - 0.15, mdates.date2num(pd.Timestamp(r.planned_end) + pd.Timedelta(days=1)) - s, left=s, height=0.3,
-                    color=PALETTE[0], alpha=0.35, label="planned" if i == 0 else None)
+            ax.barh(
+                i - 0.15,
+                mdates.date2num(pd.Timestamp(r.planned_end) + pd.Timedelta(days=1)) - s,
+                left=s,
+                height=0.3,
+                color=PALETTE[0],
+                alpha=0.35,
+                label="planned" if i == 0 else None,
+            )
         a_start = getattr(r, "actual_start", None)
         a_end = getattr(r, "actual_end", None)
         if a_start is not None and pd.notna(a_start):
-            end = a_end if a_end is not None and pd.notna(a_end) else (pd.Timestamp(as_of) if as_of is not None else a_start)
+            end = (
+                a_end
+                if a_end is not None and pd.notna(a_end)
+                else (pd.Timestamp(as_of) if as_of is not None else a_start)
+            )
             s = mdates.date2num(pd.Timestamp(a_start))
             late = getattr(r, "end_slip_days", 0)
-            ax.barh(i + 0.15, mdates.date2num(pd.Timestamp(end) + pd.Timedelta(days=1)) - s, left=s, height=0.3,
-                    color=BAD if (late is not None and pd.notna(late) and late > 0) else PALETTE[0], label="actual")
+            ax.barh(
+                i + 0.15,
+                mdates.date2num(pd.Timestamp(end) + pd.Timedelta(days=1)) - s,
+                left=s,
+                height=0.3,
+                color=BAD if (late is not None and pd.notna(late) and late > 0) else PALETTE[0],
+                label="actual",
+            )
     handles, labels = ax.get_legend_handles_labels()
     seen = dict(zip(labels, handles, strict=True))
     if seen:
@@ -306,7 +408,9 @@ def action_gantt(timeline: pd.DataFrame, *, ax: Axes | None = None, as_of: objec
 # ------------------------------------------------------------------------ benefits
 
 
-def benefit_waterfall(result: object, *, ax: Axes | None = None, currency: str | None = None, title: str | None = None) -> Axes:
+def benefit_waterfall(
+    result: object, *, ax: Axes | None = None, currency: str | None = None, title: str | None = None
+) -> Axes:
     """Waterfall of the business benefit: each component, minus the cost, to the net benefit, with 95 % intervals.
 
     Parameters
@@ -339,7 +443,9 @@ def benefit_waterfall(result: object, *, ax: Axes | None = None, currency: str |
 # ------------------------------------------------------------------------ capacity
 
 
-def staffing_curve_chart(curve: pd.DataFrame, *, target: float = 0.8, ax: Axes | None = None, title: str | None = None) -> Axes:
+def staffing_curve_chart(
+    curve: pd.DataFrame, *, target: float = 0.8, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Service level (and ASA) against the number of agents, with the target and the agents needed.
 
     Parameters
@@ -351,15 +457,31 @@ def staffing_curve_chart(curve: pd.DataFrame, *, target: float = 0.8, ax: Axes |
     """
     _frame(curve, ["agents", "service_level"], "staffing_curve_chart")
     if not 0 < target < 1:
-        raise ParameterError(Problem("target must be a share between 0 and 1", column="target", values=(target,), fix="e.g. target=0.8"))
+        raise ParameterError(
+            Problem(
+                "target must be a share between 0 and 1",
+                column="target",
+                values=(target,),
+                fix="e.g. target=0.8",
+            )
+        )
     ax = _ax(ax)
-    ax.plot(curve["agents"], curve["service_level"], marker="o", color=PALETTE[0], label="service level")
+    ax.plot(
+        curve["agents"], curve["service_level"], marker="o", color=PALETTE[0], label="service level"
+    )
     ax.axhline(target, color=PALETTE[1], ls="--", lw=1)
     ok = curve[curve["service_level"] >= target]
     if len(ok):
         n = int(ok["agents"].iloc[0])
         ax.axvline(n, color=GOOD, ls=":", lw=1)
-        ax.annotate(f"{n} agents", (n, target), xytext=(5, -14), textcoords="offset points", color=GOOD, fontsize=9)
+        ax.annotate(
+            f"{n} agents",
+            (n, target),
+            xytext=(5, -14),
+            textcoords="offset points",
+            color=GOOD,
+            fontsize=9,
+        )
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -380,7 +502,9 @@ def staffing_curve_chart(curve: pd.DataFrame, *, target: float = 0.8, ax: Axes |
 # ------------------------------------------------------------------------ training
 
 
-def training_chart(result: object, *, kpi: str = "fcr", ax: Axes | None = None, title: str | None = None) -> Axes:
+def training_chart(
+    result: object, *, kpi: str = "fcr", ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Weekly KPI of trained vs not-yet-trained agents in the weeks both exist.
 
     Parameters
@@ -393,12 +517,20 @@ def training_chart(result: object, *, kpi: str = "fcr", ax: Axes | None = None, 
     _frame(weekly, ["kpi", "week", "group", "value"], "training_chart")
     part = weekly[weekly["kpi"] == kpi]
     if part.empty:
-        raise ParameterError(Problem("no weekly values for this KPI", column="kpi", values=(kpi,),
-                                     fix=f"use one of {', '.join(map(str, pd.unique(weekly['kpi'])))}"))
+        raise ParameterError(
+            Problem(
+                "no weekly values for this KPI",
+                column="kpi",
+                values=(kpi,),
+                fix=f"use one of {', '.join(map(str, pd.unique(weekly['kpi'])))}",
+            )
+        )
     ax = _ax(ax)
     for (g, d), colour in zip(part.groupby("group", sort=False), (PALETTE[0], GREY), strict=False):
         d = d.sort_values("week")
-        ax.plot(d["week"], d["value"], marker="o", color=GOOD if g == "trained" else colour, label=g)
+        ax.plot(
+            d["week"], d["value"], marker="o", color=GOOD if g == "trained" else colour, label=g
+        )
     if part["value"].between(0, 1).all():
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))

@@ -55,11 +55,18 @@ def pseudonymise(values: Iterable, *, key: str | bytes | None = None, prefix: st
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             out.append(None)
         else:
-            out.append(prefix + hmac.new(secret, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10])
+            out.append(
+                prefix + hmac.new(secret, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+            )
     return out
 
 
-def pseudonymise_columns(frame: pd.DataFrame, columns: Iterable[str] = ("customer_id",), *, key: str | bytes | None = None) -> pd.DataFrame:
+def pseudonymise_columns(
+    frame: pd.DataFrame,
+    columns: Iterable[str] = ("customer_id",),
+    *,
+    key: str | bytes | None = None,
+) -> pd.DataFrame:
     """A copy of ``frame`` with the named identifier columns pseudonymised (absent ones are skipped)."""
     out = frame.copy()
     for col in columns:
@@ -73,7 +80,9 @@ def mask_text(text: str | None) -> str | None:
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return text
     text = EMAIL.sub("[e-mail]", str(text))
-    return PHONE.sub(lambda m: "[phone]" if sum(ch.isdigit() for ch in m.group()) >= 9 else m.group(), text)
+    return PHONE.sub(
+        lambda m: "[phone]" if sum(ch.isdigit() for ch in m.group()) >= 9 else m.group(), text
+    )
 
 
 def neutralise_cell(value):

@@ -48,9 +48,28 @@ from .privacy import neutralise_frame
 __all__ = ["COLUMNS", "append", "draft_next_cycle", "history", "next_cycle_yaml", "verdict_table"]
 
 COLUMNS = [
-    "recorded_at", "cycle", "run_id", "baseline_start", "baseline_end", "review_start", "review_end", "change_date",
-    "objective", "kpi", "statistic", "direction", "baseline", "target", "actual", "estimate", "ci_low", "ci_high",
-    "verdict", "target_met", "sustained", "decision",
+    "recorded_at",
+    "cycle",
+    "run_id",
+    "baseline_start",
+    "baseline_end",
+    "review_start",
+    "review_end",
+    "change_date",
+    "objective",
+    "kpi",
+    "statistic",
+    "direction",
+    "baseline",
+    "target",
+    "actual",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "target_met",
+    "sustained",
+    "decision",
 ]
 DATE_COLUMNS = ["baseline_start", "baseline_end", "review_start", "review_end", "change_date"]
 SUFFIXES = (".parquet", ".csv")
@@ -59,8 +78,14 @@ SUFFIXES = (".parquet", ".csv")
 def _suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ParameterError(Problem("the register must be a .parquet or .csv file", column="register_path", values=(str(path),),
-                                     fix="name it e.g. reports/register.parquet"))
+        raise ParameterError(
+            Problem(
+                "the register must be a .parquet or .csv file",
+                column="register_path",
+                values=(str(path),),
+                fix="name it e.g. reports/register.parquet",
+            )
+        )
     return suffix
 
 
@@ -77,25 +102,60 @@ def verdict_table(verdicts: object) -> pd.DataFrame:
     if isinstance(verdicts, pd.DataFrame):
         frame = verdicts.copy()
     else:
-        items = list(verdicts.items()) if isinstance(verdicts, Mapping) else [(getattr(v, "objective", None), v) for v in verdicts]
+        items = (
+            list(verdicts.items())
+            if isinstance(verdicts, Mapping)
+            else [(getattr(v, "objective", None), v) for v in verdicts]
+        )
         rows = []
         for key, v in items:
             if hasattr(v, "outcome"):
-                rows.append({"objective": key or v.objective, "baseline": v.before, "actual": v.after, "estimate": v.estimate,
-                             "ci_low": v.ci_low, "ci_high": v.ci_high, "verdict": v.outcome, "target_met": v.target_met,
-                             "sustained": v.sustained})
+                rows.append(
+                    {
+                        "objective": key or v.objective,
+                        "baseline": v.before,
+                        "actual": v.after,
+                        "estimate": v.estimate,
+                        "ci_low": v.ci_low,
+                        "ci_high": v.ci_high,
+                        "verdict": v.outcome,
+                        "target_met": v.target_met,
+                        "sustained": v.sustained,
+                    }
+                )
             elif isinstance(v, Mapping):
                 rows.append({"objective": key, **v})
             else:
-                raise ParameterError(Problem("cannot read a verdict", column="verdicts", values=(type(v).__name__,),
-                                             fix="pass the Check scorecard (DataFrame) or cslib.impact.Verdict objects"))
+                raise ParameterError(
+                    Problem(
+                        "cannot read a verdict",
+                        column="verdicts",
+                        values=(type(v).__name__,),
+                        fix="pass the Check scorecard (DataFrame) or cslib.impact.Verdict objects",
+                    )
+                )
         frame = pd.DataFrame(rows)
     if "verdict" not in frame and "outcome" in frame:
         frame = frame.rename(columns={"outcome": "verdict"})
     if "objective" not in frame or frame["objective"].isna().any():
-        raise ParameterError(Problem("every verdict needs its objective id", column="objective",
-                                     fix="keep the objective column of the Check scorecard, or pass {objective_id: verdict}"))
-    for col in ("baseline", "actual", "estimate", "ci_low", "ci_high", "verdict", "target_met", "sustained", "decision"):
+        raise ParameterError(
+            Problem(
+                "every verdict needs its objective id",
+                column="objective",
+                fix="keep the objective column of the Check scorecard, or pass {objective_id: verdict}",
+            )
+        )
+    for col in (
+        "baseline",
+        "actual",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "verdict",
+        "target_met",
+        "sustained",
+        "decision",
+    ):
         if col not in frame:
             frame[col] = np.nan if col not in ("verdict", "decision") else None
     return frame
@@ -106,21 +166,44 @@ def _rows(cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp)
     known = {o.id for o in cycle.objectives}
     unknown = sorted(set(v.index) - known)
     if unknown:
-        raise ParameterError(Problem("verdicts for objectives the cycle does not have", column="objective", values=tuple(unknown),
-                                     fix=f"the cycle's objectives are {', '.join(sorted(known)) or '(none)'}"))
+        raise ParameterError(
+            Problem(
+                "verdicts for objectives the cycle does not have",
+                column="objective",
+                values=tuple(unknown),
+                fix=f"the cycle's objectives are {', '.join(sorted(known)) or '(none)'}",
+            )
+        )
     rows = []
     p = cycle.periods
     for o in cycle.objectives:
         r = v.loc[o.id] if o.id in v.index else pd.Series(dtype=object)
-        rows.append({
-            "recorded_at": recorded_at, "cycle": cycle.title, "run_id": run_id,
-            "baseline_start": p.baseline.start, "baseline_end": p.baseline.end, "review_start": p.review.start, "review_end": p.review.end,
-            "change_date": cycle.change.date, "objective": o.id, "kpi": o.kpi, "statistic": o.statistic, "direction": o.direction,
-            "baseline": r.get("baseline", np.nan), "target": o.target, "actual": r.get("actual", np.nan),
-            "estimate": r.get("estimate", np.nan), "ci_low": r.get("ci_low", np.nan), "ci_high": r.get("ci_high", np.nan),
-            "verdict": r.get("verdict") if o.id in v.index else "not evaluated", "target_met": r.get("target_met"),
-            "sustained": r.get("sustained"), "decision": r.get("decision"),
-        })
+        rows.append(
+            {
+                "recorded_at": recorded_at,
+                "cycle": cycle.title,
+                "run_id": run_id,
+                "baseline_start": p.baseline.start,
+                "baseline_end": p.baseline.end,
+                "review_start": p.review.start,
+                "review_end": p.review.end,
+                "change_date": cycle.change.date,
+                "objective": o.id,
+                "kpi": o.kpi,
+                "statistic": o.statistic,
+                "direction": o.direction,
+                "baseline": r.get("baseline", np.nan),
+                "target": o.target,
+                "actual": r.get("actual", np.nan),
+                "estimate": r.get("estimate", np.nan),
+                "ci_low": r.get("ci_low", np.nan),
+                "ci_high": r.get("ci_high", np.nan),
+                "verdict": r.get("verdict") if o.id in v.index else "not evaluated",
+                "target_met": r.get("target_met"),
+                "sustained": r.get("sustained"),
+                "decision": r.get("decision"),
+            }
+        )
     return _typed(pd.DataFrame(rows, columns=COLUMNS))
 
 
@@ -133,8 +216,21 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
     for c in ("target_met", "sustained"):
         frame[c] = frame[c].map(_opt_bool).astype("boolean")
-    for c in ("cycle", "run_id", "objective", "kpi", "statistic", "direction", "verdict", "decision"):
-        frame[c] = frame[c].map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)).astype(object)
+    for c in (
+        "cycle",
+        "run_id",
+        "objective",
+        "kpi",
+        "statistic",
+        "direction",
+        "verdict",
+        "decision",
+    ):
+        frame[c] = (
+            frame[c]
+            .map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x))
+            .astype(object)
+        )
     return frame
 
 
@@ -164,18 +260,40 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
         return _typed(pd.DataFrame(columns=COLUMNS))
     try:
-        frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = (
+            pd.read_parquet(path)
+            if suffix == ".parquet"
+            else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        )
     except (OSError, ValueError) as exc:  # unreadable, truncated or not Parquet/CSV at all
-        raise DataError(Problem(f"the register cannot be read: {exc}", file=str(path), fix="restore it from a backup or start a new register")) from None
+        raise DataError(
+            Problem(
+                f"the register cannot be read: {exc}",
+                file=str(path),
+                fix="restore it from a backup or start a new register",
+            )
+        ) from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise DataError(Problem("not a cycle register: columns missing", file=str(path), values=tuple(missing),
-                                fix="point register_path at the register cslib writes, or start a new one"))
+        raise DataError(
+            Problem(
+                "not a cycle register: columns missing",
+                file=str(path),
+                values=tuple(missing),
+                fix="point register_path at the register cslib writes, or start a new one",
+            )
+        )
     return _typed(frame[COLUMNS])
 
 
-def append(register_path: str | Path, *, cycle, verdicts: object, run_id: str | None = None,
-           recorded_at: object = None) -> pd.DataFrame:
+def append(
+    register_path: str | Path,
+    *,
+    cycle,
+    verdicts: object,
+    run_id: str | None = None,
+    recorded_at: object = None,
+) -> pd.DataFrame:
     """Add this run's objectives and verdicts to the register (one row per objective).
 
     Parameters
@@ -201,7 +319,11 @@ def append(register_path: str | Path, *, cycle, verdicts: object, run_id: str | 
     """
     path = Path(register_path)
     suffix = _suffix(path)
-    stamp = pd.Timestamp(recorded_at) if recorded_at is not None else pd.Timestamp(dt.datetime.now()).floor("s")
+    stamp = (
+        pd.Timestamp(recorded_at)
+        if recorded_at is not None
+        else pd.Timestamp(dt.datetime.now()).floor("s")
+    )
     run_id = run_id or stamp.strftime("%Y%m%d-%H%M%S")
     rows = _rows(cycle, verdict_table(verdicts), str(run_id), stamp)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,10 +363,14 @@ def history(register_path: str | Path, *, cycle: str | None = None) -> pd.DataFr
     frame = _read(Path(register_path))
     if cycle is not None:
         frame = frame[frame["cycle"] == cycle]
-    return frame.sort_values(["recorded_at", "run_id", "objective"], kind="stable", ignore_index=True)
+    return frame.sort_values(
+        ["recorded_at", "run_id", "objective"], kind="stable", ignore_index=True
+    )
 
 
-def _new_target(kpi: str, direction: str, actual: float, target: float | None, met: object, stretch: float) -> float | None:
+def _new_target(
+    kpi: str, direction: str, actual: float, target: float | None, met: object, stretch: float
+) -> float | None:
     if target is None:
         return None
     if _opt_bool(met) is True and np.isfinite(actual):
@@ -255,7 +381,9 @@ def _new_target(kpi: str, direction: str, actual: float, target: float | None, m
     return float(target)
 
 
-def draft_next_cycle(cycle, verdicts: object, *, stretch: float = 0.05, absolute_paths: bool = False) -> dict:
+def draft_next_cycle(
+    cycle, verdicts: object, *, stretch: float = 0.05, absolute_paths: bool = False
+) -> dict:
     """The next cycle as a mapping :func:`cslib.config.parse_cycle` accepts.
 
     * title "<title> (next cycle)";
@@ -285,7 +413,14 @@ def draft_next_cycle(cycle, verdicts: object, *, stretch: float = 0.05, absolute
     dict
     """
     if not (isinstance(stretch, int | float) and 0 <= stretch < 1):
-        raise ParameterError(Problem("stretch must be a share between 0 and 1", column="stretch", values=(stretch,), fix="e.g. stretch=0.05"))
+        raise ParameterError(
+            Problem(
+                "stretch must be a share between 0 and 1",
+                column="stretch",
+                values=(stretch,),
+                fix="e.g. stretch=0.05",
+            )
+        )
     v = verdict_table(verdicts).set_index("objective")
     raw = cycle.model_dump(mode="json", exclude={"base_dir"}, exclude_none=True)
     review = cycle.periods.review
@@ -293,10 +428,15 @@ def draft_next_cycle(cycle, verdicts: object, *, stretch: float = 0.05, absolute
     start = review.end + dt.timedelta(days=1)
     end = start + length
     raw["title"] = f"{cycle.title} (next cycle)"
-    raw["periods"] = {"baseline": {"start": review.start.isoformat(), "end": review.end.isoformat()},
-                      "review": {"start": start.isoformat(), "end": end.isoformat()}}
-    raw["change"] = {"date": start.isoformat(), "name": "Next change: to be decided",
-                     "description": f"Follows '{cycle.title}' (change '{cycle.change.name or cycle.change.date}'); set the date and describe the change."}
+    raw["periods"] = {
+        "baseline": {"start": review.start.isoformat(), "end": review.end.isoformat()},
+        "review": {"start": start.isoformat(), "end": end.isoformat()},
+    }
+    raw["change"] = {
+        "date": start.isoformat(),
+        "name": "Next change: to be decided",
+        "description": f"Follows '{cycle.title}' (change '{cycle.change.name or cycle.change.date}'); set the date and describe the change.",
+    }
     raw.pop("rollout", None)
     objectives = []
     for o in cycle.objectives:
@@ -311,9 +451,12 @@ def draft_next_cycle(cycle, verdicts: object, *, stretch: float = 0.05, absolute
         obj["deadline"] = end.isoformat()
         last = r.get("verdict") if o.id in v.index else "not evaluated"
         base = f"{actual:.4g}" if np.isfinite(actual) else "not measured"
-        obj["description"] = (f"Baseline {base} (review {review.start} to {review.end} of '{cycle.title}'); "
-                              f"previous target {o.target if o.target is not None else 'none'}; last verdict: {last}"
-                              + (f"; decision: {r.get('decision')}" if pd.notna(r.get("decision", None)) else "") + ".")
+        obj["description"] = (
+            f"Baseline {base} (review {review.start} to {review.end} of '{cycle.title}'); "
+            f"previous target {o.target if o.target is not None else 'none'}; last verdict: {last}"
+            + (f"; decision: {r.get('decision')}" if pd.notna(r.get("decision", None)) else "")
+            + "."
+        )
         objectives.append(obj)
     raw["objectives"] = objectives
     actions = []

@@ -25,7 +25,12 @@ from . import artefacts
 from .display import table_html
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
-NOTEBOOKS = {"plan": "1-plan.ipynb", "do": "2-do.ipynb", "check": "3-check.ipynb", "act": "4-act.ipynb"}
+NOTEBOOKS = {
+    "plan": "1-plan.ipynb",
+    "do": "2-do.ipynb",
+    "check": "3-check.ipynb",
+    "act": "4-act.ipynb",
+}
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px 32px;line-height:1.45}
@@ -58,8 +63,21 @@ PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).fro
 def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[dict]]:
     """The body HTML of an executed notebook (no inputs, no tagged cells) and its section headings."""
     nb = nbformat.read(str(path), as_version=4)
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell", "parameters", "injected-parameters"}, remove_input_tags={"remove-input"}, enabled=True), enabled=True)
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags={"remove-cell", "parameters", "injected-parameters"},
+            remove_input_tags={"remove-input"},
+            enabled=True,
+        ),
+        enabled=True,
+    )
     body, _ = exporter.from_notebook_node(nb)
     body = _scrub(body)
     headings = []
@@ -89,25 +107,50 @@ def summary_html(run_dir: Path) -> str | None:
         return None
     v = artefacts.load(run_dir, "check", "verdicts")
     if artefacts.exists(run_dir, "act", "decisions"):
-        v = v.merge(artefacts.load(run_dir, "act", "decisions")[["objective", "decision"]], on="objective", how="left")
-    cols = ["objective", "measure", "baseline", "target", "actual", "verdict", "change", "target_met", "sustained"] + (["decision"] if "decision" in v else [])
+        v = v.merge(
+            artefacts.load(run_dir, "act", "decisions")[["objective", "decision"]],
+            on="objective",
+            how="left",
+        )
+    cols = [
+        "objective",
+        "measure",
+        "baseline",
+        "target",
+        "actual",
+        "verdict",
+        "change",
+        "target_met",
+        "sustained",
+    ] + (["decision"] if "decision" in v else [])
     shown = v[cols].copy()
-    shown["change"] = [f"{c:+.0%} ({lo:+.0%} to {hi:+.0%})" if pd.notna(c) else "–" for c, lo, hi in zip(v["change"], v["change_ci_low"], v["change_ci_high"], strict=True)]
+    shown["change"] = [
+        f"{c:+.0%} ({lo:+.0%} to {hi:+.0%})" if pd.notna(c) else "–"
+        for c, lo, hi in zip(v["change"], v["change_ci_low"], v["change_ci_high"], strict=True)
+    ]
     shown["target_met"] = shown["target_met"].map({True: "yes", False: "no"}).fillna("–")
     shown["sustained"] = shown["sustained"].map({True: "yes", False: "no"}).fillna("–")
     table = table_html(shown)
     for outcome in ("improved", "worsened", "no detectable change"):
-        table = table.replace(f"<td>{outcome}</td>", f'<td class="{outcome.replace(" ", "-")}">{outcome}</td>')
+        table = table.replace(
+            f"<td>{outcome}</td>", f'<td class="{outcome.replace(" ", "-")}">{outcome}</td>'
+        )
     from .display import esc
 
-    sentences = "".join(f"<li><strong>{esc(r.objective)}</strong>: {esc(r.sentence)}</li>" for r in v.itertuples())
+    sentences = "".join(
+        f"<li><strong>{esc(r.objective)}</strong>: {esc(r.sentence)}</li>" for r in v.itertuples()
+    )
     return f"{table}<ul>{sentences}</ul><p class='meta'>Change: the estimated effect relative to the level expected without the change, with its 95 % interval; methods are named in the Check.</p>"
 
 
 def build_report(run_dir: str | Path) -> Path:
     """Render ``<stage>.html`` for each executed stage and the combined ``report.html``; returns its path."""
     run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if (run_dir / "run.json").exists() else {}
+    manifest = (
+        json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        if (run_dir / "run.json").exists()
+        else {}
+    )
     title = manifest.get("title", "Improvement cycle")
     when = dt.datetime.now().strftime("%d %b %Y %H:%M")
     footer = _footer(manifest, when)
@@ -117,10 +160,28 @@ def build_report(run_dir: str | Path) -> Path:
         if not path.exists():
             continue
         body, headings = render_notebook(path, anchor=stage)
-        stages.append({"id": stage, "title": STAGE_TITLES[stage], "headings": headings, "body": body})
-        page = PAGE.render(title=f"{title} — {STAGE_TITLES[stage]}", subtitle=f"{STAGE_TITLES[stage]} stage · run {manifest.get('run_id', run_dir.name)}", css=CSS, summary=None, toc=[], stages=[stages[-1]], footer=footer)
+        stages.append(
+            {"id": stage, "title": STAGE_TITLES[stage], "headings": headings, "body": body}
+        )
+        page = PAGE.render(
+            title=f"{title} — {STAGE_TITLES[stage]}",
+            subtitle=f"{STAGE_TITLES[stage]} stage · run {manifest.get('run_id', run_dir.name)}",
+            css=CSS,
+            summary=None,
+            toc=[],
+            stages=[stages[-1]],
+            footer=footer,
+        )
         (run_dir / f"{stage}.html").write_text(page, encoding="utf-8")
-    page = PAGE.render(title=title, subtitle=f"Improvement cycle report · run {manifest.get('run_id', run_dir.name)} · {when}", css=CSS, summary=summary_html(run_dir), toc=stages, stages=stages, footer=footer)
+    page = PAGE.render(
+        title=title,
+        subtitle=f"Improvement cycle report · run {manifest.get('run_id', run_dir.name)} · {when}",
+        css=CSS,
+        summary=summary_html(run_dir),
+        toc=stages,
+        stages=stages,
+        footer=footer,
+    )
     out = run_dir / "report.html"
     tmp = out.with_suffix(".tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -135,5 +196,7 @@ def _footer(manifest: dict, when: str) -> str:
     if inputs:
         parts.append("inputs: " + ", ".join(f"{k} {v['sha256'][:10]}" for k, v in inputs.items()))
     if manifest.get("parameters"):
-        parts.append("parameters: " + ", ".join(f"{k}={v}" for k, v in manifest["parameters"].items()))
+        parts.append(
+            "parameters: " + ", ".join(f"{k}={v}" for k, v in manifest["parameters"].items())
+        )
     return " · ".join(parts)

@@ -26,8 +26,26 @@ from .config import validate_cycle
 from .errors import CslibError, ParameterError, Problem
 
 STAGES = ("plan", "do", "check", "act")
-NOTEBOOKS = {"plan": "1-plan.ipynb", "do": "2-do.ipynb", "check": "3-check.ipynb", "act": "4-act.ipynb"}
-PACKAGES = ("cslib", "pandas", "numpy", "duckdb", "pyarrow", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert", "ipykernel")
+NOTEBOOKS = {
+    "plan": "1-plan.ipynb",
+    "do": "2-do.ipynb",
+    "check": "3-check.ipynb",
+    "act": "4-act.ipynb",
+}
+PACKAGES = (
+    "cslib",
+    "pandas",
+    "numpy",
+    "duckdb",
+    "pyarrow",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+)
 USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
 #: stages that need an earlier stage's results in the same run folder
 NEEDS = {"act": "check"}
@@ -61,9 +79,17 @@ class StageFailed(Exception):
     """A notebook cell failed; the executed notebook is kept at ``notebook``."""
 
     def __init__(self, stage: str, cell: int | None, ename: str, evalue: str, notebook: Path):
-        self.stage, self.cell, self.ename, self.evalue, self.notebook = stage, cell, ename, evalue, notebook
+        self.stage, self.cell, self.ename, self.evalue, self.notebook = (
+            stage,
+            cell,
+            ename,
+            evalue,
+            notebook,
+        )
         where = f"cell {cell}" if cell is not None else "kernel"
-        super().__init__(f"the {stage} stage failed in {where}: {ename}: {evalue}\n  executed notebook kept at {notebook}")
+        super().__init__(
+            f"the {stage} stage failed in {where}: {ename}: {evalue}\n  executed notebook kept at {notebook}"
+        )
 
     @property
     def exit_code(self) -> int:
@@ -89,7 +115,13 @@ def notebooks_dir() -> Path:
     """The notebooks shipped with the workbook (next to the package in a checkout)."""
     here = Path(__file__).resolve().parent.parent / "notebooks"
     if not (here / NOTEBOOKS["plan"]).exists():
-        raise CslibError(Problem("the PDCA notebooks were not found", file=str(here), fix="run from a checkout of the workbook, or pass --notebooks DIR"))
+        raise CslibError(
+            Problem(
+                "the PDCA notebooks were not found",
+                file=str(here),
+                fix="run from a checkout of the workbook, or pass --notebooks DIR",
+            )
+        )
     return here
 
 
@@ -121,46 +153,94 @@ def parse_parameters(pairs: Sequence[str]) -> dict[str, str]:
     out = {}
     bad = [p for p in pairs if "=" not in p or not p.split("=", 1)[0].strip()]
     if bad:
-        raise ParameterError(Problem("parameters must be KEY=VALUE", values=tuple(bad), fix="write e.g. -p teams=Billing,Orders"))
+        raise ParameterError(
+            Problem(
+                "parameters must be KEY=VALUE",
+                values=tuple(bad),
+                fix="write e.g. -p teams=Billing,Orders",
+            )
+        )
     for p in pairs:
         key, value = p.split("=", 1)
         out[key.strip()] = value
     return out
 
 
-def prepare(cycle_path: str | Path, *, stages: Sequence[str] = STAGES, parameters: Mapping[str, object] | None = None, notebooks: Path | None = None):
+def prepare(
+    cycle_path: str | Path,
+    *,
+    stages: Sequence[str] = STAGES,
+    parameters: Mapping[str, object] | None = None,
+    notebooks: Path | None = None,
+):
     """Everything checked before a kernel starts: stages, parameters, the cycle and its data.
 
     Returns the parsed cycle and the notebooks folder; raises :class:`CslibError`.
     """
     unknown = [s for s in stages if s not in STAGES]
     if unknown or not stages:
-        raise ParameterError(Problem(f"unknown stage {', '.join(unknown) or '(none given)'}", fix=f"choose from {','.join(STAGES)}"))
+        raise ParameterError(
+            Problem(
+                f"unknown stage {', '.join(unknown) or '(none given)'}",
+                fix=f"choose from {','.join(STAGES)}",
+            )
+        )
     order = [s for s in STAGES if s in stages]
     if list(stages) != order:
-        raise ParameterError(Problem(f"stages must run in order: {','.join(order)}", values=tuple(stages), fix="list them in PDCA order"))
+        raise ParameterError(
+            Problem(
+                f"stages must run in order: {','.join(order)}",
+                values=tuple(stages),
+                fix="list them in PDCA order",
+            )
+        )
     notebooks = notebooks or notebooks_dir()
     import papermill
 
     declared = {p for p in papermill.inspect_notebook(str(notebooks / NOTEBOOKS["plan"]))}
     extra = [k for k in (parameters or {}) if k not in declared or k in ("cycle", "run_dir")]
     if extra:
-        raise ParameterError(Problem(f"unknown notebook parameter {', '.join(extra)}", fix=f"the notebooks take: {', '.join(sorted(declared - {'cycle', 'run_dir'}))} (cycle and run_dir are set by the runner)"))
+        raise ParameterError(
+            Problem(
+                f"unknown notebook parameter {', '.join(extra)}",
+                fix=f"the notebooks take: {', '.join(sorted(declared - {'cycle', 'run_dir'}))} (cycle and run_dir are set by the runner)",
+            )
+        )
     cycle, problems = validate_cycle(cycle_path)
     if problems:
-        raise CslibError(problems, title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle_path} and its tables")
+        raise CslibError(
+            problems,
+            title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle_path} and its tables",
+        )
     teams = [t.strip() for t in str((parameters or {}).get("teams", "")).split(",") if t.strip()]
     if teams:
         from .workbook import Workbook
 
-        known = set(Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")["team"])
+        known = set(
+            Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")[
+                "team"
+            ]
+        )
         unknown_teams = [t for t in teams if t not in known]
         if unknown_teams:
-            raise ParameterError(Problem(f"no tickets for team {', '.join(unknown_teams)}", column="teams", values=tuple(unknown_teams), fix=f"the data has the teams: {', '.join(sorted(map(str, known)))}"))
+            raise ParameterError(
+                Problem(
+                    f"no tickets for team {', '.join(unknown_teams)}",
+                    column="teams",
+                    values=tuple(unknown_teams),
+                    fix=f"the data has the teams: {', '.join(sorted(map(str, known)))}",
+                )
+            )
     findings = check_cycle(cycle)
     errors = findings[findings["level"] == "error"]
     if len(errors):
-        raise CslibError([Problem(r.finding, file=f"{cycle_path}: {r.item}", fix=r.fix) for r in errors.itertuples()], title="the cycle cannot be evaluated")
+        raise CslibError(
+            [
+                Problem(r.finding, file=f"{cycle_path}: {r.item}", fix=r.fix)
+                for r in errors.itertuples()
+            ],
+            title="the cycle cannot be evaluated",
+        )
     return cycle, notebooks
 
 
@@ -221,8 +301,16 @@ def run_cycle(
     stages = list(stages)
     for stage, needed in NEEDS.items():
         if stage in stages and needed not in stages:
-            raise ParameterError(Problem(f"the {stage} stage needs the {needed} stage's results in the same run", values=tuple(stages), fix=f"add {needed} to --stages"))
-    cycle, notebooks = prepare(cycle_path, stages=stages, parameters=parameters, notebooks=notebooks)
+            raise ParameterError(
+                Problem(
+                    f"the {stage} stage needs the {needed} stage's results in the same run",
+                    values=tuple(stages),
+                    fix=f"add {needed} to --stages",
+                )
+            )
+    cycle, notebooks = prepare(
+        cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
+    )
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
     run_dir = (Path(out) / slug(cycle.title) / run_id).resolve()
     run_dir.mkdir(parents=True, exist_ok=False)
@@ -234,7 +322,11 @@ def run_cycle(
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "parameters": parameters,
         "stages": stages,
-        "inputs": {name: {"path": str(cycle.path(name)), "sha256": file_hash(cycle.path(name))} for name in cycle.data} | {"cycle": {"path": str(cycle_path), "sha256": file_hash(cycle_path)}},
+        "inputs": {
+            name: {"path": str(cycle.path(name)), "sha256": file_hash(cycle.path(name))}
+            for name in cycle.data
+        }
+        | {"cycle": {"path": str(cycle_path), "sha256": file_hash(cycle_path)}},
         "notebooks": {s: file_hash(notebooks / NOTEBOOKS[s]) for s in stages},
         "versions": versions(),
         "timings": {},
@@ -262,15 +354,27 @@ def run_cycle(
         except PapermillExecutionError as exc:
             seconds = time.perf_counter() - started
             failure = StageFailed(stage, exc.exec_count, exc.ename, _first_line(exc.evalue), output)
-            result.stages.append({"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)})
-            manifest.update(status="failed", failed={"stage": stage, "cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue})
+            result.stages.append(
+                {"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)}
+            )
+            manifest.update(
+                status="failed",
+                failed={
+                    "stage": stage,
+                    "cell": exc.exec_count,
+                    "ename": exc.ename,
+                    "evalue": exc.evalue,
+                },
+            )
             manifest["timings"][stage] = seconds
             _write(run_dir, manifest)
             result.status = "failed"
             raise failure from None
         seconds = time.perf_counter() - started
         manifest["timings"][stage] = seconds
-        result.stages.append({"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)})
+        result.stages.append(
+            {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
+        )
         _write(run_dir, manifest)
         if on_stage:
             on_stage(stage, "done")
@@ -318,4 +422,13 @@ def _write(run_dir: Path, manifest: dict) -> None:
     (run_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
 
 
-__all__ = ["NOTEBOOKS", "STAGES", "RunResult", "StageFailed", "notebooks_dir", "parse_parameters", "prepare", "run_cycle"]
+__all__ = [
+    "NOTEBOOKS",
+    "STAGES",
+    "RunResult",
+    "StageFailed",
+    "notebooks_dir",
+    "parse_parameters",
+    "prepare",
+    "run_cycle",
+]

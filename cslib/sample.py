@@ -52,10 +52,27 @@ class Team:
 
 
 TEAMS = (
-    Team("Billing", 0.22, "2026-06-01", ("invoice query", "payment failed", "refund request", "price change")),
-    Team("Technical", 0.22, "2026-06-01", ("connection fault", "app error", "device setup", "service outage")),
-    Team("Orders", 0.18, "2026-07-06", ("order status", "delivery delay", "wrong item", "order change")),
-    Team("Accounts", 0.14, None, ("login problem", "update details", "close account", "data request")),
+    Team(
+        "Billing",
+        0.22,
+        "2026-06-01",
+        ("invoice query", "payment failed", "refund request", "price change"),
+    ),
+    Team(
+        "Technical",
+        0.22,
+        "2026-06-01",
+        ("connection fault", "app error", "device setup", "service outage"),
+    ),
+    Team(
+        "Orders",
+        0.18,
+        "2026-07-06",
+        ("order status", "delivery delay", "wrong item", "order change"),
+    ),
+    Team(
+        "Accounts", 0.14, None, ("login problem", "update details", "close account", "data request")
+    ),
     Team("Returns", 0.12, None, ("return label", "refund status", "damaged item", "exchange")),
     Team("Onboarding", 0.12, None, ("new account", "plan choice", "first setup", "welcome pack")),
 )
@@ -89,7 +106,13 @@ CSAT_LIFT = 0.35
 AHT_FACTOR = 1.05
 
 RATER = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
-ITEM_DIMENSION = {i: d for d, items in zip(RATER, (range(1, 5), range(5, 10), range(10, 14), range(14, 18), range(18, 23)), strict=True) for i in items}
+ITEM_DIMENSION = {
+    i: d
+    for d, items in zip(
+        RATER, (range(1, 5), range(5, 10), range(10, 14), range(14, 18), range(18, 23)), strict=True
+    )
+    for i in items
+}
 REVERSED_ITEMS = (11, 19)
 #: mean perception − expectation per dimension, baseline wave then review wave
 SERVQUAL_GAPS = {
@@ -99,7 +122,13 @@ SERVQUAL_GAPS = {
     "assurance": (-0.6, -0.6),
     "empathy": (-0.8, -0.7),
 }
-IMPORTANCE = {"tangibles": 11, "reliability": 32, "responsiveness": 22, "assurance": 19, "empathy": 16}
+IMPORTANCE = {
+    "tangibles": 11,
+    "reliability": 32,
+    "responsiveness": 22,
+    "assurance": 19,
+    "empathy": 16,
+}
 
 
 # --------------------------------------------------------------------- calendar
@@ -167,13 +196,37 @@ def _training(agents: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         if a.team in go_live:
             late = rng.random() < 0.15
             offset = int(rng.integers(1, 29)) if late else -int(rng.integers(1, 22))
-            rows.append({"agent_id": a.agent_id, "course": COURSE, "completed_at": go_live[a.team] + pd.Timedelta(days=offset), "competency": "resolve at first contact", "team": a.team})
+            rows.append(
+                {
+                    "agent_id": a.agent_id,
+                    "course": COURSE,
+                    "completed_at": go_live[a.team] + pd.Timedelta(days=offset),
+                    "competency": "resolve at first contact",
+                    "team": a.team,
+                }
+            )
         if rng.random() < 0.6:
             day = pd.Timestamp("2026-04-06") + pd.Timedelta(days=int(rng.integers(0, 40)))
-            rows.append({"agent_id": a.agent_id, "course": "Complaint handling (HEAT)", "completed_at": day, "competency": "handle complaints", "team": a.team})
+            rows.append(
+                {
+                    "agent_id": a.agent_id,
+                    "course": "Complaint handling (HEAT)",
+                    "completed_at": day,
+                    "competency": "handle complaints",
+                    "team": a.team,
+                }
+            )
         if rng.random() < 0.4:
             day = pd.Timestamp("2026-02-02") + pd.Timedelta(days=int(rng.integers(0, 200)))
-            rows.append({"agent_id": a.agent_id, "course": "Systems refresher", "completed_at": day, "competency": "use the CRM", "team": a.team})
+            rows.append(
+                {
+                    "agent_id": a.agent_id,
+                    "course": "Systems refresher",
+                    "completed_at": day,
+                    "competency": "use the CRM",
+                    "team": a.team,
+                }
+            )
     return pd.DataFrame(rows).sort_values(["completed_at", "agent_id"], ignore_index=True)
 
 
@@ -194,14 +247,26 @@ def _month_tickets(cells: pd.DataFrame, st: _State) -> pd.DataFrame:
 
     channel = rng.choice(len(CHANNELS), size=n, p=CHANNEL_P)
     live = (channel == 1) | (channel == 2)  # chat and phone are answered live, in office hours
-    office = np.array([0, 0, 0, 0, 0, 0, 0, 1, 3, 6, 8, 8, 6, 7, 7, 6, 5, 4, 3, 2, 1, 1, 0, 0], float)
-    anytime = np.array([1, 0.5, 0.3, 0.3, 0.4, 0.8, 1.5, 3, 5, 6, 6, 6, 5, 6, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1.5])
-    hour = np.where(live, rng.choice(24, size=n, p=office / office.sum()), rng.choice(24, size=n, p=anytime / anytime.sum()))
+    office = np.array(
+        [0, 0, 0, 0, 0, 0, 0, 1, 3, 6, 8, 8, 6, 7, 7, 6, 5, 4, 3, 2, 1, 1, 0, 0], float
+    )
+    anytime = np.array(
+        [1, 0.5, 0.3, 0.3, 0.4, 0.8, 1.5, 3, 5, 6, 6, 6, 5, 6, 6, 6, 5, 5, 4, 4, 3, 3, 2, 1.5]
+    )
+    hour = np.where(
+        live,
+        rng.choice(24, size=n, p=office / office.sum()),
+        rng.choice(24, size=n, p=anytime / anytime.sum()),
+    )
     created = day + (hour * 3600 + rng.integers(0, 3600, n)).astype("timedelta64[s]")
     order = np.argsort(created, kind="stable")
-    created, hour, team_idx, channel, live, load, outage = (a[order] for a in (created, hour, team_idx, channel, live, load, outage))
+    created, hour, team_idx, channel, live, load, outage = (
+        a[order] for a in (created, hour, team_idx, channel, live, load, outage)
+    )
 
-    customer = np.minimum((st.n_customers * rng.random(n) ** 1.7).astype(np.int64), st.n_customers - 1)
+    customer = np.minimum(
+        (st.n_customers * rng.random(n) ** 1.7).astype(np.int64), st.n_customers - 1
+    )
     cat_in_team = rng.integers(0, 4, n)
     priority = rng.choice(4, size=n, p=PRIORITY_P)
     priority = np.where(outage & (rng.random(n) < 0.3), 3, priority)
@@ -214,13 +279,19 @@ def _month_tickets(cells: pd.DataFrame, st: _State) -> pd.DataFrame:
         agent[mask] = rng.choice(team_agents[team.name], size=int(mask.sum()))
 
     # does the change reach this ticket? team live and agent trained
-    go_live = np.array([np.datetime64(t.rollout) if t.rollout else np.datetime64("NaT") for t in TEAMS])[team_idx]
-    trained_on = np.array([st.trained.get(a, np.datetime64("NaT")) for a in agent], dtype="datetime64[s]")
+    go_live = np.array(
+        [np.datetime64(t.rollout) if t.rollout else np.datetime64("NaT") for t in TEAMS]
+    )[team_idx]
+    trained_on = np.array(
+        [st.trained.get(a, np.datetime64("NaT")) for a in agent], dtype="datetime64[s]"
+    )
     treated = (created >= go_live) & (created >= trained_on)
 
     # queue (phone/chat): wait and abandonment
     queued = rng.random(n) < np.clip(0.3 * load**1.5, 0, 0.95)
-    wait = queued * rng.exponential(np.where(channel == 2, 55.0, 70.0) * load**2) + rng.uniform(0, 4, n)
+    wait = queued * rng.exponential(np.where(channel == 2, 55.0, 70.0) * load**2) + rng.uniform(
+        0, 4, n
+    )
     patience = rng.exponential(900.0, n)
     abandoned = live & (patience < wait)
     wait = np.where(live, np.where(abandoned, patience, wait), np.nan)
@@ -239,12 +310,21 @@ def _month_tickets(cells: pd.DataFrame, st: _State) -> pd.DataFrame:
         idx = np.flatnonzero(team_idx == t_idx)
         if len(idx) < 2:
             continue
-        back = np.maximum(np.arange(len(idx)) - rng.integers(1, max(2, len(idx) // 10), len(idx)), 0)
+        back = np.maximum(
+            np.arange(len(idx)) - rng.integers(1, max(2, len(idx) // 10), len(idx)), 0
+        )
         src = idx[back]
-        follow = (back < np.arange(len(idx))) & (rng.random(len(idx)) < np.where(first_contact[src], 0.02, 0.12))
-        customer[idx[follow]], cat_in_team[idx[follow]] = customer[src[follow]], cat_in_team[src[follow]]
+        follow = (back < np.arange(len(idx))) & (
+            rng.random(len(idx)) < np.where(first_contact[src], 0.02, 0.12)
+        )
+        customer[idx[follow]], cat_in_team[idx[follow]] = (
+            customer[src[follow]],
+            cat_in_team[src[follow]],
+        )
     segment = st.customer_segment[customer]
-    category = np.array([TEAMS[t].categories[c] for t, c in zip(team_idx, cat_in_team, strict=True)], dtype=object)
+    category = np.array(
+        [TEAMS[t].categories[c] for t, c in zip(team_idx, cat_in_team, strict=True)], dtype=object
+    )
     contacts = np.where(first_contact, 1, 2 + rng.poisson(0.6, n))
     reopens = np.where(first_contact, 0, (rng.random(n) < 0.35) * (1 + rng.poisson(0.2, n)))
     transfers = np.where(first_contact, 0, rng.poisson(0.5, n))
@@ -257,7 +337,9 @@ def _month_tickets(cells: pd.DataFrame, st: _State) -> pd.DataFrame:
     resolved_in_contact = live & first_contact & (rng.random(n) < 0.7)
     resolution_h = response_h + np.where(resolved_in_contact, 0.15, work)
 
-    handle = _hours(rng, 1.0, 0.45, n) * np.array([300.0, 540.0, 420.0, 260.0])[channel] * contacts**0.7
+    handle = (
+        _hours(rng, 1.0, 0.45, n) * np.array([300.0, 540.0, 420.0, 260.0])[channel] * contacts**0.7
+    )
     handle *= np.where(treated, AHT_FACTOR, 1.0)
 
     first_response = created + (response_h * 3600).astype("timedelta64[s]")
@@ -269,18 +351,38 @@ def _month_tickets(cells: pd.DataFrame, st: _State) -> pd.DataFrame:
     is_resolved = (resolved <= as_of) & ~stuck & ~abandoned
     answered = (first_response <= as_of) & ~abandoned
 
-    status = np.where(is_resolved, np.where(resolved > as_of - np.timedelta64(4, "D"), "resolved", "closed"), np.where(answered, "pending", "open"))
+    status = np.where(
+        is_resolved,
+        np.where(resolved > as_of - np.timedelta64(4, "D"), "resolved", "closed"),
+        np.where(answered, "pending", "open"),
+    )
     status = np.where(stuck & answered, "on_hold", status)
     status = np.where(duplicate & is_resolved, "duplicate", status)
     status = np.where(abandoned, "abandoned", status)
 
     # surveys after resolution; satisfaction depends on the experience
-    z = 1.05 + 0.55 * first_contact - 0.35 * np.log1p(resolution_h / 8) + CSAT_LIFT * treated + rng.standard_normal(n)
+    z = (
+        1.05
+        + 0.55 * first_contact
+        - 0.35 * np.log1p(resolution_h / 8)
+        + CSAT_LIFT * treated
+        + rng.standard_normal(n)
+    )
     z -= np.array([0.0, 0.1, 0.25])[segment]
     surveyed = is_resolved & ~duplicate
-    csat = np.where(surveyed & (rng.random(n) < 0.22), np.digitize(z, [-1.2, -0.5, 0.3, 1.1]) + 1, 0)
-    nps = np.where(surveyed & (rng.random(n) < 0.12), np.clip(np.round(7.0 + 1.7 * z + 0.8 * rng.standard_normal(n)), 0, 10), -1)
-    ces = np.where(surveyed & (rng.random(n) < 0.15), np.clip(np.round(4.9 + 0.9 * z - 0.4 * (contacts - 1)), 1, 7), 0)
+    csat = np.where(
+        surveyed & (rng.random(n) < 0.22), np.digitize(z, [-1.2, -0.5, 0.3, 1.1]) + 1, 0
+    )
+    nps = np.where(
+        surveyed & (rng.random(n) < 0.12),
+        np.clip(np.round(7.0 + 1.7 * z + 0.8 * rng.standard_normal(n)), 0, 10),
+        -1,
+    )
+    ces = np.where(
+        surveyed & (rng.random(n) < 0.15),
+        np.clip(np.round(4.9 + 0.9 * z - 0.4 * (contacts - 1)), 1, 7),
+        0,
+    )
 
     ids = np.arange(st.next_ticket, st.next_ticket + n)
     st.next_ticket += n
@@ -322,11 +424,23 @@ def _recovery(frame: pd.DataFrame, st: _State) -> None:
         return
     asked = frame.loc[frame["nps"].notna(), ["customer_id", "created_at"]].reset_index()
     done = st.recovered.sort_values("resolved_at")
-    joined = pd.merge_asof(asked.sort_values("created_at"), done, left_on="created_at", right_on="resolved_at", by="customer_id", direction="backward")
+    joined = pd.merge_asof(
+        asked.sort_values("created_at"),
+        done,
+        left_on="created_at",
+        right_on="resolved_at",
+        by="customer_id",
+        direction="backward",
+    )
     joined = joined.dropna(subset=["delta"])
     if len(joined):
         idx = joined["index"].to_numpy()
-        frame.loc[idx, "nps"] = (frame.loc[idx, "nps"].astype(float) + joined["delta"].to_numpy()).clip(0, 10).round().astype("Int64")
+        frame.loc[idx, "nps"] = (
+            (frame.loc[idx, "nps"].astype(float) + joined["delta"].to_numpy())
+            .clip(0, 10)
+            .round()
+            .astype("Int64")
+        )
 
 
 COMPLAINT_TYPES = {
@@ -341,8 +455,15 @@ COMPLAINT_TYPES = {
 
 def _complaints(frame: pd.DataFrame, st: _State) -> pd.DataFrame:
     rng = st.rng
-    hours = (frame["resolved_at"].fillna(pd.Timestamp(AS_OF)) - frame["created_at"]).dt.total_seconds() / 3600
-    p = 0.011 * np.where(frame["reopens"] > 0, 3.0, 1.0) * np.where(hours > 72, 2.0, 1.0) * np.where(frame["_z"] < -0.5, 2.5, 1.0)
+    hours = (
+        frame["resolved_at"].fillna(pd.Timestamp(AS_OF)) - frame["created_at"]
+    ).dt.total_seconds() / 3600
+    p = (
+        0.011
+        * np.where(frame["reopens"] > 0, 3.0, 1.0)
+        * np.where(hours > 72, 2.0, 1.0)
+        * np.where(frame["_z"] < -0.5, 2.5, 1.0)
+    )
     p = np.where(frame["status"].isin(["abandoned"]), 0.004, p)
     chosen = rng.random(len(frame)) < p
     picked = frame[chosen].reset_index(drop=True)
@@ -354,14 +475,22 @@ def _complaints(frame: pd.DataFrame, st: _State) -> pd.DataFrame:
     kind = rng.choice(len(kinds), size=n, p=(0.34, 0.16, 0.16, 0.14, 0.1, 0.1))
     cause_pick = rng.random(n) < 0.7
     root = [COMPLAINT_TYPES[kinds[k]][0 if c else 1] for k, c in zip(kind, cause_pick, strict=True)]
-    received = picked["created_at"] + pd.to_timedelta(np.minimum(wait_hours, 24 * rng.uniform(0.5, 10, n)), unit="h")
+    received = picked["created_at"] + pd.to_timedelta(
+        np.minimum(wait_hours, 24 * rng.uniform(0.5, 10, n)), unit="h"
+    )
     ack = received + pd.to_timedelta(_hours(rng, 6, 1.0, n), unit="h")
     severity = rng.choice(3, size=n, p=(0.55, 0.35, 0.10))
     days_to_resolve = _hours(rng, 5, 0.8, n) * (1 + 0.5 * severity)
     resolved = received + pd.to_timedelta(days_to_resolve * 24, unit="h")
     outcome = rng.choice(4, size=n, p=(0.45, 0.25, 0.25, 0.05))
-    outcomes = np.array(["upheld", "partly upheld", "not upheld", "withdrawn"], dtype=object)[outcome]
-    comp = np.where((outcome <= 1) & (severity >= 1), np.round(rng.uniform(10, 150, n) * (severity + 1) / 2), 0.0)
+    outcomes = np.array(["upheld", "partly upheld", "not upheld", "withdrawn"], dtype=object)[
+        outcome
+    ]
+    comp = np.where(
+        (outcome <= 1) & (severity >= 1),
+        np.round(rng.uniform(10, 150, n) * (severity + 1) / 2),
+        0.0,
+    )
     open_ = (resolved > pd.Timestamp(AS_OF)).to_numpy()
     ids = np.arange(st.next_complaint, st.next_complaint + n)
     st.next_complaint += n
@@ -385,31 +514,75 @@ def _complaints(frame: pd.DataFrame, st: _State) -> pd.DataFrame:
     # well resolved (quick and upheld) → slightly more loyal later; poorly → much less
     well = (days_to_resolve <= 7) & (outcome <= 1)
     delta = np.where(well, 1.0, -2.5)
-    rec = pd.DataFrame({"customer_id": out["customer_id"], "resolved_at": pd.to_datetime(resolved.to_numpy()).astype("datetime64[us]"), "delta": delta})[~open_]
-    st.recovered = rec if st.recovered is None else pd.concat([st.recovered, rec], ignore_index=True)
+    rec = pd.DataFrame(
+        {
+            "customer_id": out["customer_id"],
+            "resolved_at": pd.to_datetime(resolved.to_numpy()).astype("datetime64[us]"),
+            "delta": delta,
+        }
+    )[~open_]
+    st.recovered = (
+        rec if st.recovered is None else pd.concat([st.recovered, rec], ignore_index=True)
+    )
     return out
 
 
 THEMES = {
     "reliability": (
-        ("Sorted first time, thank you.", "They fixed it properly and it has stayed fixed.", "The answer was right and I didn't need to call back."),
-        ("I had to chase this three times before anyone fixed it.", "Told it was sorted but the problem came straight back.", "Got a different answer every time I asked."),
+        (
+            "Sorted first time, thank you.",
+            "They fixed it properly and it has stayed fixed.",
+            "The answer was right and I didn't need to call back.",
+        ),
+        (
+            "I had to chase this three times before anyone fixed it.",
+            "Told it was sorted but the problem came straight back.",
+            "Got a different answer every time I asked.",
+        ),
     ),
     "responsiveness": (
         ("Quick reply, much appreciated.", "Answered within minutes.", "Very fast turnaround."),
-        ("Waited days for a reply.", "Kept on hold far too long.", "Nobody got back to me when promised."),
+        (
+            "Waited days for a reply.",
+            "Kept on hold far too long.",
+            "Nobody got back to me when promised.",
+        ),
     ),
     "assurance": (
-        ("The agent clearly knew what they were doing.", "Confident, clear explanation of my bill.", "Felt in safe hands."),
-        ("The agent seemed unsure and had to keep asking someone.", "Not convinced the advice was right.", "Didn't explain what would happen next."),
+        (
+            "The agent clearly knew what they were doing.",
+            "Confident, clear explanation of my bill.",
+            "Felt in safe hands.",
+        ),
+        (
+            "The agent seemed unsure and had to keep asking someone.",
+            "Not convinced the advice was right.",
+            "Didn't explain what would happen next.",
+        ),
     ),
     "empathy": (
-        ("Really listened to my situation.", "Kind and patient with me.", "They understood why this mattered to me."),
-        ("Felt like just a number.", "Nobody seemed to care about the inconvenience.", "Rude and dismissive."),
+        (
+            "Really listened to my situation.",
+            "Kind and patient with me.",
+            "They understood why this mattered to me.",
+        ),
+        (
+            "Felt like just a number.",
+            "Nobody seemed to care about the inconvenience.",
+            "Rude and dismissive.",
+        ),
     ),
     "tangibles": (
-        ("The app made it easy to follow my case.", "Clear emails with all the details.", "Website chat was easy to use."),
-        ("The website is confusing and the form kept failing.", "Couldn't find the contact details anywhere.", "The app crashed while I was explaining."),
+        (
+            "The app made it easy to follow my case.",
+            "Clear emails with all the details.",
+            "Website chat was easy to use.",
+        ),
+        (
+            "The website is confusing and the form kept failing.",
+            "Couldn't find the contact details anywhere.",
+            "The app crashed while I was explaining.",
+        ),
     ),
 }
 
@@ -426,9 +599,17 @@ def _feedback(frame: pd.DataFrame, st: _State, start_id: int) -> pd.DataFrame:
     theme = rng.choice(len(themes), size=n, p=weights)
     positive = (rated["csat"].to_numpy(dtype=float) >= 4) ^ (rng.random(n) < 0.08)
     pick = rng.integers(0, 3, n)
-    text = [THEMES[themes[t]][0 if pos else 1][k] for t, pos, k in zip(theme, positive, pick, strict=True)]
+    text = [
+        THEMES[themes[t]][0 if pos else 1][k]
+        for t, pos, k in zip(theme, positive, pick, strict=True)
+    ]
     contact = rng.random(n) < 0.02
-    text = [f"{s} You can reach me on {c.lower()}@example.com or 07700 900{int(i) % 1000:03d}." if m else s for s, m, c, i in zip(text, contact, rated["customer_id"], range(n), strict=True)]
+    text = [
+        f"{s} You can reach me on {c.lower()}@example.com or 07700 900{int(i) % 1000:03d}."
+        if m
+        else s
+        for s, m, c, i in zip(text, contact, rated["customer_id"], range(n), strict=True)
+    ]
     return pd.DataFrame(
         {
             "feedback_id": [f"F{start_id + i:06d}" for i in range(n)],
@@ -456,15 +637,40 @@ def _survey(rng: np.random.Generator, n_per_wave: int = 240) -> tuple[pd.DataFra
             person_p = rng.normal(0, 0.5)
             for item, dim in ITEM_DIMENSION.items():
                 e = np.clip(np.round(6.1 + person_e + rng.normal(0, 0.6)), 1, 7)
-                p = np.clip(np.round(e + SERVQUAL_GAPS[dim][wave] + person_p + rng.normal(0, 0.8)), 1, 7)
+                p = np.clip(
+                    np.round(e + SERVQUAL_GAPS[dim][wave] + person_p + rng.normal(0, 0.8)), 1, 7
+                )
                 rev = item in REVERSED_ITEMS
-                rows.append((f"R{rid:04d}", item, int(8 - e if rev else e), int(8 - p if rev else p), date, dim, rev, segment))
+                rows.append(
+                    (
+                        f"R{rid:04d}",
+                        item,
+                        int(8 - e if rev else e),
+                        int(8 - p if rev else p),
+                        date,
+                        dim,
+                        rev,
+                        segment,
+                    )
+                )
             points = rng.dirichlet(np.array(list(IMPORTANCE.values()), float) / 4)
             pts = np.floor(points * 100).astype(int)
             pts[np.argmax(pts)] += 100 - pts.sum()
             weights += [(f"R{rid:04d}", d, int(v)) for d, v in zip(RATER, pts, strict=True)]
             rid += 1
-    survey = pd.DataFrame(rows, columns=["respondent_id", "item", "expectation", "perception", "date", "dimension", "reversed", "segment"])
+    survey = pd.DataFrame(
+        rows,
+        columns=[
+            "respondent_id",
+            "item",
+            "expectation",
+            "perception",
+            "date",
+            "dimension",
+            "reversed",
+            "segment",
+        ],
+    )
     return survey, pd.DataFrame(weights, columns=["respondent_id", "dimension", "points"])
 
 
@@ -480,12 +686,16 @@ def _setup(n_tickets: int, seed: int) -> tuple[pd.DataFrame, _State, pd.DataFram
     agents = _agents(cal, rng)
     training = _training(agents, rng)
     change = training[training.course == COURSE]
-    trained = dict(zip(change.agent_id, change.completed_at.to_numpy().astype("datetime64[s]"), strict=True))
+    trained = dict(
+        zip(change.agent_id, change.completed_at.to_numpy().astype("datetime64[s]"), strict=True)
+    )
     st = _State(rng, n_customers, segments, agents, trained, width=max(6, len(str(n_tickets))))
     return cal, st, training
 
 
-def _months(cal: pd.DataFrame, st: _State) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+def _months(
+    cal: pd.DataFrame, st: _State
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     """Tickets, complaints and feedback month by month (memory stays flat at any size)."""
     feedback_id = 1
     for _, cells in cal.groupby(cal["day"].dt.to_period("M"), sort=True):
@@ -529,7 +739,9 @@ def _write_parquet(path: Path, frames: Iterator[pd.DataFrame]) -> Path:
     return path
 
 
-def write_sample(out: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int = 42) -> dict[str, Path]:
+def write_sample(
+    out: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int = 42
+) -> dict[str, Path]:
     """Write the whole sample operation and its cycle file into ``out``.
 
     Tickets go to Parquet, written month by month so ten million tickets fit in a
@@ -543,7 +755,10 @@ def write_sample(out: str | Path, *, n_tickets: int = DEFAULT_TICKETS, seed: int
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cal, st, training = _setup(n_tickets, seed)
-    paths = {name: out / f"{name}.csv" for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents")}
+    paths = {
+        name: out / f"{name}.csv"
+        for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents")
+    }
     paths["tickets"] = out / "tickets.parquet"
     complaints, feedback = [], []
 

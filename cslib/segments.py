@@ -39,7 +39,16 @@ from .impact import adjust_pvalues, compare
 
 __all__ = ["SegmentProfile", "segment_profile"]
 
-DEFAULT_KPIS = ("resolution_hours", "first_response_hours", "fcr", "reopen_rate", "aht_seconds", "csat", "ces", "nps")
+DEFAULT_KPIS = (
+    "resolution_hours",
+    "first_response_hours",
+    "fcr",
+    "reopen_rate",
+    "aht_seconds",
+    "csat",
+    "ces",
+    "nps",
+)
 ADJUST = ("holm", "fdr_bh")
 
 
@@ -76,9 +85,18 @@ class SegmentProfile:
         return self.tests
 
     def _repr_html_(self) -> str:
-        notes = list(self.findings) or [f"No {self.by} differs significantly from the rest on any KPI."]
-        return frame_html(f"KPIs by {self.by}", [("", self.table), ("Tests across segments", self.tests),
-                                                 ("Each segment against the rest", self.contrasts)], notes)
+        notes = list(self.findings) or [
+            f"No {self.by} differs significantly from the rest on any KPI."
+        ]
+        return frame_html(
+            f"KPIs by {self.by}",
+            [
+                ("", self.table),
+                ("Tests across segments", self.tests),
+                ("Each segment against the rest", self.contrasts),
+            ],
+            notes,
+        )
 
 
 def _kind(name: str) -> str:
@@ -100,12 +118,18 @@ def _overall_test(groups: list[np.ndarray], kind: str) -> tuple[str, float, floa
         res = stats.chi2_contingency(table, correction=False)
         return "chi-square test of homogeneity", float(res.statistic), float(res.pvalue)
     if kind == "nps":
-        table = np.array([[np.sum(g >= 9), np.sum((g >= 7) & (g <= 8)), np.sum(g <= 6)] for g in groups])
+        table = np.array(
+            [[np.sum(g >= 9), np.sum((g >= 7) & (g <= 8)), np.sum(g <= 6)] for g in groups]
+        )
         table = table[:, table.sum(axis=0) > 0]
         if table.shape[1] < 2:
             return "chi-square (no variation)", 0.0, 1.0
         res = stats.chi2_contingency(table, correction=False)
-        return "chi-square test (promoters / passives / detractors)", float(res.statistic), float(res.pvalue)
+        return (
+            "chi-square test (promoters / passives / detractors)",
+            float(res.statistic),
+            float(res.pvalue),
+        )
     if all(np.ptp(g) == 0 for g in groups) and len({float(g[0]) for g in groups}) == 1:
         return "Kruskal–Wallis (no variation)", 0.0, 1.0
     res = stats.kruskal(*groups)
@@ -116,16 +140,38 @@ def _contrast(seg: np.ndarray, rest: np.ndarray, kind: str, alpha: float) -> dic
     if kind == "duration":
         ls, lr = np.log(np.maximum(seg, 1 / 60)), np.log(np.maximum(rest, 1 / 60))
         row = compare(lr, ls, kind="continuous", alpha=alpha).iloc[0]
-        return {"value": float(np.median(seg)), "rest": float(np.median(rest)), "diff": float(np.exp(row["diff"])),
-                "scale": "ratio of geometric means", "ci_low": float(np.exp(row["ci_low"])), "ci_high": float(np.exp(row["ci_high"])),
-                "p_value": float(row["p_value"])}
+        return {
+            "value": float(np.median(seg)),
+            "rest": float(np.median(rest)),
+            "diff": float(np.exp(row["diff"])),
+            "scale": "ratio of geometric means",
+            "ci_low": float(np.exp(row["ci_low"])),
+            "ci_high": float(np.exp(row["ci_high"])),
+            "p_value": float(row["p_value"]),
+        }
     row = compare(rest, seg, kind=kind, alpha=alpha).iloc[0]
-    return {"value": float(row["after"]), "rest": float(row["before"]), "diff": float(row["diff"]), "scale": "difference",
-            "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]), "p_value": float(row["p_value"])}
+    return {
+        "value": float(row["after"]),
+        "rest": float(row["before"]),
+        "diff": float(row["diff"]),
+        "scale": "difference",
+        "ci_low": float(row["ci_low"]),
+        "ci_high": float(row["ci_high"]),
+        "p_value": float(row["p_value"]),
+    }
 
 
-def segment_profile(tickets: pd.DataFrame, *, by: str = "segment", kpis: Sequence[str] | None = None, adjust: str = "holm",
-                    alpha: float = 0.05, min_n: int = 20, start: object = None, end: object = None) -> SegmentProfile:
+def segment_profile(
+    tickets: pd.DataFrame,
+    *,
+    by: str = "segment",
+    kpis: Sequence[str] | None = None,
+    adjust: str = "holm",
+    alpha: float = 0.05,
+    min_n: int = 20,
+    start: object = None,
+    end: object = None,
+) -> SegmentProfile:
     """The same KPIs per segment (or channel), with tests of which segments differ.
 
     Parameters
@@ -159,17 +205,34 @@ def segment_profile(tickets: pd.DataFrame, *, by: str = "segment", kpis: Sequenc
     if end is not None:
         t = t[pd.to_datetime(t["created_at"]) < pd.Timestamp(end) + pd.Timedelta(days=1)]
     if t[by].nunique() < 2:
-        raise ParameterError(Problem("needs at least two segments to compare", column=by, values=tuple(pd.unique(t[by]))[:5],
-                                     fix="choose a column with several values, or widen the dates"))
+        raise ParameterError(
+            Problem(
+                "needs at least two segments to compare",
+                column=by,
+                values=tuple(pd.unique(t[by]))[:5],
+                fix="choose a column with several values, or widen the dates",
+            )
+        )
     avail = kpi_engine.availability(list(t.columns))
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in DEFAULT_KPIS if k in ok]
     else:
-        bad = [k for k in kpis if k not in kpi_engine.REGISTRY or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")]
+        bad = [
+            k
+            for k in kpis
+            if k not in kpi_engine.REGISTRY
+            or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
+        ]
         if bad:
-            raise ParameterError(Problem("not a per-ticket registry KPI", column="kpis", values=tuple(bad),
-                                         fix="use e.g. fcr, csat, nps, ces, resolution_hours, aht_seconds"))
+            raise ParameterError(
+                Problem(
+                    "not a per-ticket registry KPI",
+                    column="kpis",
+                    values=tuple(bad),
+                    fix="use e.g. fcr, csat, nps, ces, resolution_hours, aht_seconds",
+                )
+            )
     kpis = list(kpis)
     table = kpi_engine.compute(t, kpis=["volume", *kpis], freq="all", by=by).drop(columns="period")
     tests, contrasts = [], []
@@ -180,12 +243,22 @@ def segment_profile(tickets: pd.DataFrame, *, by: str = "segment", kpis: Sequenc
         vals = {s: cases.loc[cases[by] == s, "value"].to_numpy(dtype=float) for s in segs}
         tested = [s for s in segs if vals[s].size >= min_n]
         test, stat, p = _overall_test([vals[s] for s in tested], kind)
-        tests.append({"kpi": name, "test": test, "segments": len(tested), "statistic": stat, "p_value": p})
+        tests.append(
+            {"kpi": name, "test": test, "segments": len(tested), "statistic": stat, "p_value": p}
+        )
         for s in tested:
             rest = np.concatenate([vals[o] for o in segs if o != s])
             if rest.size < min_n:
                 continue
-            contrasts.append({"kpi": name, by: s, "n": vals[s].size, "n_rest": rest.size, **_contrast(vals[s], rest, kind, alpha)})
+            contrasts.append(
+                {
+                    "kpi": name,
+                    by: s,
+                    "n": vals[s].size,
+                    "n_rest": rest.size,
+                    **_contrast(vals[s], rest, kind, alpha),
+                }
+            )
     tests = pd.DataFrame(tests)
     contrasts = pd.DataFrame(contrasts)
     method = adjust_pvalues([0.5], method=adjust)["adjust_method"].item()
@@ -195,14 +268,21 @@ def segment_profile(tickets: pd.DataFrame, *, by: str = "segment", kpis: Sequenc
         okp = frame["p_value"].notna()
         frame["p_adjusted"] = np.nan
         if okp.any():
-            frame.loc[okp, "p_adjusted"] = adjust_pvalues(frame.loc[okp, "p_value"].to_numpy(), method=adjust, alpha=alpha)["p_adjusted"].to_numpy()
+            frame.loc[okp, "p_adjusted"] = adjust_pvalues(
+                frame.loc[okp, "p_value"].to_numpy(), method=adjust, alpha=alpha
+            )["p_adjusted"].to_numpy()
         frame["adjust_method"] = method
     if not tests.empty:
         tests["significant"] = tests["p_adjusted"] < alpha
-    findings: list[str] = [
-        f"{kpi_engine.REGISTRY[r.kpi].label} differs across the {by} values ({r.test}, adjusted p = {r.p_adjusted:.2g})."
-        for r in tests.itertuples() if r.significant
-    ] if not tests.empty else []
+    findings: list[str] = (
+        [
+            f"{kpi_engine.REGISTRY[r.kpi].label} differs across the {by} values ({r.test}, adjusted p = {r.p_adjusted:.2g})."
+            for r in tests.itertuples()
+            if r.significant
+        ]
+        if not tests.empty
+        else []
+    )
     if not contrasts.empty:
         contrasts["differs"] = contrasts["p_adjusted"] < alpha
         better = []
@@ -223,5 +303,14 @@ def segment_profile(tickets: pd.DataFrame, *, by: str = "segment", kpis: Sequenc
             else:
                 unit = kpi_engine.REGISTRY[r.kpi].unit
                 eff = f"{r.diff:+.3g} {unit} (CI {r.ci_low:+.3g} to {r.ci_high:+.3g})"
-            findings.append(f"{label}: {by} '{getattr(r, by)}' is {word} than the rest by {eff}, adjusted p = {r.p_adjusted:.2g}.")
-    return SegmentProfile(by=by, table=table, tests=tests, contrasts=contrasts, findings=tuple(findings), adjust=adjust)
+            findings.append(
+                f"{label}: {by} '{getattr(r, by)}' is {word} than the rest by {eff}, adjusted p = {r.p_adjusted:.2g}."
+            )
+    return SegmentProfile(
+        by=by,
+        table=table,
+        tests=tests,
+        contrasts=contrasts,
+        findings=tuple(findings),
+        adjust=adjust,
+    )

@@ -38,13 +38,26 @@ from ._impact_util import check_alpha, check_frame
 from .errors import DataError, ParameterError, Problem
 from .impact import adjust_pvalues, compare
 
-__all__ = ["RATER", "ITEM_DIMENSIONS", "change", "gaps", "importance_performance", "item_gaps", "respondent_gaps", "score"]
+__all__ = [
+    "RATER",
+    "ITEM_DIMENSIONS",
+    "change",
+    "gaps",
+    "importance_performance",
+    "item_gaps",
+    "respondent_gaps",
+    "score",
+]
 
 #: the five RATER dimensions in the order SERVQUAL reports them
 RATER = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 #: the standard item → dimension mapping of the 22-item instrument
 ITEM_DIMENSIONS: dict[int, str] = {
-    i: d for d, items in zip(RATER, (range(1, 5), range(5, 10), range(10, 14), range(14, 18), range(18, 23)), strict=True) for i in items
+    i: d
+    for d, items in zip(
+        RATER, (range(1, 5), range(5, 10), range(10, 14), range(14, 18), range(18, 23)), strict=True
+    )
+    for i in items
 }
 REQUIRED = ("respondent_id", "item", "expectation", "perception")
 
@@ -53,8 +66,12 @@ def _by(by: str | Sequence[str] | None) -> list[str]:
     return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
-def scored(responses: pd.DataFrame, *, dimensions: Mapping[int, str] | None = None,
-           reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def scored(
+    responses: pd.DataFrame,
+    *,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Answers ready for gap analysis: reversed items rescored, dimension attached, item gap.
 
     Parameters
@@ -80,9 +97,16 @@ def scored(responses: pd.DataFrame, *, dimensions: Mapping[int, str] | None = No
         v = pd.to_numeric(out[col], errors="coerce").astype(float)
         bad = np.flatnonzero(~((v >= 1) & (v <= 7) & (v == np.round(v))).to_numpy())
         if bad.size:
-            problems.append(Problem("answers must be whole numbers from 1 to 7", column=col, rows=tuple(int(i) + 2 for i in bad[:5]),
-                                    n_rows=int(bad.size), values=tuple(out[col].iloc[bad[:5]]),
-                                    fix="keep the raw 1–7 answers; drop unanswered items"))
+            problems.append(
+                Problem(
+                    "answers must be whole numbers from 1 to 7",
+                    column=col,
+                    rows=tuple(int(i) + 2 for i in bad[:5]),
+                    n_rows=int(bad.size),
+                    values=tuple(out[col].iloc[bad[:5]]),
+                    fix="keep the raw 1–7 answers; drop unanswered items",
+                )
+            )
         out[col] = v
     if problems:
         raise DataError(problems)
@@ -90,11 +114,19 @@ def scored(responses: pd.DataFrame, *, dimensions: Mapping[int, str] | None = No
         out["dimension"] = out["item"].map(lambda i: dimensions.get(int(i)))
     elif "dimension" not in out or out["dimension"].isna().all():
         out["dimension"] = out["item"].map(lambda i: ITEM_DIMENSIONS.get(int(i)))
-    out["dimension"] = out["dimension"].astype(object).map(lambda d: d.lower() if isinstance(d, str) else d)
+    out["dimension"] = (
+        out["dimension"].astype(object).map(lambda d: d.lower() if isinstance(d, str) else d)
+    )
     missing = out["dimension"].isna().to_numpy()
     if missing.any():
-        raise ParameterError(Problem("items without a dimension", column="item", values=tuple(pd.unique(out.loc[missing, "item"]))[:5],
-                                     fix="add a dimension column, or pass dimensions={item: 'reliability', …}"))
+        raise ParameterError(
+            Problem(
+                "items without a dimension",
+                column="item",
+                values=tuple(pd.unique(out.loc[missing, "item"]))[:5],
+                fix="add a dimension column, or pass dimensions={item: 'reliability', …}",
+            )
+        )
     if reversed_items is not None:
         rev = out["item"].astype(int).isin([int(i) for i in reversed_items]).to_numpy()
     elif "reversed" in out:
@@ -108,8 +140,13 @@ def scored(responses: pd.DataFrame, *, dimensions: Mapping[int, str] | None = No
     return out
 
 
-def respondent_gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None = None,
-                    dimensions: Mapping[int, str] | None = None, reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def respondent_gaps(
+    responses: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Each respondent's expectation, perception and gap per dimension (means of their items).
 
     Returns
@@ -122,8 +159,16 @@ def respondent_gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None =
     check_frame(responses, [*REQUIRED, *by], where="servqual")
     s = scored(responses, dimensions=dimensions, reversed_items=reversed_items)
     keys = ["respondent_id", *by, "dimension"]
-    out = s.groupby(keys, sort=False, dropna=False).agg(items=("item", "size"), expectation=("expectation", "mean"),
-                                                        perception=("perception", "mean"), gap=("item_gap", "mean")).reset_index()
+    out = (
+        s.groupby(keys, sort=False, dropna=False)
+        .agg(
+            items=("item", "size"),
+            expectation=("expectation", "mean"),
+            perception=("perception", "mean"),
+            gap=("item_gap", "mean"),
+        )
+        .reset_index()
+    )
     return out
 
 
@@ -140,7 +185,9 @@ def _mean_ci(x: np.ndarray, alpha: float) -> tuple[float, float, float, float]:
 def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rank = {d: i for i, d in enumerate(RATER)}
     frame = frame.assign(_r=frame["dimension"].map(lambda d: rank.get(d, len(rank))))
-    return frame.sort_values([*keys, "_r", "dimension"], kind="stable", ignore_index=True).drop(columns="_r")
+    return frame.sort_values([*keys, "_r", "dimension"], kind="stable", ignore_index=True).drop(
+        columns="_r"
+    )
 
 
 def _weights(weights: pd.DataFrame, *, tolerance: float = 0.5) -> pd.DataFrame:
@@ -151,15 +198,27 @@ def _weights(weights: pd.DataFrame, *, tolerance: float = 0.5) -> pd.DataFrame:
     total = w.groupby("respondent_id")["points"].sum()
     bad = total[(total - 100).abs() > tolerance]
     if len(bad) or w["points"].isna().any() or (w["points"] < 0).any():
-        raise DataError(Problem("importance points must be non-negative and add up to 100 per respondent", column="points",
-                                values=tuple(f"{r}: {v:g}" for r, v in bad.head(5).items()), n_rows=len(bad) or None,
-                                fix="ask respondents to split exactly 100 points over the five dimensions, or drop incomplete splits"))
+        raise DataError(
+            Problem(
+                "importance points must be non-negative and add up to 100 per respondent",
+                column="points",
+                values=tuple(f"{r}: {v:g}" for r, v in bad.head(5).items()),
+                n_rows=len(bad) or None,
+                fix="ask respondents to split exactly 100 points over the five dimensions, or drop incomplete splits",
+            )
+        )
     return w
 
 
-def gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None = None, weights: pd.DataFrame | None = None,
-         alpha: float = 0.05, dimensions: Mapping[int, str] | None = None,
-         reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def gaps(
+    responses: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    weights: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Dimension gaps (P − E) with confidence intervals, per dimension (× group).
 
     Parameters
@@ -205,16 +264,31 @@ def gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None = None, weig
         key = key if isinstance(key, tuple) else (key,)
         m, se, lo, hi = _mean_ci(g["gap"].to_numpy(dtype=float), alpha)
         row = dict(zip([*by, "dimension"], key, strict=True))
-        row.update(n=len(g), expectation=float(g["expectation"].mean()), perception=float(g["perception"].mean()),
-                   gap=m, se=se, ci_low=lo, ci_high=hi)
+        row.update(
+            n=len(g),
+            expectation=float(g["expectation"].mean()),
+            perception=float(g["perception"].mean()),
+            gap=m,
+            se=se,
+            ci_low=lo,
+            ci_high=hi,
+        )
         if weights is not None:
-            row.update(importance=float(g["points"].mean()), weighted_gap=float(g["weighted"].mean()))
+            row.update(
+                importance=float(g["points"].mean()), weighted_gap=float(g["weighted"].mean())
+            )
         rows.append(row)
     return _order(pd.DataFrame(rows), by)
 
 
-def item_gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None = None, alpha: float = 0.05,
-              dimensions: Mapping[int, str] | None = None, reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def item_gaps(
+    responses: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Gap per item with a t interval; sort by ``gap`` to find the largest shortfalls.
 
     Returns
@@ -238,15 +312,31 @@ def item_gaps(responses: pd.DataFrame, *, by: str | Sequence[str] | None = None,
     for key, g in s.groupby([*by, "item"], sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         m, _, lo, hi = _mean_ci(g["item_gap"].to_numpy(dtype=float), alpha)
-        rows.append({**dict(zip([*by, "item"], key, strict=True)), "dimension": g["dimension"].iloc[0],
-                     "reversed": bool(g["reversed"].iloc[0]), "n": len(g), "expectation": float(g["expectation"].mean()),
-                     "perception": float(g["perception"].mean()), "gap": m, "ci_low": lo, "ci_high": hi})
+        rows.append(
+            {
+                **dict(zip([*by, "item"], key, strict=True)),
+                "dimension": g["dimension"].iloc[0],
+                "reversed": bool(g["reversed"].iloc[0]),
+                "n": len(g),
+                "expectation": float(g["expectation"].mean()),
+                "perception": float(g["perception"].mean()),
+                "gap": m,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def score(responses: pd.DataFrame, *, weights: pd.DataFrame | None = None, by: str | Sequence[str] | None = None,
-          alpha: float = 0.05, dimensions: Mapping[int, str] | None = None,
-          reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def score(
+    responses: pd.DataFrame,
+    *,
+    weights: pd.DataFrame | None = None,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Overall SERVQUAL score, unweighted and (with ``weights``) weighted by importance.
 
     Per respondent: unweighted = mean of their dimension gaps; weighted =
@@ -271,12 +361,21 @@ def score(responses: pd.DataFrame, *, weights: pd.DataFrame | None = None, by: s
     alpha = check_alpha(alpha)
     by = _by(by)
     rg = respondent_gaps(responses, by=by, dimensions=dimensions, reversed_items=reversed_items)
-    per = rg.groupby(["respondent_id", *by], sort=False, dropna=False)["gap"].mean().rename("unweighted").reset_index()
+    per = (
+        rg.groupby(["respondent_id", *by], sort=False, dropna=False)["gap"]
+        .mean()
+        .rename("unweighted")
+        .reset_index()
+    )
     if weights is not None:
         w = _weights(weights)
         wg = rg.merge(w, on=["respondent_id", "dimension"], how="inner")
         wg["weighted"] = wg["gap"] * wg["points"] / 100
-        ws = wg.groupby(["respondent_id", *by], sort=False, dropna=False)["weighted"].sum().reset_index()
+        ws = (
+            wg.groupby(["respondent_id", *by], sort=False, dropna=False)["weighted"]
+            .sum()
+            .reset_index()
+        )
         per = per.merge(ws, on=["respondent_id", *by], how="left")
     kinds = ["unweighted"] + (["weighted"] if weights is not None else [])
     rows = []
@@ -286,7 +385,16 @@ def score(responses: pd.DataFrame, *, weights: pd.DataFrame | None = None, by: s
         for kind in kinds:
             x = g[kind].dropna().to_numpy(dtype=float)
             m, _, lo, hi = _mean_ci(x, alpha)
-            rows.append({**dict(zip(by, key, strict=True)), "score": kind, "n": int(x.size), "value": m, "ci_low": lo, "ci_high": hi})
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "score": kind,
+                    "n": int(x.size),
+                    "value": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -298,9 +406,15 @@ QUADRANTS = {
 }
 
 
-def importance_performance(responses: pd.DataFrame, weights: pd.DataFrame, *, by: str | Sequence[str] | None = None,
-                           alpha: float = 0.05, dimensions: Mapping[int, str] | None = None,
-                           reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def importance_performance(
+    responses: pd.DataFrame,
+    weights: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Importance–performance grid: mean importance points against the dimension gap.
 
     The grid's cross-hairs are the means over the dimensions: importance above
@@ -324,7 +438,14 @@ def importance_performance(responses: pd.DataFrame, weights: pd.DataFrame, *, by
     [['tangibles', 'possible overkill'], ['reliability', 'concentrate here']]
     """
     by = _by(by)
-    g = gaps(responses, by=by, weights=weights, alpha=alpha, dimensions=dimensions, reversed_items=reversed_items)
+    g = gaps(
+        responses,
+        by=by,
+        weights=weights,
+        alpha=alpha,
+        dimensions=dimensions,
+        reversed_items=reversed_items,
+    )
     w = _weights(weights).assign(dimension=lambda d: d["dimension"].astype(str).str.lower())
     if by:
         groups = responses[["respondent_id", *by]].drop_duplicates("respondent_id")
@@ -333,20 +454,53 @@ def importance_performance(responses: pd.DataFrame, weights: pd.DataFrame, *, by
     for key, part in w.groupby([*by, "dimension"], sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         _, _, lo, hi = _mean_ci(part["points"].to_numpy(dtype=float), alpha)
-        ci.append({**dict(zip([*by, "dimension"], key, strict=True)), "importance_ci_low": lo, "importance_ci_high": hi})
+        ci.append(
+            {
+                **dict(zip([*by, "dimension"], key, strict=True)),
+                "importance_ci_low": lo,
+                "importance_ci_high": hi,
+            }
+        )
     out = g.merge(pd.DataFrame(ci), on=[*by, "dimension"], how="left")
-    out["importance_mean"] = out.groupby(by)["importance"].transform("mean") if by else out["importance"].mean()
+    out["importance_mean"] = (
+        out.groupby(by)["importance"].transform("mean") if by else out["importance"].mean()
+    )
     out["gap_mean"] = out.groupby(by)["gap"].transform("mean") if by else out["gap"].mean()
-    out["quadrant"] = [QUADRANTS[(bool(i > im), bool(gp < gm))] for i, im, gp, gm in
-                       zip(out["importance"], out["importance_mean"], out["gap"], out["gap_mean"], strict=True)]
-    cols = [*by, "dimension", "n", "importance", "importance_ci_low", "importance_ci_high", "gap", "ci_low", "ci_high",
-            "perception", "importance_mean", "gap_mean", "quadrant"]
+    out["quadrant"] = [
+        QUADRANTS[(bool(i > im), bool(gp < gm))]
+        for i, im, gp, gm in zip(
+            out["importance"], out["importance_mean"], out["gap"], out["gap_mean"], strict=True
+        )
+    ]
+    cols = [
+        *by,
+        "dimension",
+        "n",
+        "importance",
+        "importance_ci_low",
+        "importance_ci_high",
+        "gap",
+        "ci_low",
+        "ci_high",
+        "perception",
+        "importance_mean",
+        "gap_mean",
+        "quadrant",
+    ]
     return out[cols]
 
 
-def change(responses: pd.DataFrame, *, period: str | object, before: object = None, after: object = None,
-           alpha: float = 0.05, adjust: str = "holm", dimensions: Mapping[int, str] | None = None,
-           reversed_items: Sequence[int] | None = None) -> pd.DataFrame:
+def change(
+    responses: pd.DataFrame,
+    *,
+    period: str | object,
+    before: object = None,
+    after: object = None,
+    alpha: float = 0.05,
+    adjust: str = "holm",
+    dimensions: Mapping[int, str] | None = None,
+    reversed_items: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Change of each dimension gap between two survey waves (after − before).
 
     Respondents' dimension gaps are compared with :func:`cslib.impact.compare`
@@ -380,38 +534,86 @@ def change(responses: pd.DataFrame, *, period: str | object, before: object = No
         labels = sorted(pd.unique(responses[period].dropna()))
         if before is None and after is None:
             if len(labels) != 2:
-                raise ParameterError(Problem(f"needs exactly two waves, found {len(labels)}", column=period, values=tuple(labels[:5]),
-                                             fix="filter to two waves or pass before= and after="))
+                raise ParameterError(
+                    Problem(
+                        f"needs exactly two waves, found {len(labels)}",
+                        column=period,
+                        values=tuple(labels[:5]),
+                        fix="filter to two waves or pass before= and after=",
+                    )
+                )
             before, after = labels
         missing = [v for v in (before, after) if v not in labels]
         if missing:
-            raise ParameterError(Problem("wave label not found", column=period, values=tuple(missing), fix=f"use one of {labels[:5]}"))
+            raise ParameterError(
+                Problem(
+                    "wave label not found",
+                    column=period,
+                    values=tuple(missing),
+                    fix=f"use one of {labels[:5]}",
+                )
+            )
         wave = responses[period]
     else:
         if "date" not in responses.columns:
-            raise ParameterError(Problem("a date split needs the survey's date column", column="date",
-                                         fix="add the answer date, or name a column with the wave label as period="))
+            raise ParameterError(
+                Problem(
+                    "a date split needs the survey's date column",
+                    column="date",
+                    fix="add the answer date, or name a column with the wave label as period=",
+                )
+            )
         try:
             cut = pd.Timestamp(period)
         except (TypeError, ValueError):
-            raise ParameterError(Problem("period is neither a column nor a date", column="period", values=(period,),
-                                         fix="name the wave column, or give the change date, e.g. period='2026-06-01'")) from None
+            raise ParameterError(
+                Problem(
+                    "period is neither a column nor a date",
+                    column="period",
+                    values=(period,),
+                    fix="name the wave column, or give the change date, e.g. period='2026-06-01'",
+                )
+            ) from None
         wave = np.where(pd.to_datetime(responses["date"]) < cut, "before", "after")
         before, after = "before", "after"
     data = responses.assign(_wave=wave)
     data = data[data["_wave"].isin([before, after])]
     rg = respondent_gaps(data, by="_wave", dimensions=dimensions, reversed_items=reversed_items)
     rows = []
-    for dim in [d for d in RATER if d in set(rg["dimension"])] + sorted(set(rg["dimension"]) - set(RATER)):
+    for dim in [d for d in RATER if d in set(rg["dimension"])] + sorted(
+        set(rg["dimension"]) - set(RATER)
+    ):
         part = rg[rg["dimension"] == dim]
         b = part.loc[part["_wave"] == before, "gap"].to_numpy(dtype=float)
         a = part.loc[part["_wave"] == after, "gap"].to_numpy(dtype=float)
         if b.size < 2 or a.size < 2:
-            raise ParameterError(Problem(f"dimension {dim}: too few respondents in a wave ({b.size} before, {a.size} after)",
-                                         column="period", fix="check the split date or wave labels"))
+            raise ParameterError(
+                Problem(
+                    f"dimension {dim}: too few respondents in a wave ({b.size} before, {a.size} after)",
+                    column="period",
+                    fix="check the split date or wave labels",
+                )
+            )
         row = compare(b, a, kind="continuous", alpha=alpha).iloc[0]
-        rows.append({"dimension": dim, **{k: row[k] for k in ("n_before", "n_after", "before", "after", "diff", "ci_low", "ci_high",
-                                                              "p_value", "hedges_g")}})
+        rows.append(
+            {
+                "dimension": dim,
+                **{
+                    k: row[k]
+                    for k in (
+                        "n_before",
+                        "n_after",
+                        "before",
+                        "after",
+                        "diff",
+                        "ci_low",
+                        "ci_high",
+                        "p_value",
+                        "hedges_g",
+                    )
+                },
+            }
+        )
     out = pd.DataFrame(rows)
     adj = adjust_pvalues(out["p_value"].to_numpy(), method=adjust, alpha=alpha)
     out["p_adjusted"] = adj["p_adjusted"].to_numpy()

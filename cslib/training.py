@@ -53,9 +53,17 @@ def training_dates(training: pd.DataFrame, *, course: str) -> pd.Series:
     courses = sorted(pd.unique(training["course"].dropna()))
     done = training[training["course"] == course]
     if done.empty:
-        raise ParameterError(Problem("no agent completed this course", column="course", values=(course,),
-                                     fix=f"use one of the courses in the training records: {', '.join(map(str, courses[:8]))}"))
-    return pd.to_datetime(done["completed_at"]).groupby(done["agent_id"]).min().rename("completed_at")
+        raise ParameterError(
+            Problem(
+                "no agent completed this course",
+                column="course",
+                values=(course,),
+                fix=f"use one of the courses in the training records: {', '.join(map(str, courses[:8]))}",
+            )
+        )
+    return (
+        pd.to_datetime(done["completed_at"]).groupby(done["agent_id"]).min().rename("completed_at")
+    )
 
 
 @dataclass(frozen=True)
@@ -90,16 +98,33 @@ class TrainingEffect:
     def summary(self) -> pd.DataFrame:
         """Both comparisons, one row per KPI × ``comparison``."""
         a = self.pooled.assign(comparison=f"own before vs after ({self.window_days} days)")
-        b = self.concurrent.rename(columns={"trained": "after", "not_yet": "before"}).assign(comparison="trained vs not yet, same weeks")
-        cols = ["kpi", "comparison", "before", "after", "diff", "ci_low", "ci_high", "p_value", "better"]
+        b = self.concurrent.rename(columns={"trained": "after", "not_yet": "before"}).assign(
+            comparison="trained vs not yet, same weeks"
+        )
+        cols = [
+            "kpi",
+            "comparison",
+            "before",
+            "after",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "better",
+        ]
         return pd.concat([b[cols], a[cols]], ignore_index=True)
 
     table = property(summary)
 
     def _repr_html_(self) -> str:
-        return frame_html(f"Training and outcomes: {self.course}", [("", self.summary())],
-                          ["Trained vs not-yet-trained compares agents in the same weeks (and teams): the fair comparison. "
-                           "Before vs after an agent's own training does not control for seasonality or other changes."])
+        return frame_html(
+            f"Training and outcomes: {self.course}",
+            [("", self.summary())],
+            [
+                "Trained vs not-yet-trained compares agents in the same weeks (and teams): the fair comparison. "
+                "Before vs after an agent's own training does not control for seasonality or other changes."
+            ],
+        )
 
 
 def _better(name: str, diff: float, lo: float, hi: float) -> bool | None:
@@ -130,17 +155,44 @@ def _stratified(cases: pd.DataFrame, strata: list[str], alpha: float) -> dict[st
         n_u += u.size
         k += 1
     if den == 0:
-        return {"strata": 0, "n_trained": 0, "n_not_yet": 0, "trained": np.nan, "not_yet": np.nan, "diff": np.nan,
-                "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+        return {
+            "strata": 0,
+            "n_trained": 0,
+            "n_not_yet": 0,
+            "trained": np.nan,
+            "not_yet": np.nan,
+            "diff": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+        }
     d, se = num / den, np.sqrt(var) / den
     z = stats.norm.ppf(1 - alpha / 2)
     p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan
-    return {"strata": k, "n_trained": n_t, "n_not_yet": n_u, "trained": mt / den, "not_yet": mu / den, "diff": d,
-            "ci_low": d - z * se, "ci_high": d + z * se, "p_value": p}
+    return {
+        "strata": k,
+        "n_trained": n_t,
+        "n_not_yet": n_u,
+        "trained": mt / den,
+        "not_yet": mu / den,
+        "diff": d,
+        "ci_low": d - z * se,
+        "ci_high": d + z * se,
+        "p_value": p,
+    }
 
 
-def training_effect(tickets: pd.DataFrame, training: pd.DataFrame, *, course: str, kpis: Sequence[str] | None = None,
-                    window_days: int = 56, by_team: bool = True, min_n: int = 10, alpha: float = 0.05) -> TrainingEffect:
+def training_effect(
+    tickets: pd.DataFrame,
+    training: pd.DataFrame,
+    *,
+    course: str,
+    kpis: Sequence[str] | None = None,
+    window_days: int = 56,
+    by_team: bool = True,
+    min_n: int = 10,
+    alpha: float = 0.05,
+) -> TrainingEffect:
     """Tie a course to outcomes: agents before vs after their training, and trained vs not-yet-trained.
 
     Parameters
@@ -169,22 +221,45 @@ def training_effect(tickets: pd.DataFrame, training: pd.DataFrame, *, course: st
     alpha = check_alpha(alpha)
     check_frame(tickets, ["ticket_id", "created_at", "agent_id"], where="training_effect")
     if not (isinstance(window_days, int) and window_days > 0):
-        raise ParameterError(Problem("window_days must be a positive whole number", column="window_days", values=(window_days,), fix="e.g. window_days=56"))
+        raise ParameterError(
+            Problem(
+                "window_days must be a positive whole number",
+                column="window_days",
+                values=(window_days,),
+                fix="e.g. window_days=56",
+            )
+        )
     dates = training_dates(training, course=course)
     avail = kpi_engine.availability(list(tickets.columns))
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in DEFAULT_KPIS if k in ok]
     else:
-        bad = [k for k in kpis if k not in ok or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")]
+        bad = [
+            k
+            for k in kpis
+            if k not in ok or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
+        ]
         if bad:
-            raise ParameterError(Problem("KPI not available per ticket in these data", column="kpis", values=tuple(bad),
-                                         fix=f"use per-ticket KPIs the tickets support, e.g. {', '.join(k for k in DEFAULT_KPIS if k in ok)}"))
+            raise ParameterError(
+                Problem(
+                    "KPI not available per ticket in these data",
+                    column="kpis",
+                    values=tuple(bad),
+                    fix=f"use per-ticket KPIs the tickets support, e.g. {', '.join(k for k in DEFAULT_KPIS if k in ok)}",
+                )
+            )
     by = ["agent_id"] + (["team"] if by_team and "team" in tickets.columns else [])
     t = tickets[tickets["agent_id"].isin(dates.index)]
     if t.empty:
-        raise ParameterError(Problem("no tickets handled by agents who took this course", column="agent_id", values=tuple(dates.index[:5]),
-                                     fix="check that agent ids in the tickets and the training records match"))
+        raise ParameterError(
+            Problem(
+                "no tickets handled by agents who took this course",
+                column="agent_id",
+                values=tuple(dates.index[:5]),
+                fix="check that agent ids in the tickets and the training records match",
+            )
+        )
     per_agent, pooled, concurrent, weekly = [], [], [], []
     window = pd.Timedelta(days=window_days)
     for name in kpis:
@@ -195,12 +270,26 @@ def training_effect(tickets: pd.DataFrame, training: pd.DataFrame, *, course: st
         rows = []
         for agent, g in cases.groupby("agent_id", sort=True):
             done = g["completed_at"].iloc[0]
-            b = g.loc[(g["created_at"] < done) & (g["created_at"] >= done - window), "value"].to_numpy(dtype=float)
-            a = g.loc[(g["created_at"] >= done) & (g["created_at"] < done + window), "value"].to_numpy(dtype=float)
+            b = g.loc[
+                (g["created_at"] < done) & (g["created_at"] >= done - window), "value"
+            ].to_numpy(dtype=float)
+            a = g.loc[
+                (g["created_at"] >= done) & (g["created_at"] < done + window), "value"
+            ].to_numpy(dtype=float)
             if b.size < min_n or a.size < min_n:
                 continue
-            rows.append({"kpi": name, "agent_id": agent, "completed_at": done, "n_before": b.size, "n_after": a.size,
-                         "before": b.mean(), "after": a.mean(), "diff": a.mean() - b.mean()})
+            rows.append(
+                {
+                    "kpi": name,
+                    "agent_id": agent,
+                    "completed_at": done,
+                    "n_before": b.size,
+                    "n_after": a.size,
+                    "before": b.mean(),
+                    "after": a.mean(),
+                    "diff": a.mean() - b.mean(),
+                }
+            )
         per_agent += rows
         d = np.array([r["diff"] for r in rows])
         if d.size >= 2:
@@ -209,20 +298,58 @@ def training_effect(tickets: pd.DataFrame, training: pd.DataFrame, *, course: st
             lo, hi, p = d.mean() - half, d.mean() + half, float(res.pvalue)
         else:
             lo = hi = p = np.nan
-        pooled.append({"kpi": name, "agents": d.size, "before": float(np.mean([r["before"] for r in rows])) if rows else np.nan,
-                       "after": float(np.mean([r["after"] for r in rows])) if rows else np.nan, "diff": float(d.mean()) if d.size else np.nan,
-                       "ci_low": lo, "ci_high": hi, "p_value": p, "better": _better(name, d.mean() if d.size else np.nan, lo, hi)})
+        pooled.append(
+            {
+                "kpi": name,
+                "agents": d.size,
+                "before": float(np.mean([r["before"] for r in rows])) if rows else np.nan,
+                "after": float(np.mean([r["after"] for r in rows])) if rows else np.nan,
+                "diff": float(d.mean()) if d.size else np.nan,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                "better": _better(name, d.mean() if d.size else np.nan, lo, hi),
+            }
+        )
         # view 2: same weeks (and teams)
         cases["week"] = cases["created_at"].dt.to_period("W").dt.start_time
         strata = ["week"] + (["team"] if "team" in by else [])
         res2 = _stratified(cases, strata, alpha)
-        concurrent.append({"kpi": name, **res2, "better": _better(name, res2["diff"], res2["ci_low"], res2["ci_high"])})
+        concurrent.append(
+            {
+                "kpi": name,
+                **res2,
+                "better": _better(name, res2["diff"], res2["ci_low"], res2["ci_high"]),
+            }
+        )
         wk = cases.groupby(["week", "trained"])["value"].agg(n="size", value="mean").reset_index()
         mixed = wk.groupby("week")["trained"].nunique()
         wk = wk[wk["week"].isin(mixed[mixed == 2].index)]
         wk["group"] = np.where(wk["trained"], "trained", "not yet trained")
         weekly.append(wk.drop(columns="trained").assign(kpi=name))
-    per_agent_df = pd.DataFrame(per_agent, columns=["kpi", "agent_id", "completed_at", "n_before", "n_after", "before", "after", "diff"])
-    weekly_df = pd.concat(weekly, ignore_index=True)[["kpi", "week", "group", "n", "value"]] if weekly else pd.DataFrame()
-    return TrainingEffect(per_agent=per_agent_df, pooled=pd.DataFrame(pooled), concurrent=pd.DataFrame(concurrent),
-                          weekly=weekly_df, course=course, window_days=window_days)
+    per_agent_df = pd.DataFrame(
+        per_agent,
+        columns=[
+            "kpi",
+            "agent_id",
+            "completed_at",
+            "n_before",
+            "n_after",
+            "before",
+            "after",
+            "diff",
+        ],
+    )
+    weekly_df = (
+        pd.concat(weekly, ignore_index=True)[["kpi", "week", "group", "n", "value"]]
+        if weekly
+        else pd.DataFrame()
+    )
+    return TrainingEffect(
+        per_agent=per_agent_df,
+        pooled=pd.DataFrame(pooled),
+        concurrent=pd.DataFrame(concurrent),
+        weekly=weekly_df,
+        course=course,
+        window_days=window_days,
+    )

@@ -76,7 +76,9 @@ class Workbook:
             self._cache[key] = frame
         return self._cache[key]
 
-    def tickets(self, *, window: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def tickets(
+        self, *, window: str | None = None, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """Typed tickets of the run's teams (optionally of one window and only some columns), via DuckDB; cached.
 
         Analyses that need ticket-level rows use this; aggregate KPIs use :meth:`kpis`.
@@ -91,8 +93,12 @@ class Workbook:
                 where.append(f"team IN ({', '.join(io._q(t) for t in self.scope_teams)})")
             if window:
                 start, end = self.window(window)
-                where.append(f"created_at >= TIMESTAMP '{start}' AND created_at < TIMESTAMP '{end + pd.Timedelta(days=1)}'")
-            sql = f"SELECT {', '.join(map(io._ident, cols))} FROM {view}" + (f" WHERE {' AND '.join(where)}" if where else "")
+                where.append(
+                    f"created_at >= TIMESTAMP '{start}' AND created_at < TIMESTAMP '{end + pd.Timedelta(days=1)}'"
+                )
+            sql = f"SELECT {', '.join(map(io._ident, cols))} FROM {view}" + (
+                f" WHERE {' AND '.join(where)}" if where else ""
+            )
             self._cache[key] = con.execute(sql).df()
             con.close()
         return self._cache[key]
@@ -113,7 +119,12 @@ class Workbook:
         return list(self.teams) or list(self.cycle.scope.teams)
 
     def availability(self) -> pd.DataFrame:
-        return kpi.availability(self.ticket_columns, sla=self.cycle.sla_spec(), complaints=self.has("complaints"), economics=self.cycle.economics.model_dump())
+        return kpi.availability(
+            self.ticket_columns,
+            sla=self.cycle.sla_spec(),
+            complaints=self.has("complaints"),
+            economics=self.cycle.economics.model_dump(),
+        )
 
     def kpis(
         self,
@@ -131,9 +142,22 @@ class Workbook:
         scope = dict(filters or {})
         if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
             scope["team"] = self.scope_teams
-        key = ("kpis", tuple(kpis or ()), freq, by, str(start), str(end), stat, tuple(sorted((k, str(v)) for k, v in scope.items())))
+        key = (
+            "kpis",
+            tuple(kpis or ()),
+            freq,
+            by,
+            str(start),
+            str(end),
+            stat,
+            tuple(sorted((k, str(v)) for k, v in scope.items())),
+        )
         if key not in self._cache:
-            complaints = self.source("complaints") if self.has("complaints") and (kpis is None or "complaint_rate" in kpis) else None
+            complaints = (
+                self.source("complaints")
+                if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
+                else None
+            )
             tickets, options = self.source("tickets")
             self._cache[key] = kpi.compute(
                 tickets,
@@ -173,21 +197,42 @@ class Workbook:
         """The KPI column an objective reads (``<kpi>_p90`` for the p90 statistic)."""
         return f"{obj.kpi}_p90" if obj.statistic == "p90" else obj.kpi
 
-    def objective_kpis(self, obj: Objective, *, freq: str = "W", by: Sequence[str] | str = (), start=None, end=None, filters: Mapping | None = None) -> pd.DataFrame:
+    def objective_kpis(
+        self,
+        obj: Objective,
+        *,
+        freq: str = "W",
+        by: Sequence[str] | str = (),
+        start=None,
+        end=None,
+        filters: Mapping | None = None,
+    ) -> pd.DataFrame:
         """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``.
 
         ``filters`` default to the objective's own segment (e.g. ``{"channel": "email"}``).
         """
         stat = "mean" if obj.statistic == "mean" else "median"
-        frame = self.kpis(kpis=[obj.kpi], freq=freq, by=by, start=start, end=end, stat=stat, filters=obj.segment if filters is None else filters)
-        n_col = f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
+        frame = self.kpis(
+            kpis=[obj.kpi],
+            freq=freq,
+            by=by,
+            start=start,
+            end=end,
+            stat=stat,
+            filters=obj.segment if filters is None else filters,
+        )
+        n_col = (
+            f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
+        )
         by = [by] if isinstance(by, str) else list(by)
         out = frame[["period", *by]].copy()
         out["value"] = frame[self.column(obj)]
         out["n"] = frame[n_col] if n_col else pd.NA
         return out
 
-    def objective_value(self, obj: Objective, window: str, *, by: Sequence[str] | str = ()) -> pd.DataFrame:
+    def objective_value(
+        self, obj: Objective, window: str, *, by: Sequence[str] | str = ()
+    ) -> pd.DataFrame:
         """The objective's KPI over a whole window (``baseline`` or ``review``)."""
         start, end = self.window(window)
         return self.objective_kpis(obj, freq="all", by=by, start=start, end=end)
@@ -215,7 +260,9 @@ class Workbook:
         return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
 
 
-def open_workbook(cycle: str | Path | Cycle, *, run_dir: str | Path, stage: str, teams: str | Sequence[str] = "") -> Workbook:
+def open_workbook(
+    cycle: str | Path | Cycle, *, run_dir: str | Path, stage: str, teams: str | Sequence[str] = ""
+) -> Workbook:
     """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run."""
     parsed = cycle if isinstance(cycle, Cycle) else load_cycle(cycle)
     if isinstance(teams, str):

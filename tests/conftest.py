@@ -27,6 +27,12 @@ def cli():
     """Run ``python -m cslib`` in a real process, as a user would, capturing its output."""
 
     def run(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cslib", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "cslib", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=600,
+        )
 
     return run

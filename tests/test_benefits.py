@@ -15,22 +15,33 @@ from cslib.impact import compare
 from cslib.io import read_table
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-ECON = {"hourly_cost": 30.0, "cost_per_contact": 5.0, "retained_customer_value": 400.0, "currency": "GBP"}
+ECON = {
+    "hourly_cost": 30.0,
+    "cost_per_contact": 5.0,
+    "retained_customer_value": 400.0,
+    "currency": "GBP",
+}
 
 
 def est(**rows):
-    return pd.DataFrame([{"kpi": k, "estimate": v[0], "ci_low": v[1], "ci_high": v[2]} for k, v in rows.items()])
+    return pd.DataFrame(
+        [{"kpi": k, "estimate": v[0], "ci_low": v[1], "ci_high": v[2]} for k, v in rows.items()]
+    )
 
 
 def test_components_by_hand():
     e = est(aht_seconds=(-36.0, -46.0, -26.0), fcr=(0.05, 0.03, 0.07), retention=(0.01, 0.0, 0.02))
-    r = benefits.dual_benefit(e, economics=ECON, volume=100_000, cost=20_000, customers=10_000, repeat_contacts=1.5)
+    r = benefits.dual_benefit(
+        e, economics=ECON, volume=100_000, cost=20_000, customers=10_000, repeat_contacts=1.5
+    )
     b = r.business.set_index("component")
     assert b.loc["handle time", "quantity"] == pytest.approx(1000.0)  # 36 s × 100,000 / 3600
     assert b.loc["handle time", "value"] == pytest.approx(30_000.0)
     assert b.loc["contacts avoided", "quantity"] == pytest.approx(7500.0)  # 0.05 × 100,000 × 1.5
     assert b.loc["contacts avoided", "value"] == pytest.approx(37_500.0)
-    assert b.loc["retention", "quantity"] == pytest.approx(100.0) and b.loc["retention", "value"] == pytest.approx(40_000.0)
+    assert b.loc["retention", "quantity"] == pytest.approx(100.0) and b.loc[
+        "retention", "value"
+    ] == pytest.approx(40_000.0)
     t = r.totals.set_index("item")
     assert t.loc["total benefit", "value"] == pytest.approx(107_500.0)
     assert t.loc["net benefit", "value"] == pytest.approx(87_500.0)
@@ -62,10 +73,20 @@ def test_rising_handle_time_is_a_cost_and_waterfall_adds_up():
 
 def test_cost_from_cycle_and_verdict_conversion():
     cycle = load_cycle(SAMPLE / "cycle.yaml")
-    r = benefits.dual_benefit(est(fcr=(0.05, 0.03, 0.07)), economics=cycle.economics, volume=10_000, cost=cycle)
+    r = benefits.dual_benefit(
+        est(fcr=(0.05, 0.03, 0.07)), economics=cycle.economics, volume=10_000, cost=cycle
+    )
     assert r.totals.set_index("item").loc["cost", "value"] == 30_500
-    v = pd.DataFrame({"kpi": ["resolution_hours", "csat", "x"], "estimate": [0.8, 0.1, 1.5], "ci_low": [0.7, 0.05, 1.1],
-                      "ci_high": [0.9, 0.15, 2.0], "scale": ["ratio", "difference", "odds_ratio"], "before": [20.0, 0.7, 0.5]})
+    v = pd.DataFrame(
+        {
+            "kpi": ["resolution_hours", "csat", "x"],
+            "estimate": [0.8, 0.1, 1.5],
+            "ci_low": [0.7, 0.05, 1.1],
+            "ci_high": [0.9, 0.15, 2.0],
+            "scale": ["ratio", "difference", "odds_ratio"],
+            "before": [20.0, 0.7, 0.5],
+        }
+    )
     conv = benefits.estimates_from_verdicts(v).set_index("kpi")
     assert list(conv.index) == ["resolution_hours", "csat"]
     gap = benefits.estimates_from_verdicts(v.assign(ci_low=[0.7, float("nan"), 1.1]))
@@ -89,7 +110,12 @@ def test_cost_from_cycle_and_verdict_conversion():
     ],
 )
 def test_user_errors(kwargs, column):
-    args = {"estimates": est(aht_seconds=(-10.0, -20.0, 0.0)), "economics": ECON, "volume": 1000, "cost": 100} | kwargs
+    args = {
+        "estimates": est(aht_seconds=(-10.0, -20.0, 0.0)),
+        "economics": ECON,
+        "volume": 1000,
+        "cost": 100,
+    } | kwargs
     e = args.pop("estimates")
     with pytest.raises(ParameterError) as err:
         benefits.dual_benefit(e, **args)
@@ -105,7 +131,11 @@ def test_sample_dual_benefit():
         c = kpi.cases(treated, name, validate=False)
         before = c.loc[(c.created_at >= "2026-01-05") & (c.created_at < "2026-06-01"), "value"]
         after = c.loc[c.created_at >= "2026-07-01", "value"]
-        rows.append(compare(before, after, kind=kind).assign(kpi=name)[["kpi", "diff", "ci_low", "ci_high"]].rename(columns={"diff": "estimate"}))
+        rows.append(
+            compare(before, after, kind=kind)
+            .assign(kpi=name)[["kpi", "diff", "ci_low", "ci_high"]]
+            .rename(columns={"diff": "estimate"})
+        )
     e = pd.concat(rows, ignore_index=True)
     volume = len(treated) / 10 * 12  # a year of the treated teams' tickets
     r = benefits.dual_benefit(e, economics=cycle.economics, volume=volume, cost=cycle)

@@ -19,12 +19,22 @@ from cslib.runner import run_cycle
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Waited days for a reply."
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> Waited days for a reply.'
 
 pytestmark = [
     pytest.mark.notebook,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+    ),
 ]
 
 
@@ -43,11 +53,20 @@ def visit(browser, report: Path) -> dict:
     seen = {"console": [], "requests": [], "errors": []}
     page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("request", lambda r: seen["requests"].append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            seen["requests"].append(r.url) if not r.url.startswith(("file:", "data:")) else None
+        ),
+    )
     page.goto(report.as_uri(), wait_until="load")
-    seen["images"] = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+    seen["images"] = page.evaluate(
+        "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+    )
     seen["pwned"] = page.evaluate("window.__pwned === undefined ? null : window.__pwned")
-    seen["headings"] = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+    seen["headings"] = page.evaluate(
+        "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
+    )
     seen["text"] = page.inner_text("body")
     page.close()
     return seen
@@ -78,7 +97,11 @@ def test_injected_comment_is_shown_not_executed(browser, tmp_path):
     shutil.copytree(ROOT / "data" / "sample", data)
     feedback = pd.read_csv(data / "feedback.csv")
     # the most common complaint of the adopting teams after the change, so it is the representative verbatim
-    after = feedback.index[(pd.to_datetime(feedback["date"]) > "2026-07-01") & feedback["team"].isin(["Billing", "Technical"]) & (feedback["score"] <= 2)]
+    after = feedback.index[
+        (pd.to_datetime(feedback["date"]) > "2026-07-01")
+        & feedback["team"].isin(["Billing", "Technical"])
+        & (feedback["score"] <= 2)
+    ]
     feedback.loc[after, "text"] = HOSTILE
     feedback.to_csv(data / "feedback.csv", index=False)
     result = run_cycle(data / "cycle.yaml", out=tmp_path / "reports", stages=["check"])

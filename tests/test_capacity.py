@@ -39,7 +39,9 @@ def textbook_c(a: int | Fraction, n: int) -> float:
     return float(top / (below + top))
 
 
-@pytest.mark.parametrize(("a", "n"), [(1, 2), (2, 3), (10, 11), (10, 14), (Fraction(37, 2), 22), (50, 55), (250, 270)])
+@pytest.mark.parametrize(
+    ("a", "n"), [(1, 2), (2, 3), (10, 11), (10, 14), (Fraction(37, 2), 22), (50, 55), (250, 270)]
+)
 def test_erlang_c_matches_textbook_formula(a, n):
     assert erlang_c(float(a), n) == pytest.approx(textbook_c(a, n), rel=1e-10)
 
@@ -94,7 +96,9 @@ def test_agents_needed_monotone_and_occupancy_cap():
     assert agents_needed(calls=0, aht=180, target=0.8) == 0
     ns = [agents_needed(calls=c, aht=180, target=0.8) for c in (50, 100, 200, 400)]
     assert ns == sorted(ns)
-    assert agents_needed(calls=1000, aht=180, target=0.8, max_occupancy=0.85) >= math.ceil(100 / 0.85)
+    assert agents_needed(calls=1000, aht=180, target=0.8, max_occupancy=0.85) >= math.ceil(
+        100 / 0.85
+    )
 
 
 def test_staffing_curve_default_range_reaches_99_percent():
@@ -105,7 +109,9 @@ def test_staffing_curve_default_range_reaches_99_percent():
 
 
 def test_staffing_table_adds_columns_and_keeps_input():
-    d = pd.DataFrame({"slot": ["09:00", "09:30", "10:00"], "calls": [100, 150, np.nan], "aht": [180, 180, 180]})
+    d = pd.DataFrame(
+        {"slot": ["09:00", "09:30", "10:00"], "calls": [100, 150, np.nan], "aht": [180, 180, 180]}
+    )
     before = d.copy()
     out = staffing_table(d, target=0.8)
     pd.testing.assert_frame_equal(d, before)
@@ -115,8 +121,15 @@ def test_staffing_table_adds_columns_and_keeps_input():
 
 def test_peak_staffing_hand_case():
     # two Mondays at 9h: 2 then 1 calls per hour; 300 s each
-    t = pd.DataFrame({"created_at": pd.to_datetime(["2026-04-06 09:10", "2026-04-06 09:40", "2026-04-13 09:20"]),
-                      "channel": "phone", "handle_seconds": [300.0, 300.0, 300.0]})
+    t = pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(
+                ["2026-04-06 09:10", "2026-04-06 09:40", "2026-04-13 09:20"]
+            ),
+            "channel": "phone",
+            "handle_seconds": [300.0, 300.0, 300.0],
+        }
+    )
     row = peak_staffing(t, peak_quantile=0.5).query("day == 'Mon'").iloc[0]
     assert row["weeks"] == 2
     assert row["calls_typical"] == pytest.approx(0.75)  # 1.5 per hour = 0.75 per half hour
@@ -134,9 +147,35 @@ def test_peak_staffing_hand_case():
         (lambda: service_level(calls="many", aht=100, agents=3), "calls"),
         (lambda: agents_needed(calls=10, aht=100, target=80), "target"),
         (lambda: agents_needed(calls=10, aht=100, target=0.8, max_occupancy=1.5), "max_occupancy"),
-        (lambda: peak_staffing(pd.DataFrame({"created_at": [pd.Timestamp("2026-01-01")], "channel": ["email"], "handle_seconds": [1.0]})), "channel"),
-        (lambda: peak_staffing(pd.DataFrame({"created_at": [pd.Timestamp("2026-01-01")], "channel": ["phone"], "handle_seconds": [1.0]}), peak_quantile=2), "peak_quantile"),
-        (lambda: peak_staffing(pd.DataFrame({"created_at": [pd.Timestamp("2026-01-01")]})), "channel, handle_seconds"),
+        (
+            lambda: peak_staffing(
+                pd.DataFrame(
+                    {
+                        "created_at": [pd.Timestamp("2026-01-01")],
+                        "channel": ["email"],
+                        "handle_seconds": [1.0],
+                    }
+                )
+            ),
+            "channel",
+        ),
+        (
+            lambda: peak_staffing(
+                pd.DataFrame(
+                    {
+                        "created_at": [pd.Timestamp("2026-01-01")],
+                        "channel": ["phone"],
+                        "handle_seconds": [1.0],
+                    }
+                ),
+                peak_quantile=2,
+            ),
+            "peak_quantile",
+        ),
+        (
+            lambda: peak_staffing(pd.DataFrame({"created_at": [pd.Timestamp("2026-01-01")]})),
+            "channel, handle_seconds",
+        ),
     ],
 )
 def test_user_errors(call, column):

@@ -8,7 +8,9 @@ import pytest
 def test_sample_data_then_validate(tmp_path, cli):
     result = cli("sample-data", "--out", tmp_path / "op", "--tickets", "3000", "--seed", "7")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "op" / "tickets.parquet").exists() and (tmp_path / "op" / "cycle.yaml").exists()
+    assert (tmp_path / "op" / "tickets.parquet").exists() and (
+        tmp_path / "op" / "cycle.yaml"
+    ).exists()
     result = cli("validate", tmp_path / "op" / "cycle.yaml")
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout and "repeat_contact_rate" in result.stdout

@@ -18,7 +18,9 @@ T = pd.Timestamp
 
 @pytest.fixture(scope="module")
 def sample():
-    return read_table(SAMPLE / "complaints.csv", "complaints"), read_table(SAMPLE / "tickets.parquet", "tickets")
+    return read_table(SAMPLE / "complaints.csv", "complaints"), read_table(
+        SAMPLE / "tickets.parquet", "tickets"
+    )
 
 
 def test_pareto_order_cumulative_share_and_80_line():
@@ -39,29 +41,38 @@ def test_pareto_weight_and_threshold():
 
 
 def test_recurrence_by_hand():
-    c = pd.DataFrame({
-        "complaint_id": ["k1", "k2", "k3", "k4"],
-        "customer_id": ["c1", "c1", "c2", "c1"],
-        "received_at": [T("2026-01-01"), T("2026-01-21"), T("2026-01-25"), T("2026-04-01")],
-        "root_cause": ["process", "people", "process", "people"],
-    })
+    c = pd.DataFrame(
+        {
+            "complaint_id": ["k1", "k2", "k3", "k4"],
+            "customer_id": ["c1", "c1", "c2", "c1"],
+            "received_at": [T("2026-01-01"), T("2026-01-21"), T("2026-01-25"), T("2026-04-01")],
+            "root_cause": ["process", "people", "process", "people"],
+        }
+    )
     r = cp.recurrence(c, days=30)
     f = r.flags.set_index("complaint_id")
     assert f["repeat_customer"].to_dict() == {"k1": False, "k2": True, "k3": False, "k4": False}
     assert f["repeat_same_cause"].to_dict() == {"k1": False, "k2": False, "k3": False, "k4": False}
-    assert f["cause_recurred"].to_dict() == {"k1": False, "k2": False, "k3": True, "k4": False}  # k4: 70 days after k2
+    assert f["cause_recurred"].to_dict() == {
+        "k1": False,
+        "k2": False,
+        "k3": True,
+        "k4": False,
+    }  # k4: 70 days after k2
     assert f.loc["k3", "days_since_cause"] == 24
     total = r.table.set_index("root_cause").loc["all"]
     assert total["complaints"] == 4 and total["repeat_customer"] == 1
 
 
 def test_handling_times_against_sla():
-    c = pd.DataFrame({
-        "received_at": [T("2026-01-01")] * 4,
-        "acknowledged_at": [T("2026-01-01 10:00"), T("2026-01-02 06:00"), pd.NaT, pd.NaT],
-        "resolved_at": [T("2026-01-10"), T("2026-03-31"), pd.NaT, pd.NaT],
-        "team": ["a", "a", "b", "b"],
-    })
+    c = pd.DataFrame(
+        {
+            "received_at": [T("2026-01-01")] * 4,
+            "acknowledged_at": [T("2026-01-01 10:00"), T("2026-01-02 06:00"), pd.NaT, pd.NaT],
+            "resolved_at": [T("2026-01-10"), T("2026-03-31"), pd.NaT, pd.NaT],
+            "team": ["a", "a", "b", "b"],
+        }
+    )
     h = cp.handling_times(c, as_of="2026-04-01").iloc[0]
     assert h["acknowledged_in_time"] == 0.25  # 10 h yes, 30 h no, two never (past 24 h: missed)
     assert h["acknowledge_n"] == 4
@@ -72,31 +83,57 @@ def test_handling_times_against_sla():
     fresh = cp.handling_times(c, as_of="2026-01-01 12:00", by="team").set_index("team")
     assert fresh.loc["b", "acknowledge_n"] == 0 and np.isnan(fresh.loc["b", "acknowledged_in_time"])
     longer = cp.handling_times(c, as_of="2026-04-01", resolve_days=120).iloc[0]
-    assert longer["resolved_in_time"] == 1.0 and longer["resolve_n"] == 2 and longer["open_overdue"] == 0
+    assert (
+        longer["resolved_in_time"] == 1.0
+        and longer["resolve_n"] == 2
+        and longer["open_overdue"] == 0
+    )
 
 
 def test_outcomes_by_group():
-    c = pd.DataFrame({"outcome": ["upheld", "not upheld", "upheld", None], "team": ["a", "a", "b", "b"], "compensation": [10.0, 0.0, 30.0, np.nan]})
+    c = pd.DataFrame(
+        {
+            "outcome": ["upheld", "not upheld", "upheld", None],
+            "team": ["a", "a", "b", "b"],
+            "compensation": [10.0, 0.0, 30.0, np.nan],
+        }
+    )
     o = cp.outcomes(c, by="team")
     assert o[["team", "outcome", "complaints", "share"]].values.tolist() == [
-        ["a", "not upheld", 1, 0.5], ["a", "upheld", 1, 0.5], ["b", "upheld", 1, 0.5], ["b", "open", 1, 0.5]]
+        ["a", "not upheld", 1, 0.5],
+        ["a", "upheld", 1, 0.5],
+        ["b", "upheld", 1, 0.5],
+        ["b", "open", 1, 0.5],
+    ]
 
 
 def paradox_data():
     """c1 resolved well (3 days, upheld); c2 poorly (30 days); c3 poorly (not upheld); c4, c5 never complained."""
-    complaints = pd.DataFrame({
-        "complaint_id": ["k1", "k2", "k3", "k4"],
-        "customer_id": ["c1", "c2", "c3", "c1"],
-        "received_at": [T("2026-01-01"), T("2026-01-01"), T("2026-01-01"), T("2026-03-01")],
-        "resolved_at": [T("2026-01-04"), T("2026-01-31"), T("2026-01-02"), T("2026-03-02")],
-        "outcome": ["upheld", "upheld", "not upheld", "not upheld"],
-    })
-    tickets = pd.DataFrame({
-        "customer_id": ["c1", "c1", "c2", "c3", "c4", "c4", "c5", "c6"],
-        "created_at": [T("2025-12-30"), T("2026-02-01"), T("2026-02-10"), T("2025-12-01"), T("2026-01-05"), T("2026-02-01"),
-                       T("2026-01-05"), T("2026-06-01")],
-        "nps": [3, 10, 2, 9, 8, 7, np.nan, 10],
-    })
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": ["k1", "k2", "k3", "k4"],
+            "customer_id": ["c1", "c2", "c3", "c1"],
+            "received_at": [T("2026-01-01"), T("2026-01-01"), T("2026-01-01"), T("2026-03-01")],
+            "resolved_at": [T("2026-01-04"), T("2026-01-31"), T("2026-01-02"), T("2026-03-02")],
+            "outcome": ["upheld", "upheld", "not upheld", "not upheld"],
+        }
+    )
+    tickets = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c2", "c3", "c4", "c4", "c5", "c6"],
+            "created_at": [
+                T("2025-12-30"),
+                T("2026-02-01"),
+                T("2026-02-10"),
+                T("2025-12-01"),
+                T("2026-01-05"),
+                T("2026-02-01"),
+                T("2026-01-05"),
+                T("2026-06-01"),
+            ],
+            "nps": [3, 10, 2, 9, 8, 7, np.nan, 10],
+        }
+    )
     return complaints, tickets
 
 
@@ -104,8 +141,14 @@ def test_recovery_paradox_group_assignment():
     complaints, tickets = paradox_data()
     r = cp.recovery_paradox(complaints, tickets, as_of="2026-12-31")
     g = r.customers.set_index("customer_id")
-    assert g["group"].to_dict() == {"c1": "resolved well", "c2": "resolved poorly", "c3": "resolved poorly",
-                                    "c4": "never complained", "c5": "never complained", "c6": "never complained"}
+    assert g["group"].to_dict() == {
+        "c1": "resolved well",
+        "c2": "resolved poorly",
+        "c3": "resolved poorly",
+        "c4": "never complained",
+        "c5": "never complained",
+        "c6": "never complained",
+    }
     # references: complaint resolution (first complaint only) or first ticket
     assert g.loc["c1", "reference_at"] == T("2026-01-04")
     assert g.loc["c4", "reference_at"] == T("2026-01-05")
@@ -123,10 +166,22 @@ def test_recovery_paradox_not_shown_when_no_difference():
     rng = np.random.default_rng(0)
     n = 400
     cust = [f"c{i}" for i in range(n)]
-    complaints = pd.DataFrame({"complaint_id": cust[:100], "customer_id": cust[:100], "received_at": T("2026-01-01"),
-                               "resolved_at": T("2026-01-03"), "outcome": "upheld"})
-    tickets = pd.DataFrame({"customer_id": cust * 2, "created_at": [T("2026-01-02")] * n + [T("2026-03-01")] * n,
-                            "nps": np.r_[np.full(n, np.nan), rng.integers(5, 11, n)]})
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": cust[:100],
+            "customer_id": cust[:100],
+            "received_at": T("2026-01-01"),
+            "resolved_at": T("2026-01-03"),
+            "outcome": "upheld",
+        }
+    )
+    tickets = pd.DataFrame(
+        {
+            "customer_id": cust * 2,
+            "created_at": [T("2026-01-02")] * n + [T("2026-03-01")] * n,
+            "nps": np.r_[np.full(n, np.nan), rng.integers(5, 11, n)],
+        }
+    )
     r = cp.recovery_paradox(complaints, tickets, as_of="2026-12-31")
     assert r.holds is False and "not shown" in r.finding
     assert set(r.tests["comparison"]) >= {"resolved well − never complained"}
@@ -140,11 +195,42 @@ def test_recovery_paradox_not_shown_when_no_difference():
         (lambda: cp.pareto(pd.DataFrame({"category": ["a"]}), threshold=80), "threshold"),
         (lambda: cp.pareto(pd.DataFrame({"category": ["a"]}), by="root_cause"), "root_cause"),
         (lambda: cp.pareto(pd.DataFrame({"category": ["a"], "w": [0.0]}), weight="w"), "w"),
-        (lambda: cp.recurrence(pd.DataFrame({"complaint_id": ["k"], "received_at": [T("2026-01-01")], "customer_id": ["c"], "root_cause": ["x"]}), days=0), "days"),
-        (lambda: cp.handling_times(pd.DataFrame({"received_at": [T("2026-01-01")]})), "acknowledged_at, resolved_at"),
-        (lambda: cp.handling_times(pd.DataFrame({"received_at": [T("2026-01-01")], "acknowledged_at": [pd.NaT], "resolved_at": [pd.NaT]}), resolve_days=-1), "resolve_days"),
+        (
+            lambda: cp.recurrence(
+                pd.DataFrame(
+                    {
+                        "complaint_id": ["k"],
+                        "received_at": [T("2026-01-01")],
+                        "customer_id": ["c"],
+                        "root_cause": ["x"],
+                    }
+                ),
+                days=0,
+            ),
+            "days",
+        ),
+        (
+            lambda: cp.handling_times(pd.DataFrame({"received_at": [T("2026-01-01")]})),
+            "acknowledged_at, resolved_at",
+        ),
+        (
+            lambda: cp.handling_times(
+                pd.DataFrame(
+                    {
+                        "received_at": [T("2026-01-01")],
+                        "acknowledged_at": [pd.NaT],
+                        "resolved_at": [pd.NaT],
+                    }
+                ),
+                resolve_days=-1,
+            ),
+            "resolve_days",
+        ),
         (lambda: cp.recovery_paradox(*paradox_data(), well_days=0), "well_days"),
-        (lambda: cp.recovery_paradox(paradox_data()[0], paradox_data()[1].drop(columns="nps")), "nps"),
+        (
+            lambda: cp.recovery_paradox(paradox_data()[0], paradox_data()[1].drop(columns="nps")),
+            "nps",
+        ),
     ],
 )
 def test_user_errors(call, column):
@@ -156,14 +242,20 @@ def test_user_errors(call, column):
 def test_sample_complaints(sample):
     c, t = sample
     p = cp.pareto(c, by="root_cause")
-    assert p["root_cause"].iloc[0] == "process" and p["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert p["root_cause"].iloc[0] == "process" and p["cumulative_share"].iloc[-1] == pytest.approx(
+        1.0
+    )
     assert cp.pareto(c)["category"].iloc[0] == "delay"
     h = cp.handling_times(c).iloc[0]
     assert h["resolved_in_time"] > 0.95 and h["acknowledged_in_time"] > 0.85
     r = cp.recovery_paradox(c, t)
     table = r.table.set_index("group")
     # the sample builds in +1 NPS point after a good recovery and −2.5 after a poor one
-    assert table.loc["resolved well", "nps"] > table.loc["never complained", "nps"] > table.loc["resolved poorly", "nps"]
+    assert (
+        table.loc["resolved well", "nps"]
+        > table.loc["never complained", "nps"]
+        > table.loc["resolved poorly", "nps"]
+    )
     assert r.holds is True and "holds" in r.finding
     rec = cp.recurrence(c, days=30).table.set_index("root_cause")
     assert rec.loc["all", "complaints"] == len(c)

@@ -13,7 +13,10 @@ def minimal(**extra) -> dict:
     return {
         "title": "t",
         "data": {"tickets": "tickets.csv"},
-        "periods": {"baseline": {"start": "2026-01-01", "end": "2026-03-31"}, "review": {"start": "2026-04-01", "end": "2026-06-30"}},
+        "periods": {
+            "baseline": {"start": "2026-01-01", "end": "2026-03-31"},
+            "review": {"start": "2026-04-01", "end": "2026-06-30"},
+        },
         "change": {"date": "2026-04-01"},
         **extra,
     }
@@ -27,13 +30,19 @@ def error_of(raw) -> str:
 
 def test_sample_cycle_loads(sample_dir):
     cycle = load_cycle(sample_dir / "cycle.yaml")
-    assert cycle.timezone == "Europe/London" and cycle.treated_teams() == ["Billing", "Technical", "Orders"]
+    assert cycle.timezone == "Europe/London" and cycle.treated_teams() == [
+        "Billing",
+        "Technical",
+        "Orders",
+    ]
     assert cycle.path("tickets") == sample_dir / "tickets.parquet"
     assert [o.kpi for o in cycle.objectives] == ["resolution_hours", "fcr", "csat", "aht_seconds"]
 
 
 def test_unknown_key_names_its_path():
-    msg = error_of(minimal(objectives=[{"id": "O1", "kpi": "fcr", "direction": "increase", "tagret": 0.8}]))
+    msg = error_of(
+        minimal(objectives=[{"id": "O1", "kpi": "fcr", "direction": "increase", "tagret": 0.8}])
+    )
     assert "cycle.yaml: objectives[0].tagret: unknown key 'tagret'" in msg
 
 
@@ -45,9 +54,16 @@ def test_bad_dates_and_order():
 
 
 def test_unknown_kpi_and_table_and_zone():
-    msg = error_of(minimal(objectives=[{"id": "O1", "kpi": "happiness", "direction": "increase"}], timezone="Mars/Olympus"))
+    msg = error_of(
+        minimal(
+            objectives=[{"id": "O1", "kpi": "happiness", "direction": "increase"}],
+            timezone="Mars/Olympus",
+        )
+    )
     assert "objectives[0].kpi: unknown KPI 'happiness'" in msg and "unknown time zone" in msg
-    assert "unknown table" in error_of({**minimal(), "data": {"tickets": "t.csv", "calls": "c.csv"}})
+    assert "unknown table" in error_of(
+        {**minimal(), "data": {"tickets": "t.csv", "calls": "c.csv"}}
+    )
 
 
 def test_all_problems_at_once():
@@ -68,7 +84,18 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 
 def test_table_options_and_mapping(tmp_path):
-    cycle = parse_cycle(minimal(data={"tickets": {"path": "export.csv", "encoding": "latin-1", "columns": {"ticket_id": "Number"}}}), base_dir=tmp_path)
+    cycle = parse_cycle(
+        minimal(
+            data={
+                "tickets": {
+                    "path": "export.csv",
+                    "encoding": "latin-1",
+                    "columns": {"ticket_id": "Number"},
+                }
+            }
+        ),
+        base_dir=tmp_path,
+    )
     opts = cycle.read_options("tickets")
     assert opts.encoding == "latin-1" and opts.columns == (("ticket_id", "Number"),)
     assert cycle.path("tickets") == tmp_path / "export.csv"

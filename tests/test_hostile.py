@@ -57,15 +57,34 @@ def _read(path, **options):
 
 
 def test_truncated_inside_a_quoted_value(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "truncated.csv", "a quoted value is never closed (line 3)", "looks truncated")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "truncated.csv",
+        "a quoted value is never closed (line 3)",
+        "looks truncated",
+    )
 
 
 def test_truncated_inside_a_row(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "truncated_row.csv", "a row has 3 fields where the header has 6 (line 3)", "truncated")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "truncated_row.csv",
+        "a row has 3 fields where the header has 6 (line 3)",
+        "truncated",
+    )
 
 
 def test_wrong_delimiter_in_the_cycle_file(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "wrong_delimiter.csv", "missing required columns ticket_id, created_at", "is the delimiter right?", delimiter=",")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "wrong_delimiter.csv",
+        "missing required columns ticket_id, created_at",
+        "is the delimiter right?",
+        delimiter=",",
+    )
 
 
 def test_wrong_delimiter_is_detected_when_not_set():
@@ -74,7 +93,13 @@ def test_wrong_delimiter_is_detected_when_not_set():
 
 
 def test_latin1_without_encoding(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "latin1.csv", "not UTF-8 text (first bad byte on line 2)", "set encoding")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "latin1.csv",
+        "not UTF-8 text (first bad byte on line 2)",
+        "set encoding",
+    )
 
 
 def test_latin1_with_encoding():
@@ -84,7 +109,9 @@ def test_latin1_with_encoding():
 
 def test_bom_is_not_part_of_the_first_column():
     out = _read(HOSTILE / "bom.csv")
-    assert list(out.columns) == ["ticket_id", "created_at", "team"] and out["ticket_id"].tolist() == ["1"]
+    assert list(out.columns) == ["ticket_id", "created_at", "team"] and out[
+        "ticket_id"
+    ].tolist() == ["1"]
     assert out["team"].tolist() == ["Café"]
 
 
@@ -101,32 +128,74 @@ def test_duplicated_column_names(cli, tmp_path):
 
 
 def test_dates_in_three_formats(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "dates_three_formats.csv", "column 'created_at': dates cannot be read", "rows 3, 4", "'05/01/2026 10:00'", "'Jan 5, 2026 10:00'")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "dates_three_formats.csv",
+        "column 'created_at': dates cannot be read",
+        "rows 3, 4",
+        "'05/01/2026 10:00'",
+        "'Jan 5, 2026 10:00'",
+    )
     # a mapping that names the formats reads all three
-    m = adapters.parse_mapping({"columns": {"ticket_id": "ticket_id", "created_at": "created_at"},
-                                "dates": {"format": ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%b %d, %Y %H:%M"]}}).for_table("tickets")
-    out = io.read_table(HOSTILE / "dates_three_formats.csv", "tickets", opts=io.ReadOptions(mapping=m))
+    m = adapters.parse_mapping(
+        {
+            "columns": {"ticket_id": "ticket_id", "created_at": "created_at"},
+            "dates": {"format": ["%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%b %d, %Y %H:%M"]},
+        }
+    ).for_table("tickets")
+    out = io.read_table(
+        HOSTILE / "dates_three_formats.csv", "tickets", opts=io.ReadOptions(mapping=m)
+    )
     assert out["created_at"].tolist() == [pd.Timestamp("2026-01-05 10:00")] * 3
 
 
 def test_numbers_with_thousands_separators(cli, tmp_path):
-    _refused(cli, tmp_path, HOSTILE / "thousands.csv", "column 'handle_seconds': not a number", "'1,234'", "no thousands separators")
-    m = adapters.parse_mapping({"columns": {"ticket_id": "ticket_id", "created_at": "created_at", "handle_seconds": "handle_seconds"},
-                                "numbers": {"thousands": ","}}).for_table("tickets")
+    _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "thousands.csv",
+        "column 'handle_seconds': not a number",
+        "'1,234'",
+        "no thousands separators",
+    )
+    m = adapters.parse_mapping(
+        {
+            "columns": {
+                "ticket_id": "ticket_id",
+                "created_at": "created_at",
+                "handle_seconds": "handle_seconds",
+            },
+            "numbers": {"thousands": ","},
+        }
+    ).for_table("tickets")
     out = io.read_table(HOSTILE / "thousands.csv", "tickets", opts=io.ReadOptions(mapping=m))
     assert out["handle_seconds"].tolist() == [1234, 12500.5, 95]
 
 
 def test_negative_and_absurd_durations(cli, tmp_path):
-    err = _refused(cli, tmp_path, HOSTILE / "durations.csv", "column 'handle_seconds': outside the allowed range", "'-5'", "'999999999'",
-                   "column 'wait_seconds': outside the allowed range", "column 'resolved_at': before created_at (row 2")
+    err = _refused(
+        cli,
+        tmp_path,
+        HOSTILE / "durations.csv",
+        "column 'handle_seconds': outside the allowed range",
+        "'-5'",
+        "'999999999'",
+        "column 'wait_seconds': outside the allowed range",
+        "column 'resolved_at': before created_at (row 2",
+    )
     assert "3 problems" in err
 
 
 def test_dates_after_2038():
     out = _read(HOSTILE / "dates_2038.csv")
-    assert out["created_at"].tolist()[:2] == [pd.Timestamp("2038-01-19 03:14:07"), pd.Timestamp("2099-12-31 23:59:59")]
-    assert out["resolved_at"].iloc[0] == pd.Timestamp("2038-01-19 03:14:08") and out["resolved_at"].iloc[2] == pd.Timestamp("2240-02-29 12:00")
+    assert out["created_at"].tolist()[:2] == [
+        pd.Timestamp("2038-01-19 03:14:07"),
+        pd.Timestamp("2099-12-31 23:59:59"),
+    ]
+    assert out["resolved_at"].iloc[0] == pd.Timestamp("2038-01-19 03:14:08") and out[
+        "resolved_at"
+    ].iloc[2] == pd.Timestamp("2240-02-29 12:00")
     hours = (out["resolved_at"] - out["created_at"]).dt.total_seconds() / 3600
     assert hours.iloc[0] == pytest.approx(1 / 3600)
 
@@ -155,7 +224,14 @@ def test_excel_header_offset(cli, tmp_path):
     sheet.append([1, "2026-01-05 10:00", "Billing"])
     sheet.append([2, "2026-01-05 11:00", "Orders"])
     book.save(tmp_path / "offset.xlsx")
-    _refused(cli, tmp_path, tmp_path / "offset.xlsx", "missing required columns", "header is not on the first row", "header_row")
+    _refused(
+        cli,
+        tmp_path,
+        tmp_path / "offset.xlsx",
+        "missing required columns",
+        "header is not on the first row",
+        "header_row",
+    )
     out = _read(tmp_path / "offset.xlsx", header_row=3)
     assert out["ticket_id"].tolist() == ["1", "2"] and out["team"].tolist() == ["Billing", "Orders"]
     assert out["created_at"].iloc[1] == pd.Timestamp("2026-01-05 11:00")
@@ -168,7 +244,15 @@ def test_excel_formulas_without_results(cli, tmp_path):
     sheet.append([1, "2026-01-05 10:00", "=60*5"])
     sheet.append([2, "2026-01-05 11:00", 120])
     book.save(tmp_path / "formulas.xlsx")
-    _refused(cli, tmp_path, tmp_path / "formulas.xlsx", "formulas without a saved result", "row 2", "'C2'", "save it")
+    _refused(
+        cli,
+        tmp_path,
+        tmp_path / "formulas.xlsx",
+        "formulas without a saved result",
+        "row 2",
+        "'C2'",
+        "save it",
+    )
 
 
 def test_excel_merged_cells(cli, tmp_path):
@@ -179,7 +263,15 @@ def test_excel_merged_cells(cli, tmp_path):
         sheet.append([i + 1, f"2026-01-05 1{i}:00", "Billing" if i == 0 else None])
     sheet.merge_cells("C2:C4")
     book.save(tmp_path / "merged.xlsx")
-    _refused(cli, tmp_path, tmp_path / "merged.xlsx", "merged cells in the data rows", "rows 2, 3, 4", "'C2:C4'", "unmerge")
+    _refused(
+        cli,
+        tmp_path,
+        tmp_path / "merged.xlsx",
+        "merged cells in the data rows",
+        "rows 2, 3, 4",
+        "'C2:C4'",
+        "unmerge",
+    )
 
 
 # ------------------------------------------------------------ text that could run
@@ -187,7 +279,10 @@ def test_excel_merged_cells(cli, tmp_path):
 
 def test_html_and_javascript_stay_inert_text():
     out = _read(HOSTILE / "html_js.csv")
-    assert out["comment"].tolist() == ["<script>alert('x')</script> thanks", "<img src=x onerror=alert(1)> & 'quotes' \"too\""]
+    assert out["comment"].tolist() == [
+        "<script>alert('x')</script> thanks",
+        "<img src=x onerror=alert(1)> & 'quotes' \"too\"",
+    ]
     assert out["team"].iloc[0] == "<b>Billing</b>"  # kept verbatim: escaping is the report's job
     html = out.to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
@@ -195,7 +290,9 @@ def test_html_and_javascript_stay_inert_text():
 
 def test_csv_injection_is_neutralised_in_csv_and_excel(tmp_path):
     out = _read(HOSTILE / "csv_injection.csv")
-    assert out["comment"].iloc[0] == "=cmd|' /C calc'!A0" and out["team"].iloc[1] == "@SUM(A1)"  # read verbatim
+    assert (
+        out["comment"].iloc[0] == "=cmd|' /C calc'!A0" and out["team"].iloc[1] == "@SUM(A1)"
+    )  # read verbatim
     safe = neutralise_frame(out)
     assert safe["comment"].tolist() == ["'=cmd|' /C calc'!A0", "'+44 7700 900123", "'-2+3"]
     assert safe["team"].tolist() == ["'=1+1", "'@SUM(A1)", "Orders"]

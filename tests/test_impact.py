@@ -26,8 +26,23 @@ from cslib.impact import (
 SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
 SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
 # Benjamini & Hochberg (1995): the 15 p-values
-BH_P = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
-        0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000]
+BH_P = [
+    0.0001,
+    0.0004,
+    0.0019,
+    0.0095,
+    0.0201,
+    0.0278,
+    0.0298,
+    0.0344,
+    0.0459,
+    0.3240,
+    0.4262,
+    0.5719,
+    0.6528,
+    0.7590,
+    1.000,
+]
 
 
 # --------------------------------------------------------------------------- published numbers
@@ -72,7 +87,10 @@ def test_newcombe_interval_published_example():
 def test_wilson_interval_per_period_by_hand():
     row = compare((48, 80), (56, 70), kind="proportion").iloc[0]
     z = stats.norm.ppf(0.975)
-    for x, n, lo, hi in ((48, 80, "before_ci_low", "before_ci_high"), (56, 70, "after_ci_low", "after_ci_high")):
+    for x, n, lo, hi in (
+        (48, 80, "before_ci_low", "before_ci_high"),
+        (56, 70, "after_ci_low", "after_ci_high"),
+    ):
         p = x / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
         half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
@@ -167,8 +185,12 @@ def test_duration_bca_close_to_scipy_on_unclustered_values():
     rng = np.random.default_rng(8)
     b, a = rng.lognormal(3, 0.6, 120), rng.lognormal(2.8, 0.6, 110)
     ours = compare(b, a, kind="duration", n_resamples=4000).iloc[0]
-    ref = stats.bootstrap((b, a), lambda x, y, axis: np.median(y, axis=axis) - np.median(x, axis=axis),
-                          n_resamples=4000, rng=np.random.default_rng(1)).confidence_interval
+    ref = stats.bootstrap(
+        (b, a),
+        lambda x, y, axis: np.median(y, axis=axis) - np.median(x, axis=axis),
+        n_resamples=4000,
+        rng=np.random.default_rng(1),
+    ).confidence_interval
     assert ours["ci_low"] == pytest.approx(ref.low, abs=1.0)
     assert ours["ci_high"] == pytest.approx(ref.high, abs=1.0)
 
@@ -178,8 +200,21 @@ def test_compare_returns_one_tidy_row_and_does_not_mutate():
     copy = before.copy()
     out = compare(before, [2.0, 3.0, 2.5, 3.5], kind="continuous")
     assert out.shape[0] == 1
-    for col in ("n_before", "n_after", "before", "after", "diff", "ci_low", "ci_high", "p_value",
-                "method", "reason", "hedges_g", "hodges_lehmann", "cliffs_delta"):
+    for col in (
+        "n_before",
+        "n_after",
+        "before",
+        "after",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "method",
+        "reason",
+        "hedges_g",
+        "hodges_lehmann",
+        "cliffs_delta",
+    ):
         assert col in out
     pd.testing.assert_series_equal(before, copy)
 
@@ -229,8 +264,13 @@ def test_its_day_of_week_seasonality_on_dates():
     rng = np.random.default_rng(4)
     dates = pd.date_range("2026-01-05", periods=112, freq="D")
     y = 10 + 3 * (dates.day_of_week >= 5) - 1.5 * (np.arange(112) >= 56) + rng.normal(0, 0.5, 112)
-    res = its(pd.DataFrame({"date": dates, "y": y}), y="y", time="date", change="2026-03-02",
-              seasonality="dow")
+    res = its(
+        pd.DataFrame({"date": dates, "y": y}),
+        y="y",
+        time="date",
+        change="2026-03-02",
+        seasonality="dow",
+    )
     tab = res.table.set_index("term")
     assert tab.loc["level_change", "ci_low"] < -1.5 < tab.loc["level_change", "ci_high"]
     assert res.fitted["seasonal"].abs().max() > 1
@@ -276,14 +316,23 @@ def _channels(seed=0, n=3000):
     channel = np.where(rng.random(n) < p_email, "email", "chat")
     base = np.where(channel == "email", 30.0, 10.0)
     hours = base * np.where(period == "after", 0.9, 1.0) + rng.normal(0, 2, n)
-    sla = (rng.random(n) < np.where(channel == "email", 0.5, 0.9) + 0.05 * (period == "after")).astype(int)
+    sla = (
+        rng.random(n) < np.where(channel == "email", 0.5, 0.9) + 0.05 * (period == "after")
+    ).astype(int)
     return pd.DataFrame({"period": period, "channel": channel, "hours": hours, "sla": sla})
 
 
 def test_segments_adjusted_and_mix_adjusted_simpson():
     df = _channels()
-    res = compare_segments(df, value="hours", period="period", segment="channel", kind="continuous",
-                           before="before", after="after")
+    res = compare_segments(
+        df,
+        value="hours",
+        period="period",
+        segment="channel",
+        kind="continuous",
+        before="before",
+        after="after",
+    )
     assert set(res.table["segment"]) == {"email", "chat"}
     assert (res.table["diff"] < 0).all()  # every channel improved …
     overall = res.overall.set_index("level")
@@ -299,8 +348,16 @@ def test_segments_adjusted_and_mix_adjusted_simpson():
 
 def test_segments_proportion_mantel_haenszel():
     df = _channels(seed=1)
-    res = compare_segments(df, value="sla", period="period", segment="channel", kind="proportion",
-                           before="before", after="after", adjust="fdr_bh")
+    res = compare_segments(
+        df,
+        value="sla",
+        period="period",
+        segment="channel",
+        kind="proportion",
+        before="before",
+        after="after",
+        adjust="fdr_bh",
+    )
     overall = res.overall.set_index("level")
     assert "Mantel–Haenszel" in overall.index
     assert overall.loc["Mantel–Haenszel", "diff"] == pytest.approx(0.05, abs=0.04)
@@ -310,26 +367,46 @@ def test_segments_proportion_mantel_haenszel():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(["b", "a"]), st.sampled_from(["x", "y", "z"]),
-                       st.floats(-100, 100, allow_nan=False)), min_size=2, max_size=60)
+    st.lists(
+        st.tuples(
+            st.sampled_from(["b", "a"]),
+            st.sampled_from(["x", "y", "z"]),
+            st.floats(-100, 100, allow_nan=False),
+        ),
+        min_size=2,
+        max_size=60,
+    )
 )
 def test_mix_and_rate_effects_add_up_exactly(rows):
     df = pd.DataFrame(rows, columns=["period", "segment", "value"])
     if df["period"].nunique() < 2:
         return
-    dec = mix_decomposition(df, value="value", period="period", segment="segment", before="b", after="a")
+    dec = mix_decomposition(
+        df, value="value", period="period", segment="segment", before="b", after="a"
+    )
     seg = dec[dec["segment"] != "total"]
-    overall = df.loc[df["period"] == "a", "value"].mean() - df.loc[df["period"] == "b", "value"].mean()
+    overall = (
+        df.loc[df["period"] == "a", "value"].mean() - df.loc[df["period"] == "b", "value"].mean()
+    )
     assert (seg["mix_effect"] + seg["rate_effect"]).sum() == pytest.approx(overall, abs=1e-9)
     assert dec["total_effect"].iloc[-1] == pytest.approx(overall, abs=1e-9)
 
 
 def test_mix_decomposition_nps_scores_and_exact_sum():
-    df = pd.DataFrame({"p": ["b"] * 6 + ["a"] * 6, "s": list("xxxyyy") + list("xyyyyy"),
-                       "nps": [10, 9, 3, 8, 6, 10, 10, 9, 9, 2, 7, 10]})
-    dec = mix_decomposition(df, value="nps", period="p", segment="s", kind="nps", before="b", after="a")
+    df = pd.DataFrame(
+        {
+            "p": ["b"] * 6 + ["a"] * 6,
+            "s": list("xxxyyy") + list("xyyyyy"),
+            "nps": [10, 9, 3, 8, 6, 10, 10, 9, 9, 2, 7, 10],
+        }
+    )
+    dec = mix_decomposition(
+        df, value="nps", period="p", segment="s", kind="nps", before="b", after="a"
+    )
     total = dec.set_index("segment").loc["total"]
-    crude = compare(df.loc[df.p == "b", "nps"], df.loc[df.p == "a", "nps"], kind="nps")["diff"].item()
+    crude = compare(df.loc[df.p == "b", "nps"], df.loc[df.p == "a", "nps"], kind="nps")[
+        "diff"
+    ].item()
     assert total["total_effect"] == pytest.approx(crude)
     assert total["mix_effect"] + total["rate_effect"] == pytest.approx(crude)
 
@@ -351,7 +428,11 @@ def test_mix_decomposition_nps_scores_and_exact_sum():
         (((1.5, 3), (1, 4)), {"kind": "proportion"}, "whole numbers"),
         (([11, 9], [8, 7]), {"kind": "nps"}, "0 to 10"),
         (([1.0, 2.0], [1.0, 2.0]), {"kind": "continuous", "alpha": 1.5}, "alpha"),
-        (([1.0, 2.0, 3.0], [1.0, 2.0]), {"kind": "duration", "before_days": [1, 2]}, "one day label"),
+        (
+            ([1.0, 2.0, 3.0], [1.0, 2.0]),
+            {"kind": "duration", "before_days": [1, 2]},
+            "one day label",
+        ),
         (([1.0, 2.0], [1.0, 2.0]), {"kind": "duration", "n_resamples": 10}, "resamples"),
         ((pd.DataFrame({"a": [1]}), [1.0, 2.0]), {"kind": "continuous"}, "table"),
     ],
@@ -409,13 +490,23 @@ def test_segment_parameter_errors():
     with pytest.raises(ParameterError, match="not found"):
         compare_segments(df, value="nope", period="period", segment="channel", kind="continuous")
     with pytest.raises(ParameterError, match="unknown adjust"):
-        compare_segments(df, value="hours", period="period", segment="channel", kind="continuous",
-                         adjust="bonferroni")
+        compare_segments(
+            df,
+            value="hours",
+            period="period",
+            segment="channel",
+            kind="continuous",
+            adjust="bonferroni",
+        )
     three = pd.concat([df, df.head(5).assign(period="later")])
     with pytest.raises(ParameterError, match="exactly two periods"):
-        compare_segments(three, value="hours", period="period", segment="channel", kind="continuous")
+        compare_segments(
+            three, value="hours", period="period", segment="channel", kind="continuous"
+        )
     with pytest.raises(ParameterError, match="label not found"):
-        mix_decomposition(df, value="hours", period="period", segment="channel", before="x", after="after")
+        mix_decomposition(
+            df, value="hours", period="period", segment="channel", before="x", after="after"
+        )
     with pytest.raises(ParameterError, match="between 0 and 1"):
         adjust_pvalues([0.1, 1.2])
     with pytest.raises(ParameterError, match="0 or 1"):

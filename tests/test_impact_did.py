@@ -17,9 +17,18 @@ if not MPDTA.exists():  # the shared reference lives beside the checkout
 
 # reference/impact.md: ATT(g,t) published by R's did on mpdta
 PUBLISHED_ATT = {
-    (2004, 2004): -0.0105, (2004, 2005): -0.0704, (2004, 2006): -0.1373, (2004, 2007): -0.1008,
-    (2006, 2004): 0.0065, (2006, 2005): -0.0028, (2006, 2006): -0.0046, (2006, 2007): -0.0412,
-    (2007, 2004): 0.0305, (2007, 2005): -0.0027, (2007, 2006): -0.0311, (2007, 2007): -0.0261,
+    (2004, 2004): -0.0105,
+    (2004, 2005): -0.0704,
+    (2004, 2006): -0.1373,
+    (2004, 2007): -0.1008,
+    (2006, 2004): 0.0065,
+    (2006, 2005): -0.0028,
+    (2006, 2006): -0.0046,
+    (2006, 2007): -0.0412,
+    (2007, 2004): 0.0305,
+    (2007, 2005): -0.0027,
+    (2007, 2006): -0.0311,
+    (2007, 2007): -0.0261,
 }
 ARGS = {"y": "lemp", "unit": "countyreal", "time": "year", "first_treated": "first.treat"}
 
@@ -43,7 +52,9 @@ def test_every_att_gt_matches_r_did(result):
         assert got[key] == pytest.approx(expect, abs=1e-4), key
 
 
-@pytest.mark.parametrize(("kind", "expect"), [("simple", -0.0400), ("group", -0.0310), ("dynamic", -0.0772)])
+@pytest.mark.parametrize(
+    ("kind", "expect"), [("simple", -0.0400), ("group", -0.0310), ("dynamic", -0.0772)]
+)
 def test_aggregations_match_r_did(result, kind, expect):
     agg = result.aggregate(kind)
     assert agg["level"].iloc[0] == "overall"
@@ -55,7 +66,9 @@ def test_aggregations_match_r_did(result, kind, expect):
 def test_group_and_dynamic_rows(result):
     group = result.aggregate("group")
     assert list(group["group"].iloc[1:]) == [2004, 2006, 2007]
-    assert group["att"].iloc[1] == pytest.approx(np.mean([-0.0105, -0.0704, -0.1373, -0.1008]), abs=1e-4)
+    assert group["att"].iloc[1] == pytest.approx(
+        np.mean([-0.0105, -0.0704, -0.1373, -0.1008]), abs=1e-4
+    )
     dyn = result.aggregate("dynamic").iloc[1:]
     assert list(dyn["event_time"]) == [-3, -2, -1, 0, 1, 2, 3]
     # event time 3 only has the 2004 cohort
@@ -152,7 +165,9 @@ def test_random_permutations_when_too_many_assignments(mpdta):
 def test_dates_as_periods_and_inputs_untouched():
     df = _teams()
     df["month"] = pd.to_datetime("2026-01-01") + pd.to_timedelta(7 * (df["month"] - 1), unit="D")
-    df["start"] = np.where(df["team"].isin(["A", "B"]), df["month"].min() + pd.Timedelta(days=28), pd.NaT)
+    df["start"] = np.where(
+        df["team"].isin(["A", "B"]), df["month"].min() + pd.Timedelta(days=28), pd.NaT
+    )
     copy = df.copy()
     res = did(df, y="aht", unit="team", time="month", first_treated="start")
     assert res.aggregate("simple")["att"].item() == pytest.approx(-2.0, abs=0.4)

@@ -63,8 +63,16 @@ def test_choose_method_errors():
 
 def test_verdict_improved_sustained_with_target_and_sentence():
     df, change = _daily(improvement=0.18, seed=4, trend=0.0)
-    v = verdict(df, y="hours", time="date", change=change, direction="lower",
-                kpi="median resolution time", units="hours", target="-10%")
+    v = verdict(
+        df,
+        y="hours",
+        time="date",
+        change=change,
+        direction="lower",
+        kpi="median resolution time",
+        units="hours",
+        target="-10%",
+    )
     assert v.outcome == "improved"
     assert v.ci_high < 0 and v.method.startswith("interrupted time series")
     assert v.relative == pytest.approx(-0.18, abs=0.05)
@@ -101,7 +109,9 @@ def test_verdict_not_sustained_when_the_gain_fades():
 def test_naive_pre_post_and_its_disagree_on_a_trend_and_the_verdict_follows_its():
     rng = np.random.default_rng(11)
     t = np.arange(40)
-    df = pd.DataFrame({"week": t, "hours": 40 - 0.4 * t + rng.normal(0, 0.8, 40)})  # falling already
+    df = pd.DataFrame(
+        {"week": t, "hours": 40 - 0.4 * t + rng.normal(0, 0.8, 40)}
+    )  # falling already
     naive = compare(df["hours"][t < 20], df["hours"][t >= 20], kind="continuous").iloc[0]
     assert naive["ci_high"] < 0  # the naive comparison "finds" an improvement
     v = verdict(df, y="hours", time="week", change=20, direction="lower")
@@ -114,15 +124,29 @@ def test_naive_pre_post_and_its_disagree_on_a_trend_and_the_verdict_follows_its(
 
 
 def test_verdict_did_uses_control_teams():
-    v = verdict(_panel(effect=-2.0), y="hours", time="month", unit="team", first_treated="start",
-                direction="lower", kpi="handling time", units="minutes")
+    v = verdict(
+        _panel(effect=-2.0),
+        y="hours",
+        time="month",
+        unit="team",
+        first_treated="start",
+        direction="lower",
+        kpi="handling time",
+        units="minutes",
+    )
     assert v.method.startswith("difference-in-differences")
     assert v.outcome == "improved"
     assert v.estimate == pytest.approx(-2.0, abs=0.4)
     assert "expected from the control teams" in v.sentence
     assert "two-period" in dict(v.alternatives_rejected)
-    null = verdict(_panel(effect=0.0, seed=1), y="hours", time="month", unit="team",
-                   first_treated="start", direction="lower")
+    null = verdict(
+        _panel(effect=0.0, seed=1),
+        y="hours",
+        time="month",
+        unit="team",
+        first_treated="start",
+        direction="lower",
+    )
     assert null.outcome == "no detectable change"
 
 
@@ -149,10 +173,23 @@ def test_verdict_poisson_rate_ratio():
     rng = np.random.default_rng(5)
     t = np.arange(60)
     tickets = rng.integers(900, 1100, 60).astype(float)
-    df = pd.DataFrame({"week": t, "complaints": rng.poisson(0.04 * tickets * np.where(t >= 30, 0.7, 1)),
-                       "tickets": tickets})
-    v = verdict(df, y="complaints", time="week", change=30, direction="lower", family="poisson",
-                offset="tickets", kpi="complaints per ticket")
+    df = pd.DataFrame(
+        {
+            "week": t,
+            "complaints": rng.poisson(0.04 * tickets * np.where(t >= 30, 0.7, 1)),
+            "tickets": tickets,
+        }
+    )
+    v = verdict(
+        df,
+        y="complaints",
+        time="week",
+        change=30,
+        direction="lower",
+        family="poisson",
+        offset="tickets",
+        kpi="complaints per ticket",
+    )
     assert v.scale == "ratio" and v.outcome == "improved"
     assert v.relative == pytest.approx(-0.3, abs=0.1)
     assert v.before == pytest.approx(0.04, rel=0.2)
@@ -161,7 +198,9 @@ def test_verdict_poisson_rate_ratio():
 def test_verdict_never_claims_what_the_interval_does_not_support():
     for seed in range(6):
         df, change = _daily(improvement=0.03, seed=seed)
-        v = verdict(df, y="hours", time="date", change=change, direction="lower", sustained_check=False)
+        v = verdict(
+            df, y="hours", time="date", change=change, direction="lower", sustained_check=False
+        )
         if v.outcome == "improved":
             assert v.ci_high < 0
         else:
@@ -200,12 +239,19 @@ def test_verdict_is_calibrated_on_simulated_daily_series():
     persistence (see cslib._impact_sim); 84 days before, 56 after. The larger
     version is benchmarks/impact_calibration.py.
     """
+
     def run(improvement, n, seed):
         dates, ys = simulate_daily_kpi(n, improvement=improvement, seed=seed)
         frame = pd.DataFrame({"date": dates})
         return [
-            verdict(frame.assign(hours=y), y="hours", time="date", change=dates[84], direction="lower",
-                    sustained_check=False).outcome
+            verdict(
+                frame.assign(hours=y),
+                y="hours",
+                time="date",
+                change=dates[84],
+                direction="lower",
+                sustained_check=False,
+            ).outcome
             for y in ys
         ]
 
@@ -214,5 +260,7 @@ def test_verdict_is_calibrated_on_simulated_daily_series():
     assert rate <= 0.08, f"false 'improved' rate {rate:.3f} ± {mc:.3f} (MC s.e., 300 sims)"
     alt = run(0.15, 200, seed=20260402)
     power, mc_p = _rate(alt, "improved")
-    assert power >= 0.80, f"detection rate of a 15 % improvement {power:.3f} ± {mc_p:.3f} (200 sims)"
+    assert power >= 0.80, (
+        f"detection rate of a 15 % improvement {power:.3f} ± {mc_p:.3f} (200 sims)"
+    )
     assert _rate(alt, "worsened")[0] == 0.0

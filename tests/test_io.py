@@ -38,18 +38,31 @@ def test_missing_required_column(tmp_path):
 
 
 def test_wrong_type(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at,handle_seconds\nT1,2026-04-01,abc\nT2,2026-04-01,12\n"))
+    msg = problems(
+        write(
+            tmp_path, "ticket_id,created_at,handle_seconds\nT1,2026-04-01,abc\nT2,2026-04-01,12\n"
+        )
+    )
     assert "column 'handle_seconds': not a number (row 2; value 'abc')" in msg
 
 
 def test_unparseable_dates_name_rows_and_values(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,31/02/2026\nT3,yesterday\n"))
-    assert "column 'created_at': dates cannot be read (rows 3, 4; values '31/02/2026', 'yesterday')" in msg
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,31/02/2026\nT3,yesterday\n")
+    )
+    assert (
+        "column 'created_at': dates cannot be read (rows 3, 4; values '31/02/2026', 'yesterday')"
+        in msg
+    )
     assert "ISO 8601" in msg
 
 
 def test_date_format_option_reads_day_first_dates(tmp_path):
-    frame = read_table(write(tmp_path, "ticket_id,created_at\nT1,01/02/2026 10:30\n"), "tickets", date_format="%d/%m/%Y %H:%M")
+    frame = read_table(
+        write(tmp_path, "ticket_id,created_at\nT1,01/02/2026 10:30\n"),
+        "tickets",
+        date_format="%d/%m/%Y %H:%M",
+    )
     assert frame["created_at"].iloc[0] == pd.Timestamp("2026-02-01 10:30")
 
 
@@ -59,7 +72,9 @@ def test_resolved_before_created(tmp_path):
 
 
 def test_duplicate_ids(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,2026-04-01\nT1,2026-04-02\n"))
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,2026-04-01\nT1,2026-04-02\n")
+    )
     assert "duplicate ticket_id (rows 2, 4; value 'T1')" in msg
 
 
@@ -72,23 +87,34 @@ def test_header_only_file(tmp_path):
 
 
 def test_unknown_category(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at,channel\nT1,2026-04-01,Email\nT2,2026-04-01,fax\n"))
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at,channel\nT1,2026-04-01,Email\nT2,2026-04-01,fax\n")
+    )
     assert "column 'channel': unknown value (row 3; value 'fax')" in msg  # 'Email' is accepted
 
 
 def test_mixed_time_zones(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at\nT1,2026-04-01 09:00+01:00\nT2,2026-04-01 09:00\n"))
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01 09:00+01:00\nT2,2026-04-01 09:00\n")
+    )
     assert "mixes timestamps with and without a time zone" in msg
 
 
 def test_aware_timestamps_convert_to_the_cycle_zone(tmp_path):
-    path = write(tmp_path, "ticket_id,created_at\nT1,2026-07-01T09:00:00Z\nT2,2026-01-15 09:00:00-05:00\n")
+    path = write(
+        tmp_path, "ticket_id,created_at\nT1,2026-07-01T09:00:00Z\nT2,2026-01-15 09:00:00-05:00\n"
+    )
     frame = read_table(path, "tickets", timezone="Europe/London")
-    assert frame["created_at"].tolist() == [pd.Timestamp("2026-07-01 10:00"), pd.Timestamp("2026-01-15 14:00")]
+    assert frame["created_at"].tolist() == [
+        pd.Timestamp("2026-07-01 10:00"),
+        pd.Timestamp("2026-01-15 14:00"),
+    ]
 
 
 def test_wrong_encoding_is_named_with_its_line(tmp_path):
-    path = write(tmp_path, "ticket_id,created_at,category\nT1,2026-04-01,caf\u00e9\n", encoding="latin-1")
+    path = write(
+        tmp_path, "ticket_id,created_at,category\nT1,2026-04-01,caf\u00e9\n", encoding="latin-1"
+    )
     msg = problems(path)
     assert "not UTF-8" in msg and "line 2" in msg and "encoding" in msg
     assert read_table(path, "tickets", encoding="latin-1")["category"].item() == "caf\u00e9"
@@ -116,7 +142,9 @@ def test_semicolon_files_are_sniffed(tmp_path):
 
 
 def test_out_of_range_and_not_whole(tmp_path):
-    msg = problems(write(tmp_path, "ticket_id,created_at,csat,nps\nT1,2026-04-01,6,4.5\nT2,2026-04-01,0,11\n"))
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at,csat,nps\nT1,2026-04-01,6,4.5\nT2,2026-04-01,0,11\n")
+    )
     assert "column 'csat': outside the allowed range 1 … 5 (rows 2, 3" in msg
     assert "column 'nps': not a whole number (row 2" in msg
     assert "column 'nps': outside the allowed range 0 … 10 (row 3" in msg
@@ -136,7 +164,12 @@ def test_problem_counts_beyond_the_examples(tmp_path):
 
 def test_excel_with_a_header_offset(tmp_path):
     path = tmp_path / "tickets.xlsx"
-    frame = pd.DataFrame({"ticket_id": ["T1", "T2"], "created_at": [pd.Timestamp("2026-04-01 09:00"), pd.Timestamp("2026-04-02")]})
+    frame = pd.DataFrame(
+        {
+            "ticket_id": ["T1", "T2"],
+            "created_at": [pd.Timestamp("2026-04-01 09:00"), pd.Timestamp("2026-04-02")],
+        }
+    )
     with pd.ExcelWriter(path) as xl:
         pd.DataFrame([["Helpdesk export"], [""]]).to_excel(xl, index=False, header=False)
         frame.to_excel(xl, index=False, startrow=2)
@@ -155,6 +188,7 @@ def test_parquet_and_missing_file(tmp_path):
 
 def test_raw_files_are_never_written(tmp_path):
     path = write(tmp_path, "ticket_id,created_at\nT1,bad\n")
+
     def state():
         raw = tmp_path / "tickets.csv"
         return hashlib.sha256(raw.read_bytes()).hexdigest(), raw.stat().st_mtime_ns
@@ -167,7 +201,11 @@ def test_raw_files_are_never_written(tmp_path):
 
 
 def test_other_tables_have_contracts(tmp_path):
-    path = write(tmp_path, "respondent_id,item,expectation,perception\nR1,1,7,8\nR1,1,6,5\n", name="survey.csv")
+    path = write(
+        tmp_path,
+        "respondent_id,item,expectation,perception\nR1,1,7,8\nR1,1,6,5\n",
+        name="survey.csv",
+    )
     msg = problems(path, table="survey")
     assert "column 'perception': outside the allowed range 1 … 7" in msg
     assert "duplicate respondent_id × item" in msg
@@ -183,8 +221,14 @@ def test_other_tables_have_contracts(tmp_path):
 )
 def test_cli_validate_exits_2_without_traceback(tmp_path, sample_dir, cli, text, expected):
     (tmp_path / "tickets.csv").write_text(text)
-    cycle = (sample_dir / "cycle.yaml").read_text().replace("tickets: tickets.parquet", f"tickets: {tmp_path / 'tickets.csv'}")
-    cycle = cycle.replace("complaints: complaints.csv", f"complaints: {sample_dir / 'complaints.csv'}")
+    cycle = (
+        (sample_dir / "cycle.yaml")
+        .read_text()
+        .replace("tickets: tickets.parquet", f"tickets: {tmp_path / 'tickets.csv'}")
+    )
+    cycle = cycle.replace(
+        "complaints: complaints.csv", f"complaints: {sample_dir / 'complaints.csv'}"
+    )
     for name in ("survey", "survey_weights", "feedback", "training", "agents"):
         cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
     (tmp_path / "cycle.yaml").write_text(cycle)

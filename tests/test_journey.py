@@ -17,18 +17,22 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def sample():
-    return read_table(SAMPLE / "tickets.parquet", "tickets"), read_table(SAMPLE / "complaints.csv", "complaints")
+    return read_table(SAMPLE / "tickets.parquet", "tickets"), read_table(
+        SAMPLE / "complaints.csv", "complaints"
+    )
 
 
 def small():
     created = pd.Timestamp("2026-04-01 09:00")
-    return pd.DataFrame({
-        "ticket_id": [str(i) for i in range(6)],
-        "created_at": [created] * 6,
-        "resolved_at": [created + pd.Timedelta(hours=h) for h in (1, 3, 10, 10, 2, 2)],
-        "journey_stage": ["buy", "buy", "pay", "pay", "join", "join"],
-        "csat": pd.array([5, 5, 2, 3, 4, 5], dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": [str(i) for i in range(6)],
+            "created_at": [created] * 6,
+            "resolved_at": [created + pd.Timedelta(hours=h) for h in (1, 3, 10, 10, 2, 2)],
+            "journey_stage": ["buy", "buy", "pay", "pay", "join", "join"],
+            "csat": pd.array([5, 5, 2, 3, 4, 5], dtype="Int64"),
+        }
+    )
 
 
 def test_journey_profile_by_hand():
@@ -43,7 +47,9 @@ def test_journey_profile_by_hand():
     # overall CSAT top-2-box 4/6; pay 0 → shortfall 1
     assert p.loc["pay", "shortfall_csat"] == pytest.approx(1.0)
     assert p.loc["pay", "pain_rank"] == 1 and p.loc["pay", "worst_kpi"] == "resolution_hours"
-    assert p.loc["pay", "pain_score"] == pytest.approx(p.loc["pay", [c for c in p.columns if c.startswith("shortfall_")]].mean())
+    assert p.loc["pay", "pain_score"] == pytest.approx(
+        p.loc["pay", [c for c in p.columns if c.startswith("shortfall_")]].mean()
+    )
     assert p["volume_share"].sum() == pytest.approx(1.0)
 
 
@@ -59,8 +65,14 @@ def test_segment_profile_finds_the_different_segment():
     n = 600
     seg = np.array(["a", "b", "c"])[np.arange(n) % 3]
     csat = np.where(seg == "c", rng.choice([1, 2, 5], n), rng.choice([4, 5], n))
-    t = pd.DataFrame({"ticket_id": [str(i) for i in range(n)], "created_at": pd.Timestamp("2026-04-01"), "segment": seg,
-                      "csat": pd.array(csat, dtype="Int64")})
+    t = pd.DataFrame(
+        {
+            "ticket_id": [str(i) for i in range(n)],
+            "created_at": pd.Timestamp("2026-04-01"),
+            "segment": seg,
+            "csat": pd.array(csat, dtype="Int64"),
+        }
+    )
     res = segments.segment_profile(t, kpis=["csat"])
     assert bool(res.tests["significant"].item())
     assert res.tests["test"].item() == "chi-square test of homogeneity"
@@ -75,9 +87,14 @@ def test_segment_profile_finds_the_different_segment():
 def test_segment_profile_no_difference():
     rng = np.random.default_rng(3)
     n = 400
-    t = pd.DataFrame({"ticket_id": [str(i) for i in range(n)], "created_at": pd.Timestamp("2026-04-01"),
-                      "channel": np.array(["email", "chat"])[np.arange(n) % 2],
-                      "csat": pd.array(rng.integers(1, 6, n), dtype="Int64")})
+    t = pd.DataFrame(
+        {
+            "ticket_id": [str(i) for i in range(n)],
+            "created_at": pd.Timestamp("2026-04-01"),
+            "channel": np.array(["email", "chat"])[np.arange(n) % 2],
+            "csat": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+        }
+    )
     res = segments.segment_profile(t, by="channel", kpis=["csat"])
     assert not res.contrasts["differs"].any()
 
@@ -88,10 +105,23 @@ def test_segment_profile_no_difference():
         (lambda: journey.journey_profile(small().drop(columns="journey_stage")), "journey_stage"),
         (lambda: journey.journey_profile(small(), kpis=["speed"]), "kpis"),
         (lambda: journey.journey_profile(small(), start="2027-01-01"), "journey_stage"),
-        (lambda: journey.journey_profile(small()[["ticket_id", "created_at", "journey_stage"]]), "pain_kpis"),
+        (
+            lambda: journey.journey_profile(small()[["ticket_id", "created_at", "journey_stage"]]),
+            "pain_kpis",
+        ),
         (lambda: segments.segment_profile(small().assign(segment="x")), "segment"),
-        (lambda: segments.segment_profile(small().assign(segment=["x", "y"] * 3), kpis=["volume"]), "kpis"),
-        (lambda: segments.segment_profile(small().assign(segment=["x", "y"] * 3), adjust="bonferroni"), "adjust"),
+        (
+            lambda: segments.segment_profile(
+                small().assign(segment=["x", "y"] * 3), kpis=["volume"]
+            ),
+            "kpis",
+        ),
+        (
+            lambda: segments.segment_profile(
+                small().assign(segment=["x", "y"] * 3), adjust="bonferroni"
+            ),
+            "adjust",
+        ),
     ],
 )
 def test_user_errors(call, column):
@@ -103,7 +133,15 @@ def test_user_errors(call, column):
 def test_sample_journey_and_segments(sample):
     t, c = sample
     p = journey.journey_profile(t, complaints=c)
-    assert p["journey_stage"].tolist() == ["join", "buy", "receive", "use", "pay", "return", "leave"]
+    assert p["journey_stage"].tolist() == [
+        "join",
+        "buy",
+        "receive",
+        "use",
+        "pay",
+        "return",
+        "leave",
+    ]
     assert p["volume"].sum() == len(t)
     assert p["complaints"].sum() == t["ticket_id"].isin(c["ticket_id"]).sum()
     assert p["pain_rank"].min() == 1

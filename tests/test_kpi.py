@@ -45,7 +45,9 @@ def test_volume_calendar_can_be_widened_and_segmented():
 
 
 def test_weeks_start_on_monday_and_months_on_the_first():
-    t = tickets(created_at=["2026-04-01 09:00", "2026-04-05 23:00", "2026-04-06 00:30", "2026-05-02 08:00"])
+    t = tickets(
+        created_at=["2026-04-01 09:00", "2026-04-05 23:00", "2026-04-06 00:30", "2026-05-02 08:00"]
+    )
     weekly = kpi.compute(t, kpis=["volume"], freq="W")
     assert one(weekly, period="2026-03-30")["volume"] == 2  # Wed 1 Apr and Sun 5 Apr
     assert one(weekly, period="2026-04-06")["volume"] == 1
@@ -70,7 +72,13 @@ def test_first_response_median_p90_and_mean_ignore_unanswered():
 def test_resolution_excludes_open_duplicate_and_abandoned():
     t = tickets(
         created_at=["2026-04-01 00:00"] * 5,
-        resolved_at=["2026-04-01 10:00", "2026-04-02 00:00", None, "2026-04-01 01:00", "2026-04-01 00:10"],
+        resolved_at=[
+            "2026-04-01 10:00",
+            "2026-04-02 00:00",
+            None,
+            "2026-04-01 01:00",
+            "2026-04-01 00:10",
+        ],
         status=["closed", "closed", "open", "duplicate", "abandoned"],
     )
     row = kpi.compute(t, kpis=["resolution_hours"]).iloc[0]
@@ -78,12 +86,21 @@ def test_resolution_excludes_open_duplicate_and_abandoned():
     assert row["resolution_hours_n"] == 2
 
 
-SLA = {"response": {"by": "channel", "hours": {"email": 4, "chat": 0.1}}, "resolution": {"hours": 24}}
+SLA = {
+    "response": {"by": "channel", "hours": {"email": 4, "chat": 0.1}},
+    "resolution": {"hours": 24},
+}
 
 
 def test_sla_response_counts_overdue_unanswered_as_missed_and_waits_for_the_rest():
     t = tickets(
-        created_at=["2026-04-01 08:00", "2026-04-01 08:00", "2026-04-01 08:00", "2026-04-01 20:00", "2026-04-01 08:00"],
+        created_at=[
+            "2026-04-01 08:00",
+            "2026-04-01 08:00",
+            "2026-04-01 08:00",
+            "2026-04-01 20:00",
+            "2026-04-01 08:00",
+        ],
         first_response_at=["2026-04-01 09:00", "2026-04-01 13:00", None, None, "2026-04-01 08:03"],
         channel=["email", "email", "email", "email", "chat"],
     )
@@ -126,7 +143,12 @@ def test_fcr_with_contacts_and_reopens():
 
 
 def test_fcr_without_contacts_falls_back_to_reopens_and_transfers():
-    t = tickets(created_at=["2026-04-01"] * 4, resolved_at=["2026-04-02"] * 4, reopens=[0, 1, 0, 0], transfers=[0, 0, 2, 0])
+    t = tickets(
+        created_at=["2026-04-01"] * 4,
+        resolved_at=["2026-04-02"] * 4,
+        reopens=[0, 1, 0, 0],
+        transfers=[0, 0, 2, 0],
+    )
     row = kpi.compute(t, kpis=["fcr"]).iloc[0]
     assert row["fcr"] == pytest.approx(2 / 4)
 
@@ -160,7 +182,9 @@ def test_queue_kpis_exclude_short_abandons():
         wait_seconds=[10.0, 40.0, 60.0, 3.0, 20.0, None],
         handle_seconds=[300.0, 500.0, None, None, 400.0, 200.0],
     )
-    row = kpi.compute(t, kpis=["abandon_rate", "service_level", "asa_seconds", "aht_seconds"]).iloc[0]
+    row = kpi.compute(t, kpis=["abandon_rate", "service_level", "asa_seconds", "aht_seconds"]).iloc[
+        0
+    ]
     assert row["abandon_rate_n"] == 4  # the 3-second abandon is not offered
     assert row["abandon_rate"] == pytest.approx(1 / 4)
     assert row["service_level"] == pytest.approx(2 / 4)  # 10 s and 20 s
@@ -190,8 +214,16 @@ def test_survey_kpi_is_missing_not_zero_in_a_period_without_answers():
 
 
 def test_complaint_rate_per_thousand_tickets():
-    t = tickets(created_at=["2026-04-01"] * 4 + ["2026-04-02"] * 2, team=["A", "A", "B", "B", "A", "B"])
-    c = pd.DataFrame({"complaint_id": ["K1", "K2"], "received_at": pd.to_datetime(["2026-04-01 12:00", "2026-04-02 12:00"]), "team": ["A", "A"]})
+    t = tickets(
+        created_at=["2026-04-01"] * 4 + ["2026-04-02"] * 2, team=["A", "A", "B", "B", "A", "B"]
+    )
+    c = pd.DataFrame(
+        {
+            "complaint_id": ["K1", "K2"],
+            "received_at": pd.to_datetime(["2026-04-01 12:00", "2026-04-02 12:00"]),
+            "team": ["A", "A"],
+        }
+    )
     out = kpi.compute(t, kpis=["complaint_rate"], complaints=c, by="team")
     assert one(out, period="2026-04-01", team="A")["complaint_rate"] == pytest.approx(1 / 2 * 1000)
     assert one(out, period="2026-04-01", team="B")["complaint_rate"] == 0
@@ -207,7 +239,14 @@ def test_complaint_rate_needs_the_segment_in_the_complaints_table():
 
 def test_repeat_contact_rate_same_customer_and_category_within_the_window():
     t = tickets(
-        created_at=["2026-04-01", "2026-04-05", "2026-04-02", "2026-04-20", "2026-04-03", "2026-04-25"],
+        created_at=[
+            "2026-04-01",
+            "2026-04-05",
+            "2026-04-02",
+            "2026-04-20",
+            "2026-04-03",
+            "2026-04-25",
+        ],
         customer_id=["c1", "c1", "c2", "c2", "c3", "c4"],
         category=["bill", "bill", "bill", "bill", "bill", "app"],
     )
@@ -285,17 +324,32 @@ def test_registry_covers_the_reference():
 
 def test_filters_dates_and_whole_range():
     t = tickets(
-        created_at=["2026-03-31 12:00", "2026-04-01 09:00", "2026-04-02 10:00", "2026-04-03 23:00", "2026-04-04 01:00"],
+        created_at=[
+            "2026-03-31 12:00",
+            "2026-04-01 09:00",
+            "2026-04-02 10:00",
+            "2026-04-03 23:00",
+            "2026-04-04 01:00",
+        ],
         resolved_at=["2026-04-02 12:00", None, "2026-04-02 12:00", "2026-04-05 00:00", None],
         team=["A", "A", "B", "A", "A"],
     )
-    out = kpi.compute(t, kpis=["volume", "resolution_hours", "backlog"], freq="all", filters={"team": "A"}, start="2026-04-01", end="2026-04-03")
+    out = kpi.compute(
+        t,
+        kpis=["volume", "resolution_hours", "backlog"],
+        freq="all",
+        filters={"team": "A"},
+        start="2026-04-01",
+        end="2026-04-03",
+    )
     row = out.iloc[0]
     assert row["period"] == T("2026-04-01") and row["volume"] == 2  # 1 Apr and 3 Apr, team A only
     assert row["resolution_hours"] == pytest.approx(25.0)  # only the 3 Apr ticket is resolved
     # open at the end of 3 Apr: the 1 Apr ticket and the 3 Apr one (resolved on the 5th); 31 Mar was resolved on the 2nd
     assert row["backlog"] == 2
-    daily = kpi.compute(t, kpis=["volume"], filters={"team": ["A", "B"]}, start="2026-04-01", end="2026-04-02")
+    daily = kpi.compute(
+        t, kpis=["volume"], filters={"team": ["A", "B"]}, start="2026-04-01", end="2026-04-02"
+    )
     assert daily["volume"].tolist() == [1, 1]
 
 
@@ -310,9 +364,14 @@ def test_cases_use_the_kpi_definitions():
     res = kpi.cases(t, "resolution_hours", by="team")
     assert res["value"].tolist() == [10.0, 24.0] and res["team"].tolist() == ["A", "B"]
     fcr = kpi.cases(t, "fcr", filters={"team": "A"})
-    assert fcr["value"].tolist() == [1.0]  # the duplicate is no resolution; the open one not resolved
+    assert fcr["value"].tolist() == [
+        1.0
+    ]  # the duplicate is no resolution; the open one not resolved
     # the aggregate is the mean (or median) of the cases
-    assert kpi.compute(t, kpis=["fcr"], freq="all")["fcr"].item() == kpi.cases(t, "fcr")["value"].mean()
+    assert (
+        kpi.compute(t, kpis=["fcr"], freq="all")["fcr"].item()
+        == kpi.cases(t, "fcr")["value"].mean()
+    )
     with pytest.raises(DataError, match="no per-ticket values"):
         kpi.cases(t, "backlog")
 

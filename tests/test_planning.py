@@ -30,14 +30,38 @@ def test_risk_scores_bands_and_order():
     custom = planning.risk_matrix(risks, bands=((10, "ok"), (25, "act")))
     assert custom["rating"].tolist() == ["act", "act", "ok", "ok"]
     grid = planning.risk_grid(risks)
-    assert grid.loc[5, 5] == 1 and grid.to_numpy().sum() == 4 and list(grid.index) == [5, 4, 3, 2, 1]
+    assert (
+        grid.loc[5, 5] == 1 and grid.to_numpy().sum() == 4 and list(grid.index) == [5, 4, 3, 2, 1]
+    )
 
 
 def test_action_slippage_and_overdue():
     actions = [
-        {"action": "late", "start": "2026-05-01", "end": "2026-05-10", "actual_start": "2026-05-03", "actual_end": "2026-05-15", "status": "done", "cost": 100},
-        {"action": "running", "start": "2026-04-01", "end": "2026-04-30", "actual_start": "2026-04-01", "status": "in progress"},
-        {"action": "early", "start": "2026-06-01", "end": "2026-06-10", "actual_start": "2026-05-30", "actual_end": "2026-06-08", "status": "done", "communication": True},
+        {
+            "action": "late",
+            "start": "2026-05-01",
+            "end": "2026-05-10",
+            "actual_start": "2026-05-03",
+            "actual_end": "2026-05-15",
+            "status": "done",
+            "cost": 100,
+        },
+        {
+            "action": "running",
+            "start": "2026-04-01",
+            "end": "2026-04-30",
+            "actual_start": "2026-04-01",
+            "status": "in progress",
+        },
+        {
+            "action": "early",
+            "start": "2026-06-01",
+            "end": "2026-06-10",
+            "actual_start": "2026-05-30",
+            "actual_end": "2026-06-08",
+            "status": "done",
+            "communication": True,
+        },
     ]
     t = planning.action_timeline(actions, as_of="2026-05-20").set_index("action")
     assert list(t.index) == ["running", "late", "early"]
@@ -52,9 +76,17 @@ def test_action_slippage_and_overdue():
     ("call", "column"),
     [
         (lambda: planning.risk_matrix([{"risk": "x", "likelihood": 6, "impact": 2}]), "likelihood"),
-        (lambda: planning.risk_matrix([{"risk": "x", "likelihood": 2, "impact": "high"}]), "impact"),
+        (
+            lambda: planning.risk_matrix([{"risk": "x", "likelihood": 2, "impact": "high"}]),
+            "impact",
+        ),
         (lambda: planning.risk_matrix("risks.yaml"), "risks"),
-        (lambda: planning.action_timeline([{"action": "x", "start": "2026-05-10", "end": "2026-05-01"}]), "end"),
+        (
+            lambda: planning.action_timeline(
+                [{"action": "x", "start": "2026-05-10", "end": "2026-05-01"}]
+            ),
+            "end",
+        ),
         (lambda: planning.action_timeline([{"action": "x", "start": 20260501}]), "start/end"),
     ],
 )
@@ -67,7 +99,9 @@ def test_user_errors(call, column):
 def test_sample_cycle():
     cycle = load_cycle(SAMPLE / "cycle.yaml")
     m = planning.risk_matrix(cycle)
-    assert m.iloc[0]["score"] == 12 and "Peak" in m.iloc[0]["risk"] and m.iloc[0]["rating"] == "high"
+    assert (
+        m.iloc[0]["score"] == 12 and "Peak" in m.iloc[0]["risk"] and m.iloc[0]["rating"] == "high"
+    )
     assert not m["needs_contingency"].any()
     t = planning.action_timeline(cycle, as_of="2026-11-01")
     assert len(t) == 4 and t["cost"].sum() == 30500

@@ -47,7 +47,12 @@ def render(draw, *args, **kwargs) -> Axes:
 
 
 def test_servqual_gap_chart(data):
-    g = servqual.gaps(data["survey"].assign(wave=data["survey"]["date"].dt.month.map({3: "March", 9: "September"})), by="wave")
+    g = servqual.gaps(
+        data["survey"].assign(
+            wave=data["survey"]["date"].dt.month.map({3: "March", 9: "September"})
+        ),
+        by="wave",
+    )
     ax = render(pa.servqual_gap_chart, g, hue="wave")
     assert len(ax.patches) == 10 and [t.get_text() for t in ax.get_yticklabels()][0] == "Tangibles"
 
@@ -84,17 +89,34 @@ def test_risk_matrix_and_gantt(data):
     ax = render(pa.risk_matrix_chart, planning.risk_matrix(data["cycle"]))
     assert {t.get_text() for t in ax.texts} == {"1", "2", "3"}
     actions = [
-        {"action": "late", "start": "2026-05-01", "end": "2026-05-10", "actual_start": "2026-05-03", "actual_end": "2026-05-15"},
+        {
+            "action": "late",
+            "start": "2026-05-01",
+            "end": "2026-05-10",
+            "actual_start": "2026-05-03",
+            "actual_end": "2026-05-15",
+        },
         {"action": "planned only", "start": "2026-06-01", "end": "2026-06-10"},
     ]
-    ax = render(pa.action_gantt, planning.action_timeline(actions, as_of="2026-06-05"), as_of="2026-06-05")
+    ax = render(
+        pa.action_gantt, planning.action_timeline(actions, as_of="2026-06-05"), as_of="2026-06-05"
+    )
     assert len(ax.patches) == 3
     render(pa.action_gantt, planning.action_timeline(data["cycle"]))
 
 
 def test_benefit_waterfall():
-    est = pd.DataFrame({"kpi": ["aht_seconds", "fcr"], "estimate": [20.0, 0.08], "ci_low": [10.0, 0.06], "ci_high": [30.0, 0.1]})
-    res = benefits.dual_benefit(est, economics={"hourly_cost": 30, "cost_per_contact": 5}, volume=36_000, cost=5_000)
+    est = pd.DataFrame(
+        {
+            "kpi": ["aht_seconds", "fcr"],
+            "estimate": [20.0, 0.08],
+            "ci_low": [10.0, 0.06],
+            "ci_high": [30.0, 0.1],
+        }
+    )
+    res = benefits.dual_benefit(
+        est, economics={"hourly_cost": 30, "cost_per_contact": 5}, volume=36_000, cost=5_000
+    )
     ax = render(pa.benefit_waterfall, res)
     assert len(ax.patches) == 5
 
@@ -106,7 +128,12 @@ def test_staffing_curve_chart():
 
 
 def test_training_chart(data):
-    res = training.training_effect(data["tickets"], data["training"], course="Knowledge base and first-contact resolution", kpis=["fcr"])
+    res = training.training_effect(
+        data["tickets"],
+        data["training"],
+        course="Knowledge base and first-contact resolution",
+        kpis=["fcr"],
+    )
     ax = render(pa.training_chart, res, kpi="fcr")
     assert {line.get_label() for line in ax.lines} == {"trained", "not yet trained"}
 
@@ -114,10 +141,39 @@ def test_training_chart(data):
 @pytest.mark.parametrize(
     ("call", "column"),
     [
-        (lambda ax: pa.pareto_chart(pd.DataFrame({"category": ["a"]}), ax=ax), "count, cumulative_share"),
-        (lambda ax: pa.servqual_gap_chart(pd.DataFrame({"dimension": ["x"], "gap": [1.0], "ci_low": [0.0], "ci_high": [2.0]}), hue="wave", ax=ax), "wave"),
-        (lambda ax: pa.staffing_curve_chart(capacity.staffing_curve(calls=10, aht=100), target=80, ax=ax), "target"),
-        (lambda ax: pa.training_chart(pd.DataFrame({"kpi": ["fcr"], "week": [pd.Timestamp("2026-01-05")], "group": ["trained"], "value": [0.5]}), kpi="csat", ax=ax), "kpi"),
+        (
+            lambda ax: pa.pareto_chart(pd.DataFrame({"category": ["a"]}), ax=ax),
+            "count, cumulative_share",
+        ),
+        (
+            lambda ax: pa.servqual_gap_chart(
+                pd.DataFrame({"dimension": ["x"], "gap": [1.0], "ci_low": [0.0], "ci_high": [2.0]}),
+                hue="wave",
+                ax=ax,
+            ),
+            "wave",
+        ),
+        (
+            lambda ax: pa.staffing_curve_chart(
+                capacity.staffing_curve(calls=10, aht=100), target=80, ax=ax
+            ),
+            "target",
+        ),
+        (
+            lambda ax: pa.training_chart(
+                pd.DataFrame(
+                    {
+                        "kpi": ["fcr"],
+                        "week": [pd.Timestamp("2026-01-05")],
+                        "group": ["trained"],
+                        "value": [0.5],
+                    }
+                ),
+                kpi="csat",
+                ax=ax,
+            ),
+            "kpi",
+        ),
         (lambda ax: pa.risk_matrix_chart([1, 2], ax=ax), None),
     ],
 )

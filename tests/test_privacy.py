@@ -14,7 +14,9 @@ def test_pseudonyms_are_keyed_stable_and_not_the_raw_value(monkeypatch):
     assert a[0] == a[2] != a[1] and all(p.startswith("P-") and "C1" not in p for p in a)
     assert privacy.pseudonymise(["C1"], key="two") != a[:1]
     monkeypatch.setenv(privacy.ENV_KEY, "from-env")
-    assert privacy.pseudonymise(["C1"], key=privacy.pseudonym_key("in-cycle")) == privacy.pseudonymise(["C1"], key="from-env")
+    assert privacy.pseudonymise(
+        ["C1"], key=privacy.pseudonym_key("in-cycle")
+    ) == privacy.pseudonymise(["C1"], key="from-env")
 
 
 def test_pseudonymise_columns_copies():
@@ -39,8 +41,19 @@ def test_mask_text(text, masked):
 
 
 def test_neutralise_cells_and_headers():
-    frame = pd.DataFrame({"=HYPERLINK()": ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "plain", None], "n": range(6)})
+    frame = pd.DataFrame(
+        {
+            "=HYPERLINK()": ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "plain", None],
+            "n": range(6),
+        }
+    )
     out = privacy.neutralise_frame(frame)
     assert out.columns[0] == "'=HYPERLINK()"
-    assert out.iloc[:, 0].tolist()[:5] == ["'=cmd|' /C calc'!A0", "'+1", "'-2", "'@SUM(A1)", "plain"]
+    assert out.iloc[:, 0].tolist()[:5] == [
+        "'=cmd|' /C calc'!A0",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "plain",
+    ]
     assert out["n"].tolist() == list(range(6))

@@ -77,9 +77,16 @@ def test_baltimore_statuses_channels_teams(baltimore):
 def test_baltimore_kpi_engine_uses_due_date(baltimore):
     # The KPI engine leaves duplicates out of resolutions and counts open requests past
     # their due date as missed, so its share differs slightly from the raw 83.6 %.
-    out = kpi.compute(baltimore, kpis=["volume", "sla_resolution_met", "resolution_hours"], freq="M", timezone="America/New_York")
+    out = kpi.compute(
+        baltimore,
+        kpis=["volume", "sla_resolution_met", "resolution_hours"],
+        freq="M",
+        timezone="America/New_York",
+    )
     assert out["volume"].sum() == 10_000
-    met = (out["sla_resolution_met"] * out["sla_resolution_met_n"]).sum() / out["sla_resolution_met_n"].sum()
+    met = (out["sla_resolution_met"] * out["sla_resolution_met_n"]).sum() / out[
+        "sla_resolution_met_n"
+    ].sum()
     assert 0.80 < met < 0.84
     resolved = baltimore[baltimore["resolved_at"].notna() & (baltimore["status"] != "duplicate")]
     assert out["sla_resolution_met_n"].sum() >= resolved["sla_due_at"].notna().sum()
@@ -91,17 +98,28 @@ def test_baltimore_kpi_engine_uses_due_date(baltimore):
 def test_servicenow_event_log_collapses_to_incidents(servicenow):
     assert len(servicenow) == 24_918 and servicenow["ticket_id"].is_unique
     assert servicenow["ticket_id"].str.len().eq(7).all()  # "0000045": ids stay text
-    assert set(servicenow["status"].unique()) <= {"closed", "resolved", "open", "new", "pending", "on_hold"}
+    assert set(servicenow["status"].unique()) <= {
+        "closed",
+        "resolved",
+        "open",
+        "new",
+        "pending",
+        "on_hold",
+    }
     assert servicenow["channel"].value_counts().index[0] == "phone"
     assert set(servicenow["priority"].dropna()) == {"urgent", "high", "normal", "low"}
     assert servicenow["transfers"].max() > 0 and servicenow["reopens"].max() > 0
-    assert servicenow["created_at"].min() >= pd.Timestamp("2016-02-01")  # day-first dates read as such
+    assert servicenow["created_at"].min() >= pd.Timestamp(
+        "2016-02-01"
+    )  # day-first dates read as such
 
 
 def test_servicenow_incidents_and_made_sla_per_month(servicenow):
     month = servicenow["created_at"].dt.to_period("M").astype(str)
     spring = servicenow[month.isin(["2016-03", "2016-04", "2016-05"])]
-    by_month = spring.groupby(month[spring.index]).agg(n=("ticket_id", "size"), made_sla=("sla_met", "mean"))
+    by_month = spring.groupby(month[spring.index]).agg(
+        n=("ticket_id", "size"), made_sla=("sla_met", "mean")
+    )
     assert by_month["n"].tolist() == [8_995, 7_934, 7_508]
     assert (by_month["made_sla"] * 100).round(1).tolist() == [39.9, 76.7, 77.5]
     # the same counts through the KPI engine (one pass in DuckDB)
@@ -117,10 +135,14 @@ def test_servicenow_last_event_is_the_latest_update(tmp_path):
         name = next(n for n in archive.namelist() if n.endswith(".csv"))
         with archive.open(name) as handle:
             header, *events = handle.read(200_000).decode("utf-8").splitlines()[:200]
-    first = [e for e in events if e.split(",")[0] == events[0].split(",")[0]]  # the log's first incident
+    first = [
+        e for e in events if e.split(",")[0] == events[0].split(",")[0]
+    ]  # the log's first incident
     assert len(first) > 1
     csv = tmp_path / "events.csv"
-    csv.write_text(header + "\n" + "\n".join(reversed(first)) + "\n", encoding="utf-8")  # events out of order
+    csv.write_text(
+        header + "\n" + "\n".join(reversed(first)) + "\n", encoding="utf-8"
+    )  # events out of order
     out = _read(csv, "servicenow")
     last = first[-1].split(",")  # the highest sys_mod_count
     assert len(out) == 1 and out["status"].iloc[0] == last[1].lower()
@@ -171,15 +193,29 @@ def test_example_cycles_validate(name, cli):
 
 def test_example_cycle_periods_bracket_the_servicenow_change(servicenow):
     cycle = load_cycle(EXAMPLES / "servicenow.yaml")
-    before = servicenow["created_at"].between(pd.Timestamp(cycle.periods.baseline.start), pd.Timestamp(cycle.periods.baseline.end) + pd.Timedelta(days=1))
-    after = servicenow["created_at"].between(pd.Timestamp(cycle.periods.review.start), pd.Timestamp(cycle.periods.review.end) + pd.Timedelta(days=1))
-    assert servicenow.loc[before, "sla_met"].mean() < 0.45 < 0.75 < servicenow.loc[after, "sla_met"].mean()
+    before = servicenow["created_at"].between(
+        pd.Timestamp(cycle.periods.baseline.start),
+        pd.Timestamp(cycle.periods.baseline.end) + pd.Timedelta(days=1),
+    )
+    after = servicenow["created_at"].between(
+        pd.Timestamp(cycle.periods.review.start),
+        pd.Timestamp(cycle.periods.review.end) + pd.Timedelta(days=1),
+    )
+    assert (
+        servicenow.loc[before, "sla_met"].mean()
+        < 0.45
+        < 0.75
+        < servicenow.loc[after, "sla_met"].mean()
+    )
 
 
 def test_describe_lists_unmapped_columns():
     _need(BALTIMORE)
     opts = load_cycle(EXAMPLES / "baltimore311.yaml").read_options("tickets")
     table = adapters.describe(BALTIMORE, "tickets", opts=opts).set_index("column")
-    assert table.loc["created_at", "source"] == "CreatedDate" and table.loc["team", "source"] == "Agency"
+    assert (
+        table.loc["created_at", "source"] == "CreatedDate"
+        and table.loc["team", "source"] == "Agency"
+    )
     assert table.loc["sla_met", "source"].startswith("on_or_before")
     assert not table.loc["first_response_at", "mapped"] and not table.loc["csat", "mapped"]

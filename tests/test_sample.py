@@ -32,24 +32,47 @@ def test_other_seed_other_tickets():
 
 def test_committed_sample_is_the_default_generator_output(sample_dir):
     committed = ROOT / "data" / "sample"
-    hand_written = {"README.md", "review.yaml"}  # the sample's description and its batch review file
-    assert sorted(p.name for p in committed.iterdir() if p.name not in hand_written) == sorted(p.name for p in sample_dir.iterdir())
-    pd.testing.assert_frame_equal(pd.read_parquet(committed / "tickets.parquet"), pd.read_parquet(sample_dir / "tickets.parquet"))
-    for name in ("complaints.csv", "survey.csv", "feedback.csv", "training.csv", "agents.csv", "cycle.yaml"):
+    hand_written = {
+        "README.md",
+        "review.yaml",
+    }  # the sample's description and its batch review file
+    assert sorted(p.name for p in committed.iterdir() if p.name not in hand_written) == sorted(
+        p.name for p in sample_dir.iterdir()
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(committed / "tickets.parquet"),
+        pd.read_parquet(sample_dir / "tickets.parquet"),
+    )
+    for name in (
+        "complaints.csv",
+        "survey.csv",
+        "feedback.csv",
+        "training.csv",
+        "agents.csv",
+        "cycle.yaml",
+    ):
         assert (committed / name).read_bytes() == (sample_dir / name).read_bytes(), name
 
 
 def test_sample_meets_the_contract_and_supports_every_kpi(sample_dir):
     cycle, problems = validate_cycle(sample_dir / "cycle.yaml")
     assert problems == []
-    out = kpi.compute(sample_dir / "tickets.parquet", freq="M", sla=cycle.sla_spec(), complaints=sample_dir / "complaints.csv", economics=cycle.economics.model_dump())
+    out = kpi.compute(
+        sample_dir / "tickets.parquet",
+        freq="M",
+        sla=cycle.sla_spec(),
+        complaints=sample_dir / "complaints.csv",
+        economics=cycle.economics.model_dump(),
+    )
     assert set(kpi.REGISTRY) <= set(out.columns)
 
 
 def test_sample_is_realistic(sample_dir):
     t = pd.read_parquet(sample_dir / "tickets.parquet")
     assert 44_000 <= len(t) <= 46_000 and t["ticket_id"].is_unique
-    assert t["created_at"].min() >= pd.Timestamp("2026-01-05") and t["created_at"].max() < pd.Timestamp("2026-11-01")
+    assert t["created_at"].min() >= pd.Timestamp("2026-01-05") and t[
+        "created_at"
+    ].max() < pd.Timestamp("2026-11-01")
     assert set(t["channel"]) == {"email", "chat", "phone", "web"} and t["team"].nunique() == 6
     weekday = t["created_at"].dt.day_of_week.value_counts(normalize=True)
     assert weekday[0] > 2 * weekday[6]  # Mondays are busy, Sundays quiet
@@ -58,7 +81,9 @@ def test_sample_is_realistic(sample_dir):
     live = t[t["channel"].isin(["phone", "chat"])]
     assert 0.01 < live["abandoned"].mean() < 0.1
     assert t.loc[~t["channel"].isin(["phone", "chat"]), "abandoned"].isna().all()
-    assert (t["resolved_at"].isna() & (t["status"] != "abandoned")).sum() > 50  # some are still open
+    assert (
+        t["resolved_at"].isna() & (t["status"] != "abandoned")
+    ).sum() > 50  # some are still open
 
 
 def _did(monthly: pd.DataFrame, value: str, ratio: bool) -> float:
@@ -73,9 +98,19 @@ def _did(monthly: pd.DataFrame, value: str, ratio: bool) -> float:
 
 
 def test_injected_effect_is_present_and_only_where_injected(sample_dir):
-    monthly = kpi.compute(sample_dir / "tickets.parquet", kpis=["resolution_hours", "fcr", "csat", "first_response_hours", "aht_seconds"], freq="M", by="team", stat="mean")
+    monthly = kpi.compute(
+        sample_dir / "tickets.parquet",
+        kpis=["resolution_hours", "fcr", "csat", "first_response_hours", "aht_seconds"],
+        freq="M",
+        by="team",
+        stat="mean",
+    )
     # mean resolution time: the work-time factor, diluted a little by tickets resolved within the contact
-    assert RESOLUTION_FACTOR - 0.08 < _did(monthly, "resolution_hours", ratio=True) < RESOLUTION_FACTOR + 0.10
+    assert (
+        RESOLUTION_FACTOR - 0.08
+        < _did(monthly, "resolution_hours", ratio=True)
+        < RESOLUTION_FACTOR + 0.10
+    )
     assert 0.06 < _did(monthly, "fcr", ratio=False) < 0.14
     assert 0.02 < _did(monthly, "csat", ratio=False) < 0.12
     one_contact = pd.read_parquet(sample_dir / "tickets.parquet", filters=[("contacts", "==", 1)])
@@ -92,12 +127,20 @@ def test_training_precedes_most_go_lives(sample_dir):
     go_live = {t.name: pd.Timestamp(t.rollout) for t in TEAMS if t.rollout}
     assert set(course["team"]) == set(go_live)
     before = (course["completed_at"] < course["team"].map(go_live)).mean()
-    assert 0.7 < before < 0.97  # a few agents train late: trained vs not-yet-trained comparisons exist
+    assert (
+        0.7 < before < 0.97
+    )  # a few agents train late: trained vs not-yet-trained comparisons exist
 
 
 def test_servqual_survey_has_both_waves_and_reversed_items(sample_dir):
     survey = pd.read_csv(sample_dir / "survey.csv", parse_dates=["date"])
-    assert survey["item"].nunique() == 22 and set(survey["dimension"]) == {"tangibles", "reliability", "responsiveness", "assurance", "empathy"}
+    assert survey["item"].nunique() == 22 and set(survey["dimension"]) == {
+        "tangibles",
+        "reliability",
+        "responsiveness",
+        "assurance",
+        "empathy",
+    }
     assert survey["date"].dt.month.isin([3, 9]).all()
     assert survey.loc[survey["reversed"], "item"].unique().tolist() == [11, 19]
     weights = pd.read_csv(sample_dir / "survey_weights.csv")

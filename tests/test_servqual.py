@@ -22,7 +22,9 @@ def answers(rows):
 
 @pytest.fixture(scope="module")
 def survey():
-    return read_table(SAMPLE / "survey.csv", "survey"), read_table(SAMPLE / "survey_weights.csv", "survey_weights")
+    return read_table(SAMPLE / "survey.csv", "survey"), read_table(
+        SAMPLE / "survey_weights.csv", "survey_weights"
+    )
 
 
 def test_dimension_gap_is_mean_of_respondent_means_with_t_interval():
@@ -54,12 +56,21 @@ def test_dimension_mapping_from_column_default_or_parameter():
     assert err.value.problems[0].column == "item"
     out = sq.gaps(r, dimensions={1: "tangibles", 30: "Empathy"})
     assert out["dimension"].tolist() == ["tangibles", "empathy"]
-    assert sq.gaps(r.assign(dimension=["tangibles", "assurance"]))["dimension"].tolist() == ["tangibles", "assurance"]
+    assert sq.gaps(r.assign(dimension=["tangibles", "assurance"]))["dimension"].tolist() == [
+        "tangibles",
+        "assurance",
+    ]
 
 
 def test_scores_unweighted_and_weighted_by_hand():
     r = answers([("a", 1, 6, 5), ("a", 5, 6, 3), ("b", 1, 7, 7), ("b", 5, 7, 6)])
-    w = pd.DataFrame({"respondent_id": ["a", "a", "b", "b"], "dimension": ["tangibles", "reliability"] * 2, "points": [20, 80, 50, 50]})
+    w = pd.DataFrame(
+        {
+            "respondent_id": ["a", "a", "b", "b"],
+            "dimension": ["tangibles", "reliability"] * 2,
+            "points": [20, 80, 50, 50],
+        }
+    )
     s = sq.score(r, weights=w).set_index("score")
     # unweighted: a = (−1 − 3)/2 = −2, b = (0 − 1)/2 = −0.5 → −1.25
     assert s.loc["unweighted", "value"] == pytest.approx(-1.25)
@@ -72,12 +83,21 @@ def test_scores_unweighted_and_weighted_by_hand():
 
 def test_importance_performance_quadrants():
     r = answers([("a", 1, 6, 6), ("a", 5, 6, 3), ("a", 10, 6, 5), ("a", 14, 6, 4)])
-    w = pd.DataFrame({"respondent_id": ["a"] * 4, "dimension": ["tangibles", "reliability", "responsiveness", "assurance"],
-                      "points": [10, 50, 30, 10]})
+    w = pd.DataFrame(
+        {
+            "respondent_id": ["a"] * 4,
+            "dimension": ["tangibles", "reliability", "responsiveness", "assurance"],
+            "points": [10, 50, 30, 10],
+        }
+    )
     q = sq.importance_performance(r, w).set_index("dimension")["quadrant"]
     # mean importance 25, mean gap −1.5
-    assert q.to_dict() == {"tangibles": "possible overkill", "reliability": "concentrate here",
-                           "responsiveness": "keep up the good work", "assurance": "low priority"}
+    assert q.to_dict() == {
+        "tangibles": "possible overkill",
+        "reliability": "concentrate here",
+        "responsiveness": "keep up the good work",
+        "assurance": "low priority",
+    }
 
 
 def test_by_group():
@@ -92,7 +112,15 @@ def test_change_by_wave_column():
     for wave, shift in (("w1", -1.0), ("w2", -0.2)):
         for i in range(40):
             e = 6
-            rows.append((f"{wave}{i}", 5, e, int(np.clip(round(e + shift + rng.normal(0, 0.7)), 1, 7)), wave))
+            rows.append(
+                (
+                    f"{wave}{i}",
+                    5,
+                    e,
+                    int(np.clip(round(e + shift + rng.normal(0, 0.7)), 1, 7)),
+                    wave,
+                )
+            )
     r = pd.DataFrame(rows, columns=["respondent_id", "item", "expectation", "perception", "wave"])
     ch = sq.change(r, period="wave")
     assert ch["dimension"].tolist() == ["reliability"]
@@ -112,13 +140,46 @@ def test_input_is_not_modified(survey):
     [
         (lambda: sq.gaps(answers([("a", 1, 0, 5)])), DataError, "expectation"),
         (lambda: sq.gaps(answers([("a", 1, 6, 8)])), DataError, "perception"),
-        (lambda: sq.gaps(pd.DataFrame({"respondent_id": ["a"], "item": [1]})), ParameterError, "expectation, perception"),
-        (lambda: sq.gaps(answers([("a", 1, 6, 5)]), weights=pd.DataFrame({"respondent_id": ["a"], "dimension": ["tangibles"], "points": [40]})), DataError, "points"),
+        (
+            lambda: sq.gaps(pd.DataFrame({"respondent_id": ["a"], "item": [1]})),
+            ParameterError,
+            "expectation, perception",
+        ),
+        (
+            lambda: sq.gaps(
+                answers([("a", 1, 6, 5)]),
+                weights=pd.DataFrame(
+                    {"respondent_id": ["a"], "dimension": ["tangibles"], "points": [40]}
+                ),
+            ),
+            DataError,
+            "points",
+        ),
         (lambda: sq.gaps(answers([("a", 1, 6, 5)]), alpha=5), ParameterError, "alpha"),
         (lambda: sq.change(answers([("a", 1, 6, 5)]), period="2026-06-01"), ParameterError, "date"),
-        (lambda: sq.change(answers([("a", 1, 6, 5)]).assign(w=["x"]), period="w"), ParameterError, "w"),
-        (lambda: sq.change(answers([("a", 1, 6, 5)]).assign(date=pd.Timestamp("2026-01-01")), period="not a date"), ParameterError, "period"),
-        (lambda: sq.change(answers([("a", 1, 6, 5), ("b", 1, 6, 5)]).assign(date=pd.to_datetime(["2026-01-01", "2026-09-01"])), period="2026-06-01"), ParameterError, "period"),
+        (
+            lambda: sq.change(answers([("a", 1, 6, 5)]).assign(w=["x"]), period="w"),
+            ParameterError,
+            "w",
+        ),
+        (
+            lambda: sq.change(
+                answers([("a", 1, 6, 5)]).assign(date=pd.Timestamp("2026-01-01")),
+                period="not a date",
+            ),
+            ParameterError,
+            "period",
+        ),
+        (
+            lambda: sq.change(
+                answers([("a", 1, 6, 5), ("b", 1, 6, 5)]).assign(
+                    date=pd.to_datetime(["2026-01-01", "2026-09-01"])
+                ),
+                period="2026-06-01",
+            ),
+            ParameterError,
+            "period",
+        ),
     ],
 )
 def test_user_errors(call, exc, column):
@@ -144,4 +205,6 @@ def test_sample_reliability_and_responsiveness_gaps_shrink(survey):
     ipa = sq.importance_performance(s, w).set_index("dimension")
     assert ipa.loc["reliability", "quadrant"] == "concentrate here"
     sc = sq.score(s, weights=w).set_index("score")
-    assert sc.loc["weighted", "value"] < sc.loc["unweighted", "value"] < 0  # the worst gaps matter most
+    assert (
+        sc.loc["weighted", "value"] < sc.loc["unweighted", "value"] < 0
+    )  # the worst gaps matter most
