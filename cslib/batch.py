@@ -52,7 +52,7 @@ from urllib.parse import quote
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import Window, problems_of
+from .config import Window, problems_of, read_yaml
 from .errors import ConfigError, CslibError, Problem
 from .runner import NEEDS, NOTEBOOKS, STAGES, file_hash, slug, versions
 
@@ -294,30 +294,9 @@ def load_review(path: str | Path) -> Review:
         Naming the key path of every problem and how to fix it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(
-            Problem(
-                "review file not found",
-                file=str(path),
-                fix="give the path of a review.yaml (see data/sample/review.yaml)",
-            )
-        )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(
-            Problem("the review file is not UTF-8 text", file=str(path), fix="save it as UTF-8")
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(
-            Problem(
-                f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-                file=str(path),
-                fix="check the indentation and quoting on that line",
-            )
-        ) from None
+    raw = read_yaml(
+        path, what="review file", fix="give the path of a review.yaml (see data/sample/review.yaml)"
+    )
     return parse_review(raw, source=str(path))
 
 

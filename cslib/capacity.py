@@ -140,6 +140,23 @@ def erlang_c(traffic: float, agents: int) -> float:
     return n * b / (n - a * (1 - b))
 
 
+def _staffed(
+    calls, aht, target, interval, threshold, max_occupancy
+) -> tuple[int, dict[str, float]]:
+    """Agents needed for the target and the interval's metrics with them (no contacts: no queue)."""
+    n = agents_needed(
+        calls=calls,
+        aht=aht,
+        target=target,
+        interval=interval,
+        threshold=threshold,
+        max_occupancy=max_occupancy,
+    )
+    if not n:
+        return n, {"traffic": 0.0, "service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
+    return n, _metrics(calls, aht, n, interval, threshold)
+
+
 def _metrics(
     calls: float, aht: float, agents: int, interval: float, threshold: float
 ) -> dict[str, float]:
@@ -380,19 +397,7 @@ def staffing_table(
                 }
             )
             continue
-        n = agents_needed(
-            calls=c,
-            aht=h,
-            target=target,
-            interval=interval,
-            threshold=threshold,
-            max_occupancy=max_occupancy,
-        )
-        m = (
-            _metrics(c, h, n, interval, threshold)
-            if n
-            else {"traffic": 0.0, "service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
-        )
+        n, m = _staffed(c, h, target, interval, threshold, max_occupancy)
         rows.append(
             {
                 "traffic": m["traffic"],
@@ -513,27 +518,8 @@ def peak_staffing(
             h = aht.get((wd, hr), np.nan)
             h = chan_aht if not np.isfinite(h) else float(h)
             typ, peak = s["typical"] / per_hour, s["peak"] / per_hour
-            n_typ = agents_needed(
-                calls=typ,
-                aht=h,
-                target=target,
-                interval=interval,
-                threshold=threshold,
-                max_occupancy=max_occupancy,
-            )
-            n_peak = agents_needed(
-                calls=peak,
-                aht=h,
-                target=target,
-                interval=interval,
-                threshold=threshold,
-                max_occupancy=max_occupancy,
-            )
-            m = (
-                _metrics(typ, h, n_typ, interval, threshold)
-                if n_typ
-                else {"service_level": 1.0, "asa": 0.0, "occupancy": 0.0}
-            )
+            n_typ, m = _staffed(typ, h, target, interval, threshold, max_occupancy)
+            n_peak, _ = _staffed(peak, h, target, interval, threshold, max_occupancy)
             if_typ = (
                 _metrics(peak, h, n_typ, interval, threshold)["service_level"]
                 if n_typ and peak
