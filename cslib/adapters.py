@@ -130,16 +130,9 @@ class Dates(_M):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from .config import check_zone
 
-        if v is not None:
-            try:
-                ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(
-                    f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC"
-                ) from None
-        return v
+        return check_zone(v)
 
 
 class Numbers(_M):

@@ -31,6 +31,20 @@ from .kpi import REGISTRY
 from .schema import SCHEMAS
 
 
+def check_zone(name: str | None) -> str | None:
+    """An IANA time-zone name, or a ValueError a pydantic validator reports with its key path."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name is not None:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name such as Europe/London or UTC"
+            ) from None
+    return name
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -234,15 +248,7 @@ class Cycle(_Model):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {v!r}; use an IANA name such as Europe/London or UTC"
-            ) from None
-        return v
+        return check_zone(v)
 
     def path(self, table: str) -> Path:
         """The file of a table, resolved against the cycle file's folder."""
