@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,26 @@ from ._impact_util import check_alpha, choice, values
 from .errors import ParameterError, Problem
 
 KINDS = ("continuous", "duration", "proportion", "nps")
+
+
+class Moments(NamedTuple):
+    """A period summarised by its count, mean and variance (ddof=1), e.g. from a SQL aggregate.
+
+    Pass it to :func:`compare` with ``kind="continuous"`` when the values are too many to load:
+    the Welch test needs nothing more (the rank-based effect sizes are then missing).
+    """
+
+    n: int
+    mean: float
+    var: float
+
+
+class NpsCounts(NamedTuple):
+    """A period's NPS answers counted: promoters (9–10), passives (7–8), detractors (0–6)."""
+
+    promoters: int
+    passives: int
+    detractors: int
 
 
 def compare(
@@ -37,7 +58,8 @@ def compare(
     before, after : sequence
         The values of each period. For ``kind="proportion"`` either 0/1 values
         (a list, array or Series) or a ``(successes, n)`` **tuple**. For
-        ``kind="nps"`` the 0–10 answers.
+        ``kind="nps"`` the 0–10 answers or an :class:`NpsCounts`. For
+        ``kind="continuous"`` the values or their :class:`Moments`.
     kind : {"continuous", "duration", "proportion", "nps"}
         ``continuous``: roughly symmetric values (Welch t-test, Hedges' g).
         ``duration``: skewed times such as resolution hours (Mann–Whitney,
@@ -74,13 +96,17 @@ def compare(
     -0.975
     >>> compare((12, 99), (5, 83), kind="proportion")["p_value"].round(3).item()
     0.159
+    >>> compare(NpsCounts(50, 30, 20), NpsCounts(60, 25, 15), kind="nps")["diff"].round(6).item()
+    15.0
     """
     choice(kind, KINDS, "kind")
     alpha = check_alpha(alpha)
     if kind == "proportion":
         row = _proportion(before, after, alpha)
     elif kind == "nps":
-        row = _nps(values(before, "before"), values(after, "after"), alpha)
+        row = _nps(_nps_counts(before, "before"), _nps_counts(after, "after"), alpha)
+    elif kind == "continuous" and (isinstance(before, Moments) or isinstance(after, Moments)):
+        row = _welch(_moments(before, "before"), _moments(after, "after"), alpha)
     else:
         b, a = values(before, "before"), values(after, "after")
         if kind == "continuous":
@@ -152,28 +178,58 @@ def _kth_difference(a: np.ndarray, b: np.ndarray, k: int) -> float:
     return float(np.max(a[ok] - b[j[ok]]))
 
 
-def _continuous(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]:
-    _too_few(b.size, 2, "before", "continuous")
-    _too_few(a.size, 2, "after", "continuous")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = stats.ttest_ind(a, b, equal_var=False)
-        ci = res.confidence_interval(confidence_level=1 - alpha)
+def _moments(x: object, name: str) -> Moments:
+    if isinstance(x, Moments):
+        if not (x.n >= 0 and np.isfinite(x.mean) and np.isfinite(x.var) and x.var >= 0):
+            raise ParameterError(
+                Problem(
+                    "Moments need a count, a finite mean and a variance >= 0",
+                    column=name,
+                    values=(tuple(x),),
+                    fix="pass Moments(n, mean, var) with the sample variance (ddof=1)",
+                )
+            )
+        return x
+    arr = values(x, name)
+    return Moments(arr.size, float(arr.mean()), float(arr.var(ddof=1)) if arr.size > 1 else 0.0)
+
+
+def _welch(b: Moments, a: Moments, alpha: float) -> dict[str, object]:
+    """Welch t-test and CI of the difference of means from each period's moments."""
+    _too_few(b.n, 2, "before", "continuous")
+    _too_few(a.n, 2, "after", "continuous")
+    vb, va = b.var / b.n, a.var / a.n
+    diff, se = a.mean - b.mean, np.sqrt(vb + va)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (vb + va) ** 2 / (vb**2 / (b.n - 1) + va**2 / (a.n - 1))
+        t = diff / se
+    if se > 0:
+        p = float(2 * stats.t.sf(abs(t), df))
+        half = float(stats.t.ppf(1 - alpha / 2, df) * se)
+    else:  # no spread in either period
+        t = np.nan if diff == 0 else np.copysign(np.inf, diff)
+        df, half, p = np.nan, 0.0, (np.nan if diff == 0 else 0.0)
     return {
-        "n_before": int(b.size),
-        "n_after": int(a.size),
-        "before": float(b.mean()),
-        "after": float(a.mean()),
-        "diff": float(a.mean() - b.mean()),
-        "ci_low": float(ci.low),
-        "ci_high": float(ci.high),
-        "p_value": float(res.pvalue),
-        "statistic": float(res.statistic),
-        "df": float(res.df),
-        **effect_sizes(b, a),
+        "n_before": int(b.n),
+        "n_after": int(a.n),
+        "before": float(b.mean),
+        "after": float(a.mean),
+        "diff": float(diff),
+        "ci_low": float(diff - half),
+        "ci_high": float(diff + half),
+        "p_value": p,
+        "statistic": float(t),
+        "df": float(df),
         "method": "Welch t-test (difference of means, Welch–Satterthwaite df)",
         "reason": "roughly symmetric values: compares means without assuming equal variances",
     }
+
+
+def _continuous(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]:
+    row = _welch(_moments(b, "before"), _moments(a, "after"), alpha)
+    reason = row.pop("reason")
+    method = row.pop("method")
+    return {**row, **effect_sizes(b, a), "method": method, "reason": reason}
 
 
 def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
@@ -366,8 +422,21 @@ def _proportion(before: object, after: object, alpha: float) -> dict[str, object
     }
 
 
-def nps_parts(x: np.ndarray, name: str) -> tuple[float, float]:
-    """Shares of promoters (9–10) and detractors (0–6), checking 0–10 whole answers."""
+def _nps_counts(x: object, name: str) -> NpsCounts:
+    """Count promoters, passives and detractors, checking 0–10 whole answers (or take given counts)."""
+    if isinstance(x, NpsCounts):
+        ok = all(isinstance(v, int | np.integer) and v >= 0 for v in x) and sum(x) >= 1
+        if not ok:
+            raise ParameterError(
+                Problem(
+                    "NPS counts must be whole numbers >= 0 with at least one answer",
+                    column=name,
+                    values=(tuple(x),),
+                    fix="pass NpsCounts(promoters, passives, detractors), e.g. NpsCounts(50, 30, 20)",
+                )
+            )
+        return x
+    x = values(x, name)
     bad = x[(x < 0) | (x > 10) | (x != np.round(x))]
     if bad.size:
         raise ParameterError(
@@ -378,22 +447,24 @@ def nps_parts(x: np.ndarray, name: str) -> tuple[float, float]:
                 fix="pass the raw 0–10 answers, not scores or percentages",
             )
         )
-    return float(np.mean(x >= 9)), float(np.mean(x <= 6))
+    promoters, detractors = int(np.sum(x >= 9)), int(np.sum(x <= 6))
+    return NpsCounts(promoters, int(x.size) - promoters - detractors, detractors)
 
 
-def _nps(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]:
-    pb, db = nps_parts(b, "before")
-    pa, da = nps_parts(a, "after")
+def _nps(b: NpsCounts, a: NpsCounts, alpha: float) -> dict[str, object]:
+    nb, na = sum(b), sum(a)
+    pb, db = b.promoters / nb, b.detractors / nb
+    pa, da = a.promoters / na, a.detractors / na
     var_b, var_a = pb + db - (pb - db) ** 2, pa + da - (pa - da) ** 2
     diff = (pa - da) - (pb - db)
-    se = np.sqrt(var_a / a.size + var_b / b.size)
+    se = np.sqrt(var_a / na + var_b / nb)
     crit = stats.norm.ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = diff / se if se > 0 else np.nan
     p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
     return {
-        "n_before": int(b.size),
-        "n_after": int(a.size),
+        "n_before": int(nb),
+        "n_after": int(na),
         "before": 100 * (pb - db),
         "after": 100 * (pa - da),
         "diff": 100 * diff,

@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from ._impact_compare import KINDS, compare, hodges_lehmann
+from ._impact_compare import KINDS, Moments, NpsCounts, compare, hodges_lehmann
 from ._impact_did import DidResult, did
 from ._impact_its import ItsResult, its
 from ._impact_segments import SegmentComparison, adjust_pvalues, compare_segments, mix_decomposition
@@ -37,6 +37,8 @@ __all__ = [
     "DidResult",
     "ItsResult",
     "MethodChoice",
+    "Moments",
+    "NpsCounts",
     "SegmentComparison",
     "Verdict",
     "adjust_pvalues",

@@ -14,6 +14,8 @@ from scipy import stats
 
 from cslib.errors import CslibError, ParameterError
 from cslib.impact import (
+    Moments,
+    NpsCounts,
     adjust_pvalues,
     compare,
     compare_segments,
@@ -511,3 +513,32 @@ def test_segment_parameter_errors():
         adjust_pvalues([0.1, 1.2])
     with pytest.raises(ParameterError, match="0 or 1"):
         compare_segments(df, value="hours", period="period", segment="channel", kind="proportion")
+
+
+def test_compare_from_moments_equals_compare_from_values():
+    rng = np.random.default_rng(3)
+    b, a = rng.normal(10, 2, 40), rng.normal(9, 3, 55)
+    raw = compare(b, a, kind="continuous").iloc[0]
+    moments = [Moments(x.size, float(x.mean()), float(x.var(ddof=1))) for x in (b, a)]
+    summ = compare(*moments, kind="continuous").iloc[0]
+    for col in ("diff", "ci_low", "ci_high", "p_value", "statistic", "df"):
+        assert summ[col] == pytest.approx(raw[col], rel=1e-10)
+    assert "hedges_g" not in summ.index
+
+
+def test_compare_from_nps_counts_equals_compare_from_answers():
+    b = [10] * 50 + [8] * 30 + [3] * 20
+    a = [9] * 60 + [7] * 25 + [0] * 15
+    raw = compare(b, a, kind="nps").iloc[0]
+    summ = compare(NpsCounts(50, 30, 20), NpsCounts(60, 25, 15), kind="nps").iloc[0]
+    assert summ.drop("kind").to_dict() == pytest.approx(raw.drop("kind").to_dict())
+    # hand check: NPS 30 → 45; variances 0.7 − 0.09 = 0.61 and 0.75 − 0.2025 = 0.5475
+    assert summ["diff"] == pytest.approx(15)
+    se = np.sqrt(0.61 / 100 + 0.5475 / 100)
+    assert summ["ci_high"] == pytest.approx(15 + 100 * 1.959964 * se, rel=1e-6)
+
+
+@pytest.mark.parametrize("bad", [NpsCounts(-1, 2, 3), NpsCounts(0, 0, 0), NpsCounts(1.5, 2, 3)])
+def test_bad_nps_counts_are_named(bad):
+    with pytest.raises(ParameterError, match="NPS counts"):
+        compare(bad, NpsCounts(1, 2, 3), kind="nps")
