@@ -419,20 +419,10 @@ def compute(
     if stat not in ("median", "mean"):
         raise ParameterError(f"stat must be 'median' or 'mean'; got {stat!r}")
     opts = options or io.ReadOptions(timezone=timezone)
-    con, view = io.open_table(tickets, "tickets", opts=opts, validate=validate, view="t_typed")
-    columns = con.table(view).columns
-    unknown = [b for b in [*by, *(filters or {})] if b not in columns]
-    if unknown:
-        raise DataError(
-            Problem(
-                f"cannot segment by {', '.join(unknown)}: no such column",
-                file=io.label(tickets),
-                values=tuple(columns),
-                fix="segment by columns the tickets have",
-            )
-        )
-
-    _restrict(con, "t", filters, start, end, "created_at")
+    con, _ = scan(
+        tickets, by=by, filters=filters, start=start, end=end, options=opts, validate=validate
+    )
+    columns = con.table("t_typed").columns
     missing_by: list[str] = []
     if complaints is not None:
         io.open_table(
@@ -586,14 +576,16 @@ def cases(
     by = [by] if isinstance(by, str) else list(by)
     if kpi not in REGISTRY:
         raise ParameterError(f"unknown KPI {kpi!r}; the registry has: {', '.join(REGISTRY)}")
-    con, view = io.open_table(
+    con, _ = scan(
         tickets,
-        "tickets",
-        opts=options or io.ReadOptions(timezone=timezone),
+        by=by,
+        filters=filters,
+        start=start,
+        end=end,
+        options=options or io.ReadOptions(timezone=timezone),
         validate=validate,
-        view="t_typed",
     )
-    columns = con.table(view).columns
+    columns = con.table("t_typed").columns
     row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
     if not row.available or REGISTRY[kpi].kind in ("count", "stock", "rate"):
         raise DataError(
@@ -604,7 +596,6 @@ def cases(
                 fix="choose a ticket-level KPI the data supports",
             )
         )
-    _restrict(con, "t", filters, start, end, "created_at")
     ctx = _Context(
         columns=set(columns),
         by=by,
@@ -630,6 +621,50 @@ def cases(
     ).df()
     con.close()
     return out
+
+
+def scan(
+    tickets: pd.DataFrame | str | Path,
+    *,
+    by: Sequence[str] = (),
+    filters: Mapping[str, Sequence | str] | None = None,
+    start=None,
+    end=None,
+    options: io.ReadOptions | None = None,
+    validate: bool = True,
+):
+    """Open tickets in DuckDB for an aggregate of one's own; returns ``(con, "t")``.
+
+    The view ``t`` holds the typed tickets of the ``filters`` segments created from
+    ``start`` to ``end`` (whole days); ``t_all`` ignores the dates, ``t_typed``
+    the filters too. A ``by`` or ``filters`` column the tickets lack is a
+    :class:`~cslib.errors.DataError`. Close ``con`` when done.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "created_at": pd.to_datetime(["2026-04-01", "2026-04-02", "2026-05-01"]),
+    ...                   "team": ["A", "B", "A"]})
+    >>> con, view = scan(t, filters={"team": "A"}, end="2026-04-30")
+    >>> con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+    1
+    """
+    con, view = io.open_table(
+        tickets, "tickets", opts=options or io.ReadOptions(), validate=validate, view="t_typed"
+    )
+    columns = con.table(view).columns
+    unknown = [b for b in [*by, *(filters or {})] if b not in columns]
+    if unknown:
+        con.close()
+        raise DataError(
+            Problem(
+                f"cannot segment by {', '.join(unknown)}: no such column",
+                file=io.label(tickets),
+                values=tuple(columns),
+                fix="segment by columns the tickets have",
+            )
+        )
+    _restrict(con, "t", filters, start, end, "created_at")
+    return con, "t"
 
 
 def _restrict(con, view: str, filters, start, end, stamp: str) -> None:
