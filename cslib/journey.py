@@ -25,16 +25,18 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import io
 from . import kpi as kpi_engine
 from ._impact_util import check_frame
 from .errors import ParameterError, Problem
 
-__all__ = ["PAIN_KPIS", "STAGE_ORDER", "journey_profile", "pain_points"]
+__all__ = ["PAIN_KPIS", "STAGE_ORDER", "journey_profile", "pain_points", "pain_ranking"]
 
 #: the usual order of a customer's life cycle; unknown stages follow alphabetically
 STAGE_ORDER = ("discover", "join", "buy", "receive", "use", "pay", "change", "return", "leave")
@@ -58,21 +60,6 @@ def _better(name: str) -> str:
     return "lower" if name == "complaint_share" else kpi_engine.REGISTRY[name].better
 
 
-def _complaint_share(
-    tickets: pd.DataFrame, complaints: pd.DataFrame | None, stage: str
-) -> pd.DataFrame | None:
-    if complaints is None:
-        return None
-    check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
-    flagged = tickets["ticket_id"].isin(set(complaints["ticket_id"].dropna()))
-    g = pd.DataFrame({stage: tickets[stage].to_numpy(), "c": flagged.to_numpy()}).groupby(
-        stage, sort=False
-    )["c"]
-    return pd.DataFrame(
-        {"complaints": g.sum().astype(int), "complaint_share": g.mean()}
-    ).reset_index()
-
-
 def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
     order = list(order) if order is not None else list(STAGE_ORDER)
     known = [s for s in order if s in set(values)]
@@ -80,7 +67,7 @@ def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
 
 
 def journey_profile(
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | str | Path,
     *,
     complaints: pd.DataFrame | None = None,
     stage: str = "journey_stage",
@@ -89,13 +76,21 @@ def journey_profile(
     pain_kpis: Sequence[str] = PAIN_KPIS,
     start: object = None,
     end: object = None,
+    filters: Mapping[str, Sequence | str] | None = None,
+    options: io.ReadOptions | None = None,
+    validate: bool = True,
 ) -> pd.DataFrame:
     """One row per journey stage: volume, durations, CSAT/CES, complaint share and the pain score.
 
+    Tickets are aggregated in DuckDB (as by :func:`cslib.kpi.compute`), so a
+    large CSV/Parquet file is scanned in place; only per-stage aggregates reach
+    pandas. Tickets without a stage are left out.
+
     Parameters
     ----------
-    tickets : pandas.DataFrame
-        Tickets with a ``journey_stage`` column; not modified.
+    tickets : pandas.DataFrame or path
+        Tickets with a ``journey_stage`` column: a DataFrame (not modified) or a
+        CSV/Parquet file.
     complaints : pandas.DataFrame, optional
         Complaints with ``ticket_id``, for ``complaints`` and ``complaint_share``
         (share of the stage's tickets that led to a complaint).
@@ -108,7 +103,14 @@ def journey_profile(
     pain_kpis : sequence of str
         KPIs in the pain score (see the module notes).
     start, end : date-like, optional
-        Only tickets created in this window.
+        Only tickets created in this window (``end`` is a whole day: inclusive).
+    filters : mapping, optional
+        Only tickets whose column has one of the given values, e.g.
+        ``{"team": ["Billing"]}``.
+    options : cslib.io.ReadOptions, optional
+        How to read a tickets file (time zone, column renames…).
+    validate : bool
+        Check the tickets against the data contract first (recommended).
 
     Returns
     -------
@@ -118,19 +120,40 @@ def journey_profile(
         :func:`cslib.kpi.compute` gives them), ``complaints``,
         ``complaint_share``, ``shortfall_<kpi>`` per pain KPI, ``pain_score``,
         ``pain_volume``, ``pain_rank`` (1 = most painful), ``worst_kpi``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3", "4", "5"], "journey_stage": ["buy", "buy", "pay", "pay", None],
+    ...                   "created_at": pd.to_datetime(["2026-04-01"] * 5), "csat": [5, 4, 2, 5, 1]})
+    >>> p = journey_profile(t, complaints=pd.DataFrame({"ticket_id": ["3", "5"]}))
+    >>> p[["journey_stage", "volume", "csat", "complaints", "complaint_share"]].values.tolist()
+    [['buy', 2, 1.0, 0, 0.0], ['pay', 2, 0.5, 1, 0.5]]
     """
-    check_frame(tickets, ["ticket_id", "created_at", stage], where="journey_profile")
-    t = tickets
-    if start is not None or end is not None:
-        created = pd.to_datetime(t["created_at"])
-        keep = np.ones(len(t), dtype=bool)
-        if start is not None:
-            keep &= (created >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            keep &= (created < pd.Timestamp(end) + pd.Timedelta(days=1)).to_numpy()
-        t = t[keep]
-    t = t[t[stage].notna()]
-    if t.empty:
+    if complaints is not None:
+        check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
+    con, view = kpi_engine.scan(
+        tickets, filters=filters, start=start, end=end, options=options, validate=validate
+    )
+    try:
+        columns = con.table(view).columns
+        _check_columns(columns, stage)
+        col = io._ident(stage)
+        staged = f"{col} IS NOT NULL"
+        counts = {"volume": "count(*)"}
+        if complaints is not None:
+            ids = complaints["ticket_id"].dropna().astype(str).str.strip()
+            ids = pd.DataFrame({"ticket_id": ids[ids != ""].unique()}, dtype=object)
+            con.register("complaint_ids", ids)
+            counts["complaints"] = (
+                "count(*) FILTER (WHERE ticket_id IN (SELECT ticket_id FROM complaint_ids))"
+            )
+        select = ", ".join(f"{sql} AS {name}" for name, sql in counts.items())
+        per_stage = con.execute(
+            f"SELECT {col} AS stage, {select} FROM {view} WHERE {staged} GROUP BY ALL"
+        ).df()
+    finally:
+        con.close()
+    if per_stage.empty:
         raise ParameterError(
             Problem(
                 "no tickets with a journey stage in the window",
@@ -138,7 +161,7 @@ def journey_profile(
                 fix="map a journey stage for each contact reason, or widen start/end",
             )
         )
-    avail = kpi_engine.availability(list(t.columns))
+    avail = kpi_engine.availability(columns)
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in PROFILE_KPIS if k in ok]
@@ -154,20 +177,29 @@ def journey_profile(
                 )
             )
     kpis = list(dict.fromkeys(["volume", *kpis]))
-    by_stage = kpi_engine.compute(t, kpis=kpis, freq="all", by=stage).drop(columns="period")
-    overall = kpi_engine.compute(t, kpis=kpis, freq="all").drop(columns="period").iloc[0]
-    cs = _complaint_share(t, complaints, stage)
-    if cs is not None:
-        by_stage = by_stage.merge(cs, on=stage, how="left")
+    # tickets without a stage are left out of every KPI, the all-stage level included;
+    # the tickets were checked by the scan above
+    common = dict(
+        kpis=kpis,
+        freq="all",
+        start=start,
+        end=end,
+        filters={**(filters or {}), stage: per_stage["stage"].tolist()},
+        options=options,
+        validate=False,
+    )
+    by_stage = kpi_engine.compute(tickets, by=stage, **common).drop(columns="period")
+    overall = kpi_engine.compute(tickets, **common).drop(columns="period").iloc[0]
+    if complaints is not None:
+        flagged = per_stage.set_index("stage")
+        share = flagged["complaints"] / flagged["volume"]
+        by_stage["complaints"] = by_stage[stage].map(flagged["complaints"]).fillna(0).astype(int)
+        by_stage["complaint_share"] = by_stage[stage].map(share).astype(float)
         overall = pd.concat(
             [
                 overall,
                 pd.Series(
-                    {
-                        "complaint_share": t["ticket_id"]
-                        .isin(set(complaints["ticket_id"].dropna()))
-                        .mean()
-                    }
+                    {"complaint_share": flagged["complaints"].sum() / flagged["volume"].sum()}
                 ),
             ]
         )
@@ -211,19 +243,29 @@ def journey_profile(
     return out
 
 
-def pain_points(
-    tickets: pd.DataFrame,
-    *,
-    complaints: pd.DataFrame | None = None,
-    top: int | None = None,
-    **options: object,
-) -> pd.DataFrame:
-    """Journey stages ranked by pain score, most painful first, with the KPI that hurts most.
+def _check_columns(columns: Sequence[str], stage: str) -> None:
+    missing = [c for c in ("ticket_id", "created_at", stage) if c not in columns]
+    if missing:
+        raise ParameterError(
+            Problem(
+                "column(s) not found in the data",
+                column=", ".join(missing),
+                values=tuple(missing),
+                fix=(
+                    f"name existing columns (a journey stage goes in '{stage}', mapped from the "
+                    f"export if needed); the data has {', '.join(columns)}"
+                ),
+            )
+        )
+
+
+def pain_ranking(profile: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    """Rank the stages of a :func:`journey_profile` by pain score, most painful first.
 
     Parameters
     ----------
-    tickets, complaints, options
-        As in :func:`journey_profile`.
+    profile : pandas.DataFrame
+        A :func:`journey_profile` result (first column = the stage).
     top : int, optional
         Keep only the first ``top`` stages.
 
@@ -232,11 +274,18 @@ def pain_points(
     pandas.DataFrame
         ``pain_rank``, the stage, ``volume``, ``pain_score``, ``pain_volume``,
         ``worst_kpi``, ``worst_shortfall`` and the ``shortfall_<kpi>`` columns.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3", "4"], "journey_stage": ["buy", "buy", "pay", "pay"],
+    ...                   "created_at": pd.to_datetime(["2026-04-01"] * 4), "csat": [5, 4, 2, 5]})
+    >>> profile = journey_profile(t)
+    >>> pain_ranking(profile, top=1)[["pain_rank", "journey_stage", "worst_kpi", "worst_shortfall"]].values.tolist()
+    [[1.0, 'pay', 'csat', 0.3333333333333333]]
     """
-    prof = journey_profile(tickets, complaints=complaints, **options)  # type: ignore[arg-type]
-    stage = prof.columns[0]
-    short = [c for c in prof.columns if c.startswith("shortfall_")]
-    out = prof.sort_values(["pain_rank", "order"], ignore_index=True)
+    stage = profile.columns[0]
+    short = [c for c in profile.columns if c.startswith("shortfall_")]
+    out = profile.sort_values(["pain_rank", "order"], ignore_index=True)
     out["worst_shortfall"] = out[short].max(axis=1)
     out = out[
         [
@@ -251,3 +300,38 @@ def pain_points(
         ]
     ]
     return out.head(top) if top else out
+
+
+def pain_points(
+    tickets: pd.DataFrame | str | Path,
+    *,
+    complaints: pd.DataFrame | None = None,
+    top: int | None = None,
+    **options: object,
+) -> pd.DataFrame:
+    """Journey stages ranked by pain score, most painful first, with the KPI that hurts most.
+
+    Same as ``pain_ranking(journey_profile(tickets, complaints=complaints, **options), top)``;
+    call :func:`pain_ranking` directly when the profile is already at hand.
+
+    Parameters
+    ----------
+    tickets, complaints, options
+        As in :func:`journey_profile`.
+    top : int, optional
+        Keep only the first ``top`` stages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`pain_ranking`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3", "4"], "journey_stage": ["buy", "buy", "pay", "pay"],
+    ...                   "created_at": pd.to_datetime(["2026-04-01"] * 4), "csat": [5, 4, 2, 5]})
+    >>> pain_points(t)[["pain_rank", "journey_stage", "pain_score"]].values.tolist()
+    [[1.0, 'pay', 0.3333333333333333], [2.0, 'buy', -0.3333333333333333]]
+    """
+    profile = journey_profile(tickets, complaints=complaints, **options)  # type: ignore[arg-type]
+    return pain_ranking(profile, top)

@@ -60,6 +60,60 @@ def test_pain_points_ranked_and_custom_order():
     assert prof["journey_stage"].tolist() == ["pay", "join", "buy"]
 
 
+def test_journey_profile_from_parquet_equals_dataframe(sample, tmp_path):
+    t, c = sample
+    t = t.copy()
+    t.loc[t.index % 7 == 0, "journey_stage"] = None  # tickets without a stage are left out
+    path = tmp_path / "t.parquet"
+    t.to_parquet(path)
+    teams = sorted(t["team"].dropna().unique())[:2]
+    for kw in (
+        {},
+        {"complaints": c},
+        {"complaints": c, "filters": {"team": teams}, "start": "2026-03-01", "end": "2026-06-30"},
+    ):
+        from_file = journey.journey_profile(path, **kw)
+        pd.testing.assert_frame_equal(from_file, journey.journey_profile(t, **kw))
+        assert from_file.attrs == journey.journey_profile(t, **kw).attrs
+    windowed = journey.journey_profile(
+        path, complaints=c, filters={"team": teams}, start="2026-03-01", end="2026-06-30"
+    )
+    keep = (
+        t["team"].isin(teams)
+        & t["journey_stage"].notna()
+        & (t["created_at"] >= "2026-03-01")
+        & (t["created_at"] < "2026-07-01")
+    )
+    assert windowed["volume"].sum() == keep.sum()
+    assert windowed["complaints"].sum() == (keep & t["ticket_id"].isin(c["ticket_id"])).sum()
+
+
+def test_complaint_share_by_hand(tmp_path):
+    t = pd.concat([small(), small().iloc[[0]].assign(ticket_id="6", journey_stage=None)])
+    # ticket 2 twice, one without a ticket, one on the stage-less ticket 6
+    c = pd.DataFrame({"ticket_id": ["1", "2", "3", "2", None, "6", "99"]})
+    t.to_parquet(tmp_path / "t.parquet")
+    for tickets in (t, tmp_path / "t.parquet"):
+        p = journey.journey_profile(tickets, complaints=c).set_index("journey_stage")
+        assert p["complaints"].to_dict() == {"join": 0, "buy": 1, "pay": 2}
+        assert p["complaint_share"].to_dict() == {"join": 0.0, "buy": 0.5, "pay": 1.0}
+        # overall share 3 of the 6 staged tickets = 0.5
+        assert p["shortfall_complaint_share"].to_dict() == {"join": -1.0, "buy": 0.0, "pay": 1.0}
+        ranked = journey.pain_ranking(p.reset_index())
+        pd.testing.assert_frame_equal(ranked, journey.pain_points(tickets, complaints=c))
+        assert ranked["journey_stage"].iloc[0] == "pay"
+
+
+def test_journey_profile_path_without_stage(tmp_path):
+    path = tmp_path / "t.parquet"
+    small().drop(columns="journey_stage").to_parquet(path)
+    with pytest.raises(ParameterError) as err:
+        journey.journey_profile(path)
+    problem = err.value.problems[0]
+    assert problem.column == "journey_stage" and "not found" in problem.what
+    assert "resolved_at" in problem.fix  # names the columns the file has
+
+
 def test_segment_profile_finds_the_different_segment():
     rng = np.random.default_rng(2)
     n = 600
