@@ -585,6 +585,49 @@ def cases(
         options=options or io.ReadOptions(timezone=timezone),
         validate=validate,
     )
+    try:
+        sql = case_query(
+            con,
+            kpi,
+            by=by,
+            sla=sla,
+            economics=economics,
+            as_of=as_of,
+            repeat_days=repeat_days,
+            service_level_seconds=service_level_seconds,
+            source=io.label(tickets),
+        )
+        return con.execute(f"{sql} ORDER BY created_at").df()
+    finally:
+        con.close()
+
+
+def case_query(
+    con,
+    kpi: str,
+    *,
+    by: Sequence[str] | str = (),
+    sla: Mapping | None = None,
+    economics: Mapping | None = None,
+    as_of=None,
+    repeat_days: int = 7,
+    service_level_seconds: float = 20,
+    source: str = "tickets",
+) -> str:
+    """SQL of the cases behind a KPI over the view ``t`` that :func:`scan` opened: ``created_at``,
+    the ``by`` columns and ``value`` (as :func:`cases` returns them), for aggregates of one's own.
+
+    ``source`` names the tickets in the error raised when the KPI has no per-ticket values.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "created_at": pd.to_datetime(["2026-04-01"] * 3),
+    ...                   "csat": pd.array([5, 2, None], dtype="Int64")})
+    >>> con, _ = scan(t)
+    >>> con.execute(f"SELECT sum(value), count(*) FROM ({case_query(con, 'csat')})").fetchone()
+    (1.0, 2)
+    """
+    by = [by] if isinstance(by, str) else list(by)
     columns = con.table("t_typed").columns
     row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
     if not row.available or REGISTRY[kpi].kind in ("count", "stock", "rate"):
@@ -592,7 +635,7 @@ def cases(
             Problem(
                 f"KPI '{kpi}' has no per-ticket values here"
                 + (f": missing {row.missing}" if row.missing else ""),
-                file=io.label(tickets),
+                file=source,
                 fix="choose a ticket-level KPI the data supports",
             )
         )
@@ -611,16 +654,12 @@ def cases(
     )
     sp = _specs(ctx, [kpi])[kpi]
     value = (
-        f"CASE WHEN {sp.value} THEN 1.0 ELSE 0.0 END"
+        f"CASE WHEN {sp.value} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END"
         if sp.agg == "share"
         else f"CAST({sp.value} AS DOUBLE)"
     )
     cols = ", ".join(["created_at", *(io._ident(b) for b in by), f"{value} AS value"])
-    out = con.execute(
-        f"SELECT {cols} FROM {_source({kpi: sp})} WHERE {sp.among} ORDER BY created_at"
-    ).df()
-    con.close()
-    return out
+    return f"SELECT {cols} FROM {_source({kpi: sp})} WHERE {sp.among}"
 
 
 def scan(

@@ -14,6 +14,11 @@ then for each KPI
 and all p-values of the family (every KPI × segment) are adjusted by Holm
 (or Benjamini–Hochberg), the method named in the output.
 
+Everything is computed from aggregates in DuckDB, so a file of millions of
+tickets is never loaded: counts for the chi-square tests and proportions,
+count / mean / variance for the Welch tests (the rest of the operation pooled
+from the segments' moments), and exact mid-ranks for Kruskal–Wallis.
+
 Examples
 --------
 >>> import pandas as pd
@@ -25,17 +30,20 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import io
 from . import kpi as kpi_engine
-from ._impact_util import check_alpha, check_frame, choice, frame_html
+from ._impact_util import check_alpha, choice, frame_html
 from .errors import ParameterError, Problem
-from .impact import adjust_pvalues, compare
+from .impact import Moments, NpsCounts, adjust_pvalues, compare
+from .io import ReadOptions
 
 __all__ = ["SegmentProfile", "segment_profile"]
 
@@ -106,50 +114,97 @@ def _kind(name: str) -> str:
     return {"proportion": "proportion", "duration": "duration"}.get(k, "continuous")
 
 
-def _overall_test(groups: list[np.ndarray], kind: str) -> tuple[str, float, float]:
-    groups = [g for g in groups if g.size]
-    if len(groups) < 2:
+def _summaries(con, kind: str) -> pd.DataFrame:
+    """Per segment of the ``cases`` table: n, successes or NPS counts, moments (of log hours for
+    durations), and the median."""
+    x = "ln(greatest(value, 1.0 / 60))" if kind == "duration" else "value"
+    return con.execute(
+        f"""SELECT seg, count(*) AS n, sum(value) AS successes,
+                   avg({x}) AS mean, coalesce(var_samp({x}), 0) AS var, median(value) AS median,
+                   count(*) FILTER (WHERE value >= 9) AS promoters,
+                   count(*) FILTER (WHERE value BETWEEN 7 AND 8) AS passives,
+                   count(*) FILTER (WHERE value <= 6) AS detractors
+            FROM cases GROUP BY seg ORDER BY seg"""
+    ).df()
+
+
+def _pooled(parts: pd.DataFrame) -> Moments:
+    """Moments of the union of groups from each group's n, mean and variance (exact, stable)."""
+    n = int(parts["n"].sum())
+    mean = float((parts["n"] * parts["mean"]).sum() / n)
+    m2 = ((parts["n"] - 1) * parts["var"] + parts["n"] * (parts["mean"] - mean) ** 2).sum()
+    return Moments(n, mean, float(m2 / (n - 1)) if n > 1 else 0.0)
+
+
+def _kruskal(con, segments: list) -> tuple[float, float]:
+    """Kruskal–Wallis H (tie-corrected) and p from mid-ranks computed in SQL, as scipy.stats.kruskal."""
+    within = "SELECT value, seg FROM cases WHERE list_contains($1, seg)"
+    ranks = con.execute(
+        f"""SELECT seg, count(*) AS n, sum(midrank) AS r FROM (
+                SELECT seg, rank() OVER (ORDER BY value) + (count(*) OVER (PARTITION BY value) - 1) / 2.0
+                       AS midrank FROM ({within})) GROUP BY seg""",
+        [segments],
+    ).df()
+    ties = con.execute(
+        f"SELECT coalesce(sum(t * t * t - t), 0) FROM (SELECT count(*)::DOUBLE AS t FROM ({within}) GROUP BY value)",
+        [segments],
+    ).fetchall()[0][0]
+    n = float(ranks["n"].sum())
+    h = 12 / (n * (n + 1)) * float((ranks["r"].astype(float) ** 2 / ranks["n"]).sum()) - 3 * (n + 1)
+    h /= 1 - ties / (n**3 - n)
+    return h, float(stats.chi2.sf(h, len(ranks) - 1))
+
+
+def _overall_test(con, tested: pd.DataFrame, kind: str) -> tuple[str, float, float]:
+    if len(tested) < 2:
         return "too few segments", np.nan, np.nan
-    if kind == "proportion":
-        table = np.array([[g.sum(), g.size - g.sum()] for g in groups])
-        table = table[:, table.sum(axis=0) > 0]
-        if table.shape[1] < 2:
-            return "chi-square (no variation)", 0.0, 1.0
-        res = stats.chi2_contingency(table, correction=False)
-        return "chi-square test of homogeneity", float(res.statistic), float(res.pvalue)
-    if kind == "nps":
-        table = np.array(
-            [[np.sum(g >= 9), np.sum((g >= 7) & (g <= 8)), np.sum(g <= 6)] for g in groups]
+    if kind in ("proportion", "nps"):
+        table = (
+            np.column_stack([tested["successes"], tested["n"] - tested["successes"]])
+            if kind == "proportion"
+            else tested[["promoters", "passives", "detractors"]].to_numpy()
         )
         table = table[:, table.sum(axis=0) > 0]
         if table.shape[1] < 2:
             return "chi-square (no variation)", 0.0, 1.0
         res = stats.chi2_contingency(table, correction=False)
-        return (
-            "chi-square test (promoters / passives / detractors)",
-            float(res.statistic),
-            float(res.pvalue),
+        name = (
+            "chi-square test of homogeneity"
+            if kind == "proportion"
+            else "chi-square test (promoters / passives / detractors)"
         )
-    if all(np.ptp(g) == 0 for g in groups) and len({float(g[0]) for g in groups}) == 1:
+        return name, float(res.statistic), float(res.pvalue)
+    one_value = con.execute(
+        "SELECT count(DISTINCT value) FROM cases WHERE list_contains($1, seg)",
+        [tested["seg"].tolist()],
+    ).fetchall()[0][0]
+    if one_value <= 1:
         return "Kruskal–Wallis (no variation)", 0.0, 1.0
-    res = stats.kruskal(*groups)
-    return "Kruskal–Wallis", float(res.statistic), float(res.pvalue)
+    return ("Kruskal–Wallis", *_kruskal(con, tested["seg"].tolist()))
 
 
-def _contrast(seg: np.ndarray, rest: np.ndarray, kind: str, alpha: float) -> dict[str, object]:
+def _contrast(seg: pd.Series, rest: pd.DataFrame, kind: str, alpha: float, rest_median) -> dict:
+    """One segment against the pooled rest, from their summaries."""
     if kind == "duration":
-        ls, lr = np.log(np.maximum(seg, 1 / 60)), np.log(np.maximum(rest, 1 / 60))
-        row = compare(lr, ls, kind="continuous", alpha=alpha).iloc[0]
+        row = compare(_pooled(rest), _moments(seg), kind="continuous", alpha=alpha).iloc[0]
         return {
-            "value": float(np.median(seg)),
-            "rest": float(np.median(rest)),
+            "value": float(seg["median"]),
+            "rest": float(rest_median),
             "diff": float(np.exp(row["diff"])),
             "scale": "ratio of geometric means",
             "ci_low": float(np.exp(row["ci_low"])),
             "ci_high": float(np.exp(row["ci_high"])),
             "p_value": float(row["p_value"]),
         }
-    row = compare(rest, seg, kind=kind, alpha=alpha).iloc[0]
+    if kind == "proportion":
+        before = (int(round(rest["successes"].sum())), int(rest["n"].sum()))
+        after = (int(round(seg["successes"])), int(seg["n"]))
+    elif kind == "nps":
+        before = NpsCounts(*(int(rest[c].sum()) for c in ("promoters", "passives", "detractors")))
+        after = NpsCounts(*(int(seg[c]) for c in ("promoters", "passives", "detractors")))
+    else:
+        before, after = _pooled(rest), _moments(seg)
+    row = compare(before, after, kind=kind, alpha=alpha).iloc[0]
     return {
         "value": float(row["after"]),
         "rest": float(row["before"]),
@@ -161,8 +216,21 @@ def _contrast(seg: np.ndarray, rest: np.ndarray, kind: str, alpha: float) -> dic
     }
 
 
+def _moments(seg: pd.Series) -> Moments:
+    return Moments(int(seg["n"]), float(seg["mean"]), float(seg["var"]))
+
+
+def _rest_medians(con, segments: list) -> dict:
+    """Median of every other segment's values, for each segment, in one scan."""
+    if not segments:
+        return {}
+    parts = [f"median(value) FILTER (WHERE seg <> ${i + 1})" for i in range(len(segments))]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM cases", list(segments)).fetchall()[0]
+    return dict(zip(segments, row, strict=True))
+
+
 def segment_profile(
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | str | Path,
     *,
     by: str = "segment",
     kpis: Sequence[str] | None = None,
@@ -171,13 +239,17 @@ def segment_profile(
     min_n: int = 20,
     start: object = None,
     end: object = None,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
+    options: ReadOptions | None = None,
+    validate: bool = True,
 ) -> SegmentProfile:
     """The same KPIs per segment (or channel), with tests of which segments differ.
 
     Parameters
     ----------
-    tickets : pandas.DataFrame
-        Tickets in the data contract; not modified.
+    tickets : pandas.DataFrame or path
+        Tickets in the data contract: a DataFrame (not modified) or a CSV/Parquet
+        file scanned in place, as :func:`cslib.kpi.compute` takes them.
     by : str
         The segment column: ``"segment"``, ``"channel"``, ``"team"``, ``"priority"``…
     kpis : sequence of str, optional
@@ -190,7 +262,13 @@ def segment_profile(
     min_n : int
         Segments with fewer values for a KPI are shown but not tested.
     start, end : date-like, optional
-        Only tickets created in this window.
+        Only tickets created in this window (``end`` a whole day).
+    filters : mapping, optional
+        Only tickets of these segments, e.g. ``{"team": ["Billing"]}``.
+    options : ReadOptions, optional
+        How to read a file (time zone, mapping…), as for :func:`cslib.kpi.compute`.
+    validate : bool
+        Check the tickets against the data contract first.
 
     Returns
     -------
@@ -198,22 +276,33 @@ def segment_profile(
     """
     choice(adjust, ADJUST, "adjust")
     alpha = check_alpha(alpha)
-    check_frame(tickets, ["ticket_id", "created_at", by], where="segment_profile")
-    t = tickets[tickets[by].notna()]
-    if start is not None:
-        t = t[pd.to_datetime(t["created_at"]) >= pd.Timestamp(start)]
-    if end is not None:
-        t = t[pd.to_datetime(t["created_at"]) < pd.Timestamp(end) + pd.Timedelta(days=1)]
-    if t[by].nunique() < 2:
+    where = dict(filters=filters, start=start, end=end, options=options)
+    con, view = kpi_engine.scan(tickets, by=[by], validate=validate, **where)
+    try:
+        return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where)
+    finally:
+        con.close()
+
+
+def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> SegmentProfile:
+    col = io._ident(by)
+    values = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT {col} FROM {view} WHERE {col} IS NOT NULL ORDER BY 1 LIMIT 6"
+        ).fetchall()
+    ]
+    if len(values) < 2:
         raise ParameterError(
             Problem(
                 "needs at least two segments to compare",
                 column=by,
-                values=tuple(pd.unique(t[by]))[:5],
+                values=tuple(values),
                 fix="choose a column with several values, or widen the dates",
             )
         )
-    avail = kpi_engine.availability(list(t.columns))
+    columns = con.table(view).columns
+    avail = kpi_engine.availability(columns)
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in DEFAULT_KPIS if k in ok]
@@ -234,31 +323,41 @@ def segment_profile(
                 )
             )
     kpis = list(kpis)
-    table = kpi_engine.compute(t, kpis=["volume", *kpis], freq="all", by=by).drop(columns="period")
+    table = kpi_engine.compute(
+        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where
+    ).drop(columns="period")
+    table = table[table[by].notna()].reset_index(drop=True)
     tests, contrasts = [], []
     for name in kpis:
         kind = _kind(name)
-        cases = kpi_engine.cases(t, name, by=by, validate=False)
-        segs = sorted(pd.unique(cases[by].dropna()))
-        vals = {s: cases.loc[cases[by] == s, "value"].to_numpy(dtype=float) for s in segs}
-        tested = [s for s in segs if vals[s].size >= min_n]
-        test, stat, p = _overall_test([vals[s] for s in tested], kind)
+        sql = kpi_engine.case_query(con, name, by=by, source=io.label(tickets))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value FROM ({sql}) WHERE {col} IS NOT NULL"
+        )
+        summ = _summaries(con, kind)
+        tested = summ[summ["n"] >= min_n].reset_index(drop=True)
+        test, stat, p = _overall_test(con, tested, kind)
         tests.append(
             {"kpi": name, "test": test, "segments": len(tested), "statistic": stat, "p_value": p}
         )
-        for s in tested:
-            rest = np.concatenate([vals[o] for o in segs if o != s])
-            if rest.size < min_n:
+        for _, seg in tested.iterrows():
+            rest = summ[summ["seg"] != seg["seg"]]
+            if seg["n"] < 2 or rest["n"].sum() < max(min_n, 2):  # a variance needs two values
                 continue
             contrasts.append(
-                {
-                    "kpi": name,
-                    by: s,
-                    "n": vals[s].size,
-                    "n_rest": rest.size,
-                    **_contrast(vals[s], rest, kind, alpha),
-                }
+                {"kpi": name, by: seg["seg"], "n": int(seg["n"]), "n_rest": int(rest["n"].sum())}
             )
+        medians = (
+            _rest_medians(con, [c[by] for c in contrasts if c["kpi"] == name])
+            if kind == "duration"
+            else {}
+        )
+        for c in contrasts:
+            if c["kpi"] == name:
+                seg = summ.set_index("seg").loc[c[by]]
+                rest = summ[summ["seg"] != c[by]]
+                c.update(_contrast(seg, rest, kind, alpha, medians.get(c[by])))
+        con.execute("DROP TABLE cases")
     tests = pd.DataFrame(tests)
     contrasts = pd.DataFrame(contrasts)
     method = adjust_pvalues([0.5], method=adjust)["adjust_method"].item()

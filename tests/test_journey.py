@@ -1,14 +1,13 @@
-"""Journey stages, pain points, and KPIs by segment / channel with significance tests."""
+"""Journey stages and pain points."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from cslib import journey, segments
+from cslib import journey
 from cslib.errors import ParameterError
 from cslib.io import read_table
 
@@ -114,45 +113,6 @@ def test_journey_profile_path_without_stage(tmp_path):
     assert "resolved_at" in problem.fix  # names the columns the file has
 
 
-def test_segment_profile_finds_the_different_segment():
-    rng = np.random.default_rng(2)
-    n = 600
-    seg = np.array(["a", "b", "c"])[np.arange(n) % 3]
-    csat = np.where(seg == "c", rng.choice([1, 2, 5], n), rng.choice([4, 5], n))
-    t = pd.DataFrame(
-        {
-            "ticket_id": [str(i) for i in range(n)],
-            "created_at": pd.Timestamp("2026-04-01"),
-            "segment": seg,
-            "csat": pd.array(csat, dtype="Int64"),
-        }
-    )
-    res = segments.segment_profile(t, kpis=["csat"])
-    assert bool(res.tests["significant"].item())
-    assert res.tests["test"].item() == "chi-square test of homogeneity"
-    c = res.contrasts.set_index("segment")
-    assert c.loc["c", "differs"] and not c.loc["c", "better"]
-    assert c.loc["a", "better"]  # a and b beat the rest (which includes c)
-    assert c["adjust_method"].iloc[0].startswith("Holm")
-    assert any("'c' is worse" in f for f in res.findings)
-    assert "<table" in res._repr_html_()
-
-
-def test_segment_profile_no_difference():
-    rng = np.random.default_rng(3)
-    n = 400
-    t = pd.DataFrame(
-        {
-            "ticket_id": [str(i) for i in range(n)],
-            "created_at": pd.Timestamp("2026-04-01"),
-            "channel": np.array(["email", "chat"])[np.arange(n) % 2],
-            "csat": pd.array(rng.integers(1, 6, n), dtype="Int64"),
-        }
-    )
-    res = segments.segment_profile(t, by="channel", kpis=["csat"])
-    assert not res.contrasts["differs"].any()
-
-
 @pytest.mark.parametrize(
     ("call", "column"),
     [
@@ -163,19 +123,6 @@ def test_segment_profile_no_difference():
             lambda: journey.journey_profile(small()[["ticket_id", "created_at", "journey_stage"]]),
             "pain_kpis",
         ),
-        (lambda: segments.segment_profile(small().assign(segment="x")), "segment"),
-        (
-            lambda: segments.segment_profile(
-                small().assign(segment=["x", "y"] * 3), kpis=["volume"]
-            ),
-            "kpis",
-        ),
-        (
-            lambda: segments.segment_profile(
-                small().assign(segment=["x", "y"] * 3), adjust="bonferroni"
-            ),
-            "adjust",
-        ),
     ],
 )
 def test_user_errors(call, column):
@@ -184,7 +131,7 @@ def test_user_errors(call, column):
     assert err.value.problems[0].column == column
 
 
-def test_sample_journey_and_segments(sample):
+def test_sample_journey(sample):
     t, c = sample
     p = journey.journey_profile(t, complaints=c)
     assert p["journey_stage"].tolist() == [
@@ -199,9 +146,3 @@ def test_sample_journey_and_segments(sample):
     assert p["volume"].sum() == len(t)
     assert p["complaints"].sum() == t["ticket_id"].isin(c["ticket_id"]).sum()
     assert p["pain_rank"].min() == 1
-    ch = segments.segment_profile(t, by="channel", kpis=["fcr", "csat"])
-    # the sample's queue channels resolve at first contact more often than e-mail
-    fcr = ch.contrasts[ch.contrasts.kpi == "fcr"].set_index("channel")
-    assert fcr.loc["phone", "better"] and not fcr.loc["email", "better"]
-    seg = segments.segment_profile(t, by="segment", kpis=["fcr", "nps"])
-    assert set(seg.table["segment"]) == {"consumer", "small business", "enterprise"}
