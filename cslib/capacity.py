@@ -27,10 +27,13 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import io
 from ._impact_util import check_frame
 from .errors import ParameterError, Problem
 
@@ -413,7 +416,7 @@ def staffing_table(
 
 
 def peak_staffing(
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | str | Path,
     *,
     channels: object = ("phone", "chat"),
     target: float = 0.8,
@@ -423,10 +426,15 @@ def peak_staffing(
     start: object = None,
     end: object = None,
     max_occupancy: float | None = None,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
+    options: io.ReadOptions | None = None,
+    validate: bool = True,
 ) -> pd.DataFrame:
     """Peak-hour contingency table from the data's own arrival pattern.
 
-    Tickets of the queue channels are counted per calendar date × hour; for
+    Tickets of the queue channels are counted per calendar date × hour (in
+    DuckDB: only these counts reach pandas, so a file of millions of tickets is
+    never loaded); for
     each channel × weekday × hour the typical demand is the mean over the
     weeks and the peak demand the ``peak_quantile`` over the weeks (a busy
     week: month-start, an outage, a letter to customers). Handle time is the
@@ -435,8 +443,9 @@ def peak_staffing(
 
     Parameters
     ----------
-    tickets : pandas.DataFrame
-        Tickets with ``created_at`` and ``channel``, and ``handle_seconds``; not modified.
+    tickets : pandas.DataFrame or path
+        Tickets with ``created_at``, ``channel`` and ``handle_seconds``: a DataFrame
+        (not modified) or a tickets file in the data contract, scanned in place.
     channels : sequence of str
         Queue channels to staff.
     target, threshold, interval, max_occupancy
@@ -446,6 +455,9 @@ def peak_staffing(
         busier than nine in ten).
     start, end : date-like, optional
         Only tickets created in this window.
+    filters, options, validate
+        For a file: which segments (e.g. ``{"team": ["Billing"]}``), how to read it
+        and whether to check it first, as for :func:`cslib.kpi.compute`.
 
     Returns
     -------
@@ -465,7 +477,6 @@ def peak_staffing(
     >>> peak_staffing(t).query("day == 'Mon'")[["hour", "calls_typical", "calls_peak"]].values.tolist()
     [[9.0, 0.75, 0.95]]
     """
-    check_frame(tickets, ["created_at", "channel", "handle_seconds"], where="peak_staffing")
     channels = [channels] if isinstance(channels, str) else list(channels)
     if not (isinstance(peak_quantile, int | float) and 0 < peak_quantile < 1):
         raise ParameterError(
@@ -477,15 +488,8 @@ def peak_staffing(
             )
         )
     _positive(interval, "interval")
-    t = tickets.loc[
-        tickets["channel"].isin(channels), ["created_at", "channel", "handle_seconds"]
-    ].copy()
-    t["created_at"] = pd.to_datetime(t["created_at"])
-    if start is not None:
-        t = t[t["created_at"] >= pd.Timestamp(start)]
-    if end is not None:
-        t = t[t["created_at"] < pd.Timestamp(end) + pd.Timedelta(days=1)]
-    if t.empty:
+    counts = _arrivals(tickets, channels, start, end, filters, options, validate)
+    if counts.empty:
         raise ParameterError(
             Problem(
                 "no tickets of the queue channels in the window",
@@ -494,23 +498,23 @@ def peak_staffing(
                 fix="name channels present in the data (e.g. phone, chat) or widen start/end",
             )
         )
-    t["date"] = t["created_at"].dt.normalize()
-    t["hour"] = t["created_at"].dt.hour
-    first, last = t["date"].min(), t["date"].max()
+    first, last = counts["date"].min(), counts["date"].max()
     days = pd.DataFrame({"date": pd.date_range(first, last, freq="D")})
     days["weekday"] = days["date"].dt.day_of_week
     per_hour = 3600 / interval
     rows = []
-    for ch, g in t.groupby("channel", sort=True):
-        counts = g.groupby(["date", "hour"]).size().rename("n").reset_index()
-        hours = sorted(counts["hour"].unique())
+    for ch, c in counts.groupby("channel", sort=True):
+        hours = sorted(c["hour"].unique())
         grid = days.merge(pd.DataFrame({"hour": hours}), how="cross").merge(
-            counts, on=["date", "hour"], how="left"
+            c[["date", "hour", "n"]], on=["date", "hour"], how="left"
         )
         grid["n"] = grid["n"].fillna(0)
-        g = g.assign(weekday=g["created_at"].dt.day_of_week)
-        aht = g.groupby(["weekday", "hour"])["handle_seconds"].mean()
-        chan_aht = float(g["handle_seconds"].mean())
+        c = c.assign(weekday=c["date"].dt.day_of_week)
+        by_slot = c.groupby(["weekday", "hour"])[["handle_sum", "handle_n"]].sum()
+        aht = by_slot["handle_sum"] / by_slot["handle_n"].where(by_slot["handle_n"] > 0)
+        chan_aht = (
+            float(c["handle_sum"].sum() / c["handle_n"].sum()) if c["handle_n"].sum() else np.nan
+        )
         stats = grid.groupby(["weekday", "hour"])["n"].agg(
             weeks="size", typical="mean", peak=lambda s: float(np.quantile(s, peak_quantile))
         )
@@ -545,3 +549,49 @@ def peak_staffing(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _arrivals(tickets, channels, start, end, filters, options, validate) -> pd.DataFrame:
+    """Queue-channel tickets counted per channel × date × hour, with their handle-time sum and count."""
+    need = ["created_at", "channel", "handle_seconds"]
+    if isinstance(tickets, pd.DataFrame):
+        check_frame(tickets, need, where="peak_staffing")
+        con, view = io.connect(), "t"
+        keep = tickets["channel"].isin(channels)
+        for col, values in (filters or {}).items():
+            keep &= tickets[col].isin([values] if isinstance(values, str) else values)
+        frame = tickets.loc[keep, need]
+        con.register("t", frame.assign(created_at=pd.to_datetime(frame["created_at"])))
+        where = []
+        if start is not None:
+            where.append(f"created_at >= TIMESTAMP '{pd.Timestamp(start)}'")
+        if end is not None:
+            where.append(
+                f"created_at < TIMESTAMP '{pd.Timestamp(end).normalize() + pd.Timedelta(days=1)}'"
+            )
+    else:
+        from . import kpi
+
+        con, view = kpi.scan(
+            tickets, filters=filters, start=start, end=end, options=options, validate=validate
+        )
+        missing = [c for c in need if c not in con.table(view).columns]
+        if missing:
+            con.close()
+            raise ParameterError(
+                Problem(
+                    "column(s) not found in the tickets",
+                    file=io.label(tickets),
+                    column=", ".join(missing),
+                    fix="map these columns from the export (see the mapping file)",
+                )
+            )
+        where = [f"channel IN ({', '.join(io._q(c) for c in channels)})"]
+    try:
+        return con.execute(
+            f"""SELECT channel, date_trunc('day', created_at) AS date, hour(created_at) AS hour,
+                       count(*) AS n, sum(handle_seconds) AS handle_sum, count(handle_seconds) AS handle_n
+                FROM {view} {"WHERE " + " AND ".join(where) if where else ""} GROUP BY ALL"""
+        ).df()
+    finally:
+        con.close()

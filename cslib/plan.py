@@ -226,7 +226,9 @@ def segments(wb: Workbook) -> Html:
     for dim in ("segment", "channel"):
         if dim not in wb.ticket_columns:
             continue
-        profile = segments_module.segment_profile(wb.tickets(window="baseline"), by=dim)
+        profile = segments_module.segment_profile(
+            **wb.ticket_scan("baseline"), by=dim, validate=False
+        )
         wb.save(f"segments_by_{dim}", profile.table)
         parts.append(profile)
     return (
@@ -307,14 +309,14 @@ def journey(wb: Workbook) -> Html:
     """The customer journey in the baseline: each stage's volume, durations, satisfaction and complaints; pain points ranked."""
     if "journey_stage" not in wb.ticket_columns:
         return Html.text("The tickets have no journey_stage column: the journey cannot be mapped.")
-    tickets = wb.tickets(window="baseline")
-    complaints = wb.table("complaints")
-    profile = journey_module.journey_profile(tickets, complaints=complaints)
+    profile = journey_module.journey_profile(
+        **wb.ticket_scan("baseline"), complaints=wb.table("complaints"), validate=False
+    )
     wb.save("journey", profile)
     return Html.join(
         Chart.of(plots_analyses.journey_chart, profile),
         Table(
-            journey_module.pain_points(tickets, complaints=complaints),
+            journey_module.pain_ranking(profile),
             caption="Stages ranked by pain score (documented in cslib.journey)",
         ),
     )
@@ -327,12 +329,10 @@ def staffing(wb: Workbook) -> Table:
         return Table(
             pd.DataFrame({"note": [f"Staffing needs {', '.join(sorted(needed))} in the tickets."]})
         )
-    start, end = wb.window("baseline")
     table = capacity.peak_staffing(
-        wb.tickets(window="baseline", columns=["ticket_id", *sorted(needed)]),
+        **wb.ticket_scan("baseline"),
         threshold=wb.cycle.sla.service_level_seconds,
-        start=start,
-        end=end,
+        validate=False,
     )
     wb.save("staffing", table)
     peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)

@@ -192,3 +192,29 @@ def test_sample_peak_table(sample_tickets):
     assert busiest["day"] == "Mon" and 9 <= busiest["hour"] <= 16  # Mondays are the busiest
     assert (table["extra_agents"] > 0).any()
     assert capacity.WEEKDAYS[busiest["weekday"]] == busiest["day"]
+
+
+def test_peak_staffing_reads_a_file_in_place(tmp_path, sample_tickets):
+    path = tmp_path / "tickets.parquet"
+    sample_tickets.to_parquet(path)
+    where = {"start": "2026-02-02", "end": "2026-03-29", "filters": {"team": ["Billing"]}}
+    from_file = peak_staffing(path, **where)
+    billing = sample_tickets[sample_tickets["team"] == "Billing"]
+    pd.testing.assert_frame_equal(from_file, peak_staffing(billing, **where), check_dtype=False)
+    # the window's Mondays at 10h, counted by hand
+    t = billing[
+        (billing["channel"] == "phone")
+        & billing["created_at"].between("2026-02-02", "2026-03-29 23:59:59")
+    ]
+    mondays = t[(t["created_at"].dt.day_of_week == 0) & (t["created_at"].dt.hour == 10)]
+    row = from_file.query("channel == 'phone' and day == 'Mon' and hour == 10").iloc[0]
+    assert row["calls_typical"] == pytest.approx(len(mondays) / 8 / 2)  # 8 Mondays, per half hour
+    assert row["aht"] == pytest.approx(mondays["handle_seconds"].mean())
+
+
+def test_peak_staffing_names_missing_columns_of_a_file(tmp_path, sample_tickets):
+    path = tmp_path / "tickets.parquet"
+    sample_tickets.drop(columns="handle_seconds").to_parquet(path)
+    with pytest.raises(ParameterError) as err:
+        peak_staffing(path)
+    assert err.value.problems[0].column == "handle_seconds"
