@@ -19,15 +19,19 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ._impact_util import check_alpha, check_frame, frame_html
 from .errors import ParameterError, Problem
-from .impact import adjust_pvalues, compare
+from .impact import NpsCounts, adjust_pvalues, compare
+from .io import ReadOptions, label
+from .kpi import scan
 
 __all__ = [
     "RecoveryParadox",
@@ -41,6 +45,7 @@ __all__ = [
 
 WELL_OUTCOMES = ("upheld", "partly upheld")
 GROUPS = ("resolved well", "resolved poorly", "never complained")
+TICKET_COLUMNS = ("customer_id", "created_at", "nps")  # what recovery_paradox reads
 
 
 def _share_arg(value: float, name: str) -> float:
@@ -413,23 +418,33 @@ class RecoveryParadox:
         Pairwise comparisons: ``measure`` (``nps``, ``repeat``), ``comparison``
         (e.g. ``"resolved well − never complained"``), ``diff``, ``ci_low``,
         ``ci_high``, ``p_value``, ``p_adjusted`` (Holm over all rows), ``method``.
-    customers : pandas.DataFrame
-        The assignment: ``customer_id``, ``group``, ``reference_at`` (when the
-        complaint was resolved, or the first ticket), ``later_nps``, ``repeat``.
     holds : bool or None
         True when customers resolved well are significantly more loyal (NPS)
         than those who never complained; False when significantly less or not
         shown; None when there are too few answers to test.
     finding : str
         The plain-English result.
+    definition : str
+        How the groups and measures are defined.
+    customers : pandas.DataFrame
+        The assignment, one row per customer: ``customer_id``, ``group``,
+        ``reference_at`` (when the complaint was resolved, or the first ticket),
+        ``later_nps``, ``repeat``. Complainers come first in the order of their
+        first complaint, then the others by first ticket. Only the group totals
+        are computed up front: this table is queried from the tickets again on
+        first access (it has a row per customer, which can be millions).
     """
 
     table: pd.DataFrame
     tests: pd.DataFrame
-    customers: pd.DataFrame = field(repr=False)
     holds: bool | None
     finding: str
     definition: str
+    _assignment: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        return self._assignment()
 
     def summary(self) -> pd.DataFrame:
         return self.table
@@ -467,15 +482,104 @@ def _group(
     )
 
 
+def _naive(stamps: pd.Series, timezone: str) -> pd.Series:
+    """Time-zone-aware timestamps as naive wall time of ``timezone`` (as the tickets are typed)."""
+    if getattr(stamps.dtype, "tz", None) is None:
+        return stamps
+    return stamps.dt.tz_convert(timezone).dt.tz_localize(None)
+
+
+def _customer_ids(ids: pd.Series) -> pd.Series:
+    """Complaint customer ids as text, trimmed like the tickets' ids."""
+    return ids.astype(str).str.strip()
+
+
+def _tickets_view(
+    tickets: pd.DataFrame | str | Path,
+    filters: Mapping[str, Sequence | str] | None,
+    options: ReadOptions | None,
+    validate: bool,
+    complained: pd.DataFrame,
+    complainers: pd.DataFrame,
+):
+    """Open the tickets with :func:`cslib.kpi.scan`, check the columns and register the complaints."""
+    con, view = scan(tickets, filters=filters, options=options, validate=validate)
+    columns = con.table(view).columns
+    missing = [c for c in TICKET_COLUMNS if c not in columns]
+    if missing:
+        con.close()
+        raise ParameterError(
+            Problem(
+                "column(s) not found in the tickets",
+                file=label(tickets),
+                column=", ".join(missing),
+                values=tuple(missing),
+                fix=f"name existing columns; the tickets have {', '.join(columns)}",
+            )
+        )
+    con.register("_rp_complained", complained)
+    con.register("_rp_complainers", complainers)
+    return con, view, "ticket_id" in columns
+
+
+def _per_customer(view: str, tie_break: bool, as_of: pd.Timestamp | None) -> str:
+    """SQL of one row per customer: group, reference time, first later NPS answer, repeat (0/1).
+
+    Parameters ``$window`` (microseconds of the repeat window) and, with an
+    ``as_of``, ``$as_of``; the default end of the data is the latest ticket of a
+    known customer in the unfiltered tickets.
+    """
+    first = (
+        "(k.created_at, TRY_CAST(k.ticket_id AS BIGINT), k.ticket_id)"
+        if tie_break
+        else "k.created_at"
+    )
+    end = (
+        "CAST($as_of AS TIMESTAMP)"
+        if as_of is not None
+        else f'(SELECT max(created_at) FROM "{view}_typed" WHERE customer_id IS NOT NULL)'
+    )
+    return f"""
+    WITH tk AS (
+        SELECT * FROM "{view}" WHERE customer_id IS NOT NULL
+    ), grp AS (
+        SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST("group" AS VARCHAR) AS "group",
+               CAST(reference_at AS TIMESTAMP) AS reference_at, _order
+        FROM _rp_complained
+        UNION ALL
+        SELECT customer_id, '{GROUPS[2]}', min(created_at), NULL
+        FROM tk
+        WHERE customer_id NOT IN (
+            SELECT CAST(customer_id AS VARCHAR) FROM _rp_complainers WHERE customer_id IS NOT NULL
+        )
+        GROUP BY customer_id
+    ), later AS (
+        SELECT g.customer_id,
+               arg_min(k.nps, {first}) FILTER (WHERE k.nps IS NOT NULL) AS later_nps,
+               bool_or(k.created_at <= g.reference_at + to_microseconds($window)) AS repeated
+        FROM grp g JOIN tk k ON k.customer_id = g.customer_id AND k.created_at > g.reference_at
+        GROUP BY g.customer_id
+    )
+    SELECT g.customer_id, g."group", g.reference_at, g._order,
+           CAST(l.later_nps AS BIGINT) AS later_nps,
+           CASE WHEN g.reference_at + to_microseconds($window) <= {end}
+                THEN CAST(coalesce(l.repeated, FALSE) AS INTEGER) END AS "repeat"
+    FROM grp g LEFT JOIN later l USING (customer_id)
+    """
+
+
 def recovery_paradox(
     complaints: pd.DataFrame,
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | str | Path,
     *,
     well_days: float = 7,
     well_outcomes: Sequence[str] = WELL_OUTCOMES,
     repeat_days: float = 90,
     as_of: object = None,
     alpha: float = 0.05,
+    filters: Mapping[str, Sequence | str] | None = None,
+    options: ReadOptions | None = None,
+    validate: bool = True,
 ) -> RecoveryParadox:
     """Test the service recovery paradox: are well-recovered complainers more loyal than the rest?
 
@@ -491,7 +595,8 @@ def recovery_paradox(
     resolution, or for those who never complained their first ticket:
 
     * **NPS**: each customer's first NPS answer on a ticket created after the
-      reference (one answer per customer, so answers are independent);
+      reference (one answer per customer, so answers are independent; answers
+      given at the same time are taken in ticket number order);
     * **repeat business** (a retention / churn proxy): any ticket within
       ``repeat_days`` after the reference, for customers whose window ended
       before ``as_of``.
@@ -502,11 +607,17 @@ def recovery_paradox(
     *holds* only if "resolved well" beats "never complained" on NPS with an
     adjusted p-value below ``alpha``.
 
+    The tickets are read in DuckDB (:func:`cslib.kpi.scan`): only the group
+    totals reach pandas, so a file of millions of tickets works.
+
     Parameters
     ----------
-    complaints, tickets : pandas.DataFrame
+    complaints : pandas.DataFrame
         The complaints (``customer_id``, ``received_at``, ``resolved_at``,
-        ``outcome``) and tickets (``customer_id``, ``created_at``, ``nps``).
+        ``outcome``).
+    tickets : pandas.DataFrame or path
+        The tickets (``customer_id``, ``created_at``, ``nps``) as a DataFrame
+        or a CSV / Parquet file.
     well_days : float
         Days to resolution that still count as a good recovery.
     well_outcomes : sequence of str
@@ -514,13 +625,32 @@ def recovery_paradox(
     repeat_days : float
         Window of repeat business.
     as_of : timestamp, optional
-        End of the data (default: the last ticket created).
+        End of the data (default: the last ticket created by a known customer,
+        in all the tickets whatever the ``filters``).
     alpha : float
         1 − confidence level, and the test level.
+    filters : dict, optional
+        Keep only the tickets of these segments, e.g. ``{"team": ["Billing"]}``.
+        The complaints are taken as given (filter them beforehand if needed).
+    options : cslib.io.ReadOptions, optional
+        How to read the tickets (time zone, column names…).
+    validate : bool
+        Check the tickets against the data contract first.
 
     Returns
     -------
     RecoveryParadox
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> complaints = pd.DataFrame({"customer_id": ["c1"], "received_at": [pd.Timestamp("2026-01-01")],
+    ...                            "resolved_at": [pd.Timestamp("2026-01-03")], "outcome": ["upheld"]})
+    >>> tickets = pd.DataFrame({"customer_id": ["c1", "c1", "c2", "c2"], "nps": [None, 10, None, 6],
+    ...                         "created_at": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-05", "2026-02-01"])})
+    >>> r = recovery_paradox(complaints, tickets)
+    >>> r.table[["group", "customers", "nps_n", "nps"]].values.tolist()
+    [['resolved well', 1, 1, 100.0], ['resolved poorly', 0, 0, nan], ['never complained', 1, 1, -100.0]]
     """
     alpha = check_alpha(alpha)
     _positive(well_days, "well_days")
@@ -530,90 +660,84 @@ def recovery_paradox(
         ["customer_id", "received_at", "resolved_at", "outcome"],
         where="recovery_paradox (complaints)",
     )
-    check_frame(tickets, ["customer_id", "created_at", "nps"], where="recovery_paradox (tickets)")
-    t = tickets.loc[tickets["customer_id"].notna(), ["customer_id", "created_at", "nps"]].copy()
-    t["created_at"] = pd.to_datetime(t["created_at"])
-    t["nps"] = pd.to_numeric(t["nps"], errors="coerce").astype(float)
-    as_of = pd.Timestamp(as_of) if as_of is not None else t["created_at"].max()
+    tickets = _ticket_source(tickets, options)
+    timezone = (options or ReadOptions()).timezone
     comp = _group(complaints, well_days, well_outcomes)
-    complained = set(complaints["customer_id"].dropna())
-    never = (
-        t[~t["customer_id"].isin(complained)]
-        .groupby("customer_id", sort=False)["created_at"]
-        .min()
-        .rename("reference_at")
-        .reset_index()
-    )
-    never["group"] = GROUPS[2]
-    groups = pd.concat([comp, never[["customer_id", "group", "reference_at"]]], ignore_index=True)
-    groups["reference_at"] = pd.to_datetime(groups["reference_at"])
-
-    later = t.merge(groups[["customer_id", "reference_at"]], on="customer_id", how="inner")
-    later = later[later["created_at"] > later["reference_at"]]
-    first_nps = (
-        later.dropna(subset=["nps"])
-        .sort_values("created_at")
-        .groupby("customer_id", sort=False)["nps"]
-        .first()
-    )
-    window = later[later["created_at"] <= later["reference_at"] + pd.Timedelta(days=repeat_days)]
-    repeated = set(window["customer_id"])
-    groups["later_nps"] = groups["customer_id"].map(first_nps)
-    full = groups["reference_at"] + pd.Timedelta(days=repeat_days) <= as_of
-    groups["repeat"] = np.where(full, groups["customer_id"].isin(repeated).astype(float), np.nan)
-
-    rows = []
-    for name in GROUPS:
-        g = groups[groups["group"] == name]
-        n = g["later_nps"].dropna().to_numpy()
-        r = g["repeat"].dropna().to_numpy()
-        row = {
-            "group": name,
-            "customers": len(g),
-            "nps_n": n.size,
-            "nps": np.nan,
-            "nps_ci_low": np.nan,
-            "nps_ci_high": np.nan,
-            "promoters": np.nan,
-            "detractors": np.nan,
-            "mean_rating": float(n.mean()) if n.size else np.nan,
-            "repeat_n": r.size,
-            "repeat_rate": float(r.mean()) if r.size else np.nan,
-            "repeat_ci_low": np.nan,
-            "repeat_ci_high": np.nan,
+    complained = pd.DataFrame(
+        {
+            "customer_id": _customer_ids(comp["customer_id"]),
+            "group": comp["group"],
+            "reference_at": _naive(pd.to_datetime(comp["reference_at"]), timezone),
+            "_order": np.arange(len(comp), dtype=np.int64),
         }
-        if n.size:
-            row.update(
-                nps=100 * (np.mean(n >= 9) - np.mean(n <= 6)),
-                promoters=float(np.mean(n >= 9)),
-                detractors=float(np.mean(n <= 6)),
-            )
-            if n.size >= 2:
-                row.update(_nps_ci(n, alpha))
-        if r.size:
-            from statsmodels.stats.proportion import proportion_confint
+    )
+    complainers = pd.DataFrame(
+        {"customer_id": _customer_ids(complaints["customer_id"].dropna()).unique()}
+    )
+    if as_of is not None:
+        as_of = pd.Timestamp(as_of)
+        if as_of.tzinfo is not None:
+            as_of = as_of.tz_convert(timezone).tz_localize(None)
+    params: dict[str, object] = {"window": pd.Timedelta(days=repeat_days).value // 1000}
+    if as_of is not None:
+        params["as_of"] = as_of.to_pydatetime()
 
-            lo, hi = proportion_confint(int(r.sum()), r.size, alpha=alpha, method="wilson")
-            row.update(repeat_ci_low=float(lo), repeat_ci_high=float(hi))
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    con, view, tie_break = _tickets_view(
+        tickets, filters, options, validate, complained, complainers
+    )
+    try:
+        rows = con.execute(
+            f"""
+            SELECT "group", count(*), count(later_nps),
+                   count(*) FILTER (WHERE later_nps >= 9), count(*) FILTER (WHERE later_nps <= 6),
+                   coalesce(sum(later_nps), 0), count("repeat"), coalesce(sum("repeat"), 0)
+            FROM ({_per_customer(view, tie_break, as_of)}) GROUP BY "group"
+            """,
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+    counts = {r[0]: tuple(int(v) for v in r[1:]) for r in rows}
+
+    def assignment() -> pd.DataFrame:
+        con, view, tie_break = _tickets_view(
+            tickets, filters, options, False, complained, complainers
+        )
+        try:
+            return con.execute(
+                f"""
+                SELECT customer_id, "group", reference_at, CAST(later_nps AS DOUBLE) AS later_nps,
+                       CAST("repeat" AS DOUBLE) AS "repeat"
+                FROM ({_per_customer(view, tie_break, as_of)})
+                ORDER BY _order NULLS LAST, reference_at, customer_id
+                """,
+                params,
+            ).df()
+        finally:
+            con.close()
+
+    totals = {name: counts.get(name, (0,) * 7) for name in GROUPS}
+    table = pd.DataFrame([_group_row(name, totals[name], alpha) for name in GROUPS])
+    nps = {name: NpsCounts(p, n - p - d, d) for name, (_, n, p, d, *_) in totals.items()}
+    repeat = {name: (s, n) for name, (*_, n, s) in totals.items()}
 
     tests = []
     pairs = ((GROUPS[0], GROUPS[2]), (GROUPS[1], GROUPS[2]), (GROUPS[0], GROUPS[1]))
-    for measure, col, kind in (("nps", "later_nps", "nps"), ("repeat", "repeat", "proportion")):
+    for measure, given, kind in (("nps", nps, "nps"), ("repeat", repeat, "proportion")):
         for a, b in pairs:
-            xa = groups.loc[groups["group"] == a, col].dropna().to_numpy()
-            xb = groups.loc[groups["group"] == b, col].dropna().to_numpy()
+            na, nb = _size(given[a]), _size(given[b])
+            if not (na and nb):
+                continue  # nothing to compare
             try:
-                res = compare(xb, xa, kind=kind, alpha=alpha).iloc[0]
+                res = compare(given[b], given[a], kind=kind, alpha=alpha).iloc[0]
             except ParameterError:
                 continue
             tests.append(
                 {
                     "measure": measure,
                     "comparison": f"{a} − {b}",
-                    "n_a": xa.size,
-                    "n_b": xb.size,
+                    "n_a": na,
+                    "n_b": nb,
                     "diff": res["diff"],
                     "ci_low": res["ci_low"],
                     "ci_high": res["ci_high"],
@@ -650,19 +774,91 @@ def recovery_paradox(
     return RecoveryParadox(
         table=table,
         tests=tests,
-        customers=groups,
         holds=holds,
         finding=finding,
         definition=definition,
+        _assignment=assignment,
     )
 
 
-def _nps_ci(x: np.ndarray, alpha: float) -> dict[str, float]:
+def _ticket_source(tickets: object, options: ReadOptions | None) -> pd.DataFrame | str | Path:
+    """Check the tickets argument; a DataFrame without ``ticket_id`` gets row numbers as ids."""
+    if isinstance(tickets, str | Path):
+        return tickets
+    if not isinstance(tickets, pd.DataFrame):
+        raise ParameterError(
+            Problem(
+                "recovery_paradox expects the tickets as a pandas DataFrame or a file path",
+                column="tickets",
+                values=(type(tickets).__name__,),
+                fix="pass the tickets DataFrame or the path of a CSV / Parquet file",
+            )
+        )
+    if options is not None and (options.columns or options.mapping is not None):
+        return tickets  # read through a column mapping: checked once mapped
+    check_frame(tickets, list(TICKET_COLUMNS), where="recovery_paradox (tickets)")
+    if "ticket_id" not in tickets.columns:  # not needed here, but the contract requires it
+        tickets = tickets.assign(ticket_id=np.arange(1, len(tickets) + 1, dtype=np.int64))
+    return tickets
+
+
+def _size(counts: tuple[int, ...]) -> int:
+    return sum(counts) if isinstance(counts, NpsCounts) else counts[1]
+
+
+def _group_row(name: str, counts: tuple[int, ...], alpha: float) -> dict[str, object]:
+    """One row of the table from the group's totals."""
+    customers, n, promoters, detractors, rating_sum, repeat_n, repeats = counts
+    row = {
+        "group": name,
+        "customers": customers,
+        "nps_n": n,
+        "nps": np.nan,
+        "nps_ci_low": np.nan,
+        "nps_ci_high": np.nan,
+        "promoters": np.nan,
+        "detractors": np.nan,
+        "mean_rating": rating_sum / n if n else np.nan,
+        "repeat_n": repeat_n,
+        "repeat_rate": repeats / repeat_n if repeat_n else np.nan,
+        "repeat_ci_low": np.nan,
+        "repeat_ci_high": np.nan,
+    }
+    if n:
+        row.update(
+            nps=100 * (promoters / n - detractors / n),
+            promoters=promoters / n,
+            detractors=detractors / n,
+        )
+        if n >= 2:
+            row.update(_nps_ci(NpsCounts(promoters, n - promoters - detractors, detractors), alpha))
+    if repeat_n:
+        from statsmodels.stats.proportion import proportion_confint
+
+        lo, hi = proportion_confint(repeats, repeat_n, alpha=alpha, method="wilson")
+        row.update(repeat_ci_low=float(lo), repeat_ci_high=float(hi))
+    return row
+
+
+def _nps_ci(counts: NpsCounts, alpha: float) -> dict[str, float]:
+    """Normal interval of the NPS: mean ± z·sd/√n of the answers scored +100, 0, −100.
+
+    The sample variance (ddof=1) comes from the counts in exact integer
+    arithmetic: Σ(s − m)² = 10 000 · ((p + d)·n − (p − d)²) / n.
+
+    Examples
+    --------
+    >>> ci = _nps_ci(NpsCounts(promoters=6, passives=3, detractors=1), 0.05)
+    >>> round(ci["nps_ci_low"], 2), round(ci["nps_ci_high"], 2)
+    (6.17, 93.83)
+    """
     from scipy import stats
 
-    s = 100.0 * ((x >= 9).astype(float) - (x <= 6).astype(float))
-    half = float(stats.norm.ppf(1 - alpha / 2) * s.std(ddof=1) / np.sqrt(s.size))
-    m = float(s.mean())
+    p, d = counts.promoters, counts.detractors
+    n = p + counts.passives + d
+    var = 10_000 * ((p + d) * n - (p - d) ** 2) / (n * (n - 1))
+    half = float(stats.norm.ppf(1 - alpha / 2) * np.sqrt(var) / np.sqrt(n))
+    m = 100 * (p - d) / n
     return {"nps_ci_low": max(m - half, -100.0), "nps_ci_high": min(m + half, 100.0)}
 
 

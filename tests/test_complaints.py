@@ -259,3 +259,88 @@ def test_sample_complaints(sample):
     assert r.holds is True and "holds" in r.finding
     rec = cp.recurrence(c, days=30).table.set_index("root_cause")
     assert rec.loc["all", "complaints"] == len(c)
+
+
+def assert_same_paradox(a, b):
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.tests, b.tests)
+    assert (a.holds, a.finding, a.definition) == (b.holds, b.finding, b.definition)
+    pd.testing.assert_frame_equal(a.customers, b.customers)
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_recovery_paradox_from_a_file_equals_the_dataframe(sample, tmp_path, suffix):
+    c, t = sample
+    path = tmp_path / f"tickets.{suffix}"
+    if suffix == "parquet":
+        t.to_parquet(path)
+    else:
+        t.to_csv(path, index=False)
+    assert_same_paradox(cp.recovery_paradox(c, path), cp.recovery_paradox(c, t))
+    assert_same_paradox(
+        cp.recovery_paradox(c, str(path), repeat_days=30, as_of="2026-03-01"),
+        cp.recovery_paradox(c, t, repeat_days=30, as_of="2026-03-01"),
+    )
+
+
+def test_recovery_paradox_filters_restrict_the_tickets():
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": ["k1"],
+            "customer_id": ["c1"],
+            "received_at": [T("2026-01-01")],
+            "resolved_at": [T("2026-01-04")],
+            "outcome": ["upheld"],
+        }
+    )
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": [f"t{i}" for i in range(8)],
+            "customer_id": ["c1", "c1", "c1", "c4", "c4", "c4", "c5", "c5"],
+            "team": ["A", "B", "A", "A", "B", "A", "B", "B"],
+            "created_at": [
+                T("2025-12-30"),
+                T("2026-02-01"),
+                T("2026-03-01"),
+                T("2026-01-05"),
+                T("2026-01-02"),
+                T("2026-02-01"),
+                T("2026-01-05"),
+                T("2026-09-20"),
+            ],
+            "nps": [np.nan, 3, 10, np.nan, 8, 6, np.nan, 9],
+        }
+    )
+    every = cp.recovery_paradox(complaints, tickets, as_of="2026-12-31").customers
+    assert every.set_index("customer_id")["later_nps"].to_dict() == {"c1": 3, "c4": 6, "c5": 9}
+    r = cp.recovery_paradox(complaints, tickets, as_of="2026-12-31", filters={"team": ["A"]})
+    g = r.customers.set_index("customer_id")
+    # c1: the first team-A answer after the resolution; c4: from the first team-A ticket; c5: gone
+    assert g["group"].to_dict() == {"c1": "resolved well", "c4": "never complained"}
+    assert g.loc["c4", "reference_at"] == T("2026-01-05")
+    assert g["later_nps"].to_dict() == {"c1": 10, "c4": 6}
+    assert g["repeat"].to_dict() == {"c1": 1, "c4": 1}
+    table = r.table.set_index("group")
+    assert table.loc["never complained", "customers"] == 1
+    assert table.loc["resolved well", "nps"] == 100 and table.loc["never complained", "nps"] == -100
+    # the same as passing only team A's tickets
+    assert_same_paradox(
+        r,
+        cp.recovery_paradox(complaints, tickets[tickets["team"] == "A"], as_of="2026-12-31"),
+    )
+    # the default end of the data is the last ticket of all teams: c5's in September
+    late = cp.recovery_paradox(complaints, tickets, filters={"team": "A"}).customers
+    assert late.set_index("customer_id")["repeat"].to_dict() == {"c1": 1, "c4": 1}
+
+
+def test_recovery_paradox_file_without_nps(tmp_path):
+    complaints, tickets = paradox_data()
+    path = tmp_path / "tickets.parquet"
+    tickets.drop(columns="nps").assign(ticket_id=[f"t{i}" for i in range(len(tickets))]).to_parquet(
+        path
+    )
+    with pytest.raises(ParameterError) as err:
+        cp.recovery_paradox(complaints, path)
+    problem = err.value.problems[0]
+    assert problem.column == "nps" and problem.file == str(path)
+    assert "customer_id" in problem.fix  # lists the columns the tickets have
