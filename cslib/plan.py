@@ -298,9 +298,10 @@ def complaints(wb: Workbook) -> Html:
         ),
         complaints_module.recurrence(base),
     ]
-    tickets = wb.tickets(columns=["ticket_id", "created_at", "customer_id", "nps"])
-    if {"customer_id", "nps"} <= set(tickets.columns):
-        paradox = complaints_module.recovery_paradox(table, tickets)
+    if {"customer_id", "nps"} <= set(wb.ticket_columns):
+        paradox = complaints_module.recovery_paradox(  # loyalty is followed over all the data
+            table, **wb.ticket_scan(), validate=False
+        )
         parts += [Chart.of(plots_analyses.recovery_chart, paradox), paradox]
     return Html.join(*parts)
 

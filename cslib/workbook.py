@@ -105,18 +105,14 @@ class Workbook:
 
     def ticket_scan(self, window: str | None = None) -> dict:
         """Keyword arguments that point an aggregate at the run's tickets without loading them:
-        ``tickets`` (a path), ``options``, ``filters`` (the run's teams) and ``start``/``end`` of
-        the window — for :func:`cslib.kpi.scan` and the analyses built on it."""
+        ``tickets`` (a path), ``options``, ``filters`` (the run's teams) and, given a window,
+        its ``start`` and ``end`` — for :func:`cslib.kpi.scan` and the analyses built on it."""
         path, opts = self.source("tickets")
-        start, end = self.window(window) if window else (None, None)
         teams = self.scope_teams if "team" in self.ticket_columns else []
-        return {
-            "tickets": path,
-            "options": opts,
-            "filters": {"team": teams} if teams else None,
-            "start": start,
-            "end": end,
-        }
+        scan = {"tickets": path, "options": opts, "filters": {"team": teams} if teams else None}
+        if window:
+            scan["start"], scan["end"] = self.window(window)
+        return scan
 
     @property
     def ticket_columns(self) -> list[str]:
