@@ -86,7 +86,10 @@ def compare(
         ``reason``. ``continuous`` and ``duration`` add ``hedges_g``,
         ``hodges_lehmann`` (median of after_i − before_j) and ``cliffs_delta``
         (P(after > before) − P(after < before)); ``continuous`` adds ``df``;
-        ``duration`` adds ``n_days_before``, ``n_days_after``; ``proportion``
+        ``duration`` adds ``n_days_before``, ``n_days_after`` and the ratio of
+        medians after / before with its interval (``ratio``, ``ratio_ci_low``,
+        ``ratio_ci_high``: bootstrapped on the log scale, so it never implies a
+        negative duration); ``proportion``
         adds Wilson intervals ``before_ci_low`` … ``after_ci_high``; ``nps``
         adds the shares ``promoters_*`` and ``detractors_*``.
 
@@ -316,10 +319,11 @@ def _duration(
     med_b, med_a = _ClusterMedian(b, day_b, nd_b), _ClusterMedian(a, day_a, nd_a)
 
     def statistic(ib: np.ndarray, ia: np.ndarray, axis: int = -1) -> np.ndarray:
-        return med_a(np.moveaxis(ia, axis, -1)) - med_b(np.moveaxis(ib, axis, -1))
+        ma, mb = med_a(np.moveaxis(ia, axis, -1)), med_b(np.moveaxis(ib, axis, -1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.stack([ma - mb, np.log(ma / mb)])  # difference and log ratio of medians
 
     batch = max(1, int(4_000_000 // (a.size + b.size)))
-    method = "BCa"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.bootstrap(
@@ -332,11 +336,16 @@ def _duration(
             batch=batch,
             rng=np.random.default_rng(random_state),
         )
-        low, high = res.confidence_interval
-        if not (np.isfinite(low) and np.isfinite(high)):
-            method = "percentile"
-            dist = res.bootstrap_distribution
-            low, high = np.quantile(dist, [alpha / 2, 1 - alpha / 2])
+        bounds = np.column_stack(res.confidence_interval)
+        broken = ~np.isfinite(bounds).all(axis=1)
+        if broken.any():  # a degenerate BCa interval falls back to percentiles
+            dist = res.bootstrap_distribution[broken]
+            with np.errstate(invalid="ignore"):
+                bounds[broken] = np.quantile(dist, [alpha / 2, 1 - alpha / 2], axis=-1).T
+        method = "percentile" if broken[0] else "BCa"
+    (low, high), (log_low, log_high) = bounds
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(np.median(a) / np.median(b)) if np.median(b) > 0 else np.nan
     u = stats.mannwhitneyu(a, b, alternative="two-sided")
     unit = "whole days" if clustered else "single values (no day labels given)"
     return {
@@ -347,6 +356,9 @@ def _duration(
         "diff": float(np.median(a) - np.median(b)),
         "ci_low": float(low),
         "ci_high": float(high),
+        "ratio": ratio,
+        "ratio_ci_low": float(np.exp(log_low)) if np.isfinite(ratio) else np.nan,
+        "ratio_ci_high": float(np.exp(log_high)) if np.isfinite(ratio) else np.nan,
         "p_value": float(u.pvalue),
         "statistic": float(u.statistic),
         **effect_sizes(b, a),

@@ -584,6 +584,13 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
     row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
+    # durations: the relative change comes from the ratio of medians, bootstrapped on the log
+    # scale, so its interval cannot fall below −100 % as the difference divided by the level can
+    ratio = (
+        (row["ratio"] - 1, row["ratio_ci_low"] - 1, row["ratio_ci_high"] - 1)
+        if kind == "duration" and np.isfinite(row["ratio"])
+        else None
+    )
     return _pack(
         float(row["diff"]),
         float(row["ci_low"]),
@@ -594,11 +601,16 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
         float(row["after"]),
         "two-period comparison: " + str(row["method"]),
         row.to_frame().T,
+        relative=ratio,
     )
 
 
-def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, object]:
-    if scale == "difference":
+def _pack(
+    est, lo, hi, p, scale, before, after, method, details, relative=None
+) -> dict[str, object]:
+    if relative is not None:
+        rel = relative
+    elif scale == "difference":
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3
     else:

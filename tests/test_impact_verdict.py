@@ -264,3 +264,25 @@ def test_verdict_is_calibrated_on_simulated_daily_series():
         f"detection rate of a 15 % improvement {power:.3f} ± {mc_p:.3f} (200 sims)"
     )
     assert _rate(alt, "worsened")[0] == 0.0
+
+
+def test_relative_interval_of_a_duration_stays_above_minus_100_percent():
+    # a steep fall in skewed durations: the bootstrap interval of the difference of medians
+    # reaches below −(before median), so difference ÷ before would claim a negative duration
+    rng = np.random.default_rng(11)
+    day = np.repeat(np.arange(8), 6)
+    hours = np.where(day < 4, rng.lognormal(3.0, 1.6, day.size), rng.lognormal(1.0, 1.0, day.size))
+    df = pd.DataFrame({"day": day, "hours": hours})
+    row = compare(
+        hours[day < 4],
+        hours[day >= 4],
+        kind="duration",
+        before_days=day[day < 4],
+        after_days=day[day >= 4],
+    ).iloc[0]
+    assert row["ci_low"] / row["before"] < -1  # the naive relative bound
+    assert row["ratio"] == pytest.approx(np.median(hours[day >= 4]) / np.median(hours[day < 4]))
+    assert 0 < row["ratio_ci_low"] < row["ratio"] < row["ratio_ci_high"]
+    v = verdict(df, y="hours", time="day", change=4, direction="lower", kind="duration")
+    assert v.relative == pytest.approx(row["ratio"] - 1)
+    assert -1 < v.relative_ci_low < v.relative < v.relative_ci_high
