@@ -130,8 +130,9 @@ def _too_few(n: int, need: int, name: str, kind: str) -> None:
         )
 
 
-def effect_sizes(b: np.ndarray, a: np.ndarray) -> dict[str, float]:
-    """Hedges' g, Hodges–Lehmann shift and Cliff's delta of after versus before."""
+def effect_sizes(b: np.ndarray, a: np.ndarray, u: float | None = None) -> dict[str, float]:
+    """Hedges' g, Hodges–Lehmann shift and Cliff's delta of after versus before
+    (``u``: the Mann–Whitney U of after versus before, when already computed)."""
     n1, n2 = a.size, b.size
     m = n1 + n2 - 2
     if m > 1:
@@ -141,7 +142,8 @@ def effect_sizes(b: np.ndarray, a: np.ndarray) -> dict[str, float]:
             g = float(j * (a.mean() - b.mean()) / pooled) if pooled > 0 else np.nan
     else:
         g = np.nan
-    u = stats.mannwhitneyu(a, b, alternative="two-sided").statistic
+    if u is None:
+        u = stats.mannwhitneyu(a, b, alternative="two-sided").statistic
     return {
         "hedges_g": g,
         "hodges_lehmann": hodges_lehmann(b, a),
@@ -150,35 +152,71 @@ def effect_sizes(b: np.ndarray, a: np.ndarray) -> dict[str, float]:
 
 
 def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
-    """Median of all pairwise differences after_i − before_j (exact, any size)."""
+    """Median of all pairwise differences after_i − before_j (exact, any size).
+
+    Examples
+    --------
+    >>> hodges_lehmann([1, 2, 3], [2, 4])
+    1.0
+    """
     a = np.sort(np.asarray(after, dtype=float))
     b = np.sort(np.asarray(before, dtype=float))
     total = a.size * b.size
     if total <= 2_000_000:
         return float(np.median(np.subtract.outer(a, b)))
-    k1, k2 = (total + 1) // 2, total // 2 + 1
-    return float((_kth_difference(a, b, k1) + _kth_difference(a, b, k2)) / 2)
+    return float(np.mean(_middle_differences(a, b, (total + 1) // 2, total // 2 + 1)))
 
 
-def _kth_difference(a: np.ndarray, b: np.ndarray, k: int) -> float:
-    """k-th smallest (1-based) of a_i − b_j for sorted a, b, by bisection then snapping."""
+def _middle_differences(
+    a: np.ndarray, b: np.ndarray, k1: int, k2: int, window: int = 2_000_000
+) -> tuple[float, float]:
+    """The k1-th and k2-th smallest (1-based, k2 ∈ {k1, k1 + 1}) of a_i − b_j for sorted a, b.
 
-    def count_le(x: float) -> int:  # number of pairs with a_i - b_j <= x
+    Bisects on the value until at most ``window`` differences lie between the bounds
+    (each step counts the differences below a value with one binary search per a_i),
+    then sorts those few: exact, in O((n_a + n_b) log) time and memory.
+    """
+
+    def count_le(x: float) -> int:  # number of pairs with a_i − b_j <= x
         return int((b.size - np.searchsorted(b, a - x, side="left")).sum())
 
-    lo, hi = a[0] - b[-1], a[-1] - b[0]
-    for _ in range(200):
+    margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding
+    lo, hi = a[0] - b[-1] - margin, a[-1] - b[0] + margin
+    c_lo, c_hi = count_le(lo), count_le(hi)  # c_lo < k1 <= k2 <= c_hi
+    while c_hi - c_lo > window:
         mid = lo + (hi - lo) / 2
         if mid in (lo, hi):
             break
-        if count_le(mid) >= k:
-            hi = mid
-        else:
-            lo = mid
-    # the k-th value is the largest difference <= hi
-    j = np.searchsorted(b, a - hi, side="left")
+        c = count_le(mid)
+        if c >= k2:
+            hi, c_hi = mid, c
+        elif c < k1:
+            lo, c_lo = mid, c
+        else:  # k1 <= c < k2: the k1-th difference is at or below mid, the k2-th above
+            lo, c_lo, hi, c_hi = _below(a, b, mid), k1 - 1, _above(a, b, mid), k2
+            return lo, hi
+    # every difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
+    start = np.searchsorted(b, a - hi, side="left")
+    stop = np.searchsorted(b, a - lo, side="left")
+    sizes = stop - start
+    rows = np.repeat(np.arange(a.size), sizes)
+    cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) + start[rows]
+    diffs = np.sort(a[rows] - b[cols])
+    return float(diffs[k1 - c_lo - 1]), float(diffs[k2 - c_lo - 1])
+
+
+def _below(a: np.ndarray, b: np.ndarray, x: float) -> float:
+    """The largest difference a_i − b_j that is <= x."""
+    j = np.searchsorted(b, a - x, side="left")
     ok = j < b.size
     return float(np.max(a[ok] - b[j[ok]]))
+
+
+def _above(a: np.ndarray, b: np.ndarray, x: float) -> float:
+    """The smallest difference a_i − b_j that is > x."""
+    j = np.searchsorted(b, a - x, side="left") - 1
+    ok = j >= 0
+    return float(np.min(a[ok] - b[j[ok]]))
 
 
 def _moments(x: object, name: str) -> Moments:
@@ -263,13 +301,25 @@ def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
 
 
 class _ClusterMedian:
-    """Median of the values of a bag of resampled days (vectorised over resamples)."""
+    """Median of the values of a bag of resampled days (vectorised over resamples).
 
-    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int):
+    A resample is a multiset of days; its median is the order statistic of the
+    days' values, each day counted as often as it was drawn. With few values a
+    day this walks the sorted values (time and memory ∝ resamples × values);
+    with many (``bisect``, e.g. millions of tickets over a few hundred days) it
+    bisects on the sorted values, counting each day's values below a candidate
+    by binary search (∝ resamples × days × log values) — the same exact median.
+    """
+
+    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int, bisect: bool | None = None):
         order = np.argsort(x, kind="stable")
         self.v = x[order]
         self.day = day[order]
         self.n_days = n_days
+        self.bisect = x.size >= 64 * n_days and x.size > 50_000 if bisect is None else bisect
+        if self.bisect:
+            self.by_day = [self.v[self.day == d] for d in range(n_days)]
+            self.sizes = np.array([d.size for d in self.by_day])
 
     def __call__(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx)
@@ -278,11 +328,30 @@ class _ClusterMedian:
         rows = flat.shape[0]
         offs = (flat + (np.arange(rows) * self.n_days)[:, None]).ravel()
         counts = np.bincount(offs, minlength=rows * self.n_days).reshape(rows, self.n_days)
+        if self.bisect:
+            total = counts @ self.sizes
+            low, high = self._kth(counts, (total + 1) // 2), self._kth(counts, total // 2 + 1)
+            return ((low + high) / 2).reshape(shape)
         cum = np.cumsum(counts[:, self.day], axis=1)
         total = cum[:, -1]
         i1 = np.argmax(cum >= ((total + 1) // 2)[:, None], axis=1)
         i2 = np.argmax(cum >= (total // 2 + 1)[:, None], axis=1)
         return ((self.v[i1] + self.v[i2]) / 2).reshape(shape)
+
+    def _kth(self, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """The k-th smallest value (1-based) of each resample: the first sorted value with at
+        least k resampled values at or below it."""
+        lo = np.zeros(k.size, dtype=np.intp)
+        hi = np.full(k.size, self.v.size - 1, dtype=np.intp)
+        while (lo < hi).any():
+            mid = (lo + hi) // 2
+            below = np.zeros(k.size, dtype=np.int64)
+            for d, day_values in enumerate(self.by_day):
+                below += counts[:, d] * np.searchsorted(day_values, self.v[mid], side="right")
+            enough = below >= k
+            hi = np.where(enough, mid, hi)
+            lo = np.where(enough, lo, mid + 1)
+        return self.v[lo]
 
 
 def _duration(
@@ -323,7 +392,9 @@ def _duration(
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.stack([ma - mb, np.log(ma / mb)])  # difference and log ratio of medians
 
-    batch = max(1, int(4_000_000 // (a.size + b.size)))
+    # a batch of resamples holds resamples × values counters for medians that do not bisect
+    walked = sum(m.v.size for m in (med_a, med_b) if not m.bisect)
+    batch = max(1, int(4_000_000 // walked)) if walked else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.bootstrap(
@@ -361,7 +432,7 @@ def _duration(
         "ratio_ci_high": float(np.exp(log_high)) if np.isfinite(ratio) else np.nan,
         "p_value": float(u.pvalue),
         "statistic": float(u.statistic),
-        **effect_sizes(b, a),
+        **effect_sizes(b, a, u=u.statistic),
         "n_days_before": int(nd_b),
         "n_days_after": int(nd_a),
         "method": f"difference of medians, {method} bootstrap CI resampling {unit}; Mann–Whitney U test",

@@ -542,3 +542,38 @@ def test_compare_from_nps_counts_equals_compare_from_answers():
 def test_bad_nps_counts_are_named(bad):
     with pytest.raises(ParameterError, match="NPS counts"):
         compare(bad, NpsCounts(1, 2, 3), kind="nps")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=80),
+    st.lists(st.integers(-20, 30), min_size=1, max_size=80),
+    st.integers(0, 10**6),
+    st.integers(0, 1),
+    st.sampled_from([0, 3, 10**6]),
+)
+def test_middle_pairwise_differences_are_exact(a, b, seed, step, window):
+    from cslib._impact_compare import _middle_differences
+
+    a, b = np.sort(np.array(a, float) / 4), np.sort(np.array(b, float) / 4)
+    d = np.sort(np.subtract.outer(a, b).ravel())
+    k1 = seed % d.size + 1
+    k2 = min(k1 + step, d.size)
+    got = _middle_differences(a, b, k1, k2, window=window)
+    assert got == (d[k1 - 1], d[k2 - 1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), min_size=2, max_size=120),
+    st.integers(0, 2**32 - 1),
+)
+def test_cluster_median_by_bisection_equals_the_walk(rows, seed):
+    from cslib._impact_compare import _ClusterMedian
+
+    day, x = (np.array(c) for c in zip(*rows, strict=True))
+    codes, uniques = pd.factorize(day)
+    idx = np.random.default_rng(seed).integers(0, len(uniques), (25, len(uniques)))
+    walk = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=False)(idx)
+    bisect = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=True)(idx)
+    assert np.array_equal(walk, bisect)
