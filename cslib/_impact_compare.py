@@ -185,8 +185,9 @@ def _middle_differences(
     c_lo, c_hi = count_le(lo), count_le(hi)  # c_lo < k1 <= k2 <= c_hi
     while c_hi - c_lo > window:
         mid = lo + (hi - lo) / 2
-        if mid in (lo, hi):
-            break
+        if mid in (lo, hi):  # no value in between: the differences left are ties at hi
+            tie = _below(a, b, hi)
+            return tie, tie
         c = count_le(mid)
         if c >= k2:
             hi, c_hi = mid, c

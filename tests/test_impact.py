@@ -577,3 +577,10 @@ def test_cluster_median_by_bisection_equals_the_walk(rows, seed):
     walk = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=False)(idx)
     bisect = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=True)(idx)
     assert np.array_equal(walk, bisect)
+
+
+def test_hodges_lehmann_on_many_tied_pairs():
+    rng = np.random.default_rng(8)
+    a, b = rng.integers(0, 6, 2100).astype(float), rng.integers(1, 5, 2000).astype(float)
+    assert hodges_lehmann(b, a) == np.median(np.subtract.outer(a, b))  # 4.2M pairs: the window path
+    assert hodges_lehmann(np.zeros(3000), np.zeros(3000)) == 0.0
