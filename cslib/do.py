@@ -126,7 +126,9 @@ def training_effect(wb: Workbook):
         return Html.text(
             "No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes."
         )
-    result = training_module.training_effect(wb.tickets(), training_table, course=course)
+    result = training_module.training_effect(
+        **wb.ticket_scan(), training=training_table, course=course, validate=False
+    )
     wb.save("training_effect", result.table)
     return Html.join(
         Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0])

@@ -31,16 +31,19 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import io
 from . import kpi as kpi_engine
 from ._impact_util import check_alpha, check_frame, frame_html
 from .errors import ParameterError, Problem
+from .io import ReadOptions
 
 __all__ = ["TrainingEffect", "training_effect", "training_dates"]
 
@@ -133,28 +136,13 @@ def _better(name: str, diff: float, lo: float, hi: float) -> bool | None:
     return (diff > 0) == (kpi_engine.REGISTRY[name].better == "higher")
 
 
-def _stratified(cases: pd.DataFrame, strata: list[str], alpha: float) -> dict[str, float]:
-    num = den = var = 0.0
-    n_t = n_u = 0
-    mt = mu = 0.0
-    k = 0
-    for _, g in cases.groupby(strata, sort=False):
-        t = g.loc[g["trained"], "value"].to_numpy(dtype=float)
-        u = g.loc[~g["trained"], "value"].to_numpy(dtype=float)
-        if t.size == 0 or u.size == 0:
-            continue
-        w = t.size * u.size / (t.size + u.size)
-        vt = t.var(ddof=1) if t.size > 1 else 0.0
-        vu = u.var(ddof=1) if u.size > 1 else 0.0
-        num += w * (t.mean() - u.mean())
-        mt += w * t.mean()
-        mu += w * u.mean()
-        var += w**2 * (vt / t.size + vu / u.size)
-        den += w
-        n_t += t.size
-        n_u += u.size
-        k += 1
-    if den == 0:
+def _stratified(cells: pd.DataFrame, strata: list[str], alpha: float) -> dict[str, float]:
+    """Pool trained − not-yet differences over strata from each stratum × group's n, mean and variance."""
+    wide = cells.pivot_table(
+        index=strata, columns="trained", values=["n", "mean", "var"], aggfunc="first"
+    )
+    both = wide.dropna(subset=[("n", True), ("n", False)]) if len(wide.columns) == 6 else wide[:0]
+    if both.empty:
         return {
             "strata": 0,
             "n_trained": 0,
@@ -166,15 +154,21 @@ def _stratified(cases: pd.DataFrame, strata: list[str], alpha: float) -> dict[st
             "ci_high": np.nan,
             "p_value": np.nan,
         }
-    d, se = num / den, np.sqrt(var) / den
+    nt, nu = both[("n", True)].to_numpy(float), both[("n", False)].to_numpy(float)
+    mt, mu = both[("mean", True)].to_numpy(float), both[("mean", False)].to_numpy(float)
+    vt, vu = both[("var", True)].to_numpy(float), both[("var", False)].to_numpy(float)
+    w = nt * nu / (nt + nu)
+    den = w.sum()
+    d = float((w * (mt - mu)).sum() / den)
+    se = float(np.sqrt((w**2 * (vt / nt + vu / nu)).sum()) / den)
     z = stats.norm.ppf(1 - alpha / 2)
     p = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan
     return {
-        "strata": k,
-        "n_trained": n_t,
-        "n_not_yet": n_u,
-        "trained": mt / den,
-        "not_yet": mu / den,
+        "strata": len(both),
+        "n_trained": int(nt.sum()),
+        "n_not_yet": int(nu.sum()),
+        "trained": float((w * mt).sum() / den),
+        "not_yet": float((w * mu).sum() / den),
         "diff": d,
         "ci_low": d - z * se,
         "ci_high": d + z * se,
@@ -183,7 +177,7 @@ def _stratified(cases: pd.DataFrame, strata: list[str], alpha: float) -> dict[st
 
 
 def training_effect(
-    tickets: pd.DataFrame,
+    tickets: pd.DataFrame | str | Path,
     training: pd.DataFrame,
     *,
     course: str,
@@ -192,13 +186,20 @@ def training_effect(
     by_team: bool = True,
     min_n: int = 10,
     alpha: float = 0.05,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
+    options: ReadOptions | None = None,
+    validate: bool = True,
 ) -> TrainingEffect:
     """Tie a course to outcomes: agents before vs after their training, and trained vs not-yet-trained.
 
+    The tickets are aggregated in DuckDB (per agent × side of the training, per
+    week × team × group), so a file of millions of tickets is never loaded.
+
     Parameters
     ----------
-    tickets : pandas.DataFrame
-        Tickets with ``agent_id`` and the KPI columns; not modified.
+    tickets : pandas.DataFrame or path
+        Tickets with ``agent_id`` and the KPI columns: a DataFrame (not modified)
+        or a tickets file scanned in place.
     training : pandas.DataFrame
         Training records (``agent_id``, ``course``, ``completed_at``).
     course : str
@@ -213,13 +214,17 @@ def training_effect(
         Agents with fewer tickets on either side are left out of view 1.
     alpha : float
         1 − confidence level.
+    filters, options, validate
+        Which segments (e.g. ``{"team": ["Billing"]}``), how to read a file and
+        whether to check it first, as for :func:`cslib.kpi.compute`.
 
     Returns
     -------
     TrainingEffect
     """
     alpha = check_alpha(alpha)
-    check_frame(tickets, ["ticket_id", "created_at", "agent_id"], where="training_effect")
+    if isinstance(tickets, pd.DataFrame):
+        check_frame(tickets, ["ticket_id", "created_at", "agent_id"], where="training_effect")
     if not (isinstance(window_days, int) and window_days > 0):
         raise ParameterError(
             Problem(
@@ -230,7 +235,25 @@ def training_effect(
             )
         )
     dates = training_dates(training, course=course)
-    avail = kpi_engine.availability(list(tickets.columns))
+    con, view = kpi_engine.scan(tickets, filters=filters, options=options, validate=validate)
+    try:
+        return _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n, alpha)
+    finally:
+        con.close()
+
+
+def _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n, alpha):
+    columns = con.table(view).columns
+    if "agent_id" not in columns:
+        raise ParameterError(
+            Problem(
+                "column(s) not found in the tickets",
+                file=io.label(tickets),
+                column="agent_id",
+                fix="map the agent of each ticket (agent_id) from the export",
+            )
+        )
+    avail = kpi_engine.availability(columns)
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in DEFAULT_KPIS if k in ok]
@@ -249,9 +272,12 @@ def training_effect(
                     fix=f"use per-ticket KPIs the tickets support, e.g. {', '.join(k for k in DEFAULT_KPIS if k in ok)}",
                 )
             )
-    by = ["agent_id"] + (["team"] if by_team and "team" in tickets.columns else [])
-    t = tickets[tickets["agent_id"].isin(dates.index)]
-    if t.empty:
+    team = by_team and "team" in columns
+    con.register("trained_on", dates.reset_index())
+    handled = con.execute(
+        f"SELECT count(*) FROM {view} WHERE agent_id IN (SELECT agent_id FROM trained_on)"
+    ).fetchall()[0][0]
+    if not handled:
         raise ParameterError(
             Problem(
                 "no tickets handled by agents who took this course",
@@ -260,38 +286,32 @@ def training_effect(
                 fix="check that agent ids in the tickets and the training records match",
             )
         )
+    window = f"INTERVAL {int(window_days)} DAY"
+    strata = ["week"] + (["team"] if team else [])
     per_agent, pooled, concurrent, weekly = [], [], [], []
-    window = pd.Timedelta(days=window_days)
     for name in kpis:
-        cases = kpi_engine.cases(t, name, by=by, validate=False)
-        cases["completed_at"] = cases["agent_id"].map(dates)
-        cases["trained"] = cases["created_at"] >= cases["completed_at"]
+        sql = kpi_engine.case_query(
+            con, name, by=["agent_id"] + (["team"] if team else []), source=io.label(tickets)
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE cases AS
+                SELECT c.*, d.completed_at, c.created_at >= d.completed_at AS trained,
+                       date_trunc('week', c.created_at) AS week
+                FROM ({sql}) c JOIN trained_on d USING (agent_id)"""
+        )
         # view 1: each agent's own before / after
-        rows = []
-        for agent, g in cases.groupby("agent_id", sort=True):
-            done = g["completed_at"].iloc[0]
-            b = g.loc[
-                (g["created_at"] < done) & (g["created_at"] >= done - window), "value"
-            ].to_numpy(dtype=float)
-            a = g.loc[
-                (g["created_at"] >= done) & (g["created_at"] < done + window), "value"
-            ].to_numpy(dtype=float)
-            if b.size < min_n or a.size < min_n:
-                continue
-            rows.append(
-                {
-                    "kpi": name,
-                    "agent_id": agent,
-                    "completed_at": done,
-                    "n_before": b.size,
-                    "n_after": a.size,
-                    "before": b.mean(),
-                    "after": a.mean(),
-                    "diff": a.mean() - b.mean(),
-                }
-            )
-        per_agent += rows
-        d = np.array([r["diff"] for r in rows])
+        sides = con.execute(
+            f"""SELECT agent_id, any_value(completed_at) AS completed_at,
+                       count(*) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS n_before,
+                       count(*) FILTER (WHERE trained AND created_at < completed_at + {window}) AS n_after,
+                       avg(value) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS before,
+                       avg(value) FILTER (WHERE trained AND created_at < completed_at + {window}) AS after
+                FROM cases GROUP BY agent_id ORDER BY agent_id"""
+        ).df()
+        rows = sides[(sides["n_before"] >= min_n) & (sides["n_after"] >= min_n)]
+        rows = rows.assign(kpi=name, diff=rows["after"] - rows["before"])
+        per_agent.append(rows)
+        d = rows["diff"].to_numpy(dtype=float)
         if d.size >= 2:
             res = stats.ttest_1samp(d, 0.0)
             half = stats.t.ppf(1 - alpha / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
@@ -302,8 +322,8 @@ def training_effect(
             {
                 "kpi": name,
                 "agents": d.size,
-                "before": float(np.mean([r["before"] for r in rows])) if rows else np.nan,
-                "after": float(np.mean([r["after"] for r in rows])) if rows else np.nan,
+                "before": float(rows["before"].mean()) if d.size else np.nan,
+                "after": float(rows["after"].mean()) if d.size else np.nan,
                 "diff": float(d.mean()) if d.size else np.nan,
                 "ci_low": lo,
                 "ci_high": hi,
@@ -312,9 +332,12 @@ def training_effect(
             }
         )
         # view 2: same weeks (and teams)
-        cases["week"] = cases["created_at"].dt.to_period("W").dt.start_time
-        strata = ["week"] + (["team"] if "team" in by else [])
-        res2 = _stratified(cases, strata, alpha)
+        cells = con.execute(
+            f"""SELECT {", ".join(strata)}, trained, count(*) AS n, avg(value) AS mean,
+                       coalesce(var_samp(value), 0) AS var
+                FROM cases GROUP BY ALL ORDER BY ALL"""
+        ).df()
+        res2 = _stratified(cells, strata, alpha)
         concurrent.append(
             {
                 "kpi": name,
@@ -322,24 +345,21 @@ def training_effect(
                 "better": _better(name, res2["diff"], res2["ci_low"], res2["ci_high"]),
             }
         )
-        wk = cases.groupby(["week", "trained"])["value"].agg(n="size", value="mean").reset_index()
+        wk = (
+            cells.assign(total=cells["n"] * cells["mean"])
+            .groupby(["week", "trained"], as_index=False)[["n", "total"]]
+            .sum()
+        )
+        wk["value"] = wk.pop("total") / wk["n"]
         mixed = wk.groupby("week")["trained"].nunique()
         wk = wk[wk["week"].isin(mixed[mixed == 2].index)]
         wk["group"] = np.where(wk["trained"], "trained", "not yet trained")
         weekly.append(wk.drop(columns="trained").assign(kpi=name))
-    per_agent_df = pd.DataFrame(
-        per_agent,
-        columns=[
-            "kpi",
-            "agent_id",
-            "completed_at",
-            "n_before",
-            "n_after",
-            "before",
-            "after",
-            "diff",
-        ],
-    )
+        con.execute("DROP TABLE cases")
+    columns = ["kpi", "agent_id", "completed_at", "n_before", "n_after", "before", "after", "diff"]
+    per_agent_df = pd.concat([pd.DataFrame(columns=columns), *per_agent], ignore_index=True)[
+        columns
+    ]
     weekly_df = (
         pd.concat(weekly, ignore_index=True)[["kpi", "week", "group", "n", "value"]]
         if weekly

@@ -135,3 +135,22 @@ def test_sample_trained_agents_resolve_first_time_more_often():
     assert conc.loc["resolution_hours", "diff"] < 0
     pooled = res.pooled.set_index("kpi")
     assert pooled.loc["fcr", "agents"] == 18 and pooled.loc["fcr", "better"]
+
+
+def test_a_tickets_file_gives_the_same_effect_with_filters(tmp_path):
+    t = read_table(SAMPLE / "tickets.parquet", "tickets")
+    tr = read_table(SAMPLE / "training.csv", "training")
+    path = tmp_path / "tickets.parquet"
+    t.to_parquet(path)
+    teams = ["Billing", "Orders"]
+    from_file = training.training_effect(
+        path, tr, course=COURSE, kpis=["fcr", "aht_seconds"], filters={"team": teams}
+    )
+    from_frame = training.training_effect(
+        t[t["team"].isin(teams)], tr, course=COURSE, kpis=["fcr", "aht_seconds"]
+    )
+    for part in ("per_agent", "pooled", "concurrent", "weekly"):
+        pd.testing.assert_frame_equal(
+            getattr(from_file, part), getattr(from_frame, part), check_dtype=False
+        )
+    assert set(from_file.per_agent["agent_id"]) <= set(t.loc[t["team"].isin(teams), "agent_id"])
