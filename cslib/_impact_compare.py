@@ -409,12 +409,13 @@ def _duration(
             rng=np.random.default_rng(random_state),
         )
         bounds = np.column_stack(res.confidence_interval)
-        broken = ~np.isfinite(bounds).all(axis=1)
-        if broken.any():  # a degenerate BCa interval falls back to percentiles
-            dist = res.bootstrap_distribution[broken]
+        method = "BCa"
+        if not np.isfinite(bounds).all():  # a degenerate BCa interval: percentiles for both
+            method = "percentile"
             with np.errstate(invalid="ignore"):
-                bounds[broken] = np.quantile(dist, [alpha / 2, 1 - alpha / 2], axis=-1).T
-        method = "percentile" if broken[0] else "BCa"
+                bounds = np.quantile(
+                    res.bootstrap_distribution, [alpha / 2, 1 - alpha / 2], axis=-1
+                ).T
     (low, high), (log_low, log_high) = bounds
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.median(a) / np.median(b)) if np.median(b) > 0 else np.nan

@@ -584,14 +584,22 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
     row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
-    # durations: the relative change comes from the ratio of medians, bootstrapped on the log
-    # scale, so its interval cannot fall below −100 % as the difference divided by the level can
-    ratio = (
-        (row["ratio"] - 1, row["ratio_ci_low"] - 1, row["ratio_ci_high"] - 1)
-        if kind == "duration" and np.isfinite(row["ratio"])
-        else None
-    )
-    return _pack(
+    what = "two-period comparison: " + str(row["method"])
+    if kind == "duration" and np.isfinite(row["ratio"]):
+        # the ratio of medians, bootstrapped on the log scale: its interval decides the outcome
+        # and gives the relative change, which then cannot fall below −100 %
+        return _pack(
+            float(row["ratio"]),
+            float(row["ratio_ci_low"]),
+            float(row["ratio_ci_high"]),
+            float(row["p_value"]),
+            "ratio",
+            float(row["before"]),
+            float(row["after"]),
+            what.replace("difference of medians", "ratio of medians"),
+            row.to_frame().T,
+        )
+    est = _pack(
         float(row["diff"]),
         float(row["ci_low"]),
         float(row["ci_high"]),
@@ -599,18 +607,16 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
         "difference",
         float(row["before"]),
         float(row["after"]),
-        "two-period comparison: " + str(row["method"]),
+        what,
         row.to_frame().T,
-        relative=ratio,
     )
+    if (b >= 0).all() and (a >= 0).all():  # a KPI that cannot be negative cannot fall by > 100 %
+        est["rel_low"] = max(est["rel_low"], -1.0)
+    return est
 
 
-def _pack(
-    est, lo, hi, p, scale, before, after, method, details, relative=None
-) -> dict[str, object]:
-    if relative is not None:
-        rel = relative
-    elif scale == "difference":
+def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, object]:
+    if scale == "difference":
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3
     else:

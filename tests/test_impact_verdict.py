@@ -165,8 +165,9 @@ def test_verdict_two_period_on_case_level_durations():
     hours = rng.lognormal(3.2 - 0.3 * (day >= 5), 0.5)
     df = pd.DataFrame({"day": day, "hours": hours})
     v = verdict(df, y="hours", time="day", change=5, direction="lower", kind="duration")
-    assert "difference of medians" in v.method
+    assert "ratio of medians" in v.method and v.scale == "ratio"
     assert v.outcome == "improved"
+    assert v.estimate == pytest.approx(np.median(hours[day >= 5]) / np.median(hours[day < 5]))
 
 
 def test_verdict_poisson_rate_ratio():
@@ -273,16 +274,20 @@ def test_relative_interval_of_a_duration_stays_above_minus_100_percent():
     day = np.repeat(np.arange(8), 6)
     hours = np.where(day < 4, rng.lognormal(3.0, 1.6, day.size), rng.lognormal(1.0, 1.0, day.size))
     df = pd.DataFrame({"day": day, "hours": hours})
-    row = compare(
-        hours[day < 4],
-        hours[day >= 4],
-        kind="duration",
-        before_days=day[day < 4],
-        after_days=day[day >= 4],
-    ).iloc[0]
+    row = compare(hours[day < 4], hours[day >= 4], kind="duration").iloc[0]  # as the verdict does
     assert row["ci_low"] / row["before"] < -1  # the naive relative bound
     assert row["ratio"] == pytest.approx(np.median(hours[day >= 4]) / np.median(hours[day < 4]))
     assert 0 < row["ratio_ci_low"] < row["ratio"] < row["ratio_ci_high"]
     v = verdict(df, y="hours", time="day", change=4, direction="lower", kind="duration")
     assert v.relative == pytest.approx(row["ratio"] - 1)
     assert -1 < v.relative_ci_low < v.relative < v.relative_ci_high
+    assert (v.ci_low, v.ci_high) == (row["ratio_ci_low"], row["ratio_ci_high"])
+
+
+def test_relative_interval_of_a_non_negative_kpi_is_cut_at_minus_100_percent():
+    # weekly medians that collapse: Welch's interval of the difference reaches below −(before)
+    weeks = pd.DataFrame({"week": range(10), "hours": [90, 140, 60, 120, 85, 12, 13, 11, 14, 12]})
+    v = verdict(weeks, y="hours", time="week", change=5, direction="lower", kind="continuous")
+    assert v.method.startswith("two-period comparison: Welch")
+    assert v.ci_low / 99 < -1  # the difference's own bound
+    assert v.relative_ci_low == -1.0 and v.relative == pytest.approx(12.4 / 99 - 1)
