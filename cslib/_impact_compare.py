@@ -174,11 +174,13 @@ def _middle_differences(
 
     Bisects on the value until at most ``window`` differences lie between the bounds
     (each step counts the differences below a value with one binary search per a_i),
-    then sorts those few: exact, in O((n_a + n_b) log) time and memory.
+    then sorts those few; when a step finds an empty half, it checks whether one tied
+    difference fills the window (common with whole seconds). Exact, in
+    O((n_a + n_b) log) time and memory.
     """
 
-    def count_le(x: float) -> int:  # number of pairs with a_i − b_j <= x
-        return int((b.size - np.searchsorted(b, a - x, side="left")).sum())
+    def count_le(x: float, side: str = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
+        return int((b.size - np.searchsorted(b, a - x, side=side)).sum())
 
     margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding
     lo, hi = a[0] - b[-1] - margin, a[-1] - b[0] + margin
@@ -189,13 +191,16 @@ def _middle_differences(
             tie = _below(a, b, hi)
             return tie, tie
         c = count_le(mid)
+        if c in (c_lo, c_hi):  # an empty half: the window may hold one tied difference
+            tie = _below(a, b, hi)
+            if count_le(tie) >= k2 and count_le(tie, side="right") < k1:
+                return tie, tie
         if c >= k2:
             hi, c_hi = mid, c
         elif c < k1:
             lo, c_lo = mid, c
         else:  # k1 <= c < k2: the k1-th difference is at or below mid, the k2-th above
-            lo, c_lo, hi, c_hi = _below(a, b, mid), k1 - 1, _above(a, b, mid), k2
-            return lo, hi
+            return _below(a, b, mid), _above(a, b, mid)
     # every difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
     start = np.searchsorted(b, a - hi, side="left")
     stop = np.searchsorted(b, a - lo, side="left")
