@@ -175,8 +175,9 @@ def _middle_differences(
     Bisects on the value until at most ``window`` differences lie between the bounds
     (each step counts the differences below a value with one binary search per a_i),
     then sorts those few; when a step finds an empty half, it checks whether one tied
-    difference fills the window (common with whole seconds). Exact, in
-    O((n_a + n_b) log) time and memory.
+    difference fills the window (common with whole seconds, or minutes in hours, whose
+    differences tie up to rounding: then exact to 1e-9 relative). O((n_a + n_b) log)
+    time and memory.
     """
 
     def count_le(x: float, side: str = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
@@ -193,7 +194,8 @@ def _middle_differences(
         c = count_le(mid)
         if c in (c_lo, c_hi):  # an empty half: the window may hold one tied difference
             tie = _below(a, b, hi)
-            if count_le(tie) >= k2 and count_le(tie, side="right") < k1:
+            near = tie - 1e-9 * max(1.0, abs(tie))  # ties up to rounding (e.g. minutes in hours)
+            if count_le(tie) >= k2 and count_le(near, side="right") < k1:
                 return tie, tie
         if c >= k2:
             hi, c_hi = mid, c

@@ -584,3 +584,12 @@ def test_hodges_lehmann_on_many_tied_pairs():
     a, b = rng.integers(0, 6, 2100).astype(float), rng.integers(1, 5, 2000).astype(float)
     assert hodges_lehmann(b, a) == np.median(np.subtract.outer(a, b))  # 4.2M pairs: the window path
     assert hodges_lehmann(np.zeros(3000), np.zeros(3000)) == 0.0
+
+
+def test_hodges_lehmann_with_differences_tied_up_to_rounding():
+    # minutes expressed in hours: equal differences differ in their last bits
+    rng = np.random.default_rng(4)
+    a = np.round(rng.lognormal(2, 1, 2200) * 60) / 60
+    b = np.round(rng.lognormal(2.1, 1, 1500) * 60) / 60
+    exact = np.median(np.subtract.outer(a, b))  # 3.3M pairs: the search path
+    assert hodges_lehmann(b, a) == pytest.approx(exact, rel=1e-9, abs=1e-12)
