@@ -573,19 +573,14 @@ def _arrivals(tickets, channels, start, end, filters, options, validate) -> pd.D
         from . import kpi
 
         con, view = kpi.scan(
-            tickets, filters=filters, start=start, end=end, options=options, validate=validate
+            tickets,
+            filters=filters,
+            start=start,
+            end=end,
+            options=options,
+            validate=validate,
+            require=need,
         )
-        missing = [c for c in need if c not in con.table(view).columns]
-        if missing:
-            con.close()
-            raise ParameterError(
-                Problem(
-                    "column(s) not found in the tickets",
-                    file=io.label(tickets),
-                    column=", ".join(missing),
-                    fix="map these columns from the export (see the mapping file)",
-                )
-            )
         where = [f"channel IN ({', '.join(io._q(c) for c in channels)})"]
     try:
         return con.execute(

@@ -30,7 +30,7 @@ import pandas as pd
 from ._impact_util import check_alpha, check_frame, frame_html
 from .errors import ParameterError, Problem
 from .impact import NpsCounts, adjust_pvalues, compare
-from .io import ReadOptions, label
+from .io import ReadOptions
 from .kpi import scan
 
 __all__ = [
@@ -503,20 +503,10 @@ def _tickets_view(
     complainers: pd.DataFrame,
 ):
     """Open the tickets with :func:`cslib.kpi.scan`, check the columns and register the complaints."""
-    con, view = scan(tickets, filters=filters, options=options, validate=validate)
+    con, view = scan(
+        tickets, filters=filters, options=options, validate=validate, require=TICKET_COLUMNS
+    )
     columns = con.table(view).columns
-    missing = [c for c in TICKET_COLUMNS if c not in columns]
-    if missing:
-        con.close()
-        raise ParameterError(
-            Problem(
-                "column(s) not found in the tickets",
-                file=label(tickets),
-                column=", ".join(missing),
-                values=tuple(missing),
-                fix=f"name existing columns; the tickets have {', '.join(columns)}",
-            )
-        )
     con.register("_rp_complained", complained)
     con.register("_rp_complainers", complainers)
     return con, view, "ticket_id" in columns

@@ -132,11 +132,16 @@ def journey_profile(
     if complaints is not None:
         check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
     con, view = kpi_engine.scan(
-        tickets, filters=filters, start=start, end=end, options=options, validate=validate
+        tickets,
+        filters=filters,
+        start=start,
+        end=end,
+        options=options,
+        validate=validate,
+        require=[stage],
     )
     try:
         columns = con.table(view).columns
-        _check_columns(columns, stage)
         col = io._ident(stage)
         staged = f"{col} IS NOT NULL"
         counts = {"volume": "count(*)"}
@@ -241,22 +246,6 @@ def journey_profile(
     out = by_stage[first + rest]
     out.attrs["pain_kpis"] = used
     return out
-
-
-def _check_columns(columns: Sequence[str], stage: str) -> None:
-    missing = [c for c in ("ticket_id", "created_at", stage) if c not in columns]
-    if missing:
-        raise ParameterError(
-            Problem(
-                "column(s) not found in the data",
-                column=", ".join(missing),
-                values=tuple(missing),
-                fix=(
-                    f"name existing columns (a journey stage goes in '{stage}', mapped from the "
-                    f"export if needed); the data has {', '.join(columns)}"
-                ),
-            )
-        )
 
 
 def pain_ranking(profile: pd.DataFrame, top: int | None = None) -> pd.DataFrame:

@@ -671,13 +671,15 @@ def scan(
     end=None,
     options: io.ReadOptions | None = None,
     validate: bool = True,
+    require: Sequence[str] = (),
 ):
-    """Open tickets in DuckDB for an aggregate of one's own; returns ``(con, "t")``.
+    r"""Open tickets in DuckDB for an aggregate of one's own; returns ``(con, "t")``.
 
     The view ``t`` holds the typed tickets of the ``filters`` segments created from
     ``start`` to ``end`` (whole days); ``t_all`` ignores the dates, ``t_typed``
     the filters too. A ``by`` or ``filters`` column the tickets lack is a
-    :class:`~cslib.errors.DataError`. Close ``con`` when done.
+    :class:`~cslib.errors.DataError`; a ``require``\d column they lack, a
+    :class:`~cslib.errors.ParameterError` naming it. Close ``con`` when done.
 
     Examples
     --------
@@ -700,6 +702,19 @@ def scan(
                 file=io.label(tickets),
                 values=tuple(columns),
                 fix="segment by columns the tickets have",
+            )
+        )
+    missing = [c for c in require if c not in columns]
+    if missing:
+        con.close()
+        raise ParameterError(
+            Problem(
+                "column(s) not found in the tickets",
+                file=io.label(tickets),
+                column=", ".join(missing),
+                values=tuple(missing),
+                fix=f"map {', '.join(missing)} from the export (a mapping file or column options), "
+                f"or name existing columns; the tickets have {', '.join(columns)}",
             )
         )
     _restrict(con, "t", filters, start, end, "created_at")

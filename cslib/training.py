@@ -235,7 +235,9 @@ def training_effect(
             )
         )
     dates = training_dates(training, course=course)
-    con, view = kpi_engine.scan(tickets, filters=filters, options=options, validate=validate)
+    con, view = kpi_engine.scan(
+        tickets, filters=filters, options=options, validate=validate, require=["agent_id"]
+    )
     try:
         return _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n, alpha)
     finally:
@@ -244,15 +246,6 @@ def training_effect(
 
 def _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n, alpha):
     columns = con.table(view).columns
-    if "agent_id" not in columns:
-        raise ParameterError(
-            Problem(
-                "column(s) not found in the tickets",
-                file=io.label(tickets),
-                column="agent_id",
-                fix="map the agent of each ticket (agent_id) from the export",
-            )
-        )
     avail = kpi_engine.availability(columns)
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:

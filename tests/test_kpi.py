@@ -388,3 +388,15 @@ def test_sla_met_flag_from_the_source_system_wins():
     # with a 24 h target the unflagged ticket is judged by it (1 h: met)
     row = kpi.compute(t, kpis=["sla_resolution_met"], sla={"resolution": {"hours": 24}}).iloc[0]
     assert row["sla_resolution_met_n"] == 3 and row["sla_resolution_met"] == pytest.approx(2 / 3)
+
+
+def test_scan_names_required_columns_the_tickets_lack(tmp_path):
+    path = tmp_path / "tickets.parquet"
+    pd.DataFrame(
+        {"ticket_id": ["1"], "created_at": pd.to_datetime(["2026-04-01"]), "team": ["A"]}
+    ).to_parquet(path)
+    with pytest.raises(ParameterError) as err:
+        kpi.scan(path, require=["team", "agent_id", "nps"])
+    problem = err.value.problems[0]
+    assert problem.column == "agent_id, nps" and problem.file == str(path)
+    assert "team" in problem.fix  # what the tickets do have
