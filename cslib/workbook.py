@@ -76,33 +76,6 @@ class Workbook:
             self._cache[key] = frame
         return self._cache[key]
 
-    def tickets(
-        self, *, window: str | None = None, columns: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        """Typed tickets of the run's teams (optionally of one window and only some columns), via DuckDB; cached.
-
-        Analyses that need ticket-level rows use this; aggregate KPIs use :meth:`kpis`.
-        """
-        cols = [c for c in (columns or self.ticket_columns) if c in self.ticket_columns]
-        key = ("tickets", window, tuple(cols))
-        if key not in self._cache:
-            path, opts = self.source("tickets")
-            con, view = io.open_table(path, "tickets", opts=opts, validate=False)
-            where = []
-            if self.scope_teams and "team" in self.ticket_columns:
-                where.append(f"team IN ({', '.join(io._q(t) for t in self.scope_teams)})")
-            if window:
-                start, end = self.window(window)
-                where.append(
-                    f"created_at >= TIMESTAMP '{start}' AND created_at < TIMESTAMP '{end + pd.Timedelta(days=1)}'"
-                )
-            sql = f"SELECT {', '.join(map(io._ident, cols))} FROM {view}" + (
-                f" WHERE {' AND '.join(where)}" if where else ""
-            )
-            self._cache[key] = con.execute(sql).df()
-            con.close()
-        return self._cache[key]
-
     def ticket_scan(self, window: str | None = None) -> dict:
         """Keyword arguments that point an aggregate at the run's tickets without loading them:
         ``tickets`` (a path), ``options``, ``filters`` (the run's teams) and, given a window,

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cslib import plan
-from cslib.workbook import Workbook, open_workbook
+from cslib import io, kpi, plan
+from cslib.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,10 +22,17 @@ def notebook_steps() -> list[str]:
 
 
 def test_every_plan_step_aggregates_without_loading_tickets(tmp_path, monkeypatch):
-    def refuse(self, **_):
-        raise AssertionError("the Plan stage loaded ticket rows into pandas")
+    read_table = io.read_table
 
-    monkeypatch.setattr(Workbook, "tickets", refuse)
+    def read_small_tables(source, table, **kw):
+        assert table != "tickets", "the Plan stage loaded ticket rows into pandas"
+        return read_table(source, table, **kw)
+
+    def refuse(*_, **__):
+        raise AssertionError("the Plan stage loaded ticket-level KPI values into pandas")
+
+    monkeypatch.setattr(io, "read_table", read_small_tables)
+    monkeypatch.setattr(kpi, "cases", refuse)
     wb = open_workbook(ROOT / "data" / "sample" / "cycle.yaml", run_dir=tmp_path, stage="plan")
     steps = notebook_steps()
     assert {"segments", "complaints", "journey", "staffing"} <= set(steps)
