@@ -585,29 +585,17 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
     row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
     what = "two-period comparison: " + str(row["method"])
-    if kind == "duration" and np.isfinite(row["ratio"]):
-        # the ratio of medians, bootstrapped on the log scale: its interval decides the outcome
-        # and gives the relative change, which then cannot fall below −100 %
-        return _pack(
-            float(row["ratio"]),
-            float(row["ratio_ci_low"]),
-            float(row["ratio_ci_high"]),
-            float(row["p_value"]),
-            "ratio",
-            float(row["before"]),
-            float(row["after"]),
-            what.replace("difference of medians", "ratio of medians"),
-            row.to_frame().T,
-        )
+    # durations: the ratio of medians, bootstrapped on the log scale, decides the outcome and
+    # gives the relative change, which then cannot fall below −100 %
+    ratio = kind == "duration" and np.isfinite(row["ratio"])
+    effect = ("ratio", "ratio_ci_low", "ratio_ci_high") if ratio else ("diff", "ci_low", "ci_high")
     est = _pack(
-        float(row["diff"]),
-        float(row["ci_low"]),
-        float(row["ci_high"]),
+        *(float(row[c]) for c in effect),
         float(row["p_value"]),
-        "difference",
+        "ratio" if ratio else "difference",
         float(row["before"]),
         float(row["after"]),
-        what,
+        what.replace("difference of medians", "ratio of medians") if ratio else what,
         row.to_frame().T,
     )
     if (b >= 0).all() and (a >= 0).all():  # a KPI that cannot be negative cannot fall by > 100 %
