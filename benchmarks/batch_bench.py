@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="plan,do,check,act", help="stages of each run")
     args = parser.parse_args(argv)
 
-    from cslib.batch import run_batch
+    from cslib.run.batch import run_batch
 
     runs = [{"name": f"{t.lower()}-{m}", "teams": t, "month": m} for m in MONTHS for t in TEAMS][
         : args.runs

@@ -1,7 +1,7 @@
-"""Calibration of cslib.impact.verdict on simulated daily ticket KPIs (the slow, larger version).
+"""Calibration of cslib.stats.impact.verdict on simulated daily ticket KPIs (the slow, larger version).
 
 Simulates daily mean resolution times with a trend, a weekend effect and AR(1)
-persistence (cslib._impact_sim.simulate_daily_kpi), 84 days before and 56 after a
+persistence (cslib.stats.impact.sim.simulate_daily_kpi), 84 days before and 56 after a
 change, and reports how often the verdict says "improved":
 
 * with no change (should be ≤ ~5 %; the interval is two-sided 95 %, so the
@@ -26,8 +26,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from cslib._impact_sim import simulate_daily_kpi
-from cslib.impact import verdict
+from cslib.stats.impact import verdict
+from cslib.stats.impact.sim import simulate_daily_kpi
 
 
 def run(n: int, *, improvement: float, seed: int, **sim) -> dict[str, float]:

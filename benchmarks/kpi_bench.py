@@ -1,4 +1,4 @@
-"""Benchmark: daily KPIs by team × channel with cslib.kpi (DuckDB) vs a plain pandas groupby.
+"""Benchmark: daily KPIs by team × channel with cslib.metrics.engine (DuckDB) vs a plain pandas groupby.
 
 Generates N sample tickets to Parquet (cached in benchmarks/out/), then times each
 engine in a fresh process and reports wall time, rows per second and peak memory
@@ -36,7 +36,7 @@ BY = ["team", "channel"]
 
 
 def with_duckdb(path: Path, validate: bool) -> int:
-    from cslib import kpi
+    from cslib.metrics import engine as kpi
 
     return len(kpi.compute(path, kpis=KPIS, freq="D", by=BY, validate=validate))
 
@@ -103,7 +103,7 @@ def with_pandas(path: Path) -> int:
 def measure(engine: str, path: Path) -> dict:
     import pandas  # noqa: F401  imports are not part of the measurement
 
-    import cslib.kpi  # noqa: F401
+    import cslib.metrics  # noqa: F401
 
     start = time.perf_counter()
     rows = {
@@ -127,7 +127,7 @@ def main() -> None:
         print(json.dumps(measure(args.one, Path(args.path))))
         return
 
-    from cslib.sample import write_tickets
+    from cslib.data.sample import write_tickets
 
     OUT.mkdir(exist_ok=True)
     print(

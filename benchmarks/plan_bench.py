@@ -47,7 +47,7 @@ STEPS = (
 
 def big_cycle(n: int) -> Path:
     """The sample cycle pointed at N generated tickets (generated once)."""
-    from cslib.sample import write_tickets
+    from cslib.data.sample import write_tickets
 
     OUT.mkdir(exist_ok=True)
     tickets = OUT / f"tickets_{n}.parquet"
@@ -69,8 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     cycle = big_cycle(args.tickets)
 
-    from cslib import plan
-    from cslib.workbook import open_workbook
+    from cslib.cycle.workbook import open_workbook
+    from cslib.stages import plan
 
     wb = open_workbook(cycle, run_dir=tempfile.mkdtemp(prefix="cslib-plan-bench-"), stage="plan")
     print(f"Plan stage on {args.tickets:,} tickets")

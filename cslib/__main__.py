@@ -1,3 +1,3 @@
-from .cli import main
+from cslib.cli import main
 
 main()

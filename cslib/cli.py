@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import CslibError, Problem
+from cslib.errors import CslibError, Problem
 
 app = typer.Typer(
     name="cslib",
@@ -39,7 +39,7 @@ def sample_data(
     ] = 45_000,
 ) -> None:
     """Write a synthetic customer-service operation and its cycle.yaml."""
-    from .sample import write_sample
+    from cslib.data.sample import write_sample
 
     with out.status(f"writing {tickets:,} tickets…"):
         paths = write_sample(out_dir, n_tickets=tickets, seed=seed)
@@ -52,14 +52,14 @@ def sample_data(
 @app.command()
 def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")]) -> None:
     """Check the cycle file and every table it names; list all problems."""
-    from .checks import check_cycle
-    from .config import validate_cycle
+    from cslib.cycle.evidence import check_cycle
+    from cslib.cycle.model import validate_cycle
 
     parsed, problems = validate_cycle(cycle)
     if problems:
         raise CslibError(
             problems,
-            title=f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {cycle} and its tables",
+            where=f"{cycle} and its tables",
         )
     table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
     for name in parsed.data:
@@ -91,7 +91,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
 
 def _print_mappings(cycle) -> None:
     """For tables read through an adapter or mapping: which contract columns stay unmapped."""
-    from .adapters import describe
+    from cslib.data.adapters.engine import describe
 
     for name in cycle.data:
         opts = cycle.read_options(name)
@@ -105,7 +105,8 @@ def _print_mappings(cycle) -> None:
 
 
 def _print_availability(cycle) -> None:
-    from . import io, kpi
+    from cslib.data import tables as io
+    from cslib.metrics import engine as kpi
 
     con, view = io.open_table(
         cycle.path("tickets"), "tickets", opts=cycle.read_options("tickets"), validate=False
@@ -161,7 +162,7 @@ def _run(
     timeout: int,
     notebooks: Path | None = None,
 ) -> None:
-    from .runner import StageFailed, parse_parameters, run_cycle
+    from cslib.run.runner import StageFailed, parse_parameters, run_cycle
 
     with out.status("checking the cycle and its data…") as status:
 
@@ -195,7 +196,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports"),
 ) -> None:
     """Run the full PDCA cycle of the sample operation (written first if missing) and print the report's path."""
-    from .sample import write_sample
+    from cslib.data.sample import write_sample
 
     cycle_path = Path("data/sample/cycle.yaml")
     if not cycle_path.exists():
@@ -245,7 +246,7 @@ def batch(
         TimeRemainingColumn,
     )
 
-    from .batch import run_batch
+    from cslib.run.batch import run_batch
 
     with out.status("checking the review file, the cycle and its data…") as status:
         progress = Progress(
@@ -317,8 +318,8 @@ def batch(
 
 
 def _print_kpis(cycle_path: Path) -> None:
-    from . import kpi
-    from .config import load_cycle
+    from cslib.cycle.model import load_cycle
+    from cslib.metrics import engine as kpi
 
     cycle = load_cycle(cycle_path)
     names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))

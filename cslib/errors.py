@@ -88,28 +88,39 @@ def _unique(values: Iterable[object]) -> list[object]:
     return seen
 
 
+def count(problems: Sequence[object]) -> str:
+    """``1 problem``, ``3 problems``: the head of every message that lists problems."""
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+
+
 class CslibError(Exception):
     """A problem in the user's input; the CLI shows it and exits with code 2.
 
-    Built from a message, a list of :class:`Problem`, or both.
+    Built from a message, a list of :class:`Problem`, or both. ``where`` names the
+    input for the head line (``2 problems in cycle.yaml:``); ``title`` replaces it.
     """
 
     exit_code = 2
 
-    def __init__(self, problems: str | Problem | Iterable[Problem], *, title: str | None = None):
+    def __init__(
+        self,
+        problems: str | Problem | Iterable[Problem],
+        *,
+        title: str | None = None,
+        where: str | None = None,
+    ):
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        self.title = title
+        self.title = title or (f"{count(self.problems)} in {where}" if where else None)
         super().__init__(str(self))
 
     def __str__(self) -> str:
         if len(self.problems) == 1 and not self.title and not self.problems[0].file:
             return str(self.problems[0])
-        count = len(self.problems)
-        head = self.title or f"{count} problem{'s' if count != 1 else ''} in the input"
+        head = self.title or f"{count(self.problems)} in the input"
         lines = [f"{head}:"] + [f"- {p}" for p in self.problems]
         return "\n".join(lines)
 

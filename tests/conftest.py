@@ -15,7 +15,7 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
     """The default sample operation, freshly generated (seed 42)."""
-    from cslib.sample import write_sample
+    from cslib.data.sample import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out)

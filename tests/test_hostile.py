@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from cslib import adapters, io
+from cslib.data import tables as io
+from cslib.data.adapters import engine as adapters
+from cslib.data.privacy import neutralise_frame
 from cslib.errors import CslibError
-from cslib.privacy import neutralise_frame
 
 HOSTILE = Path(__file__).parent / "hostile"
 

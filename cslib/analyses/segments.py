@@ -1,0 +1,416 @@
+"""KPIs per customer segment (or channel, team…) and whether segments really differ.
+
+So that the plan is not one-size-fits-all: the same registry KPIs per segment,
+then for each KPI
+
+* a test across all segments — chi-square test of homogeneity for shares
+  (FCR, CSAT top-2-box…) and for NPS (promoter / passive / detractor),
+  Kruskal–Wallis for durations and other continuous values;
+* each segment against the rest of the operation — difference of shares
+  (Newcombe interval) and of NPS via :func:`cslib.stats.impact.compare`, difference of
+  means (Welch) for continuous KPIs, and for durations the ratio of geometric
+  means (Welch t on log hours, so a few very long tickets do not dominate);
+
+and all p-values of the family (every KPI × segment) are adjusted by Holm
+(or Benjamini–Hochberg), the method named in the output.
+
+Everything is computed from aggregates in DuckDB, so a file of millions of
+tickets is never loaded: counts for the chi-square tests and proportions,
+count / mean / variance for the Welch tests (the rest of the operation pooled
+from the segments' moments), and exact mid-ranks for Kruskal–Wallis.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"ticket_id": [str(i) for i in range(8)], "created_at": pd.Timestamp("2026-04-01"),
+...                   "segment": ["a"] * 4 + ["b"] * 4, "csat": pd.array([5, 5, 4, 5, 1, 2, 5, 2], dtype="Int64")})
+>>> segment_profile(t, kpis=["csat"]).table[["segment", "csat"]].values.tolist()
+[['a', 1.0], ['b', 0.25]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cslib._args import check_alpha, choice, frame_html
+from cslib.data import sql
+from cslib.data import tables as io
+from cslib.data.tables import ReadOptions
+from cslib.errors import ParameterError, Problem
+from cslib.metrics import engine as kpi_engine
+from cslib.stats.impact import Moments, NpsCounts, adjust_pvalues, compare
+
+__all__ = ["SegmentProfile", "segment_profile"]
+
+DEFAULT_KPIS = (
+    "resolution_hours",
+    "first_response_hours",
+    "fcr",
+    "reopen_rate",
+    "aht_seconds",
+    "csat",
+    "ces",
+    "nps",
+)
+ADJUST = ("holm", "fdr_bh")
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    """Result of :func:`segment_profile`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per segment: ``<by>``, ``volume`` and each KPI with ``<kpi>_n``
+        (and ``<kpi>_p90`` for durations), as :func:`cslib.metrics.engine.compute` gives them.
+    tests : pandas.DataFrame
+        One row per KPI: ``kpi``, ``test``, ``statistic``, ``p_value``,
+        ``p_adjusted``, ``significant``.
+    contrasts : pandas.DataFrame
+        One row per KPI × segment, the segment against the rest: ``kpi``,
+        ``<by>``, ``n``, ``n_rest``, ``value``, ``rest``, ``diff`` (or ratio),
+        ``scale``, ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``,
+        ``adjust_method``, ``differs``, ``better`` (nullable boolean: True when the
+        segment is significantly better than the rest, False when worse, missing otherwise).
+    findings : tuple of str
+        One sentence per segment that differs significantly.
+    """
+
+    by: str
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    contrasts: pd.DataFrame
+    findings: tuple[str, ...]
+    adjust: str
+
+    def summary(self) -> pd.DataFrame:
+        return self.tests
+
+    def _repr_html_(self) -> str:
+        notes = list(self.findings) or [
+            f"No {self.by} differs significantly from the rest on any KPI."
+        ]
+        return frame_html(
+            f"KPIs by {self.by}",
+            [
+                ("", self.table),
+                ("Tests across segments", self.tests),
+                ("Each segment against the rest", self.contrasts),
+            ],
+            notes,
+        )
+
+
+def _kind(name: str) -> str:
+    k = kpi_engine.REGISTRY[name].kind
+    if name == "nps":
+        return "nps"
+    return {"proportion": "proportion", "duration": "duration"}.get(k, "continuous")
+
+
+def _summaries(con, kind: str) -> pd.DataFrame:
+    """Per segment of the ``cases`` table: n, successes or NPS counts, moments (of log hours for
+    durations), and the median."""
+    x = "ln(greatest(value, 1.0 / 60))" if kind == "duration" else "value"
+    return con.execute(
+        f"""SELECT seg, count(*) AS n, sum(value) AS successes,
+                   avg({x}) AS mean, coalesce(var_samp({x}), 0) AS var, median(value) AS median,
+                   count(*) FILTER (WHERE value >= 9) AS promoters,
+                   count(*) FILTER (WHERE value BETWEEN 7 AND 8) AS passives,
+                   count(*) FILTER (WHERE value <= 6) AS detractors
+            FROM cases GROUP BY seg ORDER BY seg"""
+    ).df()
+
+
+def _pooled(parts: pd.DataFrame) -> Moments:
+    """Moments of the union of groups from each group's n, mean and variance (exact, stable)."""
+    n = int(parts["n"].sum())
+    mean = float((parts["n"] * parts["mean"]).sum() / n)
+    m2 = ((parts["n"] - 1) * parts["var"] + parts["n"] * (parts["mean"] - mean) ** 2).sum()
+    return Moments(n, mean, float(m2 / (n - 1)) if n > 1 else 0.0)
+
+
+def _kruskal(con, segments: list) -> tuple[float, float]:
+    """Kruskal–Wallis H (tie-corrected) and p from mid-ranks computed in SQL, as scipy.stats.kruskal."""
+    within = "SELECT value, seg FROM cases WHERE list_contains($1, seg)"
+    ranks = con.execute(
+        f"""SELECT seg, count(*) AS n, sum(midrank) AS r FROM (
+                SELECT seg, rank() OVER (ORDER BY value) + (count(*) OVER (PARTITION BY value) - 1) / 2.0
+                       AS midrank FROM ({within})) GROUP BY seg""",
+        [segments],
+    ).df()
+    ties = con.execute(
+        f"SELECT coalesce(sum(t * t * t - t), 0) FROM (SELECT count(*)::DOUBLE AS t FROM ({within}) GROUP BY value)",
+        [segments],
+    ).fetchall()[0][0]
+    n = float(ranks["n"].sum())
+    h = 12 / (n * (n + 1)) * float((ranks["r"].astype(float) ** 2 / ranks["n"]).sum()) - 3 * (n + 1)
+    h /= 1 - ties / (n**3 - n)
+    return h, float(stats.chi2.sf(h, len(ranks) - 1))
+
+
+def _overall_test(con, tested: pd.DataFrame, kind: str) -> tuple[str, float, float]:
+    if len(tested) < 2:
+        return "too few segments", np.nan, np.nan
+    if kind in ("proportion", "nps"):
+        table = (
+            np.column_stack([tested["successes"], tested["n"] - tested["successes"]])
+            if kind == "proportion"
+            else tested[["promoters", "passives", "detractors"]].to_numpy()
+        )
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[1] < 2:
+            return "chi-square (no variation)", 0.0, 1.0
+        res = stats.chi2_contingency(table, correction=False)
+        name = (
+            "chi-square test of homogeneity"
+            if kind == "proportion"
+            else "chi-square test (promoters / passives / detractors)"
+        )
+        return name, float(res.statistic), float(res.pvalue)
+    one_value = con.execute(
+        "SELECT count(DISTINCT value) FROM cases WHERE list_contains($1, seg)",
+        [tested["seg"].tolist()],
+    ).fetchall()[0][0]
+    if one_value <= 1:
+        return "Kruskal–Wallis (no variation)", 0.0, 1.0
+    return ("Kruskal–Wallis", *_kruskal(con, tested["seg"].tolist()))
+
+
+def _contrast(seg: pd.Series, rest: pd.DataFrame, kind: str, alpha: float, rest_median) -> dict:
+    """One segment against the pooled rest, from their summaries."""
+    if kind == "duration":
+        row = compare(_pooled(rest), _moments(seg), kind="continuous", alpha=alpha).iloc[0]
+        return {
+            "value": float(seg["median"]),
+            "rest": float(rest_median),
+            "diff": float(np.exp(row["diff"])),
+            "scale": "ratio of geometric means",
+            "ci_low": float(np.exp(row["ci_low"])),
+            "ci_high": float(np.exp(row["ci_high"])),
+            "p_value": float(row["p_value"]),
+        }
+    if kind == "proportion":
+        before = (int(round(rest["successes"].sum())), int(rest["n"].sum()))
+        after = (int(round(seg["successes"])), int(seg["n"]))
+    elif kind == "nps":
+        before = NpsCounts(*(int(rest[c].sum()) for c in ("promoters", "passives", "detractors")))
+        after = NpsCounts(*(int(seg[c]) for c in ("promoters", "passives", "detractors")))
+    else:
+        before, after = _pooled(rest), _moments(seg)
+    row = compare(before, after, kind=kind, alpha=alpha).iloc[0]
+    return {
+        "value": float(row["after"]),
+        "rest": float(row["before"]),
+        "diff": float(row["diff"]),
+        "scale": "difference",
+        "ci_low": float(row["ci_low"]),
+        "ci_high": float(row["ci_high"]),
+        "p_value": float(row["p_value"]),
+    }
+
+
+def _moments(seg: pd.Series) -> Moments:
+    return Moments(int(seg["n"]), float(seg["mean"]), float(seg["var"]))
+
+
+def _rest_medians(con, segments: list) -> dict:
+    """Median of every other segment's values, for each segment, in one scan."""
+    if not segments:
+        return {}
+    parts = [f"median(value) FILTER (WHERE seg <> ${i + 1})" for i in range(len(segments))]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM cases", list(segments)).fetchall()[0]
+    return dict(zip(segments, row, strict=True))
+
+
+def segment_profile(
+    tickets: pd.DataFrame | str | Path,
+    *,
+    by: str = "segment",
+    kpis: Sequence[str] | None = None,
+    adjust: str = "holm",
+    alpha: float = 0.05,
+    min_n: int = 20,
+    start: object = None,
+    end: object = None,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
+    options: ReadOptions | None = None,
+    validate: bool = True,
+) -> SegmentProfile:
+    """The same KPIs per segment (or channel), with tests of which segments differ.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame or path
+        Tickets in the data contract: a DataFrame (not modified) or a CSV/Parquet
+        file scanned in place, as :func:`cslib.metrics.engine.compute` takes them.
+    by : str
+        The segment column: ``"segment"``, ``"channel"``, ``"team"``, ``"priority"``…
+    kpis : sequence of str, optional
+        Registry KPIs (default: :data:`DEFAULT_KPIS` that the data allows).
+    adjust : {"holm", "fdr_bh"}
+        Multiplicity adjustment over all KPI × segment contrasts (and, separately,
+        over the per-KPI overall tests).
+    alpha : float
+        Test level and 1 − confidence level.
+    min_n : int
+        Segments with fewer values for a KPI are shown but not tested.
+    start, end : date-like, optional
+        Only tickets created in this window (``end`` a whole day).
+    filters : mapping, optional
+        Only tickets of these segments, e.g. ``{"team": ["Billing"]}``.
+    options : ReadOptions, optional
+        How to read a file (time zone, mapping…), as for :func:`cslib.metrics.engine.compute`.
+    validate : bool
+        Check the tickets against the data contract first.
+
+    Returns
+    -------
+    SegmentProfile
+    """
+    choice(adjust, ADJUST, "adjust")
+    alpha = check_alpha(alpha)
+    where = dict(filters=filters, start=start, end=end, options=options)
+    con, view = kpi_engine.scan(tickets, by=[by], validate=validate, **where)
+    try:
+        return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where)
+    finally:
+        con.close()
+
+
+def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> SegmentProfile:
+    col = sql.ident(by)
+    values = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT {col} FROM {view} WHERE {col} IS NOT NULL ORDER BY 1 LIMIT 6"
+        ).fetchall()
+    ]
+    if len(values) < 2:
+        raise ParameterError(
+            Problem(
+                "needs at least two segments to compare",
+                column=by,
+                values=tuple(values),
+                fix="choose a column with several values, or widen the dates",
+            )
+        )
+    columns = con.table(view).columns
+    avail = kpi_engine.availability(columns)
+    ok = set(avail.loc[avail["available"], "kpi"])
+    if kpis is None:
+        kpis = [k for k in DEFAULT_KPIS if k in ok]
+    else:
+        bad = [
+            k
+            for k in kpis
+            if k not in kpi_engine.REGISTRY
+            or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
+        ]
+        if bad:
+            raise ParameterError(
+                Problem(
+                    "not a per-ticket registry KPI",
+                    column="kpis",
+                    values=tuple(bad),
+                    fix="use e.g. fcr, csat, nps, ces, resolution_hours, aht_seconds",
+                )
+            )
+    kpis = list(kpis)
+    table = kpi_engine.compute(
+        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where
+    ).drop(columns="period")
+    table = table[table[by].notna()].reset_index(drop=True)
+    tests, contrasts = [], []
+    for name in kpis:
+        kind = _kind(name)
+        query = kpi_engine.case_query(con, name, by=by, source=io.label(tickets))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value FROM ({query}) WHERE {col} IS NOT NULL"
+        )
+        summ = _summaries(con, kind)
+        tested = summ[summ["n"] >= min_n].reset_index(drop=True)
+        test, stat, p = _overall_test(con, tested, kind)
+        tests.append(
+            {"kpi": name, "test": test, "segments": len(tested), "statistic": stat, "p_value": p}
+        )
+        for _, seg in tested.iterrows():
+            rest = summ[summ["seg"] != seg["seg"]]
+            if seg["n"] < 2 or rest["n"].sum() < max(min_n, 2):  # a variance needs two values
+                continue
+            contrasts.append(
+                {"kpi": name, by: seg["seg"], "n": int(seg["n"]), "n_rest": int(rest["n"].sum())}
+            )
+        medians = (
+            _rest_medians(con, [c[by] for c in contrasts if c["kpi"] == name])
+            if kind == "duration"
+            else {}
+        )
+        for c in contrasts:
+            if c["kpi"] == name:
+                seg = summ.set_index("seg").loc[c[by]]
+                rest = summ[summ["seg"] != c[by]]
+                c.update(_contrast(seg, rest, kind, alpha, medians.get(c[by])))
+        con.execute("DROP TABLE cases")
+    tests = pd.DataFrame(tests)
+    contrasts = pd.DataFrame(contrasts)
+    method = adjust_pvalues([0.5], method=adjust)["adjust_method"].item()
+    for frame in (tests, contrasts):
+        if frame.empty:
+            continue
+        okp = frame["p_value"].notna()
+        frame["p_adjusted"] = np.nan
+        if okp.any():
+            frame.loc[okp, "p_adjusted"] = adjust_pvalues(
+                frame.loc[okp, "p_value"].to_numpy(), method=adjust, alpha=alpha
+            )["p_adjusted"].to_numpy()
+        frame["adjust_method"] = method
+    if not tests.empty:
+        tests["significant"] = tests["p_adjusted"] < alpha
+    findings: list[str] = (
+        [
+            f"{kpi_engine.REGISTRY[r.kpi].label} differs across the {by} values ({r.test}, adjusted p = {r.p_adjusted:.2g})."
+            for r in tests.itertuples()
+            if r.significant
+        ]
+        if not tests.empty
+        else []
+    )
+    if not contrasts.empty:
+        contrasts["differs"] = contrasts["p_adjusted"] < alpha
+        better = []
+        for r in contrasts.itertuples():
+            if not r.differs:
+                better.append(None)
+                continue
+            up = r.diff > (1 if r.scale.startswith("ratio") else 0)
+            better.append(bool(up) == (kpi_engine.REGISTRY[r.kpi].better == "higher"))
+        contrasts["better"] = pd.array(better, dtype="boolean")
+        for r in contrasts[contrasts["differs"]].itertuples():
+            label = kpi_engine.REGISTRY[r.kpi].label
+            word = "better" if r.better else "worse"
+            if r.scale.startswith("ratio"):
+                eff = f"{(r.diff - 1) * 100:+.0f} % (CI {(r.ci_low - 1) * 100:+.0f} to {(r.ci_high - 1) * 100:+.0f} %)"
+            elif kpi_engine.REGISTRY[r.kpi].unit == "share":
+                eff = f"{r.diff * 100:+.1f} points (CI {r.ci_low * 100:+.1f} to {r.ci_high * 100:+.1f})"
+            else:
+                unit = kpi_engine.REGISTRY[r.kpi].unit
+                eff = f"{r.diff:+.3g} {unit} (CI {r.ci_low:+.3g} to {r.ci_high:+.3g})"
+            findings.append(
+                f"{label}: {by} '{getattr(r, by)}' is {word} than the rest by {eff}, adjusted p = {r.p_adjusted:.2g}."
+            )
+    return SegmentProfile(
+        by=by,
+        table=table,
+        tests=tests,
+        contrasts=contrasts,
+        findings=tuple(findings),
+        adjust=adjust,
+    )

@@ -1,0 +1,352 @@
+"""The cycle file (``cycle.yaml``): one improvement cycle as a validated model.
+
+The file is the plan in machine-readable form: what the strategy serves, where
+the data is, the baseline and review periods, the change and its roll-out, SLA
+targets, SMART objectives, stakeholders, risks, actions and economics. Every
+date is ISO (``2026-04-01``); unknown keys are errors naming their path.
+
+Examples
+--------
+>>> from cslib.cycle.model import parse_cycle
+>>> cycle = parse_cycle({"title": "Faster replies", "data": {"tickets": "tickets.csv"},
+...                      "periods": {"baseline": {"start": "2026-01-01", "end": "2026-03-31"},
+...                                  "review": {"start": "2026-04-01", "end": "2026-06-30"}},
+...                      "change": {"date": "2026-04-01"}})
+>>> cycle.change.date.isoformat(), cycle.table("tickets").path
+('2026-04-01', 'tickets.csv')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cslib._yamlfile import check_zone, problems_of, read_yaml
+from cslib.data import tables as io
+from cslib.data.schema import SCHEMAS
+from cslib.errors import ConfigError, Problem
+from cslib.metrics.engine import REGISTRY
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Goal(_Model):
+    id: str
+    text: str
+
+
+class Organisation(_Model):
+    name: str | None = None
+    mission: str | None = None
+    values: list[str] = []
+    goals: list[Goal] = []
+
+
+class TableSource(_Model):
+    """Where one table is and how to read it."""
+
+    path: str
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="contract column → source column"
+    )
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: int = Field(1, ge=1)
+    date_format: str | None = None
+    adapter: str | None = Field(
+        None,
+        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb",
+    )
+    mapping: str | dict[str, Any] | None = Field(
+        None,
+        description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.data.adapters.engine",
+    )
+    join: dict[str, str] = Field(
+        default_factory=dict,
+        description="files of the mapping's joins, e.g. {metrics: ticket_metrics.csv}",
+    )
+
+
+class Scope(_Model):
+    teams: list[str] = []
+    channels: list[str] = []
+    segments: list[str] = []
+
+
+class Window(_Model):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Periods(_Model):
+    baseline: Window
+    review: Window
+
+    @model_validator(mode="after")
+    def _baseline_first(self):
+        if self.review.start <= self.baseline.end:
+            raise ValueError(
+                f"the review period starts ({self.review.start}) before the baseline ends ({self.baseline.end}); the two must not overlap"
+            )
+        return self
+
+
+class Change(_Model):
+    date: dt.date
+    name: str | None = None
+    description: str | None = None
+
+
+class SlaTarget(_Model):
+    by: Literal["channel", "priority"] | None = None
+    hours: float | dict[str, float]
+
+    @field_validator("hours")
+    @classmethod
+    def _positive(cls, v):
+        values = v.values() if isinstance(v, dict) else [v]
+        if any(h <= 0 for h in values):
+            raise ValueError("SLA targets must be positive numbers of hours")
+        return v
+
+
+class Sla(_Model):
+    response: SlaTarget | None = None
+    resolution: SlaTarget | None = None
+    service_level_seconds: float = Field(20, gt=0)
+
+
+class Objective(_Model):
+    id: str
+    kpi: str
+    statistic: Literal["median", "mean", "p90"] | None = None
+    segment: dict[str, str] | None = None
+    direction: Literal["increase", "decrease"]
+    target: float | None = None
+    deadline: dt.date | None = None
+    owner: str | None = None
+    links_to: str | None = None
+    description: str | None = None
+
+    @field_validator("kpi")
+    @classmethod
+    def _known(cls, v):
+        if v not in REGISTRY:
+            raise ValueError(f"unknown KPI {v!r}; use one of: {', '.join(REGISTRY)}")
+        return v
+
+
+class Stakeholder(_Model):
+    group: str
+    how: str | None = None
+    when: dt.date | None = None
+    learned: str | None = None
+
+
+class Risk(_Model):
+    risk: str
+    likelihood: Annotated[int, Field(ge=1, le=5)]
+    impact: Annotated[int, Field(ge=1, le=5)]
+    mitigation: str | None = None
+    contingency: str | None = None
+    owner: str | None = None
+
+
+class Action(_Model):
+    action: str
+    owner: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    actual_start: dt.date | None = None
+    actual_end: dt.date | None = None
+    resources: str | None = None
+    cost: float | None = Field(None, ge=0)
+    status: Literal["planned", "in progress", "done", "dropped"] = "planned"
+    communication: bool = False
+
+
+class Economics(_Model):
+    currency: str = "GBP"
+    cost_per_contact: float | None = Field(None, ge=0)
+    hourly_cost: float | None = Field(None, ge=0)
+    retained_customer_value: float | None = Field(None, ge=0)
+
+
+class Privacy(_Model):
+    key: str | None = Field(
+        None, description="pseudonym key (the CSLIB_PSEUDONYM_KEY environment variable wins)"
+    )
+    identifiers: list[str] = ["customer_id"]
+
+
+class Cycle(_Model):
+    """A whole improvement cycle. ``base_dir`` (not in the file) resolves relative paths."""
+
+    title: str
+    organisation: Organisation = Organisation()
+    timezone: str = "UTC"
+    data: dict[str, TableSource]
+    scope: Scope = Scope()
+    periods: Periods
+    change: Change
+    rollout: dict[str, dt.date] = {}
+    sla: Sla = Sla()
+    objectives: list[Objective] = []
+    stakeholders: list[Stakeholder] = []
+    risks: list[Risk] = []
+    actions: list[Action] = []
+    economics: Economics = Economics()
+    privacy: Privacy = Privacy()
+    min_responses: int = Field(30, ge=1)
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _paths(cls, v):
+        if isinstance(v, dict):
+            return {k: {"path": s} if isinstance(s, str) else s for k, s in v.items()}
+        return v
+
+    @field_validator("data")
+    @classmethod
+    def _tables(cls, v):
+        unknown = [k for k in v if k not in SCHEMAS]
+        if unknown:
+            raise ValueError(
+                f"unknown table {', '.join(unknown)}; tables are: {', '.join(SCHEMAS)}"
+            )
+        if "tickets" not in v:
+            raise ValueError("the tickets table is required")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        return check_zone(v)
+
+    def path(self, table: str) -> Path:
+        """The file of a table, resolved against the cycle file's folder."""
+        p = Path(self.data[table].path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def table(self, table: str) -> TableSource:
+        return self.data[table]
+
+    def read_options(self, table: str) -> io.ReadOptions:
+        src = self.data[table]
+        from cslib.data.adapters.engine import resolve
+
+        mapping = resolve(
+            table,
+            adapter=src.adapter,
+            mapping=src.mapping,
+            columns=src.columns,
+            date_format=src.date_format,
+            join=src.join,
+            base_dir=self.base_dir,
+        )
+        if mapping is not None:  # the mapping carries the renames and the date formats
+            return io.ReadOptions(
+                timezone=self.timezone,
+                encoding=src.encoding,
+                delimiter=src.delimiter,
+                sheet=src.sheet,
+                header_row=src.header_row,
+                mapping=mapping,
+            )
+        return io.ReadOptions(
+            timezone=self.timezone,
+            columns=tuple(src.columns.items()),
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            sheet=src.sheet,
+            header_row=src.header_row,
+            date_format=src.date_format,
+        )
+
+    def sla_spec(self) -> dict[str, Any]:
+        """The SLA section as the plain mapping :func:`cslib.metrics.engine.compute` takes."""
+        return self.sla.model_dump()
+
+    def treated_teams(self) -> list[str]:
+        return list(self.rollout)
+
+
+def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
+    """Validate a cycle given as a mapping (the parsed YAML)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            Problem(
+                "the cycle file must be a mapping of keys (title:, data:, periods: …)", file=source
+            )
+        )
+    try:
+        return Cycle.model_validate({**raw, "base_dir": Path(base_dir)})
+    except ValidationError as err:
+        problems = problems_of(err, source)
+        raise ConfigError(problems, where=source) from None
+
+
+def load_cycle(path: str | Path) -> Cycle:
+    """Read and validate a cycle file.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key path of every problem and how to fix it.
+    """
+    path = Path(path)
+    return parse_cycle(read_yaml(path), source=str(path), base_dir=path.parent)
+
+
+def validate_cycle(path: str | Path) -> tuple[Cycle, list[Problem]]:
+    """Check a cycle file and every table it names; return the cycle and all problems found.
+
+    Raises ConfigError when the cycle file itself is invalid (nothing else can be checked).
+    """
+    from cslib.metrics.engine import availability
+
+    cycle = load_cycle(path)
+    problems: list[Problem] = []
+    columns: dict[str, list[str]] = {}
+    for table in cycle.data:
+        source = cycle.path(table)
+        try:
+            con = io.connect()
+            problems += io.check_table(source, table, opts=cycle.read_options(table), con=con)
+            columns[table] = [c for c in con.table("raw").columns if c != "_row"]
+            con.close()
+        except ConfigError:
+            raise
+        except io.DataError as err:
+            problems += err.problems
+    if "tickets" in columns and cycle.objectives:
+        avail = availability(
+            columns["tickets"],
+            sla=cycle.sla_spec(),
+            complaints="complaints" in cycle.data,
+            economics=cycle.economics.model_dump(),
+        )
+        for i, obj in enumerate(cycle.objectives):
+            row = avail[avail.kpi == obj.kpi].iloc[0]
+            if not row.available:
+                problems.append(
+                    Problem(
+                        f"objective {obj.id}: KPI '{obj.kpi}' cannot be computed: missing {row.missing}",
+                        file=f"{path}: objectives[{i}].kpi",
+                        fix="add the missing data or choose a KPI the data supports",
+                    )
+                )
+    return cycle, problems

@@ -1,0 +1,482 @@
+"""The cycle register: every run's objectives and verdicts, and the draft of the next cycle.
+
+A strategy is a living document: each run appends one row per objective to a
+register (Parquet or CSV, in the reports folder — never next to the raw data);
+:func:`history` reads it back for the Act notebook; :func:`draft_next_cycle`
+starts the next cycle from this one's results (its baseline is this review
+period, its objectives carried over with updated baselines and targets).
+
+Appending is safe when several runs finish at once: a lock file serialises
+writers and the register is replaced atomically. Re-running the same ``run_id``
+replaces that run's rows instead of adding duplicates.
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd
+>>> from cslib.cycle.model import parse_cycle
+>>> cycle = parse_cycle({"title": "Faster replies", "data": {"tickets": "t.csv"},
+...     "periods": {"baseline": {"start": "2026-01-01", "end": "2026-03-31"}, "review": {"start": "2026-04-01", "end": "2026-06-30"}},
+...     "change": {"date": "2026-04-01"},
+...     "objectives": [{"id": "O1", "kpi": "fcr", "direction": "increase", "target": 0.7}]})
+>>> v = pd.DataFrame({"objective": ["O1"], "baseline": [0.62], "actual": [0.71], "verdict": ["improved"], "target_met": [True]})
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "register.csv"
+>>> len(append(path, cycle=cycle, verdicts=v, run_id="r1"))
+1
+>>> history(path)[["run_id", "objective", "baseline", "actual", "verdict"]].values.tolist()
+[['r1', 'O1', 0.62, 0.71, 'improved']]
+>>> draft_next_cycle(cycle, v)["periods"]["baseline"]
+{'start': '2026-04-01', 'end': '2026-06-30'}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cslib.data.privacy import neutralise_frame
+from cslib.errors import DataError, ParameterError, Problem
+from cslib.metrics.engine import REGISTRY
+
+__all__ = ["COLUMNS", "append", "draft_next_cycle", "history", "next_cycle_yaml", "verdict_table"]
+
+COLUMNS = [
+    "recorded_at",
+    "cycle",
+    "run_id",
+    "baseline_start",
+    "baseline_end",
+    "review_start",
+    "review_end",
+    "change_date",
+    "objective",
+    "kpi",
+    "statistic",
+    "direction",
+    "baseline",
+    "target",
+    "actual",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "target_met",
+    "sustained",
+    "decision",
+]
+DATE_COLUMNS = ["baseline_start", "baseline_end", "review_start", "review_end", "change_date"]
+SUFFIXES = (".parquet", ".csv")
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ParameterError(
+            Problem(
+                "the register must be a .parquet or .csv file",
+                column="register_path",
+                values=(str(path),),
+                fix="name it e.g. reports/register.parquet",
+            )
+        )
+    return suffix
+
+
+def verdict_table(verdicts: object) -> pd.DataFrame:
+    """Verdicts in one shape: a DataFrame (the Check scorecard), a mapping id → Verdict, or a list of Verdicts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``objective``, ``baseline``, ``actual``, ``estimate``, ``ci_low``,
+        ``ci_high``, ``verdict``, ``target_met``, ``sustained``, ``decision``
+        (missing where the input has none).
+    """
+    if isinstance(verdicts, pd.DataFrame):
+        frame = verdicts.copy()
+    else:
+        items = (
+            list(verdicts.items())
+            if isinstance(verdicts, Mapping)
+            else [(getattr(v, "objective", None), v) for v in verdicts]
+        )
+        rows = []
+        for key, v in items:
+            if hasattr(v, "outcome"):
+                rows.append(
+                    {
+                        "objective": key or v.objective,
+                        "baseline": v.before,
+                        "actual": v.after,
+                        "estimate": v.estimate,
+                        "ci_low": v.ci_low,
+                        "ci_high": v.ci_high,
+                        "verdict": v.outcome,
+                        "target_met": v.target_met,
+                        "sustained": v.sustained,
+                    }
+                )
+            elif isinstance(v, Mapping):
+                rows.append({"objective": key, **v})
+            else:
+                raise ParameterError(
+                    Problem(
+                        "cannot read a verdict",
+                        column="verdicts",
+                        values=(type(v).__name__,),
+                        fix="pass the Check scorecard (DataFrame) or cslib.stats.impact.Verdict objects",
+                    )
+                )
+        frame = pd.DataFrame(rows)
+    if "verdict" not in frame and "outcome" in frame:
+        frame = frame.rename(columns={"outcome": "verdict"})
+    if "objective" not in frame or frame["objective"].isna().any():
+        raise ParameterError(
+            Problem(
+                "every verdict needs its objective id",
+                column="objective",
+                fix="keep the objective column of the Check scorecard, or pass {objective_id: verdict}",
+            )
+        )
+    for col in (
+        "baseline",
+        "actual",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "verdict",
+        "target_met",
+        "sustained",
+        "decision",
+    ):
+        if col not in frame:
+            frame[col] = np.nan if col not in ("verdict", "decision") else None
+    return frame
+
+
+def _rows(cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp) -> pd.DataFrame:
+    v = verdicts.set_index("objective")
+    known = {o.id for o in cycle.objectives}
+    unknown = sorted(set(v.index) - known)
+    if unknown:
+        raise ParameterError(
+            Problem(
+                "verdicts for objectives the cycle does not have",
+                column="objective",
+                values=tuple(unknown),
+                fix=f"the cycle's objectives are {', '.join(sorted(known)) or '(none)'}",
+            )
+        )
+    rows = []
+    p = cycle.periods
+    for o in cycle.objectives:
+        r = v.loc[o.id] if o.id in v.index else pd.Series(dtype=object)
+        rows.append(
+            {
+                "recorded_at": recorded_at,
+                "cycle": cycle.title,
+                "run_id": run_id,
+                "baseline_start": p.baseline.start,
+                "baseline_end": p.baseline.end,
+                "review_start": p.review.start,
+                "review_end": p.review.end,
+                "change_date": cycle.change.date,
+                "objective": o.id,
+                "kpi": o.kpi,
+                "statistic": o.statistic,
+                "direction": o.direction,
+                "baseline": r.get("baseline", np.nan),
+                "target": o.target,
+                "actual": r.get("actual", np.nan),
+                "estimate": r.get("estimate", np.nan),
+                "ci_low": r.get("ci_low", np.nan),
+                "ci_high": r.get("ci_high", np.nan),
+                "verdict": r.get("verdict") if o.id in v.index else "not evaluated",
+                "target_met": r.get("target_met"),
+                "sustained": r.get("sustained"),
+                "decision": r.get("decision"),
+            }
+        )
+    return _typed(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"])
+    for c in DATE_COLUMNS:
+        frame[c] = pd.to_datetime(frame[c])
+    for c in ("baseline", "target", "actual", "estimate", "ci_low", "ci_high"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    for c in ("target_met", "sustained"):
+        frame[c] = frame[c].map(_opt_bool).astype("boolean")
+    for c in (
+        "cycle",
+        "run_id",
+        "objective",
+        "kpi",
+        "statistic",
+        "direction",
+        "verdict",
+        "decision",
+    ):
+        frame[c] = (
+            frame[c]
+            .map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x))
+            .astype(object)
+        )
+    return frame
+
+
+def _opt_bool(x: object) -> object:
+    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
+        return pd.NA
+    if isinstance(x, str):
+        return {"true": True, "false": False}.get(x.strip().lower(), pd.NA)
+    return bool(x)
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "a+") as handle:
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: best effort
+            pass
+        yield
+
+
+def _read(path: Path) -> pd.DataFrame:
+    suffix = _suffix(path)
+    if not path.exists():
+        return _typed(pd.DataFrame(columns=COLUMNS))
+    try:
+        frame = (
+            pd.read_parquet(path)
+            if suffix == ".parquet"
+            else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        )
+    except (OSError, ValueError) as exc:  # unreadable, truncated or not Parquet/CSV at all
+        raise DataError(
+            Problem(
+                f"the register cannot be read: {exc}",
+                file=str(path),
+                fix="restore it from a backup or start a new register",
+            )
+        ) from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            Problem(
+                "not a cycle register: columns missing",
+                file=str(path),
+                values=tuple(missing),
+                fix="point register_path at the register cslib writes, or start a new one",
+            )
+        )
+    return _typed(frame[COLUMNS])
+
+
+def append(
+    register_path: str | Path,
+    *,
+    cycle,
+    verdicts: object,
+    run_id: str | None = None,
+    recorded_at: object = None,
+) -> pd.DataFrame:
+    """Add this run's objectives and verdicts to the register (one row per objective).
+
+    Parameters
+    ----------
+    register_path : str or Path
+        A ``.parquet`` or ``.csv`` file in the reports folder; created with its
+        folder when missing.
+    cycle : Cycle
+        The cycle (:func:`cslib.cycle.model.load_cycle`).
+    verdicts : DataFrame, mapping or list
+        The Check scorecard (``objective``, ``baseline``, ``actual``,
+        ``verdict``…, optionally ``decision``), or :class:`cslib.stats.impact.Verdict` objects.
+    run_id : str, optional
+        Identifies the run (default: the time of recording). Rows of an
+        existing ``run_id`` are replaced.
+    recorded_at : timestamp, optional
+        Default now.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows added, with the columns of :data:`COLUMNS`.
+    """
+    path = Path(register_path)
+    suffix = _suffix(path)
+    stamp = (
+        pd.Timestamp(recorded_at)
+        if recorded_at is not None
+        else pd.Timestamp(dt.datetime.now()).floor("s")
+    )
+    run_id = run_id or stamp.strftime("%Y%m%d-%H%M%S")
+    rows = _rows(cycle, verdict_table(verdicts), str(run_id), stamp)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path):
+        old = _read(path)
+        old = old[old["run_id"] != str(run_id)]
+        new = rows if old.empty else pd.concat([old, rows], ignore_index=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        os.close(fd)
+        try:
+            if suffix == ".parquet":
+                new.to_parquet(tmp, index=False)
+            else:
+                neutralise_frame(new).to_csv(tmp, index=False)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return rows
+
+
+def history(register_path: str | Path, *, cycle: str | None = None) -> pd.DataFrame:
+    """The register: every recorded run's objectives and verdicts, oldest first.
+
+    Parameters
+    ----------
+    register_path : str or Path
+        The register file; a missing file gives an empty table.
+    cycle : str, optional
+        Only runs of the cycle with this title.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS`, sorted by ``recorded_at`` and ``objective``.
+    """
+    frame = _read(Path(register_path))
+    if cycle is not None:
+        frame = frame[frame["cycle"] == cycle]
+    return frame.sort_values(
+        ["recorded_at", "run_id", "objective"], kind="stable", ignore_index=True
+    )
+
+
+def _new_target(
+    kpi: str, direction: str, actual: float, target: float | None, met: object, stretch: float
+) -> float | None:
+    if target is None:
+        return None
+    if _opt_bool(met) is True and np.isfinite(actual):
+        new = actual * (1 - stretch) if direction == "decrease" else actual * (1 + stretch)
+        if REGISTRY[kpi].unit == "share":
+            new = min(new, 1.0)
+        return float(new)
+    return float(target)
+
+
+def draft_next_cycle(
+    cycle, verdicts: object, *, stretch: float = 0.05, absolute_paths: bool = False
+) -> dict:
+    """The next cycle as a mapping :func:`cslib.cycle.model.parse_cycle` accepts.
+
+    * title "<title> (next cycle)";
+    * baseline = this cycle's review period; the next review period follows it
+      with the same length; the change date is the first day of the new review
+      (edit it when the next change is known); no roll-out yet;
+    * objectives carried over: a met target is stretched by ``stretch`` beyond
+      the level reached (``actual``), a missed one is kept; each objective's
+      description records its new baseline and last verdict; deadlines move to
+      the new review end;
+    * open actions (not done or dropped) carried over as planned; risks,
+      stakeholders, scope, SLA, economics and data sources kept.
+
+    Parameters
+    ----------
+    cycle : Cycle
+        This cycle.
+    verdicts : DataFrame, mapping or list
+        As in :func:`append`.
+    stretch : float
+        Relative improvement asked beyond a target already met.
+    absolute_paths : bool
+        Write data paths as absolute paths (when the new file lives elsewhere).
+
+    Returns
+    -------
+    dict
+    """
+    if not (isinstance(stretch, int | float) and 0 <= stretch < 1):
+        raise ParameterError(
+            Problem(
+                "stretch must be a share between 0 and 1",
+                column="stretch",
+                values=(stretch,),
+                fix="e.g. stretch=0.05",
+            )
+        )
+    v = verdict_table(verdicts).set_index("objective")
+    raw = cycle.model_dump(mode="json", exclude={"base_dir"}, exclude_none=True)
+    review = cycle.periods.review
+    length = review.end - review.start
+    start = review.end + dt.timedelta(days=1)
+    end = start + length
+    raw["title"] = f"{cycle.title} (next cycle)"
+    raw["periods"] = {
+        "baseline": {"start": review.start.isoformat(), "end": review.end.isoformat()},
+        "review": {"start": start.isoformat(), "end": end.isoformat()},
+    }
+    raw["change"] = {
+        "date": start.isoformat(),
+        "name": "Next change: to be decided",
+        "description": f"Follows '{cycle.title}' (change '{cycle.change.name or cycle.change.date}'); set the date and describe the change.",
+    }
+    raw.pop("rollout", None)
+    objectives = []
+    for o in cycle.objectives:
+        r = v.loc[o.id] if o.id in v.index else pd.Series(dtype=object)
+        actual = float(r.get("actual", np.nan)) if pd.notna(r.get("actual", np.nan)) else np.nan
+        obj = o.model_dump(mode="json", exclude_none=True)
+        target = _new_target(o.kpi, o.direction, actual, o.target, r.get("target_met"), stretch)
+        if target is None:
+            obj.pop("target", None)
+        else:
+            obj["target"] = target
+        obj["deadline"] = end.isoformat()
+        last = r.get("verdict") if o.id in v.index else "not evaluated"
+        base = f"{actual:.4g}" if np.isfinite(actual) else "not measured"
+        obj["description"] = (
+            f"Baseline {base} (review {review.start} to {review.end} of '{cycle.title}'); "
+            f"previous target {o.target if o.target is not None else 'none'}; last verdict: {last}"
+            + (f"; decision: {r.get('decision')}" if pd.notna(r.get("decision", None)) else "")
+            + "."
+        )
+        objectives.append(obj)
+    raw["objectives"] = objectives
+    actions = []
+    for a in cycle.actions:
+        if a.status in ("done", "dropped"):
+            continue
+        d = a.model_dump(mode="json", exclude_none=True)
+        for k in ("actual_start", "actual_end", "start", "end"):
+            d.pop(k, None)
+        d["status"] = "planned"
+        actions.append(d)
+    raw["actions"] = actions
+    if absolute_paths:
+        for table, src in raw.get("data", {}).items():
+            src["path"] = str(cycle.path(table).resolve())
+    return raw
+
+
+def next_cycle_yaml(cycle, verdicts: object, **options: object) -> str:
+    """:func:`draft_next_cycle` as YAML text, ready to save as the next ``cycle.yaml``."""
+    raw = draft_next_cycle(cycle, verdicts, **options)  # type: ignore[arg-type]
+    head = f"# Next improvement cycle, drafted from '{cycle.title}'. Review the change, dates and targets before use.\n"
+    return head + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)

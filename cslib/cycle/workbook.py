@@ -1,0 +1,259 @@
+"""The workbook context a notebook opens: the cycle, its data and the run folder.
+
+Each PDCA notebook starts with ``wb = open_workbook(cycle, run_dir=..., stage=...)``
+and passes ``wb`` to the stage functions (:mod:`cslib.stages.plan`, :mod:`cslib.stages.do`,
+:mod:`cslib.stages.check`, :mod:`cslib.stages.act`). The context reads tables on first use,
+caches KPI frames for the kernel's lifetime and saves each stage's results as
+artefacts in the run folder for the later stages.
+
+Examples
+--------
+>>> wb = open_workbook("data/sample/cycle.yaml", run_dir=tempfile.mkdtemp(), stage="plan")  # doctest: +SKIP
+>>> wb.objective_value(wb.cycle.objectives[0], "baseline")                               # doctest: +SKIP
+(14.6…, 17403)
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cslib.cycle import artefacts
+from cslib.cycle.model import Cycle, Objective, load_cycle
+from cslib.data import sql
+from cslib.data import tables as io
+from cslib.display import Html
+from cslib.metrics import engine as kpi
+
+STAGES = ("plan", "do", "check", "act")
+
+
+@dataclass
+class Workbook:
+    """One cycle opened for one stage of one run."""
+
+    cycle: Cycle
+    run_dir: Path
+    stage: str
+    teams: tuple[str, ...] = ()
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ data
+
+    def source(self, table: str = "tickets") -> tuple[Path, io.ReadOptions]:
+        """Where to scan a table and how: the raw file, or — for CSV/Excel and mapped sources — a typed
+        Parquet copy made once per kernel in a private temporary folder (never in the run folder), so the
+        many KPI scans of a stage do not parse and map the export again."""
+        raw, opts = self.cycle.path(table), self.cycle.read_options(table)
+        if raw.suffix.lower() in io.PARQUET_SUFFIXES and opts.mapping is None and not opts.columns:
+            return raw, opts
+        key = ("staged", table)
+        if key not in self._cache:
+            folder = Path(tempfile.mkdtemp(prefix="cslib-stage-"))
+            atexit.register(shutil.rmtree, folder, True)
+            staged = folder / f"{table}.parquet"
+            con, view = io.open_table(raw, table, opts=opts, validate=False)
+            con.execute(f"COPY (SELECT * FROM {view}) TO {sql.quote(str(staged))} (FORMAT parquet)")
+            con.close()
+            self._cache[key] = staged
+        return self._cache[key], io.ReadOptions(timezone=self.cycle.timezone)
+
+    def has(self, table: str) -> bool:
+        return table in self.cycle.data
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table of the cycle, read and checked once; None when the cycle has none."""
+        if name not in self.cycle.data:
+            return None
+        key = ("table", name)
+        if key not in self._cache:
+            frame = io.read_table(self.cycle.path(name), name, opts=self.cycle.read_options(name))
+            if "team" in frame and self.scope_teams:
+                frame = frame[frame["team"].isin(self.scope_teams)].reset_index(drop=True)
+            self._cache[key] = frame
+        return self._cache[key]
+
+    def ticket_scan(self, window: str | None = None) -> dict:
+        """Keyword arguments that point an aggregate at the run's tickets without loading them:
+        ``tickets`` (a path), ``options``, ``filters`` (the run's teams) and, given a window,
+        its ``start`` and ``end`` — for :func:`cslib.metrics.engine.scan` and the analyses built on it."""
+        path, opts = self.source("tickets")
+        teams = self.scope_teams if "team" in self.ticket_columns else []
+        scan = {"tickets": path, "options": opts, "filters": {"team": teams} if teams else None}
+        if window:
+            scan["start"], scan["end"] = self.window(window)
+        return scan
+
+    @property
+    def ticket_columns(self) -> list[str]:
+        key = ("columns",)
+        if key not in self._cache:
+            path, opts = self.source("tickets")
+            con, view = io.open_table(path, "tickets", opts=opts, validate=False)
+            self._cache[key] = list(con.table(view).columns)
+            con.close()
+        return self._cache[key]
+
+    @property
+    def scope_teams(self) -> list[str]:
+        """Teams this run covers: the run's ``teams`` parameter, else the cycle's scope (empty = all)."""
+        return list(self.teams) or list(self.cycle.scope.teams)
+
+    def availability(self) -> pd.DataFrame:
+        return kpi.availability(
+            self.ticket_columns,
+            sla=self.cycle.sla_spec(),
+            complaints=self.has("complaints"),
+            economics=self.cycle.economics.model_dump(),
+        )
+
+    def kpis(
+        self,
+        *,
+        kpis: Sequence[str] | None = None,
+        freq: str = "W",
+        by: Sequence[str] | str = (),
+        start=None,
+        end=None,
+        stat: str = "median",
+        filters: Mapping[str, Sequence[str] | str] | None = None,
+    ) -> pd.DataFrame:
+        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached."""
+        by = (by,) if isinstance(by, str) else tuple(by)
+        scope = dict(filters or {})
+        if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
+            scope["team"] = self.scope_teams
+        key = (
+            "kpis",
+            tuple(kpis or ()),
+            freq,
+            by,
+            str(start),
+            str(end),
+            stat,
+            tuple(sorted((k, str(v)) for k, v in scope.items())),
+        )
+        if key not in self._cache:
+            complaints = (
+                self.source("complaints")
+                if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
+                else None
+            )
+            tickets, options = self.source("tickets")
+            self._cache[key] = kpi.compute(
+                tickets,
+                kpis=kpis,
+                freq=freq,
+                by=by,
+                sla=self.cycle.sla_spec(),
+                stat=stat,
+                complaints=complaints[0] if complaints else None,
+                economics=self.cycle.economics.model_dump(),
+                start=start,
+                end=end,
+                filters=scope or None,
+                options=options,
+                complaint_options=complaints[1] if complaints else None,
+                min_responses=self.cycle.min_responses,
+                service_level_seconds=self.cycle.sla.service_level_seconds,
+                validate=False,
+            )
+        return self._cache[key]
+
+    # ----------------------------------------------------------- objectives
+
+    def window(self, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """Start and end day of ``baseline`` or ``review``."""
+        w = getattr(self.cycle.periods, name)
+        return pd.Timestamp(w.start), pd.Timestamp(w.end)
+
+    def objective(self, ident: str) -> Objective:
+        for obj in self.cycle.objectives:
+            if obj.id == ident:
+                return obj
+        raise KeyError(ident)
+
+    @staticmethod
+    def column(obj: Objective) -> str:
+        """The KPI column an objective reads (``<kpi>_p90`` for the p90 statistic)."""
+        return f"{obj.kpi}_p90" if obj.statistic == "p90" else obj.kpi
+
+    def objective_kpis(
+        self,
+        obj: Objective,
+        *,
+        freq: str = "W",
+        by: Sequence[str] | str = (),
+        start=None,
+        end=None,
+        filters: Mapping | None = None,
+    ) -> pd.DataFrame:
+        """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``.
+
+        ``filters`` default to the objective's own segment (e.g. ``{"channel": "email"}``).
+        """
+        stat = "mean" if obj.statistic == "mean" else "median"
+        frame = self.kpis(
+            kpis=[obj.kpi],
+            freq=freq,
+            by=by,
+            start=start,
+            end=end,
+            stat=stat,
+            filters=obj.segment if filters is None else filters,
+        )
+        n_col = (
+            f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
+        )
+        by = [by] if isinstance(by, str) else list(by)
+        out = frame[["period", *by]].copy()
+        out["value"] = frame[self.column(obj)]
+        out["n"] = frame[n_col] if n_col else pd.NA
+        return out
+
+    def objective_value(
+        self, obj: Objective, window: str, *, by: Sequence[str] | str = ()
+    ) -> pd.DataFrame:
+        """The objective's KPI over a whole window (``baseline`` or ``review``)."""
+        start, end = self.window(window)
+        return self.objective_kpis(obj, freq="all", by=by, start=start, end=end)
+
+    # ------------------------------------------------------------- artefacts
+
+    def save(self, name: str, obj: object) -> Path:
+        return artefacts.save(self.run_dir, self.stage, name, obj)
+
+    def load(self, name: str, stage: str | None = None):
+        return artefacts.load(self.run_dir, stage or self.stage, name)
+
+    def _repr_html_(self) -> str:
+        c = self.cycle
+        fields = {
+            "cycle": c.title,
+            "organisation": c.organisation.name,
+            "change": f"{c.change.name or 'the change'} — {c.change.date:%d %b %Y}",
+            "baseline": f"{c.periods.baseline.start:%d %b %Y} – {c.periods.baseline.end:%d %b %Y}",
+            "review": f"{c.periods.review.start:%d %b %Y} – {c.periods.review.end:%d %b %Y}",
+            "roll-out": ", ".join(f"{t} {d:%d %b}" for t, d in c.rollout.items()) or "all at once",
+            "teams in this run": ", ".join(self.scope_teams) or "all",
+            "objectives": len(c.objectives),
+        }
+        return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
+
+
+def open_workbook(
+    cycle: str | Path | Cycle, *, run_dir: str | Path, stage: str, teams: str | Sequence[str] = ""
+) -> Workbook:
+    """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run."""
+    parsed = cycle if isinstance(cycle, Cycle) else load_cycle(cycle)
+    if isinstance(teams, str):
+        teams = [t.strip() for t in teams.split(",") if t.strip()]
+    run = Path(run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    return Workbook(parsed, run, stage, tuple(teams))

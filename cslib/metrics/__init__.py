@@ -1,0 +1,32 @@
+"""KPIs: the registry of definitions and the DuckDB engine that computes them.
+
+Examples
+--------
+>>> from cslib import metrics
+>>> metrics.REGISTRY["fcr"].better
+'higher'
+"""
+
+from cslib.metrics.engine import (
+    KPI,
+    REGISTRY,
+    availability,
+    case_query,
+    cases,
+    compute,
+    long_format,
+    scan,
+    sla_targets,
+)
+
+__all__ = [
+    "KPI",
+    "REGISTRY",
+    "availability",
+    "case_query",
+    "cases",
+    "compute",
+    "long_format",
+    "scan",
+    "sla_targets",
+]

@@ -1,0 +1,3 @@
+"""The four PDCA stages, one module each (:mod:`~cslib.stages.plan`,
+:mod:`~cslib.stages.do`, :mod:`~cslib.stages.check`, :mod:`~cslib.stages.act`):
+one function per notebook cell, each showing and saving its part of the report."""

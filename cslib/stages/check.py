@@ -1,0 +1,468 @@
+"""The Check stage: did each objective's KPI change, by how much, how sure are we, and is it sustained?
+
+The method follows ``reference/impact.md`` through :func:`cslib.stats.impact.verdict`:
+difference-in-differences against the comparison teams when the roll-out leaves
+some, an interrupted time series otherwise, a two-period comparison as the last
+resort — always named, with the alternatives rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from cslib.analyses import feedback
+from cslib.analyses import servqual as servqual_module
+from cslib.cycle.workbook import Workbook
+from cslib.data import privacy
+from cslib.display import Chart, Html, Table
+from cslib.metrics import engine as kpi
+from cslib.metrics.engine import REGISTRY
+from cslib.stages.plan import _label, objective_chart
+from cslib.stats import impact
+from cslib.stats.spc.draw import spc_grid
+
+FREQ = "W"
+#: difference-in-differences compares team-months when each side has at least this many months
+#: (the group-time estimator's base is the one period before go-live: a month is steadier than a week)
+DID_MONTHS = 3
+#: how a KPI's cases are compared between periods
+KIND = {"duration": "duration", "proportion": "proportion", "score": "nps", "mean": "continuous"}
+
+
+def _monday(day) -> pd.Timestamp:
+    day = pd.Timestamp(day)
+    return day - pd.Timedelta(days=day.weekday())
+
+
+def _period_start(day, freq: str) -> pd.Timestamp:
+    """The period a go-live date falls in; a go-live after the 1st counts from the next month."""
+    day = pd.Timestamp(day)
+    if freq == "W":
+        return _monday(day)
+    first = day.replace(day=1)
+    return first if day.day == 1 else first + pd.offsets.MonthBegin(1)
+
+
+def did_freq(wb: Workbook) -> str:
+    """Months when baseline and review both span ``DID_MONTHS`` months, else weeks."""
+    months = [len(pd.period_range(*wb.window(w), freq="M")) for w in ("baseline", "review")]
+    return "M" if min(months) >= DID_MONTHS else FREQ
+
+
+def treated_teams(wb: Workbook) -> list[str]:
+    """Teams of this run that adopted the change (all teams when the cycle has no roll-out list)."""
+    if not wb.cycle.rollout:
+        return []
+    scope = set(wb.scope_teams) or None
+    return [t for t in wb.cycle.rollout if scope is None or t in scope]
+
+
+def series(wb: Workbook, obj, *, freq: str = FREQ, by_team: bool = True) -> pd.DataFrame:
+    """The objective's KPI per period for the before/after analysis: per team with ``first_treated`` when there is a roll-out."""
+    start, end = wb.window("baseline")[0], wb.window("review")[1]
+    use_teams = by_team and bool(wb.cycle.rollout) and "team" in wb.ticket_columns
+    frame = wb.objective_kpis(obj, freq=freq, by="team" if use_teams else (), start=start, end=end)
+    if use_teams:
+        go_live = {t: _period_start(d, freq) for t, d in wb.cycle.rollout.items()}
+        frame["first_treated"] = frame["team"].map(go_live)
+    return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
+    """One :class:`~cslib.stats.impact.Verdict` per objective (computed once per kernel)."""
+    key = ("verdicts",)
+    if key in wb._cache:
+        return wb._cache[key]
+    out = {}
+    treated = treated_teams(wb)
+    monthly = did_freq(wb)
+    for o in wb.cycle.objectives:
+        better = "lower" if o.direction == "decrease" else "higher"
+        common = {
+            "y": "value",
+            "time": "period",
+            "direction": better,
+            "target": o.target,
+            "kpi": _label(o),
+            "units": REGISTRY[o.kpi].unit,
+            "objective": o.id,
+        }
+        teams = series(wb, o, freq=monthly)
+        if "first_treated" in teams and treated and (~teams["team"].isin(treated)).any():
+            out[o.id] = impact.verdict(
+                teams,
+                unit="team",
+                first_treated="first_treated",
+                change=_period_start(wb.cycle.change.date, monthly),
+                **common,
+            )
+        else:
+            # no comparison group in this run: the adopting (or only) teams' weekly series on its own
+            data = _pooled(wb, o, treated, *_span(wb))
+            out[o.id] = impact.verdict(
+                data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common
+            )
+    for o in wb.cycle.objectives:
+        caution = censoring(wb, o)
+        if caution:
+            v = out[o.id]
+            claim = v.outcome != "no detectable change"
+            out[o.id] = replace(
+                v,
+                outcome="no detectable change" if claim else v.outcome,
+                warning=" ".join(filter(None, (v.warning, caution))),
+                sentence=f"{v.sentence} However, {caution}"
+                + (" No change is claimed until those tickets close." if claim else ""),
+            )
+    wb._cache[key] = out
+    return out
+
+
+#: a duration KPI is right-censored when the review has this much larger a share of tickets without an end
+CENSORING_GAP = 0.05
+
+
+def censoring(wb: Workbook, obj) -> str | None:
+    """A caution when the review's durations miss more unfinished tickets than the baseline's (right-censoring)."""
+    if REGISTRY[obj.kpi].kind != "duration":
+        return None
+    teams = treated_teams(wb)
+    shares = {}
+    for window in ("baseline", "review"):
+        start, end = wb.window(window)
+        frame = wb.kpis(
+            kpis=["volume", obj.kpi],
+            freq="all",
+            start=start,
+            end=end,
+            filters={**(obj.segment or {}), **({"team": teams} if teams else {})},
+        )
+        done, total = float(frame[f"{obj.kpi}_n"].sum()), float(frame["volume"].sum())
+        shares[window] = 1 - done / total if total else 0.0
+    if shares["review"] - shares["baseline"] <= CENSORING_GAP:
+        return None
+    return (
+        f"{shares['review']:.0%} of the review's tickets have no end yet against {shares['baseline']:.0%} of the baseline's: "
+        "the slowest recent tickets are not counted, so the review's durations look better than they will be (right-censoring)."
+    )
+
+
+def actual(wb: Workbook, obj) -> float:
+    """The objective's KPI over the review period in the teams that adopted the change (or all in scope)."""
+    filters = {"team": treated_teams(wb)} if treated_teams(wb) else None
+    start, end = wb.window("review")
+    stat = "mean" if obj.statistic == "mean" else "median"
+    frame = wb.kpis(
+        kpis=[obj.kpi],
+        freq="all",
+        start=start,
+        end=end,
+        stat=stat,
+        filters={**(obj.segment or {}), **(filters or {})},
+    )
+    return float(frame[wb.column(obj)].iloc[0])
+
+
+def scorecard(wb: Workbook) -> Table:
+    """Objectives scorecard: baseline, target, actual, verdict; saved as ``verdicts`` for Act and the report."""
+    rows = []
+    for o in wb.cycle.objectives:
+        v = verdicts(wb)[o.id]
+        base = wb.objective_value(o, "baseline")["value"].iloc[0]
+        rows.append(
+            {
+                "objective": o.id,
+                "kpi": o.kpi,
+                "measure": _label(o),
+                "unit": REGISTRY[o.kpi].unit,
+                "direction": o.direction,
+                "baseline": base,
+                "target": o.target,
+                "actual": actual(wb, o),
+                "verdict": v.outcome,
+                "change": v.relative,
+                "change_ci_low": v.relative_ci_low,
+                "change_ci_high": v.relative_ci_high,
+                "estimate": v.estimate,
+                "ci_low": v.ci_low,
+                "ci_high": v.ci_high,
+                "scale": v.scale,
+                "before": v.before,
+                "after": v.after,
+                "p_value": v.p_value,
+                "target_met": v.target_met,
+                "sustained": v.sustained,
+                "method": v.method,
+                "sentence": v.sentence,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    wb.save("verdicts", frame)
+    shown = frame[
+        [
+            "objective",
+            "measure",
+            "baseline",
+            "target",
+            "actual",
+            "verdict",
+            "change",
+            "change_ci_low",
+            "change_ci_high",
+            "target_met",
+            "sustained",
+        ]
+    ]
+    who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
+    caption = f"Actual = review period in {who}; change = estimated effect relative to the level expected without the change, with its 95 % interval"
+    if wb.cycle.rollout and not treated_teams(wb):
+        caption += ". These teams did not adopt the change (they are the comparison group): 'no detectable change' is the expected result"
+    return Table(shown, caption=caption)
+
+
+def findings(wb: Workbook) -> Html:
+    """Per objective: the verdict in plain English, the method, why, and the alternatives rejected."""
+    parts = []
+    for o in wb.cycle.objectives:
+        v = verdicts(wb)[o.id]
+        rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
+        parts.append(Html.text(f"{o.id} — {_label(o)}", level="h4"))
+        parts.append(
+            Html.text(
+                v.sentence,
+                f"Method: {v.method}. Why: {v.reason}.",
+                v.warning or "",
+                f"Sustained: {v.sustained_reason}.",
+            )
+        )
+        if rejected:
+            parts.append(Html.bullets(rejected, title="Alternatives rejected"))
+    return Html.join(*parts)
+
+
+def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
+    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
+    start, end = _span(wb)
+    teams = treated_teams(wb)
+    results = {
+        f"{o.id}: {_label(o)}": objective_chart(
+            wb, o, _pooled(wb, o, teams, start, end), part=_monday(wb.cycle.change.date)
+        )
+        for o in wb.cycle.objectives
+    }
+    who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
+    return Chart(
+        spc_grid(
+            results,
+            ncols=2,
+            title=title or f"Before and after the change ({who}): weekly control charts",
+        )
+    )
+
+
+def _span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return wb.window("baseline")[0], wb.window("review")[1]
+
+
+def _pooled(wb: Workbook, obj, teams, start, end) -> pd.DataFrame:
+    """The objective's weekly KPI over the given teams together (all teams in scope when none are given)."""
+    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+    return wb.objective_kpis(obj, freq=FREQ, start=start, end=end, filters=filters)
+
+
+def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
+    """Tickets behind the objective in the adopting teams, labelled baseline / review."""
+    teams = treated_teams(wb) or wb.scope_teams
+    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+    start, end = wb.window("baseline")[0], wb.window("review")[1]
+    c = wb.cycle
+    path, options = wb.source("tickets")
+    frame = kpi.cases(
+        path,
+        obj.kpi,
+        by=by,
+        start=start,
+        end=end,
+        filters=filters or None,
+        sla=c.sla_spec(),
+        economics=c.economics.model_dump(),
+        options=options,
+        service_level_seconds=c.sla.service_level_seconds,
+        validate=False,
+    )
+    frame["period"] = "baseline"
+    frame.loc[frame["created_at"] >= pd.Timestamp(c.periods.review.start), "period"] = "review"
+    frame.loc[
+        (frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1))
+        & (frame["created_at"] < pd.Timestamp(c.periods.review.start)),
+        "period",
+    ] = None
+    frame["day"] = frame["created_at"].dt.normalize()
+    return frame.dropna(subset=["period", by])
+
+
+def _segment_dims(wb: Workbook) -> list[str]:
+    return [d for d in ("channel", "segment") if d in wb.ticket_columns]
+
+
+def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
+    """``analyse(cases, dim, kind)`` for every objective × segment dimension, stacked with ``objective`` and ``by``."""
+    rows = []
+    for o in wb.cycle.objectives:
+        kind = KIND.get(REGISTRY[o.kpi].kind)
+        for dim in _segment_dims(wb) if kind else ():
+            data = _cases(wb, o, dim)
+            if data["period"].nunique() == 2:
+                table = analyse(data, dim, kind).rename(columns={dim: "segment"})
+                rows.append(
+                    table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
+                )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def segments(wb: Workbook) -> Table:
+    """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
+
+    def compare(data, dim, kind):
+        day = "day" if kind == "duration" else None
+        return impact.compare_segments(
+            data,
+            value="value",
+            period="period",
+            segment=dim,
+            kind=kind,
+            adjust="holm",
+            before="baseline",
+            after="review",
+            day=day,
+        ).table
+
+    frame = _by_segment(wb, compare)
+    if frame.empty:
+        return Table(
+            pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
+        )
+    wb.save("segments", frame)
+    keep = [
+        c
+        for c in (
+            "objective",
+            "by",
+            "segment",
+            "n_before",
+            "n_after",
+            "before",
+            "after",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_adjusted",
+            "adjust_method",
+            "significant",
+        )
+        if c in frame
+    ]
+    return Table(
+        frame[keep],
+        caption="Baseline vs review in the adopting teams, by segment; p-values adjusted with Holm's method (family-wise error) within each objective × dimension",
+    )
+
+
+def mix(wb: Workbook) -> Table:
+    """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
+
+    def decompose(data, dim, kind):
+        return impact.mix_decomposition(
+            data,
+            value="value",
+            period="period",
+            segment=dim,
+            kind=kind,
+            before="baseline",
+            after="review",
+        )
+
+    frame = _by_segment(wb, decompose)
+    if frame.empty:
+        return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
+    wb.save("mix", frame)
+    return Table(
+        frame,
+        caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
+    )
+
+
+def comments(wb: Workbook) -> Html:
+    """Customer comments before vs after the change in the adopting teams: themes, their tone, representative verbatims."""
+    fb = wb.table("feedback")
+    if fb is None or fb.empty:
+        return Html.text(
+            "No customer comments in the cycle's data: the Check has no qualitative evidence."
+        )
+    teams = treated_teams(wb)
+    if teams and "team" in fb:
+        fb = fb[fb["team"].isin(teams)]
+    start, end = _span(wb)
+    fb = fb[(fb["date"] >= start) & (fb["date"] < end + pd.Timedelta(days=1))]
+    split = pd.Timestamp(wb.cycle.change.date)
+    summary = feedback.theme_summary(fb, split=split)
+    wide = summary.pivot_table(
+        index=["theme", "dimension"], columns="period", values=["share", "mean_score"]
+    ).reset_index()
+    wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
+    wide = wide.rename(
+        columns={
+            "share before": "share of comments before",
+            "share after": "share of comments after",
+            "mean_score before": "mean score before",
+            "mean_score after": "mean score after",
+        }
+    )
+    wb.save("comment_themes", summary)
+    after = fb[fb["date"] >= split]
+    quotes = (
+        feedback.verbatims(after, n=1, key=privacy.pseudonym_key(wb.cycle.privacy.key))
+        if len(after)
+        else None
+    )
+    counts = summary.groupby("period")["comments"].first().to_dict()
+    caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
+    return Html.join(Table(wide, caption=caption), quotes)
+
+
+def servqual(wb: Workbook):
+    """SERVQUAL / RATER: change of each dimension's gap between the survey before and the survey after the change."""
+    survey = wb.table("survey")
+    if survey is None or "date" not in survey:
+        return Html.text(
+            "No dated SERVQUAL survey in the cycle's data: the change in perceived quality cannot be measured."
+        )
+    split = pd.Timestamp(wb.cycle.change.date)
+    if not ((survey["date"] < split).any() and (survey["date"] >= split).any()):
+        return Html.text("The SERVQUAL survey has no wave on both sides of the change.")
+    period = np.where(survey["date"] >= split, "after", "before")
+    result = servqual_module.change(
+        survey.assign(wave=period), period="wave", before="before", after="after"
+    )
+    wb.save("servqual_change", result)
+    return Table(
+        result,
+        caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values",
+    )
+
+
+def save(wb: Workbook) -> Html:
+    frame = (
+        wb.load("verdicts")
+        if (wb.run_dir / "artefacts" / "check" / "verdicts.parquet").exists()
+        else None
+    )
+    if frame is None:
+        scorecard(wb)
+        frame = wb.load("verdicts")
+    counts = frame["verdict"].value_counts().to_dict()
+    return Html.text("Check saved: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")

@@ -1,0 +1,239 @@
+"""The Do stage: what was implemented when, who was trained, and monitoring since go-live.
+
+Each function takes the open :class:`~cslib.cycle.workbook.Workbook` and returns one
+displayable object.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cslib.analyses import charts as plots_analyses
+from cslib.analyses import risks_actions as planning
+from cslib.analyses import training as training_module
+from cslib.cycle.workbook import Workbook
+from cslib.display import Chart, Html, Table
+from cslib.stages.check import _span, spc_views
+
+
+def implementation(wb: Workbook) -> Html:
+    """The implementation log: each action planned vs actual, with slippage in days; saved as ``implementation``."""
+    frame = planning.action_timeline(wb.cycle)
+    if frame.empty:
+        return Table(
+            pd.DataFrame(
+                {
+                    "note": [
+                        "No actions in the cycle file: the implementation cannot be shown against a plan."
+                    ]
+                }
+            )
+        )
+    wb.save("implementation", frame)
+    done = (frame["status"] == "done").sum()
+    late = int((frame["end_slip_days"] > 0).sum())
+    return Html.join(
+        Chart.of(plots_analyses.action_gantt, frame),
+        Table(
+            frame,
+            caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}",
+        ),
+    )
+
+
+def rollout(wb: Workbook) -> Table:
+    """Roll-out coverage by team: go-live, agents, training completed by go-live and now, tickets handled by trained agents."""
+    teams = wb.kpis(kpis=["volume"], freq="all", by="team") if "team" in wb.ticket_columns else None
+    if teams is None:
+        return Table(
+            pd.DataFrame(
+                {"note": ["The tickets have no team column: roll-out coverage cannot be shown."]}
+            )
+        )
+    training, agents = wb.table("training"), wb.table("agents")
+    course = _change_course(wb)
+    rows = []
+    for team in sorted(teams["team"].dropna()):
+        go = wb.cycle.rollout.get(team)
+        row = {"team": team, "group": "roll-out" if go else "comparison", "go-live": go}
+        if agents is not None and training is not None and course:
+            staff = agents.loc[agents["team"] == team, "agent_id"]
+            done = training[(training["course"] == course) & training["agent_id"].isin(staff)]
+            row["agents"] = len(staff)
+            row["trained by go-live"] = (
+                (done["completed_at"] < pd.Timestamp(go)).sum() / len(staff)
+                if go and len(staff)
+                else np.nan
+            )
+            row["trained now"] = done["agent_id"].nunique() / len(staff) if len(staff) else np.nan
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if go_tickets := _trained_share(wb, course):
+        frame["tickets by trained agents since go-live"] = frame["team"].map(go_tickets)
+    wb.save("rollout", frame)
+    note = (
+        f"Course linked to the change: '{course}'"
+        if course
+        else "No training course could be linked to the change"
+    )
+    return Table(frame, caption=note)
+
+
+def _change_course(wb: Workbook) -> str | None:
+    """The training course of the change: the course most completed by roll-out teams just before their go-live."""
+    training = wb.table("training")
+    if training is None or not wb.cycle.rollout or "team" not in training:
+        return None
+    go = training["team"].map({t: pd.Timestamp(d) for t, d in wb.cycle.rollout.items()})
+    near = training[go.notna() & ((training["completed_at"] - go).abs() <= pd.Timedelta(days=42))]
+    return near["course"].value_counts().index[0] if len(near) else None
+
+
+def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
+    """Share of each roll-out team's tickets since go-live handled by an agent trained at the time."""
+    training = wb.table("training")
+    if not course or training is None or "agent_id" not in wb.ticket_columns:
+        return {}
+    from cslib.data import tables as io
+
+    trained = (
+        training[training["course"] == course]
+        .groupby("agent_id")["completed_at"]
+        .min()
+        .reset_index()
+    )
+    path, opts = wb.source("tickets")
+    con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
+    con.register("trained", trained)
+    go = pd.DataFrame(
+        {"team": list(wb.cycle.rollout), "go": [pd.Timestamp(d) for d in wb.cycle.rollout.values()]}
+    )
+    con.register("golive", go)
+    out = con.execute(
+        "SELECT t.team, avg(CASE WHEN tr.completed_at <= t.created_at THEN 1.0 ELSE 0.0 END) FROM t JOIN golive g ON t.team = g.team "
+        "LEFT JOIN trained tr ON t.agent_id = tr.agent_id WHERE t.created_at >= g.go GROUP BY t.team"
+    ).fetchall()
+    con.close()
+    return dict(out)
+
+
+def training_effect(wb: Workbook):
+    """Training tied to outcomes: agents before vs after their own course, and trained vs not-yet-trained in the same weeks."""
+    course = _change_course(wb)
+    training_table = wb.table("training")
+    if course is None or training_table is None or "agent_id" not in wb.ticket_columns:
+        return Html.text(
+            "No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes."
+        )
+    result = training_module.training_effect(
+        **wb.ticket_scan(), training=training_table, course=course, validate=False
+    )
+    wb.save("training_effect", result.table)
+    return Html.join(
+        Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0])
+        if len(result.table)
+        else None,
+        result,
+    )
+
+
+def training(wb: Workbook) -> Chart:
+    """Cumulative completion of the change's course by team, with go-live dates."""
+    training_table, agents = wb.table("training"), wb.table("agents")
+    course = _change_course(wb)
+    fig = Figure(figsize=(9, 3.8))
+    ax = fig.subplots()
+    if course is None or agents is None:
+        ax.text(
+            0.5,
+            0.5,
+            "No training records linked to the change",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        ax.set_axis_off()
+        return Chart(fig)
+    done = training_table[training_table["course"] == course]
+    for i, (team, go) in enumerate(wb.cycle.rollout.items()):
+        staff = (agents["team"] == team).sum()
+        days = done.loc[done["team"] == team, "completed_at"].sort_values()
+        colour = f"C{i}"
+        ax.step(
+            days,
+            np.arange(1, len(days) + 1) / max(staff, 1),
+            where="post",
+            color=colour,
+            label=team,
+        )
+        ax.axvline(pd.Timestamp(go), color=colour, linestyle=":", linewidth=1)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share of the team's agents trained")
+    ax.set_title(f"Training completion: {course} (dotted: go-live)")
+    ax.legend(frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.autofmt_xdate()
+    return Chart(fig)
+
+
+def monitoring(wb: Workbook) -> Chart:
+    """Sustained monitoring: weekly charts of each objective in the adopting teams, a new part from go-live."""
+    return spc_views(
+        wb, title="Monitoring since go-live: weekly control charts of the adopting teams"
+    )
+
+
+def data_quality(wb: Workbook) -> Table:
+    """Data-quality monitoring: missing values per column and month, so gaps are seen before they are analysed."""
+    from cslib.data import sql
+    from cslib.data import tables as io
+
+    path, opts = wb.source("tickets")
+    con, _ = io.open_table(path, "tickets", opts=opts, validate=False, view="t")
+    cols = [c for c in wb.ticket_columns if c not in ("ticket_id", "created_at")]
+    parts = ", ".join(
+        f"avg(CASE WHEN {sql.ident(c)} IS NULL THEN 1.0 ELSE 0.0 END) AS {sql.ident(c)}"
+        for c in cols
+    )
+    frame = con.execute(
+        f"SELECT date_trunc('month', created_at) AS month, count(*) AS tickets, {parts} FROM t GROUP BY ALL ORDER BY month"
+    ).df()
+    con.close()
+    wb.save("missing", frame)
+    return Table(
+        frame,
+        caption="Share of tickets with each column empty, by month (survey columns are empty for unsurveyed tickets; a sudden change elsewhere is a data problem)",
+    )
+
+
+def volumes(wb: Workbook) -> Chart:
+    """Daily ticket volumes over the cycle, with the go-live dates: gaps and spikes stand out."""
+    start, end = _span(wb)
+    by = "team" if "team" in wb.ticket_columns else ()
+    daily = wb.kpis(kpis=["volume"], freq="D", by=by, start=start, end=end)
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.subplots()
+    if by:
+        wide = daily.pivot(index="period", columns="team", values="volume")
+        ax.stackplot(wide.index, wide.T.to_numpy(), labels=wide.columns, alpha=0.85)
+        ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
+    else:
+        ax.plot(daily["period"], daily["volume"])
+    for d in set(wb.cycle.rollout.values()) | {wb.cycle.change.date}:
+        ax.axvline(pd.Timestamp(d), color="black", linestyle=":", linewidth=1)
+    zero = daily.groupby("period")["volume"].sum()
+    gaps = zero[zero == 0]
+    ax.set_title(
+        "Tickets per day" + (f" — {len(gaps)} day(s) without tickets" if len(gaps) else "")
+    )
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.autofmt_xdate()
+    return Chart(fig)
+
+
+def save(wb: Workbook) -> Html:
+    return Html.text(
+        "Do stage saved: implementation log, roll-out coverage and data quality are in the run folder."
+    )

@@ -1,0 +1,453 @@
+"""The Plan stage: strategy, consultation, baseline, stability, segments, SMART objectives, risks and actions.
+
+Each function takes the open :class:`~cslib.cycle.workbook.Workbook` and returns one
+displayable object; results the later stages need are saved as artefacts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cslib.analyses import capacity
+from cslib.analyses import charts as plots_analyses
+from cslib.analyses import complaints as complaints_module
+from cslib.analyses import journey as journey_module
+from cslib.analyses import risks_actions as planning
+from cslib.analyses import segments as segments_module
+from cslib.analyses import servqual as servqual_module
+from cslib.cycle.evidence import check_cycle
+from cslib.cycle.workbook import Workbook
+from cslib.display import Chart, Html, Table
+from cslib.metrics.engine import REGISTRY
+from cslib.stats.spc import compute as spc
+from cslib.stats.spc.draw import spc_grid
+
+WEEKS = "W"
+
+
+def cycle_checks(wb: Workbook) -> Table:
+    """SMART and completeness findings (errors first); saved as ``checks``."""
+    found = check_cycle(wb.cycle, wb=wb)
+    wb.save("checks", found)
+    if found.empty:
+        return Table(
+            pd.DataFrame(
+                {"finding": ["The cycle file evidences every item of a complete PDCA cycle."]}
+            )
+        )
+    n_err, n_warn = (found["level"] == "error").sum(), (found["level"] == "warning").sum()
+    return Table(
+        found,
+        caption=f"{n_err} error(s) that make evaluation impossible, {n_warn} warning(s) about missing evidence",
+    )
+
+
+def measures(wb: Workbook) -> Table:
+    """Which KPIs the data can give, and for the others what is missing (never shown as zero)."""
+    avail = wb.availability()
+    avail["available"] = avail["available"].map({True: "yes", False: "no"})
+    missing = (avail["available"] == "no").sum()
+    caption = (
+        f"{len(avail) - missing} KPIs can be measured from this data; {missing} are not available and appear nowhere as numbers"
+        if missing
+        else "Every registered KPI can be measured from this data"
+    )
+    return Table(avail[["label", "kpi", "available", "missing"]], caption=caption)
+
+
+def strategy(wb: Workbook) -> Html:
+    """Mission, values and goals, each goal with the objectives that serve it."""
+    org = wb.cycle.organisation
+    parts = [
+        Html.card(
+            "Organisation",
+            {"name": org.name, "mission": org.mission, "values": ", ".join(org.values) or None},
+        )
+    ]
+    rows = []
+    for g in org.goals:
+        linked = [
+            f"{o.id}: {REGISTRY[o.kpi].label} ({o.direction})"
+            for o in wb.cycle.objectives
+            if o.links_to == g.id
+        ]
+        rows.append(
+            {
+                "goal": g.id,
+                "text": g.text,
+                "objectives serving it": "; ".join(linked)
+                or "none — no objective serves this goal",
+            }
+        )
+    orphans = [o.id for o in wb.cycle.objectives if not o.links_to]
+    parts.append(pd.DataFrame(rows) if rows else Html.text("No organisational goals are recorded."))
+    if orphans:
+        parts.append(Html.text(f"Objectives not linked to a goal: {', '.join(orphans)}."))
+    return Html.join(*parts)
+
+
+def stakeholders(wb: Workbook) -> Table:
+    """Who was consulted, how, when and what was learned."""
+    rows = [s.model_dump() for s in wb.cycle.stakeholders]
+    frame = pd.DataFrame(rows, columns=["group", "how", "when", "learned"])
+    return Table(
+        frame,
+        caption="Stakeholder consultation"
+        if rows
+        else "No consultation recorded in the cycle file",
+    )
+
+
+def _unit(kpi: str) -> str:
+    return REGISTRY[kpi].unit
+
+
+def _label(obj) -> str:
+    stat = {"median": " (median)", "mean": " (mean)", "p90": " (90th percentile)"}.get(
+        obj.statistic or "", ""
+    )
+    return REGISTRY[obj.kpi].label + stat
+
+
+def baseline(wb: Workbook) -> Table:
+    """Each objective's KPI over the baseline period: level, answers/tickets behind it, weekly range; saved as ``baseline``."""
+    start, end = wb.window("baseline")
+    rows = []
+    for o in wb.cycle.objectives:
+        whole = wb.objective_value(o, "baseline").iloc[0]
+        weekly = wb.objective_kpis(o, freq=WEEKS, start=start, end=end)["value"].dropna()
+        needed = (
+            (o.target - whole["value"]) / abs(whole["value"])
+            if o.target is not None and whole["value"]
+            else float("nan")
+        )
+        rows.append(
+            {
+                "objective": o.id,
+                "kpi": o.kpi,
+                "measure": _label(o),
+                "unit": _unit(o.kpi),
+                "baseline": whole["value"],
+                "n": whole["n"],
+                "weeks": len(weekly),
+                "best week": weekly.min() if o.direction == "decrease" else weekly.max(),
+                "worst week": weekly.max() if o.direction == "decrease" else weekly.min(),
+                "target": o.target,
+                "change needed": needed,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    wb.save("baseline", frame)
+    return Table(
+        frame,
+        caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y}, all teams in scope; 'n' counts the tickets or answers behind each value",
+    )
+
+
+def objective_chart(
+    wb: Workbook, obj, series: pd.DataFrame, *, part=None, freeze=None
+) -> spc.SpcResult:
+    """The SPC chart that fits the objective's KPI: a p chart for shares (with n), an I chart otherwise."""
+    kind = REGISTRY[obj.kpi].kind
+    direction = "decrease" if obj.direction == "decrease" else "increase"
+    data = series.dropna(subset=["value"])
+    if kind == "proportion" and data["n"].gt(0).all():
+        return spc.control_chart(
+            (data["value"] * data["n"]).round(),
+            x=data["period"],
+            chart="p",
+            n=data["n"],
+            part=part,
+            freeze=freeze,
+            rules="nhs",
+            improvement=direction,
+            target=obj.target,
+        )
+    return spc.control_chart(
+        data["value"],
+        x=data["period"],
+        chart="i",
+        part=part,
+        freeze=freeze,
+        rules="nhs",
+        improvement=direction,
+        target=obj.target,
+    )
+
+
+def baseline_charts(wb: Workbook) -> Chart:
+    """Weekly control charts of each objective's KPI over the baseline (NHS rules)."""
+    start, end = wb.window("baseline")
+    results = {
+        f"{o.id}: {_label(o)}": objective_chart(
+            wb, o, wb.objective_kpis(o, freq=WEEKS, start=start, end=end)
+        )
+        for o in wb.cycle.objectives
+    }
+    return Chart(spc_grid(results, ncols=2, title="Baseline: weekly control charts"))
+
+
+def stability(wb: Workbook) -> Table:
+    """Is each baseline process stable enough to evaluate a change against? Saved as ``stability``."""
+    start, end = wb.window("baseline")
+    rows = []
+    for o in wb.cycle.objectives:
+        chart = objective_chart(wb, o, wb.objective_kpis(o, freq=WEEKS, start=start, end=end))
+        s = chart.summary().iloc[0]
+        special = int(chart.data["special_cause"].sum())
+        verdict = (
+            "stable: common-cause variation only"
+            if not special and not s["runs_signal"]
+            else f"not stable: {special} special-cause point(s)"
+            + (", unusual runs" if s["runs_signal"] else "")
+        )
+        rows.append(
+            {
+                "objective": o.id,
+                "measure": _label(o),
+                "chart": chart.chart,
+                "centre": s["cl"],
+                "lower limit": chart.data["lcl"].mean(),
+                "upper limit": chart.data["ucl"].mean(),
+                "special causes": special,
+                "runs signal": bool(s["runs_signal"]),
+                "trial limits": bool(s["trial_limits"]),
+                "judgement": verdict,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    wb.save("stability", frame)
+    return Table(
+        frame,
+        caption="An unstable baseline means a before/after difference may reflect the special causes, not the change: read the Check with care where it is not stable",
+    )
+
+
+def segments(wb: Workbook) -> Html:
+    """Baseline KPIs by customer segment and by channel, with tests of which differ (not one-size-fits-all)."""
+    parts = []
+    for dim in ("segment", "channel"):
+        if dim not in wb.ticket_columns:
+            continue
+        profile = segments_module.segment_profile(
+            **wb.ticket_scan("baseline"), by=dim, validate=False
+        )
+        wb.save(f"segments_by_{dim}", profile.table)
+        parts.append(profile)
+    return (
+        Html.join(*parts)
+        if parts
+        else Html.text(
+            "The tickets have no segment or channel column: segments cannot be compared."
+        )
+    )
+
+
+def servqual(wb: Workbook) -> Html:
+    """SERVQUAL / RATER gaps of the baseline survey wave, with the importance customers give each dimension."""
+    survey = wb.table("survey")
+    if survey is None:
+        return Html.text("No SERVQUAL survey in the cycle's data.")
+    start, end = wb.window("baseline")
+    wave = (
+        survey[(survey["date"] >= start) & (survey["date"] < end + pd.Timedelta(days=1))]
+        if "date" in survey
+        else survey
+    )
+    if wave.empty:
+        return Html.text("No SERVQUAL answers dated within the baseline period.")
+    weights = wb.table("survey_weights")
+    gaps = servqual_module.gaps(wave, weights=weights)
+    wb.save("servqual_gaps", gaps)
+    parts = [
+        Chart.of(plots_analyses.servqual_gap_chart, gaps),
+        Table(
+            gaps,
+            caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals",
+        ),
+    ]
+    if weights is not None:
+        grid = servqual_module.importance_performance(wave, weights)
+        parts += [
+            Chart.of(plots_analyses.importance_performance_chart, grid),
+            Table(
+                grid,
+                caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first",
+            ),
+        ]
+    return Html.join(*parts)
+
+
+def complaints(wb: Workbook) -> Html:
+    """Complaints of the baseline: root-cause Pareto, handling against the complaint SLA, recurrence, and the recovery paradox tested."""
+    table = wb.table("complaints")
+    if table is None or table.empty:
+        return Html.text("No complaints log in the cycle's data.")
+    start, end = wb.window("baseline")
+    base = table[
+        (table["received_at"] >= start) & (table["received_at"] < end + pd.Timedelta(days=1))
+    ]
+    pareto = complaints_module.pareto(base, by="root_cause")
+    wb.save("complaint_pareto", pareto)
+    parts = [
+        Chart.of(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)"),
+        Table(
+            pareto,
+            caption="Root causes by frequency; 'vital few' = the causes within the first 80 % of complaints",
+        ),
+        Table(
+            complaints_module.handling_times(base),
+            caption="Time to acknowledge (target 24 h) and to resolve (target 8 weeks)",
+        ),
+        complaints_module.recurrence(base),
+    ]
+    if {"customer_id", "nps"} <= set(wb.ticket_columns):
+        paradox = complaints_module.recovery_paradox(  # loyalty is followed over all the data
+            table, **wb.ticket_scan(), validate=False
+        )
+        parts += [Chart.of(plots_analyses.recovery_chart, paradox), paradox]
+    return Html.join(*parts)
+
+
+def journey(wb: Workbook) -> Html:
+    """The customer journey in the baseline: each stage's volume, durations, satisfaction and complaints; pain points ranked."""
+    if "journey_stage" not in wb.ticket_columns:
+        return Html.text("The tickets have no journey_stage column: the journey cannot be mapped.")
+    profile = journey_module.journey_profile(
+        **wb.ticket_scan("baseline"), complaints=wb.table("complaints"), validate=False
+    )
+    wb.save("journey", profile)
+    return Html.join(
+        Chart.of(plots_analyses.journey_chart, profile),
+        Table(
+            journey_module.pain_ranking(profile),
+            caption="Stages ranked by pain score (documented in cslib.analyses.journey)",
+        ),
+    )
+
+
+def staffing(wb: Workbook) -> Table:
+    """Peak-hour contingency: agents needed per weekday × hour at the service-level target, from the baseline's own arrivals."""
+    needed = {"created_at", "channel", "handle_seconds"}
+    if not needed <= set(wb.ticket_columns):
+        return Table(
+            pd.DataFrame({"note": [f"Staffing needs {', '.join(sorted(needed))} in the tickets."]})
+        )
+    table = capacity.peak_staffing(
+        **wb.ticket_scan("baseline"),
+        threshold=wb.cycle.sla.service_level_seconds,
+        validate=False,
+    )
+    wb.save("staffing", table)
+    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)
+    shown = peaks[
+        [
+            "channel",
+            "day",
+            "hour",
+            "calls_typical",
+            "calls_peak",
+            "agents_typical",
+            "agents_peak",
+            "extra_agents",
+            "service_level_if_typical",
+        ]
+    ]
+    return Table(
+        shown,
+        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the 12 half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
+    )
+
+
+def objectives(wb: Workbook) -> Table:
+    """The SMART objectives with their baseline, target and deadline."""
+    base = wb.load("baseline").set_index("objective") if _has(wb, "baseline") else None
+    goals = {g.id: g.text for g in wb.cycle.organisation.goals}
+    rows = []
+    for o in wb.cycle.objectives:
+        rows.append(
+            {
+                "objective": o.id,
+                "specific": _label(o)
+                + (
+                    f" ({', '.join(f'{k} {v}' for k, v in o.segment.items())})" if o.segment else ""
+                ),
+                "measurable: baseline": base.loc[o.id, "baseline"] if base is not None else None,
+                "target": o.target,
+                "direction": o.direction,
+                "time-bound": o.deadline,
+                "owner": o.owner,
+                "relevant: goal": f"{o.links_to}: {goals.get(o.links_to, '?')}"
+                if o.links_to
+                else None,
+            }
+        )
+    return Table(
+        pd.DataFrame(rows), caption="SMART objectives (achievability is judged in the checks above)"
+    )
+
+
+def risks(wb: Workbook) -> Html:
+    """The risk assessment: likelihood × impact (1–5 each), rated, with mitigation and contingency; saved as ``risks``."""
+    frame = planning.risk_matrix(wb.cycle)
+    wb.save("risks", frame)
+    gaps = int(frame["needs_contingency"].sum()) if len(frame) else 0
+    caption = "Risks by score (likelihood × impact)" + (
+        f"; {gaps} high risk(s) without a contingency" if gaps else ""
+    )
+    if frame.empty:
+        return Html.text("No risks recorded in the cycle file.")
+    return Html.join(
+        Chart.of(plots_analyses.risk_matrix_chart, frame),
+        Table(frame.drop(columns="needs_contingency"), caption=caption),
+    )
+
+
+def actions(wb: Workbook) -> Html:
+    """The implementation plan: actions with owners, planned dates, resources, cost and communication."""
+    frame = planning.action_timeline(wb.cycle)
+    if frame.empty:
+        return Table(pd.DataFrame({"note": ["No actions recorded in the cycle file."]}))
+    shown = frame[
+        [
+            "action",
+            "owner",
+            "planned_start",
+            "planned_end",
+            "resources",
+            "cost",
+            "status",
+            "communication",
+        ]
+    ]
+    return Html.join(
+        Chart.of(plots_analyses.action_gantt, frame),
+        Table(
+            shown,
+            caption=f"Total planned cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}",
+        ),
+    )
+
+
+def _has(wb: Workbook, name: str) -> bool:
+    from cslib.cycle import artefacts
+
+    return artefacts.exists(wb.run_dir, wb.stage, name)
+
+
+def save(wb: Workbook) -> Html:
+    """Record the plan's facts for the later stages."""
+    c = wb.cycle
+    wb.save(
+        "plan",
+        {
+            "title": c.title,
+            "change": c.change.date,
+            "rollout": {k: v for k, v in c.rollout.items()},
+            "teams": wb.scope_teams,
+            "objectives": [o.model_dump() for o in c.objectives],
+        },
+    )
+    return Html.text(
+        f"Plan saved in {wb.run_dir.name}: baseline, stability, segments and checks are ready for the Do, Check and Act stages."
+    )

@@ -1,0 +1,58 @@
+"""Before/after impact estimates for the Check stage: honest answers to "did it work?".
+
+Every difference is **after − before**. The module offers
+
+* :func:`compare` — two-period comparisons (continuous, skewed durations,
+  proportions, NPS), one tidy row each;
+* :func:`its` — interrupted time series (segmented regression, Newey–West
+  errors, Poisson/binomial GLMs, seasonality, an AR(1) sensitivity fit);
+* :func:`did` — difference-in-differences with staggered roll-out
+  (group-time ATT(g,t) à la Callaway & Sant'Anna, simple/group/dynamic
+  aggregations, placebo pre-periods, bootstrap and permutation inference);
+* :func:`compare_segments` and :func:`mix_decomposition` — many segments with
+  adjusted p-values, mix-adjusted change, mix and rate effects;
+* :func:`choose_method` and :func:`verdict` — the method and a calibrated,
+  plain-English verdict per objective.
+
+See ``reference/impact.md`` for the methods and the published numbers the tests
+reproduce.
+
+Examples
+--------
+>>> from cslib.stats.impact import compare
+>>> compare((48, 80), (56, 70), kind="proportion")[["diff", "ci_low", "ci_high"]].round(4).values.tolist()
+[[0.2, 0.0524, 0.3339]]
+"""
+
+from __future__ import annotations
+
+from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare, hodges_lehmann
+from cslib.stats.impact.did import DidResult, did
+from cslib.stats.impact.its import ItsResult, its
+from cslib.stats.impact.segments import (
+    SegmentComparison,
+    adjust_pvalues,
+    compare_segments,
+    mix_decomposition,
+)
+from cslib.stats.impact.verdict import MethodChoice, Verdict, choose_method, verdict
+
+__all__ = [
+    "KINDS",
+    "DidResult",
+    "ItsResult",
+    "MethodChoice",
+    "Moments",
+    "NpsCounts",
+    "SegmentComparison",
+    "Verdict",
+    "adjust_pvalues",
+    "choose_method",
+    "compare",
+    "compare_segments",
+    "did",
+    "hodges_lehmann",
+    "its",
+    "mix_decomposition",
+    "verdict",
+]

@@ -1,0 +1,506 @@
+"""Interrupted time series: :func:`its` (public through :mod:`cslib.stats.impact`)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
+from cslib.errors import ParameterError, Problem
+
+FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial")
+TERMS = ("level_change", "slope_change", "trend", "average_effect")
+#: fewest points allowed on each side of the change
+MIN_SIDE = 3
+
+
+@dataclass(frozen=True)
+class ItsResult:
+    """Result of :func:`its`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per term: ``level_change`` (jump at the change), ``slope_change``
+        (change of slope per period), ``trend`` (pre-change slope per period) and
+        ``average_effect`` (the mean effect over the points after the change:
+        level change plus slope change at each of them). Columns ``term``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``scale``
+        (``"ratio"`` for the log link — exponentiated rate ratios,
+        ``"odds_ratio"`` for the binomial logit, ``"difference"`` otherwise),
+        ``coef`` and ``se`` (on the model's linear scale), ``method``.
+    sensitivity : pandas.DataFrame
+        The same rows from a fit with AR(1) errors (GLSAR; on the log or logit
+        scale for counts and proportions), plus ``rho``.
+    fitted : pandas.DataFrame
+        One row per point: ``time``, ``y``, ``post``, ``fitted``,
+        ``counterfactual`` (the fit without the change, for plotting) and
+        ``seasonal`` (the centred seasonal component on the linear-predictor
+        scale; 0 without seasonality).
+    family, method : str
+        The model family and a description of the fit.
+    n_before, n_after : int
+        Points before and after the change.
+    notes : tuple of str
+        Things the reader should know (few points, rounding of the time step…).
+    """
+
+    table: pd.DataFrame
+    sensitivity: pd.DataFrame
+    fitted: pd.DataFrame
+    family: str
+    method: str
+    n_before: int
+    n_after: int
+    change: object
+    seasonality: str | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def scale(self) -> str:
+        """``"difference"``, ``"ratio"`` or ``"odds_ratio"``."""
+        return str(self.table["scale"].iloc[0])
+
+    def summary(self) -> pd.DataFrame:
+        """One row: points, observed means, and the average effect with its CI.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``family``, ``n_before``, ``n_after``, ``before_mean``, ``after_mean``
+            (observed), ``counterfactual_mean`` and ``fitted_mean`` (model, after
+            the change), ``estimate``, ``ci_low``, ``ci_high``, ``p_value``,
+            ``scale`` of the average effect, ``method``.
+        """
+        f = self.fitted
+        post = f["post"].to_numpy()
+        eff = self.table.set_index("term").loc["average_effect"]
+        return pd.DataFrame(
+            [
+                {
+                    "family": self.family,
+                    "n_before": self.n_before,
+                    "n_after": self.n_after,
+                    "before_mean": float(f["y"][~post].mean()),
+                    "after_mean": float(f["y"][post].mean()),
+                    "counterfactual_mean": float(f["counterfactual"][post].mean()),
+                    "fitted_mean": float(f["fitted"][post].mean()),
+                    "estimate": float(eff["estimate"]),
+                    "ci_low": float(eff["ci_low"]),
+                    "ci_high": float(eff["ci_high"]),
+                    "p_value": float(eff["p_value"]),
+                    "scale": str(eff["scale"]),
+                    "method": self.method,
+                }
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        return frame_html(
+            f"Interrupted time series ({self.n_before} points before, {self.n_after} after)",
+            [("Effects", self.table), ("Sensitivity: AR(1) errors", self.sensitivity)],
+            [self.method, *self.notes],
+        )
+
+
+def its(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    change: object,
+    family: str = "gaussian",
+    offset: str | None = None,
+    seasonality: str | None = None,
+    slope_change: bool = True,
+    n: str | None = None,
+    alpha: float = 0.05,
+    maxlags: int | None = None,
+) -> ItsResult:
+    """Segmented regression of one series around a change.
+
+    y_t = β0 + β1·t + β2·post_t + β3·(t − T0)·post_t (+ seasonality) + ε_t,
+    with t counted in time steps (the smallest gap between time values) and
+    T0 the step of ``change``. β2 is the level change, β3 the slope change.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per period (not modified).
+    y : str
+        The KPI column (counts for ``poisson``, successes or proportions for
+        ``binomial``).
+    time : str
+        Period column: numbers or datetimes, one row each.
+    change : scalar
+        The first ``time`` value after the change went live.
+    family : {"gaussian", "poisson", "quasipoisson", "binomial"}
+        ``gaussian``: OLS with Newey–West (HAC) standard errors.
+        ``poisson``/``quasipoisson``: log-link GLM; effects are rate ratios.
+        With the default HAC errors both are robust to overdispersion; with
+        ``maxlags=0`` ``quasipoisson`` scales by the Pearson χ² dispersion.
+        ``binomial``: logit GLM with trials ``n``; effects are odds ratios.
+    offset : str, optional
+        Exposure column (e.g. tickets, open hours) for the log-link families;
+        its log is the offset, so the model is of the rate y / exposure.
+    seasonality : str, optional
+        ``"dow"``: day-of-week dummies (datetime ``time``);
+        ``"fourier:P:K"``: K sine/cosine pairs of period P time steps
+        (e.g. ``"fourier:7:2"`` on daily data).
+    slope_change : bool
+        Include β3. Without it the ``slope_change`` row is empty.
+    n : str, optional
+        ``binomial`` only: the column of trials (denominators).
+    alpha : float
+        1 − confidence level.
+    maxlags : int, optional
+        HAC lags; default the Newey–West rule ⌊4 (N/100)^(2/9)⌋. ``0`` gives
+        model-based (non-robust) errors.
+
+    Returns
+    -------
+    ItsResult
+        ``.table`` (``term``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``scale``…), ``.sensitivity`` (AR(1) errors), ``.fitted``
+        (for plotting), ``.n_before``, ``.n_after``, ``.summary()``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> t = np.arange(40)
+    >>> df = pd.DataFrame({"week": t, "aht": 10 + 0.05 * t - 2.0 * (t >= 20)
+    ...                    + np.random.default_rng(1).normal(0, 0.3, 40)})
+    >>> res = its(df, y="aht", time="week", change=20)
+    >>> bool(res.table.set_index("term").loc["level_change", "ci_high"] < 0)
+    True
+    """
+    choice(family, FAMILIES, "family")
+    alpha = check_alpha(alpha)
+    check_frame(data, [y, time, offset, n], where="its")
+    if offset is not None and family not in ("poisson", "quasipoisson"):
+        raise ParameterError(
+            Problem(
+                "an exposure offset only applies to the poisson/quasipoisson families",
+                column="offset",
+                values=(offset,),
+                fix="use family='poisson' (or 'quasipoisson'), or drop offset=",
+            )
+        )
+    if family == "binomial" and n is None:
+        raise ParameterError(
+            Problem(
+                "the binomial family needs the number of trials per period",
+                column="n",
+                fix="pass n='<column of denominators>' (e.g. tickets per day)",
+            )
+        )
+    no_missing(data, time)
+    frame = data.sort_values(time, kind="stable")
+    tvals = frame[time]
+    if tvals.duplicated().any():
+        dup = tvals[tvals.duplicated()].unique()[:5]
+        raise ParameterError(
+            Problem(
+                "more than one row per period",
+                column=time,
+                values=tuple(dup),
+                fix="aggregate to one row per period first (e.g. with cslib.metrics.engine.compute)",
+            )
+        )
+    t, t0, post = _time_axis(tvals, change, time)
+    yv = numeric_column(frame, y)
+    n_before, n_after = int((~post).sum()), int(post.sum())
+    if n_before < MIN_SIDE or n_after < MIN_SIDE:
+        raise ParameterError(
+            Problem(
+                f"too few points around the change ({n_before} before, {n_after} after; "
+                f"at least {MIN_SIDE} each, 8 or more recommended)",
+                column=time,
+                values=(change,),
+                fix="use a longer series, or compare the two periods with compare()",
+            )
+        )
+    X = pd.DataFrame({"const": 1.0, "trend": t, "level_change": post.astype(float)})
+    if slope_change:
+        X["slope_change"] = (t - t0) * post
+    season = _seasonal_terms(tvals, t, seasonality)
+    X = pd.concat([X, season], axis=1)
+    if X.shape[0] <= X.shape[1] + 1:
+        raise ParameterError(
+            Problem(
+                f"too few points ({X.shape[0]}) for {X.shape[1]} model terms",
+                column=time,
+                fix="use a longer series or a simpler seasonality (fewer Fourier terms, none)",
+            )
+        )
+    lags = int(np.floor(4 * (len(t) / 100) ** (2 / 9))) if maxlags is None else int(maxlags)
+    exposure, endog = _response(frame, yv, family, offset, n, y)
+    notes: list[str] = []
+    fit, method = _fit(endog, X, family, exposure, lags)
+    scale = {"gaussian": "difference", "binomial": "odds_ratio"}.get(family, "ratio")
+    post_steps = (t - t0)[post]
+    table = _effects(fit, X, post_steps, alpha, scale, method, slope_change)
+    sens = _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change)
+    cf = X.copy()
+    cf["level_change"] = 0.0
+    if slope_change:
+        cf["slope_change"] = 0.0
+    kw = {} if family == "gaussian" else {"offset": exposure}
+    if family == "binomial":
+        trials = frame[n].to_numpy(dtype=float)
+        fitted_v = fit.predict(X) * trials
+        cf_v = fit.predict(cf) * trials
+    else:
+        fitted_v = np.asarray(fit.predict(X, **kw))
+        cf_v = np.asarray(fit.predict(cf, **kw))
+    seasonal = np.zeros(len(t))
+    if season.shape[1]:
+        comp = season.to_numpy() @ np.asarray(fit.params[list(season.columns)], dtype=float)
+        seasonal = comp - comp.mean()
+    fitted = pd.DataFrame(
+        {
+            "time": tvals.to_numpy(),
+            "y": yv,
+            "post": post,
+            "fitted": np.asarray(fitted_v),
+            "counterfactual": np.asarray(cf_v),
+            "seasonal": seasonal,
+        }
+    )
+    if min(n_before, n_after) < 8:
+        notes.append(f"only {min(n_before, n_after)} points on one side: estimates are fragile")
+    return ItsResult(
+        table=table,
+        sensitivity=sens,
+        fitted=fitted,
+        family=family,
+        method=method,
+        n_before=n_before,
+        n_after=n_after,
+        change=change,
+        seasonality=seasonality,
+        notes=tuple(notes),
+    )
+
+
+def _time_axis(tvals: pd.Series, change: object, name: str) -> tuple[np.ndarray, float, np.ndarray]:
+    raw = tvals.to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(tvals):
+        try:
+            ch = np.datetime64(pd.Timestamp(change))  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                Problem(
+                    "change is not a date",
+                    column="change",
+                    values=(change,),
+                    fix="pass the go-live date, e.g. change='2026-04-01'",
+                )
+            ) from exc
+        origin = raw[0]
+        ticks = (raw - origin).astype("timedelta64[ns]").astype(np.int64).astype(float)
+        ch_tick = float((ch - origin).astype("timedelta64[ns]").astype(np.int64))
+    elif pd.api.types.is_numeric_dtype(tvals):
+        if isinstance(change, str) or not np.isscalar(change):
+            raise ParameterError(
+                Problem(
+                    "change must be a number like the time column",
+                    column="change",
+                    values=(change,),
+                    fix=f"pass the first value of '{name}' after the change",
+                )
+            )
+        ticks = raw.astype(float) - float(raw[0])
+        ch_tick = float(change) - float(raw[0])  # type: ignore[arg-type]
+    else:
+        raise ParameterError(
+            Problem(
+                "time must hold numbers or dates",
+                column=name,
+                values=tuple(raw[:3]),
+                fix="convert it with pd.to_datetime (dates) or pd.to_numeric (period numbers)",
+            )
+        )
+    if not (ticks[0] < ch_tick <= ticks[-1]):
+        raise ParameterError(
+            Problem(
+                "the change lies outside the data range (it must be after the first and no "
+                "later than the last period)",
+                column="change",
+                values=(change,),
+                fix=f"pass a value between {raw[0]} (exclusive) and {raw[-1]} of '{name}'",
+            )
+        )
+    gaps = np.diff(ticks)
+    step = gaps[gaps > 0].min()
+    return ticks / step, ch_tick / step, ticks >= ch_tick
+
+
+def _seasonal_terms(tvals: pd.Series, t: np.ndarray, seasonality: str | None) -> pd.DataFrame:
+    if seasonality is None:
+        return pd.DataFrame(index=range(len(t)))
+    if seasonality == "dow":
+        if not pd.api.types.is_datetime64_any_dtype(tvals):
+            raise ParameterError(
+                Problem(
+                    "day-of-week seasonality needs dates in the time column",
+                    column="seasonality",
+                    values=(seasonality,),
+                    fix="convert time with pd.to_datetime, or use 'fourier:7:2' on day numbers",
+                )
+            )
+        dow = pd.Categorical(tvals.dt.day_of_week.to_numpy(), categories=range(7))
+        d = pd.get_dummies(dow, prefix="dow", dtype=float)
+        present = [c for c in d.columns if d[c].any()]
+        return d[present[1:]].reset_index(drop=True)
+    parts = str(seasonality).split(":")
+    ok = len(parts) == 3 and parts[0] == "fourier"
+    try:
+        period, k = float(parts[1]), int(parts[2])
+    except (IndexError, ValueError):
+        ok = False
+    if not ok or period <= 2 or k < 1 or 2 * k > period:
+        raise ParameterError(
+            Problem(
+                "unknown seasonality",
+                column="seasonality",
+                values=(seasonality,),
+                fix="use None, 'dow', or 'fourier:P:K' with period P > 2 steps and 1 <= K <= P/2",
+            )
+        )
+    cols = {}
+    for j in range(1, k + 1):
+        cols[f"sin{j}"] = np.sin(2 * np.pi * j * t / period)
+        if 2 * j < period:
+            cols[f"cos{j}"] = np.cos(2 * np.pi * j * t / period)
+    return pd.DataFrame(cols)
+
+
+def _response(frame, yv, family, offset, n, y):
+    exposure = None
+    if offset is not None:
+        ex = numeric_column(frame, offset)
+        if (ex <= 0).any():
+            raise ParameterError(
+                Problem(
+                    "exposure must be positive (its log is the offset)",
+                    column=offset,
+                    values=tuple(ex[ex <= 0][:5]),
+                    fix="drop periods with no exposure",
+                )
+            )
+        exposure = np.log(ex)
+    if family in ("poisson", "quasipoisson") and (yv < 0).any():
+        raise ParameterError(
+            Problem(
+                "counts cannot be negative",
+                column=y,
+                values=tuple(yv[yv < 0][:5]),
+                fix="use family='gaussian' for values that can be negative",
+            )
+        )
+    if family == "binomial":
+        trials = numeric_column(frame, n)
+        props = (yv <= 1).all() and not np.allclose(yv, np.round(yv))
+        succ = yv * trials if props else yv
+        if (trials <= 0).any() or (succ < 0).any() or (succ > trials + 1e-9).any():
+            raise ParameterError(
+                Problem(
+                    "successes must lie between 0 and the trials n",
+                    column=y,
+                    fix="pass successes (or proportions) in y and trials in n",
+                )
+            )
+        return None, np.column_stack([succ, trials - succ])
+    return exposure, yv
+
+
+def _fit(endog, X, family, exposure, lags):
+    hac = {"maxlags": lags, "use_correction": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if family == "gaussian":
+            if lags > 0:
+                fit = sm.OLS(endog, X).fit(cov_type="HAC", cov_kwds=hac, use_t=True)
+                return fit, f"OLS segmented regression, Newey–West (HAC, {lags} lags) errors"
+            return sm.OLS(endog, X).fit(), "OLS segmented regression, model-based errors"
+        fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
+        model = sm.GLM(endog, X, family=fam, offset=exposure)
+        what = "binomial GLM (logit)" if family == "binomial" else "Poisson GLM (log link)"
+        if exposure is not None:
+            what += " with log(exposure) offset"
+        if lags > 0:
+            return model.fit(
+                cov_type="HAC", cov_kwds=hac, use_t=True
+            ), f"{what}, Newey–West (HAC, {lags} lags) errors"
+        if family == "quasipoisson":
+            return model.fit(scale="X2"), f"quasi-{what}, Pearson-scaled errors"
+        return model.fit(), f"{what}, model-based errors"
+
+
+def _effects(fit, X, post_steps, alpha, scale, method, slope_change) -> pd.DataFrame:
+    names = list(X.columns)
+    rows = []
+    for term in TERMS:
+        c = np.zeros(len(names))
+        if term == "average_effect":
+            c[names.index("level_change")] = 1.0
+            if slope_change:
+                c[names.index("slope_change")] = float(np.mean(post_steps))
+        elif term in names:
+            c[names.index(term)] = 1.0
+        else:
+            rows.append(
+                {
+                    "term": term,
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "p_value": np.nan,
+                    "scale": scale,
+                    "coef": np.nan,
+                    "se": np.nan,
+                }
+            )
+            continue
+        tt = fit.t_test(c)
+        coef = float(np.squeeze(tt.effect))
+        lo, hi = np.squeeze(tt.conf_int(alpha=alpha))
+        tr = np.exp if scale != "difference" else (lambda v: v)
+        rows.append(
+            {
+                "term": term,
+                "estimate": float(tr(coef)),
+                "ci_low": float(tr(lo)),
+                "ci_high": float(tr(hi)),
+                "p_value": float(np.squeeze(tt.pvalue)),
+                "scale": scale,
+                "coef": coef,
+                "se": float(np.squeeze(tt.sd)),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["method"] = method
+    return out
+
+
+def _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change) -> pd.DataFrame:
+    if family == "binomial":
+        s, f = endog[:, 0], endog[:, 1]
+        z = np.log((s + 0.5) / (f + 0.5))
+    elif family == "gaussian":
+        z = endog
+    else:
+        z = np.log(endog + 0.5) - (0 if exposure is None else exposure)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sm.GLSAR(z, X, rho=1)
+        fit = model.iterative_fit(maxiter=10)
+    what = "GLSAR with AR(1) errors" + ("" if family == "gaussian" else " on the log/logit scale")
+    out = _effects(fit, X, post_steps, alpha, scale, what, slope_change)
+    out["rho"] = float(np.squeeze(model.rho))
+    return out

@@ -1,0 +1,238 @@
+"""The data contract: every class of bad input gives one clear error listing all problems."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from cslib.data.tables import check_table, read_table
+from cslib.errors import DataError
+
+GOOD = "ticket_id,created_at,resolved_at,channel,csat\nT1,2026-04-01 09:00,2026-04-01 12:00,email,5\nT2,2026-04-01 10:00,,chat,\n"
+
+
+def write(tmp_path, text: str, name: str = "tickets.csv", encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def problems(path, table="tickets", **opts) -> str:
+    with pytest.raises(DataError) as info:
+        read_table(path, table, **opts)
+    return str(info.value)
+
+
+def test_good_file_reads_typed(tmp_path):
+    frame = read_table(write(tmp_path, GOOD), "tickets")
+    assert frame["created_at"].dtype.kind == "M"
+    assert frame["csat"].dtype == "Int64" and frame["csat"].isna().sum() == 1
+    assert frame["channel"].tolist() == ["email", "chat"]
+
+
+def test_missing_required_column(tmp_path):
+    msg = problems(write(tmp_path, "ticket_id,opened\nT1,2026-04-01\n"))
+    assert "missing required column created_at" in msg and "'opened'" in msg
+
+
+def test_wrong_type(tmp_path):
+    msg = problems(
+        write(
+            tmp_path, "ticket_id,created_at,handle_seconds\nT1,2026-04-01,abc\nT2,2026-04-01,12\n"
+        )
+    )
+    assert "column 'handle_seconds': not a number (row 2; value 'abc')" in msg
+
+
+def test_unparseable_dates_name_rows_and_values(tmp_path):
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,31/02/2026\nT3,yesterday\n")
+    )
+    assert (
+        "column 'created_at': dates cannot be read (rows 3, 4; values '31/02/2026', 'yesterday')"
+        in msg
+    )
+    assert "ISO 8601" in msg
+
+
+def test_date_format_option_reads_day_first_dates(tmp_path):
+    frame = read_table(
+        write(tmp_path, "ticket_id,created_at\nT1,01/02/2026 10:30\n"),
+        "tickets",
+        date_format="%d/%m/%Y %H:%M",
+    )
+    assert frame["created_at"].iloc[0] == pd.Timestamp("2026-02-01 10:30")
+
+
+def test_resolved_before_created(tmp_path):
+    msg = problems(write(tmp_path, "ticket_id,created_at,resolved_at\nT1,2026-04-02,2026-04-01\n"))
+    assert "column 'resolved_at': before created_at (row 2" in msg
+
+
+def test_duplicate_ids(tmp_path):
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01\nT2,2026-04-01\nT1,2026-04-02\n")
+    )
+    assert "duplicate ticket_id (rows 2, 4; value 'T1')" in msg
+
+
+def test_empty_file(tmp_path):
+    assert "the file is empty" in problems(write(tmp_path, ""))
+
+
+def test_header_only_file(tmp_path):
+    assert "header but no data rows" in problems(write(tmp_path, "ticket_id,created_at\n"))
+
+
+def test_unknown_category(tmp_path):
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at,channel\nT1,2026-04-01,Email\nT2,2026-04-01,fax\n")
+    )
+    assert "column 'channel': unknown value (row 3; value 'fax')" in msg  # 'Email' is accepted
+
+
+def test_mixed_time_zones(tmp_path):
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at\nT1,2026-04-01 09:00+01:00\nT2,2026-04-01 09:00\n")
+    )
+    assert "mixes timestamps with and without a time zone" in msg
+
+
+def test_aware_timestamps_convert_to_the_cycle_zone(tmp_path):
+    path = write(
+        tmp_path, "ticket_id,created_at\nT1,2026-07-01T09:00:00Z\nT2,2026-01-15 09:00:00-05:00\n"
+    )
+    frame = read_table(path, "tickets", timezone="Europe/London")
+    assert frame["created_at"].tolist() == [
+        pd.Timestamp("2026-07-01 10:00"),
+        pd.Timestamp("2026-01-15 14:00"),
+    ]
+
+
+def test_wrong_encoding_is_named_with_its_line(tmp_path):
+    path = write(
+        tmp_path, "ticket_id,created_at,category\nT1,2026-04-01,caf\u00e9\n", encoding="latin-1"
+    )
+    msg = problems(path)
+    assert "not UTF-8" in msg and "line 2" in msg and "encoding" in msg
+    assert read_table(path, "tickets", encoding="latin-1")["category"].item() == "caf\u00e9"
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert read_table(path, "tickets")["ticket_id"].tolist() == ["T1", "T2"]
+
+
+def test_duplicated_column_names(tmp_path):
+    msg = problems(write(tmp_path, "ticket_id,created_at,created_at\nT1,2026-04-01,2026-04-02\n"))
+    assert "duplicated column names" in msg and "'created_at'" in msg
+
+
+def test_wrong_delimiter_gets_a_hint(tmp_path):
+    msg = problems(write(tmp_path, "ticket_id;created_at\nT1;2026-04-01\n"), delimiter=",")
+    assert "delimiter" in msg
+
+
+def test_semicolon_files_are_sniffed(tmp_path):
+    frame = read_table(write(tmp_path, "ticket_id;created_at\nT1;2026-04-01\n"), "tickets")
+    assert frame["ticket_id"].tolist() == ["T1"]
+
+
+def test_out_of_range_and_not_whole(tmp_path):
+    msg = problems(
+        write(tmp_path, "ticket_id,created_at,csat,nps\nT1,2026-04-01,6,4.5\nT2,2026-04-01,0,11\n")
+    )
+    assert "column 'csat': outside the allowed range 1 … 5 (rows 2, 3" in msg
+    assert "column 'nps': not a whole number (row 2" in msg
+    assert "column 'nps': outside the allowed range 0 … 10 (row 3" in msg
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = "ticket_id,created_at,channel,csat\nT1,bad,fax,9\nT1,2026-04-01,email,4\n"
+    found = check_table(write(tmp_path, text), "tickets")
+    assert {p.column for p in found} == {"created_at", "channel", "csat", "ticket_id"}
+
+
+def test_problem_counts_beyond_the_examples(tmp_path):
+    rows = "".join(f"T{i},not a date\n" for i in range(12))
+    msg = problems(write(tmp_path, "ticket_id,created_at\n" + rows))
+    assert "rows 2, 3, 4, 5, 6 … 12 rows in all" in msg
+
+
+def test_excel_with_a_header_offset(tmp_path):
+    path = tmp_path / "tickets.xlsx"
+    frame = pd.DataFrame(
+        {
+            "ticket_id": ["T1", "T2"],
+            "created_at": [pd.Timestamp("2026-04-01 09:00"), pd.Timestamp("2026-04-02")],
+        }
+    )
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame([["Helpdesk export"], [""]]).to_excel(xl, index=False, header=False)
+        frame.to_excel(xl, index=False, startrow=2)
+    got = read_table(path, "tickets", header_row=3)
+    assert got["created_at"].tolist() == frame["created_at"].tolist()
+    with pytest.raises(DataError, match="missing required column"):
+        read_table(path, "tickets")
+
+
+def test_parquet_and_missing_file(tmp_path):
+    frame = pd.DataFrame({"ticket_id": ["T1"], "created_at": [pd.Timestamp("2026-04-01")]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    assert read_table(tmp_path / "t.parquet", "tickets")["ticket_id"].item() == "T1"
+    assert "file not found" in problems(tmp_path / "nope.csv")
+
+
+def test_raw_files_are_never_written(tmp_path):
+    path = write(tmp_path, "ticket_id,created_at\nT1,bad\n")
+
+    def state():
+        raw = tmp_path / "tickets.csv"
+        return hashlib.sha256(raw.read_bytes()).hexdigest(), raw.stat().st_mtime_ns
+
+    before = state()
+    problems(path)
+    read_table(write(tmp_path, GOOD, name="good.csv"), "tickets")
+    assert state() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "tickets.csv"]
+
+
+def test_other_tables_have_contracts(tmp_path):
+    path = write(
+        tmp_path,
+        "respondent_id,item,expectation,perception\nR1,1,7,8\nR1,1,6,5\n",
+        name="survey.csv",
+    )
+    msg = problems(path, table="survey")
+    assert "column 'perception': outside the allowed range 1 … 7" in msg
+    assert "duplicate respondent_id × item" in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ticket_id,opened\nT1,2026-04-01\n", "missing required column created_at"),
+        ("ticket_id,created_at\nT1,31/02/2026\n", "dates cannot be read"),
+        ("", "the file is empty"),
+    ],
+)
+def test_cli_validate_exits_2_without_traceback(tmp_path, sample_dir, cli, text, expected):
+    (tmp_path / "tickets.csv").write_text(text)
+    cycle = (
+        (sample_dir / "cycle.yaml")
+        .read_text()
+        .replace("tickets: tickets.parquet", f"tickets: {tmp_path / 'tickets.csv'}")
+    )
+    cycle = cycle.replace(
+        "complaints: complaints.csv", f"complaints: {sample_dir / 'complaints.csv'}"
+    )
+    for name in ("survey", "survey_weights", "feedback", "training", "agents"):
+        cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
+    (tmp_path / "cycle.yaml").write_text(cycle)
+    result = cli("validate", tmp_path / "cycle.yaml")
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
