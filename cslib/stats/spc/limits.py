@@ -1,4 +1,4 @@
-"""Centre lines and 3-sigma limits of each chart type (private to :mod:`cslib.stats.spc.compute`).
+"""Centre lines and 3-sigma limits of each chart type (internal to :mod:`cslib.stats.spc`).
 
 Every function works on one part of a chart and returns ``(cl, lcl, ucl)``,
 arrays as long as the part. ``base`` masks the points the centre and limits
@@ -20,6 +20,8 @@ D2 = 1.128
 D4 = 3.267
 #: NHS "Making Data Count" XmR constant (3 / d2, as the NHS publishes it)
 NHS_XMR = 2.66
+#: baselines shorter than this give trial limits
+TRIAL_POINTS = 12
 
 
 @dataclass(frozen=True)
