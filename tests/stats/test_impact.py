@@ -553,7 +553,7 @@ def test_bad_nps_counts_are_named(bad):
     st.sampled_from([0, 3, 10**6]),
 )
 def test_middle_pairwise_differences_are_exact(a, b, seed, step, window):
-    from cslib.stats.impact.compare import _middle_differences
+    from cslib.stats.impact._medians import _middle_differences
 
     a, b = np.sort(np.array(a, float) / 4), np.sort(np.array(b, float) / 4)
     d = np.sort(np.subtract.outer(a, b).ravel())
@@ -569,7 +569,7 @@ def test_middle_pairwise_differences_are_exact(a, b, seed, step, window):
     st.integers(0, 2**32 - 1),
 )
 def test_cluster_median_by_bisection_equals_the_walk(rows, seed):
-    from cslib.stats.impact.compare import _ClusterMedian
+    from cslib.stats.impact._medians import _ClusterMedian
 
     day, x = (np.array(c) for c in zip(*rows, strict=True))
     codes, uniques = pd.factorize(day)

@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import (
 
 from cslib._args import check_alpha, choice, values
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._medians import _ClusterMedian, _middle_differences
 
 KINDS = ("continuous", "duration", "proportion", "nps")
 
@@ -167,66 +168,6 @@ def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
     return float(np.mean(_middle_differences(a, b, (total + 1) // 2, total // 2 + 1)))
 
 
-def _middle_differences(
-    a: np.ndarray, b: np.ndarray, k1: int, k2: int, window: int = 2_000_000
-) -> tuple[float, float]:
-    """The k1-th and k2-th smallest (1-based, k2 ∈ {k1, k1 + 1}) of a_i − b_j for sorted a, b.
-
-    Bisects on the value until at most ``window`` differences lie between the bounds
-    (each step counts the differences below a value with one binary search per a_i),
-    then sorts those few; when a step finds an empty half, it checks whether one tied
-    difference fills the window (common with whole seconds, or minutes in hours, whose
-    differences tie up to rounding: then exact to 1e-9 relative). O((n_a + n_b) log)
-    time and memory.
-    """
-
-    def count_le(x: float, side: str = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
-        return int((b.size - np.searchsorted(b, a - x, side=side)).sum())
-
-    margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding
-    lo, hi = a[0] - b[-1] - margin, a[-1] - b[0] + margin
-    c_lo, c_hi = count_le(lo), count_le(hi)  # c_lo < k1 <= k2 <= c_hi
-    while c_hi - c_lo > window:
-        mid = lo + (hi - lo) / 2
-        if mid in (lo, hi):  # no value in between: the differences left are ties at hi
-            tie = _below(a, b, hi)
-            return tie, tie
-        c = count_le(mid)
-        if c in (c_lo, c_hi):  # an empty half: the window may hold one tied difference
-            tie = _below(a, b, hi)
-            near = tie - 1e-9 * max(1.0, abs(tie))  # ties up to rounding (e.g. minutes in hours)
-            if count_le(tie) >= k2 and count_le(near, side="right") < k1:
-                return tie, tie
-        if c >= k2:
-            hi, c_hi = mid, c
-        elif c < k1:
-            lo, c_lo = mid, c
-        else:  # k1 <= c < k2: the k1-th difference is at or below mid, the k2-th above
-            return _below(a, b, mid), _above(a, b, mid)
-    # every difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
-    start = np.searchsorted(b, a - hi, side="left")
-    stop = np.searchsorted(b, a - lo, side="left")
-    sizes = stop - start
-    rows = np.repeat(np.arange(a.size), sizes)
-    cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) + start[rows]
-    diffs = np.sort(a[rows] - b[cols])
-    return float(diffs[k1 - c_lo - 1]), float(diffs[k2 - c_lo - 1])
-
-
-def _below(a: np.ndarray, b: np.ndarray, x: float) -> float:
-    """The largest difference a_i − b_j that is <= x."""
-    j = np.searchsorted(b, a - x, side="left")
-    ok = j < b.size
-    return float(np.max(a[ok] - b[j[ok]]))
-
-
-def _above(a: np.ndarray, b: np.ndarray, x: float) -> float:
-    """The smallest difference a_i − b_j that is > x."""
-    j = np.searchsorted(b, a - x, side="left") - 1
-    ok = j >= 0
-    return float(np.min(a[ok] - b[j[ok]]))
-
-
 def _moments(x: object, name: str) -> Moments:
     if isinstance(x, Moments):
         if not (x.n >= 0 and np.isfinite(x.mean) and np.isfinite(x.var) and x.var >= 0):
@@ -306,60 +247,6 @@ def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
         )
     codes, uniques = pd.factorize(labels)
     return np.asarray(codes, dtype=np.intp), len(uniques)
-
-
-class _ClusterMedian:
-    """Median of the values of a bag of resampled days (vectorised over resamples).
-
-    A resample is a multiset of days; its median is the order statistic of the
-    days' values, each day counted as often as it was drawn. With few values a
-    day this walks the sorted values (time and memory ∝ resamples × values);
-    with many (``bisect``, e.g. millions of tickets over a few hundred days) it
-    bisects on the sorted values, counting each day's values below a candidate
-    by binary search (∝ resamples × days × log values) — the same exact median.
-    """
-
-    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int, bisect: bool | None = None):
-        order = np.argsort(x, kind="stable")
-        self.v = x[order]
-        self.day = day[order]
-        self.n_days = n_days
-        self.bisect = x.size >= 64 * n_days and x.size > 50_000 if bisect is None else bisect
-        if self.bisect:
-            self.by_day = [self.v[self.day == d] for d in range(n_days)]
-            self.sizes = np.array([d.size for d in self.by_day])
-
-    def __call__(self, idx: np.ndarray) -> np.ndarray:
-        idx = np.asarray(idx)
-        shape, m = idx.shape[:-1], idx.shape[-1]
-        flat = idx.reshape(-1, m).astype(np.intp)
-        rows = flat.shape[0]
-        offs = (flat + (np.arange(rows) * self.n_days)[:, None]).ravel()
-        counts = np.bincount(offs, minlength=rows * self.n_days).reshape(rows, self.n_days)
-        if self.bisect:
-            total = counts @ self.sizes
-            low, high = self._kth(counts, (total + 1) // 2), self._kth(counts, total // 2 + 1)
-            return ((low + high) / 2).reshape(shape)
-        cum = np.cumsum(counts[:, self.day], axis=1)
-        total = cum[:, -1]
-        i1 = np.argmax(cum >= ((total + 1) // 2)[:, None], axis=1)
-        i2 = np.argmax(cum >= (total // 2 + 1)[:, None], axis=1)
-        return ((self.v[i1] + self.v[i2]) / 2).reshape(shape)
-
-    def _kth(self, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """The k-th smallest value (1-based) of each resample: the first sorted value with at
-        least k resampled values at or below it."""
-        lo = np.zeros(k.size, dtype=np.intp)
-        hi = np.full(k.size, self.v.size - 1, dtype=np.intp)
-        while (lo < hi).any():
-            mid = (lo + hi) // 2
-            below = np.zeros(k.size, dtype=np.int64)
-            for d, day_values in enumerate(self.by_day):
-                below += counts[:, d] * np.searchsorted(day_values, self.v[mid], side="right")
-            enough = below >= k
-            hi = np.where(enough, mid, hi)
-            lo = np.where(enough, lo, mid + 1)
-        return self.v[lo]
 
 
 def _duration(
