@@ -11,6 +11,7 @@ import statsmodels.api as sm
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._its_design import _response, _seasonal_terms, _time_axis
 
 FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial")
 TERMS = ("level_change", "slope_change", "trend", "average_effect")
@@ -180,6 +181,66 @@ def its(
     """
     choice(family, FAMILIES, "family")
     alpha = check_alpha(alpha)
+    frame = _periods(data, y=y, time=time, family=family, offset=offset, n=n)
+    tvals = frame[time]
+    t, t0, post = _time_axis(tvals, change, time)
+    yv = numeric_column(frame, y)
+    n_before, n_after = int((~post).sum()), int(post.sum())
+    if n_before < MIN_SIDE or n_after < MIN_SIDE:
+        raise ParameterError(
+            Problem(
+                f"too few points around the change ({n_before} before, {n_after} after; "
+                f"at least {MIN_SIDE} each, 8 or more recommended)",
+                column=time,
+                values=(change,),
+                fix="use a longer series, or compare the two periods with compare()",
+            )
+        )
+    X, season = _design(tvals, t, t0, post, slope_change, seasonality, time)
+    lags = int(np.floor(4 * (len(t) / 100) ** (2 / 9))) if maxlags is None else int(maxlags)
+    exposure, endog = _response(frame, yv, family, offset, n, y)
+    notes: list[str] = []
+    fit, method = _fit(endog, X, family, exposure, lags)
+    scale = {"gaussian": "difference", "binomial": "odds_ratio"}.get(family, "ratio")
+    post_steps = (t - t0)[post]
+    table = _effects(fit, X, post_steps, alpha, scale, method, slope_change)
+    sens = _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change)
+    trials = frame[n].to_numpy(dtype=float) if family == "binomial" else None
+    fitted_v, cf_v = _predictions(fit, X, family, exposure, trials)
+    seasonal = np.zeros(len(t))
+    if season.shape[1]:
+        comp = season.to_numpy() @ np.asarray(fit.params[list(season.columns)], dtype=float)
+        seasonal = comp - comp.mean()
+    fitted = pd.DataFrame(
+        {
+            "time": tvals.to_numpy(),
+            "y": yv,
+            "post": post,
+            "fitted": np.asarray(fitted_v),
+            "counterfactual": np.asarray(cf_v),
+            "seasonal": seasonal,
+        }
+    )
+    if min(n_before, n_after) < 8:
+        notes.append(f"only {min(n_before, n_after)} points on one side: estimates are fragile")
+    return ItsResult(
+        table=table,
+        sensitivity=sens,
+        fitted=fitted,
+        family=family,
+        method=method,
+        n_before=n_before,
+        n_after=n_after,
+        change=change,
+        seasonality=seasonality,
+        notes=tuple(notes),
+    )
+
+
+def _periods(
+    data: pd.DataFrame, *, y: str, time: str, family: str, offset: str | None, n: str | None
+) -> pd.DataFrame:
+    """The rows sorted by period, after checking the columns and that each period is one row."""
     check_frame(data, [y, time, offset, n], where="its")
     if offset is not None and family not in ("poisson", "quasipoisson"):
         raise ParameterError(
@@ -211,19 +272,13 @@ def its(
                 fix="aggregate to one row per period first (e.g. with cslib.metrics.engine.compute)",
             )
         )
-    t, t0, post = _time_axis(tvals, change, time)
-    yv = numeric_column(frame, y)
-    n_before, n_after = int((~post).sum()), int(post.sum())
-    if n_before < MIN_SIDE or n_after < MIN_SIDE:
-        raise ParameterError(
-            Problem(
-                f"too few points around the change ({n_before} before, {n_after} after; "
-                f"at least {MIN_SIDE} each, 8 or more recommended)",
-                column=time,
-                values=(change,),
-                fix="use a longer series, or compare the two periods with compare()",
-            )
-        )
+    return frame
+
+
+def _design(
+    tvals, t, t0, post, slope_change, seasonality, time
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The regressors (constant, trend, level and slope change, seasonal terms) and the seasonal ones."""
     X = pd.DataFrame({"const": 1.0, "trend": t, "level_change": post.astype(float)})
     if slope_change:
         X["slope_change"] = (t - t0) * post
@@ -237,186 +292,19 @@ def its(
                 fix="use a longer series or a simpler seasonality (fewer Fourier terms, none)",
             )
         )
-    lags = int(np.floor(4 * (len(t) / 100) ** (2 / 9))) if maxlags is None else int(maxlags)
-    exposure, endog = _response(frame, yv, family, offset, n, y)
-    notes: list[str] = []
-    fit, method = _fit(endog, X, family, exposure, lags)
-    scale = {"gaussian": "difference", "binomial": "odds_ratio"}.get(family, "ratio")
-    post_steps = (t - t0)[post]
-    table = _effects(fit, X, post_steps, alpha, scale, method, slope_change)
-    sens = _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change)
+    return X, season
+
+
+def _predictions(fit, X, family, exposure, trials) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted values, and the counterfactual: the same fit without the level and slope change."""
     cf = X.copy()
     cf["level_change"] = 0.0
-    if slope_change:
+    if "slope_change" in cf:
         cf["slope_change"] = 0.0
+    if family == "binomial":
+        return fit.predict(X) * trials, fit.predict(cf) * trials
     kw = {} if family == "gaussian" else {"offset": exposure}
-    if family == "binomial":
-        trials = frame[n].to_numpy(dtype=float)
-        fitted_v = fit.predict(X) * trials
-        cf_v = fit.predict(cf) * trials
-    else:
-        fitted_v = np.asarray(fit.predict(X, **kw))
-        cf_v = np.asarray(fit.predict(cf, **kw))
-    seasonal = np.zeros(len(t))
-    if season.shape[1]:
-        comp = season.to_numpy() @ np.asarray(fit.params[list(season.columns)], dtype=float)
-        seasonal = comp - comp.mean()
-    fitted = pd.DataFrame(
-        {
-            "time": tvals.to_numpy(),
-            "y": yv,
-            "post": post,
-            "fitted": np.asarray(fitted_v),
-            "counterfactual": np.asarray(cf_v),
-            "seasonal": seasonal,
-        }
-    )
-    if min(n_before, n_after) < 8:
-        notes.append(f"only {min(n_before, n_after)} points on one side: estimates are fragile")
-    return ItsResult(
-        table=table,
-        sensitivity=sens,
-        fitted=fitted,
-        family=family,
-        method=method,
-        n_before=n_before,
-        n_after=n_after,
-        change=change,
-        seasonality=seasonality,
-        notes=tuple(notes),
-    )
-
-
-def _time_axis(tvals: pd.Series, change: object, name: str) -> tuple[np.ndarray, float, np.ndarray]:
-    raw = tvals.to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(tvals):
-        try:
-            ch = np.datetime64(pd.Timestamp(change))  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(
-                Problem(
-                    "change is not a date",
-                    column="change",
-                    values=(change,),
-                    fix="pass the go-live date, e.g. change='2026-04-01'",
-                )
-            ) from exc
-        origin = raw[0]
-        ticks = (raw - origin).astype("timedelta64[ns]").astype(np.int64).astype(float)
-        ch_tick = float((ch - origin).astype("timedelta64[ns]").astype(np.int64))
-    elif pd.api.types.is_numeric_dtype(tvals):
-        if isinstance(change, str) or not np.isscalar(change):
-            raise ParameterError(
-                Problem(
-                    "change must be a number like the time column",
-                    column="change",
-                    values=(change,),
-                    fix=f"pass the first value of '{name}' after the change",
-                )
-            )
-        ticks = raw.astype(float) - float(raw[0])
-        ch_tick = float(change) - float(raw[0])  # type: ignore[arg-type]
-    else:
-        raise ParameterError(
-            Problem(
-                "time must hold numbers or dates",
-                column=name,
-                values=tuple(raw[:3]),
-                fix="convert it with pd.to_datetime (dates) or pd.to_numeric (period numbers)",
-            )
-        )
-    if not (ticks[0] < ch_tick <= ticks[-1]):
-        raise ParameterError(
-            Problem(
-                "the change lies outside the data range (it must be after the first and no "
-                "later than the last period)",
-                column="change",
-                values=(change,),
-                fix=f"pass a value between {raw[0]} (exclusive) and {raw[-1]} of '{name}'",
-            )
-        )
-    gaps = np.diff(ticks)
-    step = gaps[gaps > 0].min()
-    return ticks / step, ch_tick / step, ticks >= ch_tick
-
-
-def _seasonal_terms(tvals: pd.Series, t: np.ndarray, seasonality: str | None) -> pd.DataFrame:
-    if seasonality is None:
-        return pd.DataFrame(index=range(len(t)))
-    if seasonality == "dow":
-        if not pd.api.types.is_datetime64_any_dtype(tvals):
-            raise ParameterError(
-                Problem(
-                    "day-of-week seasonality needs dates in the time column",
-                    column="seasonality",
-                    values=(seasonality,),
-                    fix="convert time with pd.to_datetime, or use 'fourier:7:2' on day numbers",
-                )
-            )
-        dow = pd.Categorical(tvals.dt.day_of_week.to_numpy(), categories=range(7))
-        d = pd.get_dummies(dow, prefix="dow", dtype=float)
-        present = [c for c in d.columns if d[c].any()]
-        return d[present[1:]].reset_index(drop=True)
-    parts = str(seasonality).split(":")
-    ok = len(parts) == 3 and parts[0] == "fourier"
-    try:
-        period, k = float(parts[1]), int(parts[2])
-    except (IndexError, ValueError):
-        ok = False
-    if not ok or period <= 2 or k < 1 or 2 * k > period:
-        raise ParameterError(
-            Problem(
-                "unknown seasonality",
-                column="seasonality",
-                values=(seasonality,),
-                fix="use None, 'dow', or 'fourier:P:K' with period P > 2 steps and 1 <= K <= P/2",
-            )
-        )
-    cols = {}
-    for j in range(1, k + 1):
-        cols[f"sin{j}"] = np.sin(2 * np.pi * j * t / period)
-        if 2 * j < period:
-            cols[f"cos{j}"] = np.cos(2 * np.pi * j * t / period)
-    return pd.DataFrame(cols)
-
-
-def _response(frame, yv, family, offset, n, y):
-    exposure = None
-    if offset is not None:
-        ex = numeric_column(frame, offset)
-        if (ex <= 0).any():
-            raise ParameterError(
-                Problem(
-                    "exposure must be positive (its log is the offset)",
-                    column=offset,
-                    values=tuple(ex[ex <= 0][:5]),
-                    fix="drop periods with no exposure",
-                )
-            )
-        exposure = np.log(ex)
-    if family in ("poisson", "quasipoisson") and (yv < 0).any():
-        raise ParameterError(
-            Problem(
-                "counts cannot be negative",
-                column=y,
-                values=tuple(yv[yv < 0][:5]),
-                fix="use family='gaussian' for values that can be negative",
-            )
-        )
-    if family == "binomial":
-        trials = numeric_column(frame, n)
-        props = (yv <= 1).all() and not np.allclose(yv, np.round(yv))
-        succ = yv * trials if props else yv
-        if (trials <= 0).any() or (succ < 0).any() or (succ > trials + 1e-9).any():
-            raise ParameterError(
-                Problem(
-                    "successes must lie between 0 and the trials n",
-                    column=y,
-                    fix="pass successes (or proportions) in y and trials in n",
-                )
-            )
-        return None, np.column_stack([succ, trials - succ])
-    return exposure, yv
+    return np.asarray(fit.predict(X, **kw)), np.asarray(fit.predict(cf, **kw))
 
 
 def _fit(endog, X, family, exposure, lags):
