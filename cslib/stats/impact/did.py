@@ -7,41 +7,34 @@ period g−1 for post periods, t−1 for pre periods.
 
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
-from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
+from cslib._args import check_alpha, choice, frame_html
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._did_estimate import (
+    _att_and_if,
+    _build_cells,
+    _Cells,
+    _Panel,
+    _panel,
+    _twfe,
+)
+from cslib.stats.impact._did_inference import (
+    _aggregation_specs,
+    _apply_spec,
+    _boot_spec,
+    _boot_summary,
+    _bootstrap,
+    _cohort_shares,
+    _multiset_permutations,
+    _n_assignments,
+)
 
 AGGREGATIONS = ("simple", "group", "dynamic")
-
-
-@dataclass(frozen=True)
-class _Panel:
-    """Wide panel: units × periods outcome matrix and cohort position per unit."""
-
-    y: np.ndarray  # N × T, NaN where unobserved
-    gpos: np.ndarray  # N, period position of first treatment, inf = never treated
-    periods: np.ndarray  # T sorted period values
-    units: np.ndarray  # N unit labels
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """The (g, t) cells: treated/control indicators and outcome changes, N × K."""
-
-    g: np.ndarray  # K cohort positions
-    t: np.ndarray  # K period positions
-    base: np.ndarray  # K base-period positions
-    treat: np.ndarray  # N × K 0/1
-    ctrl: np.ndarray  # N × K 0/1
-    delta: np.ndarray  # N × K outcome change (0 where unused)
 
 
 @dataclass(frozen=True)
@@ -371,313 +364,3 @@ def did(
         _inf=inf,
         _boot=boot,
     )
-
-
-def _panel(data, *, y, unit, time, first_treated) -> tuple[_Panel, list[str]]:
-    check_frame(data, [y, unit, time, first_treated], where="did")
-    for col in (unit, time):
-        no_missing(data, col)
-    yv = numeric_column(data, y)
-    if data.duplicated([unit, time]).any():
-        dup = data.loc[data.duplicated([unit, time]), [unit, time]].head(3)
-        raise ParameterError(
-            Problem(
-                "more than one row per unit and period",
-                column=f"{unit}, {time}",
-                values=tuple(map(tuple, dup.to_numpy().tolist())),
-                fix="aggregate to one row per unit × period first",
-            )
-        )
-    tcol = data[time]
-    if not (pd.api.types.is_numeric_dtype(tcol) or pd.api.types.is_datetime64_any_dtype(tcol)):
-        raise ParameterError(
-            Problem(
-                "time must hold numbers or dates",
-                column=time,
-                values=tuple(tcol.head(3)),
-                fix="convert with pd.to_numeric or pd.to_datetime",
-            )
-        )
-    periods = np.sort(tcol.unique())
-    if periods.size < 2:
-        raise ParameterError(
-            Problem(
-                "needs at least two periods",
-                column=time,
-                values=tuple(periods),
-                fix="include periods before and after the go-live",
-            )
-        )
-    units, ucode = np.unique(data[unit].to_numpy(), return_inverse=True)
-    tpos = np.searchsorted(periods, tcol.to_numpy())
-    Y = np.full((units.size, periods.size), np.nan)
-    Y[ucode, tpos] = yv
-    ft = data[first_treated]
-    per_unit = pd.DataFrame({"u": ucode, "g": ft}).groupby("u")["g"].nunique(dropna=False)
-    if (per_unit > 1).any():
-        bad = units[per_unit.index[per_unit > 1].to_numpy()]
-        raise ParameterError(
-            Problem(
-                "first_treated differs between rows of the same unit",
-                column=first_treated,
-                values=tuple(bad[:5]),
-                fix="give each unit one first-treated period",
-            )
-        )
-    gvals = pd.Series(ft.to_numpy()).groupby(ucode).first()
-    never = gvals.isna().to_numpy().copy()
-    if pd.api.types.is_datetime64_any_dtype(tcol):
-        g = pd.to_datetime(gvals).to_numpy()
-    else:
-        g = pd.to_numeric(gvals, errors="coerce").to_numpy(dtype=float)
-        never |= g == 0
-        if np.isnan(g[~never]).any():
-            raise ParameterError(
-                Problem(
-                    "first_treated must hold period values, 0 or missing",
-                    column=first_treated,
-                    fix="use the go-live period of each unit",
-                )
-            )
-    gpos = np.full(units.size, np.inf)
-    treated = ~never
-    gp = np.searchsorted(periods, g[treated])
-    inside = gp < periods.size
-    hit = np.zeros(gp.size, dtype=bool)
-    hit[inside] = periods[gp[inside]] == g[treated][inside]
-    late = ~inside
-    if (~hit & ~late).any():
-        bad = g[treated][~hit & ~late]
-        raise ParameterError(
-            Problem(
-                "first_treated values are not periods of the data",
-                column=first_treated,
-                values=tuple(bad[:5]),
-                fix=f"use one of the '{time}' values (or 0 for never treated)",
-            )
-        )
-    pos = np.where(late, np.inf, gp).astype(float)
-    gpos[treated] = pos
-    notes: list[str] = []
-    if late.any():
-        notes.append(
-            f"{int(late.sum())} unit(s) first treated after the last period count as never treated"
-        )
-    first = gpos == 0
-    if first.any():
-        notes.append(
-            f"{int(first.sum())} unit(s) treated from the first period were dropped (no pre-period)"
-        )
-        Y, gpos, units = Y[~first], gpos[~first], units[~first]
-    if not np.isfinite(gpos).any():
-        raise ParameterError(
-            Problem(
-                "no unit is treated within the data",
-                column=first_treated,
-                fix="check the go-live periods against the time range",
-            )
-        )
-    return _Panel(Y, gpos, periods, units), notes
-
-
-def _build_cells(panel: _Panel, control: str) -> _Cells:
-    Y, gpos = panel.y, panel.gpos
-    n, T = Y.shape
-    cohorts = np.unique(gpos[np.isfinite(gpos)])
-    gs, ts, bs, tr, cr, dl = [], [], [], [], [], []
-    for g in cohorts:
-        for t in range(1, T):
-            base = int(g) - 1 if t >= g else t - 1
-            d = Y[:, t] - Y[:, base]
-            ok = np.isfinite(d)
-            treat = ok & (gpos == g)
-            if control == "never":
-                ctrl = ok & ~np.isfinite(gpos)
-            else:
-                ctrl = ok & (~np.isfinite(gpos) | ((gpos > max(t, base)) & (gpos != g)))
-            if not treat.any() or not ctrl.any():
-                continue
-            gs.append(g)
-            ts.append(t)
-            bs.append(base)
-            tr.append(treat)
-            cr.append(ctrl)
-            dl.append(np.where(ok, d, 0.0))
-    if not gs:
-        raise ParameterError(
-            Problem(
-                "no cohort has control units to compare with",
-                column="first_treated",
-                fix="include never-treated teams, or use control='notyet' with a staggered roll-out",
-            )
-        )
-    return _Cells(
-        np.array(gs),
-        np.array(ts),
-        np.array(bs),
-        np.column_stack(tr).astype(float),
-        np.column_stack(cr).astype(float),
-        np.column_stack(dl),
-    )
-
-
-def _att_and_if(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
-    n = cells.treat.shape[0]
-    nt, nc = cells.treat.sum(axis=0), cells.ctrl.sum(axis=0)
-    mt = (cells.treat * cells.delta).sum(axis=0) / nt
-    mc = (cells.ctrl * cells.delta).sum(axis=0) / nc
-    inf = n * (cells.treat * (cells.delta - mt) / nt - cells.ctrl * (cells.delta - mc) / nc)
-    return mt - mc, inf
-
-
-def _cohort_shares(gpos: np.ndarray, cell_g: np.ndarray) -> dict[float, float]:
-    return {g: float(np.mean(gpos == g)) for g in np.unique(cell_g)}
-
-
-def _aggregation_specs(kind: str, cells: _Cells, panel: _Panel) -> list[tuple[tuple, dict]]:
-    """Each aggregate as a recipe: cells and weights (pg-weighted or equal) — nested for overall."""
-    post = cells.t >= cells.g
-    per = panel.periods
-    if kind == "simple":
-        return [(("overall", "", None), {"cells": np.flatnonzero(post), "w": "pg"})]
-    if kind == "group":
-        parts = [
-            {"cells": np.flatnonzero(post & (cells.g == g)), "w": "equal", "g": g}
-            for g in np.unique(cells.g)
-            if (post & (cells.g == g)).any()
-        ]
-        rows = [(("overall", "group", None), {"parts": parts, "w": "pg"})]
-        rows += [(("group", "group", per[int(p["g"])]), p) for p in parts]
-        return rows
-    e = cells.t - cells.g.astype(int)
-    parts = [{"cells": np.flatnonzero(e == k), "w": "pg", "e": int(k)} for k in np.unique(e)]
-    rows = [
-        (
-            ("overall", "event_time", None),
-            {"parts": [p for p in parts if p["e"] >= 0], "w": "equal"},
-        )
-    ]
-    rows += [(("event_time", "event_time", p["e"]), p) for p in parts]
-    return rows
-
-
-def _apply_spec(spec, att, inf, gshare, gpos, cell_g) -> tuple[float, np.ndarray]:
-    """Point estimate and influence function (with the weight-estimation term of R ``did``)."""
-    if "parts" in spec:
-        sub = [_apply_spec(p, att, inf, gshare, gpos, cell_g) for p in spec["parts"]]
-        if not sub:
-            return np.nan, np.zeros(inf.shape[0])
-        a = np.array([s[0] for s in sub])
-        f = np.column_stack([s[1] for s in sub])
-        groups = np.array([p["g"] for p in spec["parts"]]) if "g" in spec["parts"][0] else None
-    else:
-        keep = spec["cells"]
-        if keep.size == 0:
-            return np.nan, np.zeros(inf.shape[0])
-        a, f, groups = att[keep], inf[:, keep], cell_g[keep]
-    if spec["w"] == "equal" or groups is None:
-        return float(a.mean()), f.mean(axis=1)
-    pg = np.array([gshare[g] for g in groups])
-    s = pg.sum()
-    w = pg / s
-    ind = (gpos[:, None] == groups[None, :]).astype(float) - pg[None, :]  # IF of each pg
-    wif = ind / s - ind.sum(axis=1, keepdims=True) * pg[None, :] / s**2
-    return float(w @ a), f @ w + wif @ a
-
-
-def _bootstrap(
-    cells: _Cells, panel: _Panel, n_boot: int, random_state
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-level (cluster) bootstrap: draws of ATT(g,t) and of the unit counts per draw."""
-    rng = np.random.default_rng(random_state)
-    n = panel.y.shape[0]
-    counts = rng.multinomial(n, np.full(n, 1 / n), size=n_boot).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        att = (counts @ (cells.treat * cells.delta)) / (counts @ cells.treat) - (
-            counts @ (cells.ctrl * cells.delta)
-        ) / (counts @ cells.ctrl)
-    return att, counts
-
-
-def _boot_spec(spec, att_b, counts, cell_g, gpos) -> np.ndarray:
-    """The aggregate recomputed in every bootstrap draw (cohort shares re-estimated)."""
-    if "parts" in spec:
-        sub = np.column_stack([_boot_spec(p, att_b, counts, cell_g, gpos) for p in spec["parts"]])
-        groups = np.array([p["g"] for p in spec["parts"]]) if "g" in spec["parts"][0] else None
-    else:
-        sub, groups = att_b[:, spec["cells"]], cell_g[spec["cells"]]
-    if spec["w"] == "equal" or groups is None:
-        return sub.mean(axis=1)
-    pg = counts @ (gpos[:, None] == groups[None, :]).astype(float)
-    return (pg * sub).sum(axis=1) / pg.sum(axis=1)
-
-
-def _boot_summary(draws: np.ndarray, alpha: float) -> tuple[float, float, float]:
-    d = draws[np.isfinite(draws)]
-    if d.size < 10:
-        return np.nan, np.nan, np.nan
-    lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2])
-    return float(d.std(ddof=1)), float(lo), float(hi)
-
-
-def _twfe(panel: _Panel, alpha: float) -> pd.DataFrame:
-    """Plain two-way fixed-effects DiD coefficient with unit-clustered errors (comparison only)."""
-    ui, ti = np.nonzero(np.isfinite(panel.y))
-    yv = panel.y[ui, ti]
-    dv = (ti >= panel.gpos[ui]).astype(float)
-    ry, rd = yv.copy(), dv.copy()
-    for _ in range(200):  # alternating projections; exact after one pass for balanced panels
-        shift = 0.0
-        for idx in (ui, ti):
-            for arr in (ry, rd):
-                m = np.bincount(idx, arr) / np.bincount(idx)
-                arr -= m[idx]
-                shift = max(shift, float(np.abs(m).max()))
-        if shift < 1e-12:
-            break
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.OLS(ry, rd[:, None]).fit(cov_type="cluster", cov_kwds={"groups": ui})
-    lo, hi = fit.conf_int(alpha=alpha)[0]
-    return pd.DataFrame(
-        [
-            {
-                "estimate": float(fit.params[0]),
-                "se": float(fit.bse[0]),
-                "ci_low": float(lo),
-                "ci_high": float(hi),
-                "p_value": float(fit.pvalues[0]),
-                "method": "two-way fixed effects (unit + period), unit-clustered errors — for comparison "
-                "only: with a staggered roll-out it can weight effects negatively; not the answer",
-            }
-        ]
-    )
-
-
-def _n_assignments(gpos: np.ndarray) -> int:
-    _, counts = np.unique(gpos, return_counts=True)
-    total = math.factorial(gpos.size)
-    for c in counts:
-        total //= math.factorial(int(c))
-    return total
-
-
-def _multiset_permutations(items: np.ndarray):
-    """All distinct orderings of a multiset (for exact randomisation inference)."""
-    vals, counts = np.unique(items, return_counts=True)
-    counts = counts.tolist()
-    out: list[float] = []
-
-    def rec():
-        if len(out) == items.size:
-            yield list(out)
-            return
-        for i, v in enumerate(vals):
-            if counts[i]:
-                counts[i] -= 1
-                out.append(v)
-                yield from rec()
-                out.pop()
-                counts[i] += 1
-
-    yield from rec()
