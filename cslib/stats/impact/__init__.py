@@ -29,13 +29,14 @@ from __future__ import annotations
 from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare, hodges_lehmann
 from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
+from cslib.stats.impact.method import MethodChoice, choose_method
 from cslib.stats.impact.segments import (
     SegmentComparison,
     adjust_pvalues,
     compare_segments,
     mix_decomposition,
 )
-from cslib.stats.impact.verdict import MethodChoice, Verdict, choose_method, verdict
+from cslib.stats.impact.verdict import Verdict, verdict
 
 __all__ = [
     "KINDS",

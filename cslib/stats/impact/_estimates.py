@@ -1,0 +1,201 @@
+"""The effect behind a verdict, by difference-in-differences, interrupted time series or two periods.
+
+Each estimate is packed the same way (:func:`_pack`): the effect and its interval,
+the level before and after, the relative change and the underlying result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cslib._args import numeric_column
+from cslib.stats.impact._treated import _never_treated
+from cslib.stats.impact.compare import compare
+from cslib.stats.impact.did import did
+from cslib.stats.impact.its import its
+
+
+def _estimate(
+    data,
+    series,
+    method,
+    *,
+    y,
+    time,
+    change,
+    unit,
+    first_treated,
+    kind,
+    family,
+    offset,
+    n,
+    seasonality,
+    alpha,
+) -> dict[str, object]:
+    """The effect by ``method``; case-level rows (several per period) are compared as cases."""
+    raw = unit is None and data[time].duplicated().any()  # case-level rows: aggregate per period
+    if method == "did":
+        return _did_estimate(data, y, unit, time, first_treated, alpha)
+    if method == "its":
+        season = _auto_season(series["time"]) if seasonality == "auto" else seasonality
+        if raw and offset is None and n is None:
+            return _its_estimate(series, "y", "time", change, family, None, None, season, alpha)
+        return _its_estimate(data, y, time, change, family, offset, n, season, alpha)
+    cases = (
+        pd.DataFrame({"time": data[time].to_numpy(), "y": numeric_column(data, y)})
+        if raw
+        else series
+    )
+    return _two_period_estimate(cases, change, kind if raw else "continuous", alpha)
+
+
+def _series(data, y, time, unit, first_treated, method, offset, n, family, kind) -> pd.DataFrame:
+    """The series the SPC view and the two-period comparison use: one value per period."""
+    yv = numeric_column(data, y)
+    frame = pd.DataFrame({"time": data[time].to_numpy(), "y": yv})
+    if offset is not None and family in ("poisson", "quasipoisson"):
+        frame["y"] = yv / numeric_column(data, offset)
+    elif n is not None and family == "binomial":
+        trials = numeric_column(data, n)
+        frame["y"] = (
+            yv / trials if not ((yv <= 1).all() and not np.allclose(yv, np.round(yv))) else yv
+        )
+    if method == "did":
+        ft = data[first_treated]
+        never = _never_treated(ft)
+        frame["treated"] = ~never.to_numpy()
+        if frame[
+            "treated"
+        ].all():  # not-yet-treated controls only: use the latest cohort as control
+            frame["treated"] = (ft != ft.max()).to_numpy()
+        means = frame.groupby(["time", "treated"])["y"].mean().unstack("treated")
+        gap = (means[True] - means[False]).dropna()
+        return pd.DataFrame({"time": gap.index.to_numpy(), "y": gap.to_numpy()})
+    grouped = frame.groupby("time", sort=True)["y"]
+    if kind == "duration":
+        out = grouped.median()
+    elif kind == "nps":
+        out = grouped.agg(lambda v: 100 * (np.mean(v >= 9) - np.mean(v <= 6)))
+    else:
+        out = grouped.mean()
+    return pd.DataFrame({"time": out.index.to_numpy(), "y": out.to_numpy(dtype=float)})
+
+
+def _did_estimate(data, y, unit, time, first_treated, alpha) -> dict[str, object]:
+    ft = data[first_treated]
+    never = _never_treated(ft)
+    control = "never" if never.any() else "notyet"
+    res = did(
+        data, y=y, unit=unit, time=time, first_treated=first_treated, control=control, alpha=alpha
+    )
+    agg = res.aggregate("simple").iloc[0]
+    post = (~never) & (data[time] >= ft)
+    after = float(data.loc[post, y].mean())
+    before = after - float(agg["att"])
+    return _pack(
+        float(agg["att"]),
+        float(agg["ci_low"]),
+        float(agg["ci_high"]),
+        float(agg["p_value"]),
+        "difference",
+        before,
+        after,
+        f"difference-in-differences (group-time ATT, {control}-treated controls, simple aggregation)",
+        res,
+    )
+
+
+def _auto_season(t: pd.Series) -> str | None:
+    if not pd.api.types.is_datetime64_any_dtype(t) or len(t) < 21:
+        return None
+    gaps = np.diff(np.sort(t.to_numpy())).astype("timedelta64[s]").astype(float)
+    return "dow" if np.median(gaps) == 86400 else None
+
+
+def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> dict[str, object]:
+    res = its(
+        data,
+        y=y,
+        time=time,
+        change=change,
+        family=family,
+        offset=offset,
+        n=n,
+        seasonality=season,
+        alpha=alpha,
+    )
+    s = res.summary().iloc[0]
+    cf = float(s["counterfactual_mean"])
+    if family != "gaussian":
+        cf = float(res.fitted["counterfactual"][res.fitted["post"]].mean())
+        if offset is not None:
+            ex = data.sort_values(time)[offset].to_numpy(dtype=float)
+            cf = float(
+                np.mean(res.fitted["counterfactual"][res.fitted["post"]] / ex[res.fitted["post"]])
+            )
+        elif n is not None:
+            tr = data.sort_values(time)[n].to_numpy(dtype=float)
+            cf = float(
+                np.mean(res.fitted["counterfactual"][res.fitted["post"]] / tr[res.fitted["post"]])
+            )
+    after = cf + float(s["estimate"]) if s["scale"] == "difference" else cf * float(s["estimate"])
+    # Newey-West intervals are too narrow in short autocorrelated series; the verdict's interval
+    # spans both the HAC fit and the AR(1) sensitivity fit, so neither error model alone decides.
+    ar = res.sensitivity.set_index("term").loc["average_effect"]
+    lo = float(np.nanmin([s["ci_low"], ar["ci_low"]]))
+    hi = float(np.nanmax([s["ci_high"], ar["ci_high"]]))
+    p = float(np.nanmax([s["p_value"], ar["p_value"]]))
+    what = (
+        "interrupted time series ("
+        + res.method
+        + (f"; seasonality {season}" if season else "")
+        + "; interval spanning the AR(1)-error fit too)"
+    )
+    return _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
+
+
+def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
+    t = series["time"]
+    ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
+    b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
+    row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
+    what = "two-period comparison: " + str(row["method"])
+    # durations: the ratio of medians, bootstrapped on the log scale, decides the outcome and
+    # gives the relative change, which then cannot fall below −100 %
+    ratio = kind == "duration" and np.isfinite(row["ratio"])
+    effect = ("ratio", "ratio_ci_low", "ratio_ci_high") if ratio else ("diff", "ci_low", "ci_high")
+    est = _pack(
+        *(float(row[c]) for c in effect),
+        float(row["p_value"]),
+        "ratio" if ratio else "difference",
+        float(row["before"]),
+        float(row["after"]),
+        what.replace("difference of medians", "ratio of medians") if ratio else what,
+        row.to_frame().T,
+    )
+    if (b >= 0).all() and (a >= 0).all():  # a KPI that cannot be negative cannot fall by > 100 %
+        est["rel_low"] = max(est["rel_low"], -1.0)
+    return est
+
+
+def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, object]:
+    if scale == "difference":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3
+    else:
+        rel = (est - 1, lo - 1, hi - 1)
+    return {
+        "estimate": est,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": p,
+        "scale": scale,
+        "before": before,
+        "after": after,
+        "relative": float(rel[0]),
+        "rel_low": float(rel[1]),
+        "rel_high": float(rel[2]),
+        "method": method,
+        "details": details,
+    }
