@@ -68,18 +68,20 @@ def _analyse_part(
         out["special_cause"] = sigma | runs.long_run
         out["_direction"] = np.nan_to_num(np.sign(y - cl)).astype(int)
     n_base = int(base.sum())
-    trial = n_base < TRIAL_POINTS
     out["part"] = part_no
     out["excluded"] = excluded
     out["baseline"] = base
-    out["trial_limits"] = trial
+    out["trial_limits"] = n_base < TRIAL_POINTS
+    row = _summary_row(part_no, int((~excluded & finite).sum()), n_base, runs, sigma, cl, lcl, ucl)
+    return out, row
 
-    def constant(v: np.ndarray) -> float:
-        return float(v[0]) if np.allclose(v, v[0], equal_nan=True, rtol=0, atol=0) else np.nan
 
-    row = {
+def _summary_row(part_no, n_obs, n_base, runs, sigma, cl, lcl, ucl) -> dict:
+    """The part's row of the summary: counts, runs analysis, limits and the trial-limits note."""
+    trial = n_base < TRIAL_POINTS
+    return {
         "part": part_no,
-        "n_obs": int((~excluded & finite).sum()),
+        "n_obs": n_obs,
         "n_baseline": n_base,
         "n_useful": runs.n_useful,
         "longest_run": runs.longest_run,
@@ -88,9 +90,9 @@ def _analyse_part(
         "n_crossings_min": runs.n_crossings_min,
         "runs_signal": runs.signal,
         "sigma_signals": int(sigma.sum()),
-        "cl": constant(cl),
-        "lcl": constant(lcl),
-        "ucl": constant(ucl),
+        "cl": _constant(cl),
+        "lcl": _constant(lcl),
+        "ucl": _constant(ucl),
         "trial_limits": trial,
         "note": (
             f"trial limits: centre and limits from {n_base} points (fewer than "
@@ -99,7 +101,11 @@ def _analyse_part(
             else ""
         ),
     }
-    return out, row
+
+
+def _constant(v: np.ndarray) -> float:
+    """The value of an array holding one value throughout; NaN when it varies within the part."""
+    return float(v[0]) if np.allclose(v, v[0], equal_nan=True, rtol=0, atol=0) else np.nan
 
 
 def _variation(data: pd.DataFrame, improvement: str | None) -> pd.DataFrame:
