@@ -19,23 +19,17 @@ Examples
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cslib.cycle.model import Cycle
+from cslib.cycle._file_evidence import CYCLE_FILE_CHECKS, GROUPS, MIN_WEEKS, PEAK_WORDS, finding
+from cslib.cycle.model import Cycle, Objective, Window
 
-PEAK_WORDS = re.compile(r"peak|staff|volume|surge|capacity|absence|outage|unexpected", re.I)
-GROUPS = {
-    "customers": r"customer|client|user",
-    "staff": r"staff|agent|employee|team",
-    "management": r"manage|board|leader|executive|director",
-}
-MIN_WEEKS = 8
+if TYPE_CHECKING:
+    from cslib.cycle.workbook import Workbook
 
-
-def _finding(level: str, area: str, item: str, finding: str, fix: str) -> dict:
-    return {"level": level, "area": area, "item": item, "finding": finding, "fix": fix}
+__all__ = ["GROUPS", "MIN_WEEKS", "PEAK_WORDS", "check_cycle"]
 
 
 def check_cycle(cycle: Cycle, *, data: bool = True, wb=None) -> pd.DataFrame:
@@ -57,10 +51,7 @@ def check_cycle(cycle: Cycle, *, data: bool = True, wb=None) -> pd.DataFrame:
         ``level`` (error / warning), ``area`` (strategy, SMART, plan, do, check,
         act), ``item``, ``finding``, ``fix``.
     """
-    out: list[dict] = []
-    out += _strategy(cycle)
-    out += _objectives(cycle)
-    out += _plan(cycle)
+    out = [found for check in CYCLE_FILE_CHECKS for found in check(cycle)]
     if data:
         out += _with_data(cycle, wb)
     frame = pd.DataFrame(out, columns=["level", "area", "item", "finding", "fix"])
@@ -68,280 +59,46 @@ def check_cycle(cycle: Cycle, *, data: bool = True, wb=None) -> pd.DataFrame:
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def _strategy(c: Cycle) -> list[dict]:
-    out = []
-    if not c.organisation.mission:
-        out.append(
-            _finding(
-                "warning",
-                "strategy",
-                "organisation.mission",
-                "no mission: the strategy cannot be linked to what the organisation is for",
-                "add organisation.mission",
-            )
-        )
-    if not c.organisation.goals:
-        out.append(
-            _finding(
-                "warning",
-                "strategy",
-                "organisation.goals",
-                "no organisational goals: objectives cannot show what they serve",
-                "add organisation.goals with id and text",
-            )
-        )
-    return out
-
-
-def _objectives(c: Cycle) -> list[dict]:
-    if not c.objectives:
-        return [
-            _finding(
-                "error",
-                "SMART",
-                "objectives",
-                "no objectives: there is nothing to evaluate",
-                "add objectives with a KPI, direction, target, deadline, owner and links_to",
-            )
-        ]
-    out = []
-    goals = {g.id for g in c.organisation.goals}
-    for o in c.objectives:
-        item = f"objective {o.id}"
-        if o.target is None:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    f"no numeric target for {o.kpi}: 'improve {o.kpi}' is not measurable",
-                    "add target: the level to reach",
-                )
-            )
-        if o.deadline is None:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    "no deadline: the objective is not time-bound",
-                    "add deadline: an ISO date",
-                )
-            )
-        elif o.deadline < c.periods.review.start:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    f"deadline {o.deadline} falls before the review period starts",
-                    "move the deadline into or after the review period",
-                )
-            )
-        if not o.owner:
-            out.append(
-                _finding("warning", "SMART", item, "no owner: nobody is accountable", "add owner")
-            )
-        if not o.links_to:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    "not linked to an organisational goal (relevance not shown)",
-                    "add links_to: a goal id",
-                )
-            )
-        elif goals and o.links_to not in goals:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    f"links to goal '{o.links_to}', which organisation.goals does not have",
-                    f"use one of: {', '.join(sorted(goals))}",
-                )
-            )
-    return out
-
-
-def _plan(c: Cycle) -> list[dict]:
-    out = []
-    found = {g: any(re.search(p, s.group, re.I) for s in c.stakeholders) for g, p in GROUPS.items()}
-    if not c.stakeholders:
-        out.append(
-            _finding(
-                "warning",
-                "plan",
-                "stakeholders",
-                "no stakeholder consultation recorded",
-                "add stakeholders: customers, staff and management (who, how, when, what was learned)",
-            )
-        )
-    else:
-        for group, ok in found.items():
-            if not ok:
-                out.append(
-                    _finding(
-                        "warning",
-                        "plan",
-                        "stakeholders",
-                        f"{group} were not consulted",
-                        f"add a stakeholders entry for {group}",
-                    )
-                )
-    if not c.scope.segments:
-        out.append(
-            _finding(
-                "warning",
-                "plan",
-                "scope.segments",
-                "no customer segments named: the analysis risks being one-size-fits-all",
-                "list the segments in scope.segments (and give tickets a segment column)",
-            )
-        )
-    if not c.risks:
-        out.append(
-            _finding(
-                "warning",
-                "plan",
-                "risks",
-                "no risk assessment",
-                "add risks with likelihood, impact (1–5), mitigation and contingency",
-            )
-        )
-    else:
-        for i, r in enumerate(c.risks):
-            if not r.mitigation or not r.contingency:
-                out.append(
-                    _finding(
-                        "warning",
-                        "plan",
-                        f"risks[{i}]",
-                        f"risk '{r.risk}' has no {'mitigation' if not r.mitigation else 'contingency'}",
-                        "add mitigation and contingency",
-                    )
-                )
-        if not any(
-            PEAK_WORDS.search(" ".join(filter(None, (r.risk, r.mitigation, r.contingency))))
-            for r in c.risks
-        ):
-            out.append(
-                _finding(
-                    "warning",
-                    "plan",
-                    "risks",
-                    "no peak-time or unexpected-event contingency (staffing)",
-                    "add a risk for peaks or staff absence with its contingency",
-                )
-            )
-    if not c.actions:
-        out.append(
-            _finding(
-                "warning",
-                "plan",
-                "actions",
-                "no implementation plan",
-                "add actions with owner, dates, resources and cost",
-            )
-        )
-    else:
-        for i, a in enumerate(c.actions):
-            missing = [
-                k for k in ("owner", "start", "end", "resources") if getattr(a, k) in (None, "")
-            ]
-            if missing:
-                out.append(
-                    _finding(
-                        "warning",
-                        "plan",
-                        f"actions[{i}]",
-                        f"action '{a.action}' has no {', '.join(missing)}",
-                        "complete the action's owner, dates and resources",
-                    )
-                )
-        if not any(a.communication for a in c.actions):
-            out.append(
-                _finding(
-                    "warning",
-                    "plan",
-                    "actions",
-                    "no communication plan to staff and stakeholders",
-                    "add an action with communication: true",
-                )
-            )
-    if "training" not in c.data:
-        out.append(
-            _finding(
-                "warning",
-                "do",
-                "data.training",
-                "no training records: staff preparation cannot be tied to outcomes",
-                "add the training table",
-            )
-        )
-    if "feedback" not in c.data:
-        out.append(
-            _finding(
-                "warning",
-                "check",
-                "data.feedback",
-                "no customer comments: the Check has no qualitative evidence",
-                "add the feedback table",
-            )
-        )
-    if c.change.date < c.periods.baseline.end or c.change.date > c.periods.review.end:
-        out.append(
-            _finding(
-                "error",
-                "check",
-                "change.date",
-                f"the change ({c.change.date}) is not between the baseline end and the review end",
-                "set change.date after the baseline and within the review period",
-            )
-        )
-    for name, w in (("baseline", c.periods.baseline), ("review", c.periods.review)):
-        weeks = ((w.end - w.start).days + 1) / 7
-        if weeks < MIN_WEEKS:
-            what = (
-                "too short for stable baseline limits"
-                if name == "baseline"
-                else "too short to show sustained monitoring"
-            )
-            out.append(
-                _finding(
-                    "warning",
-                    "check",
-                    f"periods.{name}",
-                    f"the {name} lasts {weeks:.0f} weeks: {what}",
-                    f"make it at least {MIN_WEEKS} weeks",
-                )
-            )
-    if "economics" not in c.model_fields_set or not (
-        c.economics.cost_per_contact or c.economics.hourly_cost
-    ):
-        out.append(
-            _finding(
-                "warning",
-                "act",
-                "economics",
-                "no costs: the business side of the benefit cannot be valued",
-                "add economics.cost_per_contact and economics.hourly_cost",
-            )
-        )
-    return out
-
-
-def _with_data(c: Cycle, wb) -> list[dict]:
+def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
+    """What the data shows: the columns the cycle file relies on, tickets in both periods, reachable targets."""
     from cslib.cycle.workbook import Workbook
 
     wb = wb or Workbook(c, c.base_dir, "plan")
-    out = []
     avail = wb.availability().set_index("kpi")
+    out = _columns(c, wb)
+    if not _has_tickets(wb, c.periods.baseline):
+        return [
+            *out,
+            finding(
+                "error",
+                "check",
+                "periods.baseline",
+                "no tickets in the baseline period: no baseline, no evaluation",
+                "move the baseline to dates the data covers",
+            ),
+        ]
+    if not _has_tickets(wb, c.periods.review):
+        out.append(
+            finding(
+                "error",
+                "check",
+                "periods.review",
+                "no tickets in the review period yet",
+                "move the review to dates the data covers",
+            )
+        )
+    for o in c.objectives:
+        out += _against_baseline(c, wb, o, avail)
+    return out
+
+
+def _columns(c: Cycle, wb: Workbook) -> list[dict]:
+    """The segment and team columns the scope and the roll-out need, and tickets for every roll-out team."""
+    out = []
     columns = set(wb.ticket_columns)
     if c.scope.segments and "segment" not in columns:
         out.append(
-            _finding(
+            finding(
                 "warning",
                 "plan",
                 "data.tickets",
@@ -357,7 +114,7 @@ def _with_data(c: Cycle, wb) -> list[dict]:
     ]
     if "team" not in columns and c.rollout:
         out.append(
-            _finding(
+            finding(
                 "error",
                 "check",
                 "rollout",
@@ -367,7 +124,7 @@ def _with_data(c: Cycle, wb) -> list[dict]:
         )
     elif missing_teams:
         out.append(
-            _finding(
+            finding(
                 "error",
                 "check",
                 "rollout",
@@ -375,84 +132,66 @@ def _with_data(c: Cycle, wb) -> list[dict]:
                 "correct the team names to match the data",
             )
         )
-    base = wb.kpis(
-        kpis=["volume"], freq="all", start=c.periods.baseline.start, end=c.periods.baseline.end
-    )
-    if base.empty or int(base["volume"].sum()) == 0:
+    return out
+
+
+def _has_tickets(wb: Workbook, window: Window) -> bool:
+    """Whether the data has tickets between the window's start and end."""
+    counted = wb.kpis(kpis=["volume"], freq="all", start=window.start, end=window.end)
+    return not counted.empty and int(counted["volume"].sum()) != 0
+
+
+def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame) -> list[dict]:
+    """The objective's KPI measurable, and its target an improvement within reach of the baseline."""
+    item = f"objective {o.id}"
+    if not avail.loc[o.kpi, "available"]:
         return [
-            *out,
-            _finding(
+            finding(
                 "error",
-                "check",
-                "periods.baseline",
-                "no tickets in the baseline period: no baseline, no evaluation",
-                "move the baseline to dates the data covers",
-            ),
+                "SMART",
+                item,
+                f"{o.kpi} cannot be measured: missing {avail.loc[o.kpi, 'missing']}",
+                "add the data or choose a KPI the data supports",
+            )
         ]
-    review = wb.kpis(
-        kpis=["volume"], freq="all", start=c.periods.review.start, end=c.periods.review.end
-    )
-    if review.empty or int(review["volume"].sum()) == 0:
-        out.append(
-            _finding(
+    if o.target is None:
+        return []
+    weekly = wb.objective_kpis(
+        o, freq="W", start=c.periods.baseline.start, end=c.periods.baseline.end
+    )["value"].dropna()
+    level = wb.objective_value(o, "baseline")["value"].iloc[0]
+    if weekly.empty or pd.isna(level):
+        return [
+            finding(
                 "error",
                 "check",
-                "periods.review",
-                "no tickets in the review period yet",
-                "move the review to dates the data covers",
+                item,
+                f"{o.kpi} has no baseline values",
+                "check the baseline period and the data",
+            )
+        ]
+    out = []
+    better = (o.target < level) if o.direction == "decrease" else (o.target > level)
+    if not better:
+        out.append(
+            finding(
+                "warning",
+                "SMART",
+                item,
+                f"target {o.target:g} is already met at baseline ({level:.3g}): not an improvement",
+                "set a target beyond the baseline level",
             )
         )
-    for o in c.objectives:
-        item = f"objective {o.id}"
-        if not avail.loc[o.kpi, "available"]:
-            out.append(
-                _finding(
-                    "error",
-                    "SMART",
-                    item,
-                    f"{o.kpi} cannot be measured: missing {avail.loc[o.kpi, 'missing']}",
-                    "add the data or choose a KPI the data supports",
-                )
+    best = weekly.min() if o.direction == "decrease" else weekly.max()
+    beyond = o.target < best if o.direction == "decrease" else o.target > best
+    if better and beyond:
+        out.append(
+            finding(
+                "warning",
+                "SMART",
+                item,
+                f"target {o.target:g} is beyond every baseline week (best {best:.3g}, baseline {level:.3g}): achievable only if the change shifts the whole process",
+                "check the target against the baseline chart; aim within reach or plan a larger change",
             )
-            continue
-        if o.target is None:
-            continue
-        weekly = wb.objective_kpis(
-            o, freq="W", start=c.periods.baseline.start, end=c.periods.baseline.end
-        )["value"].dropna()
-        level = wb.objective_value(o, "baseline")["value"].iloc[0]
-        if weekly.empty or pd.isna(level):
-            out.append(
-                _finding(
-                    "error",
-                    "check",
-                    item,
-                    f"{o.kpi} has no baseline values",
-                    "check the baseline period and the data",
-                )
-            )
-            continue
-        better = (o.target < level) if o.direction == "decrease" else (o.target > level)
-        if not better:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    f"target {o.target:g} is already met at baseline ({level:.3g}): not an improvement",
-                    "set a target beyond the baseline level",
-                )
-            )
-        best = weekly.min() if o.direction == "decrease" else weekly.max()
-        beyond = o.target < best if o.direction == "decrease" else o.target > best
-        if better and beyond:
-            out.append(
-                _finding(
-                    "warning",
-                    "SMART",
-                    item,
-                    f"target {o.target:g} is beyond every baseline week (best {best:.3g}, baseline {level:.3g}): achievable only if the change shifts the whole process",
-                    "check the target against the baseline chart; aim within reach or plan a larger change",
-                )
-            )
+        )
     return out

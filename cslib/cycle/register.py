@@ -438,41 +438,46 @@ def draft_next_cycle(
         "description": f"Follows '{cycle.title}' (change '{cycle.change.name or cycle.change.date}'); set the date and describe the change.",
     }
     raw.pop("rollout", None)
-    objectives = []
-    for o in cycle.objectives:
-        r = v.loc[o.id] if o.id in v.index else pd.Series(dtype=object)
-        actual = float(r.get("actual", np.nan)) if pd.notna(r.get("actual", np.nan)) else np.nan
-        obj = o.model_dump(mode="json", exclude_none=True)
-        target = _new_target(o.kpi, o.direction, actual, o.target, r.get("target_met"), stretch)
-        if target is None:
-            obj.pop("target", None)
-        else:
-            obj["target"] = target
-        obj["deadline"] = end.isoformat()
-        last = r.get("verdict") if o.id in v.index else "not evaluated"
-        base = f"{actual:.4g}" if np.isfinite(actual) else "not measured"
-        obj["description"] = (
-            f"Baseline {base} (review {review.start} to {review.end} of '{cycle.title}'); "
-            f"previous target {o.target if o.target is not None else 'none'}; last verdict: {last}"
-            + (f"; decision: {r.get('decision')}" if pd.notna(r.get("decision", None)) else "")
-            + "."
-        )
-        objectives.append(obj)
-    raw["objectives"] = objectives
-    actions = []
-    for a in cycle.actions:
-        if a.status in ("done", "dropped"):
-            continue
-        d = a.model_dump(mode="json", exclude_none=True)
-        for k in ("actual_start", "actual_end", "start", "end"):
-            d.pop(k, None)
-        d["status"] = "planned"
-        actions.append(d)
-    raw["actions"] = actions
+    raw["objectives"] = [_carried_objective(cycle, o, v, end, stretch) for o in cycle.objectives]
+    raw["actions"] = [_replanned(a) for a in cycle.actions if a.status not in ("done", "dropped")]
     if absolute_paths:
         for table, src in raw.get("data", {}).items():
             src["path"] = str(cycle.path(table).resolve())
     return raw
+
+
+def _carried_objective(cycle, o, verdicts: pd.DataFrame, end: dt.date, stretch: float) -> dict:
+    """The objective for the next cycle: its target stretched or kept, its deadline the new review end,
+    its description the new baseline and the last verdict."""
+    review = cycle.periods.review
+    evaluated = o.id in verdicts.index
+    r = verdicts.loc[o.id] if evaluated else pd.Series(dtype=object)
+    actual = float(r.get("actual", np.nan)) if pd.notna(r.get("actual", np.nan)) else np.nan
+    obj = o.model_dump(mode="json", exclude_none=True)
+    target = _new_target(o.kpi, o.direction, actual, o.target, r.get("target_met"), stretch)
+    if target is None:
+        obj.pop("target", None)
+    else:
+        obj["target"] = target
+    obj["deadline"] = end.isoformat()
+    last = r.get("verdict") if evaluated else "not evaluated"
+    base = f"{actual:.4g}" if np.isfinite(actual) else "not measured"
+    obj["description"] = (
+        f"Baseline {base} (review {review.start} to {review.end} of '{cycle.title}'); "
+        f"previous target {o.target if o.target is not None else 'none'}; last verdict: {last}"
+        + (f"; decision: {r.get('decision')}" if pd.notna(r.get("decision", None)) else "")
+        + "."
+    )
+    return obj
+
+
+def _replanned(action) -> dict:
+    """An open action carried over as planned, without its dates."""
+    d = action.model_dump(mode="json", exclude_none=True)
+    for k in ("actual_start", "actual_end", "start", "end"):
+        d.pop(k, None)
+    d["status"] = "planned"
+    return d
 
 
 def next_cycle_yaml(cycle, verdicts: object, **options: object) -> str:

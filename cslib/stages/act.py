@@ -19,8 +19,7 @@ from cslib.analyses import charts as plots_analyses
 from cslib.cycle import artefacts, register
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table, esc
-from cslib.stages.check import _pooled, treated_teams
-from cslib.stages.plan import _label, objective_chart
+from cslib.stages._shared import objective_chart, objective_label, pooled_weekly, treated_teams
 
 
 def decide(outcome: str, target_met: bool | None, sustained: bool | None) -> tuple[str, str]:
@@ -85,13 +84,13 @@ def standardise(wb: Workbook) -> Table:
     start, end = wb.window("review")
     rows = []
     for o in wb.cycle.objectives:
-        series = _pooled(wb, o, teams, start, end)
+        series = pooled_weekly(wb, o, teams, start, end)
         chart = objective_chart(wb, o, series)
         d = chart.data
         rows.append(
             {
                 "objective": o.id,
-                "measure": _label(o),
+                "measure": objective_label(o),
                 "chart": chart.chart,
                 "from": start.date(),
                 "to": end.date(),

@@ -20,11 +20,19 @@ from cslib.data import privacy
 from cslib.display import Chart, Html, Table
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
-from cslib.stages.plan import _label, objective_chart
+from cslib.stages._shared import (
+    WEEKS,
+    before_after_charts,
+    cycle_span,
+    objective_label,
+    pooled_weekly,
+    treated_teams,
+    week_start,
+)
 from cslib.stats import impact
-from cslib.stats.spc.draw import spc_grid
 
-FREQ = "W"
+#: the period of the before/after series when the months are too few (see :func:`did_freq`)
+FREQ = WEEKS
 #: difference-in-differences compares team-months when each side has at least this many months
 #: (the group-time estimator's base is the one period before go-live: a month is steadier than a week)
 DID_MONTHS = 3
@@ -32,16 +40,11 @@ DID_MONTHS = 3
 KIND = {"duration": "duration", "proportion": "proportion", "score": "nps", "mean": "continuous"}
 
 
-def _monday(day) -> pd.Timestamp:
-    day = pd.Timestamp(day)
-    return day - pd.Timedelta(days=day.weekday())
-
-
 def _period_start(day, freq: str) -> pd.Timestamp:
     """The period a go-live date falls in; a go-live after the 1st counts from the next month."""
     day = pd.Timestamp(day)
     if freq == "W":
-        return _monday(day)
+        return week_start(day)
     first = day.replace(day=1)
     return first if day.day == 1 else first + pd.offsets.MonthBegin(1)
 
@@ -52,17 +55,9 @@ def did_freq(wb: Workbook) -> str:
     return "M" if min(months) >= DID_MONTHS else FREQ
 
 
-def treated_teams(wb: Workbook) -> list[str]:
-    """Teams of this run that adopted the change (all teams when the cycle has no roll-out list)."""
-    if not wb.cycle.rollout:
-        return []
-    scope = set(wb.scope_teams) or None
-    return [t for t in wb.cycle.rollout if scope is None or t in scope]
-
-
 def series(wb: Workbook, obj, *, freq: str = FREQ, by_team: bool = True) -> pd.DataFrame:
     """The objective's KPI per period for the before/after analysis: per team with ``first_treated`` when there is a roll-out."""
-    start, end = wb.window("baseline")[0], wb.window("review")[1]
+    start, end = cycle_span(wb)
     use_teams = by_team and bool(wb.cycle.rollout) and "team" in wb.ticket_columns
     frame = wb.objective_kpis(obj, freq=freq, by="team" if use_teams else (), start=start, end=end)
     if use_teams:
@@ -86,7 +81,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             "time": "period",
             "direction": better,
             "target": o.target,
-            "kpi": _label(o),
+            "kpi": objective_label(o),
             "units": REGISTRY[o.kpi].unit,
             "objective": o.id,
         }
@@ -101,9 +96,9 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             )
         else:
             # no comparison group in this run: the adopting (or only) teams' weekly series on its own
-            data = _pooled(wb, o, treated, *_span(wb))
+            data = pooled_weekly(wb, o, treated, *cycle_span(wb))
             out[o.id] = impact.verdict(
-                data.dropna(subset=["value"]), change=_monday(wb.cycle.change.date), **common
+                data.dropna(subset=["value"]), change=week_start(wb.cycle.change.date), **common
             )
     for o in wb.cycle.objectives:
         caution = censoring(wb, o)
@@ -176,7 +171,7 @@ def scorecard(wb: Workbook) -> Table:
             {
                 "objective": o.id,
                 "kpi": o.kpi,
-                "measure": _label(o),
+                "measure": objective_label(o),
                 "unit": REGISTRY[o.kpi].unit,
                 "direction": o.direction,
                 "baseline": base,
@@ -229,7 +224,7 @@ def findings(wb: Workbook) -> Html:
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
-        parts.append(Html.text(f"{o.id} — {_label(o)}", level="h4"))
+        parts.append(Html.text(f"{o.id} — {objective_label(o)}", level="h4"))
         parts.append(
             Html.text(
                 v.sentence,
@@ -245,39 +240,14 @@ def findings(wb: Workbook) -> Html:
 
 def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
     """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
-    start, end = _span(wb)
-    teams = treated_teams(wb)
-    results = {
-        f"{o.id}: {_label(o)}": objective_chart(
-            wb, o, _pooled(wb, o, teams, start, end), part=_monday(wb.cycle.change.date)
-        )
-        for o in wb.cycle.objectives
-    }
-    who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
-    return Chart(
-        spc_grid(
-            results,
-            ncols=2,
-            title=title or f"Before and after the change ({who}): weekly control charts",
-        )
-    )
-
-
-def _span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
-    return wb.window("baseline")[0], wb.window("review")[1]
-
-
-def _pooled(wb: Workbook, obj, teams, start, end) -> pd.DataFrame:
-    """The objective's weekly KPI over the given teams together (all teams in scope when none are given)."""
-    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-    return wb.objective_kpis(obj, freq=FREQ, start=start, end=end, filters=filters)
+    return before_after_charts(wb, title=title)
 
 
 def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
     """Tickets behind the objective in the adopting teams, labelled baseline / review."""
     teams = treated_teams(wb) or wb.scope_teams
     filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-    start, end = wb.window("baseline")[0], wb.window("review")[1]
+    start, end = cycle_span(wb)
     c = wb.cycle
     path, options = wb.source("tickets")
     frame = kpi.cases(
@@ -406,7 +376,7 @@ def comments(wb: Workbook) -> Html:
     teams = treated_teams(wb)
     if teams and "team" in fb:
         fb = fb[fb["team"].isin(teams)]
-    start, end = _span(wb)
+    start, end = cycle_span(wb)
     fb = fb[(fb["date"] >= start) & (fb["date"] < end + pd.Timedelta(days=1))]
     split = pd.Timestamp(wb.cycle.change.date)
     summary = feedback.theme_summary(fb, split=split)

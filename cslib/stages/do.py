@@ -15,7 +15,7 @@ from cslib.analyses import risks_actions as planning
 from cslib.analyses import training as training_module
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
-from cslib.stages.check import _span, spc_views
+from cslib.stages._shared import before_after_charts, cycle_span
 
 
 def implementation(wb: Workbook) -> Html:
@@ -180,7 +180,7 @@ def training(wb: Workbook) -> Chart:
 
 def monitoring(wb: Workbook) -> Chart:
     """Sustained monitoring: weekly charts of each objective in the adopting teams, a new part from go-live."""
-    return spc_views(
+    return before_after_charts(
         wb, title="Monitoring since go-live: weekly control charts of the adopting teams"
     )
 
@@ -210,7 +210,7 @@ def data_quality(wb: Workbook) -> Table:
 
 def volumes(wb: Workbook) -> Chart:
     """Daily ticket volumes over the cycle, with the go-live dates: gaps and spikes stand out."""
-    start, end = _span(wb)
+    start, end = cycle_span(wb)
     by = "team" if "team" in wb.ticket_columns else ()
     daily = wb.kpis(kpis=["volume"], freq="D", by=by, start=start, end=end)
     fig = Figure(figsize=(9, 3.6))

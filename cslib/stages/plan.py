@@ -19,10 +19,8 @@ from cslib.cycle.evidence import check_cycle
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
 from cslib.metrics.engine import REGISTRY
-from cslib.stats.spc import compute as spc
+from cslib.stages._shared import WEEKS, objective_chart, objective_label
 from cslib.stats.spc.draw import spc_grid
-
-WEEKS = "W"
 
 
 def cycle_checks(wb: Workbook) -> Table:
@@ -102,13 +100,6 @@ def _unit(kpi: str) -> str:
     return REGISTRY[kpi].unit
 
 
-def _label(obj) -> str:
-    stat = {"median": " (median)", "mean": " (mean)", "p90": " (90th percentile)"}.get(
-        obj.statistic or "", ""
-    )
-    return REGISTRY[obj.kpi].label + stat
-
-
 def baseline(wb: Workbook) -> Table:
     """Each objective's KPI over the baseline period: level, answers/tickets behind it, weekly range; saved as ``baseline``."""
     start, end = wb.window("baseline")
@@ -125,7 +116,7 @@ def baseline(wb: Workbook) -> Table:
             {
                 "objective": o.id,
                 "kpi": o.kpi,
-                "measure": _label(o),
+                "measure": objective_label(o),
                 "unit": _unit(o.kpi),
                 "baseline": whole["value"],
                 "n": whole["n"],
@@ -144,42 +135,11 @@ def baseline(wb: Workbook) -> Table:
     )
 
 
-def objective_chart(
-    wb: Workbook, obj, series: pd.DataFrame, *, part=None, freeze=None
-) -> spc.SpcResult:
-    """The SPC chart that fits the objective's KPI: a p chart for shares (with n), an I chart otherwise."""
-    kind = REGISTRY[obj.kpi].kind
-    direction = "decrease" if obj.direction == "decrease" else "increase"
-    data = series.dropna(subset=["value"])
-    if kind == "proportion" and data["n"].gt(0).all():
-        return spc.control_chart(
-            (data["value"] * data["n"]).round(),
-            x=data["period"],
-            chart="p",
-            n=data["n"],
-            part=part,
-            freeze=freeze,
-            rules="nhs",
-            improvement=direction,
-            target=obj.target,
-        )
-    return spc.control_chart(
-        data["value"],
-        x=data["period"],
-        chart="i",
-        part=part,
-        freeze=freeze,
-        rules="nhs",
-        improvement=direction,
-        target=obj.target,
-    )
-
-
 def baseline_charts(wb: Workbook) -> Chart:
     """Weekly control charts of each objective's KPI over the baseline (NHS rules)."""
     start, end = wb.window("baseline")
     results = {
-        f"{o.id}: {_label(o)}": objective_chart(
+        f"{o.id}: {objective_label(o)}": objective_chart(
             wb, o, wb.objective_kpis(o, freq=WEEKS, start=start, end=end)
         )
         for o in wb.cycle.objectives
@@ -204,7 +164,7 @@ def stability(wb: Workbook) -> Table:
         rows.append(
             {
                 "objective": o.id,
-                "measure": _label(o),
+                "measure": objective_label(o),
                 "chart": chart.chart,
                 "centre": s["cl"],
                 "lower limit": chart.data["lcl"].mean(),
@@ -368,7 +328,7 @@ def objectives(wb: Workbook) -> Table:
         rows.append(
             {
                 "objective": o.id,
-                "specific": _label(o)
+                "specific": objective_label(o)
                 + (
                     f" ({', '.join(f'{k} {v}' for k, v in o.segment.items())})" if o.segment else ""
                 ),
