@@ -1,4 +1,4 @@
-"""The mapping file format: a real export (Zendesk, Freshdesk, ServiceNow, 311, CFPB, anything) onto the data contract.
+"""The mapping file format: how a real export (Zendesk, Freshdesk, ServiceNow, 311, CFPB, anything) maps onto the data contract.
 
 An adapter is a *mapping*: which source column gives each contract column, how
 source labels translate into the contract's vocabularies, how dates are written,
