@@ -91,7 +91,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
 
 def _print_mappings(cycle) -> None:
     """For tables read through an adapter or mapping: which contract columns stay unmapped."""
-    from cslib.data.adapters.engine import describe
+    from cslib.data.adapters import describe
 
     for name in cycle.data:
         opts = cycle.read_options(name)

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from cslib.data import adapters
 from cslib.data import tables as io
-from cslib.data.adapters import engine as adapters
 from cslib.data.privacy import neutralise_frame
 from cslib.errors import CslibError
 

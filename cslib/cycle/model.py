@@ -246,7 +246,7 @@ class Cycle(_Model):
 
     def read_options(self, table: str) -> io.ReadOptions:
         src = self.data[table]
-        from cslib.data.adapters.engine import resolve
+        from cslib.data.adapters import resolve
 
         mapping = resolve(
             table,

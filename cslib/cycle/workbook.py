@@ -28,6 +28,7 @@ from cslib.cycle import artefacts
 from cslib.cycle.model import Cycle, Objective, load_cycle
 from cslib.data import sql
 from cslib.data import tables as io
+from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
 from cslib.metrics import engine as kpi
 
@@ -51,7 +52,7 @@ class Workbook:
         Parquet copy made once per kernel in a private temporary folder (never in the run folder), so the
         many KPI scans of a stage do not parse and map the export again."""
         raw, opts = self.cycle.path(table), self.cycle.read_options(table)
-        if raw.suffix.lower() in io.PARQUET_SUFFIXES and opts.mapping is None and not opts.columns:
+        if raw.suffix.lower() in PARQUET_SUFFIXES and opts.mapping is None and not opts.columns:
             return raw, opts
         key = ("staged", table)
         if key not in self._cache:

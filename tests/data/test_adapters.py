@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cslib.cycle.model import validate_cycle
+from cslib.data import adapters
 from cslib.data import tables as io
-from cslib.data.adapters import engine as adapters
 from cslib.errors import ConfigError, DataError
 
 

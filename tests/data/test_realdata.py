@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from cslib.cycle.model import load_cycle, validate_cycle
+from cslib.data import adapters
 from cslib.data import tables as io
-from cslib.data.adapters import engine as adapters
 from cslib.metrics import engine as kpi
 
 ROOT = Path(__file__).resolve().parents[2]

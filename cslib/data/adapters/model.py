@@ -1,0 +1,347 @@
+"""The mapping file format: how a real export (Zendesk, Freshdesk, ServiceNow, 311, CFPB, anything) maps onto the data contract.
+
+An adapter is a *mapping*: which source column gives each contract column, how
+source labels translate into the contract's vocabularies, how dates are written,
+which columns are derived from others, and whether the file is an event log to
+collapse to one row per ticket. The built-in adapters
+(:data:`cslib.data.adapters.catalog.BUILTIN`) are mapping files in this format
+(``cslib/data/adapters/builtin/*.yaml``), so any other export maps without code.
+
+A mapping file (YAML; every key optional except ``columns``)::
+
+    name: Acme helpdesk export
+    table: tickets                  # the contract table it maps onto
+    columns:                        # contract column: source column (a list = candidates, first present wins)
+      ticket_id: Case Number
+      created_at: [Opened, Created Date]
+      resolved_at: Closed
+      status: State
+      channel: Origin
+      sla_due_at: Due
+    missing: ["?", "N/A", "-"]      # source values that mean "no value"
+    dates:
+      format: "%d/%m/%Y %H:%M"      # or a list, tried in turn; default: ISO 8601
+      columns: {sla_due_at: "%d/%m/%Y"}   # per contract column
+      timezone: America/New_York    # zone of naive source timestamps (default: the cycle's)
+    numbers: {thousands: ",", decimal: "."}
+    values:                         # source label (case-insensitive) → contract value
+      status:
+        map: {Solved: resolved, "Closed (Duplicate)": duplicate, Spam: ~}
+        default: open               # labels not listed; without a default they are errors
+      channel: {map: {Web Form: web, Phone: phone}}
+    derived:                        # fill contract columns no source column gives
+      sla_met: {on_or_before: [resolved_at, sla_due_at]}
+      first_response_at: {add_minutes: [created_at, First reply time in minutes]}
+    events: {key: number, last_by: [sys_mod_count]}   # an event log: keep the last event per key
+    joins:                          # other exports of the same tickets, one row per key kept
+      metrics: {on: Id, key: ticket_id, last_by: [updated_at], path: ticket_metrics.csv}
+    duplicate_columns: [category]   # names the header repeats (the second is read as category_1)
+    strict: true                    # named source columns must exist (built-in adapters: false)
+
+Derived operations (arguments name contract columns already mapped, or source
+columns; ``joined.col`` names a column of a join):
+``on_or_before: [a, b]`` (true when a ≤ b), ``equals: [col, label, …]``,
+``add_seconds|add_minutes|add_hours|add_days: [timestamp, number]``,
+``seconds_from_minutes|seconds_from_hours: [number]``, ``minus: [number, number]``,
+``coalesce: [a, b, …]`` (first value present) and ``concat: [a, b, …]``.
+
+Examples
+--------
+>>> m = parse_mapping({"columns": {"ticket_id": "Id", "created_at": "Opened", "channel": "Via"},
+...                    "values": {"channel": {"map": {"Web Form": "web"}}}})
+>>> m.columns["created_at"], m.values["channel"].map
+(['Opened'], {'web form': 'web'})
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cslib.data.schema import SCHEMAS
+from cslib.errors import ConfigError, Problem
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def as_names(v: Any) -> list[str]:
+    """One name or a list of names (candidates) as a list of strings."""
+    if v is None:
+        return []
+    if isinstance(v, str | int | float):
+        return [str(v)]
+    return [str(x) for x in v]
+
+
+class ValueMap(_M):
+    """Source label → contract value; labels are matched trimmed and case-insensitively."""
+
+    map: dict[str, Any] = {}
+    default: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v):
+        if isinstance(v, dict) and not set(v) <= {"map", "default"}:
+            return {"map": v}
+        return v
+
+    @field_validator("map", mode="before")
+    @classmethod
+    def _keys(cls, v):
+        return {str(k).strip().lower(): x for k, x in (v or {}).items()}
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.model_fields_set
+
+
+class Dates(_M):
+    format: list[str] = []
+    columns: dict[str, list[str]] = {}
+    timezone: str | None = None
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _fmt(cls, v):
+        return as_names(v)
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _cols(cls, v):
+        return {k: as_names(x) for k, x in (v or {}).items()}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        from cslib._yamlfile import check_zone
+
+        return check_zone(v)
+
+
+class Numbers(_M):
+    thousands: str | None = None
+    decimal: str = "."
+
+
+class Events(_M):
+    key: list[str]
+    last_by: list[str] = []
+
+    @field_validator("key", "last_by", mode="before")
+    @classmethod
+    def _list(cls, v):
+        return as_names(v)
+
+
+class Join(_M):
+    on: list[str]
+    key: list[str]
+    last_by: list[str] = []
+    path: str | None = None
+
+    @field_validator("on", "key", "last_by", mode="before")
+    @classmethod
+    def _list(cls, v):
+        return as_names(v)
+
+
+#: derived operations: name → (kind of each argument, kind of the result)
+OPS: dict[str, tuple[str, str]] = {
+    "on_or_before": ("timestamp", "bool"),
+    "equals": ("text", "bool"),
+    "add_seconds": ("timestamp", "timestamp"),
+    "add_minutes": ("timestamp", "timestamp"),
+    "add_hours": ("timestamp", "timestamp"),
+    "add_days": ("timestamp", "timestamp"),
+    "seconds_from_minutes": ("number", "number"),
+    "seconds_from_hours": ("number", "number"),
+    "minus": ("number", "number"),
+    "coalesce": ("text", "text"),
+    "concat": ("text", "text"),
+}
+
+
+class Mapping(_M):
+    """A validated mapping (see the module docstring for the file format)."""
+
+    name: str = "mapping"
+    table: str | None = None
+    columns: dict[str, list[str]] = {}
+    missing: list[str] = []
+    dates: Dates = Dates()
+    numbers: Numbers = Numbers()
+    values: dict[str, ValueMap] = {}
+    derived: dict[str, dict[str, list[Any]]] = {}
+    events: Events | None = None
+    joins: dict[str, Join] = {}
+    duplicate_columns: list[str] = []
+    strict: bool = True
+    description: str | None = None
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _cols(cls, v):
+        return {k: as_names(x) for k, x in (v or {}).items()}
+
+    @field_validator("missing", "duplicate_columns", mode="before")
+    @classmethod
+    def _list(cls, v):
+        return as_names(v)
+
+    @field_validator("derived", mode="before")
+    @classmethod
+    def _ops(cls, v):
+        out = {}
+        for col, spec in (v or {}).items():
+            if not isinstance(spec, dict) or len(spec) != 1:
+                raise ValueError(
+                    f"derived.{col}: give one operation, e.g. {{on_or_before: [resolved_at, sla_due_at]}}"
+                )
+            ((op, args),) = spec.items()
+            if op not in OPS:
+                raise ValueError(
+                    f"derived.{col}: unknown operation {op!r}; use one of: {', '.join(OPS)}"
+                )
+            args = args if isinstance(args, list) else [args]
+            if not args:
+                raise ValueError(f"derived.{col}: {op} needs arguments")
+            out[col] = {op: args}
+        return out
+
+    @model_validator(mode="after")
+    def _contract(self):
+        if self.table is None:
+            return self
+        if self.table not in SCHEMAS:
+            raise ValueError(f"unknown table {self.table!r}; tables are: {', '.join(SCHEMAS)}")
+        schema = SCHEMAS[self.table]
+        for section, cols in (
+            ("columns", self.columns),
+            ("values", self.values),
+            ("derived", self.derived),
+            ("dates.columns", self.dates.columns),
+        ):
+            unknown = [c for c in cols if c not in schema]
+            if unknown:
+                raise ValueError(
+                    f"{section}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the {self.table} contract; its columns are: {', '.join(schema.names)}"
+                )
+        for col, vm in self.values.items():
+            column = schema[col]
+            if column.kind != "category":
+                continue
+            targets = [*vm.map.values(), *([vm.default] if vm.has_default else [])]
+            bad = [t for t in targets if t is not None and norm_label(t) not in column.allowed]
+            if bad:
+                raise ValueError(
+                    f"values.{col}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a {col} the contract knows; use one of: {', '.join(column.allowed)} (or ~ for missing)"
+                )
+        return self
+
+    def for_table(self, table: str) -> Mapping:
+        """This mapping checked against ``table``'s contract."""
+        if self.table not in (None, table):
+            raise ConfigError(
+                Problem(
+                    f"the mapping {self.name!r} is for the {self.table} table, not {table}",
+                    fix=f"use a mapping written for {table}",
+                )
+            )
+        return _validate(
+            {**self.model_dump(exclude_unset=True), "table": table, "base_dir": self.base_dir},
+            source=self.name,
+        )
+
+
+def norm_label(v: Any) -> str:
+    """A label as the contract writes its values: trimmed, lower case, ``_`` for spaces."""
+    return str(v).strip().lower().replace(" ", "_")
+
+
+def _validate(raw: dict, *, source: str) -> Mapping:
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            key = (
+                ".".join(str(p) for p in e["loc"] if p not in ("function-after", "function-before"))
+                or "(top level)"
+            )
+            if e["type"] == "extra_forbidden":
+                what, fix = (
+                    f"unknown key '{e['loc'][-1]}'",
+                    "remove it or correct its spelling (see the mapping file format in cslib.data.adapters.model)",
+                )
+            else:
+                what, fix = e["msg"].removeprefix("Value error, "), "correct the mapping"
+            problems.append(Problem(what, file=f"{source}: {key}", fix=fix))
+        raise ConfigError(
+            problems,
+            where=f"the mapping {source}",
+        ) from None
+
+
+def parse_mapping(raw: dict, *, source: str = "mapping", base_dir: str | Path = ".") -> Mapping:
+    """Validate a mapping given as a dict (the parsed YAML)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            Problem("a mapping must be a set of keys (columns:, values:, dates: …)", file=source)
+        )
+    return _validate({**raw, "base_dir": Path(base_dir)}, source=source)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file (YAML)."""
+    from cslib._yamlfile import read_yaml
+
+    path = Path(path)
+    raw = read_yaml(
+        path,
+        what="mapping file",
+        fix="give the path of the mapping YAML, relative to the cycle file",
+    )
+    return parse_mapping(raw, source=str(path), base_dir=path.parent)
+
+
+def merge(base: Mapping, extra: Mapping) -> Mapping:
+    """``extra`` on top of ``base``: its columns, value labels, formats and derived columns win."""
+    # dumps keep only what was set: a value map's default stays absent unless given
+    b, e = base.model_dump(exclude_unset=True), extra.model_dump(exclude_unset=True)
+    out = dict(b)
+    for key in ("columns", "derived", "joins"):
+        out[key] = {**b.get(key, {}), **e.get(key, {})}
+    out["values"] = dict(b.get("values", {}))
+    for col, vm in extra.values.items():
+        old = base.values.get(col)
+        merged = {"map": {**(old.map if old else {}), **vm.map}}
+        if vm.has_default:
+            merged["default"] = vm.default
+        elif old is not None and old.has_default:
+            merged["default"] = old.default
+        out["values"][col] = merged
+    out["missing"] = list(dict.fromkeys([*b.get("missing", []), *e.get("missing", [])]))
+    out["duplicate_columns"] = list(
+        dict.fromkeys([*b.get("duplicate_columns", []), *e.get("duplicate_columns", [])])
+    )
+    dates = dict(b.get("dates", {}))
+    for k, v in e.get("dates", {}).items():
+        dates[k] = {**dates.get("columns", {}), **v} if k == "columns" else v
+    out["dates"] = dates
+    for key in ("numbers", "events", "strict", "table", "name", "description"):
+        if key in e:
+            out[key] = e[key]
+    out["base_dir"] = extra.base_dir
+    return _validate(out, source=extra.name)
+
+
+def path_under(path: str, base: Path) -> Path:
+    """``path`` with ``~`` expanded; a relative path starts at the folder ``base``."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else base / p

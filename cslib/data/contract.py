@@ -1,0 +1,350 @@
+"""The data contract as SQL: parse raw columns into contract types and find every value that breaks it.
+
+The checks run in DuckDB over the raw view (see :mod:`cslib.data.files`), one
+pass counting the failures of every check, then up to five example rows per
+failing check. Time zones: naive timestamps are read in the cycle's
+``timezone``; zone-aware ones are converted to it; a column that mixes both is an
+error. Timestamps come out naive, in local time of that zone.
+
+Examples
+--------
+>>> from cslib.data.schema import TICKETS
+>>> print(parse_expr(TICKETS["channel"], "VARCHAR", ReadOptions()))
+replace(lower(NULLIF(TRIM("channel"), '')), ' ', '_')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cslib.data.files import ReadOptions
+from cslib.data.schema import Column, TableSchema
+from cslib.data.sql import ident, quote
+from cslib.errors import Problem
+
+ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
+#: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
+AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+_TRUE = ("true", "t", "yes", "y", "1", "1.0")
+_FALSE = ("false", "f", "no", "n", "0", "0.0")
+
+
+def raw_types(con, view: str) -> dict[str, str]:
+    """Column name → DuckDB type name (upper case) of a view."""
+    rel = con.table(view)
+    return {c: str(t).upper() for c, t in zip(rel.columns, rel.types, strict=True)}
+
+
+def _text(col: str, raw_type: str) -> str:
+    expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
+    return f"NULLIF(TRIM({expr}), '')"
+
+
+def aware(text: str) -> str:
+    """SQL true when the text expression ``text`` is a timestamp with a zone (…Z, …+01:00)."""
+    return f"({text} LIKE '%:%' AND regexp_matches({text}, '{AWARE}'))"
+
+
+def _aware(col: str) -> str:
+    return aware(_text(col, "VARCHAR"))
+
+
+def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
+    """SQL that turns a raw column into its contract type (NULL where it cannot)."""
+    col, tz = ident(column.name), quote(opts.timezone)
+    kind = column.kind
+    if kind in ("datetime", "date"):
+        if raw_type.startswith("TIMESTAMP WITH TIME ZONE"):
+            expr = f"timezone({tz}, {col})"
+        elif raw_type.startswith("TIMESTAMP") or raw_type == "DATE":
+            expr = f"CAST({col} AS TIMESTAMP)"
+        else:
+            v = _text(column.name, raw_type)
+            if opts.date_format:
+                expr = f"try_strptime({v}, {quote(opts.date_format)})"
+            else:
+                expr = (
+                    f"CASE WHEN {_aware(column.name)} THEN timezone({tz}, TRY_CAST({v} AS TIMESTAMPTZ)) "
+                    f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+                )
+        return f"date_trunc('day', {expr})" if kind == "date" else expr
+    if kind in ("int", "float"):
+        if raw_type in ("BOOLEAN",):
+            return f"CAST({col} AS DOUBLE)"
+        return f"TRY_CAST({_text(column.name, raw_type)} AS DOUBLE)"
+    if kind == "bool":
+        if raw_type == "BOOLEAN":
+            return col
+        v = f"lower({_text(column.name, raw_type)})"
+        return f"CASE WHEN {v} IN {_TRUE} THEN TRUE WHEN {v} IN {_FALSE} THEN FALSE END"
+    if kind == "category":
+        return f"replace(lower({_text(column.name, raw_type)}), ' ', '_')"
+    return _text(column.name, raw_type)
+
+
+def _output_expr(column: Column, parsed: str) -> str:
+    if column.kind == "int":
+        return f"CAST({parsed} AS BIGINT)"
+    return parsed
+
+
+def typed_sql(con, view: str, schema: TableSchema, opts: ReadOptions) -> str:
+    """SELECT list turning the raw view into contract types (contract columns only)."""
+    types = raw_types(con, view)
+    exprs = [
+        f"{_output_expr(c, parse_expr(c, types[c.name], opts))} AS {ident(c.name)}"
+        for c in schema.columns
+        if c.name in types
+    ]
+    return f'SELECT {", ".join(exprs)} FROM "{view}"'
+
+
+# -------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class _Check:
+    column: str | None
+    what: str
+    fail: str  # SQL condition on the raw view
+    value: str | None  # SQL for the offending value
+    fix: str
+
+
+_INTEGER = re.compile(r"^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$")
+_NUMBER = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|DOUBLE|FLOAT|REAL|DECIMAL.*)$")
+
+
+def _native(kind: str, raw_type: str) -> bool:
+    """Whether a column is already stored with its contract type (nothing to parse)."""
+    if kind in ("datetime", "date"):
+        return raw_type.startswith("TIMESTAMP") or raw_type == "DATE"
+    if kind in ("int", "float"):
+        return bool(_NUMBER.match(raw_type)) or raw_type == "BOOLEAN"
+    if kind == "bool":
+        return raw_type == "BOOLEAN"
+    return False
+
+
+def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
+    """The checks of every contract column present, in contract order, then the order rules."""
+    checks = [
+        check
+        for c in schema.columns
+        if c.name in types
+        for check in _column_checks(c, types[c.name], opts)
+    ]
+    return checks + _order_checks(schema, types, opts)
+
+
+def _column_checks(c: Column, raw: str, opts: ReadOptions) -> list[_Check]:
+    """The checks of one column stored as ``raw`` (a DuckDB type name)."""
+    checks: list[_Check] = []
+    parsed = parse_expr(c, raw, opts)
+    value = _text(c.name, raw)
+    native = _native(c.kind, raw)  # typed storage (Parquet): no parsing can fail
+    given = f"{ident(c.name)} IS NOT NULL" if native else f"{value} IS NOT NULL"
+    if c.kind in ("datetime", "date"):
+        if not native:
+            checks.append(
+                _Check(
+                    c.name,
+                    "dates cannot be read",
+                    f"{given} AND ({parsed}) IS NULL",
+                    value,
+                    ISO_FIX,
+                )
+            )
+        if raw == "VARCHAR" and not opts.date_format:
+            checks.append(
+                _Check(
+                    c.name,
+                    "mixes timestamps with and without a time zone",
+                    f"(count(*) FILTER (WHERE {_aware(c.name)})) > 0 AND (count(*) FILTER (WHERE {given} AND NOT {_aware(c.name)})) > 0",
+                    None,
+                    "give every timestamp the same form: all with an offset (…+01:00) or all without (then the cycle's timezone applies)",
+                )
+            )
+    elif c.kind in ("int", "float"):
+        checks += _number_checks(c, raw, parsed, value, given, native)
+    elif c.kind == "bool" and not native:
+        checks.append(
+            _Check(
+                c.name,
+                "not true/false",
+                f"{given} AND ({parsed}) IS NULL",
+                value,
+                "use true/false, yes/no or 1/0",
+            )
+        )
+    elif c.kind == "category":
+        allowed = ", ".join(c.allowed)
+        checks.append(
+            _Check(
+                c.name,
+                "unknown value",
+                f"{given} AND ({parsed}) NOT IN ({', '.join(quote(a) for a in c.allowed)})",
+                value,
+                f"use one of: {allowed} (or map the source's labels onto these in the cycle file)",
+            )
+        )
+    if c.required:
+        checks.append(
+            _Check(
+                c.name,
+                "empty in a required column",
+                f"NOT ({given})",
+                None,
+                f"every row needs a {c.name}; remove the rows or fill them",
+            )
+        )
+    return checks
+
+
+def _number_checks(
+    c: Column, raw: str, parsed: str, value: str, given: str, native: bool
+) -> list[_Check]:
+    """A number column: readable as a number, whole where it must be, within its range."""
+    checks: list[_Check] = []
+    if not native:
+        checks.append(
+            _Check(
+                c.name,
+                "not a number",
+                f"{given} AND ({parsed}) IS NULL",
+                value,
+                "use plain numbers with a dot for decimals and no thousands separators",
+            )
+        )
+    if c.kind == "int" and not _INTEGER.match(raw):
+        checks.append(
+            _Check(
+                c.name,
+                "not a whole number",
+                f"({parsed}) IS NOT NULL AND ({parsed}) <> round({parsed})",
+                value,
+                "use whole numbers",
+            )
+        )
+    if c.min is not None or c.max is not None:
+        low = f"({parsed}) < {c.min}" if c.min is not None else "FALSE"
+        high = f"({parsed}) > {c.max}" if c.max is not None else "FALSE"
+        rng = f"{c.min if c.min is not None else '−∞'} … {c.max if c.max is not None else '∞'}"
+        checks.append(
+            _Check(
+                c.name,
+                f"outside the allowed range {rng}",
+                f"{low} OR {high}",
+                value,
+                f"correct the values or clear them; {c.name} must be within {rng}",
+            )
+        )
+    return checks
+
+
+def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
+    """Timestamps that must not come before another (resolved before created …)."""
+    checks: list[_Check] = []
+    for rule in schema.orders:
+        if rule.earlier in types and rule.later in types:
+            e = parse_expr(schema[rule.earlier], types[rule.earlier], opts)
+            lt = parse_expr(schema[rule.later], types[rule.later], opts)
+            checks.append(
+                _Check(
+                    rule.later,
+                    f"before {rule.earlier}",
+                    f"({lt}) < ({e})",
+                    f"CAST({lt} AS VARCHAR) || ' < ' || CAST({e} AS VARCHAR)",
+                    f"{rule.later} must not be earlier than {rule.earlier}: check the export's time zones and the rows named",
+                )
+            )
+    return checks
+
+
+def contract_problems(
+    con, raw: str, schema: TableSchema, opts: ReadOptions, name: str
+) -> list[Problem]:
+    """Every value of raw view ``raw`` that breaks the contract, and every duplicated key.
+
+    ``name`` names the source in the problems. Each failing check gives one
+    :class:`~cslib.errors.Problem` with its count and up to five example rows.
+    """
+    types = {k: v for k, v in raw_types(con, raw).items() if k != "_row"}
+    checks = _checks(schema, types, opts)
+    counts = _count_failures(con, raw, checks)
+    problems: list[Problem] = []
+    for check, count in zip(checks, counts, strict=True):
+        if not count:
+            continue
+        rows, values = _examples(con, raw, check)
+        problems.append(
+            Problem(
+                check.what,
+                file=name,
+                column=check.column,
+                rows=rows,
+                n_rows=count if rows else None,
+                values=values,
+                fix=check.fix,
+            )
+        )
+    return problems + _duplicate_keys(con, raw, schema, types, name)
+
+
+def _count_failures(con, raw: str, checks: list[_Check]) -> list[int]:
+    if not checks:
+        return []
+    parts = []
+    for ch in checks:
+        if "count(*)" in ch.fail:  # a whole-column rule
+            parts.append(f"CASE WHEN {ch.fail} THEN 1 ELSE 0 END")
+        else:
+            parts.append(f"count(*) FILTER (WHERE {ch.fail})")
+    return list(con.execute(f'SELECT {", ".join(parts)} FROM "{raw}"').fetchone())
+
+
+def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[object, ...]]:
+    if "count(*)" in check.fail:
+        return (), ()
+    value = check.value or "NULL"
+    rows = con.execute(
+        f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
+    ).fetchall()
+    return tuple(r for r, _ in rows), tuple(v for _, v in rows if v is not None)
+
+
+def _duplicate_keys(
+    con, raw: str, schema: TableSchema, types: dict[str, str], name: str
+) -> list[Problem]:
+    keys = [(c.name,) for c in schema.columns if c.unique and c.name in types]
+    if schema.key and len(schema.key) > 1 and all(k in types for k in schema.key):
+        keys.append(schema.key)
+    problems = []
+    for key in keys:
+        cols = ", ".join(_text(k, types[k]) for k in key)
+        total, distinct = con.execute(
+            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}'
+        ).fetchone()
+        if total == distinct:  # the common case: one cheap pass, no row lists
+            continue
+        sql = (
+            f'SELECT {cols}, count(*) AS n, list(_row ORDER BY _row)[1:5] AS rows FROM "{raw}" '
+            f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
+        )
+        dupes = con.execute(f"SELECT *, sum(n) OVER () AS total FROM ({sql}) LIMIT 5").fetchall()
+        if dupes:
+            rows = tuple(r for d in dupes for r in d[len(key) + 1])[:5]
+            values = tuple(d[0] if len(key) == 1 else tuple(d[: len(key)]) for d in dupes)
+            problems.append(
+                Problem(
+                    f"duplicate {' × '.join(key)}",
+                    file=name,
+                    column=", ".join(key),
+                    rows=rows,
+                    n_rows=int(dupes[0][-1]),
+                    values=values,
+                    fix=f"each {' × '.join(key)} must appear once: remove repeated rows or give them distinct ids",
+                )
+            )
+    return problems

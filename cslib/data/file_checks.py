@@ -1,0 +1,235 @@
+"""Checks that a file reads as a table: its header, delimiter, line lengths and Excel layout.
+
+Each check either passes silently or raises (or returns) :class:`~cslib.errors.Problem` s
+that say what is wrong with the file and how to export it again.
+
+Examples
+--------
+>>> unique_names(["id", "category", "category", " "])
+['id', 'category', 'category_1', 'column3']
+>>> check_header(["Id", "id"], "export.csv")
+Traceback (most recent call last):
+...
+cslib.errors.DataError: 1 problem in the input:
+- export.csv: duplicated column names (value 'id')
+  fix: rename the columns so each name appears once (or map the one you need in the cycle file)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cslib.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    from cslib.data.files import ReadOptions
+
+#: the longest line DuckDB's CSV reader accepts (its max_line_size default)
+MAX_LINE_BYTES = 2_097_152
+
+
+def csv_header(path: Path, opts: ReadOptions) -> list[str]:
+    """The header row of a CSV file, read with Python's csv module (to see duplicated names)."""
+    encoding = opts.encoding or "utf-8-sig"
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            first = handle.readline(1_000_000)
+    except (UnicodeDecodeError, LookupError):
+        return []  # DuckDB's read reports the encoding problem
+    return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
+
+
+def allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
+    """Header names a mapping declares as repeated (DuckDB reads the second as name_1)."""
+    return tuple(c.strip().lower() for c in getattr(opts.mapping, "duplicate_columns", ()))
+
+
+def check_line_lengths(path: Path, name: str, opts: ReadOptions) -> None:
+    """Fail fast on a line longer than the CSV reader accepts (a 100 MB single line, a binary file)."""
+    import numpy as np
+
+    if (opts.encoding or "utf-8").lower().replace("-", "").startswith("utf16"):
+        return
+    line, gap = 1, 0  # bytes since the last newline
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 23):
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            lengths = (
+                np.diff(ends, prepend=-1 - gap) - 1 if len(ends) else np.array([gap + len(chunk)])
+            )
+            too_long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+            if len(too_long):
+                where = line + int(too_long[0])
+                raise DataError(
+                    Problem(
+                        f"line {where} is longer than {MAX_LINE_BYTES // 2**20} MB: this is not a table export (a single huge line, or a binary file)",
+                        file=name,
+                        fix="export the table again as CSV with one row per line, or check that the path names the right file",
+                    )
+                )
+            line += len(ends)
+            gap = len(chunk) - 1 - int(ends[-1]) if len(ends) else gap + len(chunk)
+
+
+def sniff_delimiter(path: Path, opts: ReadOptions) -> str:
+    """The delimiter of a CSV file, guessed from its first line (undecodable bytes replaced)."""
+    with open(path, encoding=opts.encoding or "utf-8-sig", newline="", errors="replace") as handle:
+        return _sniff(handle.readline(1_000_000))
+
+
+def _sniff(line: str) -> str:
+    """The delimiter of a header line: comma, semicolon, tab or bar (a comma when unsure)."""
+    try:
+        return csv.Sniffer().sniff(line, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def unique_names(header: list[str]) -> list[str]:
+    """Header names made unique as DuckDB does (the second ``category`` becomes ``category_1``)."""
+    out: list[str] = []
+    for i, col in enumerate(header):
+        name, k = (col if col.strip() else f"column{i}"), 0
+        while name in out:
+            k += 1
+            name = f"{col}_{k}"
+        out.append(name)
+    return out
+
+
+def check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> None:
+    """Raise DataError when a header repeats a name (ignoring case and spaces), except those in ``allow``."""
+    seen, dupes = set(), []
+    for col in columns:
+        key = col.strip().lower()
+        if key in seen and col not in dupes and key not in allow:
+            dupes.append(col)
+        seen.add(key)
+    if dupes:
+        raise DataError(
+            Problem(
+                "duplicated column names",
+                file=name,
+                values=tuple(dupes),
+                fix="rename the columns so each name appears once (or map the one you need in the cycle file)",
+            )
+        )
+
+
+def excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
+    """Merged cells and formulas without saved results in the data rows (values pandas cannot see)."""
+    from openpyxl import load_workbook
+
+    if path.suffix.lower() == ".xls" or path.stat().st_size > 20_000_000:
+        return []
+    try:
+        books = load_workbook(path, data_only=False), load_workbook(path, data_only=True)
+    except Exception:  # pandas already read it; nothing more to learn
+        return []
+    sheets = [
+        b[opts.sheet] if isinstance(opts.sheet, str) else b.worksheets[opts.sheet or 0]
+        for b in books
+    ]
+    problems = []
+    merged = sorted(
+        (r for r in sheets[0].merged_cells.ranges if r.max_row > opts.header_row),
+        key=lambda r: r.min_row,
+    )
+    if merged:
+        rows = sorted(
+            {
+                row
+                for r in merged
+                for row in range(max(r.min_row, opts.header_row + 1), r.max_row + 1)
+            }
+        )
+        problems.append(
+            Problem(
+                "merged cells in the data rows: only the first cell of a merged range holds its value",
+                file=str(path),
+                rows=tuple(rows[:5]),
+                n_rows=len(rows),
+                values=tuple(str(r) for r in merged[:5]),
+                fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)",
+            )
+        )
+    formulas = [
+        (c.row, c.coordinate)
+        for row in sheets[0].iter_rows(min_row=opts.header_row + 1)
+        for c in row
+        if c.data_type == "f" and sheets[1][c.coordinate].value is None
+    ]
+    if formulas:
+        problems.append(
+            Problem(
+                "formulas without a saved result: the workbook was never calculated, so these cells are empty",
+                file=str(path),
+                rows=tuple(sorted({r for r, _ in formulas}))[:5],
+                n_rows=len({r for r, _ in formulas}),
+                values=tuple(c for _, c in formulas[:5]),
+                fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values",
+            )
+        )
+    return problems
+
+
+def read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
+    """What DuckDB's error on reading a CSV file means for the user, and how to fix it."""
+    message = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    at = f" (line {line.group(1)})" if line else ""
+    if "unterminated quote" in message:
+        return Problem(
+            f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote",
+            file=str(path),
+            fix='export the table again (complete), or double the quotes inside quoted text ("")',
+        )
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if counts:
+        return Problem(
+            f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong",
+            file=str(path),
+            fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file",
+        )
+    if "maximum line size" in message.lower():
+        return Problem(
+            f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}",
+            file=str(path),
+            fix="export the table again as CSV with one row per line",
+        )
+    if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
+        line = _first_bad_line(path, opts.encoding or "utf-8")
+        return Problem(
+            f"the file is not {opts.encoding or 'UTF-8'} text"
+            + (f" (first bad byte on line {line})" if line else ""),
+            file=str(path),
+            fix="save it as UTF-8, or set encoding (e.g. latin-1 or cp1252) for this table in the cycle file",
+        )
+    first = next((ln for ln in message.splitlines() if ln.strip()), message)
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    return Problem(
+        f"the file cannot be read as a table: {first}",
+        file=str(path),
+        fix="check that it is a complete export (not truncated), with one header row and the same number of fields on every line",
+    )
+
+
+def _first_bad_line(path: Path, encoding: str) -> int | None:
+    """The line of the first byte that does not decode (None when all do)."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        return None
+    line = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                return line + chunk[: err.start].count(b"\n")
+            line += chunk.count(b"\n")
+    return None

@@ -1,0 +1,303 @@
+"""Read a file (CSV, Parquet, Excel, or a zip archive holding one) or a DataFrame into DuckDB.
+
+A source becomes a *raw view*: its columns as stored (text for CSV and Excel),
+plus ``_row``, the row number a spreadsheet shows (the header is row 1, the first
+data row is row 2). Raw files are only ever opened for reading; a zip archive is
+unpacked once per process into a temporary folder.
+
+Examples
+--------
+>>> import pandas as pd
+>>> con = connect()
+>>> register_source(con, pd.DataFrame({"ticket_id": ["T1", "T2"]}), "raw", ReadOptions())
+['ticket_id']
+>>> con.execute('SELECT _row, ticket_id FROM raw').fetchall()
+[(2, 'T1'), (3, 'T2')]
+>>> label(pd.DataFrame()), label("exports/tickets.csv")
+('the DataFrame', 'exports/tickets.csv')
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cslib.data.file_checks import (
+    allowed_duplicates,
+    check_header,
+    check_line_lengths,
+    csv_header,
+    excel_layout_problems,
+    read_problem,
+    sniff_delimiter,
+    unique_names,
+)
+from cslib.data.sql import ident, quote
+from cslib.errors import DataError, Problem
+
+Source = str | Path | pd.DataFrame
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read one source: options a cycle file can set per table."""
+
+    timezone: str = "UTC"
+    columns: tuple[tuple[str, str], ...] = ()  # (contract column, source column) renames
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: int = 1
+    date_format: str | None = None
+    mapping: object | None = (
+        None  # a cslib.data.adapters.model.Mapping: the source is read through it
+    )
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with the session time zone set to UTC."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def label(source: Source) -> str:
+    """How a source is named in messages."""
+    return "the DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+
+
+def register_renamed(
+    con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions
+) -> list[str]:
+    """Create view ``view`` over the source as stored, with a ``_row`` number column.
+
+    Columns named in ``opts.columns`` are renamed to their contract names.
+    Returns the column names. Raises DataError for unreadable files.
+    """
+    if not opts.columns:
+        return register_source(con, source, view, opts)
+    columns = register_source(con, source, f"{view}_source", opts)
+    renames = {src: dst for dst, src in opts.columns}
+    missing = [src for src in renames if src not in columns]
+    if missing:
+        raise DataError(
+            Problem(
+                f"the column mapping names columns the file does not have: {', '.join(missing)}",
+                file=label(source),
+                values=tuple(columns[:12]),
+                fix="correct the source column names under data.<table>.columns in the cycle file",
+            )
+        )
+    select = ", ".join(
+        [
+            "_row",
+            *(
+                f"{ident(c)} AS {ident(renames.get(c, c))}"
+                for c in columns
+                if renames.get(c, c) not in renames.values() or c in renames
+            ),
+        ]
+    )
+    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {select} FROM "{view}_source"')
+    return [c for c in con.table(view).columns if c != "_row"]
+
+
+def register_source(
+    con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions
+) -> list[str]:
+    """Create view ``view`` over the source exactly as stored, with a ``_row`` number column.
+
+    Returns the column names. Raises DataError for unreadable files.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True)
+        check_header(list(map(str, frame.columns)), label(source))
+        frame = frame.set_axis(list(map(str, frame.columns)), axis=1)
+        frame.insert(0, "_row", range(2, len(frame) + 2))
+        con.register(f"{view}_frame", frame)
+        con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
+        return [c for c in frame.columns if c != "_row"]
+
+    path = Path(source)
+    name = str(source)
+    if not path.exists():
+        raise DataError(
+            Problem(
+                "file not found",
+                file=name,
+                fix="check the path in the cycle file (relative paths start at the cycle file's folder)",
+            )
+        )
+    if path.is_dir():
+        raise DataError(Problem("is a folder, not a file", file=name, fix="name the file itself"))
+    if path.stat().st_size == 0:
+        raise DataError(
+            Problem(
+                "the file is empty",
+                file=name,
+                fix="export the table again; the file has no header and no rows",
+            )
+        )
+    suffix = _suffix(path)
+    if suffix == ".zip":
+        path = unzipped(path)
+        name, suffix = str(path), _suffix(path)
+        if path.stat().st_size == 0:
+            raise DataError(
+                Problem(
+                    "the table in the zip archive is empty",
+                    file=str(source),
+                    fix="export the table again",
+                )
+            )
+    if suffix in PARQUET_SUFFIXES:
+        sql = f"SELECT * FROM read_parquet({quote(name)})"
+    elif suffix in EXCEL_SUFFIXES:
+        return _register_excel(con, path, view, opts)
+    elif suffix in CSV_SUFFIXES:
+        check_line_lengths(path, name, opts)
+        header = csv_header(path, opts)
+        check_header(header, name, allow=allowed_duplicates(opts))
+        extra = "".join(
+            f", {k}={quote(v)}"
+            for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter))
+            if v
+        )
+        if (
+            header
+        ):  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
+            delim = opts.delimiter or sniff_delimiter(path, opts)
+            extra = "".join(
+                f", {k}={quote(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v
+            )
+            struct = "{" + ", ".join(f"{quote(c)}: 'VARCHAR'" for c in unique_names(header)) + "}"
+            extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
+        sql = f"SELECT * FROM read_csv({quote(name)}, all_varchar=true, header=true{extra})"
+    else:
+        raise DataError(
+            Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
+        )
+    try:
+        con.execute(
+            f'CREATE OR REPLACE VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})'
+        )
+        columns = [c for c in con.table(view).columns if c != "_row"]
+        con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
+    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
+        raise DataError(read_problem(path, exc, opts)) from None
+    return columns
+
+
+def _suffix(path: Path) -> str:
+    """The file type, looking through ``.gz`` (``tickets.csv.gz`` is a ``.csv``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] == [".gz"] and len(suffixes) > 1:
+        return suffixes[-2]
+    return suffixes[-1] if suffixes else ""
+
+
+def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
+    """A sheet of a workbook as text, rows numbered as the spreadsheet shows them."""
+    try:
+        frame = pd.read_excel(
+            path,
+            sheet_name=opts.sheet if opts.sheet is not None else 0,
+            header=opts.header_row - 1,
+            dtype=object,
+            engine="openpyxl" if path.suffix.lower() != ".xls" else None,
+        )
+    except Exception as exc:  # openpyxl raises many types for broken workbooks
+        raise DataError(
+            Problem(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
+                file=str(path),
+                fix="save it again as .xlsx or export the sheet as CSV",
+            )
+        ) from None
+    columns = [str(c) for c in frame.columns]
+    check_header(columns, str(path))
+    layout = excel_layout_problems(path, opts)
+    if layout:
+        raise DataError(layout)
+    text = frame.apply(lambda col: col.map(lambda v: None if pd.isna(v) else str(v))).astype(object)
+    text.columns = columns
+    text.insert(0, "_row", range(opts.header_row + 1, opts.header_row + 1 + len(text)))
+    con.register(f"{view}_frame", text)
+    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
+    return columns
+
+
+_UNZIPPED: dict[tuple, Path] = {}
+_TMP: list[Path] = []
+#: the largest table a zip may unpack to (protects the disk from zip bombs)
+MAX_UNZIPPED = 20 * 2**30
+
+
+def unzipped(path: Path) -> Path:
+    """The one table inside a zip archive, unpacked once per process into a temporary folder."""
+    tables = CSV_SUFFIXES | PARQUET_SUFFIXES | EXCEL_SUFFIXES
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                i
+                for i in archive.infolist()
+                if not i.is_dir()
+                and "__MACOSX" not in i.filename
+                and Path(i.filename).suffix.lower() in tables
+            ]
+            if len(members) != 1:
+                names = [i.filename for i in archive.infolist() if not i.is_dir()][:10]
+                raise DataError(
+                    Problem(
+                        f"the zip archive holds {len(members)} tables; cslib reads a zip with exactly one",
+                        file=str(path),
+                        values=tuple(names),
+                        fix="unzip it and name the table file in the cycle file",
+                    )
+                )
+            info = members[0]
+            key = (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size, info.filename)
+            if key in _UNZIPPED and _UNZIPPED[key].exists():
+                return _UNZIPPED[key]
+            if not _TMP:
+                _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
+                atexit.register(shutil.rmtree, _TMP[0], True)
+            free = shutil.disk_usage(_TMP[0]).free
+            if info.file_size > min(MAX_UNZIPPED, free):
+                raise DataError(
+                    Problem(
+                        f"the table in the zip unpacks to {info.file_size / 1e9:.1f} GB, more than cslib will unpack",
+                        file=str(path),
+                        fix="unzip it yourself and name the table file in the cycle file",
+                    )
+                )
+            target = _TMP[0] / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
+            with archive.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+    ) as exc:
+        raise DataError(
+            Problem(
+                f"the zip archive cannot be read ({type(exc).__name__}: {exc})",
+                file=str(path),
+                fix="download it again, or unzip it and name the table file",
+            )
+        ) from None
+    _UNZIPPED[key] = target
+    return target
