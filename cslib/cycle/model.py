@@ -65,7 +65,7 @@ class TableSource(_Model):
     )
     mapping: str | dict[str, Any] | None = Field(
         None,
-        description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.data.adapters.engine",
+        description="a mapping file (relative to the cycle file) or an inline mapping; see cslib.data.adapters.model",
     )
     join: dict[str, str] = Field(
         default_factory=dict,
