@@ -3,7 +3,7 @@
 Do customers whose complaint was resolved well end up more loyal than
 customers who never complained? The complainers are grouped by how their
 first complaint was resolved; their later NPS and repeat business come from
-the tickets, read in DuckDB (:mod:`cslib.analyses.complaints._loyalty`).
+the tickets, read in DuckDB so that only the groups' totals reach pandas.
 """
 
 from __future__ import annotations
