@@ -126,6 +126,7 @@ def _nps_ci(counts: NpsCounts, alpha: float) -> dict[str, float]:
 
 
 def finding(table: pd.DataFrame, tests: pd.DataFrame, alpha: float) -> tuple[bool | None, str]:
+    """Whether the paradox holds (None: too few answers to test) and the result in words."""
     key = tests[(tests["measure"] == "nps") & (tests["comparison"] == f"{GROUPS[0]} − {GROUPS[2]}")]
     if key.empty:
         return (
