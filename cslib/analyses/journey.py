@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cslib._args import check_frame
+from cslib._docstrings import TICKET_SCAN
 from cslib.data import sql
 from cslib.data import tables as io
 from cslib.errors import ParameterError, Problem
@@ -67,6 +68,7 @@ def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
     return known + sorted(set(values) - set(known))
 
 
+@TICKET_SCAN.fill
 def journey_profile(
     tickets: pd.DataFrame | str | Path,
     *,
@@ -89,9 +91,8 @@ def journey_profile(
 
     Parameters
     ----------
-    tickets : pandas.DataFrame or path
-        Tickets with a ``journey_stage`` column: a DataFrame (not modified) or a
-        CSV/Parquet file.
+    {tickets}
+        Needs the stage column (``journey_stage`` by default).
     complaints : pandas.DataFrame, optional
         Complaints with ``ticket_id``, for ``complaints`` and ``complaint_share``
         (share of the stage's tickets that led to a complaint).
@@ -103,15 +104,10 @@ def journey_profile(
         Registry KPIs to show (default: :data:`PROFILE_KPIS` that the data allows).
     pain_kpis : sequence of str
         KPIs in the pain score (see the module notes).
-    start, end : date-like, optional
-        Only tickets created in this window (``end`` is a whole day: inclusive).
-    filters : mapping, optional
-        Only tickets whose column has one of the given values, e.g.
-        ``{"team": ["Billing"]}``.
-    options : cslib.data.tables.ReadOptions, optional
-        How to read a tickets file (time zone, column renames…).
-    validate : bool
-        Check the tickets against the data contract first (recommended).
+    {start_end}
+    {filters}
+    {options}
+    {validate}
 
     Returns
     -------
@@ -132,33 +128,8 @@ def journey_profile(
     """
     if complaints is not None:
         check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
-    con, view = kpi_engine.scan(
-        tickets,
-        filters=filters,
-        start=start,
-        end=end,
-        options=options,
-        validate=validate,
-        require=[stage],
-    )
-    try:
-        columns = con.table(view).columns
-        col = sql.ident(stage)
-        staged = f"{col} IS NOT NULL"
-        counts = {"volume": "count(*)"}
-        if complaints is not None:
-            ids = complaints["ticket_id"].dropna().astype(str).str.strip()
-            ids = pd.DataFrame({"ticket_id": ids[ids != ""].unique()}, dtype=object)
-            con.register("complaint_ids", ids)
-            counts["complaints"] = (
-                "count(*) FILTER (WHERE ticket_id IN (SELECT ticket_id FROM complaint_ids))"
-            )
-        select = ", ".join(f"{sql} AS {name}" for name, sql in counts.items())
-        per_stage = con.execute(
-            f"SELECT {col} AS stage, {select} FROM {view} WHERE {staged} GROUP BY ALL"
-        ).df()
-    finally:
-        con.close()
+    where = dict(start=start, end=end, filters=filters, options=options)
+    per_stage, columns = _stage_counts(tickets, complaints, stage, validate, where)
     if per_stage.empty:
         raise ParameterError(
             Problem(
@@ -167,33 +138,11 @@ def journey_profile(
                 fix="map a journey stage for each contact reason, or widen start/end",
             )
         )
-    avail = kpi_engine.availability(columns)
-    ok = set(avail.loc[avail["available"], "kpi"])
-    if kpis is None:
-        kpis = [k for k in PROFILE_KPIS if k in ok]
-    else:
-        unknown = [k for k in kpis if k not in kpi_engine.REGISTRY]
-        if unknown:
-            raise ParameterError(
-                Problem(
-                    "unknown KPI",
-                    column="kpis",
-                    values=tuple(unknown),
-                    fix=f"use registry names: {', '.join(kpi_engine.REGISTRY)}",
-                )
-            )
-    kpis = list(dict.fromkeys(["volume", *kpis]))
+    kpis = list(dict.fromkeys(["volume", *_profile_kpis(kpis, columns)]))
     # tickets without a stage are left out of every KPI, the all-stage level included;
     # the tickets were checked by the scan above
-    common = dict(
-        kpis=kpis,
-        freq="all",
-        start=start,
-        end=end,
-        filters={**(filters or {}), stage: per_stage["stage"].tolist()},
-        options=options,
-        validate=False,
-    )
+    where["filters"] = {**(filters or {}), stage: per_stage["stage"].tolist()}
+    common = dict(kpis=kpis, freq="all", validate=False, **where)
     by_stage = kpi_engine.compute(tickets, by=stage, **common).drop(columns="period")
     overall = kpi_engine.compute(tickets, **common).drop(columns="period").iloc[0]
     if complaints is not None:
@@ -213,6 +162,64 @@ def journey_profile(
     by_stage["order"] = by_stage[stage].map({s: i for i, s in enumerate(order)})
     by_stage = by_stage.sort_values("order", ignore_index=True)
     by_stage["volume_share"] = by_stage["volume"] / by_stage["volume"].sum()
+    used = _pain(by_stage, overall, pain_kpis)
+    first = [stage, "order", "volume", "volume_share"]
+    rest = [c for c in by_stage.columns if c not in first]
+    out = by_stage[first + rest]
+    out.attrs["pain_kpis"] = used
+    return out
+
+
+def _stage_counts(
+    tickets: pd.DataFrame | str | Path,
+    complaints: pd.DataFrame | None,
+    stage: str,
+    validate: bool,
+    where: dict[str, object],
+) -> tuple[pd.DataFrame, list[str]]:
+    """Tickets (and those that led to a complaint) per stage, and the tickets' columns."""
+    con, view = kpi_engine.scan(tickets, validate=validate, require=[stage], **where)
+    try:
+        columns = con.table(view).columns
+        col = sql.ident(stage)
+        counts = {"volume": "count(*)"}
+        if complaints is not None:
+            ids = complaints["ticket_id"].dropna().astype(str).str.strip()
+            ids = pd.DataFrame({"ticket_id": ids[ids != ""].unique()}, dtype=object)
+            con.register("complaint_ids", ids)
+            counts["complaints"] = (
+                "count(*) FILTER (WHERE ticket_id IN (SELECT ticket_id FROM complaint_ids))"
+            )
+        select = ", ".join(f"{expr} AS {name}" for name, expr in counts.items())
+        per_stage = con.execute(
+            f"SELECT {col} AS stage, {select} FROM {view} WHERE {col} IS NOT NULL GROUP BY ALL"
+        ).df()
+    finally:
+        con.close()
+    return per_stage, columns
+
+
+def _profile_kpis(kpis: Sequence[str] | None, columns: list[str]) -> list[str]:
+    """The KPIs asked for (all registry names), or the :data:`PROFILE_KPIS` the columns allow."""
+    if kpis is None:
+        avail = kpi_engine.availability(columns)
+        ok = set(avail.loc[avail["available"], "kpi"])
+        return [k for k in PROFILE_KPIS if k in ok]
+    unknown = [k for k in kpis if k not in kpi_engine.REGISTRY]
+    if unknown:
+        raise ParameterError(
+            Problem(
+                "unknown KPI",
+                column="kpis",
+                values=tuple(unknown),
+                fix=f"use registry names: {', '.join(kpi_engine.REGISTRY)}",
+            )
+        )
+    return list(kpis)
+
+
+def _pain(by_stage: pd.DataFrame, overall: pd.Series, pain_kpis: Sequence[str]) -> list[str]:
+    """Add each stage's shortfalls, pain score, pain volume, rank and worst KPI; the KPIs used."""
     used = []
     for name in pain_kpis:
         if (
@@ -242,11 +249,7 @@ def journey_profile(
     by_stage["pain_volume"] = by_stage["pain_score"] * by_stage["volume"]
     by_stage["pain_rank"] = by_stage["pain_score"].rank(ascending=False, method="min")
     by_stage["worst_kpi"] = short.idxmax(axis=1).str.removeprefix("shortfall_")
-    first = [stage, "order", "volume", "volume_share"]
-    rest = [c for c in by_stage.columns if c not in first]
-    out = by_stage[first + rest]
-    out.attrs["pain_kpis"] = used
-    return out
+    return used
 
 
 def pain_ranking(profile: pd.DataFrame, top: int | None = None) -> pd.DataFrame:

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from cslib._args import check_alpha, choice, frame_html
+from cslib._docstrings import TICKET_SCAN
 from cslib.data import sql
 from cslib.data import tables as io
 from cslib.data.tables import ReadOptions
@@ -230,6 +231,7 @@ def _rest_medians(con, segments: list) -> dict:
     return dict(zip(segments, row, strict=True))
 
 
+@TICKET_SCAN.fill
 def segment_profile(
     tickets: pd.DataFrame | str | Path,
     *,
@@ -248,9 +250,7 @@ def segment_profile(
 
     Parameters
     ----------
-    tickets : pandas.DataFrame or path
-        Tickets in the data contract: a DataFrame (not modified) or a CSV/Parquet
-        file scanned in place, as :func:`cslib.metrics.engine.compute` takes them.
+    {tickets}
     by : str
         The segment column: ``"segment"``, ``"channel"``, ``"team"``, ``"priority"``…
     kpis : sequence of str, optional
@@ -262,14 +262,10 @@ def segment_profile(
         Test level and 1 − confidence level.
     min_n : int
         Segments with fewer values for a KPI are shown but not tested.
-    start, end : date-like, optional
-        Only tickets created in this window (``end`` a whole day).
-    filters : mapping, optional
-        Only tickets of these segments, e.g. ``{"team": ["Billing"]}``.
-    options : ReadOptions, optional
-        How to read a file (time zone, mapping…), as for :func:`cslib.metrics.engine.compute`.
-    validate : bool
-        Check the tickets against the data contract first.
+    {start_end}
+    {filters}
+    {options}
+    {validate}
 
     Returns
     -------
@@ -286,6 +282,28 @@ def segment_profile(
 
 
 def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> SegmentProfile:
+    kpis = _tested_kpis(con, view, by, kpis)
+    table = kpi_engine.compute(
+        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where
+    ).drop(columns="period")
+    table = table[table[by].notna()].reset_index(drop=True)
+    tests, contrasts = _tests(con, tickets, by, kpis, alpha, min_n)
+    tests = pd.DataFrame(tests)
+    contrasts = pd.DataFrame(contrasts)
+    _adjusted(tests, contrasts, adjust, alpha)
+    findings = _findings(tests, contrasts, by, alpha)
+    return SegmentProfile(
+        by=by,
+        table=table,
+        tests=tests,
+        contrasts=contrasts,
+        findings=tuple(findings),
+        adjust=adjust,
+    )
+
+
+def _tested_kpis(con, view: str, by: str, kpis: Sequence[str] | None) -> list[str]:
+    """The KPIs to test (per-ticket registry KPIs), once the column is seen to have two segments."""
     col = sql.ident(by)
     values = [
         r[0]
@@ -323,11 +341,12 @@ def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> Segme
                     fix="use e.g. fcr, csat, nps, ces, resolution_hours, aht_seconds",
                 )
             )
-    kpis = list(kpis)
-    table = kpi_engine.compute(
-        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where
-    ).drop(columns="period")
-    table = table[table[by].notna()].reset_index(drop=True)
+    return list(kpis)
+
+
+def _tests(con, tickets, by: str, kpis: list[str], alpha: float, min_n: int):
+    """Per KPI, the test across segments and each segment against the rest (p-values unadjusted)."""
+    col = sql.ident(by)
     tests, contrasts = [], []
     for name in kpis:
         kind = _kind(name)
@@ -359,8 +378,11 @@ def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> Segme
                 rest = summ[summ["seg"] != c[by]]
                 c.update(_contrast(seg, rest, kind, alpha, medians.get(c[by])))
         con.execute("DROP TABLE cases")
-    tests = pd.DataFrame(tests)
-    contrasts = pd.DataFrame(contrasts)
+    return tests, contrasts
+
+
+def _adjusted(tests: pd.DataFrame, contrasts: pd.DataFrame, adjust: str, alpha: float) -> None:
+    """Add ``p_adjusted`` and ``adjust_method`` to the tests and, separately, the contrasts."""
     method = adjust_pvalues([0.5], method=adjust)["adjust_method"].item()
     for frame in (tests, contrasts):
         if frame.empty:
@@ -372,6 +394,10 @@ def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> Segme
                 frame.loc[okp, "p_value"].to_numpy(), method=adjust, alpha=alpha
             )["p_adjusted"].to_numpy()
         frame["adjust_method"] = method
+
+
+def _findings(tests: pd.DataFrame, contrasts: pd.DataFrame, by: str, alpha: float) -> list[str]:
+    """Add ``significant`` to the tests, ``differs`` and ``better`` to the contrasts; the findings."""
     if not tests.empty:
         tests["significant"] = tests["p_adjusted"] < alpha
     findings: list[str] = (
@@ -406,11 +432,4 @@ def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> Segme
             findings.append(
                 f"{label}: {by} '{getattr(r, by)}' is {word} than the rest by {eff}, adjusted p = {r.p_adjusted:.2g}."
             )
-    return SegmentProfile(
-        by=by,
-        table=table,
-        tests=tests,
-        contrasts=contrasts,
-        findings=tuple(findings),
-        adjust=adjust,
-    )
+    return findings

@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from cslib._args import check_alpha, check_frame, frame_html
+from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
 from cslib.data.tables import ReadOptions
 from cslib.errors import ParameterError, Problem
@@ -176,6 +177,7 @@ def _stratified(cells: pd.DataFrame, strata: list[str], alpha: float) -> dict[st
     }
 
 
+@TICKET_SCAN.fill
 def training_effect(
     tickets: pd.DataFrame | str | Path,
     training: pd.DataFrame,
@@ -197,9 +199,8 @@ def training_effect(
 
     Parameters
     ----------
-    tickets : pandas.DataFrame or path
-        Tickets with ``agent_id`` and the KPI columns: a DataFrame (not modified)
-        or a tickets file scanned in place.
+    {tickets}
+        Needs ``agent_id`` and the KPIs' columns.
     training : pandas.DataFrame
         Training records (``agent_id``, ``course``, ``completed_at``).
     course : str
@@ -214,9 +215,9 @@ def training_effect(
         Agents with fewer tickets on either side are left out of view 1.
     alpha : float
         1 − confidence level.
-    filters, options, validate
-        Which segments (e.g. ``{"team": ["Billing"]}``), how to read a file and
-        whether to check it first, as for :func:`cslib.metrics.engine.compute`.
+    {filters}
+    {options}
+    {validate}
 
     Returns
     -------
@@ -246,25 +247,7 @@ def training_effect(
 
 def _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n, alpha):
     columns = con.table(view).columns
-    avail = kpi_engine.availability(columns)
-    ok = set(avail.loc[avail["available"], "kpi"])
-    if kpis is None:
-        kpis = [k for k in DEFAULT_KPIS if k in ok]
-    else:
-        bad = [
-            k
-            for k in kpis
-            if k not in ok or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
-        ]
-        if bad:
-            raise ParameterError(
-                Problem(
-                    "KPI not available per ticket in these data",
-                    column="kpis",
-                    values=tuple(bad),
-                    fix=f"use per-ticket KPIs the tickets support, e.g. {', '.join(k for k in DEFAULT_KPIS if k in ok)}",
-                )
-            )
+    kpis = _effect_kpis(columns, kpis)
     team = by_team and "team" in columns
     con.register("trained_on", dates.reset_index())
     handled = con.execute(
@@ -292,62 +275,12 @@ def _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n
                        date_trunc('week', c.created_at) AS week
                 FROM ({sql}) c JOIN trained_on d USING (agent_id)"""
         )
-        # view 1: each agent's own before / after
-        sides = con.execute(
-            f"""SELECT agent_id, any_value(completed_at) AS completed_at,
-                       count(*) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS n_before,
-                       count(*) FILTER (WHERE trained AND created_at < completed_at + {window}) AS n_after,
-                       avg(value) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS before,
-                       avg(value) FILTER (WHERE trained AND created_at < completed_at + {window}) AS after
-                FROM cases GROUP BY agent_id ORDER BY agent_id"""
-        ).df()
-        rows = sides[(sides["n_before"] >= min_n) & (sides["n_after"] >= min_n)]
-        rows = rows.assign(kpi=name, diff=rows["after"] - rows["before"])
+        rows, overall = _own_before_after(con, name, window, min_n, alpha)
         per_agent.append(rows)
-        d = rows["diff"].to_numpy(dtype=float)
-        if d.size >= 2:
-            res = stats.ttest_1samp(d, 0.0)
-            half = stats.t.ppf(1 - alpha / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-            lo, hi, p = d.mean() - half, d.mean() + half, float(res.pvalue)
-        else:
-            lo = hi = p = np.nan
-        pooled.append(
-            {
-                "kpi": name,
-                "agents": d.size,
-                "before": float(rows["before"].mean()) if d.size else np.nan,
-                "after": float(rows["after"].mean()) if d.size else np.nan,
-                "diff": float(d.mean()) if d.size else np.nan,
-                "ci_low": lo,
-                "ci_high": hi,
-                "p_value": p,
-                "better": _better(name, d.mean() if d.size else np.nan, lo, hi),
-            }
-        )
-        # view 2: same weeks (and teams)
-        cells = con.execute(
-            f"""SELECT {", ".join(strata)}, trained, count(*) AS n, avg(value) AS mean,
-                       coalesce(var_samp(value), 0) AS var
-                FROM cases GROUP BY ALL ORDER BY ALL"""
-        ).df()
-        res2 = _stratified(cells, strata, alpha)
-        concurrent.append(
-            {
-                "kpi": name,
-                **res2,
-                "better": _better(name, res2["diff"], res2["ci_low"], res2["ci_high"]),
-            }
-        )
-        wk = (
-            cells.assign(total=cells["n"] * cells["mean"])
-            .groupby(["week", "trained"], as_index=False)[["n", "total"]]
-            .sum()
-        )
-        wk["value"] = wk.pop("total") / wk["n"]
-        mixed = wk.groupby("week")["trained"].nunique()
-        wk = wk[wk["week"].isin(mixed[mixed == 2].index)]
-        wk["group"] = np.where(wk["trained"], "trained", "not yet trained")
-        weekly.append(wk.drop(columns="trained").assign(kpi=name))
+        pooled.append(overall)
+        same_weeks, weeks = _same_weeks(con, name, strata, alpha)
+        concurrent.append(same_weeks)
+        weekly.append(weeks)
         con.execute("DROP TABLE cases")
     columns = ["kpi", "agent_id", "completed_at", "n_before", "n_after", "before", "after", "diff"]
     per_agent_df = pd.concat([pd.DataFrame(columns=columns), *per_agent], ignore_index=True)[
@@ -366,3 +299,88 @@ def _effect(con, view, tickets, dates, course, kpis, window_days, by_team, min_n
         course=course,
         window_days=window_days,
     )
+
+
+def _effect_kpis(columns: list[str], kpis: Sequence[str] | None) -> list[str]:
+    """The KPIs asked for, each available per ticket, or the :data:`DEFAULT_KPIS` the columns allow."""
+    avail = kpi_engine.availability(columns)
+    ok = set(avail.loc[avail["available"], "kpi"])
+    if kpis is None:
+        kpis = [k for k in DEFAULT_KPIS if k in ok]
+    else:
+        bad = [
+            k
+            for k in kpis
+            if k not in ok or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
+        ]
+        if bad:
+            raise ParameterError(
+                Problem(
+                    "KPI not available per ticket in these data",
+                    column="kpis",
+                    values=tuple(bad),
+                    fix=f"use per-ticket KPIs the tickets support, e.g. {', '.join(k for k in DEFAULT_KPIS if k in ok)}",
+                )
+            )
+    return list(kpis)
+
+
+def _own_before_after(
+    con, name: str, window: str, min_n: int, alpha: float
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """View 1 for one KPI: each agent's own before / after, and their mean difference with a t interval."""
+    sides = con.execute(
+        f"""SELECT agent_id, any_value(completed_at) AS completed_at,
+                   count(*) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS n_before,
+                   count(*) FILTER (WHERE trained AND created_at < completed_at + {window}) AS n_after,
+                   avg(value) FILTER (WHERE NOT trained AND created_at >= completed_at - {window}) AS before,
+                   avg(value) FILTER (WHERE trained AND created_at < completed_at + {window}) AS after
+            FROM cases GROUP BY agent_id ORDER BY agent_id"""
+    ).df()
+    rows = sides[(sides["n_before"] >= min_n) & (sides["n_after"] >= min_n)]
+    rows = rows.assign(kpi=name, diff=rows["after"] - rows["before"])
+    d = rows["diff"].to_numpy(dtype=float)
+    if d.size >= 2:
+        res = stats.ttest_1samp(d, 0.0)
+        half = stats.t.ppf(1 - alpha / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+        lo, hi, p = d.mean() - half, d.mean() + half, float(res.pvalue)
+    else:
+        lo = hi = p = np.nan
+    return rows, {
+        "kpi": name,
+        "agents": d.size,
+        "before": float(rows["before"].mean()) if d.size else np.nan,
+        "after": float(rows["after"].mean()) if d.size else np.nan,
+        "diff": float(d.mean()) if d.size else np.nan,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": p,
+        "better": _better(name, d.mean() if d.size else np.nan, lo, hi),
+    }
+
+
+def _same_weeks(
+    con, name: str, strata: list[str], alpha: float
+) -> tuple[dict[str, object], pd.DataFrame]:
+    """View 2 for one KPI: trained vs not yet trained within the same strata, and the weeks with both."""
+    cells = con.execute(
+        f"""SELECT {", ".join(strata)}, trained, count(*) AS n, avg(value) AS mean,
+                   coalesce(var_samp(value), 0) AS var
+            FROM cases GROUP BY ALL ORDER BY ALL"""
+    ).df()
+    res = _stratified(cells, strata, alpha)
+    concurrent = {
+        "kpi": name,
+        **res,
+        "better": _better(name, res["diff"], res["ci_low"], res["ci_high"]),
+    }
+    wk = (
+        cells.assign(total=cells["n"] * cells["mean"])
+        .groupby(["week", "trained"], as_index=False)[["n", "total"]]
+        .sum()
+    )
+    wk["value"] = wk.pop("total") / wk["n"]
+    mixed = wk.groupby("week")["trained"].nunique()
+    wk = wk[wk["week"].isin(mixed[mixed == 2].index)]
+    wk["group"] = np.where(wk["trained"], "trained", "not yet trained")
+    return concurrent, wk.drop(columns="trained").assign(kpi=name)
