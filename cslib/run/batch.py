@@ -53,9 +53,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cslib._yamlfile import problems_of, read_yaml
+from cslib.cycle.artefacts import slug
 from cslib.cycle.model import Window
 from cslib.errors import ConfigError, CslibError, Problem
-from cslib.run.runner import NEEDS, NOTEBOOKS, STAGES, file_hash, slug, versions
+from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
+from cslib.run.runner import file_hash, versions
 
 #: how a finished child process hands its outcome back (the last line of its stdout)
 MARKER = "@@cslib-batch-outcome@@ "
@@ -436,7 +438,6 @@ def plan_batch(
     raised as one :class:`ConfigError` naming the review file's key paths.
     """
     from cslib.cycle.model import parse_cycle, validate_cycle
-    from cslib.run.runner import notebooks_dir
 
     review_path = Path(review_path).resolve()
     review = load_review(review_path)
