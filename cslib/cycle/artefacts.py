@@ -72,7 +72,10 @@ def slug(text: str) -> str:
 
 
 def run_folder(out: str | Path, title: str, run_id: str) -> Path:
-    """``<out>/<cycle>/<run-id>``: where a run of the cycle titled ``title`` goes."""
+    """``<out>/<cycle>/<run-id>``: where a run of the cycle titled ``title`` goes.
+
+    A batch folder sits at the same place, ``run_id`` being the batch's name.
+    """
     return Path(out) / slug(title) / run_id
 
 
