@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cslib.errors import CslibError, Problem
+from cslib.errors import CslibError
 
 app = typer.Typer(
     name="cslib",
@@ -52,28 +52,16 @@ def sample_data(
 @app.command()
 def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")]) -> None:
     """Check the cycle file and every table it names; list all problems."""
-    from cslib.cycle.evidence import check_cycle
-    from cslib.cycle.model import validate_cycle
+    from cslib.run import preflight
 
-    parsed, problems = validate_cycle(cycle)
-    if problems:
-        raise CslibError(
-            problems,
-            where=f"{cycle} and its tables",
-        )
+    parsed = preflight.checked_cycle(cycle)
     table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
     _print_mappings(parsed)
     _print_availability(parsed)
-    findings = check_cycle(parsed)
-    errors = findings[findings["level"] == "error"]
-    if len(errors):
-        raise CslibError(
-            [Problem(r.finding, file=f"{cycle}: {r.item}", fix=r.fix) for r in errors.itertuples()],
-            title="the cycle cannot be evaluated",
-        )
+    findings = preflight.check_evidence(parsed, cycle)
     if len(findings):
         evidence = Table(
             "area",
@@ -237,47 +225,10 @@ def batch(
     ] = None,
 ) -> None:
     """Run many cycles (teams × months) in parallel and write index.html; exit 1 if any run failed."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from cslib.run.batch import run_batch
 
     with out.status("checking the review file, the cycle and its data…") as status:
-        progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=out,
-            speed_estimate_period=3600,
-        )
-        bar = None
-
-        def on_run(outcome, done: int, total: int) -> None:
-            nonlocal bar
-            if outcome is None:
-                status.stop()
-                progress.start()
-                bar = progress.add_task("runs", total=total)
-                return
-            if outcome.status == "unchanged":  # not counted in the ETA: it took no time
-                progress.update(bar, total=progress.tasks[bar].total - 1)
-                progress.console.print(f"[dim]= {outcome.name} unchanged, skipped[/]")
-                return
-            mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
-            progress.console.print(
-                f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)"
-            )
-            progress.advance(bar)
-
+        progress, on_run = _batch_progress(status)
         try:
             result = run_batch(
                 review,
@@ -294,27 +245,75 @@ def batch(
     out.print(f"{len(result.outcomes)} runs: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Index: {result.index}", soft_wrap=True)
     if result.failed:
-        table = Table(
-            "run",
-            "status",
-            "stage",
-            "cell",
-            title=f"{len(result.failed)} run{'s' if len(result.failed) > 1 else ''} failed",
-            show_lines=True,
-        )
-        table.add_column("error", overflow="fold")
-        table.add_column("executed notebook", overflow="fold")
-        for o in result.failed:
-            table.add_row(
-                o.name,
-                o.status,
-                o.stage or "–",
-                "–" if o.cell is None else str(o.cell),
-                f"{o.ename}: {o.evalue}",
-                o.notebook or "–",
-            )
-        err.print(table)
+        _print_failures(result.failed)
         sys.exit(1)
+
+
+def _batch_progress(status):
+    """A progress bar of the runs that replaces ``status`` once the batch is planned, and its callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=out,
+        speed_estimate_period=3600,
+    )
+    bar = None
+
+    def on_run(outcome, done: int, total: int) -> None:
+        nonlocal bar
+        if outcome is None:
+            status.stop()
+            progress.start()
+            bar = progress.add_task("runs", total=total)
+            return
+        if outcome.status == "unchanged":  # not counted in the ETA: it took no time
+            progress.update(bar, total=progress.tasks[bar].total - 1)
+            progress.console.print(f"[dim]= {outcome.name} unchanged, skipped[/]")
+            return
+        mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
+        progress.console.print(
+            f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)"
+        )
+        progress.advance(bar)
+
+    return progress, on_run
+
+
+def _print_failures(failed) -> None:
+    """The failed runs: stage, cell, error and the executed notebook of each."""
+    table = Table(
+        "run",
+        "status",
+        "stage",
+        "cell",
+        title=f"{len(failed)} run{'s' if len(failed) > 1 else ''} failed",
+        show_lines=True,
+    )
+    table.add_column("error", overflow="fold")
+    table.add_column("executed notebook", overflow="fold")
+    for o in failed:
+        table.add_row(
+            o.name,
+            o.status,
+            o.stage or "–",
+            "–" if o.cell is None else str(o.cell),
+            f"{o.ename}: {o.evalue}",
+            o.notebook or "–",
+        )
+    err.print(table)
 
 
 def _print_kpis(cycle_path: Path) -> None:

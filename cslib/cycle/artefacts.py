@@ -1,6 +1,26 @@
-"""Stage results saved in the run folder, so later stages load them (no kernel state).
+"""The run folder's layout, and the stage results saved in it so later stages load them (no kernel state).
 
-Small facts go to JSON, tables to Parquet, under ``<run>/artefacts/<stage>/``.
+Every path of a run or a batch is spelled here and nowhere else. A reports
+folder holds::
+
+    register.parquet          the register of cycles (see :func:`register_path`)
+    <cycle>/<run-id>/         a run folder (see :func:`run_folder`):
+        run.json              the manifest: parameters, input file hashes, versions, timings, status
+        1-plan.ipynb …        the executed notebooks, under their own names
+        artefacts/<stage>/    the stages' results: tables as Parquet, small facts as JSON
+        <stage>.html          one report page per executed stage
+        report.html           the combined report
+        next-cycle.yaml       the draft of the next cycle (written by the Act stage)
+        fingerprint.json      the inputs of a batch run, to skip it when they are unchanged
+    <cycle>/<batch>/          a batch folder:
+        index.html            one row per run
+        batch.json            the outcome of every run
+        cycles/<run>.yaml     the derived cycle files
+        <run>/                the run folders
+
+``run.json`` and ``batch.json`` carry ``schema_version`` (:data:`SCHEMA_VERSION`,
+now 1). Files written before the version was recorded have none; they are read
+as version 1.
 
 Examples
 --------
@@ -10,12 +30,20 @@ Examples
 >>> _ = save(run, "plan", "facts", {"weeks": 21})
 >>> load(run, "plan", "baseline")["value"].item(), load(run, "plan", "facts")["weeks"]
 (0.66, 21)
+>>> table_path(run, "plan", "baseline").relative_to(run).as_posix()
+'artefacts/plan/baseline.parquet'
+>>> run_folder("reports", "Faster first-time resolution", "r1").as_posix()
+'reports/faster-first-time-resolution/r1'
+>>> _ = manifest_path(run).write_text('{"status": "ok"}')  # written before the version was recorded
+>>> read_manifest(run)
+{'status': 'ok', 'schema_version': 1}
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,20 +51,158 @@ import pandas as pd
 
 from cslib.errors import CslibError, Problem
 
+#: the version of ``run.json`` and ``batch.json`` written now
+SCHEMA_VERSION = 1
+#: names a batch folder uses itself: no run may take them
+BATCH_ENTRIES = ("cycles", "index.html", "batch.json")
+
+
+def slug(text: str) -> str:
+    """A folder-safe name.
+
+    Examples
+    --------
+    >>> slug("Faster first-time resolution")
+    'faster-first-time-resolution'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "cycle"
+
+
+# --------------------------------------------------------------------------- a run folder
+
+
+def run_folder(out: str | Path, title: str, run_id: str) -> Path:
+    """``<out>/<cycle>/<run-id>``: where a run of the cycle titled ``title`` goes.
+
+    A batch folder sits at the same place, ``run_id`` being the batch's name.
+    """
+    return Path(out) / slug(title) / run_id
+
+
+def register_path(run_dir: str | Path) -> Path:
+    """The cycle register of the reports folder (``reports/register.parquet`` for ``reports/<cycle>/<run>``)."""
+    return Path(run_dir).parent.parent / "register.parquet"
+
+
+def manifest_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "run.json"
+
+
+def notebook_path(run_dir: str | Path, notebook: str) -> Path:
+    """The executed copy of the notebook file ``notebook``."""
+    return Path(run_dir) / notebook
+
+
+def page_path(run_dir: str | Path, stage: str) -> Path:
+    """The report page of one stage."""
+    return Path(run_dir) / f"{stage}.html"
+
+
+def report_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "report.html"
+
+
+def next_cycle_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "next-cycle.yaml"
+
+
+def fingerprint_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "fingerprint.json"
+
+
+def read_manifest(run_dir: str | Path) -> dict:
+    """``run.json`` as a dict (``schema_version`` 1 when the file predates it).
+
+    Raises ``OSError`` when it cannot be read and ``ValueError`` when it is not JSON.
+    """
+    return _read_versioned(manifest_path(run_dir))
+
+
+def write_manifest(run_dir: str | Path, manifest: dict) -> Path:
+    """Write ``run.json``, stamped with :data:`SCHEMA_VERSION`."""
+    return _write_json(manifest_path(run_dir), {"schema_version": SCHEMA_VERSION, **manifest})
+
+
+def read_fingerprint(run_dir: str | Path) -> dict:
+    return json.loads(fingerprint_path(run_dir).read_text(encoding="utf-8"))
+
+
+def write_fingerprint(run_dir: str | Path, fingerprint: dict) -> Path:
+    return _write_json(fingerprint_path(run_dir), fingerprint)
+
+
+# --------------------------------------------------------------------------- a batch folder
+
+
+def batch_manifest_path(batch_dir: str | Path) -> Path:
+    return Path(batch_dir) / "batch.json"
+
+
+def write_batch_manifest(batch_dir: str | Path, record: dict) -> Path:
+    """Write ``batch.json``, stamped with :data:`SCHEMA_VERSION`."""
+    return _write_json(batch_manifest_path(batch_dir), {"schema_version": SCHEMA_VERSION, **record})
+
+
+def read_batch_manifest(batch_dir: str | Path) -> dict:
+    """``batch.json`` as a dict (``schema_version`` 1 when the file predates it)."""
+    return _read_versioned(batch_manifest_path(batch_dir))
+
+
+def index_path(batch_dir: str | Path) -> Path:
+    return Path(batch_dir) / "index.html"
+
+
+def cycles_folder(batch_dir: str | Path) -> Path:
+    """Where a batch writes the cycle files it derives for its runs."""
+    return Path(batch_dir) / "cycles"
+
+
+def derived_cycle_path(batch_dir: str | Path, run: str) -> Path:
+    return cycles_folder(batch_dir) / f"{run}.yaml"
+
+
+def batch_run_folder(batch_dir: str | Path, run: str) -> Path:
+    return Path(batch_dir) / run
+
+
+def _read_versioned(path: Path) -> dict:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(record, dict):
+        record.setdefault("schema_version", 1)
+    return record
+
+
+def _write_json(path: Path, record: dict) -> Path:
+    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- stage results
+
 
 def folder(run_dir: str | Path, stage: str) -> Path:
+    """Where the results of one stage are kept."""
     return Path(run_dir) / "artefacts" / stage
+
+
+def table_path(run_dir: str | Path, stage: str, name: str) -> Path:
+    """A stage's result saved from a DataFrame."""
+    return folder(run_dir, stage) / f"{name}.parquet"
+
+
+def record_path(run_dir: str | Path, stage: str, name: str) -> Path:
+    """A stage's result saved as JSON."""
+    return folder(run_dir, stage) / f"{name}.json"
 
 
 def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
     """Save a DataFrame (Parquet) or JSON-able object; returns the path written."""
-    out = folder(run_dir, stage)
-    out.mkdir(parents=True, exist_ok=True)
+    folder(run_dir, stage).mkdir(parents=True, exist_ok=True)
     if isinstance(obj, pd.DataFrame):
-        path = out / f"{name}.parquet"
+        path = table_path(run_dir, stage, name)
         obj.to_parquet(path, index=False)
     else:
-        path = out / f"{name}.json"
+        path = record_path(run_dir, stage, name)
         path.write_text(
             json.dumps(obj, default=_plain, indent=2, ensure_ascii=False), encoding="utf-8"
         )
@@ -45,12 +211,10 @@ def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
 
 def load(run_dir: str | Path, stage: str, name: str):
     """Load what :func:`save` wrote; a clear error names the stage to run first."""
-    base = folder(run_dir, stage) / name
-    for suffix, reader in (
-        (".parquet", pd.read_parquet),
-        (".json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+    for path, reader in (
+        (table_path(run_dir, stage, name), pd.read_parquet),
+        (record_path(run_dir, stage, name), lambda p: json.loads(p.read_text(encoding="utf-8"))),
     ):
-        path = base.with_suffix(suffix)
         if path.exists():
             return reader(path)
     raise CslibError(
@@ -63,8 +227,7 @@ def load(run_dir: str | Path, stage: str, name: str):
 
 
 def exists(run_dir: str | Path, stage: str, name: str) -> bool:
-    base = folder(run_dir, stage) / name
-    return base.with_suffix(".parquet").exists() or base.with_suffix(".json").exists()
+    return table_path(run_dir, stage, name).exists() or record_path(run_dir, stage, name).exists()
 
 
 def _plain(value):

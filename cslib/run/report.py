@@ -11,7 +11,6 @@ URLs. Every string from the cycle or the data is escaped.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -23,14 +22,9 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
 from cslib.display import table_html
+from cslib.run.notebooks import NOTEBOOKS
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
-NOTEBOOKS = {
-    "plan": "1-plan.ipynb",
-    "do": "2-do.ipynb",
-    "check": "3-check.ipynb",
-    "act": "4-act.ipynb",
-}
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px 32px;line-height:1.45}
@@ -146,17 +140,13 @@ def summary_html(run_dir: Path) -> str | None:
 def build_report(run_dir: str | Path) -> Path:
     """Render ``<stage>.html`` for each executed stage and the combined ``report.html``; returns its path."""
     run_dir = Path(run_dir)
-    manifest = (
-        json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-        if (run_dir / "run.json").exists()
-        else {}
-    )
+    manifest = artefacts.read_manifest(run_dir) if artefacts.manifest_path(run_dir).exists() else {}
     title = manifest.get("title", "Improvement cycle")
     when = dt.datetime.now().strftime("%d %b %Y %H:%M")
     footer = _footer(manifest, when)
     stages = []
     for stage, name in NOTEBOOKS.items():
-        path = run_dir / name
+        path = artefacts.notebook_path(run_dir, name)
         if not path.exists():
             continue
         body, headings = render_notebook(path, anchor=stage)
@@ -172,7 +162,7 @@ def build_report(run_dir: str | Path) -> Path:
             stages=[stages[-1]],
             footer=footer,
         )
-        (run_dir / f"{stage}.html").write_text(page, encoding="utf-8")
+        artefacts.page_path(run_dir, stage).write_text(page, encoding="utf-8")
     page = PAGE.render(
         title=title,
         subtitle=f"Improvement cycle report · run {manifest.get('run_id', run_dir.name)} · {when}",
@@ -182,7 +172,7 @@ def build_report(run_dir: str | Path) -> Path:
         stages=stages,
         footer=footer,
     )
-    out = run_dir / "report.html"
+    out = artefacts.report_path(run_dir)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)  # never a half-written report

@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import platform
-import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cslib.cycle.evidence import check_cycle
-from cslib.cycle.model import validate_cycle
-from cslib.errors import CslibError, ParameterError, Problem
+from cslib.cycle import artefacts
+from cslib.errors import ParameterError, Problem
+from cslib.run import preflight
+from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 
-STAGES = ("plan", "do", "check", "act")
-NOTEBOOKS = {
-    "plan": "1-plan.ipynb",
-    "do": "2-do.ipynb",
-    "check": "3-check.ipynb",
-    "act": "4-act.ipynb",
-}
+if TYPE_CHECKING:
+    from cslib.cycle.model import Cycle
+
 PACKAGES = (
     "cslib",
     "pandas",
@@ -47,8 +43,6 @@ PACKAGES = (
     "ipykernel",
 )
 USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
-#: stages that need an earlier stage's results in the same run folder
-NEEDS = {"act": "check"}
 
 
 def _kernel_manager():
@@ -109,25 +103,6 @@ class RunResult:
         import pandas as pd
 
         return pd.DataFrame(self.stages)
-
-
-def notebooks_dir() -> Path:
-    """The notebooks shipped with the workbook (next to the package in a checkout)."""
-    here = Path(__file__).resolve().parents[2] / "notebooks"
-    if not (here / NOTEBOOKS["plan"]).exists():
-        raise CslibError(
-            Problem(
-                "the PDCA notebooks were not found",
-                file=str(here),
-                fix="run from a checkout of the workbook, or pass --notebooks DIR",
-            )
-        )
-    return here
-
-
-def slug(text: str) -> str:
-    """A folder-safe name: ``Faster first-time resolution`` → ``faster-first-time-resolution``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "cycle"
 
 
 def file_hash(path: Path) -> str:
@@ -195,52 +170,21 @@ def prepare(
             )
         )
     notebooks = notebooks or notebooks_dir()
-    import papermill
-
-    declared = {p for p in papermill.inspect_notebook(str(notebooks / NOTEBOOKS["plan"]))}
-    extra = [k for k in (parameters or {}) if k not in declared or k in ("cycle", "run_dir")]
-    if extra:
-        raise ParameterError(
-            Problem(
-                f"unknown notebook parameter {', '.join(extra)}",
-                fix=f"the notebooks take: {', '.join(sorted(declared - {'cycle', 'run_dir'}))} (cycle and run_dir are set by the runner)",
-            )
-        )
-    cycle, problems = validate_cycle(cycle_path)
-    if problems:
-        raise CslibError(
-            problems,
-            where=f"{cycle_path} and its tables",
-        )
+    problem = preflight.unknown_parameters(
+        parameters or {},
+        preflight.declared_parameters(notebooks, "plan"),
+        reserved=("cycle", "run_dir"),
+        set_by="cycle and run_dir are set by the runner",
+    )
+    if problem:
+        raise ParameterError(problem)
+    cycle = preflight.checked_cycle(cycle_path)
     teams = [t.strip() for t in str((parameters or {}).get("teams", "")).split(",") if t.strip()]
     if teams:
-        from cslib.cycle.workbook import Workbook
-
-        known = set(
-            Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")[
-                "team"
-            ]
-        )
-        unknown_teams = [t for t in teams if t not in known]
-        if unknown_teams:
-            raise ParameterError(
-                Problem(
-                    f"no tickets for team {', '.join(unknown_teams)}",
-                    column="teams",
-                    values=tuple(unknown_teams),
-                    fix=f"the data has the teams: {', '.join(sorted(map(str, known)))}",
-                )
-            )
-    findings = check_cycle(cycle)
-    errors = findings[findings["level"] == "error"]
-    if len(errors):
-        raise CslibError(
-            [
-                Problem(r.finding, file=f"{cycle_path}: {r.item}", fix=r.fix)
-                for r in errors.itertuples()
-            ],
-            title="the cycle cannot be evaluated",
-        )
+        problem = preflight.unknown_teams(teams, preflight.known_teams(cycle), column="teams")
+        if problem:
+            raise ParameterError(problem)
+    preflight.check_evidence(cycle, cycle_path)
     return cycle, notebooks
 
 
@@ -294,11 +238,47 @@ def run_cycle(
     StageFailed
         When a cell fails (exit code 1; 2 when the cell raised a CslibError).
     """
-    from papermill.exceptions import PapermillExecutionError
-
     cycle_path = Path(cycle_path).resolve()
     parameters = dict(parameters or {})
     stages = list(stages)
+    _refuse_missing_needs(stages)
+    cycle, notebooks = prepare(
+        cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
+    )
+    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
+    run_dir.mkdir(parents=True, exist_ok=False)
+    result = RunResult(run_dir)
+    manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
+    artefacts.write_manifest(run_dir, manifest)
+    for stage in stages:
+        if on_stage:
+            on_stage(stage, "start")
+        _run_stage(
+            stage,
+            notebooks,
+            result,
+            manifest,
+            parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+            timeout=timeout,
+            retries=retries,
+        )
+        if on_stage:
+            on_stage(stage, "done")
+    if report:
+        from cslib.run.report import build_report
+
+        started = time.perf_counter()
+        result.report = build_report(run_dir)
+        manifest["timings"]["report"] = time.perf_counter() - started
+    manifest.update(status="ok", finished=dt.datetime.now().isoformat(timespec="seconds"))
+    artefacts.write_manifest(run_dir, manifest)
+    result.status = "ok"
+    return result
+
+
+def _refuse_missing_needs(stages: Sequence[str]) -> None:
+    """A stage that needs an earlier stage's results runs only with that stage."""
     for stage, needed in NEEDS.items():
         if stage in stages and needed not in stages:
             raise ParameterError(
@@ -308,14 +288,18 @@ def run_cycle(
                     fix=f"add {needed} to --stages",
                 )
             )
-    cycle, notebooks = prepare(
-        cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
-    )
-    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-    run_dir = (Path(out) / slug(cycle.title) / run_id).resolve()
-    run_dir.mkdir(parents=True, exist_ok=False)
-    result = RunResult(run_dir)
-    manifest = {
+
+
+def _manifest(
+    run_id: str,
+    cycle_path: Path,
+    cycle: Cycle,
+    parameters: dict,
+    stages: list[str],
+    notebooks: Path,
+) -> dict:
+    """The contents of ``run.json`` when the run starts."""
+    return {
         "run_id": run_id,
         "cycle": str(cycle_path),
         "title": cycle.title,
@@ -332,62 +316,61 @@ def run_cycle(
         "timings": {},
         "status": "running",
     }
-    _write(run_dir, manifest)
-    for stage in stages:
-        if on_stage:
-            on_stage(stage, "start")
-        started = time.perf_counter()
-        output = run_dir / NOTEBOOKS[stage]
-        try:
-            _execute_notebook(
-                retries,
-                str(notebooks / NOTEBOOKS[stage]),
-                str(output),
-                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
-                cwd=str(notebooks),
-                execution_timeout=timeout,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                log_output=False,
-                kernel_manager_class=_kernel_manager(),
-            )
-        except PapermillExecutionError as exc:
-            seconds = time.perf_counter() - started
-            failure = StageFailed(stage, exc.exec_count, exc.ename, _first_line(exc.evalue), output)
-            result.stages.append(
-                {"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)}
-            )
-            manifest.update(
-                status="failed",
-                failed={
-                    "stage": stage,
-                    "cell": exc.exec_count,
-                    "ename": exc.ename,
-                    "evalue": exc.evalue,
-                },
-            )
-            manifest["timings"][stage] = seconds
-            _write(run_dir, manifest)
-            result.status = "failed"
-            raise failure from None
-        seconds = time.perf_counter() - started
-        manifest["timings"][stage] = seconds
-        result.stages.append(
-            {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
-        )
-        _write(run_dir, manifest)
-        if on_stage:
-            on_stage(stage, "done")
-    if report:
-        from cslib.run.report import build_report
 
-        started = time.perf_counter()
-        result.report = build_report(run_dir)
-        manifest["timings"]["report"] = time.perf_counter() - started
-    manifest.update(status="ok", finished=dt.datetime.now().isoformat(timespec="seconds"))
-    _write(run_dir, manifest)
-    result.status = "ok"
-    return result
+
+def _run_stage(
+    stage: str,
+    notebooks: Path,
+    result: RunResult,
+    manifest: dict,
+    *,
+    parameters: dict,
+    timeout: int,
+    retries: int,
+) -> None:
+    """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``."""
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
+    try:
+        _execute_notebook(
+            retries,
+            str(notebooks / NOTEBOOKS[stage]),
+            str(output),
+            parameters=parameters,
+            cwd=str(notebooks),
+            execution_timeout=timeout,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            log_output=False,
+            kernel_manager_class=_kernel_manager(),
+        )
+    except PapermillExecutionError as exc:
+        seconds = time.perf_counter() - started
+        failure = StageFailed(stage, exc.exec_count, exc.ename, _first_line(exc.evalue), output)
+        result.stages.append(
+            {"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)}
+        )
+        manifest.update(
+            status="failed",
+            failed={
+                "stage": stage,
+                "cell": exc.exec_count,
+                "ename": exc.ename,
+                "evalue": exc.evalue,
+            },
+        )
+        manifest["timings"][stage] = seconds
+        artefacts.write_manifest(result.run_dir, manifest)
+        result.status = "failed"
+        raise failure from None
+    seconds = time.perf_counter() - started
+    manifest["timings"][stage] = seconds
+    result.stages.append(
+        {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
+    )
+    artefacts.write_manifest(result.run_dir, manifest)
 
 
 def _kernel_start_failed(exc: BaseException) -> bool:
@@ -416,10 +399,6 @@ def _execute_notebook(retries: int, *args, **kwargs):
 
 def _first_line(text: str) -> str:
     return next((ln for ln in str(text).splitlines() if ln.strip()), str(text))
-
-
-def _write(run_dir: Path, manifest: dict) -> None:
-    (run_dir / "run.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
 
 
 __all__ = [

@@ -204,7 +204,7 @@ def integrate(wb: Workbook) -> Table:
 
 def register_path(wb: Workbook) -> Path:
     """The cycle register of the reports folder (``reports/register.parquet`` for ``reports/<cycle>/<run>``)."""
-    return wb.run_dir.parent.parent / "register.parquet"
+    return artefacts.register_path(wb.run_dir)
 
 
 def history(wb: Workbook) -> Table:
@@ -242,7 +242,7 @@ def next_cycle(wb: Workbook) -> Html:
     text = register.next_cycle_yaml(
         wb.cycle, wb.load("verdicts", stage="check"), absolute_paths=True
     )
-    path = wb.run_dir / "next-cycle.yaml"
+    path = artefacts.next_cycle_path(wb.run_dir)
     path.write_text(text, encoding="utf-8")
     return Html(
         f"<p>Saved as {esc(path.name)} in the run folder; edit the change, roll-out and actions, then run it.</p><pre>{esc(text)}</pre>"

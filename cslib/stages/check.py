@@ -15,6 +15,7 @@ import pandas as pd
 
 from cslib.analyses import feedback
 from cslib.analyses import servqual as servqual_module
+from cslib.cycle import artefacts
 from cslib.cycle.workbook import Workbook
 from cslib.data import privacy
 from cslib.display import Chart, Html, Table
@@ -428,7 +429,7 @@ def servqual(wb: Workbook):
 def save(wb: Workbook) -> Html:
     frame = (
         wb.load("verdicts")
-        if (wb.run_dir / "artefacts" / "check" / "verdicts.parquet").exists()
+        if artefacts.table_path(wb.run_dir, "check", "verdicts").exists()
         else None
     )
     if frame is None:

@@ -21,6 +21,7 @@ from cslib.run.batch import (
     parse_review,
     plan_batch,
     run_batch,
+    workers,
     write_index,
 )
 
@@ -187,7 +188,7 @@ def _fake_run(calls: list[str]):
         (run_dir / "run.json").write_text(json.dumps({"status": "ok", "timings": {"check": 1.0}}))
         (run_dir / "report.html").write_text("<html></html>")
         (run_dir / "fingerprint.json").write_text(json.dumps({"fingerprint": task["fingerprint"]}))
-        return cslib_batch._outcome(task, "ok", report=str(run_dir / "report.html"), seconds=1.0)
+        return task.outcome("ok", report=str(run_dir / "report.html"), seconds=1.0)
 
     return execute
 
@@ -203,7 +204,7 @@ def test_unchanged_runs_are_skipped_and_changes_rerun(tmp_path, monkeypatch):
     }
     review.write_text(yaml.safe_dump(spec))
     calls: list[str] = []
-    monkeypatch.setattr(cslib_batch, "execute_run", _fake_run(calls))
+    monkeypatch.setattr(workers, "execute_run", _fake_run(calls))
     seen = []
     first = run_batch(
         review,
@@ -392,7 +393,7 @@ def test_scheduler_without_dask_is_a_clear_error(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(CslibError, match=r"(?s)needs dask.distributed.*cslib\[dask\]"):
-        cslib_batch._run_dask([{"name": "x"}], "tcp://127.0.0.1:1", lambda outcome: None)
+        workers.run_dask([{"name": "x"}], "tcp://127.0.0.1:1", lambda outcome: None)
 
 
 def test_index_escapes_every_string_and_sorts_without_scripts(tmp_path):

@@ -1,0 +1,7 @@
+"""``python -m cslib.run.batch``: the process of one run of a batch (see :func:`~cslib.run.batch.workers.execute_run`)."""
+
+import sys
+
+from cslib.run.batch.workers import child_main
+
+sys.exit(child_main())

@@ -1,0 +1,197 @@
+"""The index of a batch: ``index.html``, one row per run, sortable without scripts.
+
+Each row shows a run's status, its objectives' values and verdicts (read from the
+Check stage's artefacts) and links to its report or, for a failed run, to the
+executed notebook that failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from cslib.cycle import artefacts
+from cslib.cycle.artefacts import slug
+from cslib.run.batch.results import STATUS_ORDER, Batch, RunOutcome
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    try:
+        if math.isnan(value):
+            return "–"
+    except TypeError:
+        return str(value)
+    return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _rel(path: str | None, base: Path) -> str | None:
+    if not path:
+        return None
+    return quote(os.path.relpath(path, base).replace(os.sep, "/"))
+
+
+def _index_rows(batch: Batch, outcomes: list[RunOutcome]) -> tuple[list[dict], list[dict]]:
+    """Rows of the index (display text and sort keys) and its objective columns."""
+    import pandas as pd
+
+    objectives: dict[str, dict] = {}
+    rows = []
+    for position, o in enumerate(outcomes):
+        verdicts = artefacts.table_path(o.run_dir, "check", "verdicts")
+        records = (
+            pd.read_parquet(verdicts).to_dict("records") if o.ok and verdicts.is_file() else []
+        )
+        cells, counts = _verdict_cells(records, objectives)
+        rows.append(_row(batch, position, o, cells, counts))
+    return rows, list(objectives.values())
+
+
+def _verdict_cells(verdicts: list[dict], objectives: dict[str, dict]) -> tuple[dict, dict]:
+    """A run's cell per objective and its count of each verdict; new objectives join ``objectives``."""
+    import pandas as pd
+
+    cells, counts = {}, {}
+    for v in verdicts:
+        oid = str(v.get("objective"))
+        objectives.setdefault(
+            oid,
+            {
+                "id": oid,
+                "label": f"{oid} {v.get('measure') or v.get('kpi') or ''}".strip(),
+                "unit": v.get("unit") or "",
+            },
+        )
+        verdict = str(v.get("verdict") or "")
+        counts[verdict] = counts.get(verdict, 0) + 1
+        change = v.get("change")
+        change_text = (
+            "" if change is None or pd.isna(change) else f" ({change:+.0%})".replace("-", "−")
+        )
+        target = " · target met" if v.get("target_met") is True else ""
+        cells[oid] = {
+            "value": f"{_fmt(v.get('actual'))} {v.get('unit') or ''}".strip(),
+            "verdict": f"{verdict}{change_text}{target}",
+            "class": slug(verdict),
+            "key": None if change is None or pd.isna(change) else float(change),
+        }
+    return cells, counts
+
+
+def _row(batch: Batch, position: int, o: RunOutcome, cells: dict, counts: dict) -> dict:
+    """One run's row: what it shows and the key of each sortable column."""
+    verdict_text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return {
+        "position": position,
+        "name": o.name,
+        "teams": ", ".join(o.teams) or "all",
+        "review": "…".join(o.review),
+        "status": o.status.value,
+        "error_short": (o.error.splitlines()[0][:200] if o.error else ""),
+        "stage": o.stage,
+        "cell": o.cell,
+        "ename": o.ename,
+        "evalue": o.evalue,
+        "report": _rel(o.report, batch.dir) if o.report else None,
+        "notebook": _rel(o.notebook, batch.dir) if o.notebook else None,
+        "seconds": o.seconds,
+        "seconds_text": "–" if o.seconds is None else f"{o.seconds:,.0f} s",
+        "verdicts": verdict_text or "–",
+        "objectives": cells,
+        "keys": {
+            "run": o.name.lower(),
+            "teams": (", ".join(o.teams) or "all").lower(),
+            "review": "…".join(o.review),
+            "status": STATUS_ORDER.get(o.status, 9),
+            "verdicts": (counts.get("improved", 0), -counts.get("worsened", 0)) if counts else None,
+            "seconds": o.seconds,
+            **{f"o-{oid}": c["key"] for oid, c in cells.items()},
+        },
+    }
+
+
+def _sorted(rows: list[dict], key: str, descending: bool) -> list[dict]:
+    present = [r for r in rows if r["keys"].get(key) is not None]
+    absent = [r for r in rows if r["keys"].get(key) is None]
+    return (
+        sorted(present, key=lambda r: (r["keys"][key], r["position"]), reverse=descending) + absent
+    )
+
+
+def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
+    """``index.html`` of a batch: one row per run, sortable by every column without scripts.
+
+    Each sort order is a pre-rendered copy of the table; a column header links to
+    the copy sorted by it (CSS ``:target`` shows that copy), and clicking it again
+    reverses the order. Self-contained: inline style only, no scripts, no external URLs.
+    """
+    import jinja2
+
+    from cslib.run.report import CSS
+
+    rows, objectives = _index_rows(batch, outcomes)
+    columns = [
+        {"key": "run", "label": "Run"},
+        {"key": "teams", "label": "Teams"},
+        {"key": "review", "label": "Review"},
+        {"key": "status", "label": "Status"},
+        {"key": "verdicts", "label": "Verdicts"},
+    ]
+    columns += [
+        {"key": f"o-{o['id']}", "label": o["label"], "objective": o["id"]} for o in objectives
+    ]
+    columns += [{"key": "seconds", "label": "Time"}]
+    for i, col in enumerate(columns):
+        col["id"] = f"c{i}"
+    views = [
+        {
+            "id": "in-file-order",
+            "rows": rows,
+            "sorted_by": None,
+            "descending": False,
+            "default": True,
+        }
+    ]
+    for col in columns:
+        for descending in (False, True):
+            views.append(
+                {
+                    "id": f"by-{col['id']}-{'desc' if descending else 'asc'}",
+                    "rows": _sorted(rows, col["key"], descending),
+                    "sorted_by": col["id"],
+                    "descending": descending,
+                    "default": False,
+                }
+            )
+    # the default view comes last so that `:target ~ .default` can hide it
+    views = views[1:] + views[:1]
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("index.html.j2").render(
+        title=f"{batch.title} — {batch.name}",
+        subtitle=f"{len(outcomes)} runs of {batch.review_path.name} · "
+        + ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 9))
+        )
+        + f" · {dt.datetime.now():%Y-%m-%d %H:%M}",
+        css=CSS,
+        columns=columns,
+        views=views,
+        failures=[row for row, o in zip(rows, outcomes, strict=True) if not o.ok],
+    )
+    path = artefacts.index_path(batch.dir)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+__all__ = ["write_index"]

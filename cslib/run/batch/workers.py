@@ -1,0 +1,268 @@
+"""Where the runs of a batch execute: a process each, on this machine or on a Dask cluster.
+
+:func:`execute_run` starts a fresh Python process for one run (``python -m
+cslib.run.batch``: :func:`child_main` reads the task as JSON on stdin, runs the
+notebooks and prints the outcome as JSON on its last line), with a hard time
+limit: an overrunning run is killed with its kernels and recorded as a timeout.
+:func:`run_local` keeps at most ``workers`` such processes going; :func:`run_dask`
+hands :func:`execute_run` to the workers of a Dask distributed cluster instead.
+A failed run is recorded with its stage, cell and error; the others carry on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from cslib.cycle import artefacts
+from cslib.errors import CslibError, Problem
+from cslib.run.batch.results import RunOutcome, RunTask, Status
+
+#: how a finished child process hands its outcome back (the last line of its stdout)
+MARKER = "@@cslib-batch-outcome@@ "
+
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def execute_run(task: RunTask) -> RunOutcome:
+    """Run one task in a fresh Python process with a hard time limit; return its outcome.
+
+    The process runs the notebooks (each stage its own kernel); when it overruns
+    ``task.timeout`` it is killed with its kernels and the run is recorded as a
+    timeout. This is the function a Dask cluster executes, so it must stay
+    importable, and its task and outcome must pickle.
+    """
+    started = time.perf_counter()
+    # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
+    env = os.environ | {
+        k: os.environ.get(k, "1")
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cslib.run.batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+    )
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+    try:
+        stdout, stderr = proc.communicate(task.to_json(), timeout=task.timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc)
+        stdout, stderr = proc.communicate()
+        timed_out = True
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+    seconds = time.perf_counter() - started
+    if timed_out:
+        stage = _running_stage(task)
+        evalue = f"the run took longer than its {task.timeout:g} s and was stopped"
+        _mark_timeout(task, stage, evalue)
+        return task.outcome(
+            Status.TIMEOUT, stage=stage, ename="Timeout", evalue=evalue, seconds=seconds
+        )
+    line = next((ln for ln in reversed(stdout.splitlines()) if ln.startswith(MARKER)), None)
+    if line is None:
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        return task.outcome(
+            Status.ERROR,
+            stage=_running_stage(task),
+            ename="RunCrashed",
+            evalue=f"the run's process ended with exit code {proc.returncode} and no outcome",
+            detail=tail,
+            seconds=seconds,
+        )
+    outcome = RunOutcome.from_json(line[len(MARKER) :])
+    outcome.seconds = seconds
+    return outcome
+
+
+def child_main() -> int:
+    """The process of one run: run the task on stdin, print its outcome on the last line."""
+    task = RunTask.from_json(sys.stdin.read())
+    outcome = _run_here(task)
+    sys.stdout.write("\n" + MARKER + outcome.to_json() + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _run_here(task: RunTask) -> RunOutcome:
+    """Run one task in this process (the child process of :func:`execute_run`)."""
+    from cslib.run.runner import StageFailed, run_cycle
+
+    run_dir = Path(task.run_dir)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    started = time.perf_counter()
+    try:
+        result = run_cycle(
+            task.cycle,
+            out=task.out,
+            stages=task.stages,
+            parameters=task.parameters,
+            run_id=task.run_id,
+            notebooks=Path(task.notebooks),
+            timeout=task.cell_timeout,
+            retries=task.retries,
+        )
+    except StageFailed as exc:
+        return task.outcome(
+            Status.FAILED,
+            stage=exc.stage,
+            cell=exc.cell,
+            ename=exc.ename,
+            evalue=exc.evalue,
+            notebook=str(exc.notebook),
+            seconds=time.perf_counter() - started,
+        )
+    except CslibError as exc:
+        return task.outcome(
+            Status.ERROR,
+            ename=type(exc).__name__,
+            evalue=str(exc),
+            seconds=time.perf_counter() - started,
+        )
+    except (
+        Exception
+    ) as exc:  # one run's crash must not take the batch down: recorded with its traceback
+        return task.outcome(
+            Status.ERROR,
+            stage=_running_stage(task),
+            ename=type(exc).__name__,
+            evalue=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            detail=traceback.format_exc(limit=-8),
+            seconds=time.perf_counter() - started,
+        )
+    artefacts.write_fingerprint(
+        result.run_dir, {"fingerprint": task.fingerprint, **task.fingerprint_detail}
+    )
+    return task.outcome(
+        Status.OK,
+        report=str(result.report) if result.report else None,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _running_stage(task: RunTask) -> str | None:
+    """The stage a run was in, from its manifest: the first stage without a timing."""
+    try:
+        manifest = artefacts.read_manifest(task.run_dir)
+    except (OSError, ValueError):
+        return None
+    done = manifest.get("timings", {})
+    return next((s for s in task.stages if s not in done), "report")
+
+
+def _mark_timeout(task: RunTask, stage: str | None, evalue: str) -> None:
+    """Record in the run's manifest that it was stopped."""
+    try:
+        manifest = artefacts.read_manifest(task.run_dir)
+    except (OSError, ValueError):
+        return
+    manifest.update(
+        status=Status.TIMEOUT.value,
+        failed={"stage": stage, "cell": None, "ename": "Timeout", "evalue": evalue},
+    )
+    artefacts.write_manifest(task.run_dir, manifest)
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill a run's process and everything it started (its kernels)."""
+    try:
+        import psutil
+
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except Exception:  # psutil missing or the process already gone
+        children = []
+    for child in children:
+        with contextlib.suppress(Exception):
+            child.kill()
+    with contextlib.suppress(OSError):
+        proc.kill()
+
+
+def _kill_live() -> None:
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        _kill_tree(proc)
+
+
+def run_local(tasks: list[RunTask], workers: int, collect: Callable[[RunOutcome], None]) -> None:
+    """At most ``workers`` run processes at a time on this machine; ``collect`` gets each outcome."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cslib-run")
+    futures = {pool.submit(execute_run, task): task for task in tasks}
+    try:
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                collect(future.result())
+            except Exception as exc:  # the supervisor itself failed (e.g. could not start Python)
+                collect(task.outcome(Status.ERROR, ename=type(exc).__name__, evalue=str(exc)))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_live()
+        raise
+    pool.shutdown()
+
+
+def run_dask(tasks: list[RunTask], address: str, collect: Callable[[RunOutcome], None]) -> None:
+    """The same tasks as Dask futures on a distributed cluster; ``collect`` gets each outcome."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise CslibError(
+            Problem(
+                "--scheduler needs dask.distributed, which is not installed",
+                fix='pip install "cslib[dask]" (or dask[distributed]), or leave out --scheduler to run on this machine',
+            )
+        ) from None
+    try:
+        client = Client(address, timeout=20, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CslibError(
+            Problem(
+                f"cannot reach the Dask scheduler at {address}: {exc}",
+                fix="check the address (tcp://host:8786) and that the scheduler is running",
+            )
+        ) from None
+    with client:
+        token = hashlib.sha256(f"{time.time()}{os.getpid()}".encode()).hexdigest()[:8]
+        futures = client.map(
+            execute_run, tasks, key=[f"cslib-run-{t.name}-{token}" for t in tasks], pure=False
+        )
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in dask_completed(futures, loop=client.loop):
+            task = by_key[future.key]
+            try:
+                collect(future.result())
+            except Exception as exc:  # the worker died or could not run the task
+                collect(
+                    task.outcome(
+                        Status.ERROR,
+                        ename=type(exc).__name__,
+                        evalue=str(exc) or "the Dask task failed",
+                    )
+                )
+
+
+__all__ = ["MARKER", "child_main", "execute_run", "run_dask", "run_local"]
