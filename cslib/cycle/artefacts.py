@@ -53,6 +53,8 @@ from cslib.errors import CslibError, Problem
 
 #: the version of ``run.json`` and ``batch.json`` written now
 SCHEMA_VERSION = 1
+#: the PDCA stages, in order: each has its folder of artefacts in a run
+STAGES = ("plan", "do", "check", "act")
 #: names a batch folder uses itself: no run may take them
 BATCH_ENTRIES = ("cycles", "index.html", "batch.json")
 

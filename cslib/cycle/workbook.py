@@ -32,8 +32,6 @@ from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
 from cslib.metrics import engine as kpi
 
-STAGES = ("plan", "do", "check", "act")
-
 
 @dataclass
 class Workbook:

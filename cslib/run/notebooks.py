@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cslib.cycle.artefacts import STAGES
 from cslib.errors import CslibError, Problem
 
-STAGES = ("plan", "do", "check", "act")
 #: the notebook file of each stage (an executed copy keeps the name in the run folder)
 NOTEBOOKS = {
     "plan": "1-plan.ipynb",
