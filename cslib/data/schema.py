@@ -260,7 +260,12 @@ EVALUATION_SOURCES = ("qa", "mystery_shop", "peer", "self")
 EVALUATIONS = TableSchema(
     "evaluations",
     (
-        _c("evaluation_id", "id", required=True, description="one evaluation (form) of one interaction"),
+        _c(
+            "evaluation_id",
+            "id",
+            required=True,
+            description="one evaluation (form) of one interaction",
+        ),
         _c("date", "date", required=True, description="when the interaction was evaluated"),
         _c("criterion", "text", required=True, description="the standard scored, e.g. greeting"),
         _c("score", "float", min=0, description="points given (with max_score)"),
@@ -273,7 +278,12 @@ EVALUATIONS = TableSchema(
         _c("ticket_id", "id", description="the interaction evaluated"),
         _c("evaluator", "id"),
         _c("scorecard", "text", description="the form used"),
-        _c("dimension", "category", allowed=SURVEY["dimension"].allowed, description="RATER dimension"),
+        _c(
+            "dimension",
+            "category",
+            allowed=SURVEY["dimension"].allowed,
+            description="RATER dimension",
+        ),
         _c("critical", "bool", description="failing it fails the whole evaluation"),
         _c("weight", "float", min=0, description="the criterion's weight in the evaluation score"),
     ),
