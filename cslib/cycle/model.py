@@ -228,7 +228,7 @@ class Standards(_Model):
     @model_validator(mode="after")
     def _once_each(self):
         seen = [(c.scorecard, c.criterion) for c in self.criteria]
-        twice = sorted({name for key, name in seen if seen.count(key) > 1})
+        twice = sorted({name for form, name in seen if seen.count((form, name)) > 1})
         if twice:
             raise ValueError(f"criteria declared twice: {', '.join(twice)}; declare each once")
         return self
