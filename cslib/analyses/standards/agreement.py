@@ -294,6 +294,9 @@ def _leanings(scores: pd.DataFrame, target: str, alpha: float, min_shared: int) 
             test = stats.ttest_1samp(d.to_numpy(float), 0.0)
             ci = test.confidence_interval(1 - alpha)
             row |= {"ci_low": ci.low, "ci_high": ci.high, "p_value": float(test.pvalue)}
+        elif d.size >= max(min_shared, 2):  # the very same difference every time
+            same = row["mean_diff"]
+            row |= {"ci_low": same, "ci_high": same, "p_value": float(same == 0)}
         rows.append(row)
     out = pd.DataFrame(rows, columns=EVALUATOR_COLUMNS)
     tested = out["p_value"].notna()

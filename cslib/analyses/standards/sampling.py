@@ -70,6 +70,11 @@ def sample_needed(p: float = 0.5, *, margin: float = 0.05, confidence: float = 0
     >>> sample_needed(0.8, margin=0.05, confidence=0.9)
     174
     """
+    _check_shares(p, margin)
+    return math.ceil(_z(confidence) ** 2 * p * (1 - p) / margin**2)
+
+
+def _check_shares(p: float, margin: float) -> None:
     if not 0 < margin < 1 or not 0 <= p <= 1:
         raise ParameterError(
             Problem(
@@ -78,7 +83,6 @@ def sample_needed(p: float = 0.5, *, margin: float = 0.05, confidence: float = 0
                 fix="give shares, e.g. p=0.9, margin=0.05 for ± 5 points",
             )
         )
-    return math.ceil(_z(confidence) ** 2 * p * (1 - p) / margin**2)
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,7 @@ def sampling_adequacy(
     [['all', 'all', 40, 385, False], ['team', 'A', 30, 385, False], ['team', 'B', 10, 385, False]]
     """
     z = _z(confidence)
-    sample_needed(0.5 if p is None else p, margin=margin, confidence=confidence)  # checks
+    _check_shares(0.5 if p is None else p, margin)
     check_frame(evaluations, ["date"], where="sampling_adequacy")
     rows = scored(evaluations, scorecard=scorecard, pass_mark=pass_mark)
     levels = (

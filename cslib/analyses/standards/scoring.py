@@ -93,7 +93,7 @@ def scored(
     if table is not None:
         out = _with_declared(out, table)
     out["weight"] = _numbers(out, "weight").fillna(1.0)
-    out["critical"] = _flags(out, "critical")
+    out["critical"] = _truths(out, "critical") == 1
     return out
 
 
@@ -107,7 +107,7 @@ def _verdicts(rows: pd.DataFrame, pass_mark: float) -> tuple[np.ndarray, np.ndar
                 fix="give score with max_score, or met (true/false), for every criterion",
             )
         )
-    given = _flags(rows, "met", missing=np.nan)
+    given = _truths(rows, "met")
     score, top = _numbers(rows, "score").to_numpy(), _numbers(rows, "max_score").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         points = np.where(top > 0, score / top, np.nan)
@@ -155,13 +155,11 @@ def _numbers(rows: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(rows[column], errors="coerce").astype(float)
 
 
-def _flags(rows: pd.DataFrame, column: str, *, missing: float = 0.0) -> np.ndarray:
-    """A true/false column as 1.0/0.0 (``missing`` where not given); booleans when ``missing`` is 0."""
+def _truths(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A true/false column as 1.0/0.0, NaN where not given."""
     if column not in rows:
-        flags = np.full(len(rows), missing)
-    else:
-        flags = rows[column].astype("boolean").astype("Float64").to_numpy(float, na_value=missing)
-    return flags.astype(bool) if missing == 0.0 else flags
+        return np.full(len(rows), np.nan)
+    return rows[column].astype("boolean").astype("Float64").to_numpy(float, na_value=np.nan)
 
 
 def _with_declared(rows: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
