@@ -2,11 +2,12 @@
 
 Each criterion row of an evaluation is one check. Compliance is checks met ÷
 checks, with a Wilson score interval (accurate near 0 % and 100 %, where
-standards usually sit). Grouped by ``criterion`` each evaluation contributes
-one check per group, so the interval is exact in its assumptions; grouped by
-team, agent, channel, source or dimension an evaluation contributes several
-checks that tend to pass or fail together, so read those intervals as a little
-optimistic (``n_evaluations`` shows how many evaluations stand behind them).
+standards usually sit). Grouped by ``criterion`` each evaluation gives one
+check per group, so the checks are independent as the interval assumes;
+grouped by team, agent, channel, source or dimension an evaluation gives
+several checks that tend to pass or fail together, so read those intervals as
+a little optimistic (``n_evaluations`` shows how many evaluations stand behind
+them).
 
 Examples
 --------
