@@ -191,6 +191,53 @@ class Privacy(_Model):
     identifiers: list[str] = ["customer_id"]
 
 
+class Criterion(_Model):
+    """One standard of the scorecard: what is scored, its RATER dimension and weight."""
+
+    criterion: str
+    dimension: str | None = Field(
+        None, description="tangibles, reliability, responsiveness, assurance or empathy"
+    )
+    weight: float = Field(1.0, gt=0)
+    critical: bool = Field(False, description="failing it fails the whole evaluation")
+    standard: str | None = Field(None, description="the service standard the criterion measures")
+    scorecard: str | None = Field(
+        None, description="the form it belongs to, when there are several"
+    )
+
+    @field_validator("dimension")
+    @classmethod
+    def _rater(cls, v):
+        allowed = SCHEMAS["evaluations"]["dimension"].allowed
+        if v is not None and v.lower() not in allowed:
+            raise ValueError(f"unknown dimension {v!r}; use one of: {', '.join(allowed)}")
+        return v.lower() if v is not None else v
+
+
+class Standards(_Model):
+    """Service standards: the scorecard evaluations are scored against, and how compliance is judged."""
+
+    criteria: list[Criterion] = []
+    target: float | None = Field(None, gt=0, le=1, description="compliance target, e.g. 0.9")
+    pass_mark: float = Field(
+        1.0, gt=0, le=1, description="share of max_score at which a scored criterion counts as met"
+    )
+    margin: float = Field(0.05, gt=0, lt=0.5, description="compliance wanted to ± this share")
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _once_each(self):
+        seen = [(c.scorecard, c.criterion) for c in self.criteria]
+        twice = sorted({name for form, name in seen if seen.count((form, name)) > 1})
+        if twice:
+            raise ValueError(f"criteria declared twice: {', '.join(twice)}; declare each once")
+        return self
+
+    def scorecard(self) -> list[dict[str, Any]]:
+        """The criteria as plain rows, the form the standards analyses take."""
+        return [c.model_dump() for c in self.criteria]
+
+
 class Cycle(_Model):
     """A whole improvement cycle. ``base_dir`` (not in the file) resolves relative paths."""
 
@@ -209,6 +256,7 @@ class Cycle(_Model):
     actions: list[Action] = []
     economics: Economics = Economics()
     privacy: Privacy = Privacy()
+    standards: Standards = Standards()
     min_responses: int = Field(30, ge=1)
     base_dir: Path = Field(Path("."), exclude=True)
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from cslib.data.files import ReadOptions
-from cslib.data.schema import Column, TableSchema
+from cslib.data.schema import Column, OneOf, TableSchema, Within
 from cslib.data.sql import ident, quote
 from cslib.errors import Problem
 
@@ -135,6 +135,7 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
         if c.name in types
         for check in _column_checks(c, types[c.name], opts)
     ]
+    checks += _rule_checks(schema, types)
     return checks + _order_checks(schema, types, opts)
 
 
@@ -259,6 +260,52 @@ def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions)
                     f"{rule.later} must not be earlier than {rule.earlier}: check the export's time zones and the rows named",
                 )
             )
+    return checks
+
+
+def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
+    """Rules across columns of one row: one of several columns given, a value within its limit."""
+    checks: list[_Check] = []
+    for rule in schema.rules:
+        if isinstance(rule, OneOf):
+            names = ", ".join(rule.columns)
+            present = [c for c in rule.columns if c in types]
+            fail = (
+                " AND ".join(f"{_text(c, types[c])} IS NULL" for c in present)
+                if present
+                else "count(*) > 0"  # no such column at all: the whole file fails
+            )
+            checks.append(
+                _Check(
+                    names if present else None,
+                    f"gives none of {names}" if present else f"has none of the columns {names}",
+                    fail,
+                    None,
+                    f"every row needs at least one of {names}",
+                )
+            )
+        elif isinstance(rule, Within) and rule.column in types:
+            value = _text(rule.column, types[rule.column])
+            limit = _text(rule.limit, types[rule.limit]) if rule.limit in types else "NULL"
+            checks.append(
+                _Check(
+                    rule.column,
+                    f"given without {rule.limit}",
+                    f"{value} IS NOT NULL AND {limit} IS NULL",
+                    value,
+                    f"give {rule.limit} on every row with a {rule.column} (e.g. 5 for a 0–5 scale)",
+                )
+            )
+            if rule.limit in types:
+                checks.append(
+                    _Check(
+                        rule.column,
+                        f"above {rule.limit}",
+                        f"TRY_CAST({value} AS DOUBLE) > TRY_CAST({limit} AS DOUBLE)",
+                        f"{value} || ' > ' || {limit}",
+                        f"{rule.column} must not exceed {rule.limit}: check the scale of the rows named",
+                    )
+                )
     return checks
 
 

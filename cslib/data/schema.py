@@ -68,6 +68,21 @@ class Order:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """Row rule: every row gives at least one of ``columns`` (so the file has one of them)."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Within:
+    """Row rule: a row that gives ``column`` gives ``limit`` too, and ``column`` does not exceed it."""
+
+    column: str
+    limit: str
+
+
+@dataclass(frozen=True)
 class TableSchema:
     """The contract of one table: its columns and cross-field rules."""
 
@@ -76,6 +91,7 @@ class TableSchema:
     orders: tuple[Order, ...] = ()
     description: str = ""
     key: tuple[str, ...] = field(default=())
+    rules: tuple[OneOf | Within, ...] = ()
 
     def __getitem__(self, name: str) -> Column:
         for col in self.columns:
@@ -238,6 +254,45 @@ AGENTS = TableSchema(
     description="one row per agent",
 )
 
+#: where an evaluation comes from: quality assurance, a paid mystery shopper, a peer, the agent
+EVALUATION_SOURCES = ("qa", "mystery_shop", "peer", "self")
+
+EVALUATIONS = TableSchema(
+    "evaluations",
+    (
+        _c(
+            "evaluation_id",
+            "id",
+            required=True,
+            description="one evaluation (form) of one interaction",
+        ),
+        _c("date", "date", required=True, description="when the interaction was evaluated"),
+        _c("criterion", "text", required=True, description="the standard scored, e.g. greeting"),
+        _c("score", "float", min=0, description="points given (with max_score)"),
+        _c("max_score", "float", min=0, description="the most points the criterion can get"),
+        _c("met", "bool", description="pass/fail verdict (instead of or beside score)"),
+        _c("source", "category", allowed=EVALUATION_SOURCES),
+        _c("team", "text"),
+        _c("agent_id", "id"),
+        _c("channel", "category", allowed=CHANNELS),
+        _c("ticket_id", "id", description="the interaction evaluated"),
+        _c("evaluator", "id"),
+        _c("scorecard", "text", description="the form used"),
+        _c(
+            "dimension",
+            "category",
+            allowed=SURVEY["dimension"].allowed,
+            description="RATER dimension",
+        ),
+        _c("critical", "bool", description="failing it fails the whole evaluation"),
+        _c("weight", "float", min=0, description="the criterion's weight in the evaluation score"),
+    ),
+    key=("evaluation_id", "criterion"),
+    rules=(OneOf(("score", "met")), Within("score", "max_score")),
+    description="quality evaluations and mystery shops: one row per evaluation × criterion",
+)
+
 SCHEMAS: dict[str, TableSchema] = {
     s.name: s for s in (TICKETS, COMPLAINTS, SURVEY, SURVEY_WEIGHTS, FEEDBACK, TRAINING, AGENTS)
 }
+SCHEMAS[EVALUATIONS.name] = EVALUATIONS
