@@ -367,6 +367,30 @@ def test_segments_proportion_mantel_haenszel():
     assert res.table["adjust_method"].iloc[0].startswith("Benjamini–Hochberg")
 
 
+def test_segments_durations_crude_and_mix_adjusted_agree_when_the_mix_is_unchanged():
+    rng = np.random.default_rng(12)
+    # the same 300 email and 200 chat tickets in each period; skewed resolution times
+    channel = np.repeat(["email", "chat", "email", "chat"], [300, 200, 300, 200])
+    period = np.repeat(["before", "after"], 500)
+    scale = np.where(channel == "email", 20.0, 4.0) * np.where(period == "after", 1.1, 1.0)
+    hours = scale * rng.lognormal(0, 1.2, 1000)
+    days = np.tile(np.arange(25), 40)
+    df = pd.DataFrame({"period": period, "channel": channel, "hours": hours, "day": days})
+    res = compare_segments(
+        df, value="hours", period="period", segment="channel", kind="duration",
+        before="before", after="after", day="day",
+    )  # fmt: skip
+    overall = res.overall.set_index("level")
+    before, after = hours[period == "before"].mean(), hours[period == "after"].mean()
+    assert overall.loc["crude", "before"] == pytest.approx(before)
+    assert overall.loc["crude", "after"] == pytest.approx(after)
+    for level in ("crude", "mix-adjusted"):
+        assert overall.loc[level, "diff"] == pytest.approx(after - before, rel=1e-12)
+    assert res.decomposition.set_index("segment").loc["total", "mix_effect"] == pytest.approx(0)
+    # the segment rows keep the comparison of medians
+    assert res.table["method"].str.contains("median").all()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

@@ -125,8 +125,9 @@ def its(
     """Segmented regression of one series around a change.
 
     y_t = β0 + β1·t + β2·post_t + β3·(t − T0)·post_t (+ seasonality) + ε_t,
-    with t counted in time steps (the smallest gap between time values) and
-    T0 the step of ``change``. β2 is the level change, β3 the slope change.
+    with t counted in time steps and T0 the step of ``change``: calendar months
+    (or quarters, years) on monthly (quarterly, yearly) dates, otherwise the
+    smallest gap between time values. β2 is the level change, β3 the slope change.
 
     Parameters
     ----------
@@ -151,7 +152,11 @@ def its(
     seasonality : str, optional
         ``"dow"``: day-of-week dummies (datetime ``time``);
         ``"fourier:P:K"``: K sine/cosine pairs of period P time steps
-        (e.g. ``"fourier:7:2"`` on daily data).
+        (e.g. ``"fourier:7:2"`` on daily data). On dates the terms follow the
+        calendar: month of year on monthly data (``"fourier:12:2"``), week of
+        year on weekly data (``"fourier:52:K"``, ISO weeks), day of week on
+        daily data (``"fourier:7:K"``); a month-number axis and monthly dates
+        give the same fit.
     slope_change : bool
         Include β3. Without it the ``slope_change`` row is empty.
     n : str, optional

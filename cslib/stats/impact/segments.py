@@ -33,6 +33,10 @@ class SegmentComparison:
         ``"mix-adjusted"`` (direct standardisation to the baseline segment mix)
         and, for proportions, ``"Mantel–Haenszel"``; columns ``before``,
         ``after``, ``diff``, ``ci_low``, ``ci_high``, ``p_value``, ``method``.
+        Both the crude and the mix-adjusted row are differences of **means**
+        (of proportions and NPS scores too; of durations as well, where the
+        segment rows compare medians), the quantity :func:`mix_decomposition`
+        splits: with an unchanged mix the two rows agree.
     decomposition : pandas.DataFrame
         :func:`mix_decomposition` of the overall change.
     """
@@ -292,15 +296,18 @@ def compare_segments(
     alpha : float
         1 − confidence level, and the level for ``significant``.
     day : str, optional
-        ``duration``: column of day labels for the clustered bootstrap.
+        ``duration``: column of day labels for the clustered bootstrap of each
+        segment's difference of medians.
     random_state : int, optional
         Seed of the ``duration`` bootstrap.
 
     Returns
     -------
     SegmentComparison
-        ``.table`` (one row per segment), ``.overall`` (crude, mix-adjusted,
-        Mantel–Haenszel), ``.decomposition`` (:func:`mix_decomposition`).
+        ``.table`` (one row per segment, compared as :func:`compare` does for
+        ``kind``), ``.overall`` (crude, mix-adjusted, Mantel–Haenszel: all
+        differences of means, so durations are compared by their means there),
+        ``.decomposition`` (:func:`mix_decomposition`).
 
     Examples
     --------
@@ -361,24 +368,18 @@ def compare_segments(
     decomposition = mix_decomposition(
         data, value=value, period=period, segment=segment, kind=kind, before=before, after=after
     )
-    overall = _overall(
-        values, seg, per, before, after, kind, alpha, decomposition, days, random_state
-    )
+    overall = _overall(values, seg, per, before, after, kind, alpha, decomposition)
     return SegmentComparison(
         table=table, overall=overall, decomposition=decomposition, adjust=adjust
     )
 
 
-def _overall(
-    values, seg, per, before, after, kind, alpha, decomposition, days, seed
-) -> pd.DataFrame:
+def _overall(values, seg, per, before, after, kind, alpha, decomposition) -> pd.DataFrame:
+    """Crude and mix-adjusted differences of means (and Mantel–Haenszel for proportions)."""
     b, a = per == before, per == after
-    kw: dict[str, object] = {}
-    if kind == "duration":
-        kw = {"random_state": seed}
-        if days is not None:
-            kw.update(before_days=days[b], after_days=days[a])
-    crude = compare(values[b], values[a], kind=kind, alpha=alpha, **kw).iloc[0]
+    # durations by their means (Welch), the estimand of the mix-adjusted row
+    crude_kind = "continuous" if kind == "duration" else kind
+    crude = compare(values[b], values[a], kind=crude_kind, alpha=alpha).iloc[0]
     rows = [
         {
             "level": "crude",

@@ -17,10 +17,17 @@ offered; choose one explicitly with ``rules=``, because they flag different poin
 ``rules="nhs"`` (NHS "Making Data Count"; NHSRplotthedots)
     XmR limits are mean ± 2.66 × mean moving range (other chart types keep their
     3-sigma limits). Special causes, in order of precedence: a point outside the
-    limits; a trend of 7 points each higher (or lower) than the previous; 2 of 3
-    consecutive points beyond 2/3 of the way to a limit on the same side (the
-    near-limit points are flagged); a shift of 7 points on one side of the mean.
+    limits; a trend of 7 points each higher (or lower) than the previous; 2 or 3
+    of 3 consecutive points, all on one side of the mean, close to a limit —
+    beyond 2/3 of the way to it but not outside it (the close points are
+    flagged); a shift of 7 points on one side of the mean.
     The Anhøj runs analysis is still reported in ``summary()``.
+
+Moving ranges are screened by default, as qicharts2 (≥ 0.8) and NHSRplotthedots
+do: moving ranges of 3.267 × their mean or more are left out and the mean moving
+range recomputed from the rest before the limits of I, T, P′ and U′ charts are
+computed (the centre line is unchanged). The MR chart's own centre line uses
+every moving range, as in qicharts2. ``screen_mr=False`` keeps every range.
 
 With ``improvement="increase"`` or ``"decrease"`` each point's ``variation`` is
 ``"improvement"``, ``"concern"`` or ``"common cause"`` (``"neutral"`` special
@@ -198,7 +205,7 @@ def control_chart(
     part: int | object | Sequence[object] | None = None,
     exclude: Sequence[object] | None = None,
     rules: str = "anhoej",
-    screen_mr: bool = False,
+    screen_mr: bool | None = None,
     target: float | None = None,
     improvement: str | None = None,
 ) -> SpcResult:
@@ -234,9 +241,12 @@ def control_chart(
         they still get a ``sigma_signal``. Missing values must be excluded.
     rules : {"anhoej", "nhs"}
         Signal rules (see the module docstring).
-    screen_mr : bool
-        Drop moving ranges ≥ 3.267 × their mean before computing the limits
-        (i, mr, t, pp and up charts).
+    screen_mr : bool, optional
+        Leave out moving ranges ≥ 3.267 × their mean, then recompute the mean
+        moving range from the rest, before computing the limits (i, t, pp and up
+        charts; with ``True`` also the MR chart's centre line). The default,
+        None, screens every chart type but the MR chart, as qicharts2 (≥ 0.8)
+        and NHSRplotthedots do by default; ``False`` keeps every moving range.
     target : float, optional
         Target on the scale of the plotted statistic, for the assurance.
     improvement : {"increase", "decrease"}, optional
@@ -286,11 +296,12 @@ def control_chart(
         points = _moving_ranges(points, part_no)
     _check_missing(points, excluded, chart)
 
+    screen = chart != "mr" if screen_mr is None else bool(screen_mr)
     pieces, rows = [], []
     for p in range(1, len(starts) + 1):
         at = np.flatnonzero(part_no == p)
         piece, row = _analyse_part(
-            points.iloc[at], p, baseline[at], excluded[at], chart, rules, screen_mr
+            points.iloc[at], p, baseline[at], excluded[at], chart, rules, screen
         )
         pieces.append(piece)
         rows.append(row)

@@ -106,16 +106,60 @@ def _streaks(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _members(ends: np.ndarray) -> np.ndarray:
+    """Points of the 7-point patterns that end at the flagged points."""
+    out = np.zeros(len(ends), dtype=bool)
+    for e in np.flatnonzero(ends):
+        out[e - NHS_RUN + 1 : e + 1] = True
+    return out
+
+
+def _trend(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trend ends, trend members and each member's direction (+1 rising, −1 falling).
+
+    A point ends a trend when it and the 6 points before it each rise (or each
+    fall) from the previous one; a tie breaks the trend. A member's direction
+    is the step to the next point when that point is in a trend too, else the
+    step from the previous point, so a point joining a falling and a rising
+    trend takes the direction of the trend that follows it (as NHSRplotthedots).
+    """
+    k = len(y)
+    steps = np.sign(np.diff(y)).astype(int) if k > 1 else np.zeros(0, dtype=int)
+    ends = np.zeros(k, dtype=bool)
+    ends[1:] = _streaks(steps) >= NHS_RUN - 1
+    members = _members(ends)
+    next_member = np.r_[members[1:], False] & members
+    step_after, step_before = np.r_[steps, 0][:k], np.r_[0, steps][:k]
+    direction = np.where(members, np.where(next_member, step_after, step_before), 0)
+    return ends, members, direction
+
+
+def _two_of_three(close: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Close-to-limit points in 3 consecutive points, 2 or more of them close, all on one side.
+
+    A point on the mean (side 0) or on the other side spoils the window.
+    """
+    k = len(close)
+    flagged = np.zeros(k, dtype=bool)
+    if k < 3:
+        return flagged
+    windows = np.lib.stride_tricks.sliding_window_view
+    hit = (windows(close, 3).sum(axis=1) >= 2) & (np.abs(windows(side, 3).sum(axis=1)) == 3)
+    for offset in range(3):
+        flagged[offset : offset + len(hit)] |= hit
+    return flagged & close
+
+
 @dataclass(frozen=True)
 class NhsFlags:
     """Per-point outcome of the NHS rules for one part (arrays of the part's length)."""
 
     trend: np.ndarray  # the point completes (or extends) a 7-point trend
-    two_of_three: np.ndarray  # a near-limit point in a 2-of-3 pattern
+    two_of_three: np.ndarray  # a close-to-limit point in a 2-of-3 pattern
     shift: np.ndarray  # the point completes (or extends) a 7-point shift
     special_cause: np.ndarray  # part of any pattern (or outside the limits)
     rule: np.ndarray  # highest-precedence rule the point is part of, or None
-    direction: np.ndarray  # +1 high / -1 low for special causes, 0 otherwise
+    direction: np.ndarray  # +1 high / rising, -1 low / falling for special causes, 0 otherwise
 
 
 def nhs_rules(
@@ -126,70 +170,58 @@ def nhs_rules(
     outside: np.ndarray,
     use: np.ndarray,
 ) -> NhsFlags:
-    """NHS "Making Data Count" rules for one part.
+    """NHS "Making Data Count" rules for one part, as NHSRplotthedots applies them.
 
-    ``trend`` and ``shift`` flag the points that complete a pattern (from the
-    7th point on), as NHSRplotthedots does; ``special_cause`` marks every point
-    that belongs to a pattern. Patterns are sought among the ``use`` points only;
-    ``outside`` (points beyond the limits) applies to every point.
+    - *outside limits*: ``outside`` (every point, excluded ones too);
+    - *trend*: 7 points each higher (or each lower) than the previous;
+    - *two of three*: among 3 consecutive points all on one side of the mean,
+      2 or more are *close to a limit* — beyond 2/3 of the way from the mean to
+      the limit but not outside it; only the close points are flagged;
+    - *shift*: 7 points in a row on one side of the mean (a point on it breaks it).
+
+    ``trend`` and ``shift`` flag the points that complete a pattern (from the 7th
+    point on); ``special_cause`` marks every point of a pattern. A point in
+    several patterns takes the first rule in :data:`NHS_RULES` and its direction:
+    the side of the mean, or for a trend the way it runs. Patterns are sought
+    among the ``use`` points only.
+
+    Examples
+    --------
+    >>> y = np.array([60.8, 50.5, 49.6, 60.9])  # close to the lower limit, but not 3 below
+    >>> cl, half = np.full(4, 58.743), np.full(4, 11.029)
+    >>> flags = nhs_rules(y, cl, cl - half, cl + half, np.zeros(4, bool), np.ones(4, bool))
+    >>> bool(flags.special_cause.any())
+    False
     """
     m = len(y)
     idx = np.flatnonzero(use & np.isfinite(y))
     yc, clc = y[idx], cl[idx]
     side = np.sign(yc - clc)
-    k = len(idx)
-
-    # shift: 7 points in a row on one side of the centre line
-    shift_c = _streaks(side.astype(int)) >= NHS_RUN
-    # trend: 7 points each higher (or lower) than the previous; a tie breaks it
-    steps = np.sign(np.diff(yc)).astype(int) if k > 1 else np.zeros(0, dtype=int)
-    trend_c = np.zeros(k, dtype=bool)
-    trend_dir = np.zeros(k, dtype=int)
-    trend_c[1:] = _streaks(steps) >= NHS_RUN - 1
-    trend_dir[1:] = np.where(trend_c[1:], steps, 0)
-    # two of three consecutive points beyond 2/3 of the way to a limit, same side
     with np.errstate(invalid="ignore"):
-        near_hi = yc > clc + 2 / 3 * (ucl[idx] - clc)
-        near_lo = yc < clc - 2 / 3 * (clc - lcl[idx])
-    two_c = np.zeros(k, dtype=bool)
-    width = min(3, k)
-    for start in range(max(k - width + 1, 0)):
-        window = slice(start, start + width)
-        for near in (near_hi, near_lo):
-            if near[window].sum() >= 2:
-                two_c[window] |= near[window]
+        near = (yc > clc + 2 / 3 * (ucl[idx] - clc)) | (yc < clc - 2 / 3 * (clc - lcl[idx]))
+    trend_end, in_trend, trend_dir = _trend(yc)
+    shift_end = _streaks(side.astype(int)) >= NHS_RUN
+    patterns = {  # rule: (points, their direction) among the used points
+        "trend": (in_trend, trend_dir),
+        "two of three": (_two_of_three(near & ~outside[idx], side), side),
+        "shift": (_members(shift_end), side),
+    }
 
-    # membership of whole patterns: the 6 points before each flagged end point
-    def members(ends: np.ndarray) -> np.ndarray:
-        out = np.zeros(k, dtype=bool)
-        for e in np.flatnonzero(ends):
-            out[e - NHS_RUN + 1 : e + 1] = True
-        return out
-
-    in_trend, in_shift = members(trend_c), members(shift_c)
-    member_trend_dir = np.zeros(k, dtype=int)
-    for e in np.flatnonzero(trend_c):
-        member_trend_dir[e - NHS_RUN + 1 : e + 1] = trend_dir[e]
-
-    def spread(values: np.ndarray, fill: object) -> np.ndarray:
-        out = np.full(m, fill, dtype=values.dtype)
+    def spread(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(m, dtype=values.dtype)
         out[idx] = values
         return out
 
-    trend, shift, two = spread(trend_c, False), spread(shift_c, False), spread(two_c, False)
-    in_trend_full, in_shift_full = spread(in_trend, False), spread(in_shift, False)
-    trend_dir_full = spread(member_trend_dir, 0)
-
     rule = np.full(m, None, dtype=object)
     direction = np.zeros(m, dtype=int)
-    full_side = np.nan_to_num(np.sign(y - cl)).astype(int)
-    # fill from lowest to highest precedence so that the highest wins
-    for name, mask in zip(
-        reversed(NHS_RULES),
-        (in_shift_full, two, in_trend_full, outside),
-        strict=True,
-    ):
+    special = np.zeros(m, dtype=bool)
+    for name in reversed(NHS_RULES):  # lowest precedence first: the highest is written last
+        if name == "outside limits":
+            mask, sign = outside, np.nan_to_num(np.sign(y - cl))
+        else:
+            mask, sign = spread(patterns[name][0]), spread(patterns[name][1])
         rule[mask] = name
-        direction[mask] = trend_dir_full[mask] if name == "trend" else full_side[mask]
-    special = outside | in_trend_full | two | in_shift_full
-    return NhsFlags(trend, two, shift, special, rule, direction)
+        direction[mask] = sign[mask]
+        special |= mask
+    two = spread(patterns["two of three"][0])
+    return NhsFlags(spread(trend_end), two, spread(shift_end), special, rule, direction)
