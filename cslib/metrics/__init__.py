@@ -7,17 +7,10 @@ Examples
 'higher'
 """
 
-from cslib.metrics.engine import (
-    KPI,
-    REGISTRY,
-    availability,
-    case_query,
-    cases,
-    compute,
-    long_format,
-    scan,
-    sla_targets,
-)
+from cslib.metrics.engine import case_query, cases, compute, scan
+from cslib.metrics.periods import long_format
+from cslib.metrics.registry import KPI, REGISTRY, availability
+from cslib.metrics.sla import sla_targets
 
 __all__ = [
     "KPI",

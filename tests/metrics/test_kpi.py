@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cslib import metrics as kpi
 from cslib.errors import DataError, ParameterError
-from cslib.metrics import engine as kpi
 
 T = pd.Timestamp
 

@@ -1,0 +1,99 @@
+"""KPIs of the registry aggregated in one DuckDB scan, and the per-ticket values behind them.
+
+A KPI's ``kind`` says how its per-ticket values aggregate, each over the tickets
+``among`` selects (their count is ``<kpi>_n``):
+
+- ``duration``: median (or mean) and 90th percentile, from one sort;
+- ``proportion``: share of tickets whose ``value`` condition holds;
+- ``mean``: mean value, or with a ``weight`` the sum of values ÷ the sum of
+  weights (then ``<kpi>_n`` is the sum of weights);
+- ``score``: % of values 9–10 − % of values 0–6 (the Net Promoter Score).
+
+Examples
+--------
+>>> from cslib.metrics.context import Context
+>>> from cslib.metrics.registry import REGISTRY
+>>> ctx = Context(columns={"csat"}, by=[], sla=None, as_of=None, repeat_days=7, sl=20, economics={})
+>>> statistics(REGISTRY["csat"], ctx)["csat_n"]
+'count(*) FILTER (WHERE csat IS NOT NULL)'
+>>> case_sql(REGISTRY["csat"], ctx, ["team"])
+'SELECT created_at, "team", CASE WHEN csat >= 4 THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END AS value FROM t WHERE csat IS NOT NULL'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cslib.data import sql
+from cslib.metrics.context import Context
+from cslib.metrics.periods import period_sql
+from cslib.metrics.registry import KPI
+
+
+def source(kpis: Sequence[KPI], ctx: Context) -> str:
+    """The view ``t``, with the extra windowed columns the KPIs read."""
+    columns = [ctx.render(k.column) for k in kpis if k.column]
+    return "t" if not columns else f"(SELECT *, {', '.join(columns)} FROM t)"
+
+
+def statistics(k: KPI, ctx: Context) -> dict[str, str]:
+    """SQL aggregates of a KPI, by output column (a duration's quantiles in ``<kpi>_q``)."""
+    value, among = ctx.render(k.value), ctx.render(k.among)
+    n = f"count(*) FILTER (WHERE {among})"
+    if k.kind == "duration":
+        # one sort gives both quantiles; the list is split after the query
+        out = {f"{k.name}_q": f"quantile_cont({value}, [0.5, 0.9]) FILTER (WHERE {among})"}
+        if ctx.stat == "mean":
+            out[k.name] = f"avg({value}) FILTER (WHERE {among})"
+    elif k.kind == "proportion":
+        out = {k.name: f"avg(CASE WHEN {value} THEN 1.0 ELSE 0.0 END) FILTER (WHERE {among})"}
+    elif k.kind == "score":
+        out = {
+            k.name: f"100.0 * (count(*) FILTER (WHERE {value} >= 9) - count(*) FILTER (WHERE {value} <= 6)) / NULLIF({n}, 0)"
+        }
+    elif k.weight is not None:
+        n = f"sum({ctx.render(k.weight)}) FILTER (WHERE {among})"
+        out = {k.name: f"sum({value}) FILTER (WHERE {among}) / {n}"}
+    else:
+        out = {k.name: f"avg({value}) FILTER (WHERE {among})"}
+    return {**out, f"{k.name}_n": n}
+
+
+def aggregate(con, ctx: Context, kpis: Sequence[KPI]) -> pd.DataFrame:
+    """The KPIs (and ``_volume``, the tickets) per period × segment of the view ``t``, in one scan."""
+    aggs: dict[str, str] = {"_volume": "count(*)"}
+    for k in kpis:
+        aggs.update(statistics(k, ctx))
+    select = ", ".join(
+        [
+            f"{period_sql(ctx, 'created_at')} AS period",
+            *(sql.ident(b) for b in ctx.by),
+            *(f"{v} AS {sql.ident(name)}" for name, v in aggs.items()),
+        ]
+    )
+    frame = con.execute(f"SELECT {select} FROM {source(kpis, ctx)} GROUP BY ALL").df()
+    for col in [c for c in frame.columns if c.endswith("_q")]:
+        name = col[:-2]
+        quantiles = frame.pop(col).map(
+            lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan)
+        )
+        if ctx.stat == "median":
+            frame[name] = quantiles.str[0].astype(float)
+        frame[f"{name}_p90"] = quantiles.str[1].astype(float)
+    return frame
+
+
+def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
+    """SQL of a KPI's cases: ``created_at``, the ``by`` columns and ``value``
+    (0/1 for proportions), one row per ticket it counts."""
+    value = ctx.render(k.value)
+    value = (
+        f"CASE WHEN {value} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END"
+        if k.kind == "proportion"
+        else f"CAST({value} AS DOUBLE)"
+    )
+    cols = ", ".join(["created_at", *(sql.ident(b) for b in by), f"{value} AS value"])
+    return f"SELECT {cols} FROM {source([k], ctx)} WHERE {ctx.render(k.among)}"

@@ -1,0 +1,105 @@
+"""What one KPI computation knows, and the per-ticket SQL conditions the KPIs share.
+
+A :class:`Context` carries the tickets' columns and the options of a
+computation; the KPI definitions of :mod:`cslib.metrics.registry` read it to
+write their SQL, through :meth:`Context.render`.
+
+Examples
+--------
+>>> ctx = Context(columns={"created_at", "resolved_at"}, by=[], sla=None, as_of=None,
+...               repeat_days=7, sl=20, economics={})
+>>> ctx.resolved
+'resolved_at IS NOT NULL AND (TRUE) AND (TRUE)'
+>>> ctx.render("{resolved} AND created_at IS NOT NULL")
+'resolved_at IS NOT NULL AND (TRUE) AND (TRUE) AND created_at IS NOT NULL'
+>>> hours("created_at", "resolved_at")
+'((epoch(resolved_at) - epoch(created_at)) / 3600.0)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cslib.data import sql
+from cslib.data.schema import NOT_RESOLUTIONS
+
+#: the channels whose contacts wait in a queue (and may abandon it)
+QUEUE_CHANNELS = ("phone", "chat")
+
+#: SQL text, or a function of the context that writes it
+Sql = str | Callable[["Context"], str]
+
+
+def hours(a: str, b: str) -> str:
+    """SQL of the calendar hours from timestamp ``a`` to ``b``."""
+    return f"((epoch({b}) - epoch({a})) / 3600.0)"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The tickets' columns and the options one computation runs with."""
+
+    columns: set
+    by: list
+    sla: Mapping | None
+    as_of: pd.Timestamp | None
+    repeat_days: int
+    sl: float  # service level threshold in seconds
+    economics: Mapping
+    unit: str = "day"  # day, week, month or all
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    stat: str = "median"  # of durations
+
+    @property
+    def handled(self) -> str:
+        """Not an abandoned queue contact."""
+        return "NOT coalesce(abandoned, FALSE)" if "abandoned" in self.columns else "TRUE"
+
+    @property
+    def counts(self) -> str:
+        """A status that may count as a resolution (not a duplicate, cancelled…)."""
+        if "status" not in self.columns:
+            return "TRUE"
+        return (
+            f"status IS NULL OR status NOT IN ({', '.join(sql.quote(s) for s in NOT_RESOLUTIONS)})"
+        )
+
+    @property
+    def resolved(self) -> str:
+        """A handled ticket resolved with a status that counts."""
+        if "resolved_at" not in self.columns:
+            return "FALSE"
+        return f"resolved_at IS NOT NULL AND ({self.handled}) AND ({self.counts})"
+
+    @property
+    def queue(self) -> str:
+        """A contact offered to a queue (short abandons left out)."""
+        queue = "abandoned IS NOT NULL"
+        if "channel" in self.columns:
+            queue += f" AND channel IN ({', '.join(sql.quote(c) for c in QUEUE_CHANNELS)})"
+        if "wait_seconds" in self.columns:
+            queue += " AND NOT (abandoned AND coalesce(wait_seconds, 0) < 5)"
+        return queue
+
+    @property
+    def as_of_sql(self) -> str:
+        """SQL of when the data was extracted (NULL when unknown)."""
+        return f"TIMESTAMP '{self.as_of.isoformat(sep=' ')}'" if self.as_of is not None else "NULL"
+
+    def render(self, text: Sql) -> str:
+        """SQL of a KPI definition's field: a function of the context, or text whose
+        ``{handled}``, ``{counts}``, ``{resolved}``, ``{queue}`` and
+        ``{service_level_seconds}`` are filled in."""
+        if callable(text):
+            return text(self)
+        return text.format(
+            handled=self.handled,
+            counts=self.counts,
+            resolved=self.resolved,
+            queue=self.queue,
+            service_level_seconds=self.sl,
+        )

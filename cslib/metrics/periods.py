@@ -1,0 +1,145 @@
+"""The period frames of :func:`~cslib.metrics.engine.compute`: the calendar of periods
+× segments, the backlog stock, complaint counts, and the long format.
+
+Examples
+--------
+>>> floor("2026-04-01", "W"), floor("2026-04-15", "M")
+(Timestamp('2026-03-30 00:00:00'), Timestamp('2026-04-01 00:00:00'))
+>>> day_after("2026-04-30 17:00")
+Timestamp('2026-05-01 00:00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cslib.data import sql
+from cslib.errors import DataError, Problem
+from cslib.metrics.context import Context
+from cslib.metrics.registry import REGISTRY
+
+#: compute's ``freq`` → the DuckDB unit of its periods
+FREQS = {"D": "day", "W": "week", "M": "month", "all": "all"}
+
+
+def day_after(day) -> pd.Timestamp:
+    """Midnight after ``day``: the exclusive end of a whole-day range."""
+    return pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
+
+
+def floor(ts, freq: str) -> pd.Timestamp:
+    """The start of the period of ``ts``: its day, its ISO week's Monday or its month's first."""
+    ts = pd.Timestamp(ts).normalize()
+    if freq == "W":
+        return ts - pd.Timedelta(days=ts.weekday())
+    if freq == "M":
+        return ts.replace(day=1)
+    return ts
+
+
+def period_sql(ctx: Context, stamp: str) -> str:
+    """SQL of the period a timestamp column falls in (the calendar's start for the whole range)."""
+    if ctx.unit == "all":
+        return (
+            f"TIMESTAMP '{ctx.start.isoformat(sep=' ')}'"
+            if ctx.start is not None
+            else "(SELECT date_trunc('day', min(created_at)) FROM t)"
+        )
+    return f"date_trunc('{ctx.unit}', {stamp})"
+
+
+def grid(main: pd.DataFrame, ctx: Context, start, end, freq: str) -> pd.DataFrame:
+    """Every period of the calendar × every segment seen in the data."""
+    if main.empty:
+        raise DataError(
+            Problem(
+                "no tickets to compute KPIs from",
+                fix="check the input file, the filters and the dates asked for",
+            )
+        )
+    if freq == "all":
+        frame = main[["period"]].drop_duplicates()
+        return frame.merge(main[ctx.by].drop_duplicates(), how="cross") if ctx.by else frame
+    lo = pd.Timestamp(start) if start is not None else main["period"].min()
+    hi = pd.Timestamp(end) if end is not None else main["period"].max()
+    periods = pd.Series(
+        pd.date_range(
+            floor(lo, freq), floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]
+        ),
+        name="period",
+    )
+    frame = periods.to_frame()
+    if ctx.by:
+        segments = main[ctx.by].drop_duplicates()
+        frame = frame.merge(segments, how="cross")
+    return frame
+
+
+def backlog(con, ctx: Context, calendar: pd.DataFrame) -> pd.DataFrame:
+    """Open tickets at the end of each period of ``calendar``: cumulated openings − closings."""
+    if ctx.unit == "all":
+        by = "".join(f", {sql.ident(b)}" for b in ctx.by)
+        close = (
+            f"TIMESTAMP '{day_after(ctx.end).isoformat(sep=' ')}'"
+            if ctx.end is not None
+            else "(SELECT max(created_at) + INTERVAL 1 SECOND FROM t)"
+        )
+        stock = con.execute(
+            f"SELECT 1 AS one{by}, count(*) AS backlog FROM t_all WHERE {ctx.handled} AND created_at < {close} AND (resolved_at IS NULL OR resolved_at >= {close}) GROUP BY ALL"
+        ).df()
+        out = (
+            calendar.assign(one=1).merge(stock, on=["one", *ctx.by], how="left").drop(columns="one")
+        )
+        return (
+            out[["period", *ctx.by, "backlog"]].fillna({"backlog": 0}).astype({"backlog": "int64"})
+        )
+    by = ", ".join(map(sql.ident, ctx.by))
+    key = ["period", *ctx.by]
+    sel = f", {by}" if by else ""
+    flows = con.execute(
+        f"SELECT {period_sql(ctx, 'created_at')} AS period{sel}, count(*) AS opened, 0 AS closed FROM t_all WHERE {ctx.handled} GROUP BY ALL "
+        f"UNION ALL SELECT {period_sql(ctx, 'resolved_at')} AS period{sel}, 0, count(*) FROM t_all WHERE {ctx.handled} AND resolved_at IS NOT NULL GROUP BY ALL"
+    ).df()
+    flows = flows.groupby(key, dropna=False)[["opened", "closed"]].sum().reset_index()
+    # flows before the calendar start still count towards the stock at its first period
+    full = pd.concat([calendar[key], flows[key]]).drop_duplicates().sort_values(key)
+    full = full.merge(flows, on=key, how="left").fillna({"opened": 0, "closed": 0})
+    net = full["opened"] - full["closed"]
+    full["backlog"] = net.groupby(
+        [full[b] for b in ctx.by] if ctx.by else np.zeros(len(full)), dropna=False
+    ).cumsum()
+    return (
+        calendar[key]
+        .merge(full[[*key, "backlog"]], on=key, how="left")
+        .astype({"backlog": "int64"})
+    )
+
+
+def complaint_counts(con, ctx: Context) -> pd.DataFrame:
+    """Complaints received per period × segment (the view ``c``), in ``_complaints``."""
+    by = "".join(f", {sql.ident(b)}" for b in ctx.by)
+    return con.execute(
+        f"SELECT {period_sql(ctx, 'received_at')} AS period{by}, count(*) AS _complaints FROM c GROUP BY ALL"
+    ).df()
+
+
+def long_format(frame: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Turn :func:`~cslib.metrics.engine.compute` output into one row per period × segment × KPI.
+
+    Returns
+    -------
+    DataFrame
+        ``period``, the ``by`` columns, ``kpi``, ``value``, ``n``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    names = [c for c in frame.columns if c in REGISTRY]
+    rows = []
+    for name in names:
+        part = frame[["period", *by, name]].rename(columns={name: "value"})
+        part["n"] = frame[f"{name}_n"] if f"{name}_n" in frame else frame.get("volume")
+        part.insert(len(by) + 1, "kpi", name)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True)

@@ -1,0 +1,401 @@
+"""The KPI registry: every KPI of ``reference/kpis.md`` defined once.
+
+Each entry of :data:`REGISTRY` gives what a KPI means (label, unit, better
+direction, definition), what it needs (ticket columns, SLA targets, a
+complaints table, economics) and how it reads a ticket: its per-ticket
+``value`` and which tickets count (``among``), as SQL over the tickets' view.
+Its ``kind`` says how the values aggregate (see :mod:`cslib.metrics.aggregate`).
+:func:`availability` tells which KPIs given columns and inputs allow.
+
+Examples
+--------
+>>> REGISTRY["fcr"].better, REGISTRY["fcr"].kind
+('higher', 'proportion')
+>>> availability(["created_at", "resolved_at"]).set_index("kpi").loc["fcr", "missing"]
+'contacts or reopens'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cslib.metrics.context import Context, Sql, hours
+from cslib.metrics.sla import missing_target, sla_targets, target_sql
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A registered KPI: what it means, what it needs and how it reads a ticket."""
+
+    name: str
+    label: str
+    unit: str
+    better: str | None  # "higher", "lower" or None (context only)
+    requires: tuple[str, ...]
+    kind: str  # count, duration, proportion, mean, score, stock, rate
+    definition: str
+    needs: tuple[str, ...] = ()  # other inputs: "sla.response", "complaints", "economics"
+    requires_any: tuple[str, ...] = ()  # columns of which at least one is needed
+    value: Sql | None = None  # per ticket: a number, or a condition for proportions
+    among: Sql | None = None  # which tickets count (the denominator)
+    weight: Sql | None = None  # a mean per unit of this (sum of values ÷ sum of weights)
+    column: Sql | None = None  # an extra windowed column ``value`` reads
+    uses_as_of: bool = False  # depends on when the data was extracted
+    survey: bool = False  # flagged in ``<kpi>_few`` below ``min_responses`` answers
+
+
+# ------------------------------------------------- SQL that depends on the context
+
+
+def _response_target(ctx: Context) -> str:
+    return target_sql(sla_targets(ctx.sla, "response"))
+
+
+def _response_met(ctx: Context) -> str:
+    answered = hours("created_at", "first_response_at")
+    return f"first_response_at IS NOT NULL AND {answered} <= {_response_target(ctx)}"
+
+
+def _response_due(ctx: Context) -> str:
+    """Answered tickets, and unanswered ones already past their target."""
+    target = _response_target(ctx)
+    due = f"{hours('created_at', ctx.as_of_sql)} > {target}"
+    return f"{ctx.handled} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
+
+
+def _resolution_due_at(ctx: Context) -> str:
+    """The ticket's own ``sla_due_at`` where given, else creation + the target."""
+    targets = sla_targets(ctx.sla, "resolution")
+    if targets is None:
+        return "sla_due_at" if "sla_due_at" in ctx.columns else "NULL"
+    due_at = f"(created_at + to_microseconds(CAST({target_sql(targets)} * 3600e6 AS BIGINT)))"
+    return f"coalesce(sla_due_at, {due_at})" if "sla_due_at" in ctx.columns else due_at
+
+
+def _resolution_met(ctx: Context) -> str:
+    met = f"resolved_at IS NOT NULL AND resolved_at <= {_resolution_due_at(ctx)}"
+    # the source system's own verdict wins where it gave one
+    return f"coalesce(sla_met, {met})" if "sla_met" in ctx.columns else met
+
+
+def _resolution_due(ctx: Context) -> str:
+    """Resolved tickets, and open ones already past their due time."""
+    due_at = _resolution_due_at(ctx)
+    among = f"{due_at} IS NOT NULL AND (resolved_at IS NOT NULL OR {due_at} < {ctx.as_of_sql})"
+    if "sla_met" in ctx.columns:
+        among = f"(sla_met IS NOT NULL OR ({among}))"
+    return f"{ctx.handled} AND ({ctx.counts}) AND {among}"
+
+
+def _first_contact(ctx: Context) -> str:
+    if "contacts" in ctx.columns:
+        return "contacts = 1" + (
+            " AND coalesce(reopens, 0) = 0" if "reopens" in ctx.columns else ""
+        )
+    return "coalesce(reopens, 0) = 0" + (
+        " AND coalesce(transfers, 0) = 0" if "transfers" in ctx.columns else ""
+    )
+
+
+def _answered(ctx: Context) -> str:
+    return "wait_seconds IS NOT NULL" + (
+        " AND abandoned = FALSE" if "abandoned" in ctx.columns else ""
+    )
+
+
+def _repeat_window(ctx: Context) -> str:
+    return f"created_at + INTERVAL {int(ctx.repeat_days)} DAY"
+
+
+def _repeated(ctx: Context) -> str:
+    """``_repeat``: the customer's next ticket of the category comes within the window."""
+    later = (
+        "lead(created_at) OVER (PARTITION BY customer_id, category ORDER BY created_at, ticket_id)"
+    )
+    return f"coalesce({later} <= {_repeat_window(ctx)}, FALSE) AS _repeat"
+
+
+def _window_over(ctx: Context) -> str:
+    """Tickets whose whole repeat window is in the data."""
+    return f"customer_id IS NOT NULL AND category IS NOT NULL AND {_repeat_window(ctx)} <= {ctx.as_of_sql}"
+
+
+def _cost(ctx: Context) -> str:
+    return f"handle_seconds / 3600.0 * {float(ctx.economics['hourly_cost'])}"
+
+
+def _contacts(ctx: Context) -> str:
+    return "coalesce(contacts, 1)" if "contacts" in ctx.columns else "1"
+
+
+# -------------------------------------------------------------------- registry
+
+REGISTRY: dict[str, KPI] = {
+    k.name: k
+    for k in (
+        KPI(
+            name="volume",
+            label="Tickets",
+            unit="tickets",
+            better=None,
+            requires=("created_at",),
+            kind="count",
+            definition="tickets created in the period",
+        ),
+        KPI(
+            name="first_response_hours",
+            label="First response time",
+            unit="hours",
+            better="lower",
+            requires=("created_at", "first_response_at"),
+            kind="duration",
+            definition="first_response_at − created_at per answered ticket",
+            value=hours("created_at", "first_response_at"),
+            among="first_response_at IS NOT NULL AND {handled}",
+        ),
+        KPI(
+            name="resolution_hours",
+            label="Resolution time",
+            unit="hours",
+            better="lower",
+            requires=("created_at", "resolved_at"),
+            kind="duration",
+            definition="resolved_at − created_at per resolved ticket",
+            value=hours("created_at", "resolved_at"),
+            among="{resolved}",
+        ),
+        KPI(
+            name="sla_response_met",
+            label="First responses within SLA",
+            unit="share",
+            better="higher",
+            requires=("created_at", "first_response_at"),
+            kind="proportion",
+            definition="first response within the SLA target; unanswered past the target count as missed",
+            needs=("sla.response",),
+            value=_response_met,
+            among=_response_due,
+            uses_as_of=True,
+        ),
+        KPI(
+            name="sla_resolution_met",
+            label="Resolutions within SLA",
+            unit="share",
+            better="higher",
+            requires=("created_at", "resolved_at"),
+            kind="proportion",
+            definition="resolved within the SLA target (or by sla_due_at, or the source's sla_met flag); unresolved past the target count as missed",
+            needs=("sla.resolution",),
+            value=_resolution_met,
+            among=_resolution_due,
+            uses_as_of=True,
+        ),
+        KPI(
+            name="fcr",
+            label="First contact resolution",
+            unit="share",
+            better="higher",
+            requires=("resolved_at",),
+            requires_any=("contacts", "reopens"),
+            kind="proportion",
+            definition="resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)",
+            value=_first_contact,
+            among="{resolved}",
+        ),
+        KPI(
+            name="reopen_rate",
+            label="Reopen rate",
+            unit="share",
+            better="lower",
+            requires=("resolved_at", "reopens"),
+            kind="proportion",
+            definition="resolved tickets reopened at least once ÷ resolved tickets",
+            value="coalesce(reopens, 0) > 0",
+            among="{resolved}",
+        ),
+        KPI(
+            name="backlog",
+            label="Backlog",
+            unit="tickets",
+            better="lower",
+            requires=("created_at", "resolved_at"),
+            kind="stock",
+            definition="tickets open at the end of the period",
+        ),
+        KPI(
+            name="aht_seconds",
+            label="Average handle time",
+            unit="seconds",
+            better="lower",
+            requires=("handle_seconds",),
+            kind="mean",
+            definition="mean handle time (talk + hold + wrap) per handled ticket",
+            value="handle_seconds",
+            among="handle_seconds IS NOT NULL AND {handled}",
+        ),
+        KPI(
+            name="abandon_rate",
+            label="Abandonment",
+            unit="share",
+            better="lower",
+            requires=("abandoned",),
+            kind="proportion",
+            definition="abandoned ÷ offered queue contacts (abandoned within 5 s excluded from both)",
+            value="abandoned",
+            among="{queue}",
+        ),
+        KPI(
+            name="service_level",
+            label="Service level",
+            unit="share",
+            better="higher",
+            requires=("abandoned", "wait_seconds"),
+            kind="proportion",
+            definition="answered within the threshold (default 20 s) ÷ offered",
+            value="NOT abandoned AND wait_seconds <= {service_level_seconds}",
+            among="{queue}",
+        ),
+        KPI(
+            name="asa_seconds",
+            label="Average speed of answer",
+            unit="seconds",
+            better="lower",
+            requires=("wait_seconds",),
+            kind="mean",
+            definition="mean queue wait of answered contacts",
+            value="wait_seconds",
+            among=_answered,
+        ),
+        KPI(
+            name="csat",
+            label="CSAT (top-2-box)",
+            unit="share",
+            better="higher",
+            requires=("csat",),
+            kind="proportion",
+            definition="ratings of 4 or 5 ÷ ratings received",
+            value="csat >= 4",
+            among="csat IS NOT NULL",
+            survey=True,
+        ),
+        KPI(
+            name="nps",
+            label="Net Promoter Score",
+            unit="points",
+            better="higher",
+            requires=("nps",),
+            kind="score",
+            definition="% promoters (9–10) − % detractors (0–6)",
+            value="nps",
+            among="nps IS NOT NULL",
+            survey=True,
+        ),
+        KPI(
+            name="ces",
+            label="Customer effort score",
+            unit="points (1–7)",
+            better="higher",
+            requires=("ces",),
+            kind="mean",
+            definition="mean 1–7 effort score (7 = made it easy)",
+            value="ces",
+            among="ces IS NOT NULL",
+            survey=True,
+        ),
+        KPI(
+            name="complaint_rate",
+            label="Complaints per 1,000 tickets",
+            unit="per 1,000",
+            better="lower",
+            requires=("created_at",),
+            kind="rate",
+            definition="complaints received ÷ tickets created × 1,000",
+            needs=("complaints",),
+        ),
+        KPI(
+            name="repeat_contact_rate",
+            label="Repeat contacts",
+            unit="share",
+            better="lower",
+            requires=("customer_id", "category"),
+            kind="proportion",
+            definition="tickets followed by another ticket of the same customer and category within N days ÷ tickets",
+            value="_repeat",
+            among=_window_over,
+            column=_repeated,
+            uses_as_of=True,
+        ),
+        KPI(
+            name="cost_per_contact",
+            label="Cost per contact",
+            unit="currency",
+            better="lower",
+            requires=("handle_seconds",),
+            kind="mean",
+            definition="handle hours × hourly cost ÷ contacts handled",
+            needs=("economics",),
+            value=_cost,
+            among="handle_seconds IS NOT NULL AND {handled}",
+            weight=_contacts,
+        ),
+    )
+}
+
+
+# ---------------------------------------------------------------- availability
+
+
+def _missing_input(
+    need: str,
+    columns: Collection[str],
+    sla: Mapping | None,
+    complaints: bool,
+    economics: Mapping | None,
+) -> str | None:
+    """What is missing of an input other than ticket columns, or None."""
+    if need.startswith("sla."):
+        return missing_target(sla, need.split(".")[1], columns)
+    if need == "complaints" and not complaints:
+        return "a complaints table"
+    if need == "economics" and not (economics and economics.get("hourly_cost")):
+        return "economics.hourly_cost"
+    return None
+
+
+def availability(
+    columns: Sequence[str],
+    *,
+    sla: Mapping | None = None,
+    complaints: bool = False,
+    economics: Mapping | None = None,
+) -> pd.DataFrame:
+    """Which KPIs the given ticket columns (and other inputs) allow.
+
+    Returns
+    -------
+    DataFrame
+        One row per registered KPI: ``kpi``, ``label``, ``available`` (bool),
+        ``missing`` (what is missing, as text; empty when available).
+    """
+    have = set(columns)
+    rows = []
+    for k in REGISTRY.values():
+        missing = [c for c in k.requires if c not in have]
+        if k.requires_any and not (set(k.requires_any) & have):
+            missing.append(" or ".join(k.requires_any))
+        for need in k.needs:
+            gap = _missing_input(need, have, sla, complaints, economics)
+            if gap:
+                missing.append(gap)
+        rows.append(
+            {
+                "kpi": k.name,
+                "label": k.label,
+                "available": not missing,
+                "missing": ", ".join(missing),
+            }
+        )
+    return pd.DataFrame(rows)
