@@ -77,13 +77,16 @@ def aggregate(con, ctx: Context, kpis: Sequence[KPI]) -> pd.DataFrame:
     frame = con.execute(f"SELECT {select} FROM {source(kpis, ctx)} GROUP BY ALL").df()
     for col in [c for c in frame.columns if c.endswith("_q")]:
         name = col[:-2]
-        quantiles = frame.pop(col).map(
-            lambda q: q if q is not None and len(q) == 2 else (np.nan, np.nan)
-        )
+        quantiles = frame.pop(col).map(_pair)
         if ctx.stat == "median":
             frame[name] = quantiles.str[0].astype(float)
         frame[f"{name}_p90"] = quantiles.str[1].astype(float)
     return frame
+
+
+def _pair(q) -> tuple[float, float] | list[float]:
+    """A cell's [median, p90], or two NaNs where it had no values (NULL comes back as None or NA)."""
+    return q if isinstance(q, list | tuple | np.ndarray) and len(q) == 2 else (np.nan, np.nan)
 
 
 def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:

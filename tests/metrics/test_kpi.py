@@ -69,6 +69,25 @@ def test_first_response_median_p90_and_mean_ignore_unanswered():
     assert mean["first_response_hours"] == pytest.approx(3.0)
 
 
+def test_segments_without_any_duration_get_no_median_not_an_error():
+    """A team × channel cell whose tickets are all open has no median and no p90."""
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["a", "b", "c", "d"],
+            "created_at": [T("2026-01-05 09:00")] * 4,
+            "resolved_at": [T("2026-01-05 11:00"), pd.NaT, T("2026-01-05 13:00"), pd.NaT],
+            "team": ["A", "A", "B", "B"],
+            "channel": ["email", "chat", "email", "chat"],
+        }
+    )
+    out = kpi.compute(tickets, kpis=["resolution_hours"], freq="D", by=("team", "channel"))
+    out = out.set_index(["team", "channel"])
+    assert out.loc[("A", "email"), "resolution_hours"] == 2.0
+    assert out.loc[("B", "email"), "resolution_hours_p90"] == 4.0
+    assert out.loc[("A", "chat")].isna()[["resolution_hours", "resolution_hours_p90"]].all()
+    assert out.loc[("B", "chat"), "resolution_hours_n"] == 0
+
+
 def test_resolution_excludes_open_duplicate_and_abandoned():
     t = tickets(
         created_at=["2026-04-01 00:00"] * 5,
