@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cslib._docstrings import TICKET_SCAN
 from cslib.data import sql
 from cslib.data import tables as io
 from cslib.errors import DataError, ParameterError, Problem
@@ -55,6 +56,7 @@ from cslib.metrics.registry import REGISTRY, availability
 __all__ = ["REGISTRY", "availability", "case_query", "cases", "compute", "scan"]
 
 
+@TICKET_SCAN.fill
 def compute(
     tickets: pd.DataFrame | str | Path,
     *,
@@ -81,9 +83,7 @@ def compute(
 
     Parameters
     ----------
-    tickets : DataFrame or path
-        Tickets in the data contract (see :mod:`cslib.data.schema`): a DataFrame, or a
-        CSV/Parquet file that DuckDB scans in place.
+    {tickets}
     kpis : list of str, optional
         Registry names; default every KPI the columns allow.
     freq : {"D", "W", "M", "all"}
@@ -103,9 +103,7 @@ def compute(
         The calendar of periods (default: first to last ticket created); tickets
         created outside it are left out (``end`` is a whole day: inclusive).
         Periods without tickets are kept with ``volume`` 0 and other KPIs missing.
-    filters : mapping, optional
-        Keep only tickets whose column has one of the given values, e.g.
-        ``{"team": ["Billing"], "channel": "email"}``.
+    {filters}
     as_of : timestamp, optional
         When the data was extracted (default: the latest timestamp in it); decides
         which open tickets are already past their SLA and which tickets have a full
@@ -121,8 +119,7 @@ def compute(
         The window of ``repeat_contact_rate``.
     service_level_seconds : float
         Threshold of ``service_level``.
-    validate : bool
-        Check the input against the data contract first (recommended).
+    {validate}
 
     Returns
     -------
@@ -379,6 +376,7 @@ def case_query(
     return case_sql(REGISTRY[kpi], ctx, by)
 
 
+@TICKET_SCAN.fill
 def scan(
     tickets: pd.DataFrame | str | Path,
     *,
@@ -397,6 +395,18 @@ def scan(
     the filters too. A ``by`` or ``filters`` column the tickets lack is a
     :class:`~cslib.errors.DataError`; a ``require``\d column they lack, a
     :class:`~cslib.errors.ParameterError` naming it. Close ``con`` when done.
+
+    Parameters
+    ----------
+    {tickets}
+    by : sequence of str
+        Segment columns the aggregate will group by (checked to exist).
+    {filters}
+    {start_end}
+    {options}
+    {validate}
+    require : sequence of str
+        Columns the aggregate needs.
 
     Examples
     --------
