@@ -275,7 +275,7 @@ def main() -> None:
     for title, found in (
         ("import cycles", [" ↔ ".join(c) for c in cycles(modules)]),
         ("upward imports", upward_imports(modules)),
-        ("private names across rooms", private_imports(modules)),
+        ("private names taken from public modules", private_imports(modules)),
         (f"modules over {MAX_MODULE_LINES} lines", long_modules(modules)),
         (f"functions over {MAX_FUNCTION_LINES} lines", long_functions(modules)),
     ):
