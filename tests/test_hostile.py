@@ -306,3 +306,21 @@ def test_csv_injection_is_neutralised_in_csv_and_excel(tmp_path):
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert not any(c.data_type == "f" for c in cells)  # no cell is a formula
     assert sheet["D2"].value == "'=cmd|' /C calc'!A0"
+
+
+# ------------------------------------------------------------------ defects found by hostile testing
+
+
+def test_square_brackets_in_a_path_name_one_file(cli, tmp_path):
+    (tmp_path / "tickets[1].csv").write_text("ticket_id,created_at\nA,2026-01-05 10:00\n")
+    (tmp_path / "tickets1.csv").write_text(
+        "ticket_id,created_at\nB,2026-01-05 10:00\nC,2026-01-06 10:00\n"
+    )
+    assert _read(tmp_path / "tickets[1].csv")["ticket_id"].tolist() == ["A"]
+    pd.DataFrame({"ticket_id": ["P"], "created_at": [pd.Timestamp("2026-01-05")]}).to_parquet(
+        tmp_path / "t[a].parquet"
+    )
+    pd.DataFrame({"ticket_id": ["Q"], "created_at": [pd.Timestamp("2026-01-05")]}).to_parquet(
+        tmp_path / "ta.parquet"
+    )
+    assert _read(tmp_path / "t[a].parquet")["ticket_id"].tolist() == ["P"]

@@ -311,7 +311,14 @@ def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[obje
     rows = con.execute(
         f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
     ).fetchall()
-    return tuple(r for r, _ in rows), tuple(v for _, v in rows if v is not None)
+    return tuple(r for r, _ in rows), tuple(_cut(v) for _, v in rows if v is not None)
+
+
+def _cut(value: object, limit: int = 200) -> object:
+    """A value to quote in a message: text longer than ``limit`` characters is cut."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value):,} characters)"
+    return value
 
 
 def _duplicate_keys(

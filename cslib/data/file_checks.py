@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 #: the longest line DuckDB's CSV reader accepts (its max_line_size default)
 MAX_LINE_BYTES = 2_097_152
+#: the most columns a table may have (a spreadsheet's limit)
+MAX_COLUMNS = 16_384
+#: the longest column name (Python's csv module refuses longer fields)
+MAX_NAME_CHARS = csv.field_size_limit()
 
 
 def csv_header(path: Path, opts: ReadOptions) -> list[str]:
@@ -37,10 +41,20 @@ def csv_header(path: Path, opts: ReadOptions) -> list[str]:
     encoding = opts.encoding or "utf-8-sig"
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            first = handle.readline(1_000_000)
+            first = handle.readline(MAX_LINE_BYTES)
     except (UnicodeDecodeError, LookupError):
         return []  # DuckDB's read reports the encoding problem
-    return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
+    try:
+        return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
+    except csv.Error as exc:
+        raise DataError(
+            Problem(
+                f"the header cannot be read ({exc}): a column name is longer than "
+                f"{MAX_NAME_CHARS // 1024} KB, or a quote in the header is never closed",
+                file=str(path),
+                fix="check that the first line of the file is the header row of a table export",
+            )
+        ) from None
 
 
 def allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
@@ -92,29 +106,44 @@ def _sniff(line: str) -> str:
 def unique_names(header: list[str]) -> list[str]:
     """Header names made unique as DuckDB does (the second ``category`` becomes ``category_1``)."""
     out: list[str] = []
+    taken: set[str] = set()
+    suffix: dict[str, int] = {}  # the last number given to each repeated name
     for i, col in enumerate(header):
-        name, k = (col if col.strip() else f"column{i}"), 0
-        while name in out:
-            k += 1
-            name = f"{col}_{k}"
+        name = col if col.strip() else f"column{i}"
+        while name in taken:
+            suffix[col] = suffix.get(col, 0) + 1
+            name = f"{col}_{suffix[col]}"
         out.append(name)
+        taken.add(name)
     return out
 
 
 def check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> None:
-    """Raise DataError when a header repeats a name (ignoring case and spaces), except those in ``allow``."""
-    seen, dupes = set(), []
+    """Raise DataError when a header repeats a name (ignoring case and spaces), except those in ``allow``.
+
+    A header of more than :data:`MAX_COLUMNS` columns is refused too.
+    """
+    if len(columns) > MAX_COLUMNS:
+        raise DataError(
+            Problem(
+                f"the header has {len(columns):,} columns, more than the {MAX_COLUMNS:,} a table may have",
+                file=name,
+                fix="check that the file is a table export and that its delimiter is right",
+            )
+        )
+    seen: set[str] = set()
+    dupes: dict[str, None] = {}  # in order of appearance
     for col in columns:
         key = col.strip().lower()
-        if key in seen and col not in dupes and key not in allow:
-            dupes.append(col)
+        if key in seen and key not in allow:
+            dupes.setdefault(col)
         seen.add(key)
     if dupes:
         raise DataError(
             Problem(
                 "duplicated column names",
                 file=name,
-                values=tuple(dupes),
+                values=tuple(c[:200] for c in dupes)[:10],
                 fix="rename the columns so each name appears once (or map the one you need in the cycle file)",
             )
         )

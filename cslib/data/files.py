@@ -39,7 +39,7 @@ from cslib.data.file_checks import (
     sniff_delimiter,
     unique_names,
 )
-from cslib.data.sql import ident, quote
+from cslib.data.sql import file_literal, ident, quote
 from cslib.errors import DataError, Problem
 
 Source = str | Path | pd.DataFrame
@@ -162,7 +162,7 @@ def register_source(
                 )
             )
     if suffix in PARQUET_SUFFIXES:
-        sql = f"SELECT * FROM read_parquet({quote(name)})"
+        sql = f"SELECT * FROM read_parquet({file_literal(name)})"
     elif suffix in EXCEL_SUFFIXES:
         return _register_excel(con, path, view, opts)
     elif suffix in CSV_SUFFIXES:
@@ -183,7 +183,7 @@ def register_source(
             )
             struct = "{" + ", ".join(f"{quote(c)}: 'VARCHAR'" for c in unique_names(header)) + "}"
             extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
-        sql = f"SELECT * FROM read_csv({quote(name)}, all_varchar=true, header=true{extra})"
+        sql = f"SELECT * FROM read_csv({file_literal(name)}, all_varchar=true, header=true{extra})"
     else:
         raise DataError(
             Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
