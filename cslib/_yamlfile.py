@@ -107,7 +107,10 @@ def problems_of(
                 "write dates as ISO 8601, e.g. 2026-04-01",
             )
         else:
-            found, fix = shorten(e["msg"].removeprefix("Value error, ")).strip("'\""), "correct the value"
+            found, fix = (
+                shorten(e["msg"].removeprefix("Value error, ")).strip("'\""),
+                "correct the value",
+            )
         problems.append(Problem(found, file=f"{source}: {key}", fix=fix))
     return problems
 
@@ -159,7 +162,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def construct_document(self, node):
         sizes: dict[int, int] = {}
 
-        def size(n) -> int:  # values once aliases are written out; shared nodes counted once each use
+        def size(
+            n,
+        ) -> int:  # values once aliases are written out; shared nodes counted once each use
             if id(n) not in sizes:
                 sizes[id(n)] = 0  # a recursive alias counts as one value
                 if isinstance(n, yaml.SequenceNode):

@@ -36,8 +36,11 @@ MAX_COLUMNS = 16_384
 MAX_NAME_CHARS = csv.field_size_limit()
 
 
-def csv_header(path: Path, opts: ReadOptions) -> list[str]:
-    """The header row of a CSV file, read with Python's csv module (to see duplicated names)."""
+def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[str]:
+    """The header row of a CSV file, read with Python's csv module (to see duplicated names).
+
+    ``name`` names the file in messages (default: ``path``).
+    """
     encoding = opts.encoding or "utf-8-sig"
     try:
         with open(path, encoding=encoding, newline="") as handle:
@@ -51,10 +54,53 @@ def csv_header(path: Path, opts: ReadOptions) -> list[str]:
             Problem(
                 f"the header cannot be read ({exc}): a column name is longer than "
                 f"{MAX_NAME_CHARS // 1024} KB, or a quote in the header is never closed",
-                file=str(path),
+                file=name or str(path),
                 fix="check that the first line of the file is the header row of a table export",
             )
         ) from None
+
+
+def check_options(con, opts: ReadOptions, name: str) -> None:
+    """Raise DataError for read options of the cycle file (or mapping) that cannot work.
+
+    The delimiter must be one character other than a quote or a line break; every
+    date format must be one DuckDB's ``strptime`` understands.
+    """
+    import duckdb
+
+    from cslib._yamlfile import shorten
+    from cslib.data.sql import quote
+
+    problems = []
+    if opts.delimiter is not None and (len(opts.delimiter) != 1 or opts.delimiter in '"\r\n'):
+        problems.append(
+            Problem(
+                f"delimiter {shorten(opts.delimiter)} cannot separate values: it must be "
+                "one character other than a double quote or a line break",
+                file=name,
+                fix="set delimiter for this table in the cycle file to one character, e.g. ';' or '|' (or remove it: it is detected)",
+            )
+        )
+    mapping = getattr(opts.mapping, "dates", None)
+    formats = [opts.date_format] if opts.date_format else []
+    formats += [
+        *getattr(mapping, "format", []),
+        *(f for fs in getattr(mapping, "columns", {}).values() for f in fs),
+    ]
+    for fmt in dict.fromkeys(formats):
+        try:
+            con.execute(f"SELECT try_strptime(NULL::VARCHAR, {quote(fmt)})")
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0].split("Error: ", 1)[-1]
+            problems.append(
+                Problem(
+                    f"date format {shorten(fmt)} cannot be used ({shorten(reason)})",
+                    file=name,
+                    fix="set date_format (or the mapping's dates.format) with strptime codes, e.g. %d/%m/%Y %H:%M",
+                )
+            )
+    if problems:
+        raise DataError(problems)
 
 
 def allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
@@ -206,28 +252,32 @@ def excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
     return problems
 
 
-def read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
-    """What DuckDB's error on reading a CSV file means for the user, and how to fix it."""
+def read_problem(path: Path, exc: Exception, opts: ReadOptions, name: str | None = None) -> Problem:
+    """What DuckDB's error on reading a file means for the user, and how to fix it.
+
+    ``name`` names the file in the message (default: ``path``).
+    """
     message = str(exc)
+    shown = name or str(path)
     line = re.search(r"CSV Error on Line: (\d+)", message)
     at = f" (line {line.group(1)})" if line else ""
     if "unterminated quote" in message:
         return Problem(
             f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote",
-            file=str(path),
+            file=shown,
             fix='export the table again (complete), or double the quotes inside quoted text ("")',
         )
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if counts:
         return Problem(
             f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong",
-            file=str(path),
+            file=shown,
             fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file",
         )
     if "maximum line size" in message.lower():
         return Problem(
             f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}",
-            file=str(path),
+            file=shown,
             fix="export the table again as CSV with one row per line",
         )
     if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
@@ -235,14 +285,20 @@ def read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
         return Problem(
             f"the file is not {opts.encoding or 'UTF-8'} text"
             + (f" (first bad byte on line {line})" if line else ""),
-            file=str(path),
+            file=shown,
             fix="save it as UTF-8, or set encoding (e.g. latin-1 or cp1252) for this table in the cycle file",
         )
     first = next((ln for ln in message.splitlines() if ln.strip()), message)
-    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first).replace(str(path), shown)[:300]
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return Problem(
+            f"the Parquet file cannot be read: {first}",
+            file=shown,
+            fix="export it again: the file looks truncated or is not Parquet",
+        )
     return Problem(
         f"the file cannot be read as a table: {first}",
-        file=str(path),
+        file=shown,
         fix="check that it is a complete export (not truncated), with one header row and the same number of fields on every line",
     )
 
