@@ -315,12 +315,13 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit
     if info.file_size > limit:
         raise too_big
     written = 0
-    with archive.open(info) as src, open(target, "wb") as dst:
-        while block := src.read(1 << 20):
-            written += len(block)
-            if written > limit:
-                break
-            dst.write(block)
-    if written > limit:
-        target.unlink()
-        raise too_big
+    try:
+        with archive.open(info) as src, open(target, "wb") as dst:
+            while block := src.read(1 << 20):
+                written += len(block)
+                if written > limit:
+                    raise too_big
+                dst.write(block)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -8,8 +8,6 @@ import pytest
 @pytest.fixture(autouse=True)
 def private_config_dir(tmp_path_factory, monkeypatch):
     """A fresh settings folder per test, so no test reads or writes the real one."""
-    from cslib.data import privacy
-
     folder = tmp_path_factory.mktemp("config")
-    monkeypatch.setenv(privacy.ENV_CONFIG_DIR, str(folder))
+    monkeypatch.setenv("CSLIB_CONFIG_DIR", str(folder))
     return folder
