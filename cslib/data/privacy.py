@@ -15,8 +15,8 @@
 
 The key comes from the ``CSLIB_PSEUDONYM_KEY`` environment variable, else the
 cycle file's ``privacy.key``, else a random secret of this installation, created
-on first use in the user's configuration folder (readable by the user only; a
-warning names it once). Nothing in the package itself can reproduce a pseudonym.
+on first use in the user's configuration folder (``$CSLIB_CONFIG_DIR`` when set;
+readable by the user only; a warning names it once). Nothing in the package itself can reproduce a pseudonym.
 Machines that must give the same pseudonyms (cluster workers) share the key
 through the environment variable.
 
