@@ -306,3 +306,176 @@ def test_csv_injection_is_neutralised_in_csv_and_excel(tmp_path):
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert not any(c.data_type == "f" for c in cells)  # no cell is a formula
     assert sheet["D2"].value == "'=cmd|' /C calc'!A0"
+
+
+# ------------------------------------------------------------------ defects found by hostile testing
+
+
+def test_square_brackets_in_a_path_name_one_file(cli, tmp_path):
+    (tmp_path / "tickets[1].csv").write_text("ticket_id,created_at\nA,2026-01-05 10:00\n")
+    (tmp_path / "tickets1.csv").write_text(
+        "ticket_id,created_at\nB,2026-01-05 10:00\nC,2026-01-06 10:00\n"
+    )
+    assert _read(tmp_path / "tickets[1].csv")["ticket_id"].tolist() == ["A"]
+    pd.DataFrame({"ticket_id": ["P"], "created_at": [pd.Timestamp("2026-01-05")]}).to_parquet(
+        tmp_path / "t[a].parquet"
+    )
+    pd.DataFrame({"ticket_id": ["Q"], "created_at": [pd.Timestamp("2026-01-05")]}).to_parquet(
+        tmp_path / "ta.parquet"
+    )
+    assert _read(tmp_path / "t[a].parquet")["ticket_id"].tolist() == ["P"]
+
+
+def _nested_aliases(levels: int = 8) -> str:
+    """A YAML "billion laughs": each level repeats the one below nine times."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _cli_refuses(cli, cycle: Path, *phrases) -> str:
+    start = time.perf_counter()
+    result = cli("validate", cycle)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("error:")
+    for phrase in phrases:
+        assert phrase in result.stderr, result.stderr
+    assert len(result.stderr) < 3000 and time.perf_counter() - start < 120
+    return result.stderr
+
+
+def test_alias_bomb_in_a_cycle_file(cli, tmp_path):
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text(_nested_aliases() + "title: *a8\n", encoding="utf-8")
+    _cli_refuses(cli, cycle, "cycle.yaml", "aliases (*name) expand to more than 100,000 values")
+
+
+def test_alias_bomb_in_a_mapping_file(cli, tmp_path):
+    (tmp_path / "mapping.yaml").write_text(_nested_aliases() + "columns: *a8\n", encoding="utf-8")
+    cycle = _cycle(tmp_path, HOSTILE / "bom.csv", mapping="mapping.yaml")
+    _cli_refuses(cli, cycle, "mapping.yaml", "aliases (*name) expand")
+
+
+def test_a_few_aliases_are_still_read(tmp_path):
+    from cslib._yamlfile import read_yaml
+
+    (tmp_path / "ok.yaml").write_text("a: &x [1, 2]\nb: *x\n", encoding="utf-8")
+    assert read_yaml(tmp_path / "ok.yaml") == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_a_huge_value_is_cut_in_the_message(cli, tmp_path):
+    cycle = _cycle(tmp_path, HOSTILE / "bom.csv")
+    cycle.write_text(
+        cycle.read_text() + f"timezone: {'Z' * 1_000_000}\n{'k' * 1000}: 1\n", encoding="utf-8"
+    )
+    _cli_refuses(cli, cycle, "unknown time zone 'ZZZ", "unknown key 'kkk")
+
+
+def test_200k_columns_are_refused_quickly(cli, tmp_path):
+    from cslib.data.file_checks import check_header, unique_names
+
+    names = ["ticket_id", "created_at"] + [f"c{i}" for i in range(200_000)]
+    start = time.perf_counter()
+    assert len(unique_names(["x"] * 200_000)) == 200_000
+    with pytest.raises(CslibError, match="200,002 columns"):
+        check_header(names, "wide.csv")
+    assert time.perf_counter() - start < 5
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(names) + "\n" + ",".join(["A", "2026-01-05 10:00"] + ["x"] * 200_000))
+    _cli_refuses(cli, _cycle(tmp_path, wide), "wide.csv", "200,002 columns, more than the 16,384")
+
+
+def test_a_header_cell_over_128_kb(cli, tmp_path):
+    wide = tmp_path / "long_name.csv"
+    wide.write_text(f"ticket_id,created_at,{'n' * 200_000}\nA,2026-01-05 10:00,x\n")
+    _cli_refuses(cli, _cycle(tmp_path, wide), "long_name.csv", "longer than 128 KB")
+
+
+@pytest.mark.parametrize(
+    ("source", "phrases"),
+    [
+        ({"delimiter": ";;"}, ["tickets.csv", "delimiter ';;' cannot separate values"]),
+        ({"delimiter": '"'}, ["tickets.csv", "delimiter '\"' cannot separate values"]),
+        ({"date_format": "%Q%"}, ["tickets.csv", "date format '%Q%' cannot be used"]),
+    ],
+)
+def test_read_options_that_cannot_work(cli, tmp_path, source, phrases):
+    data = tmp_path / "tickets.csv"
+    data.write_text("ticket_id,created_at\nA,2026-01-05 10:00\n")
+    _cli_refuses(cli, _cycle(tmp_path, data, **source), *phrases)
+
+
+@pytest.mark.parametrize("zone", ["right/UTC", "posixrules", "localtime"])
+def test_time_zones_duckdb_does_not_know(cli, tmp_path, zone):
+    cycle = _cycle(tmp_path, HOSTILE / "bom.csv")
+    cycle.write_text(cycle.read_text() + f"timezone: {zone}\n", encoding="utf-8")
+    _cli_refuses(cli, cycle, "cycle.yaml: timezone", f"unknown time zone '{zone}'")
+
+
+def test_a_count_too_large_for_a_whole_number(cli, tmp_path):
+    data = tmp_path / "tickets.csv"
+    data.write_text("ticket_id,created_at,reopens\nA,2026-01-05 10:00,1e20\n")
+    _cli_refuses(cli, _cycle(tmp_path, data), "column 'reopens': too large", "'1e20'")
+
+
+def test_parquet_timestamps_as_epoch_numbers(cli, tmp_path):
+    data = tmp_path / "tickets.parquet"
+    pd.DataFrame({"ticket_id": ["A", "B"], "created_at": [1767600000, 1770300000]}).to_parquet(data)
+    _cli_refuses(
+        cli, _cycle(tmp_path, data), "column 'created_at': numbers, not timestamps", "1767600000"
+    )
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.98])
+def test_a_truncated_parquet_file(cli, tmp_path, cut):
+    full = tmp_path / "full.parquet"
+    pd.DataFrame(
+        {"ticket_id": [f"T{i}" for i in range(2000)], "created_at": pd.Timestamp("2026-01-05")}
+    ).to_parquet(full)
+    data = tmp_path / "tickets.parquet"
+    data.write_bytes(full.read_bytes()[: int(full.stat().st_size * cut)])
+    _cli_refuses(cli, _cycle(tmp_path, data), "tickets.parquet", "Parquet file cannot be read")
+
+
+def test_a_non_finite_argument_of_a_derived_column(cli, tmp_path):
+    (tmp_path / "mapping.yaml").write_text(
+        "columns: {ticket_id: ticket_id, created_at: created_at}\n"
+        "derived: {handle_seconds: {minus: [mins, .inf]}}\n"
+    )
+    data = tmp_path / "tickets.csv"
+    data.write_text("ticket_id,created_at,mins\nA,2026-01-05 10:00,3\n")
+    _cli_refuses(
+        cli, _cycle(tmp_path, data, mapping="mapping.yaml"), "derived.handle_seconds", "finite"
+    )
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(cli, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "export.zip"
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("incident.csv", "w", force_zip64=True) as member,
+    ):
+        member.write(b"number,opened_at\n")
+        for _ in range(256):
+            member.write(b"0" * (1 << 20))
+    assert bomb.stat().st_size < 2e6
+    start = time.perf_counter()
+    err = _cli_refuses(
+        cli,
+        _cycle(tmp_path, bomb, adapter="servicenow"),
+        "export.zip: incident.csv in the zip archive unpacks to more than",
+        "zip bomb",
+    )
+    assert "cslib-unzip" not in err and time.perf_counter() - start < 60
+
+
+def test_messages_about_a_zipped_table_name_the_archive(cli, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "tickets.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(HOSTILE / "truncated.csv", "tickets.csv")
+    err = _cli_refuses(cli, _cycle(tmp_path, archive), "tickets.zip (tickets.csv)", "never closed")
+    assert "cslib-unzip" not in err

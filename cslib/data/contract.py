@@ -26,6 +26,8 @@ from cslib.errors import Problem
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
 #: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
 AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+#: the largest whole number stored exactly (as a double and a BIGINT)
+WHOLE_LIMIT = 2**53
 _TRUE = ("true", "t", "yes", "y", "1", "1.0")
 _FALSE = ("false", "f", "no", "n", "0", "0.0")
 
@@ -61,11 +63,13 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
             expr = f"CAST({col} AS TIMESTAMP)"
         else:
             v = _text(column.name, raw_type)
-            if opts.date_format:
+            if _NUMBER.match(raw_type):  # epoch counts are not read as timestamps
+                expr = "CAST(NULL AS TIMESTAMP)"
+            elif opts.date_format:
                 expr = f"try_strptime({v}, {quote(opts.date_format)})"
             else:
                 expr = (
-                    f"CASE WHEN {_aware(column.name)} THEN timezone({tz}, TRY_CAST({v} AS TIMESTAMPTZ)) "
+                    f"CASE WHEN {aware(v)} THEN timezone({tz}, TRY_CAST({v} AS TIMESTAMPTZ)) "
                     f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
                 )
         return f"date_trunc('day', {expr})" if kind == "date" else expr
@@ -148,13 +152,18 @@ def _column_checks(c: Column, raw: str, opts: ReadOptions) -> list[_Check]:
     given = f"{ident(c.name)} IS NOT NULL" if native else f"{value} IS NOT NULL"
     if c.kind in ("datetime", "date"):
         if not native:
+            numbers = bool(_NUMBER.match(raw))
             checks.append(
                 _Check(
                     c.name,
-                    "dates cannot be read",
+                    "numbers, not timestamps (seconds since 1970?)"
+                    if numbers
+                    else "dates cannot be read",
                     f"{given} AND ({parsed}) IS NULL",
                     value,
-                    ISO_FIX,
+                    "export this column as dates and times (ISO 8601, e.g. 2026-04-01 14:30:00)"
+                    if numbers
+                    else ISO_FIX,
                 )
             )
         if raw == "VARCHAR" and not opts.date_format:
@@ -226,6 +235,16 @@ def _number_checks(
                 f"({parsed}) IS NOT NULL AND ({parsed}) <> round({parsed})",
                 value,
                 "use whole numbers",
+            )
+        )
+    if c.kind == "int":
+        checks.append(
+            _Check(
+                c.name,
+                f"too large for a whole number (beyond ±{WHOLE_LIMIT:,})",
+                f"abs({parsed}) > {WHOLE_LIMIT}",
+                value,
+                f"correct the values or clear them; {c.name} must be a whole number",
             )
         )
     if c.min is not None or c.max is not None:
@@ -358,7 +377,14 @@ def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[obje
     rows = con.execute(
         f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
     ).fetchall()
-    return tuple(r for r, _ in rows), tuple(v for _, v in rows if v is not None)
+    return tuple(r for r, _ in rows), tuple(_cut(v) for _, v in rows if v is not None)
+
+
+def _cut(value: object, limit: int = 200) -> object:
+    """A value to quote in a message: text longer than ``limit`` characters is cut."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… ({len(value):,} characters)"
+    return value
 
 
 def _duplicate_keys(

@@ -30,17 +30,77 @@ if TYPE_CHECKING:
 
 #: the longest line DuckDB's CSV reader accepts (its max_line_size default)
 MAX_LINE_BYTES = 2_097_152
+#: the most columns a table may have (a spreadsheet's limit)
+MAX_COLUMNS = 16_384
+#: the longest column name (Python's csv module refuses longer fields)
+MAX_NAME_CHARS = csv.field_size_limit()
 
 
-def csv_header(path: Path, opts: ReadOptions) -> list[str]:
-    """The header row of a CSV file, read with Python's csv module (to see duplicated names)."""
+def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[str]:
+    """The header row of a CSV file, read with Python's csv module (to see duplicated names).
+
+    ``name`` names the file in messages (default: ``path``).
+    """
     encoding = opts.encoding or "utf-8-sig"
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            first = handle.readline(1_000_000)
+            first = handle.readline(MAX_LINE_BYTES)
     except (UnicodeDecodeError, LookupError):
         return []  # DuckDB's read reports the encoding problem
-    return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
+    try:
+        return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
+    except csv.Error as exc:
+        raise DataError(
+            Problem(
+                f"the header cannot be read ({exc}): a column name is longer than "
+                f"{MAX_NAME_CHARS // 1024} KB, or a quote in the header is never closed",
+                file=name or str(path),
+                fix="check that the first line of the file is the header row of a table export",
+            )
+        ) from None
+
+
+def check_options(con, opts: ReadOptions, name: str) -> None:
+    """Raise DataError for read options of the cycle file (or mapping) that cannot work.
+
+    The delimiter must be one character other than a quote or a line break; every
+    date format must be one DuckDB's ``strptime`` understands.
+    """
+    import duckdb
+
+    from cslib._yamlfile import shorten
+    from cslib.data.sql import quote
+
+    problems = []
+    if opts.delimiter is not None and (len(opts.delimiter) != 1 or opts.delimiter in '"\r\n'):
+        problems.append(
+            Problem(
+                f"delimiter {shorten(opts.delimiter)} cannot separate values: it must be "
+                "one character other than a double quote or a line break",
+                file=name,
+                fix="set delimiter for this table in the cycle file to one character, e.g. ';' or '|' (or remove it: it is detected)",
+            )
+        )
+    mapping = getattr(opts.mapping, "dates", None)
+    formats = [opts.date_format] if opts.date_format else []
+    formats += [
+        *getattr(mapping, "format", []),
+        *(f for fs in getattr(mapping, "columns", {}).values() for f in fs),
+    ]
+    for fmt in dict.fromkeys(formats):
+        try:
+            con.execute(f"SELECT try_strptime(NULL::VARCHAR, {quote(fmt)})")
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0].split("Error: ", 1)[-1]
+            problems.append(
+                Problem(
+                    f"date format {shorten(fmt)} cannot be used ({shorten(reason)})",
+                    file=name,
+                    fix="set date_format (or the mapping's dates.format) with strptime codes, e.g. %d/%m/%Y %H:%M",
+                )
+            )
+    if problems:
+        raise DataError(problems)
 
 
 def allowed_duplicates(opts: ReadOptions) -> tuple[str, ...]:
@@ -92,29 +152,44 @@ def _sniff(line: str) -> str:
 def unique_names(header: list[str]) -> list[str]:
     """Header names made unique as DuckDB does (the second ``category`` becomes ``category_1``)."""
     out: list[str] = []
+    taken: set[str] = set()
+    suffix: dict[str, int] = {}  # the last number given to each repeated name
     for i, col in enumerate(header):
-        name, k = (col if col.strip() else f"column{i}"), 0
-        while name in out:
-            k += 1
-            name = f"{col}_{k}"
+        name = col if col.strip() else f"column{i}"
+        while name in taken:
+            suffix[col] = suffix.get(col, 0) + 1
+            name = f"{col}_{suffix[col]}"
         out.append(name)
+        taken.add(name)
     return out
 
 
 def check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> None:
-    """Raise DataError when a header repeats a name (ignoring case and spaces), except those in ``allow``."""
-    seen, dupes = set(), []
+    """Raise DataError when a header repeats a name (ignoring case and spaces), except those in ``allow``.
+
+    A header of more than :data:`MAX_COLUMNS` columns is refused too.
+    """
+    if len(columns) > MAX_COLUMNS:
+        raise DataError(
+            Problem(
+                f"the header has {len(columns):,} columns, more than the {MAX_COLUMNS:,} a table may have",
+                file=name,
+                fix="check that the file is a table export and that its delimiter is right",
+            )
+        )
+    seen: set[str] = set()
+    dupes: dict[str, None] = {}  # in order of appearance
     for col in columns:
         key = col.strip().lower()
-        if key in seen and col not in dupes and key not in allow:
-            dupes.append(col)
+        if key in seen and key not in allow:
+            dupes.setdefault(col)
         seen.add(key)
     if dupes:
         raise DataError(
             Problem(
                 "duplicated column names",
                 file=name,
-                values=tuple(dupes),
+                values=tuple(c[:200] for c in dupes)[:10],
                 fix="rename the columns so each name appears once (or map the one you need in the cycle file)",
             )
         )
@@ -177,28 +252,32 @@ def excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
     return problems
 
 
-def read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
-    """What DuckDB's error on reading a CSV file means for the user, and how to fix it."""
+def read_problem(path: Path, exc: Exception, opts: ReadOptions, name: str | None = None) -> Problem:
+    """What DuckDB's error on reading a file means for the user, and how to fix it.
+
+    ``name`` names the file in the message (default: ``path``).
+    """
     message = str(exc)
+    shown = name or str(path)
     line = re.search(r"CSV Error on Line: (\d+)", message)
     at = f" (line {line.group(1)})" if line else ""
     if "unterminated quote" in message:
         return Problem(
             f"a quoted value is never closed{at}: the file looks truncated, or a text field holds a stray double quote",
-            file=str(path),
+            file=shown,
             fix='export the table again (complete), or double the quotes inside quoted text ("")',
         )
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if counts:
         return Problem(
             f"a row has {counts.group(2)} fields where the header has {counts.group(1)}{at}: the file looks truncated, or the delimiter is wrong",
-            file=str(path),
+            file=shown,
             fix="export the table again (complete); if the values are separated by another character, set delimiter for this table in the cycle file",
         )
     if "maximum line size" in message.lower():
         return Problem(
             f"a line is longer than {MAX_LINE_BYTES // 2**20} MB{at}",
-            file=str(path),
+            file=shown,
             fix="export the table again as CSV with one row per line",
         )
     if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
@@ -206,14 +285,20 @@ def read_problem(path: Path, exc: Exception, opts: ReadOptions) -> Problem:
         return Problem(
             f"the file is not {opts.encoding or 'UTF-8'} text"
             + (f" (first bad byte on line {line})" if line else ""),
-            file=str(path),
+            file=shown,
             fix="save it as UTF-8, or set encoding (e.g. latin-1 or cp1252) for this table in the cycle file",
         )
     first = next((ln for ln in message.splitlines() if ln.strip()), message)
-    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first).replace(str(path), shown)[:300]
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return Problem(
+            f"the Parquet file cannot be read: {first}",
+            file=shown,
+            fix="export it again: the file looks truncated or is not Parquet",
+        )
     return Problem(
         f"the file cannot be read as a table: {first}",
-        file=str(path),
+        file=shown,
         fix="check that it is a complete export (not truncated), with one header row and the same number of fields on every line",
     )
 

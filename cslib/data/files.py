@@ -39,7 +39,7 @@ from cslib.data.file_checks import (
     sniff_delimiter,
     unique_names,
 )
-from cslib.data.sql import ident, quote
+from cslib.data.sql import file_literal, ident, quote
 from cslib.errors import DataError, Problem
 
 Source = str | Path | pd.DataFrame
@@ -150,9 +150,9 @@ def register_source(
             )
         )
     suffix = _suffix(path)
-    if suffix == ".zip":
+    if suffix == ".zip":  # read the unpacked table, name the archive in messages
         path = unzipped(path)
-        name, suffix = str(path), _suffix(path)
+        name, suffix = f"{source} ({path.name.split('-', 1)[1]})", _suffix(path)
         if path.stat().st_size == 0:
             raise DataError(
                 Problem(
@@ -162,12 +162,12 @@ def register_source(
                 )
             )
     if suffix in PARQUET_SUFFIXES:
-        sql = f"SELECT * FROM read_parquet({quote(name)})"
+        sql = f"SELECT * FROM read_parquet({file_literal(path)})"
     elif suffix in EXCEL_SUFFIXES:
-        return _register_excel(con, path, view, opts)
+        return _register_excel(con, path, view, opts, name)
     elif suffix in CSV_SUFFIXES:
         check_line_lengths(path, name, opts)
-        header = csv_header(path, opts)
+        header = csv_header(path, opts, name)
         check_header(header, name, allow=allowed_duplicates(opts))
         extra = "".join(
             f", {k}={quote(v)}"
@@ -183,7 +183,7 @@ def register_source(
             )
             struct = "{" + ", ".join(f"{quote(c)}: 'VARCHAR'" for c in unique_names(header)) + "}"
             extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
-        sql = f"SELECT * FROM read_csv({quote(name)}, all_varchar=true, header=true{extra})"
+        sql = f"SELECT * FROM read_csv({file_literal(path)}, all_varchar=true, header=true{extra})"
     else:
         raise DataError(
             Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
@@ -195,7 +195,7 @@ def register_source(
         columns = [c for c in con.table(view).columns if c != "_row"]
         con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
-        raise DataError(read_problem(path, exc, opts)) from None
+        raise DataError(read_problem(path, exc, opts, name)) from None
     return columns
 
 
@@ -207,8 +207,8 @@ def _suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
-    """A sheet of a workbook as text, rows numbered as the spreadsheet shows them."""
+def _register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) -> list[str]:
+    """A sheet of a workbook as text, rows numbered as the spreadsheet shows them (``name`` in messages)."""
     try:
         frame = pd.read_excel(
             path,
@@ -221,12 +221,12 @@ def _register_excel(con, path: Path, view: str, opts: ReadOptions) -> list[str]:
         raise DataError(
             Problem(
                 f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                file=str(path),
+                file=name,
                 fix="save it again as .xlsx or export the sheet as CSV",
             )
         ) from None
     columns = [str(c) for c in frame.columns]
-    check_header(columns, str(path))
+    check_header(columns, name)
     layout = excel_layout_problems(path, opts)
     if layout:
         raise DataError(layout)
@@ -242,6 +242,9 @@ _UNZIPPED: dict[tuple, Path] = {}
 _TMP: list[Path] = []
 #: the largest table a zip may unpack to (protects the disk from zip bombs)
 MAX_UNZIPPED = 20 * 2**30
+#: how many times its archive's size a table may unpack to, beyond UNZIP_SMALL bytes
+MAX_RATIO = 100
+UNZIP_SMALL = 64 * 2**20
 
 
 def unzipped(path: Path) -> Path:
@@ -273,18 +276,13 @@ def unzipped(path: Path) -> Path:
             if not _TMP:
                 _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
                 atexit.register(shutil.rmtree, _TMP[0], True)
-            free = shutil.disk_usage(_TMP[0]).free
-            if info.file_size > min(MAX_UNZIPPED, free):
-                raise DataError(
-                    Problem(
-                        f"the table in the zip unpacks to {info.file_size / 1e9:.1f} GB, more than cslib will unpack",
-                        file=str(path),
-                        fix="unzip it yourself and name the table file in the cycle file",
-                    )
-                )
+            limit = min(
+                MAX_UNZIPPED,
+                shutil.disk_usage(_TMP[0]).free,
+                max(UNZIP_SMALL, MAX_RATIO * path.stat().st_size),
+            )
             target = _TMP[0] / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
-            with archive.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            _unpack(archive, info, target, limit, path)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -301,3 +299,29 @@ def unzipped(path: Path) -> Path:
         ) from None
     _UNZIPPED[key] = target
     return target
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int, path: Path):
+    """Copy one member to ``target``, stopping (and deleting it) once it passes ``limit`` bytes."""
+    too_big = DataError(
+        Problem(
+            f"{info.filename} in the zip archive unpacks to more than {limit / 1e6:,.0f} MB "
+            f"({info.file_size / 1e6:,.0f} MB declared for {path.stat().st_size / 1e6:,.1f} MB "
+            "compressed): cslib does not unpack it, it looks like a zip bomb",
+            file=str(path),
+            fix="unzip it yourself if you trust it and name the table file in the cycle file",
+        )
+    )
+    if info.file_size > limit:
+        raise too_big
+    written = 0
+    try:
+        with archive.open(info) as src, open(target, "wb") as dst:
+            while block := src.read(1 << 20):
+                written += len(block)
+                if written > limit:
+                    raise too_big
+                dst.write(block)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -31,6 +31,7 @@ import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
 from cslib.data.contract import contract_problems, typed_sql
+from cslib.data.file_checks import check_options
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
 from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
@@ -55,6 +56,7 @@ def register_raw(
     the columns named in ``opts.columns`` are renamed to their contract names.
     Returns the column names. Raises DataError for unreadable files.
     """
+    check_options(con, opts, label(source))
     if opts.mapping is not None:
         return register_mapped(con, source, view, opts)
     return register_renamed(con, source, view, opts)

@@ -55,6 +55,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,10 @@ class Mapping(_M):
             args = args if isinstance(args, list) else [args]
             if not args:
                 raise ValueError(f"derived.{col}: {op} needs arguments")
+            if any(isinstance(a, float) and not math.isfinite(a) for a in args):
+                raise ValueError(
+                    f"derived.{col}: {op} has an argument that is not a finite number (.inf or .nan)"
+                )
             out[col] = {op: args}
         return out
 
