@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def settings_folder(tmp_path_factory):
+    """cslib's settings (this installation's pseudonym key) live in a temporary folder during
+    the tests, never the user's; processes the tests start inherit it."""
+    folder = tmp_path_factory.mktemp("settings")
+    before = os.environ.get("CSLIB_CONFIG_DIR")
+    os.environ["CSLIB_CONFIG_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("CSLIB_CONFIG_DIR", None)
+    else:
+        os.environ["CSLIB_CONFIG_DIR"] = before
 
 
 @pytest.fixture(scope="session")

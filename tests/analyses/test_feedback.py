@@ -106,6 +106,17 @@ def test_verbatims_are_masked_pseudonymised_and_escaped():
     }
 
 
+def test_a_customer_id_written_in_a_comment_is_masked():
+    feedback = comments()
+    feedback.loc[0, "text"] = (
+        f"slow reply, my account is {feedback.loc[0, 'customer_id']} please call"
+    )
+    shown = " ".join(fbm.verbatims(feedback, key="k", n=5).table["text"])
+    assert feedback.loc[0, "customer_id"] not in shown and "[identifier]" in shown
+    kept = " ".join(fbm.verbatims(feedback, key="k", n=5, identifiers=()).table["text"])
+    assert feedback.loc[0, "customer_id"] in kept
+
+
 @pytest.mark.parametrize(
     ("call", "column"),
     [

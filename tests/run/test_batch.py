@@ -472,3 +472,16 @@ def test_kernel_start_failures_are_retried_and_failing_cells_are_not(monkeypatch
     with pytest.raises(CellTimeoutError):
         runner._execute_notebook(3, "in.ipynb", "out.ipynb")
     assert len(attempts) == 1
+
+
+def test_a_remote_worker_gets_the_pseudonym_key_this_machine_uses(tmp_path, monkeypatch):
+    """A Dask worker elsewhere has no installation secret of ours: the task brings the key."""
+    from cslib.data import privacy
+
+    monkeypatch.delenv("CSLIB_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("CSLIB_CONFIG_DIR", str(tmp_path / "settings"))
+    task = plan_batch(ROOT / "data" / "sample" / "review.yaml", out=tmp_path).tasks[0]
+    env = workers._worker_environment(task)
+    assert env == {"CSLIB_PSEUDONYM_KEY": privacy.installation_key().decode()}
+    monkeypatch.setenv("CSLIB_PSEUDONYM_KEY", "from-the-environment")
+    assert workers._worker_environment(task) == {"CSLIB_PSEUDONYM_KEY": "from-the-environment"}

@@ -1,6 +1,6 @@
 """Representative comments per theme and tone, safe to share.
 
-Verbatims are masked (:func:`cslib.data.privacy.mask_text`), customer ids
+Verbatims are masked (:func:`cslib.data.privacy.mask_texts`), customer ids
 pseudonymised (:func:`cslib.data.privacy.pseudonymise`) and HTML-escaped when shown.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 
 from cslib._args import check_frame
 from cslib.analyses.feedback.lexicon import lexicon_table, tag
-from cslib.data.privacy import mask_text, pseudonymise
+from cslib.data.privacy import identifiers_in, mask_texts, pseudonymise
 from cslib.errors import ParameterError, Problem
 
 __all__ = ["Verbatims", "verbatims"]
@@ -52,6 +52,7 @@ def verbatims(
     negative_at_most: float = 3,
     key: str | bytes | None = None,
     text: str = "text",
+    identifiers: Sequence[str] = ("customer_id",),
 ) -> Verbatims:
     """Representative comments per theme and tone, safe to put in a report.
 
@@ -68,7 +69,11 @@ def verbatims(
     theme : str, optional
         Only this theme.
     key : str or bytes, optional
-        Pseudonym key (default: environment / default key, see :mod:`cslib.data.privacy`).
+        Pseudonym key (default: the environment's, else this installation's; see
+        :mod:`cslib.data.privacy`).
+    identifiers : sequence of str
+        Identifier columns (the cycle's ``privacy.identifiers``): their values are
+        masked where a comment writes them.
 
     Returns
     -------
@@ -97,7 +102,7 @@ def verbatims(
             )
         tags = tags[tags["theme"] == theme]
     tags = tags.assign(
-        _masked=[mask_text(s) for s in tags[text].astype(object)],
+        _masked=mask_texts(tags[text], identifiers=identifiers_in(feedback, identifiers)),
         _score=pd.to_numeric(tags[score], errors="coerce").astype(float),
     )
     tags["tone"] = np.where(tags["_score"] <= negative_at_most, "negative", "positive")

@@ -20,11 +20,13 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from cslib.cycle import artefacts
+from cslib.cycle.model import load_cycle
+from cslib.data import privacy
 from cslib.errors import CslibError, Problem
 from cslib.run.batch.results import RunOutcome, RunTask, Status
 
@@ -35,20 +37,25 @@ _LIVE: set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-def execute_run(task: RunTask) -> RunOutcome:
+def execute_run(task: RunTask, env: Mapping[str, str] | None = None) -> RunOutcome:
     """Run one task in a fresh Python process with a hard time limit; return its outcome.
 
     The process runs the notebooks (each stage its own kernel); when it overruns
     ``task.timeout`` it is killed with its kernels and the run is recorded as a
     timeout. This is the function a Dask cluster executes, so it must stay
-    importable, and its task and outcome must pickle.
+    importable, and its task and outcome must pickle. ``env`` adds environment
+    variables for the process (the pseudonym key a remote worker needs).
     """
     started = time.perf_counter()
     # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
-    env = os.environ | {
-        k: os.environ.get(k, "1")
-        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    }
+    env = (
+        os.environ
+        | {
+            k: os.environ.get(k, "1")
+            for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+        }
+        | dict(env or {})
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "cslib.run.batch"],
         stdin=subprocess.PIPE,
@@ -93,6 +100,12 @@ def execute_run(task: RunTask) -> RunOutcome:
     outcome = RunOutcome.from_json(line[len(MARKER) :])
     outcome.seconds = seconds
     return outcome
+
+
+def _worker_environment(task: RunTask) -> dict[str, str]:
+    """The pseudonym key this machine would use for the task's cycle, for a worker elsewhere:
+    without it a worker on another machine would make pseudonyms of its own."""
+    return privacy.worker_environment(load_cycle(task.cycle).privacy.key)
 
 
 def child_main() -> int:
@@ -248,7 +261,11 @@ def run_dask(tasks: list[RunTask], address: str, collect: Callable[[RunOutcome],
     with client:
         token = hashlib.sha256(f"{time.time()}{os.getpid()}".encode()).hexdigest()[:8]
         futures = client.map(
-            execute_run, tasks, key=[f"cslib-run-{t.name}-{token}" for t in tasks], pure=False
+            execute_run,
+            tasks,
+            [_worker_environment(t) for t in tasks],
+            key=[f"cslib-run-{t.name}-{token}" for t in tasks],
+            pure=False,
         )
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in dask_completed(futures, loop=client.loop):
