@@ -9,8 +9,10 @@ cell and error named, and the executed notebook is kept for inspection.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import platform
 import secrets
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cslib.cycle import artefacts
+from cslib.data import privacy
 from cslib.errors import ParameterError, Problem
 from cslib.run import preflight
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
@@ -251,20 +254,21 @@ def run_cycle(
     result = RunResult(run_dir)
     manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
     artefacts.write_manifest(run_dir, manifest)
-    for stage in stages:
-        if on_stage:
-            on_stage(stage, "start")
-        _run_stage(
-            stage,
-            notebooks,
-            result,
-            manifest,
-            parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
-            timeout=timeout,
-            retries=retries,
-        )
-        if on_stage:
-            on_stage(stage, "done")
+    with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
+        for stage in stages:
+            if on_stage:
+                on_stage(stage, "start")
+            _run_stage(
+                stage,
+                notebooks,
+                result,
+                manifest,
+                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+                timeout=timeout,
+                retries=retries,
+            )
+            if on_stage:
+                on_stage(stage, "done")
     if report:
         from cslib.run.report import build_report
 
@@ -275,6 +279,22 @@ def run_cycle(
     artefacts.write_manifest(run_dir, manifest)
     result.status = "ok"
     return result
+
+
+@contextlib.contextmanager
+def _kernel_environment(variables: Mapping[str, str]):
+    """Variables the stage kernels inherit while the run lasts (the pseudonym key, resolved
+    once here so a missing key is reported on the console, not in every notebook)."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _refuse_missing_needs(stages: Sequence[str]) -> None:

@@ -254,3 +254,10 @@ def test_no_raw_identifier_or_contact_detail_leaves_the_run(full_run):
         leaked = set(id_pattern.findall(text)) & ids
         assert not leaked, f"{path.name} holds raw customer ids, e.g. {sorted(leaked)[:3]}"
         assert not [c for c in contacts if c in text], f"{path.name} holds raw contact details"
+
+
+def test_the_pseudonym_key_is_settled_before_the_kernels_start(full_run):
+    """Without a configured key the run uses this installation's secret, and says so on the
+    console once: no notebook of the report carries the warning."""
+    for notebook in full_run.run_dir.glob("*.ipynb"):
+        assert "no pseudonym key is set" not in notebook.read_text(encoding="utf-8"), notebook.name
