@@ -20,7 +20,7 @@ import pandas as pd
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart
+from cslib.display import Chart, fmt
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
 from cslib.stats.spc.draw import spc_grid
@@ -29,6 +29,91 @@ from cslib.stats.spc.draw import spc_grid
 WEEKS = "W"
 #: how a statistic is named after the KPI's label
 STATISTIC_NAMES = {"median": " (median)", "mean": " (mean)", "p90": " (90th percentile)"}
+
+
+#: control chart types as people read them
+CHART_NAMES = {
+    "i": "values (I chart)",
+    "p": "proportions (p chart)",
+    "u": "rates (u chart)",
+    "c": "counts (c chart)",
+}
+
+
+def kpi_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with KPI names in its text cells replaced by their labels.
+
+    >>> kpi_labels(pd.DataFrame({"worst": ["fcr", "late"]}))["worst"].tolist()
+    ['First contact resolution', 'late']
+    """
+    names = {name: k.label for name, k in REGISTRY.items()}
+    shown = frame.copy()
+    for col in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    return shown
+
+
+def kpi_unit(kpi: str, currency: str = "") -> str:
+    """The KPI's display unit; a money KPI takes the cycle's currency."""
+    unit = REGISTRY[kpi].unit
+    return currency if unit == "currency" else unit
+
+
+def columns(wb: Workbook | None = None, **extra: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    """Labels and units of every KPI column and its ``_p90``, ``_n`` and ``_few`` companions, plus ``extra``.
+
+    >>> columns(fcr_n=("answers", "count"))["fcr_p90"]
+    ('First contact resolution (90th percentile)', 'share')
+    """
+    currency = wb.cycle.economics.currency if wb is not None else ""
+    out = {}
+    for name, k in REGISTRY.items():
+        unit = kpi_unit(name, currency)
+        out[name] = (k.label, unit)
+        out[f"{name}_p90"] = (f"{k.label} (90th percentile)", unit)
+        out[f"{name}_n"] = (f"{k.label}: cases", "count")
+        out[f"{name}_few"] = (f"{k.label}: too few answers", "")
+    return out | extra
+
+
+def by_row_unit(frame: pd.DataFrame, cols, *, unit: str = "unit") -> pd.DataFrame:
+    """The frame with ``cols`` shown in each row's own unit (rows of different KPIs in one table).
+
+    >>> f = pd.DataFrame({"unit": ["share", "hours"], "baseline": [0.7512, 10.84]})
+    >>> by_row_unit(f, ["baseline"])["baseline"].tolist()
+    ['75.1 %', '10.8 h']
+    """
+    shown = frame.copy()
+    for col in cols:
+        shown[col] = [with_unit(v, u) for v, u in zip(frame[col], frame[unit], strict=True)]
+    return shown
+
+
+#: short forms of units written after a number
+SHORT_UNITS = {"hours": "h", "seconds": "s", "minutes": "min", "days": "days", "tickets": "tickets"}
+
+
+def with_unit(value, unit: str) -> str:
+    """A KPI value at display precision with its unit, as in sentences and mixed tables.
+
+    >>> with_unit(10.84, "hours"), with_unit(0.7512, "share"), with_unit(41.3, "points")
+    ('10.8 h', '75.1 %', '41.3 points')
+    """
+    text = fmt(value, unit)
+    short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
+    return f"{text} {short}" if short and text != "—" else text
+
+
+def change_text(change: float, low: float, high: float) -> str:
+    """A relative change with its interval, at display precision.
+
+    >>> change_text(-0.213, -0.3, -0.12)
+    '-21 % (-30 % to -12 %)'
+    """
+    if pd.isna(change):
+        return fmt(None)
+    return f"{fmt(change, 'change')} ({fmt(low, 'change')} to {fmt(high, 'change')})"
 
 
 def objective_label(obj: Objective) -> str:
@@ -79,6 +164,11 @@ def treated_teams(wb: Workbook) -> list[str]:
         return []
     scope = set(wb.scope_teams) or None
     return [t for t in wb.cycle.rollout if scope is None or t in scope]
+
+
+def comparison_run(wb: Workbook) -> bool:
+    """True when the cycle has a roll-out and none of this run's teams adopted the change."""
+    return bool(wb.cycle.rollout) and not treated_teams(wb)
 
 
 def cycle_span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
