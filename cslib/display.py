@@ -115,7 +115,7 @@ HEADER_UNITS = {"hours", "seconds", "minutes", "days", "points", "points (1–7)
 DECIMALS = {"share": 1, "change": 0, "hours": 1, "minutes": 1, "seconds": 0, "days": 1}
 DECIMALS |= {"points": 1, "points (1–7)": 2, "per 1,000": 1, "count": 0, "tickets": 0, "months": 1}
 #: CSS pixels per inch a chart is shown at (it is drawn at ``Chart.dpi``, sharper than shown)
-SHOWN_DPI = 80
+SHOWN_DPI = 70
 #: columns in a table's body; the others are in its appendix
 BODY_COLUMNS = 8
 MISSING = "—"
@@ -170,12 +170,17 @@ def fmt(value: object, unit: str = "", *, digits: int = 3) -> str:
         return "< 0.001" if value < 0.001 else f"{value:.3f}"
     if unit in ("share", "change"):
         sign = "+" if unit == "change" else ""
-        return f"{value * 100:{sign},.{DECIMALS[unit]}f} %"
+        return f"{_unsigned_zero(value * 100, DECIMALS[unit]):{sign},.{DECIMALS[unit]}f} %"
     if unit in DECIMALS:
-        return f"{value:,.{DECIMALS[unit]}f}"
+        return f"{_unsigned_zero(value, DECIMALS[unit]):,.{DECIMALS[unit]}f}"
     if len(unit) == 3 and unit.isupper():  # a currency code
         return f"{value:,.0f} {unit}"
     return number(value, digits)
+
+
+def _unsigned_zero(value: float, decimals: int) -> float:
+    """The value, or 0.0 when it rounds to zero (never "-0.0")."""
+    return 0.0 if round(value, decimals) == 0 else value
 
 
 def rounded(value: float, unit: str = "") -> float:
@@ -263,7 +268,8 @@ class Table:
 
     ``columns`` gives labels and units (see :func:`fmt`); ``body`` the columns of
     the visible table (default: the first ``BODY_COLUMNS``). When some columns are
-    left out, the whole table follows in a closed ``<details>`` appendix.
+    left out, the whole table follows in a closed ``<details>`` appendix. With
+    ``folded`` (a summary line) the whole table is shown only on demand.
 
     >>> t = Table(pd.DataFrame({"fcr": [0.7512], "ok": [True]}), columns={"fcr": ("FCR", "share")})
     >>> "75.1 %" in t._repr_html_() and "<td>yes</td>" in t._repr_html_()
@@ -275,6 +281,7 @@ class Table:
     digits: int = 3
     columns: Columns | None = None
     body: Sequence[str] | None = None
+    folded: str | None = None
 
     def _repr_html_(self) -> str:
         cap = f"<p class='cslib-caption'>{esc(self.caption)}</p>" if self.caption else ""
@@ -285,7 +292,7 @@ class Table:
                 "All columns of this table",
                 table_html(self.data, digits=self.digits, columns=self.columns),
             )
-        return out
+        return details(self.folded, out) if self.folded else out
 
 
 @dataclass(frozen=True)

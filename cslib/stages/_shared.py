@@ -16,11 +16,13 @@ Timestamp('2026-03-30 00:00:00')
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, fmt
+from cslib.display import Chart, Html, Table, fmt
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
 from cslib.stats.spc.draw import spc_grid
@@ -40,17 +42,27 @@ CHART_NAMES = {
 }
 
 
-def kpi_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with KPI names in its text cells replaced by their labels.
+#: a name written in snake_case
+SNAKE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
 
-    >>> kpi_labels(pd.DataFrame({"worst": ["fcr", "late"]}))["worst"].tolist()
-    ['First contact resolution', 'late']
+
+def kpi_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with KPI names in its text cells replaced by their labels (other snake_case names spaced).
+
+    >>> kpi_labels(pd.DataFrame({"worst": ["fcr", "late", "complaint_share"]}))["worst"].tolist()
+    ['First contact resolution', 'late', 'complaint share']
     """
     names = {name: k.label for name, k in REGISTRY.items()}
+
+    def label(value):
+        if not isinstance(value, str):
+            return value
+        return names.get(value) or (value.replace("_", " ") if SNAKE.fullmatch(value) else value)
+
     shown = frame.copy()
     for col in shown.columns:
         if not pd.api.types.is_numeric_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+            shown[col] = shown[col].map(label)
     return shown
 
 
@@ -199,4 +211,25 @@ def before_after_charts(wb: Workbook, *, title: str | None = None) -> Chart:
             ncols=2,
             title=title or f"Before and after the change ({who}): weekly control charts",
         )
+    )
+
+
+def profile_view(wb: Workbook, profile, dim: str) -> Html:
+    """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
+    kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
+    cols = columns(wb)
+    overall = [f for f in profile.findings if " differs across " in f]
+    each = [f for f in profile.findings if f not in overall]
+    notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
+    return Html.join(
+        Html.bullets(notes, title=f"By {dim}"),
+        Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8]),
+        Html.folded(
+            f"Each {dim} against the rest, and the tests",
+            Html.bullets(each) if each else None,
+            Table(kpi_labels(profile.tests), columns=cols, caption="Tests across segments"),
+            Table(
+                kpi_labels(profile.contrasts), columns=cols, caption="Each segment against the rest"
+            ),
+        ),
     )

@@ -166,6 +166,7 @@ def benefits(wb: Workbook) -> Html:
                 "value_ci_high",
             ],
             caption=f"Business value per component over {HORIZON_MONTHS} months",
+            folded="The business value in figures",
         ),
         Html.appendix(
             "The customer side and the totals",
@@ -271,6 +272,7 @@ def integrate(wb: Workbook) -> Table:
     return Table(
         pd.DataFrame(rows),
         caption="Standardise what worked and integrate it with the wider quality system",
+        folded="Where the adopted changes belong in the quality system (ISO 9001, ISO 18295, ISO 10002, EFQM)",
     )
 
 
@@ -308,13 +310,13 @@ def history(wb: Workbook) -> Table:
     return Table(
         shown[shown["run_id"].isin(latest)],
         body=[c for c in body if c in shown],
-        caption=f"The cycle register ({path.name} in the reports folder): this cycle's last {HISTORY_RUNS} runs; "
+        caption=f"The cycle register ({path.name} in the reports folder): this cycle's last {HISTORY_RUNS} run(s); "
         f"all {shown['run_id'].nunique()} are in the file",
     )
 
 
 #: runs of the cycle register shown in the report
-HISTORY_RUNS = 3
+HISTORY_RUNS = 1
 
 
 def next_cycle(wb: Workbook) -> Html:

@@ -347,15 +347,14 @@ def segments(wb: Workbook) -> Html:
         for c in ("objective", "by", "segment", "before", "after", "diff", "p_adjusted")
         if c in shown
     ]
-    changed = (
-        shown[shown["significant"].fillna(False).astype(bool)] if "significant" in shown else shown
-    )
+    changed = shown["significant"].fillna(False).astype(bool).to_numpy()
     return Html.join(
-        Table(
-            changed[body],
-            caption=f"The {len(changed)} of {len(shown)} segments that changed significantly between baseline and review in the adopting teams; "
-            "p-values adjusted with Holm's method (family-wise error) within each objective × dimension",
+        Html.text(
+            f"{int(changed.sum())} of {len(shown)} segments changed significantly between baseline and review in the adopting teams "
+            "(p-values adjusted with Holm's method within each objective × dimension)"
+            + ("; the others:" if (~changed).any() else ".")
         ),
+        Table(shown[~changed][body]) if (~changed).any() else None,
         Html.appendix(f"All {len(shown)} segments compared", {"": shown}),
     )
 
@@ -441,9 +440,16 @@ def comments(wb: Workbook) -> Html:
     counts = summary.groupby("period")["comments"].first().to_dict()
     caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
     shares = {c: (c, "share") for c in wide.columns if c.startswith("share of")}
+    order = ["theme", "dimension", "share of comments before", "share of comments after"]
+    order += ["mean score before", "mean score after"]
     return Html.join(
-        Table(wide, caption=caption, columns=shares),
-        quotes and Table(quotes.table, caption="Representative comments after the change"),
+        Table(wide[[c for c in order if c in wide]], caption=caption, columns=shares),
+        Html.folded(
+            "Representative comments after the change",
+            Table(quotes.table, body=["theme", "tone", "text", "similar", "score"])
+            if quotes is not None
+            else None,
+        ),
     )
 
 

@@ -170,7 +170,11 @@ def training_effect(wb: Workbook):
             "Trained vs not-yet-trained compares agents in the same weeks (and teams): the fair comparison. "
             "Before vs after an agent's own training does not control for seasonality or other changes."
         ),
-        Table(_in_kpi_units(wb, result.table), columns=columns(wb)),
+        Table(
+            _in_kpi_units(wb, result.table),
+            columns=columns(wb),
+            folded="The comparisons in figures",
+        ),
     )
 
 
@@ -256,6 +260,7 @@ def data_quality(wb: Workbook) -> Html:
     return Html.join(
         Table(
             summary[summary["highest month"] > 0],
+            folded="Empty values by column",
             columns={k: (k, "share") for k in ("empty overall", "lowest month", "highest month")},
             caption="Share of tickets with each column empty (columns never empty left out); survey columns are empty for unsurveyed tickets, a sudden change elsewhere is a data problem",
         ),

@@ -28,6 +28,7 @@ from cslib.stages._shared import (
     kpi_unit,
     objective_chart,
     objective_label,
+    profile_view,
 )
 from cslib.stats.spc.draw import spc_grid
 
@@ -222,7 +223,7 @@ def segments(wb: Workbook) -> Html:
             **wb.ticket_scan("baseline"), by=dim, validate=False
         )
         wb.save(f"segments_by_{dim}", profile.table)
-        parts.append(_profile(wb, profile, dim))
+        parts.append(profile_view(wb, profile, dim))
     return (
         Html.join(*parts)
         if parts
@@ -232,25 +233,17 @@ def segments(wb: Workbook) -> Html:
     )
 
 
-def _profile(wb: Workbook, profile, dim: str) -> Html:
-    """One dimension's baseline profile: its findings, the objectives' KPIs per segment, the tests on demand."""
-    kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
-    cols = columns(wb)
-    overall = [f for f in profile.findings if " differs across " in f]
-    each = [f for f in profile.findings if f not in overall]
-    notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
-    return Html.join(
-        Html.bullets(notes, title=f"By {dim}"),
-        Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8]),
-        Html.folded(
-            f"Each {dim} against the rest, and the tests",
-            Html.bullets(each) if each else None,
-            Table(kpi_labels(profile.tests), columns=cols, caption="Tests across segments"),
-            Table(
-                kpi_labels(profile.contrasts), columns=cols, caption="Each segment against the rest"
-            ),
-        ),
-    )
+#: the columns of the SERVQUAL gaps shown
+GAP_COLUMNS = (
+    "dimension",
+    "expectation",
+    "perception",
+    "gap",
+    "ci_low",
+    "ci_high",
+    "importance",
+    "n",
+)
 
 
 def servqual(wb: Workbook) -> Html:
@@ -273,16 +266,8 @@ def servqual(wb: Workbook) -> Html:
         Chart.of(plots_analyses.servqual_gap_chart, gaps),
         Table(
             gaps,
-            body=[
-                "dimension",
-                "expectation",
-                "perception",
-                "gap",
-                "ci_low",
-                "ci_high",
-                "importance",
-                "n",
-            ],
+            folded="The gaps in figures",
+            body=GAP_COLUMNS,
             caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals",
         ),
     ]
@@ -316,6 +301,7 @@ def complaints(wb: Workbook) -> Html:
         Chart.of(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)"),
         Table(
             pareto,
+            folded="The root causes in figures",
             columns={"vital_few": ("vital few", "")},
             caption="Root causes by frequency; 'vital few' = the causes within the first 80 % of complaints",
         ),
@@ -359,10 +345,15 @@ def journey(wb: Workbook) -> Html:
         Chart.of(plots_analyses.journey_chart, profile),
         Table(
             kpi_labels(journey_module.pain_ranking(profile)),
+            folded="The stages ranked by pain",
             columns=columns(wb),
             caption="Stages ranked by pain score: the larger a stage's shortfalls against the best stage and its volume, the higher",
         ),
     )
+
+
+#: the half-hours of the staffing table shown
+STAFFING_ROWS = 8
 
 
 def staffing(wb: Workbook) -> Table:
@@ -378,7 +369,7 @@ def staffing(wb: Workbook) -> Table:
         validate=False,
     )
     wb.save("staffing", table)
-    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)
+    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(STAFFING_ROWS)
     shown = peaks[
         [
             "channel",
@@ -402,7 +393,7 @@ def staffing(wb: Workbook) -> Table:
             "extra_agents": ("extra agents", "count"),
             "service_level_if_typical": ("service level if staffed for a typical day", "share"),
         },
-        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the 12 half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
+        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the {STAFFING_ROWS} half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
     )
 
 

@@ -54,7 +54,12 @@ def totals(net: float, chance: float) -> pd.DataFrame:
 
 def run_folder(tmp_path: Path, *, teams=("Billing",), net=-13261.0, chance=0.0, act=True) -> Path:
     run = tmp_path / "reports" / "faster" / "run1"
-    artefacts.save(run, "plan", "plan", {"title": "Faster", "rollout": {"Billing": "2026-07-01"}, "teams": list(teams)})
+    artefacts.save(
+        run,
+        "plan",
+        "plan",
+        {"title": "Faster", "rollout": {"Billing": "2026-07-01"}, "teams": list(teams)},
+    )
     artefacts.save(run, "check", "verdicts", verdicts())
     if act:
         artefacts.save(run, "act", "benefits", totals(net, chance))
@@ -62,20 +67,37 @@ def run_folder(tmp_path: Path, *, teams=("Billing",), net=-13261.0, chance=0.0, 
             run,
             "act",
             "decision",
-            {"decision": "adapt", "why": "the service improved but the money says no", "rule": 5, "currency": "GBP", "months": 12},
+            {
+                "decision": "adapt",
+                "why": "the service improved but the money says no",
+                "rule": 5,
+                "currency": "GBP",
+                "months": 12,
+            },
         )
     return run
 
 
 def notebook(path: Path, stage: str, run_dir: str, body: str) -> None:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(f'cycle: str = "c.yaml"\nrun_dir: str = "{run_dir}"\nteams: str = ""')
+    params = nbformat.v4.new_code_cell(
+        f'cycle: str = "c.yaml"\nrun_dir: str = "{run_dir}"\nteams: str = ""'
+    )
     params.metadata["tags"] = ["parameters", "remove-cell"]
     box = nbformat.v4.new_code_cell("wb = open_workbook(cycle)\nwb")
-    box.outputs = [nbformat.v4.new_output("display_data", data={"text/html": BOX.format(stage=stage.capitalize())})]
+    box.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": BOX.format(stage=stage.capitalize())}
+        )
+    ]
     content = nbformat.v4.new_code_cell("stage.part(wb)")
     content.outputs = [nbformat.v4.new_output("display_data", data={"text/html": body})]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {stage.capitalize()}\n\n## Results"), params, box, content]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {stage.capitalize()}\n\n## Results"),
+        params,
+        box,
+        content,
+    ]
     nbformat.write(nb, str(path))
 
 
@@ -109,7 +131,11 @@ def test_a_jupyterlab_session_builds_a_marked_report_with_linked_pages(tmp_path,
     lab = tmp_path / "notebooks"
     lab.mkdir()
     for stage, name in report.NOTEBOOKS.items():
-        link = '<p><a href="check.html#check-Results">the charts</a></p>' if stage == "do" else "<p>done</p>"
+        link = (
+            '<p><a href="check.html#check-Results">the charts</a></p>'
+            if stage == "do"
+            else "<p>done</p>"
+        )
         notebook(lab / name, stage, "../reports/faster/run1", link)
     monkeypatch.setattr(report, "notebooks_dir", lambda: lab)
     html = report.build_report(run).read_text(encoding="utf-8")

@@ -11,7 +11,14 @@ from cslib.stages import act
 from cslib.stages.decision import COMPARISON, Money, decide, money_of, overall
 
 LOSS = Money(
-    net=-13261, low=-19743, high=-6840, chance=0.0, cost=30500, payback=21.2, currency="GBP", months=12
+    net=-13261,
+    low=-19743,
+    high=-6840,
+    chance=0.0,
+    cost=30500,
+    payback=21.2,
+    currency="GBP",
+    months=12,
 )
 GAIN = Money(
     net=8200, low=1500, high=15000, chance=0.97, cost=30500, payback=7.5, currency="GBP", months=12
@@ -36,8 +43,14 @@ def test_each_objective_follows_its_verdict(outcome, met, held, interval, expect
 
 
 def test_a_wide_interval_waits_only_in_the_better_direction():
-    assert decide("no detectable change", None, None, interval=(-0.12, 0.0), direction="decrease")[0] == "wait"
-    assert decide("no detectable change", None, None, interval=(-0.01, 0.2), direction="decrease")[0] == "abandon"
+    assert (
+        decide("no detectable change", None, None, interval=(-0.12, 0.0), direction="decrease")[0]
+        == "wait"
+    )
+    assert (
+        decide("no detectable change", None, None, interval=(-0.01, 0.2), direction="decrease")[0]
+        == "abandon"
+    )
 
 
 @pytest.mark.parametrize("outcome", ["improved", "worsened", "no detectable change"])

@@ -77,7 +77,9 @@ def test_the_objective_line_uses_the_scorecard_figures_at_display_precision():
     line = objective_line(row, who="Billing")
     assert "from 66.3 % to 75.7 % in Billing (target 75.0 %: met)" in line
     assert change_text(0.1081, 0.0803, 0.1502) in line
-    assert rounded(0.75712, "share") == 0.757 and fmt(rounded(0.75712, "share"), "share") == "75.7 %"
+    assert (
+        rounded(0.75712, "share") == 0.757 and fmt(rounded(0.75712, "share"), "share") == "75.7 %"
+    )
 
 
 def test_no_detectable_change_never_claims_to_have_held():
