@@ -38,7 +38,7 @@ body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;colo
 h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;margin:1.2em 0 .5em} h4{margin:.8em 0 .3em}
 p,ul{margin:.45em 0} li{margin:.1em 0}
 nav.toc,nav.pages{background:#f6f8fa;border:1px solid #e3e3e3;padding:10px 18px;margin:18px 0} nav.toc ul{margin:4px 0;padding-left:20px}
-nav.pages a{margin-right:1em}
+nav.pages a,nav.pages strong{margin-right:1em}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:.86em;max-width:100%} th,td{border-bottom:1px solid #e5e5e5;padding:2px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;line-height:1.3}
 th{background:#f6f8fa} img{max-width:min(100%,800px);height:auto} .meta{color:#666;font-size:.85em}
 .cslib-wide{overflow-x:auto} details.cslib-appendix{margin:4px 0 14px;color:#444} details.cslib-appendix summary{cursor:pointer;font-size:.9em}
@@ -198,6 +198,8 @@ def build_report(run_dir: str | Path) -> Path:
     when = dt.datetime.now().strftime("%d %b %Y %H:%M")
     footer = _footer(manifest, when)
     run_id = manifest.get("run_id", run_dir.name)
+    teams = (manifest.get("parameters") or {}).get("teams")
+    run_id += f" · teams {teams}" if teams else ""
     notebooks, interactive = stage_notebooks(run_dir)
     stages = []
     for stage, path in notebooks.items():

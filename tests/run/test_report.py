@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -176,7 +177,29 @@ def test_the_report_command_builds_and_prints_the_decision(tmp_path):
     assert (run / "report.html").is_file()
 
 
-@pytest.mark.parametrize("missing", ["no-such-run"])
-def test_the_report_command_refuses_a_missing_folder(tmp_path, missing):
-    result = cli("report", tmp_path / missing)
+def test_the_report_command_refuses_a_missing_folder(tmp_path):
+    result = cli("report", tmp_path / "no-such-run")
     assert result.returncode == 2 and "the run folder does not exist" in result.stderr
+
+
+@pytest.mark.notebook
+def test_run_all_in_jupyterlab_gives_a_complete_report(tmp_path, monkeypatch):
+    """The shipped notebooks run in order where they are, as Run All in JupyterLab does, then the report."""
+    from nbclient import NotebookClient
+
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "data" / "sample", tmp_path / "data" / "sample")
+    for name in report.NOTEBOOKS.values():
+        path = tmp_path / "notebooks" / name
+        nb = nbformat.read(str(path), as_version=4)
+        NotebookClient(
+            nb, timeout=900, resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+        nbformat.write(nb, str(path))  # JupyterLab saves the outputs
+    monkeypatch.setattr(report, "notebooks_dir", lambda: tmp_path / "notebooks")
+    html = report.build_report(tmp_path / "reports" / "sample" / "interactive").read_text(
+        encoding="utf-8"
+    )
+    assert "Built from an interactive session" in html and "Decision: " in html
+    for stage in ("plan", "do", "check", "act"):
+        assert f'<section class="stage" id="{stage}">' in html
