@@ -262,6 +262,20 @@ def details(summary: str, markup: str) -> str:
     return f'<details class="cslib-appendix"><summary>{esc(summary)}</summary><div class="cslib-wide">{markup}</div></details>'
 
 
+def badge(symbol: str, colour: str, title: str) -> str:
+    """A small round inline SVG icon with a symbol, its meaning as its title (no scripts).
+
+    >>> badge("P", "#005eb8", "meets").startswith('<svg class="badge"')
+    True
+    """
+    return (
+        f'<svg class="badge" width="22" height="22" viewBox="0 0 22 22" role="img" aria-label="{esc(title)}">'
+        f"<title>{esc(title)}</title>"
+        f'<circle cx="11" cy="11" r="10" fill="{esc(colour)}"/>'
+        f'<text x="11" y="15.5" font-size="13" font-weight="bold" text-anchor="middle" fill="#fff">{esc(symbol)}</text></svg>'
+    )
+
+
 @dataclass(frozen=True)
 class Table:
     """A DataFrame shown readably; ``.data`` keeps the unrounded values.

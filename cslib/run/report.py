@@ -26,7 +26,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
-from cslib.display import esc
+from cslib.display import badge, esc
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
 from cslib.stages.summary import RunSummary, money_sentence, summarise
@@ -49,6 +49,7 @@ th{background:#f6f8fa} img{max-width:min(100%,800px);height:auto} .meta{color:#6
 .decision{border-left:6px solid #1f5fa8;background:#f3f7fc;padding:10px 18px;margin:12px 0} .decision .verdict{font-size:1.35em;font-weight:700}
 .decision-adopt{border-color:#0b7a3e} .decision-abandon{border-color:#b3261e} .decision-adapt,.decision-wait{border-color:#c58a00}
 .cslib-decision{font-size:1.1em} .interactive{background:#fff6d6;border:1px solid #e8d48a;padding:6px 12px}
+.mdc svg{vertical-align:middle;margin-right:2px} #summary li{margin:.3em 0}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap}
 @media print{
  body{max-width:none;padding:0;font-size:10pt} nav.toc,nav.pages,details.cslib-appendix{display:none}
@@ -141,7 +142,10 @@ def decision_html(found: RunSummary) -> str:
     if not found.acted:
         basis += " (the Act stage has not run)"
     money = f"<p>{esc(money_sentence(found.money))}</p>" if found.money is not None else ""
-    lines = "".join(f"<li>{esc(line)}</li>" for line in found.lines)
+    lines = "".join(
+        f"<li>{objective_html(line, status)}</li>"
+        for line, status in zip(found.lines, found.status, strict=True)
+    )
     return (
         f'<div class="decision decision-{esc(slug)}"><p class="verdict">Decision: {esc(d.decision)}</p>'
         f"<p>Why: {esc(d.why)} (rule {d.rule} of the decision rules, <em>cslib.stages.decision</em>).</p>"
@@ -151,6 +155,27 @@ def decision_html(found: RunSummary) -> str:
         "The change is the estimated effect relative to the level expected without the change, with its 95 % interval; "
         'the method is named in the <a href="#check">Check</a>.</p>'
     )
+
+
+#: the NHS *Making Data Count* icons: symbol and colour of each variation and assurance
+MDC_ICONS = {
+    "improving": ("+", "#005eb8"),
+    "deteriorating": ("−", "#ed8b00"),
+    "common cause": ("~", "#768692"),
+    "consistently meets the target": ("P", "#005eb8"),
+    "consistently fails the target": ("F", "#ed8b00"),
+    "hit or miss": ("?", "#768692"),
+}
+
+
+def objective_html(line: str, status: dict[str, str] | None) -> str:
+    """One objective's line after its variation and assurance icons, their meaning in words at the end."""
+    if status is None:
+        return esc(line)
+    shown = [s for s in (status["variation"], status["assurance"]) if s in MDC_ICONS]
+    badges = "".join(badge(*MDC_ICONS[s], s) for s in shown)
+    words = "; ".join(f"{k}: {status[k]}" for k in ("variation", "assurance"))
+    return f'<span class="mdc">{badges}</span> {esc(line)} <span class="meta">({esc(words)})</span>'
 
 
 def stage_notebooks(run_dir: Path) -> tuple[dict[str, Path], bool]:

@@ -194,16 +194,55 @@ def pooled_weekly(wb: Workbook, obj: Objective, teams, start, end) -> pd.DataFra
     return wb.objective_kpis(obj, freq=WEEKS, start=start, end=end, filters=filters)
 
 
-def before_after_charts(wb: Workbook, *, title: str | None = None) -> Chart:
-    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
+def before_after_results(wb: Workbook) -> dict[str, spc.SpcResult]:
+    """Each objective's weekly control chart in the teams that adopted the change, a new part at the change."""
     start, end = cycle_span(wb)
     teams = treated_teams(wb)
-    results = {
+    return {
         f"{o.id}: {objective_label(o)}": objective_chart(
             wb, o, pooled_weekly(wb, o, teams, start, end), part=week_start(wb.cycle.change.date)
         )
         for o in wb.cycle.objectives
     }
+
+
+#: the NHS *Making Data Count* assurance of a chart's assurance label
+ASSURANCE = {
+    "consistently pass": "consistently meets the target",
+    "consistently fail": "consistently fails the target",
+    "inconsistent": "hit or miss",
+}
+
+
+#: the NHS *Making Data Count* variation of the special causes seen since the change
+VARIATION = {
+    frozenset(): "common cause",
+    frozenset({"improvement"}): "improving",
+    frozenset({"concern"}): "deteriorating",
+}
+
+
+def mdc_status(frozen: spc.SpcResult, parted: spc.SpcResult, since) -> dict[str, str]:
+    """The NHS *Making Data Count* summary of an objective since the change: variation and assurance.
+
+    Variation reads the points from ``since`` against the limits frozen before it
+    (``frozen``): *improving* or *deteriorating* when their special causes all point
+    one way, *common cause* when there are none, *mixed* otherwise. Assurance
+    compares the target with the limits of the part from the change (``parted``):
+    *no target* when none is set.
+    """
+    after = frozen.data[frozen.data["x"] >= since]
+    seen = frozenset(after["variation"]) & {"improvement", "concern"}
+    assurance = ASSURANCE.get(parted.summary()["assurance"].iloc[-1], "no target")
+    return {"variation": VARIATION.get(seen, "mixed"), "assurance": assurance}
+
+
+def before_after_charts(
+    wb: Workbook, *, title: str | None = None, results: dict[str, spc.SpcResult] | None = None
+) -> Chart:
+    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
+    results = results or before_after_results(wb)
+    teams = treated_teams(wb)
     who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
     return Chart(
         spc_grid(

@@ -24,10 +24,13 @@ from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
+    before_after_results,
     by_row_unit,
     change_text,
     cycle_span,
     kpi_unit,
+    mdc_status,
+    objective_chart,
     objective_label,
     pooled_weekly,
     treated_teams,
@@ -261,8 +264,19 @@ def findings(wb: Workbook) -> Html:
 
 
 def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
-    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
-    return before_after_charts(wb, title=title)
+    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules).
+
+    Each chart's *Making Data Count* variation and assurance are saved as ``spc_status``.
+    """
+    results = before_after_results(wb)
+    change, teams = week_start(wb.cycle.change.date), treated_teams(wb)
+    rows = []
+    for o, parted in zip(wb.cycle.objectives, results.values(), strict=True):
+        series = pooled_weekly(wb, o, teams, *cycle_span(wb))
+        frozen = objective_chart(wb, o, series, freeze=change)
+        rows.append({"objective": o.id, **mdc_status(frozen, parted, change)})
+    wb.save("spc_status", pd.DataFrame(rows))
+    return before_after_charts(wb, title=title, results=results)
 
 
 def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:

@@ -86,6 +86,8 @@ class RunSummary:
     decision: Decision
     money: Money | None
     lines: list[str]
+    #: each objective's *Making Data Count* variation and assurance (None when the Check drew no charts)
+    status: list[dict[str, str] | None]
     who: str
     comparison: bool
     #: False when the Act stage has not run (the decision then rests on the Check alone)
@@ -111,11 +113,12 @@ def summarise(run_dir: str | Path) -> RunSummary | None:
     teams, comparison = teams_of(run_dir)
     who = ", ".join(teams) or "all teams in scope"
     lines = [objective_line(r, who=who) for r in v.to_dict("records")]
+    status = _status(run_dir, list(v["objective"]))
     money = _money(run_dir)
     if artefacts.exists(run_dir, "act", "decision"):
         record = artefacts.load(run_dir, "act", "decision")
         decision = Decision(record["decision"], record["why"], int(record["rule"]))
-        return RunSummary(decision, money, lines, who, comparison, acted=True)
+        return RunSummary(decision, money, lines, status, who, comparison, acted=True)
     each = [
         decide(
             r["verdict"],
@@ -128,7 +131,15 @@ def summarise(run_dir: str | Path) -> RunSummary | None:
         for r in v.to_dict("records")
     ]
     decision = overall(each, list(v["verdict"]), money=money, comparison=comparison)
-    return RunSummary(decision, money, lines, who, comparison, acted=False)
+    return RunSummary(decision, money, lines, status, who, comparison, acted=False)
+
+
+def _status(run_dir: Path, objectives: list[str]) -> list[dict[str, str] | None]:
+    """Each objective's variation and assurance from the Check's charts (None where not drawn)."""
+    if not artefacts.exists(run_dir, "check", "spc_status"):
+        return [None] * len(objectives)
+    found = artefacts.load(run_dir, "check", "spc_status").set_index("objective")
+    return [found.loc[o].to_dict() if o in found.index else None for o in objectives]
 
 
 def _money(run_dir: Path) -> Money | None:
