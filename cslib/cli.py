@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cslib.errors import CslibError
+from cslib.errors import CslibError, Problem
 
 app = typer.Typer(
     name="cslib",
@@ -149,7 +149,8 @@ def _run(
     params: list[str],
     timeout: int,
     notebooks: Path | None = None,
-) -> None:
+):
+    """Run the stages and print where the results are; returns the run's result."""
     from cslib.run.runner import StageFailed, parse_parameters, run_cycle
 
     with out.status("checking the cycle and its data…") as status:
@@ -177,6 +178,7 @@ def _run(
     timings = ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in result.stages)
     out.print(f"Run folder: {result.run_dir} ({timings})")
     out.print(f"Report: {result.report}", soft_wrap=True)
+    return result
 
 
 @app.command()
@@ -194,7 +196,43 @@ def demo(
                 write_sample(cycle_path.parent)
             out.print(f"Sample operation written to {cycle_path.parent}")
     _print_kpis(cycle_path)
-    _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
+    result = _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
+    _print_summary(result.run_dir)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder (e.g. reports/sample/interactive)")],
+) -> None:
+    """Build the HTML report of a run folder, also of one run in JupyterLab, and print its path."""
+    from cslib.run.report import build_report
+
+    if not run_dir.is_dir():
+        raise CslibError(
+            Problem(
+                "the run folder does not exist",
+                file=str(run_dir),
+                fix="pass a folder under reports/, e.g. reports/sample/interactive",
+            )
+        )
+    path = build_report(run_dir)
+    _print_summary(run_dir)
+    out.print(f"Report: {path}", soft_wrap=True)
+
+
+def _print_summary(run_dir: Path) -> None:
+    """The decision and each objective's result, as the report's first screen states them."""
+    from cslib.stages.summary import summarise
+
+    found = summarise(run_dir)
+    if found is None:
+        out.print("No Check results in this run folder: the report has no decision yet.")
+        return
+    out.print(
+        f"[bold]Decision: {found.decision.decision}[/] — {found.decision.why}", highlight=False
+    )
+    for line in found.lines:
+        out.print(f"  • {line}", highlight=False, markup=False)
 
 
 @app.command()
@@ -330,8 +368,16 @@ def _print_kpis(cycle_path: Path) -> None:
         options=cycle.read_options("tickets"),
         economics=cycle.economics.model_dump(),
     )
+    labels = {name: kpi.REGISTRY[name].label for name in names}
     out.print(
-        _frame_table(monthly[["period", *names]], title=f"{cycle.title}: monthly KPIs (all teams)")
+        "The sample operation before the cycle runs: its monthly KPIs over all teams "
+        "(shares as fractions, times in hours or seconds)."
+    )
+    out.print(
+        _frame_table(
+            monthly[["period", *names]].rename(columns=labels),
+            title=f"{cycle.title}: monthly KPIs (all teams)",
+        )
     )
 
 

@@ -2,10 +2,16 @@
 
 Each executed notebook is converted in-process with nbconvert's HTMLExporter
 (inputs and tagged cells removed, images embedded as data URIs) into a page of
-its own, and all four go into ``report.html`` after an executive summary — the
-objectives scorecard with baseline, target, actual, verdict and decision — and a
-table of contents. The page has its own stylesheet and no scripts or external
-URLs. Every string from the cycle or the data is escaped.
+its own, and all four go into ``report.html`` after the decision on the change
+(see :mod:`cslib.stages.decision`), one line per objective and the money, then
+a table of contents. The cycle box is shown once; links between stage pages
+become links within the combined page. The page has its own stylesheet (with a
+print stylesheet: a page per stage, no cut table rows) and no scripts or
+external URLs. Every string from the cycle or the data is escaped.
+
+A run made in JupyterLab (the shipped notebooks with ``run_dir`` pointing at the
+run folder, run and saved there) is built from those notebooks and marked as
+built from an interactive session.
 """
 
 from __future__ import annotations
@@ -16,26 +22,41 @@ from pathlib import Path
 
 import jinja2
 import nbformat
-import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
-from cslib.display import table_html
-from cslib.run.notebooks import NOTEBOOKS
+from cslib.display import badge, esc
+from cslib.errors import CslibError
+from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
+from cslib.stages.summary import RunSummary, money_sentence, summarise
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px 32px;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;margin-top:1.8em} h4{margin:1em 0 .3em}
-nav.toc{background:#f6f8fa;border:1px solid #e3e3e3;padding:10px 18px;margin:18px 0} nav.toc ul{margin:4px 0;padding-left:20px}
-table{border-collapse:collapse;margin:8px 0 14px;font-size:.88em} th,td{border-bottom:1px solid #e5e5e5;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa} img{max-width:100%;height:auto} .meta{color:#666;font-size:.85em}
+h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;margin:1.2em 0 .5em} h4{margin:.8em 0 .3em}
+p,ul{margin:.45em 0} li{margin:.1em 0}
+nav.toc,nav.pages{background:#f6f8fa;border:1px solid #e3e3e3;padding:10px 18px;margin:18px 0} nav.toc ul{margin:4px 0;padding-left:20px}
+nav.pages a,nav.pages strong{margin-right:1em}
+table{border-collapse:collapse;margin:8px 0 14px;font-size:.86em;max-width:100%} th,td{border-bottom:1px solid #e5e5e5;padding:2px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;line-height:1.3}
+th{background:#f6f8fa} img{max-width:min(100%,800px);height:auto} .meta{color:#666;font-size:.85em}
+.cslib-wide{overflow-x:auto} details.cslib-appendix{margin:4px 0 14px;color:#444} details.cslib-appendix summary{cursor:pointer;font-size:.9em}
 .cslib-card{border:1px solid #dde3ea;border-radius:6px;padding:8px 14px;margin:8px 0;background:#fbfcfd}
+.cslib-card table{display:grid;grid-template-columns:1fr 1fr;column-gap:24px} .cslib-card tbody{display:contents} .cslib-card th{background:none;padding-left:0}
 .cslib-caption{color:#555;font-size:.9em;margin-bottom:2px} .improved{color:#0b7a3e;font-weight:600} .worsened{color:#b3261e;font-weight:600}
 .no-detectable-change{color:#8a6d00;font-weight:600} section.stage{margin-top:2.5em} .jp-InputPrompt,.jp-OutputPrompt,.prompt{display:none}
-pre{background:#f6f8fa;padding:8px;overflow-x:auto}
+.decision{border-left:6px solid #1f5fa8;background:#f3f7fc;padding:10px 18px;margin:12px 0} .decision .verdict{font-size:1.35em;font-weight:700}
+.decision-adopt{border-color:#0b7a3e} .decision-abandon{border-color:#b3261e} .decision-adapt,.decision-wait{border-color:#c58a00}
+.cslib-decision{font-size:1.1em} .interactive{background:#fff6d6;border:1px solid #e8d48a;padding:6px 12px}
+.mdc svg{vertical-align:middle;margin-right:2px} #summary li{margin:.3em 0}
+pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap}
+@media print{
+ body{max-width:none;padding:0;font-size:10pt} nav.toc,nav.pages,details.cslib-appendix{display:none}
+ section.stage{break-before:page} h2,h3,h4{break-after:avoid} img{break-inside:avoid;max-height:24cm}
+ table{break-inside:auto;width:100%} thead{display:table-header-group} tr,img,.decision{break-inside:avoid}
+ .cslib-wide{overflow:visible} a{color:inherit;text-decoration:none}
+}
 """
 
 PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
@@ -45,13 +66,21 @@ PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).fro
 <body>
 <h1>{{ title }}</h1>
 <p class="meta">{{ subtitle }}</p>
+{% if interactive %}<p class="interactive">Built from an interactive session: the notebooks as last saved in JupyterLab.</p>{% endif %}
+{% if pages %}<nav class="pages">{% for page in pages %}{% if page.href %}<a href="{{ page.href }}">{{ page.title }}</a>{% else %}<strong>{{ page.title }}</strong> {% endif %}{% endfor %}</nav>{% endif %}
 {% if summary is not none %}<section id="summary"><h2>Executive summary</h2>{{ summary | safe }}</section>{% endif %}
-{% if toc %}<nav class="toc"><strong>Contents</strong><ul>{% for stage in toc %}<li><a href="#{{ stage.id }}">{{ stage.title }}</a><ul>{% for h in stage.headings %}<li><a href="#{{ h.id }}">{{ h.text }}</a></li>{% endfor %}</ul></li>{% endfor %}</ul></nav>{% endif %}
+{% if toc %}<nav class="toc"><strong>Contents</strong><ul>{% for stage in toc %}<li><a href="#{{ stage.id }}"><strong>{{ stage.title }}</strong></a>: {% for h in stage.headings %}<a href="#{{ h.id }}">{{ h.text }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</li>{% endfor %}</ul></nav>{% endif %}
 {% for stage in stages %}<section class="stage" id="{{ stage.id }}">{{ stage.body | safe }}</section>{% endfor %}
 <p class="meta">{{ footer }}</p>
 </body></html>
 """
 )
+#: the cycle box each notebook shows first: kept once, in the first stage of the combined report
+CYCLE_BOX = re.compile(
+    r'<div class="cslib-card"><h4>(?:Plan|Do|Check|Act) — .*?</table></div>', re.S
+)
+#: a link to another stage's page, made a link within the combined report
+STAGE_LINK = re.compile(r'href="(?:plan|do|check|act)\.html#')
 
 
 def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[dict]]:
@@ -96,87 +125,172 @@ def _scrub(body: str) -> str:
 
 
 def summary_html(run_dir: Path) -> str | None:
-    """The objectives scorecard from the Check (and Act) artefacts, or None when Check did not run."""
-    if not artefacts.exists(run_dir, "check", "verdicts"):
-        return None
-    v = artefacts.load(run_dir, "check", "verdicts")
-    if artefacts.exists(run_dir, "act", "decisions"):
-        v = v.merge(
-            artefacts.load(run_dir, "act", "decisions")[["objective", "decision"]],
-            on="objective",
-            how="left",
-        )
-    cols = [
-        "objective",
-        "measure",
-        "baseline",
-        "target",
-        "actual",
-        "verdict",
-        "change",
-        "target_met",
-        "sustained",
-    ] + (["decision"] if "decision" in v else [])
-    shown = v[cols].copy()
-    shown["change"] = [
-        f"{c:+.0%} ({lo:+.0%} to {hi:+.0%})" if pd.notna(c) else "–"
-        for c, lo, hi in zip(v["change"], v["change_ci_low"], v["change_ci_high"], strict=True)
-    ]
-    shown["target_met"] = shown["target_met"].map({True: "yes", False: "no"}).fillna("–")
-    shown["sustained"] = shown["sustained"].map({True: "yes", False: "no"}).fillna("–")
-    table = table_html(shown)
-    for outcome in ("improved", "worsened", "no detectable change"):
-        table = table.replace(
-            f"<td>{outcome}</td>", f'<td class="{outcome.replace(" ", "-")}">{outcome}</td>'
-        )
-    from cslib.display import esc
+    """The decision first, then one line per objective and the money; None when the Check did not run."""
+    found = summarise(run_dir)
+    return None if found is None else decision_html(found)
 
-    sentences = "".join(
-        f"<li><strong>{esc(r.objective)}</strong>: {esc(r.sentence)}</li>" for r in v.itertuples()
+
+def decision_html(found: RunSummary) -> str:
+    """The first screen: the decision for the change and why, each objective in one line, the dual benefit."""
+    d = found.decision
+    slug = d.decision.split(":")[0].split()[0]
+    basis = (
+        "The decision combines each objective's verdict, target and sustainment with the dual benefit"
+        if found.money is not None
+        else "The business side was not valued: the decision rests on the objectives alone"
     )
-    return f"{table}<ul>{sentences}</ul><p class='meta'>Change: the estimated effect relative to the level expected without the change, with its 95 % interval; methods are named in the Check.</p>"
+    if not found.acted:
+        basis += " (the Act stage has not run)"
+    money = f"<p>{esc(money_sentence(found.money))}</p>" if found.money is not None else ""
+    lines = "".join(
+        f"<li>{objective_html(line, status)}</li>"
+        for line, status in zip(found.lines, found.status, strict=True)
+    )
+    return (
+        f'<div class="decision decision-{esc(slug)}"><p class="verdict">Decision: {esc(d.decision)}</p>'
+        f"<p>Why: {esc(d.why)} (rule {d.rule} of the decision rules, <em>cslib.stages.decision</em>).</p>"
+        f'{money}<p class="meta">{esc(basis)}.</p></div>'
+        f"<h4>The objectives</h4><ul>{lines}</ul>"
+        f'<p class="meta">Baseline and actual: the KPI over the baseline and the review period in {esc(found.who)}. '
+        "The change is the estimated effect relative to the level expected without the change, with its 95 % interval; "
+        'the method is named in the <a href="#check">Check</a>.</p>'
+    )
+
+
+#: the NHS *Making Data Count* icons: symbol and colour of each variation and assurance
+MDC_ICONS = {
+    "improving": ("+", "#005eb8"),
+    "deteriorating": ("−", "#ed8b00"),
+    "common cause": ("~", "#768692"),
+    "consistently meets the target": ("P", "#005eb8"),
+    "consistently fails the target": ("F", "#ed8b00"),
+    "hit or miss": ("?", "#768692"),
+}
+
+
+def objective_html(line: str, status: dict[str, str] | None) -> str:
+    """One objective's line after its variation and assurance icons, their meaning in words at the end."""
+    if status is None:
+        return esc(line)
+    shown = [s for s in (status["variation"], status["assurance"]) if s in MDC_ICONS]
+    badges = "".join(badge(*MDC_ICONS[s], s) for s in shown)
+    words = "; ".join(f"{k}: {status[k]}" for k in ("variation", "assurance"))
+    return f'<span class="mdc">{badges}</span> {esc(line)} <span class="meta">({esc(words)})</span>'
+
+
+def stage_notebooks(run_dir: Path) -> tuple[dict[str, Path], bool]:
+    """The executed notebook of each stage: the run folder's, else the JupyterLab notebooks that ran into it.
+
+    Returns the notebooks by stage and whether they come from an interactive session.
+    """
+    executed = {
+        stage: artefacts.notebook_path(run_dir, name)
+        for stage, name in NOTEBOOKS.items()
+        if artefacts.notebook_path(run_dir, name).exists()
+    }
+    if executed:
+        return executed, False
+    try:
+        folder = notebooks_dir()
+    except CslibError:
+        return {}, False
+    interactive = {
+        stage: folder / name
+        for stage, name in NOTEBOOKS.items()
+        if (folder / name).exists() and _ran_into(folder / name, run_dir)
+    }
+    return interactive, bool(interactive)
+
+
+#: the run folder a notebook's parameters cell writes to
+RUN_DIR_PARAMETER = re.compile(r"""^run_dir(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']""", re.M)
+
+
+def _ran_into(path: Path, run_dir: Path) -> bool:
+    """Was this notebook run (it has outputs) with its results saved in ``run_dir``?"""
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    target = next((m.group(1) for c in code if (m := RUN_DIR_PARAMETER.search(c.source))), None)
+    ran = any(c.get("outputs") for c in code)
+    return ran and target is not None and (path.parent / target).resolve() == run_dir.resolve()
 
 
 def build_report(run_dir: str | Path) -> Path:
     """Render ``<stage>.html`` for each executed stage and the combined ``report.html``; returns its path."""
     run_dir = Path(run_dir)
     manifest = artefacts.read_manifest(run_dir) if artefacts.manifest_path(run_dir).exists() else {}
-    title = manifest.get("title", "Improvement cycle")
+    title = manifest.get("title") or _plan_title(run_dir) or "Improvement cycle"
     when = dt.datetime.now().strftime("%d %b %Y %H:%M")
     footer = _footer(manifest, when)
+    run_id = manifest.get("run_id", run_dir.name)
+    teams = (manifest.get("parameters") or {}).get("teams")
+    run_id += f" · teams {teams}" if teams else ""
+    notebooks, interactive = stage_notebooks(run_dir)
     stages = []
-    for stage, name in NOTEBOOKS.items():
-        path = artefacts.notebook_path(run_dir, name)
-        if not path.exists():
-            continue
+    for stage, path in notebooks.items():
         body, headings = render_notebook(path, anchor=stage)
         stages.append(
             {"id": stage, "title": STAGE_TITLES[stage], "headings": headings, "body": body}
         )
-        page = PAGE.render(
-            title=f"{title} — {STAGE_TITLES[stage]}",
-            subtitle=f"{STAGE_TITLES[stage]} stage · run {manifest.get('run_id', run_dir.name)}",
-            css=CSS,
+    common = {"css": CSS, "footer": footer, "interactive": interactive}
+    for page in stages:
+        html = PAGE.render(
+            title=f"{title} — {page['title']}",
+            subtitle=f"{page['title']} stage · run {run_id}",
             summary=None,
             toc=[],
-            stages=[stages[-1]],
-            footer=footer,
+            stages=[page],
+            pages=_page_links(stages, current=page["id"]),
+            **common,
         )
-        artefacts.page_path(run_dir, stage).write_text(page, encoding="utf-8")
-    page = PAGE.render(
+        artefacts.page_path(run_dir, page["id"]).write_text(html, encoding="utf-8")
+    combined = [
+        {
+            **page,
+            "body": STAGE_LINK.sub(
+                'href="#', CYCLE_BOX.sub("", page["body"]) if n else page["body"]
+            ),
+        }
+        for n, page in enumerate(stages)
+    ]
+    html = PAGE.render(
         title=title,
-        subtitle=f"Improvement cycle report · run {manifest.get('run_id', run_dir.name)} · {when}",
-        css=CSS,
+        subtitle=f"Improvement cycle report · run {run_id} · {when}",
         summary=summary_html(run_dir),
-        toc=stages,
-        stages=stages,
-        footer=footer,
+        toc=combined,
+        stages=combined,
+        pages=_page_links(stages, current=None),
+        **common,
     )
     out = artefacts.report_path(run_dir)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(html, encoding="utf-8")
     tmp.replace(out)  # never a half-written report
     return out
+
+
+def _page_links(stages: list[dict], *, current: str | None) -> list[dict]:
+    """Links to the combined report and each stage page (the current page named, not linked)."""
+    report = {
+        "title": "Combined report",
+        "href": None if current is None else artefacts.report_path(".").name,
+    }
+    return [report] + [
+        {
+            "title": f"{p['title']} page",
+            "href": None if p["id"] == current else artefacts.page_path(".", p["id"]).name,
+        }
+        for p in stages
+    ]
+
+
+def _plan_title(run_dir: Path) -> str | None:
+    """The cycle's title from the Plan's record (a run folder without a manifest)."""
+    return (
+        artefacts.load(run_dir, "plan", "plan").get("title")
+        if artefacts.exists(run_dir, "plan", "plan")
+        else None
+    )
 
 
 def _footer(manifest: dict, when: str) -> str:
@@ -184,7 +298,10 @@ def _footer(manifest: dict, when: str) -> str:
     inputs = manifest.get("inputs", {})
     parts = [f"Generated {when} by cslib {versions.get('cslib', '')}"]
     if inputs:
-        parts.append("inputs: " + ", ".join(f"{k} {v['sha256'][:10]}" for k, v in inputs.items()))
+        parts.append(
+            "inputs: "
+            + ", ".join(f"{k.replace('_', ' ')} {v['sha256'][:10]}" for k, v in inputs.items())
+        )
     if manifest.get("parameters"):
         parts.append(
             "parameters: " + ", ".join(f"{k}={v}" for k, v in manifest["parameters"].items())

@@ -16,11 +16,13 @@ Timestamp('2026-03-30 00:00:00')
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart
+from cslib.display import Chart, Html, Table, fmt
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
 from cslib.stats.spc.draw import spc_grid
@@ -29,6 +31,101 @@ from cslib.stats.spc.draw import spc_grid
 WEEKS = "W"
 #: how a statistic is named after the KPI's label
 STATISTIC_NAMES = {"median": " (median)", "mean": " (mean)", "p90": " (90th percentile)"}
+
+
+#: control chart types as people read them
+CHART_NAMES = {
+    "i": "values (I chart)",
+    "p": "proportions (p chart)",
+    "u": "rates (u chart)",
+    "c": "counts (c chart)",
+}
+
+
+#: a name written in snake_case
+SNAKE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
+def kpi_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with KPI names in its text cells replaced by their labels (other snake_case names spaced).
+
+    >>> kpi_labels(pd.DataFrame({"worst": ["fcr", "late", "complaint_share"]}))["worst"].tolist()
+    ['First contact resolution', 'late', 'complaint share']
+    """
+    names = {name: k.label for name, k in REGISTRY.items()}
+
+    def label(value):
+        if not isinstance(value, str):
+            return value
+        return names.get(value) or (value.replace("_", " ") if SNAKE.fullmatch(value) else value)
+
+    shown = frame.copy()
+    for col in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[col]):
+            shown[col] = shown[col].map(label)
+    return shown
+
+
+def kpi_unit(kpi: str, currency: str = "") -> str:
+    """The KPI's display unit; a money KPI takes the cycle's currency."""
+    unit = REGISTRY[kpi].unit
+    return currency if unit == "currency" else unit
+
+
+def columns(wb: Workbook | None = None, **extra: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    """Labels and units of every KPI column and its ``_p90``, ``_n`` and ``_few`` companions, plus ``extra``.
+
+    >>> columns(fcr_n=("answers", "count"))["fcr_p90"]
+    ('First contact resolution (90th percentile)', 'share')
+    """
+    currency = wb.cycle.economics.currency if wb is not None else ""
+    out = {}
+    for name, k in REGISTRY.items():
+        unit = kpi_unit(name, currency)
+        out[name] = (k.label, unit)
+        out[f"{name}_p90"] = (f"{k.label} (90th percentile)", unit)
+        out[f"{name}_n"] = (f"{k.label}: cases", "count")
+        out[f"{name}_few"] = (f"{k.label}: too few answers", "")
+    return out | extra
+
+
+def by_row_unit(frame: pd.DataFrame, cols, *, unit: str = "unit") -> pd.DataFrame:
+    """The frame with ``cols`` shown in each row's own unit (rows of different KPIs in one table).
+
+    >>> f = pd.DataFrame({"unit": ["share", "hours"], "baseline": [0.7512, 10.84]})
+    >>> by_row_unit(f, ["baseline"])["baseline"].tolist()
+    ['75.1 %', '10.8 h']
+    """
+    shown = frame.copy()
+    for col in cols:
+        shown[col] = [with_unit(v, u) for v, u in zip(frame[col], frame[unit], strict=True)]
+    return shown
+
+
+#: short forms of units written after a number
+SHORT_UNITS = {"hours": "h", "seconds": "s", "minutes": "min", "days": "days", "tickets": "tickets"}
+
+
+def with_unit(value, unit: str) -> str:
+    """A KPI value at display precision with its unit, as in sentences and mixed tables.
+
+    >>> with_unit(10.84, "hours"), with_unit(0.7512, "share"), with_unit(41.3, "points")
+    ('10.8 h', '75.1 %', '41.3 points')
+    """
+    text = fmt(value, unit)
+    short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
+    return f"{text} {short}" if short and text != "—" else text
+
+
+def change_text(change: float, low: float, high: float) -> str:
+    """A relative change with its interval, at display precision.
+
+    >>> change_text(-0.213, -0.3, -0.12)
+    '-21 % (-30 % to -12 %)'
+    """
+    if pd.isna(change):
+        return fmt(None)
+    return f"{fmt(change, 'change')} ({fmt(low, 'change')} to {fmt(high, 'change')})"
 
 
 def objective_label(obj: Objective) -> str:
@@ -81,6 +178,11 @@ def treated_teams(wb: Workbook) -> list[str]:
     return [t for t in wb.cycle.rollout if scope is None or t in scope]
 
 
+def comparison_run(wb: Workbook) -> bool:
+    """True when the cycle has a roll-out and none of this run's teams adopted the change."""
+    return bool(wb.cycle.rollout) and not treated_teams(wb)
+
+
 def cycle_span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
     """From the first day of the baseline to the last day of the review."""
     return wb.window("baseline")[0], wb.window("review")[1]
@@ -92,16 +194,55 @@ def pooled_weekly(wb: Workbook, obj: Objective, teams, start, end) -> pd.DataFra
     return wb.objective_kpis(obj, freq=WEEKS, start=start, end=end, filters=filters)
 
 
-def before_after_charts(wb: Workbook, *, title: str | None = None) -> Chart:
-    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
+def before_after_results(wb: Workbook) -> dict[str, spc.SpcResult]:
+    """Each objective's weekly control chart in the teams that adopted the change, a new part at the change."""
     start, end = cycle_span(wb)
     teams = treated_teams(wb)
-    results = {
+    return {
         f"{o.id}: {objective_label(o)}": objective_chart(
             wb, o, pooled_weekly(wb, o, teams, start, end), part=week_start(wb.cycle.change.date)
         )
         for o in wb.cycle.objectives
     }
+
+
+#: the NHS *Making Data Count* assurance of a chart's assurance label
+ASSURANCE = {
+    "consistently pass": "consistently meets the target",
+    "consistently fail": "consistently fails the target",
+    "inconsistent": "hit or miss",
+}
+
+
+#: the NHS *Making Data Count* variation of the special causes seen since the change
+VARIATION = {
+    frozenset(): "common cause",
+    frozenset({"improvement"}): "improving",
+    frozenset({"concern"}): "deteriorating",
+}
+
+
+def mdc_status(frozen: spc.SpcResult, parted: spc.SpcResult, since) -> dict[str, str]:
+    """The NHS *Making Data Count* summary of an objective since the change: variation and assurance.
+
+    Variation reads the points from ``since`` against the limits frozen before it
+    (``frozen``): *improving* or *deteriorating* when their special causes all point
+    one way, *common cause* when there are none, *mixed* otherwise. Assurance
+    compares the target with the limits of the part from the change (``parted``):
+    *no target* when none is set.
+    """
+    after = frozen.data[frozen.data["x"] >= since]
+    seen = frozenset(after["variation"]) & {"improvement", "concern"}
+    assurance = ASSURANCE.get(parted.summary()["assurance"].iloc[-1], "no target")
+    return {"variation": VARIATION.get(seen, "mixed"), "assurance": assurance}
+
+
+def before_after_charts(
+    wb: Workbook, *, title: str | None = None, results: dict[str, spc.SpcResult] | None = None
+) -> Chart:
+    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
+    results = results or before_after_results(wb)
+    teams = treated_teams(wb)
     who = ", ".join(teams) or ", ".join(wb.scope_teams) or "all teams"
     return Chart(
         spc_grid(
@@ -109,4 +250,25 @@ def before_after_charts(wb: Workbook, *, title: str | None = None) -> Chart:
             ncols=2,
             title=title or f"Before and after the change ({who}): weekly control charts",
         )
+    )
+
+
+def profile_view(wb: Workbook, profile, dim: str) -> Html:
+    """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
+    kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
+    cols = columns(wb)
+    overall = [f for f in profile.findings if " differs across " in f]
+    each = [f for f in profile.findings if f not in overall]
+    notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
+    return Html.join(
+        Html.bullets(notes, title=f"By {dim}"),
+        Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8]),
+        Html.folded(
+            f"Each {dim} against the rest, and the tests",
+            Html.bullets(each) if each else None,
+            Table(kpi_labels(profile.tests), columns=cols, caption="Tests across segments"),
+            Table(
+                kpi_labels(profile.contrasts), columns=cols, caption="Each segment against the rest"
+            ),
+        ),
     )

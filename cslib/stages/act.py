@@ -1,61 +1,58 @@
-"""The Act stage: adopt, adapt or abandon each objective's change, standardise, learn, plan the next cycle.
+"""The Act stage: adopt, adapt or abandon the change, standardise, learn, plan the next cycle.
 
-Decisions follow the Check's evidence (the ``verdicts`` artefact), never more:
-
-- **adopt** — improved, target met and sustained: standardise it;
-- **adapt** — improved but short of the target or not sustained, or a target
-  met without a clear improvement: keep it and change how it is done;
-- **abandon** — no detectable improvement, or worse: stop or rethink it.
+Decisions follow the Check's evidence (the ``verdicts`` artefact) and the dual
+benefit, never more; the rules are those of :mod:`cslib.stages.decision`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from cslib.analyses import benefits as benefits_module
 from cslib.analyses import charts as plots_analyses
 from cslib.cycle import artefacts, register
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, esc
-from cslib.stages._shared import objective_chart, objective_label, pooled_weekly, treated_teams
+from cslib.display import Chart, Html, Table, esc, fmt, rounded
+from cslib.stages._shared import (
+    CHART_NAMES,
+    by_row_unit,
+    comparison_run,
+    kpi_labels,
+    kpi_unit,
+    objective_chart,
+    objective_label,
+    pooled_weekly,
+    treated_teams,
+    with_unit,
+)
+from cslib.stages.decision import Decision, decide, money_of, overall
+from cslib.stages.summary import money_sentence
+
+#: the horizon of the dual benefit, in months
+HORIZON_MONTHS = 12
 
 
-def decide(outcome: str, target_met: bool | None, sustained: bool | None) -> tuple[str, str]:
-    """The decision and its reason, from the Check's verdict of one objective.
+def decisions(wb: Workbook) -> Html:
+    """The decision on the change, then per objective adopt / adapt / abandon / wait with the evidence.
 
-    >>> decide("improved", True, True)
-    ('adopt', 'improved, met its target and held: standardise it')
-    >>> decide("no detectable change", None, None)[0]
-    'abandon'
+    Saved as ``decisions`` (per objective) and ``decision`` (the change as a whole).
     """
-    if outcome == "improved":
-        if target_met is not False and sustained is not False:
-            return (
-                "adopt",
-                "improved, met its target and held: standardise it"
-                if target_met
-                else "improved and held (no target set): standardise it",
-            )
-        why = (
-            "fell short of its target" if target_met is False else "did not hold through the review"
-        )
-        return "adapt", f"improved but {why}: keep the change and adjust how it is done"
-    if outcome == "worsened":
-        return "abandon", "got worse after the change: stop it or redesign it before trying again"
-    return (
-        "abandon",
-        "no detectable improvement: stop or rethink the change for this objective (or collect more data if the interval is wide)",
-    )
-
-
-def decisions(wb: Workbook) -> Table:
-    """Per objective: adopt / adapt / abandon, with the evidence; saved as ``decisions``."""
     v = wb.load("verdicts", stage="check")
+    comparison = comparison_run(wb)
     rows = []
     for r in v.itertuples():
-        decision, why = decide(r.verdict, _opt(r.target_met), _opt(r.sustained))
+        decision, why = decide(
+            r.verdict,
+            _opt(r.target_met),
+            _opt(r.sustained),
+            interval=(r.change_ci_low, r.change_ci_high),
+            direction=r.direction,
+            comparison=comparison,
+        )
         rows.append(
             {
                 "objective": r.objective,
@@ -68,9 +65,37 @@ def decisions(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("decisions", frame)
-    return Table(
-        frame,
-        caption="Decisions follow the Check's evidence: only what improved with a clear interval is adopted",
+    result = _benefit(wb)
+    money = (
+        money_of(result.totals, currency=result.currency, months=HORIZON_MONTHS)
+        if result is not None
+        else None
+    )
+    verdict = overall(frame["decision"], v["verdict"], money=money, comparison=comparison)
+    wb.save(
+        "decision",
+        {
+            "decision": verdict.decision,
+            "why": verdict.why,
+            "rule": verdict.rule,
+            "currency": wb.cycle.economics.currency,
+            "months": HORIZON_MONTHS,
+        },
+    )
+    return Html.join(
+        decision_html(verdict),
+        Table(
+            frame,
+            body=["objective", "measure", "decision", "why"],
+            caption="Per objective, on the Check's evidence: only what improved with a clear interval is adopted",
+        ),
+    )
+
+
+def decision_html(verdict: Decision) -> Html:
+    """The decision on the change in one highlighted sentence."""
+    return Html(
+        f'<p class="cslib-decision"><strong>Decision: {esc(verdict.decision)}</strong> — {esc(verdict.why)}.</p>'
     )
 
 
@@ -91,7 +116,8 @@ def standardise(wb: Workbook) -> Table:
             {
                 "objective": o.id,
                 "measure": objective_label(o),
-                "chart": chart.chart,
+                "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
+                "chart": CHART_NAMES.get(chart.chart, chart.chart),
                 "from": start.date(),
                 "to": end.date(),
                 "centre": float(d["cl"].mean()),
@@ -104,35 +130,82 @@ def standardise(wb: Workbook) -> Table:
     frame = pd.DataFrame(rows)
     wb.save("monitoring_limits", frame)
     return Table(
-        frame,
+        by_row_unit(frame, ["centre", "lower limit", "upper limit"]),
+        body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
         caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)",
     )
 
 
-def benefits(wb: Workbook):
-    """The dual benefit per year: customers' KPI changes and the business value (hours, contacts, retention) against the cost; saved as ``benefits``."""
-    v = wb.load("verdicts", stage="check")
-    econ = wb.cycle.economics
-    estimates = benefits_module.estimates_from_verdicts(v)
-    if not (econ.cost_per_contact and econ.hourly_cost):
+def benefits(wb: Workbook) -> Html:
+    """The dual benefit over a year: customers' KPI changes and the business value (hours, contacts, retention) against the cost."""
+    result = _benefit(wb)
+    if result is None:
+        estimates = benefits_module.estimates_from_verdicts(wb.load("verdicts", stage="check"))
         note = "The business side cannot be valued: the cycle file's economics section needs cost_per_contact and hourly_cost. The customer side (the Check's KPI changes):"
-        return Html.join(Html.text(note), Table(estimates))
-    teams = treated_teams(wb)
-    start, end = wb.window("review")
-    review = wb.kpis(
-        kpis=["volume"],
-        freq="all",
-        start=start,
-        end=end,
-        filters={"team": teams} if teams else None,
+        return Html.join(Html.text(note), Table(kpi_labels(estimates)))
+    money = money_of(result.totals, currency=result.currency, months=HORIZON_MONTHS)
+    cash = {
+        c: (c.replace("_", " "), result.currency)
+        for c in ("value", "value_ci_low", "value_ci_high", "unit_value")
+    }
+    return Html.join(
+        Html.text(money_sentence(money)),
+        Chart.of(plots_analyses.benefit_waterfall, result),
+        Table(
+            kpi_labels(result.business),
+            columns=cash
+            | {"value_ci_low": ("95 % interval from", result.currency)}
+            | {"value_ci_high": ("95 % interval to", result.currency)},
+            body=[
+                "component",
+                "driver",
+                "quantity",
+                "unit",
+                "value",
+                "value_ci_low",
+                "value_ci_high",
+            ],
+            caption=f"Business value per component over {HORIZON_MONTHS} months",
+            folded="The business value in figures",
+        ),
+        Html.appendix(
+            "The customer side and the totals",
+            {"Customer": kpi_labels(result.customer), "Totals": result.totals},
+            {"p_positive": ("chance of a positive return", "share")},
+        ),
     )
-    per_year = float(review["volume"].sum()) * 365 / ((end - start).days + 1)
-    result = benefits_module.dual_benefit(
-        estimates, economics=econ, volume=per_year, cost=wb.cycle, months=12
-    )
-    wb.save("benefits", result.totals)
-    wb.save("benefit_components", result.business)
-    return Html.join(Chart.of(plots_analyses.benefit_waterfall, result), result)
+
+
+def _benefit(wb: Workbook):
+    """The dual benefit of the change over ``HORIZON_MONTHS`` (computed once per kernel), saved as ``benefits``
+    and ``benefit_components``; None when the cycle's economics cannot value it."""
+    key = ("benefit",)
+    if key in wb._cache:
+        return wb._cache[key]
+    econ = wb.cycle.economics
+    result = None
+    if econ.cost_per_contact and econ.hourly_cost:
+        teams = treated_teams(wb)
+        start, end = wb.window("review")
+        review = wb.kpis(
+            kpis=["volume"],
+            freq="all",
+            start=start,
+            end=end,
+            filters={"team": teams} if teams else None,
+        )
+        per_year = float(review["volume"].sum()) * 365 / ((end - start).days + 1)
+        result = benefits_module.dual_benefit(
+            benefits_module.estimates_from_verdicts(wb.load("verdicts", stage="check")),
+            economics=econ,
+            volume=per_year * HORIZON_MONTHS / 12,
+            cost=wb.cycle,
+            months=HORIZON_MONTHS,
+        )
+        wb.save("benefits", result.totals)
+        wb.save("benefit_components", result.business)
+    wb._cache[key] = result
+    return result
 
 
 def lessons(wb: Workbook) -> Html:
@@ -142,11 +215,11 @@ def lessons(wb: Workbook) -> Html:
     for r in v.itertuples():
         if r.verdict == "improved" and r.target_met is False:
             out.append(
-                f"{r.objective} ({r.measure}) improved but missed its target of {r.target:g}: the target was set beyond what this change delivers."
+                f"{r.objective} ({r.measure}) improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
             )
         elif r.verdict == "improved":
             out.append(
-                f"{r.objective} ({r.measure}) improved as planned ({r.change:+.0%} relative to the expected level)."
+                f"{r.objective} ({r.measure}) improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
             )
         elif r.verdict == "worsened":
             out.append(
@@ -199,6 +272,7 @@ def integrate(wb: Workbook) -> Table:
     return Table(
         pd.DataFrame(rows),
         caption="Standardise what worked and integrate it with the wider quality system",
+        folded="Where the adopted changes belong in the quality system (ISO 9001, ISO 18295, ISO 10002, EFQM)",
     )
 
 
@@ -208,7 +282,7 @@ def register_path(wb: Workbook) -> Path:
 
 
 def history(wb: Workbook) -> Table:
-    """Record this run in the cycle register and show the history of cycles."""
+    """Record this run in the cycle register and show this cycle's latest runs (the whole register on demand)."""
     verdicts = wb.load("verdicts", stage="check")
     if artefacts.exists(wb.run_dir, "act", "decisions"):
         verdicts = verdicts.merge(
@@ -216,15 +290,17 @@ def history(wb: Workbook) -> Table:
         )
     path = register_path(wb)
     register.append(path, cycle=wb.cycle, verdicts=verdicts, run_id=wb.run_dir.name)
-    past = register.history(path)
-    keep = [
+    past = register.history(path, cycle=wb.cycle.title)
+    currency = wb.cycle.economics.currency
+    shown = by_row_unit(
+        past.assign(unit=[kpi_unit(k, currency) for k in past["kpi"]]),
+        ["baseline", "target", "actual"],
+    ).drop(columns="unit")
+    latest = shown["run_id"].drop_duplicates().tail(HISTORY_RUNS)
+    body = [
         "recorded_at",
-        "cycle",
         "run_id",
-        "review_start",
-        "review_end",
         "objective",
-        "kpi",
         "baseline",
         "target",
         "actual",
@@ -232,24 +308,38 @@ def history(wb: Workbook) -> Table:
         "decision",
     ]
     return Table(
-        past[[c for c in keep if c in past]],
-        caption=f"The cycle register ({path.name} in the reports folder): every run's objectives and verdicts",
+        shown[shown["run_id"].isin(latest)],
+        body=[c for c in body if c in shown],
+        caption=f"The cycle register ({path.name} in the reports folder): this cycle's last {HISTORY_RUNS} run(s); "
+        f"all {shown['run_id'].nunique()} are in the file",
     )
+
+
+#: runs of the cycle register shown in the report
+HISTORY_RUNS = 1
 
 
 def next_cycle(wb: Workbook) -> Html:
-    """Draft of the next cycle file: baseline = this review period, objectives carried over; saved as ``next-cycle.yaml`` in the run folder."""
-    text = register.next_cycle_yaml(
-        wb.cycle, wb.load("verdicts", stage="check"), absolute_paths=True
-    )
+    """Draft of the next cycle file: baseline = this review period, objectives carried over; saved as ``next-cycle.yaml`` in the run folder and linked."""
+    draft = register.draft_next_cycle(wb.cycle, wb.load("verdicts", stage="check"))
     path = artefacts.next_cycle_path(wb.run_dir)
-    path.write_text(text, encoding="utf-8")
+    for table, source in draft.get("data", {}).items():  # paths relative to the run folder
+        source["path"] = os.path.relpath(wb.cycle.path(table).resolve(), path.parent.resolve())
+    currency = wb.cycle.economics.currency
+    for objective in draft["objectives"]:
+        if "target" in objective:
+            objective["target"] = rounded(objective["target"], kpi_unit(objective["kpi"], currency))
+    head = f"# Next improvement cycle, drafted from '{wb.cycle.title}'. Review the change, dates and targets before use.\n"
+    path.write_text(
+        head + yaml.safe_dump(draft, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
+    )
     return Html(
-        f"<p>Saved as {esc(path.name)} in the run folder; edit the change, roll-out and actions, then run it.</p><pre>{esc(text)}</pre>"
+        f'<p>The next cycle is drafted in <a href="{esc(path.name)}">{esc(path.name)}</a> (in the run folder): '
+        "its baseline is this review period and its objectives are carried over with their targets stretched or kept. "
+        "Edit the change, roll-out and actions, then run it.</p>"
     )
 
 
-def save(wb: Workbook) -> Html:
-    d = wb.load("decisions")
-    counts = d["decision"].value_counts().to_dict()
-    return Html.text("Act saved: " + ", ".join(f"{n} to {k}" for k, n in counts.items()) + ".")
+def save(wb: Workbook) -> None:
+    """The Act stage's results are saved as they are shown: nothing is left to record or show."""

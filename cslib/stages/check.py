@@ -18,13 +18,19 @@ from cslib.analyses import servqual as servqual_module
 from cslib.cycle import artefacts
 from cslib.cycle.workbook import Workbook
 from cslib.data import privacy
-from cslib.display import Chart, Html, Table
+from cslib.display import Chart, Html, Table, fmt
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
+    before_after_results,
+    by_row_unit,
+    change_text,
     cycle_span,
+    kpi_unit,
+    mdc_status,
+    objective_chart,
     objective_label,
     pooled_weekly,
     treated_teams,
@@ -148,8 +154,16 @@ def censoring(wb: Workbook, obj) -> str | None:
 
 def actual(wb: Workbook, obj) -> float:
     """The objective's KPI over the review period in the teams that adopted the change (or all in scope)."""
+    return level(wb, obj, "review")
+
+
+def level(wb: Workbook, obj, window: str) -> float:
+    """The objective's KPI over a window (``baseline`` or ``review``) in the teams that adopted the change (or all in scope).
+
+    Baseline and actual are both measured here, so that they describe the same teams.
+    """
     filters = {"team": treated_teams(wb)} if treated_teams(wb) else None
-    start, end = wb.window("review")
+    start, end = wb.window(window)
     stat = "mean" if obj.statistic == "mean" else "median"
     frame = wb.kpis(
         kpis=[obj.kpi],
@@ -167,13 +181,13 @@ def scorecard(wb: Workbook) -> Table:
     rows = []
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
-        base = wb.objective_value(o, "baseline")["value"].iloc[0]
+        base = level(wb, o, "baseline")
         rows.append(
             {
                 "objective": o.id,
                 "kpi": o.kpi,
                 "measure": objective_label(o),
-                "unit": REGISTRY[o.kpi].unit,
+                "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
                 "direction": o.direction,
                 "baseline": base,
                 "target": o.target,
@@ -197,26 +211,38 @@ def scorecard(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("verdicts", frame)
-    shown = frame[
-        [
-            "objective",
-            "measure",
-            "baseline",
-            "target",
-            "actual",
-            "verdict",
-            "change",
-            "change_ci_low",
-            "change_ci_high",
-            "target_met",
-            "sustained",
-        ]
-    ]
     who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
-    caption = f"Actual = review period in {who}; change = estimated effect relative to the level expected without the change, with its 95 % interval"
+    caption = (
+        f"Baseline and actual: the KPI over the baseline and the review period in the same teams ({who}). "
+        "Change: the estimated effect relative to the level expected without the change, with its 95 % interval. "
+        "Sustained is judged only for an improvement"
+    )
     if wb.cycle.rollout and not treated_teams(wb):
         caption += ". These teams did not adopt the change (they are the comparison group): 'no detectable change' is the expected result"
-    return Table(shown, caption=caption)
+    return Table(scorecard_view(frame), caption=caption)
+
+
+def scorecard_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``verdicts`` artefact as people read it: each value in its KPI's unit, the change with its interval."""
+    shown = by_row_unit(frame, ["baseline", "target", "actual"])
+    improved = frame["verdict"] == "improved"
+    return pd.DataFrame(
+        {
+            "objective": frame["objective"] + " " + frame["measure"],
+            "baseline": shown["baseline"],
+            "actual": shown["actual"],
+            "target": shown["target"],
+            "target met": frame["target_met"].map(fmt),
+            "change (95 % interval)": [
+                change_text(c, lo, hi)
+                for c, lo, hi in zip(
+                    frame["change"], frame["change_ci_low"], frame["change_ci_high"], strict=True
+                )
+            ],
+            "verdict": frame["verdict"],
+            "sustained": frame["sustained"].where(improved).map(fmt),
+        }
+    )
 
 
 def findings(wb: Workbook) -> Html:
@@ -226,22 +252,31 @@ def findings(wb: Workbook) -> Html:
         v = verdicts(wb)[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
         parts.append(Html.text(f"{o.id} — {objective_label(o)}", level="h4"))
+        parts.append(Html.text(v.sentence, v.warning or ""))
         parts.append(
-            Html.text(
-                v.sentence,
-                f"Method: {v.method}. Why: {v.reason}.",
-                v.warning or "",
-                f"Sustained: {v.sustained_reason}.",
+            Html.folded(
+                f"How {o.id} was judged: {v.method}",
+                Html.text(f"Why this method: {v.reason}.", f"Sustained: {v.sustained_reason}."),
+                Html.bullets(rejected, title="Alternatives rejected") if rejected else None,
             )
         )
-        if rejected:
-            parts.append(Html.bullets(rejected, title="Alternatives rejected"))
     return Html.join(*parts)
 
 
 def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
-    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules)."""
-    return before_after_charts(wb, title=title)
+    """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules).
+
+    Each chart's *Making Data Count* variation and assurance are saved as ``spc_status``.
+    """
+    results = before_after_results(wb)
+    change, teams = week_start(wb.cycle.change.date), treated_teams(wb)
+    rows = []
+    for o, parted in zip(wb.cycle.objectives, results.values(), strict=True):
+        series = pooled_weekly(wb, o, teams, *cycle_span(wb))
+        frozen = objective_chart(wb, o, series, freeze=change)
+        rows.append({"objective": o.id, **mdc_status(frozen, parted, change)})
+    wb.save("spc_status", pd.DataFrame(rows))
+    return before_after_charts(wb, title=title, results=results)
 
 
 def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
@@ -294,7 +329,7 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def segments(wb: Workbook) -> Table:
+def segments(wb: Workbook) -> Html:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     def compare(data, dim, kind):
@@ -317,33 +352,33 @@ def segments(wb: Workbook) -> Table:
             pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
         )
     wb.save("segments", frame)
-    keep = [
+    shown = by_row_unit(
+        frame.assign(unit=frame["objective"].map(_units(wb))),
+        [c for c in ("before", "after", "diff", "ci_low", "ci_high") if c in frame],
+    ).drop(columns="unit")
+    body = [
         c
-        for c in (
-            "objective",
-            "by",
-            "segment",
-            "n_before",
-            "n_after",
-            "before",
-            "after",
-            "diff",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "p_adjusted",
-            "adjust_method",
-            "significant",
-        )
-        if c in frame
+        for c in ("objective", "by", "segment", "before", "after", "diff", "p_adjusted")
+        if c in shown
     ]
-    return Table(
-        frame[keep],
-        caption="Baseline vs review in the adopting teams, by segment; p-values adjusted with Holm's method (family-wise error) within each objective × dimension",
+    changed = shown["significant"].fillna(False).astype(bool).to_numpy()
+    return Html.join(
+        Html.text(
+            f"{int(changed.sum())} of {len(shown)} segments changed significantly between baseline and review in the adopting teams "
+            "(p-values adjusted with Holm's method within each objective × dimension)"
+            + ("; the others:" if (~changed).any() else ".")
+        ),
+        Table(shown[~changed][body]) if (~changed).any() else None,
+        Html.appendix(f"All {len(shown)} segments compared", {"": shown}),
     )
 
 
-def mix(wb: Workbook) -> Table:
+def _units(wb: Workbook) -> dict[str, str]:
+    """Each objective's display unit."""
+    return {o.id: kpi_unit(o.kpi, wb.cycle.economics.currency) for o in wb.cycle.objectives}
+
+
+def mix(wb: Workbook) -> Html:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
     def decompose(data, dim, kind):
@@ -361,9 +396,25 @@ def mix(wb: Workbook) -> Table:
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)
-    return Table(
-        frame,
-        caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
+    effects = ["mean_before", "mean_after", "mix_effect", "rate_effect", "total_effect"]
+    shown = by_row_unit(frame.assign(unit=frame["objective"].map(_units(wb))), effects).drop(
+        columns="unit"
+    )
+    body = [
+        "objective",
+        "by",
+        "mean_before",
+        "mean_after",
+        "mix_effect",
+        "rate_effect",
+        "total_effect",
+    ]
+    return Html.join(
+        Table(
+            shown[shown["segment"] == "total"][body],
+            caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
+        ),
+        Html.appendix("Each segment's share and rate", {"": shown}),
     )
 
 
@@ -402,7 +453,18 @@ def comments(wb: Workbook) -> Html:
     )
     counts = summary.groupby("period")["comments"].first().to_dict()
     caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
-    return Html.join(Table(wide, caption=caption), quotes)
+    shares = {c: (c, "share") for c in wide.columns if c.startswith("share of")}
+    order = ["theme", "dimension", "share of comments before", "share of comments after"]
+    order += ["mean score before", "mean score after"]
+    return Html.join(
+        Table(wide[[c for c in order if c in wide]], caption=caption, columns=shares),
+        Html.folded(
+            "Representative comments after the change",
+            Table(quotes.table, body=["theme", "tone", "text", "similar", "score"])
+            if quotes is not None
+            else None,
+        ),
+    )
 
 
 def servqual(wb: Workbook):
@@ -422,18 +484,12 @@ def servqual(wb: Workbook):
     wb.save("servqual_change", result)
     return Table(
         result,
+        body=["dimension", "before", "after", "diff", "ci_low", "ci_high", "p_adjusted", "shrank"],
         caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values",
     )
 
 
-def save(wb: Workbook) -> Html:
-    frame = (
-        wb.load("verdicts")
-        if artefacts.table_path(wb.run_dir, "check", "verdicts").exists()
-        else None
-    )
-    if frame is None:
+def save(wb: Workbook) -> None:
+    """Make sure the ``verdicts`` artefact the Act and the report read is saved (shows nothing)."""
+    if not artefacts.table_path(wb.run_dir, "check", "verdicts").exists():
         scorecard(wb)
-        frame = wb.load("verdicts")
-    counts = frame["verdict"].value_counts().to_dict()
-    return Html.text("Check saved: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")

@@ -14,8 +14,15 @@ from cslib.analyses import charts as plots_analyses
 from cslib.analyses import risks_actions as planning
 from cslib.analyses import training as training_module
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table
-from cslib.stages._shared import before_after_charts, cycle_span
+from cslib.display import Chart, Html, Table, esc
+from cslib.stages._shared import (
+    by_row_unit,
+    columns,
+    cycle_span,
+    kpi_labels,
+    kpi_unit,
+    treated_teams,
+)
 
 
 def implementation(wb: Workbook) -> Html:
@@ -38,6 +45,19 @@ def implementation(wb: Workbook) -> Html:
         Chart.of(plots_analyses.action_gantt, frame),
         Table(
             frame,
+            columns={
+                "cost": ("cost", wb.cycle.economics.currency),
+                "end_slip_days": ("days late", "count"),
+            },
+            body=[
+                "action",
+                "owner",
+                "planned_end",
+                "actual_end",
+                "end_slip_days",
+                "status",
+                "cost",
+            ],
             caption=f"{done} of {len(frame)} actions done, {late} finished late; total cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}",
         ),
     )
@@ -78,7 +98,18 @@ def rollout(wb: Workbook) -> Table:
         if course
         else "No training course could be linked to the change"
     )
-    return Table(frame, caption=note)
+    return Table(
+        frame,
+        caption=note,
+        columns={
+            "trained by go-live": ("trained by go-live", "share"),
+            "trained now": ("trained now", "share"),
+            "tickets by trained agents since go-live": (
+                "tickets by trained agents since go-live",
+                "share",
+            ),
+        },
+    )
 
 
 def _change_course(wb: Workbook) -> str | None:
@@ -135,27 +166,34 @@ def training_effect(wb: Workbook):
         Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0])
         if len(result.table)
         else None,
-        result,
+        Html.text(
+            "Trained vs not-yet-trained compares agents in the same weeks (and teams): the fair comparison. "
+            "Before vs after an agent's own training does not control for seasonality or other changes."
+        ),
+        Table(
+            _in_kpi_units(wb, result.table),
+            columns=columns(wb),
+            folded="The comparisons in figures",
+        ),
     )
 
 
-def training(wb: Workbook) -> Chart:
-    """Cumulative completion of the change's course by team, with go-live dates."""
+def _in_kpi_units(wb: Workbook, table: pd.DataFrame) -> pd.DataFrame:
+    """A table with a ``kpi`` column: its values in each row's KPI unit, the KPI by its label."""
+    currency = wb.cycle.economics.currency
+    values = [c for c in ("before", "after", "diff", "ci_low", "ci_high") if c in table]
+    shown = by_row_unit(table.assign(unit=[kpi_unit(k, currency) for k in table["kpi"]]), values)
+    return kpi_labels(shown.drop(columns="unit"))
+
+
+def training(wb: Workbook) -> Html:
+    """Cumulative completion of the change's course by team, with go-live dates (on demand)."""
     training_table, agents = wb.table("training"), wb.table("agents")
     course = _change_course(wb)
+    if course is None or agents is None:
+        return Html.text("No training records linked to the change.")
     fig = Figure(figsize=(9, 3.8))
     ax = fig.subplots()
-    if course is None or agents is None:
-        ax.text(
-            0.5,
-            0.5,
-            "No training records linked to the change",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-        )
-        ax.set_axis_off()
-        return Chart(fig)
     done = training_table[training_table["course"] == course]
     for i, (team, go) in enumerate(wb.cycle.rollout.items()):
         staff = (agents["team"] == team).sum()
@@ -175,17 +213,23 @@ def training(wb: Workbook) -> Chart:
     ax.legend(frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
-    return Chart(fig)
+    return Html.folded(f"Training completion by team: {course}", Chart(fig))
 
 
-def monitoring(wb: Workbook) -> Chart:
-    """Sustained monitoring: weekly charts of each objective in the adopting teams, a new part from go-live."""
-    return before_after_charts(
-        wb, title="Monitoring since go-live: weekly control charts of the adopting teams"
+#: where the weekly control charts since go-live are drawn (the Check's page and section)
+CHARTS_LINK = "check.html#check-Before-and-after-on-control-charts"
+
+
+def monitoring(wb: Workbook) -> Html:
+    """Sustained monitoring: where the weekly control charts of the adopting teams are (drawn once, in the Check)."""
+    who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
+    return Html(
+        f"<p>The objectives have been followed every week since go-live in {esc(who)}, on control charts with a new "
+        f'part from the change: see <a href="{CHARTS_LINK}">Check: before and after on control charts</a>.</p>'
     )
 
 
-def data_quality(wb: Workbook) -> Table:
+def data_quality(wb: Workbook) -> Html:
     """Data-quality monitoring: missing values per column and month, so gaps are seen before they are analysed."""
     from cslib.data import sql
     from cslib.data import tables as io
@@ -202,9 +246,25 @@ def data_quality(wb: Workbook) -> Table:
     ).df()
     con.close()
     wb.save("missing", frame)
-    return Table(
-        frame,
-        caption="Share of tickets with each column empty, by month (survey columns are empty for unsurveyed tickets; a sudden change elsewhere is a data problem)",
+    shares = frame[cols]
+    summary = pd.DataFrame(
+        {
+            "column": [c.replace("_", " ") for c in cols],
+            "empty overall": (
+                shares.mul(frame["tickets"], axis=0).sum() / frame["tickets"].sum()
+            ).to_numpy(),
+            "lowest month": shares.min().to_numpy(),
+            "highest month": shares.max().to_numpy(),
+        }
+    )
+    return Html.join(
+        Table(
+            summary[summary["highest month"] > 0],
+            folded="Empty values by column",
+            columns={k: (k, "share") for k in ("empty overall", "lowest month", "highest month")},
+            caption="Share of tickets with each column empty (columns never empty left out); survey columns are empty for unsurveyed tickets, a sudden change elsewhere is a data problem",
+        ),
+        Html.appendix("Empty values by month", {"": frame}, {c: (c, "share") for c in cols}),
     )
 
 
@@ -233,7 +293,5 @@ def volumes(wb: Workbook) -> Chart:
     return Chart(fig)
 
 
-def save(wb: Workbook) -> Html:
-    return Html.text(
-        "Do stage saved: implementation log, roll-out coverage and data quality are in the run folder."
-    )
+def save(wb: Workbook) -> None:
+    """The Do stage's results are saved as they are shown: nothing is left to record or show."""

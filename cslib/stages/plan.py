@@ -19,7 +19,17 @@ from cslib.cycle.evidence import check_cycle
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
 from cslib.metrics.engine import REGISTRY
-from cslib.stages._shared import WEEKS, objective_chart, objective_label
+from cslib.stages._shared import (
+    CHART_NAMES,
+    WEEKS,
+    by_row_unit,
+    columns,
+    kpi_labels,
+    kpi_unit,
+    objective_chart,
+    objective_label,
+    profile_view,
+)
 from cslib.stats.spc.draw import spc_grid
 
 
@@ -40,7 +50,7 @@ def cycle_checks(wb: Workbook) -> Table:
     )
 
 
-def measures(wb: Workbook) -> Table:
+def measures(wb: Workbook) -> Html:
     """Which KPIs the data can give, and for the others what is missing (never shown as zero)."""
     avail = wb.availability()
     avail["available"] = avail["available"].map({True: "yes", False: "no"})
@@ -50,7 +60,14 @@ def measures(wb: Workbook) -> Table:
         if missing
         else "Every registered KPI can be measured from this data"
     )
-    return Table(avail[["label", "kpi", "available", "missing"]], caption=caption)
+    return Html.join(
+        Html.text(caption + "."),
+        Html.appendix(
+            "Which KPIs, and what data each one misses",
+            {"": avail[["label", "available", "missing"]]},
+            {"label": ("KPI", ""), "missing": ("missing data", "")},
+        ),
+    )
 
 
 def strategy(wb: Workbook) -> Html:
@@ -96,10 +113,6 @@ def stakeholders(wb: Workbook) -> Table:
     )
 
 
-def _unit(kpi: str) -> str:
-    return REGISTRY[kpi].unit
-
-
 def baseline(wb: Workbook) -> Table:
     """Each objective's KPI over the baseline period: level, answers/tickets behind it, weekly range; saved as ``baseline``."""
     start, end = wb.window("baseline")
@@ -117,7 +130,7 @@ def baseline(wb: Workbook) -> Table:
                 "objective": o.id,
                 "kpi": o.kpi,
                 "measure": objective_label(o),
-                "unit": _unit(o.kpi),
+                "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
                 "baseline": whole["value"],
                 "n": whole["n"],
                 "weeks": len(weekly),
@@ -129,9 +142,21 @@ def baseline(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("baseline", frame)
+    shown = by_row_unit(frame, ["baseline", "best week", "worst week", "target"])
     return Table(
-        frame,
-        caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y}, all teams in scope; 'n' counts the tickets or answers behind each value",
+        shown,
+        caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y}, all teams in scope; 'cases' counts the tickets or answers behind each value",
+        columns={"change needed": ("change needed", "change")},
+        body=[
+            "objective",
+            "measure",
+            "baseline",
+            "target",
+            "change needed",
+            "best week",
+            "worst week",
+            "n",
+        ],
     )
 
 
@@ -165,6 +190,7 @@ def stability(wb: Workbook) -> Table:
             {
                 "objective": o.id,
                 "measure": objective_label(o),
+                "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
                 "chart": chart.chart,
                 "centre": s["cl"],
                 "lower limit": chart.data["lcl"].mean(),
@@ -177,8 +203,12 @@ def stability(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("stability", frame)
+    shown = by_row_unit(frame, ["centre", "lower limit", "upper limit"]).assign(
+        chart=frame["chart"].map(CHART_NAMES).fillna(frame["chart"])
+    )
     return Table(
-        frame,
+        shown,
+        body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "judgement"],
         caption="An unstable baseline means a before/after difference may reflect the special causes, not the change: read the Check with care where it is not stable",
     )
 
@@ -193,7 +223,7 @@ def segments(wb: Workbook) -> Html:
             **wb.ticket_scan("baseline"), by=dim, validate=False
         )
         wb.save(f"segments_by_{dim}", profile.table)
-        parts.append(profile)
+        parts.append(profile_view(wb, profile, dim))
     return (
         Html.join(*parts)
         if parts
@@ -201,6 +231,19 @@ def segments(wb: Workbook) -> Html:
             "The tickets have no segment or channel column: segments cannot be compared."
         )
     )
+
+
+#: the columns of the SERVQUAL gaps shown
+GAP_COLUMNS = (
+    "dimension",
+    "expectation",
+    "perception",
+    "gap",
+    "ci_low",
+    "ci_high",
+    "importance",
+    "n",
+)
 
 
 def servqual(wb: Workbook) -> Html:
@@ -223,18 +266,23 @@ def servqual(wb: Workbook) -> Html:
         Chart.of(plots_analyses.servqual_gap_chart, gaps),
         Table(
             gaps,
+            folded="The gaps in figures",
+            body=GAP_COLUMNS,
             caption=f"Perception − expectation per RATER dimension (negative = shortfall), {wave['respondent_id'].nunique()} respondents, 95 % intervals",
         ),
     ]
     if weights is not None:
         grid = servqual_module.importance_performance(wave, weights)
-        parts += [
-            Chart.of(plots_analyses.importance_performance_chart, grid),
-            Table(
-                grid,
-                caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first",
-            ),
-        ]
+        parts.append(
+            Html.folded(
+                "Importance against performance: where to act first",
+                Chart.of(plots_analyses.importance_performance_chart, grid),
+                Table(
+                    grid,
+                    caption="Importance (points out of 100) against the gap: high importance with a large gap is where to act first",
+                ),
+            )
+        )
     return Html.join(*parts)
 
 
@@ -253,19 +301,35 @@ def complaints(wb: Workbook) -> Html:
         Chart.of(plots_analyses.pareto_chart, pareto, title="Complaints by root cause (baseline)"),
         Table(
             pareto,
+            folded="The root causes in figures",
+            columns={"vital_few": ("vital few", "")},
             caption="Root causes by frequency; 'vital few' = the causes within the first 80 % of complaints",
         ),
-        Table(
-            complaints_module.handling_times(base),
-            caption="Time to acknowledge (target 24 h) and to resolve (target 8 weeks)",
+        Html.appendix(
+            "Handling times and recurrence",
+            {
+                "Time to acknowledge (target 24 h) and to resolve (target 8 weeks)": complaints_module.handling_times(
+                    base
+                ),
+                "Complaints that come back within 30 days: same customer, or same root cause": complaints_module.recurrence(
+                    base
+                ).table,
+            },
         ),
-        complaints_module.recurrence(base),
     ]
     if {"customer_id", "nps"} <= set(wb.ticket_columns):
         paradox = complaints_module.recovery_paradox(  # loyalty is followed over all the data
             table, **wb.ticket_scan(), validate=False
         )
-        parts += [Chart.of(plots_analyses.recovery_chart, paradox), paradox]
+        parts += [
+            Html.text(f"Service recovery paradox: {paradox.finding}"),
+            Html.folded(
+                "The recovery paradox in detail",
+                Chart.of(plots_analyses.recovery_chart, paradox),
+                Table(paradox.table, caption=paradox.definition),
+                Table(paradox.tests),
+            ),
+        ]
     return Html.join(*parts)
 
 
@@ -280,10 +344,16 @@ def journey(wb: Workbook) -> Html:
     return Html.join(
         Chart.of(plots_analyses.journey_chart, profile),
         Table(
-            journey_module.pain_ranking(profile),
-            caption="Stages ranked by pain score (documented in cslib.analyses.journey)",
+            kpi_labels(journey_module.pain_ranking(profile)),
+            folded="The stages ranked by pain",
+            columns=columns(wb),
+            caption="Stages ranked by pain score: the larger a stage's shortfalls against the best stage and its volume, the higher",
         ),
     )
+
+
+#: the half-hours of the staffing table shown
+STAFFING_ROWS = 8
 
 
 def staffing(wb: Workbook) -> Table:
@@ -299,7 +369,7 @@ def staffing(wb: Workbook) -> Table:
         validate=False,
     )
     wb.save("staffing", table)
-    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(12)
+    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(STAFFING_ROWS)
     shown = peaks[
         [
             "channel",
@@ -315,7 +385,15 @@ def staffing(wb: Workbook) -> Table:
     ]
     return Table(
         shown,
-        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the 12 half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
+        columns={
+            "calls_typical": ("calls, typical day", "count"),
+            "calls_peak": ("calls, busy day", "count"),
+            "agents_typical": ("agents, typical day", "count"),
+            "agents_peak": ("agents, busy day", "count"),
+            "extra_agents": ("extra agents", "count"),
+            "service_level_if_typical": ("service level if staffed for a typical day", "share"),
+        },
+        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the {STAFFING_ROWS} half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
     )
 
 
@@ -328,6 +406,7 @@ def objectives(wb: Workbook) -> Table:
         rows.append(
             {
                 "objective": o.id,
+                "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
                 "specific": objective_label(o)
                 + (
                     f" ({', '.join(f'{k} {v}' for k, v in o.segment.items())})" if o.segment else ""
@@ -342,8 +421,10 @@ def objectives(wb: Workbook) -> Table:
                 else None,
             }
         )
+    frame = by_row_unit(pd.DataFrame(rows), ["measurable: baseline", "target"])
     return Table(
-        pd.DataFrame(rows), caption="SMART objectives (achievability is judged in the checks above)"
+        frame.drop(columns="unit"),
+        caption="SMART objectives (achievability is judged in the checks above)",
     )
 
 
@@ -358,8 +439,8 @@ def risks(wb: Workbook) -> Html:
     if frame.empty:
         return Html.text("No risks recorded in the cycle file.")
     return Html.join(
-        Chart.of(plots_analyses.risk_matrix_chart, frame),
         Table(frame.drop(columns="needs_contingency"), caption=caption),
+        Html.folded("The risk matrix", Chart.of(plots_analyses.risk_matrix_chart, frame)),
     )
 
 
@@ -381,9 +462,9 @@ def actions(wb: Workbook) -> Html:
         ]
     ]
     return Html.join(
-        Chart.of(plots_analyses.action_gantt, frame),
         Table(
             shown,
+            columns={"cost": ("cost", wb.cycle.economics.currency)},
             caption=f"Total planned cost {frame['cost'].sum():,.0f} {wb.cycle.economics.currency}",
         ),
     )
@@ -395,8 +476,8 @@ def _has(wb: Workbook, name: str) -> bool:
     return artefacts.exists(wb.run_dir, wb.stage, name)
 
 
-def save(wb: Workbook) -> Html:
-    """Record the plan's facts for the later stages."""
+def save(wb: Workbook) -> None:
+    """Record the plan's facts for the later stages (shows nothing)."""
     c = wb.cycle
     wb.save(
         "plan",
@@ -407,7 +488,4 @@ def save(wb: Workbook) -> Html:
             "teams": wb.scope_teams,
             "objectives": [o.model_dump() for o in c.objectives],
         },
-    )
-    return Html.text(
-        f"Plan saved in {wb.run_dir.name}: baseline, stability, segments and checks are ready for the Do, Check and Act stages."
     )

@@ -3,17 +3,22 @@
 Both real-data cycles (ServiceNow incidents, Baltimore 311) and a sample cycle
 with a hostile customer comment run end to end; each report must render with no
 console errors, no network requests, every image loaded, and the comment's
-script never executed.
+script never executed. The demo's report must read as a report: the decision on
+the first screen, short enough to read (appendices closed), no table wider than
+the page, and no internals (missing-value markers, booleans, scientific
+notation, the artefacts' column names) in its visible text.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from cslib.cycle import artefacts
 from cslib.run.runner import run_cycle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +33,16 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: what a manager should never read in the report
+INTERNALS = {
+    "None": r"\bNone\b",
+    "NaN": r"\bNaN\b",
+    "<NA>": r"<NA>",
+    "True/False": r"\b(?:True|False)\b",
+    "scientific notation": r"\b\d+(?:\.\d+)?e[+-]?\d+\b",
+}
+#: the width the demo report is read at, and the most it may scroll then (appendices closed)
+WIDTH, MAX_HEIGHT, MAX_BYTES = 1280, 15_000, 1_500_000
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> Waited days for a reply.'
 
 pytestmark = [
@@ -63,11 +78,15 @@ def visit(browser, report: Path) -> dict:
     seen["images"] = page.evaluate(
         "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
     )
-    seen["pwned"] = page.evaluate("window.__pwned === undefined ? null : window.__pwned")
     seen["headings"] = page.evaluate(
         "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
     )
     seen["text"] = page.inner_text("body")
+    seen["appendix"] = page.evaluate(
+        "Array.from(document.querySelectorAll('details')).map(d => { d.open = true; return d.innerText }).join('\\n')"
+    )
+    # every appendix is open by now: nothing in them may have run either
+    seen["pwned"] = page.evaluate("window.__pwned === undefined ? null : window.__pwned")
     page.close()
     return seen
 
@@ -89,7 +108,7 @@ def test_real_data_cycle_report_renders(browser, tmp_path, example):
     assert "Scorecard" in seen["headings"] and "Decisions" in seen["headings"]
     # KPIs the export cannot give are said to be unavailable, never drawn as zero
     assert "are not available and appear nowhere as numbers" in seen["text"]
-    assert "CSAT (top-2-box)\tcsat\tno\tcsat" in seen["text"]
+    assert "CSAT (top-2-box)\tno\tcsat" in seen["appendix"]
 
 
 def test_injected_comment_is_shown_not_executed(browser, tmp_path):
@@ -107,5 +126,79 @@ def test_injected_comment_is_shown_not_executed(browser, tmp_path):
     result = run_cycle(data / "cycle.yaml", out=tmp_path / "reports", stages=["check"])
     seen = visit(browser, result.report)
     assert seen["pwned"] is None
-    assert "<script>window.__pwned = 1</script>" in seen["text"]  # shown as text
+    assert "<script>window.__pwned = 1</script>" in seen["appendix"]  # shown as text (on demand)
     assert seen["console"] == [] and seen["requests"] == []
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory) -> Path:
+    return run_cycle(
+        ROOT / "data" / "sample" / "cycle.yaml", out=tmp_path_factory.mktemp("demo")
+    ).report
+
+
+def layout(browser, report: Path) -> dict:
+    """The report as read at ``WIDTH`` px with every appendix closed."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    page.goto(report.as_uri(), wait_until="load")
+    found = page.evaluate(
+        """() => {
+        const column = document.body.getBoundingClientRect();
+        const shown = [...document.querySelectorAll('table')].filter(t => !t.closest('details:not([open])'));
+        const decision = document.querySelector('.decision');
+        return {
+          height: document.documentElement.scrollHeight,
+          overflowing: shown.filter(t => t.getBoundingClientRect().right > column.right + 1).map(t => t.innerText.slice(0, 60)),
+          open: document.querySelectorAll('details[open]').length,
+          decision_top: decision ? decision.getBoundingClientRect().top : null,
+          decision: decision ? decision.innerText : '',
+        }
+    }"""
+    )
+    found["text"] = page.inner_text("body")
+    page.close()
+    return found
+
+
+def artefact_columns(run_dir: Path) -> set[str]:
+    """Every snake_case column name of the run's table artefacts."""
+    return {
+        str(c)
+        for path in (run_dir / "artefacts").rglob("*.parquet")
+        for c in pd.read_parquet(path).columns
+        if "_" in str(c)
+    }
+
+
+def test_the_demo_report_reads_as_a_report(browser, demo_report):
+    seen = layout(browser, demo_report)
+    assert seen["height"] <= MAX_HEIGHT, seen["height"]
+    assert demo_report.stat().st_size <= MAX_BYTES
+    assert seen["overflowing"] == [] and seen["open"] == 0
+    # the decision, why, and the money are on the first screen
+    assert seen["decision_top"] is not None and seen["decision_top"] < 900
+    assert re.search(r"Decision: (adopt|adapt|abandon|wait|not adopted here)", seen["decision"])
+    assert "net benefit" in seen["decision"] and "simulations" in seen["decision"]
+    text = seen["text"]
+    found = {name: re.findall(pattern, text) for name, pattern in INTERNALS.items()}
+    assert not any(found.values()), found
+    leaked = {
+        c for c in artefact_columns(demo_report.parent) if re.search(rf"\b{re.escape(c)}\b", text)
+    }
+    assert leaked == set(), leaked
+
+
+def test_the_demo_report_links_its_pages_and_draft(browser, demo_report):
+    run = demo_report.parent
+    html = demo_report.read_text(encoding="utf-8")
+    cycle_boxes = re.findall(r'class="cslib-card"><h4>(?:Plan|Do|Check|Act) — ', html)
+    assert len(cycle_boxes) == 1  # the cycle box once
+    assert 'href="next-cycle.yaml"' in html and (run / "next-cycle.yaml").is_file()
+    assert str(run.resolve()) not in (run / "next-cycle.yaml").read_text(encoding="utf-8")
+    for stage in ("plan", "do", "check", "act"):
+        page = artefacts.page_path(run, stage).read_text(encoding="utf-8")
+        assert 'href="report.html"' in page
+    # no notebook status lines ("Plan saved in …")
+    assert not re.search(
+        r"\b(?:Plan|Do stage|Check|Act) saved\b", layout(browser, demo_report)["text"]
+    )
