@@ -447,7 +447,12 @@ def comments(wb: Workbook) -> Html:
     wb.save("comment_themes", summary)
     after = fb[fb["date"] >= split]
     quotes = (
-        feedback.verbatims(after, n=1, key=privacy.pseudonym_key(wb.cycle.privacy.key))
+        feedback.verbatims(
+            after,
+            n=1,
+            key=privacy.pseudonym_key(wb.cycle.privacy.key),
+            identifiers=wb.cycle.privacy.identifiers,
+        )
         if len(after)
         else None
     )
