@@ -94,36 +94,13 @@ def run(n: int, *, improvement: float, seed: int, **sim) -> dict[str, float]:
 def did_rates(n: int, *, kpi: str, seed: int, **design) -> dict[str, float]:
     """False "improved" and coverage with no change, power at the KPI's effect, on one design."""
     direction, effect = DID_KPIS[kpi]
-    out = {}
-    for key, size in (("null", 0.0), ("effect", effect)):
-        start, ys = sim.simulate_team_panel(n, kpi=kpi, effect=size, seed=seed, **design)
-        teams, periods = ys.shape[1:]
-        frame = pd.DataFrame(
-            {
-                "team": np.repeat(np.arange(teams), periods),
-                "period": np.tile(np.arange(1, periods + 1), teams),
-                "start": np.repeat(start, periods),
-            }
-        )
-        hits, covered = [], []
-        for y in ys:
-            v = verdict(
-                frame.assign(value=y.ravel()),
-                y="value",
-                time="period",
-                unit="team",
-                first_treated="start",
-                direction=direction,
-                sustained_check=False,
-            )
-            hits.append(v.outcome == "improved")
-            null = 0.0 if v.scale == "difference" else 1.0
-            covered.append(v.ci_low <= null <= v.ci_high)
-        if key == "null":
-            out["false improved"], out["coverage"] = np.mean(hits), np.mean(covered)
-        else:
-            out["power"] = np.mean(hits)
-    return {k: float(v) for k, v in out.items()}
+    null = sim.did_calibration(n, kpi=kpi, direction=direction, seed=seed, **design)
+    real = sim.did_calibration(n, kpi=kpi, direction=direction, effect=effect, seed=seed, **design)
+    return {
+        "false improved": null["improved"],
+        "coverage": null["covers_null"],
+        "power": real["improved"],
+    }
 
 
 def did_table(n: int, seed: int) -> dict[str, dict[str, float]]:

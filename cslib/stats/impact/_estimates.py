@@ -142,8 +142,11 @@ def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> dict[s
         what,
         res,
     )
-    if not ratio and (values >= 0).all() and not before > 0:  # no relative change from a level ≤ 0
-        out.update(relative=np.nan, rel_low=np.nan, rel_high=np.nan)
+    if not ratio and (values >= 0).all():  # a KPI that cannot be negative falls by 100 % at most
+        if before > 0:
+            out.update(rel_low=max(out["rel_low"], -1.0), rel_high=max(out["rel_high"], -1.0))
+        else:  # no relative change from an expected level ≤ 0
+            out.update(relative=np.nan, rel_low=np.nan, rel_high=np.nan)
     return out
 
 

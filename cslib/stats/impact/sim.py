@@ -4,13 +4,16 @@ Realistic daily resolution-time series with a trend, a weekly pattern and AR(1)
 day-to-day persistence (:func:`simulate_daily_kpi`), and team × period panels
 built from ticket-level lognormal durations or binary first-contact resolution
 with team effects and shared AR(1) period shocks (:func:`simulate_team_panel`),
-optionally with an improvement. Needs only numpy and pandas.
+optionally with an improvement; and how often the verdict on such panels says
+"improved" and covers the true effect (:func:`did_calibration`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from cslib.stats.impact.verdict import verdict
 
 
 def simulate_daily_kpi(
@@ -153,3 +156,55 @@ def simulate_team_panel(
         raise ValueError(f"kpi must be 'resolution' or 'fcr', not {kpi!r}")
     start = np.where(np.arange(n_teams) < n_treated, change + 1, 0)
     return start, y
+
+
+def did_calibration(
+    n_sims: int, *, kpi: str, direction: str, effect: float = 0.0, seed: int = 0, **design
+) -> dict[str, float]:
+    """How often the verdict on simulated team panels says "improved" and covers no change.
+
+    Parameters
+    ----------
+    n_sims : int
+        Panels to simulate.
+    kpi, effect, seed, **design
+        Passed to :func:`simulate_team_panel`.
+    direction : {"lower", "higher"}
+        Which way is better.
+
+    Returns
+    -------
+    dict
+        ``improved``: share of "improved" verdicts; ``covers_null``: share of
+        intervals containing no change (the true effect when ``effect`` is 0).
+
+    Examples
+    --------
+    >>> rates = did_calibration(5, kpi="fcr", direction="higher", n_periods=6, change=3)
+    >>> sorted(rates)
+    ['covers_null', 'improved']
+    """
+    start, ys = simulate_team_panel(n_sims, kpi=kpi, effect=effect, seed=seed, **design)
+    teams, periods = ys.shape[1:]
+    frame = pd.DataFrame(
+        {
+            "team": np.repeat(np.arange(teams), periods),
+            "period": np.tile(np.arange(1, periods + 1), teams),
+            "start": np.repeat(start, periods),
+        }
+    )
+    improved, covers = [], []
+    for y in ys:
+        v = verdict(
+            frame.assign(value=y.ravel()),
+            y="value",
+            time="period",
+            unit="team",
+            first_treated="start",
+            direction=direction,
+            sustained_check=False,
+        )
+        improved.append(v.outcome == "improved")
+        null = 0.0 if v.scale == "difference" else 1.0
+        covers.append(bool(v.ci_low <= null <= v.ci_high))
+    return {"improved": float(np.mean(improved)), "covers_null": float(np.mean(covers))}
