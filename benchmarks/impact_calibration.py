@@ -23,7 +23,10 @@ and with a single adopting team. For resolution time and FCR it prints the
 false-"improved" rate and the coverage of the interval with no change, and the
 power at a 15 % fall in resolution time or a 5-point rise in FCR. ``--before
 REV`` runs the same simulations on the library as of git revision REV too
-(in a subprocess on an exported copy) and prints both columns.
+(in a subprocess on an exported copy) and prints both columns. ``--path
+methods`` compares the candidate inferences for few teams on the same kind of
+panels: the influence-function interval, pooled t intervals, a wild cluster
+bootstrap with Webb weights and exact randomisation inference.
 
 Rates are printed with their Monte Carlo standard errors.
 
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import subprocess
@@ -156,6 +160,71 @@ def print_did(n: int, seed: int, before: str | None) -> None:
     print(f"({time.perf_counter() - start:.0f} s)")
 
 
+WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+def _t_hc(d: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Difference of group means over its heteroskedasticity-robust (CR1, one row a team) s.e."""
+    g = treated.size
+    b = d[..., treated].mean(-1) - d[..., ~treated].mean(-1)
+    e = d - np.where(treated, d[..., treated].mean(-1, keepdims=True), 0.0)
+    e = e - np.where(~treated, d[..., ~treated].mean(-1, keepdims=True), 0.0)
+    x = treated - treated.mean()
+    return b / np.sqrt(((x * e) ** 2).sum(-1) / (x @ x) ** 2 * g / (g - 1))
+
+
+def method_rates(n: int, *, kpi: str, effect: float, seed: int, n_treated: int) -> dict:
+    """Share of "improved" by each candidate inference, on the teams' log changes (weekly design)."""
+    from scipy import stats
+
+    start, y = sim.simulate_team_panel(n, kpi=kpi, effect=effect, seed=seed, n_treated=n_treated)
+    logs = np.log(y)
+    d = logs[..., 22:].mean(-1) - logs[..., :22].mean(-1)  # each team's change, sims × teams
+    treated = start > 0
+    g, nt = treated.size, int(treated.sum())
+    sign = -1.0 if DID_KPIS[kpi][0] == "lower" else 1.0
+    b = d[:, treated].mean(1) - d[:, ~treated].mean(1)
+    dev = [d[:, m] - d[:, m].mean(1, keepdims=True) for m in (treated, ~treated)]
+    se_if = np.sqrt(sum((v**2).sum(1) / v.shape[1] ** 2 for v in dev))
+    se_pool = np.sqrt(sum((v**2).sum(1) for v in dev) / (g - 2) * (1 / nt + 1 / (g - nt)))
+    out = {}
+    for name, se, q in (
+        ("influence function, normal (old interval)", se_if, stats.norm.ppf(0.975)),
+        ("influence function, t(G-1)", se_if, stats.t.ppf(0.975, g - 1)),
+        ("pooled over teams, t(G-1)", se_pool, stats.t.ppf(0.975, g - 1)),
+        ("pooled over teams, t(G-2) (chosen)", se_pool, stats.t.ppf(0.975, g - 2)),
+    ):
+        out[name] = float(np.mean(sign * b / se > q))
+    rng = np.random.default_rng(seed)
+    t_obs, hits = _t_hc(d, treated), []
+    for i in range(n):  # wild cluster bootstrap with the null imposed, 999 Webb draws
+        star = d[i].mean() + (d[i] - d[i].mean()) * WEBB[rng.integers(0, 6, size=(999, g))]
+        hits.append(np.mean(sign * _t_hc(star, treated) >= sign * t_obs[i]) <= 0.025)
+    out["wild cluster bootstrap (Webb, null imposed)"] = float(np.mean(hits))
+    assign = [np.isin(np.arange(g), c) for c in itertools.combinations(range(g), nt)]
+    draws = np.column_stack([d[:, a].mean(1) - d[:, ~a].mean(1) for a in assign])
+    p = (np.abs(draws) >= np.abs(b)[:, None] - 1e-12).mean(1)
+    out[f"randomisation inference ({len(assign)} assignments)"] = float(
+        np.mean((p <= 0.05) & (sign * b > 0))
+    )
+    return out
+
+
+def print_methods(n: int, seed: int) -> None:
+    """The candidates for few-team inference side by side: false "improved" and power."""
+    print(
+        f"\nFew-team inference candidates, weekly design: {n} simulations; rate ± Monte Carlo s.e."
+    )
+    for j, kpi in enumerate(DID_KPIS):
+        for n_treated in (3, 1):
+            args = {"kpi": kpi, "seed": seed + 10 * j + n_treated, "n_treated": n_treated}
+            null = method_rates(n, effect=0.0, **args)
+            power = method_rates(n, effect=DID_KPIS[kpi][1], **args)
+            print(f"{kpi}, {n_treated} + {6 - n_treated} teams: false improved | power")
+            for name, p in null.items():
+                print(f"  {name:46s} {_rate(p, n)} | {100 * power[name]:5.1f} %")
+
+
 def print_its(n: int, seed: int) -> None:
     scenarios = [
         ("no change", 0.0, {}),
@@ -185,7 +254,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=2000, help="simulations per scenario")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--path", choices=("its", "did", "all"), default="all")
+    parser.add_argument("--path", choices=("its", "did", "methods", "all"), default="all")
     parser.add_argument("--before", help="git revision to run the DiD simulations on as well")
     parser.add_argument("--json", action="store_true", help="DiD rates as JSON only")
     args = parser.parse_args()
@@ -196,6 +265,8 @@ def main() -> None:
         print_its(args.sims, args.seed)
     if args.path in ("did", "all"):
         print_did(args.sims, args.seed, args.before)
+    if args.path in ("methods", "all"):
+        print_methods(args.sims, args.seed)
 
 
 if __name__ == "__main__":
