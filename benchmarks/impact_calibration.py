@@ -1,6 +1,8 @@
-"""Calibration of cslib.stats.impact.verdict on simulated daily ticket KPIs (the slow, larger version).
+"""Calibration of cslib.stats.impact.verdict on simulated operations (the slow, larger version).
 
-Simulates daily mean resolution times with a trend, a weekend effect and AR(1)
+Two paths (``--path its``, ``--path did``, default both).
+
+Interrupted time series: simulates daily mean resolution times with a trend, a weekend effect and AR(1)
 persistence (cslib.stats.impact.sim.simulate_daily_kpi), 84 days before and 56 after a
 change, and reports how often the verdict says "improved":
 
@@ -11,23 +13,61 @@ change, and reports how often the verdict says "improved":
 
 For comparison it also reports the rates a verdict would have from the
 Newey–West fit alone and from the AR(1) fit alone (the verdict's interval spans
-both). Rates are printed with their Monte Carlo standard errors.
+both).
+
+Difference-in-differences: team × period panels from simulated tickets
+(cslib.stats.impact.sim.simulate_team_panel: lognormal durations or binary
+first-contact resolution, team effects, shared AR(1) period shocks) at the
+sample's design, 6 teams of which 3 adopt, over 10 months in weeks or months,
+and with a single adopting team. For resolution time and FCR it prints the
+false-"improved" rate and the coverage of the interval with no change, and the
+power at a 15 % fall in resolution time or a 5-point rise in FCR. ``--before
+REV`` runs the same simulations on the library as of git revision REV too
+(in a subprocess on an exported copy) and prints both columns. ``--path
+methods`` compares the candidate inferences for few teams on the same kind of
+panels: the influence-function interval, pooled t intervals, a wild cluster
+bootstrap with Webb weights and exact randomisation inference.
+
+Rates are printed with their Monte Carlo standard errors.
 
 Usage::
 
-    python benchmarks/impact_calibration.py [--sims 2000] [--seed 1]
+    python benchmarks/impact_calibration.py [--sims 2000] [--seed 1] [--path did] [--before HEAD~1]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cslib.stats.impact import verdict
-from cslib.stats.impact.sim import simulate_daily_kpi
+
+# the simulators are read from this checkout, so that --before runs older code on the same data
+_SIM = Path(__file__).resolve().parents[1] / "cslib" / "stats" / "impact" / "sim.py"
+_spec = importlib.util.spec_from_file_location("impact_sim", _SIM)
+sim = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sim)
+simulate_daily_kpi = sim.simulate_daily_kpi
+
+#: DiD designs: name → simulate_team_panel arguments (10 months; the change halfway)
+DID_DESIGNS = {
+    "3 + 3 teams, weekly": {"n_periods": 43, "change": 22, "tickets": 40.0},
+    "3 + 3 teams, monthly": {"n_periods": 10, "change": 5, "tickets": 170.0},
+    "1 + 5 teams, weekly": {"n_periods": 43, "change": 22, "tickets": 40.0, "n_treated": 1},
+}
+#: KPI → (better direction, effect for the power column)
+DID_KPIS = {"resolution": ("lower", -0.15), "fcr": ("higher", 0.05)}
 
 
 def run(n: int, *, improvement: float, seed: int, **sim) -> dict[str, float]:
@@ -55,12 +95,137 @@ def run(n: int, *, improvement: float, seed: int, **sim) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sims", type=int, default=2000, help="simulations per scenario")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    n = args.sims
+def did_rates(n: int, *, kpi: str, seed: int, **design) -> dict[str, float]:
+    """False "improved" and coverage with no change, power at the KPI's effect, on one design."""
+    direction, effect = DID_KPIS[kpi]
+    null = sim.did_calibration(n, kpi=kpi, direction=direction, seed=seed, **design)
+    real = sim.did_calibration(n, kpi=kpi, direction=direction, effect=effect, seed=seed, **design)
+    return {
+        "false improved": null["improved"],
+        "coverage": null["covers_null"],
+        "power": real["improved"],
+    }
+
+
+def did_table(n: int, seed: int) -> dict[str, dict[str, float]]:
+    """Rates for every DiD design × KPI."""
+    rows = {}
+    for i, (design, args) in enumerate(DID_DESIGNS.items()):
+        for j, kpi in enumerate(DID_KPIS):
+            rows[f"{design}, {kpi}"] = did_rates(n, kpi=kpi, seed=seed + 100 * i + j, **args)
+    return rows
+
+
+def _old_did_table(rev: str, n: int, seed: int) -> dict[str, dict[str, float]]:
+    """The DiD rates with the library as of git revision ``rev`` (exported to a temporary folder)."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        tar = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "cslib"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=tar, check=True)
+        args = [sys.executable, __file__, "--path", "did", "--sims", str(n), "--seed", str(seed)]
+        done = subprocess.run(
+            [*args, "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": tmp},
+        )
+    return json.loads(done.stdout)
+
+
+def _rate(p: float, m: int) -> str:
+    return f"{100 * p:5.1f} % ± {100 * np.sqrt(p * (1 - p) / m):.1f}"
+
+
+def print_did(n: int, seed: int, before: str | None) -> None:
+    start = time.perf_counter()
+    after = did_table(n, seed)
+    old = _old_did_table(before, n, seed) if before else None
+    print(
+        f"\nDifference-in-differences: {n} simulations per cell; rate ± Monte Carlo s.e."
+        + (f"; before = git {before}" if before else "")
+    )
+    cols = ("false improved", "coverage", "power")
+    head = "".join(f" | {c + ' (before)':>18s} | {c:>18s}" if old else f" | {c:>18s}" for c in cols)
+    print(f"{'design, KPI':34s}{head}")
+    for row, rates in after.items():
+        cells = ""
+        for c in cols:
+            if old:
+                cells += f" | {_rate(old[row][c], n):>18s}"
+            cells += f" | {_rate(rates[c], n):>18s}"
+        print(f"{row:34s}{cells}")
+    print(f"({time.perf_counter() - start:.0f} s)")
+
+
+WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+def _t_hc(d: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Difference of group means over its heteroskedasticity-robust (CR1, one row a team) s.e."""
+    g = treated.size
+    b = d[..., treated].mean(-1) - d[..., ~treated].mean(-1)
+    e = d - np.where(treated, d[..., treated].mean(-1, keepdims=True), 0.0)
+    e = e - np.where(~treated, d[..., ~treated].mean(-1, keepdims=True), 0.0)
+    x = treated - treated.mean()
+    return b / np.sqrt(((x * e) ** 2).sum(-1) / (x @ x) ** 2 * g / (g - 1))
+
+
+def method_rates(n: int, *, kpi: str, effect: float, seed: int, n_treated: int) -> dict:
+    """Share of "improved" by each candidate inference, on the teams' log changes (weekly design)."""
+    from scipy import stats
+
+    start, y = sim.simulate_team_panel(n, kpi=kpi, effect=effect, seed=seed, n_treated=n_treated)
+    logs = np.log(y)
+    d = logs[..., 22:].mean(-1) - logs[..., :22].mean(-1)  # each team's change, sims × teams
+    treated = start > 0
+    g, nt = treated.size, int(treated.sum())
+    sign = -1.0 if DID_KPIS[kpi][0] == "lower" else 1.0
+    b = d[:, treated].mean(1) - d[:, ~treated].mean(1)
+    dev = [d[:, m] - d[:, m].mean(1, keepdims=True) for m in (treated, ~treated)]
+    se_if = np.sqrt(sum((v**2).sum(1) / v.shape[1] ** 2 for v in dev))
+    se_pool = np.sqrt(sum((v**2).sum(1) for v in dev) / (g - 2) * (1 / nt + 1 / (g - nt)))
+    out = {}
+    for name, se, q in (
+        ("influence function, normal (old interval)", se_if, stats.norm.ppf(0.975)),
+        ("influence function, t(G-1)", se_if, stats.t.ppf(0.975, g - 1)),
+        ("pooled over teams, t(G-1)", se_pool, stats.t.ppf(0.975, g - 1)),
+        ("pooled over teams, t(G-2) (chosen)", se_pool, stats.t.ppf(0.975, g - 2)),
+    ):
+        out[name] = float(np.mean(sign * b / se > q))
+    rng = np.random.default_rng(seed)
+    t_obs, hits = _t_hc(d, treated), []
+    for i in range(n):  # wild cluster bootstrap with the null imposed, 999 Webb draws
+        star = d[i].mean() + (d[i] - d[i].mean()) * WEBB[rng.integers(0, 6, size=(999, g))]
+        hits.append(np.mean(sign * _t_hc(star, treated) >= sign * t_obs[i]) <= 0.025)
+    out["wild cluster bootstrap (Webb, null imposed)"] = float(np.mean(hits))
+    assign = [np.isin(np.arange(g), c) for c in itertools.combinations(range(g), nt)]
+    draws = np.column_stack([d[:, a].mean(1) - d[:, ~a].mean(1) for a in assign])
+    p = (np.abs(draws) >= np.abs(b)[:, None] - 1e-12).mean(1)
+    out[f"randomisation inference ({len(assign)} assignments)"] = float(
+        np.mean((p <= 0.05) & (sign * b > 0))
+    )
+    return out
+
+
+def print_methods(n: int, seed: int) -> None:
+    """The candidates for few-team inference side by side: false "improved" and power."""
+    print(
+        f"\nFew-team inference candidates, weekly design: {n} simulations; rate ± Monte Carlo s.e."
+    )
+    for j, kpi in enumerate(DID_KPIS):
+        for n_treated in (3, 1):
+            args = {"kpi": kpi, "seed": seed + 10 * j + n_treated, "n_treated": n_treated}
+            null = method_rates(n, effect=0.0, **args)
+            power = method_rates(n, effect=DID_KPIS[kpi][1], **args)
+            print(f"{kpi}, {n_treated} + {6 - n_treated} teams: false improved | power")
+            for name, p in null.items():
+                print(f"  {name:46s} {_rate(p, n)} | {100 * power[name]:5.1f} %")
+
+
+def print_its(n: int, seed: int) -> None:
     scenarios = [
         ("no change", 0.0, {}),
         ("no change, phi 0.6", 0.0, {"phi": 0.6}),
@@ -71,9 +236,9 @@ def main() -> None:
         ("15 % improvement, phi 0.6", 0.15, {"phi": 0.6}),
     ]
     print(f"{n} simulations per scenario; 84 days before, 56 after; rate ± Monte Carlo s.e.")
-    for i, (name, imp, sim) in enumerate(scenarios):
+    for i, (name, imp, sim_args) in enumerate(scenarios):
         start = time.perf_counter()
-        rates = run(n, improvement=imp, seed=args.seed + 1000 * i, **sim)
+        rates = run(n, improvement=imp, seed=seed + 1000 * i, **sim_args)
         parts = []
         for key, p in rates.items():
             m = n if key != "sustained_given_improved" else max(1, round(n * rates["verdict"]))
@@ -83,6 +248,25 @@ def main() -> None:
             + "; ".join(parts)
             + f"  ({time.perf_counter() - start:.0f} s)"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sims", type=int, default=2000, help="simulations per scenario")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--path", choices=("its", "did", "methods", "all"), default="all")
+    parser.add_argument("--before", help="git revision to run the DiD simulations on as well")
+    parser.add_argument("--json", action="store_true", help="DiD rates as JSON only")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(did_table(args.sims, args.seed)))
+        return
+    if args.path in ("its", "all"):
+        print_its(args.sims, args.seed)
+    if args.path in ("did", "all"):
+        print_did(args.sims, args.seed, args.before)
+    if args.path in ("methods", "all"):
+        print_methods(args.sims, args.seed)
 
 
 if __name__ == "__main__":

@@ -136,8 +136,22 @@ def test_verdict_did_uses_control_teams():
     )
     assert v.method.startswith("difference-in-differences")
     assert v.outcome == "improved"
-    assert v.estimate == pytest.approx(-2.0, abs=0.4)
+    # hours cannot be negative: the effect is a ratio, about 2 hours on a level near 33
+    assert v.scale == "ratio" and "ratio scale" in v.method and "t interval" in v.method
+    assert v.estimate == pytest.approx(1 - 2.0 / 33, abs=0.015)
+    assert v.relative == pytest.approx(v.after / v.before - 1)
     assert "expected from the control teams" in v.sentence
+    diff = verdict(
+        _panel(effect=-2.0),
+        y="hours",
+        time="month",
+        unit="team",
+        first_treated="start",
+        direction="lower",
+        positive=False,
+    )
+    assert diff.scale == "difference" and diff.outcome == "improved"
+    assert diff.estimate == pytest.approx(-2.0, abs=0.4)
     assert "two-period" in dict(v.alternatives_rejected)
     null = verdict(
         _panel(effect=0.0, seed=1),
@@ -146,6 +160,7 @@ def test_verdict_did_uses_control_teams():
         unit="team",
         first_treated="start",
         direction="lower",
+        positive=False,  # the teams share an additive trend: parallel in hours, not in log hours
     )
     assert null.outcome == "no detectable change"
 

@@ -8,11 +8,13 @@ Every difference is **after − before**. The module offers
   errors, Poisson/binomial GLMs, seasonality, an AR(1) sensitivity fit);
 * :func:`did` — difference-in-differences with staggered roll-out
   (group-time ATT(g,t) à la Callaway & Sant'Anna, simple/group/dynamic
-  aggregations, placebo pre-periods, bootstrap and permutation inference);
+  aggregations, placebo pre-periods, bootstrap and permutation inference, and
+  a t interval pooled over units that holds with a few teams);
 * :func:`compare_segments` and :func:`mix_decomposition` — many segments with
   adjusted p-values, mix-adjusted change, mix and rate effects;
 * :func:`choose_method` and :func:`verdict` — the method and a calibrated,
-  plain-English verdict per objective.
+  plain-English verdict per objective (for difference-in-differences on a KPI
+  that cannot be negative, a ratio estimated on the log scale).
 
 See ``reference/impact.md`` for the methods and the published numbers the tests
 reproduce.

@@ -160,15 +160,21 @@ def _cohort_positions(
     return gpos, late
 
 
-def _build_cells(panel: _Panel, control: str) -> _Cells:
+def _build_cells(panel: _Panel, control: str, base_period: str = "varying") -> _Cells:
+    """The (g, t) cells. Post periods are compared with period g−1 (``"varying"``) or with
+    each unit's mean over all periods before g (``"pre-mean"``); pre periods with t−1."""
     Y, gpos = panel.y, panel.gpos
     n, T = Y.shape
     cohorts = np.unique(gpos[np.isfinite(gpos)])
     gs, ts, bs, tr, cr, dl = [], [], [], [], [], []
     for g in cohorts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a unit with no pre-period value
+            pre_mean = np.nanmean(Y[:, : int(g)], axis=1)
         for t in range(1, T):
             base = int(g) - 1 if t >= g else t - 1
-            d = Y[:, t] - Y[:, base]
+            before = pre_mean if t >= g and base_period == "pre-mean" else Y[:, base]
+            d = Y[:, t] - before
             ok = np.isfinite(d)
             treat = ok & (gpos == g)
             if control == "never":

@@ -130,3 +130,40 @@ def _multiset_permutations(items: np.ndarray):
                 counts[i] += 1
 
     yield from rec()
+
+
+def _linear_weights(spec, cells: _Cells, panel: _Panel) -> np.ndarray:
+    """The weight of each ATT(g,t) cell in an aggregate (cohort shares held fixed)."""
+    k = cells.g.size
+    gshare = _cohort_shares(panel.gpos, cells.g)
+    zero = np.zeros((1, k))
+    return np.array([_apply_spec(spec, e, zero, gshare, panel.gpos, cells.g)[0] for e in np.eye(k)])
+
+
+def _pooled_t(spec, cells: _Cells, panel: _Panel) -> tuple[float, float, int]:
+    """Standard error of an aggregate from the spread of units within their cohort, and its df.
+
+    Each unit's contribution to the aggregate is ``rho_i · s_i``: ``s_i`` its
+    weighted outcome change, ``rho_i`` its weight (+ for treated, − for control
+    roles). The s_i vary about their cohort's mean with one variance pooled over
+    all cohorts and the never-treated (degrees of freedom: units − groups), so a
+    cohort of one team still carries the sampling variance of a team. With one
+    cohort and never-treated controls this is the pooled two-sample t.
+    """
+    w = _linear_weights(spec, cells, panel)
+    w = np.where(np.isfinite(w), w, 0.0)
+    nt, nc = cells.treat.sum(axis=0), cells.ctrl.sum(axis=0)
+    role = cells.treat / nt - cells.ctrl / nc
+    rho = role @ w
+    used = np.abs(rho) > 1e-12
+    score = (role * cells.delta) @ w
+    score = score[used] / rho[used]
+    group = panel.gpos[used]
+    resid = score.copy()
+    for g in np.unique(group):
+        resid[group == g] -= score[group == g].mean()
+    df = int(used.sum() - np.unique(group).size)
+    if df < 1:
+        return np.nan, np.nan, df
+    s2 = float(resid @ resid) / df
+    return float(rho[used] @ score), float(np.sqrt(s2 * (rho[used] @ rho[used]))), df

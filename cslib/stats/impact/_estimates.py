@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cslib._args import numeric_column
+from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._treated import _never_treated
 from cslib.stats.impact.compare import compare
 from cslib.stats.impact.did import did
@@ -32,11 +33,12 @@ def _estimate(
     n,
     seasonality,
     alpha,
+    positive=None,
 ) -> dict[str, object]:
     """The effect by ``method``; case-level rows (several per period) are compared as cases."""
     raw = unit is None and data[time].duplicated().any()  # case-level rows: aggregate per period
     if method == "did":
-        return _did_estimate(data, y, unit, time, first_treated, alpha)
+        return _did_estimate(data, y, unit, time, first_treated, alpha, positive)
     if method == "its":
         season = _auto_season(series["time"]) if seasonality == "auto" else seasonality
         if raw and offset is None and n is None:
@@ -82,28 +84,70 @@ def _series(data, y, time, unit, first_treated, method, offset, n, family, kind)
     return pd.DataFrame({"time": out.index.to_numpy(), "y": out.to_numpy(dtype=float)})
 
 
-def _did_estimate(data, y, unit, time, first_treated, alpha) -> dict[str, object]:
+def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> dict[str, object]:
+    """DiD effect with a t interval over teams; for a KPI that cannot be negative, on the log scale.
+
+    On the log scale the effect is a ratio (after / expected without the change),
+    so the expected level stays positive and the relative change above −100 %.
+    """
     ft = data[first_treated]
     never = _never_treated(ft)
     control = "never" if never.any() else "notyet"
+    values = numeric_column(data, y)
+    ratio = bool((values > 0).all()) if positive is None else bool(positive)
+    if ratio and not (values > 0).all():
+        raise ParameterError(
+            Problem(
+                "a ratio-scale effect needs every value above 0",
+                column=y,
+                values=tuple(values[values <= 0][:3]),
+                fix="pass positive=False to estimate a difference",
+            )
+        )
+    frame = data.assign(**{y: np.log(values)}) if ratio else data
     res = did(
-        data, y=y, unit=unit, time=time, first_treated=first_treated, control=control, alpha=alpha
+        frame,
+        y=y,
+        unit=unit,
+        time=time,
+        first_treated=first_treated,
+        control=control,
+        alpha=alpha,
+        base_period="pre-mean",
     )
-    agg = res.aggregate("simple").iloc[0]
-    post = (~never) & (data[time] >= ft)
-    after = float(data.loc[post, y].mean())
-    before = after - float(agg["att"])
-    return _pack(
-        float(agg["att"]),
-        float(agg["ci_low"]),
-        float(agg["ci_high"]),
+    agg = res.small_sample("simple").iloc[0]
+    est, lo, hi = (float(agg[c]) for c in ("att", "ci_low", "ci_high"))
+    post = ((~never) & (data[time] >= ft)).to_numpy()
+    after = float(values[post].mean())
+    if ratio:
+        est, lo, hi = np.exp([est, lo, hi])
+        before = after / est
+    else:
+        before = after - est
+    what = (
+        f"difference-in-differences (group-time ATT against the mean before the go-live, "
+        f"{control}-treated controls, simple aggregation"
+        + ("; ratio scale: effects on the log of a KPI that cannot be negative" if ratio else "")
+        + f"; t interval with {int(agg['df'])} df from the spread of the teams' changes within "
+        "cohorts: it keeps its error rate with a few teams, where a normal interval is too narrow)"
+    )
+    out = _pack(
+        est,
+        lo,
+        hi,
         float(agg["p_value"]),
-        "difference",
+        "ratio" if ratio else "difference",
         before,
         after,
-        f"difference-in-differences (group-time ATT, {control}-treated controls, simple aggregation)",
+        what,
         res,
     )
+    if not ratio and (values >= 0).all():  # a KPI that cannot be negative falls by 100 % at most
+        if before > 0:
+            out.update(rel_low=max(out["rel_low"], -1.0), rel_high=max(out["rel_high"], -1.0))
+        else:  # no relative change from an expected level ≤ 0
+            out.update(relative=np.nan, rel_low=np.nan, rel_high=np.nan)
+    return out
 
 
 def _auto_season(t: pd.Series) -> str | None:
@@ -185,6 +229,7 @@ def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, ob
             rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3
     else:
         rel = (est - 1, lo - 1, hi - 1)
+    rel = (rel[0], *sorted(rel[1:]))  # a level below 0 would reverse the bounds
     return {
         "estimate": est,
         "ci_low": lo,

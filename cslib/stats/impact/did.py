@@ -2,7 +2,8 @@
 
 Group-time average treatment effects in the style of Callaway & Sant'Anna (2021),
 unconditional (no covariates), with the "varying" base period of R's ``did``:
-period g−1 for post periods, t−1 for pre periods.
+period g−1 for post periods, t−1 for pre periods (or, on request, each unit's
+mean before the go-live for post periods).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from cslib.stats.impact._did_inference import (
     _cohort_shares,
     _multiset_permutations,
     _n_assignments,
+    _pooled_t,
 )
 
 AGGREGATIONS = ("simple", "group", "dynamic")
@@ -45,7 +47,8 @@ class DidResult:
     ----------
     att_gt : pandas.DataFrame
         One row per cohort × period: ``group`` (first treated period), ``time``,
-        ``base`` (the comparison period), ``event_time`` (periods since the
+        ``base`` (the comparison period; with ``base_period="pre-mean"`` the
+        last of the periods averaged for post periods), ``event_time`` (periods since the
         cohort's go-live; negative = placebo pre-periods), ``att``, ``se``,
         ``ci_low``, ``ci_high``, ``p_value``, ``post``, ``n_treated``,
         ``n_control``.
@@ -56,6 +59,8 @@ class DidResult:
         ``"never"`` or ``"notyet"``.
     inference : str
         ``"analytic"`` (influence function) or ``"bootstrap"`` (units resampled).
+    base_period : str
+        ``"varying"`` or ``"pre-mean"`` (see :func:`did`).
     n_units, n_never : int
         Units used, and never-treated units among them.
     notes : tuple of str
@@ -73,6 +78,7 @@ class DidResult:
     _cells: _Cells = field(repr=False, compare=False)
     _inf: np.ndarray = field(repr=False, compare=False)
     _boot: tuple[np.ndarray, np.ndarray] | None = field(repr=False, compare=False)
+    base_period: str = "varying"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -174,6 +180,55 @@ class DidResult:
             out[key] = pd.Series([r.get(key) for r in rows], dtype=object)
         return out
 
+    def small_sample(self, kind: str = "simple") -> pd.DataFrame:
+        """Overall effect with an interval that holds with few units (2–10 teams).
+
+        The units' outcome changes are compared within their cohort (and the
+        never-treated), with one spread pooled over all of them: a t interval
+        with (units − groups) degrees of freedom. With one cohort and
+        never-treated controls this is the pooled two-sample t test of the
+        units' changes, exact for normal team-level changes; a cohort of a
+        single team borrows the spread of the other teams instead of adding
+        none. The influence-function interval of :meth:`aggregate` uses a
+        normal quantile and divides by n, too narrow with a handful of teams.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row: ``kind``, ``att``, ``se``, ``df``, ``ci_low``, ``ci_high``,
+            ``p_value``, ``method``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"team": list("AABBCC"), "month": [1, 2] * 3,
+        ...                    "aht": [6.0, 5.0, 6.2, 6.4, 5.9, 6.0], "start": [2, 2, 0, 0, 0, 0]})
+        >>> row = did(df, y="aht", unit="team", time="month", first_treated="start").small_sample().iloc[0]
+        >>> round(float(row["att"]), 2), int(row["df"]), round(float(row["se"]), 3)
+        (-1.15, 1, 0.087)
+        """
+        choice(kind, AGGREGATIONS, "kind")
+        spec = _aggregation_specs(kind, self._cells, self._panel)[0][1]
+        est = float(self.aggregate(kind)["att"].iloc[0])
+        _, se, df = _pooled_t(spec, self._cells, self._panel)
+        ok = df >= 1 and np.isfinite(se) and se > 0
+        q = stats.t.ppf(1 - self.alpha / 2, df) if ok else np.nan
+        p = float(2 * stats.t.sf(abs(est / se), df)) if ok else np.nan
+        return pd.DataFrame(
+            [
+                {
+                    "kind": kind,
+                    "att": est,
+                    "se": se,
+                    "df": df,
+                    "ci_low": est - q * se,
+                    "ci_high": est + q * se,
+                    "p_value": p,
+                    "method": f"pooled t over units within cohorts ({df} df)",
+                }
+            ]
+        )
+
     def permutation_test(
         self, kind: str = "simple", *, n_perm: int = 999, random_state: int | None = 0
     ) -> pd.DataFrame:
@@ -207,7 +262,7 @@ class DidResult:
                 self._panel.y, np.asarray(g, dtype=float), self._panel.periods, self._panel.units
             )
             try:
-                cells = _build_cells(panel, self.control)
+                cells = _build_cells(panel, self.control, self.base_period)
             except ParameterError:
                 continue
             att, inf = _att_and_if(cells)
@@ -253,6 +308,7 @@ def did(
     inference: str = "analytic",
     n_boot: int = 999,
     random_state: int | None = 0,
+    base_period: str = "varying",
 ) -> DidResult:
     """Group-time difference-in-differences (Callaway & Sant'Anna, unconditional).
 
@@ -279,8 +335,14 @@ def did(
     inference : {"analytic", "bootstrap"}
         Influence-function standard errors, or a bootstrap resampling whole
         units (clusters), ``n_boot`` times with seed ``random_state``
-        (percentile intervals). For few teams see
-        :meth:`DidResult.permutation_test`.
+        (percentile intervals). For few teams see :meth:`DidResult.small_sample`
+        and :meth:`DidResult.permutation_test`.
+    base_period : {"varying", "pre-mean"}
+        What post periods are compared with: period g−1, as R's ``did`` does,
+        or each unit's mean over all periods before g — with one cohort and
+        never-treated controls the DiD of group means before and after, far
+        less noisy when the periods are many and short (weeks). Pre periods
+        are compared with t−1 either way.
 
     Returns
     -------
@@ -300,9 +362,10 @@ def did(
     """
     choice(control, ("never", "notyet"), "control")
     choice(inference, ("analytic", "bootstrap"), "inference")
+    choice(base_period, ("varying", "pre-mean"), "base_period")
     alpha = check_alpha(alpha)
     panel, notes = _panel(data, y=y, unit=unit, time=time, first_treated=first_treated)
-    cells = _build_cells(panel, control)
+    cells = _build_cells(panel, control, base_period)
     att, inf = _att_and_if(cells)
     boot = None
     if inference == "bootstrap":
@@ -347,8 +410,8 @@ def did(
     n_never = int((~np.isfinite(panel.gpos)).sum())
     if min(n_treated_units, int(table["n_control"].max())) < 10:
         notes.append(
-            "few units: influence-function and bootstrap intervals are approximate; "
-            "prefer .permutation_test() for the p-value"
+            "few units: influence-function and bootstrap intervals are too narrow; "
+            "use .small_sample() (t interval over units) or .permutation_test()"
         )
     return DidResult(
         att_gt=table,
@@ -363,4 +426,5 @@ def did(
         _cells=cells,
         _inf=inf,
         _boot=boot,
+        base_period=base_period,
     )

@@ -132,6 +132,7 @@ def verdict(
     min_periods: int = 8,
     method: str | None = None,
     sustained_check: bool = True,
+    positive: bool | None = None,
 ) -> Verdict:
     """Did the KPI change after the change went live? A calibrated, plain-English answer.
 
@@ -173,6 +174,11 @@ def verdict(
         Force a method instead of choosing.
     sustained_check : bool
         Run the SPC check (turn off for speed in simulations).
+    positive : bool, optional
+        Whether the KPI cannot be negative (durations, counts, rates): then the
+        difference-in-differences effect is a ratio estimated on the log scale,
+        so the level expected without the change stays above 0 and the change
+        above −100 %. Default: when every value is above 0.
 
     Returns
     -------
@@ -221,6 +227,7 @@ def verdict(
         n=n,
         seasonality=seasonality,
         alpha=alpha,
+        positive=positive,
     )
     outcome = _outcome(est["ci_low"], est["ci_high"], est["scale"], direction)
     target_met = _target(target, est, direction)
