@@ -153,6 +153,42 @@ def no_missing(data: pd.DataFrame, column: str) -> None:
         )
 
 
+def share(value: object, name: str, *, example: float = 0.8) -> float:
+    """``value`` as a float when it is a share in (0, 1], else a :class:`ParameterError`.
+
+    >>> share(0.8, "threshold")
+    0.8
+    """
+    if not (isinstance(value, int | float) and 0 < value <= 1):
+        raise ParameterError(
+            Problem(
+                f"{name} must be a share between 0 and 1",
+                column=name,
+                values=(value,),
+                fix=f"e.g. {name}={example:g}",
+            )
+        )
+    return float(value)
+
+
+def positive(value: object, name: str, *, example: float = 30) -> float:
+    """``value`` as a float when it is a positive number, else a :class:`ParameterError`.
+
+    >>> positive(7, "days")
+    7.0
+    """
+    if not (isinstance(value, int | float) and value > 0):
+        raise ParameterError(
+            Problem(
+                f"{name} must be a positive number",
+                column=name,
+                values=(value,),
+                fix=f"e.g. {name}={example:g}",
+            )
+        )
+    return float(value)
+
+
 def choice(value: object, allowed: Sequence[str], name: str) -> str:
     """Check that ``value`` is one of ``allowed``."""
     if value not in allowed:

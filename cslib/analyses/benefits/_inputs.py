@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from cslib._args import positive
 from cslib.errors import ParameterError, Problem
 
 
@@ -62,15 +63,7 @@ def action_cost(cost: object) -> float:
 def check_sizes(volume: object, months: object, repeat_contacts: object, n_draws: object) -> None:
     """Volume, months and repeat contacts positive; at least 100 simulation draws."""
     for name, v in (("volume", volume), ("months", months), ("repeat_contacts", repeat_contacts)):
-        if not (isinstance(v, int | float) and v > 0):
-            raise ParameterError(
-                Problem(
-                    f"{name} must be a positive number",
-                    column=name,
-                    values=(v,),
-                    fix=f"e.g. {name}=12",
-                )
-            )
+        positive(v, name, example=12)
     if not (isinstance(n_draws, int) and n_draws >= 100):
         raise ParameterError(
             Problem(

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cslib._args import check_frame, frame_html
-from cslib.analyses.complaints._checks import positive, share
+from cslib._args import check_frame, frame_html, positive, share
 from cslib.errors import ParameterError, Problem
 
 __all__ = ["Recurrence", "pareto", "recurrence"]

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cslib._args import check_frame
-from cslib.analyses.complaints._checks import positive
+from cslib._args import check_frame, positive
 
 __all__ = ["handling_times", "outcomes"]
 

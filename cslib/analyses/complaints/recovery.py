@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cslib._args import check_alpha, check_frame, frame_html
+from cslib._args import check_alpha, check_frame, frame_html, positive
 from cslib._docstrings import TICKET_SCAN
-from cslib.analyses.complaints._checks import positive
 from cslib.analyses.complaints._comparison import finding, group_table, pairwise_tests
 from cslib.analyses.complaints._loyalty import GROUPS, TICKET_COLUMNS, LaterLoyalty
 from cslib.data.tables import ReadOptions
