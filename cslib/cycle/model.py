@@ -28,6 +28,7 @@ from cslib._yamlfile import check_zone, problems_of, read_yaml
 from cslib.data import tables as io
 from cslib.data.schema import SCHEMAS
 from cslib.errors import ConfigError, Problem
+from cslib.metrics.context import DEFINITIONS, SERVICE_LEVEL_OVER
 from cslib.metrics.engine import REGISTRY
 
 
@@ -126,6 +127,20 @@ class Sla(_Model):
     response: SlaTarget | None = None
     resolution: SlaTarget | None = None
     service_level_seconds: float = Field(20, gt=0)
+
+
+class Definitions(_Model):
+    """Contact-centre definitions the queue KPIs are computed with (see ``cslib.metrics.glossary``)."""
+
+    short_abandon_seconds: float = Field(
+        DEFINITIONS["short_abandon_seconds"],
+        ge=0,
+        description="abandons with a shorter wait are left out of abandonment (and of service level unless service_level_over is offered); 0 keeps every abandon. Default 5 s, as in the KPI reference notes; contact-centre systems commonly use 5-10 s",
+    )
+    service_level_over: Literal[SERVICE_LEVEL_OVER] = Field(  # type: ignore[valid-type]
+        DEFINITIONS["service_level_over"],
+        description="the denominator of service level: offered contacts less short abandons, or all offered contacts",
+    )
 
 
 class Objective(_Model):
@@ -250,6 +265,7 @@ class Cycle(_Model):
     change: Change
     rollout: dict[str, dt.date] = {}
     sla: Sla = Sla()
+    definitions: Definitions = Definitions()
     objectives: list[Objective] = []
     stakeholders: list[Stakeholder] = []
     risks: list[Risk] = []

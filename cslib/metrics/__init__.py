@@ -9,7 +9,7 @@ Examples
 
 from cslib.metrics.engine import case_query, cases, compute, scan
 from cslib.metrics.periods import long_format
-from cslib.metrics.registry import KPI, REGISTRY, availability
+from cslib.metrics.registry import KPI, REGISTRY, availability, glossary
 from cslib.metrics.sla import sla_targets
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "case_query",
     "cases",
     "compute",
+    "glossary",
     "long_format",
     "scan",
     "sla_targets",

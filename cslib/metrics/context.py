@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,6 +31,15 @@ QUEUE_CHANNELS = ("phone", "chat")
 
 #: SQL text, or a function of the context that writes it
 Sql = str | Callable[["Context"], str]
+
+#: the contact-centre definitions a computation uses unless told otherwise (the
+#: cycle file's ``definitions``): abandons sooner than ``short_abandon_seconds``
+#: are left out of abandonment (reference/kpis.md: 5 s; contact-centre systems
+#: let it be set, often 5–10 s; 0 keeps every abandon), and service level is
+#: over ``offered`` contacts or those ``offered_less_short_abandons``
+DEFINITIONS = {"short_abandon_seconds": 5.0, "service_level_over": "offered_less_short_abandons"}
+#: the choices of ``service_level_over``
+SERVICE_LEVEL_OVER = ("offered_less_short_abandons", "offered")
 
 
 def hours(a: str, b: str) -> str:
@@ -53,6 +62,11 @@ class Context:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     stat: str = "median"  # of durations
+    definitions: Mapping = field(default_factory=dict)  # over DEFINITIONS
+
+    def definition(self, key: str):
+        """A contact-centre definition: the one given, else the default of :data:`DEFINITIONS`."""
+        return self.definitions.get(key, DEFINITIONS[key])
 
     @property
     def handled(self) -> str:
@@ -76,14 +90,25 @@ class Context:
         return f"resolved_at IS NOT NULL AND ({self.handled}) AND ({self.counts})"
 
     @property
-    def queue(self) -> str:
-        """A contact offered to a queue (short abandons left out)."""
-        queue = "abandoned IS NOT NULL"
+    def offered(self) -> str:
+        """A contact offered to a queue: answered or abandoned."""
+        offered = "abandoned IS NOT NULL"
         if "channel" in self.columns:
-            queue += f" AND channel IN ({', '.join(sql.quote(c) for c in QUEUE_CHANNELS)})"
-        if "wait_seconds" in self.columns:
-            queue += " AND NOT (abandoned AND coalesce(wait_seconds, 0) < 5)"
-        return queue
+            offered += f" AND channel IN ({', '.join(sql.quote(c) for c in QUEUE_CHANNELS)})"
+        return offered
+
+    @property
+    def queue(self) -> str:
+        """A contact offered to a queue, short abandons left out (without wait times none is short)."""
+        limit = float(self.definition("short_abandon_seconds"))
+        if "wait_seconds" not in self.columns or limit <= 0:
+            return self.offered
+        return f"{self.offered} AND NOT (abandoned AND coalesce(wait_seconds, 0) < {limit!r})"
+
+    @property
+    def sl_offered(self) -> str:
+        """The contacts service level is over (``service_level_over``)."""
+        return self.offered if self.definition("service_level_over") == "offered" else self.queue
 
     @property
     def as_of_sql(self) -> str:
@@ -92,14 +117,16 @@ class Context:
 
     def render(self, text: Sql) -> str:
         """SQL of a KPI definition's field: a function of the context, or text whose
-        ``{handled}``, ``{counts}``, ``{resolved}``, ``{queue}`` and
-        ``{service_level_seconds}`` are filled in."""
+        ``{handled}``, ``{counts}``, ``{resolved}``, ``{offered}``, ``{queue}``,
+        ``{sl_offered}`` and ``{service_level_seconds}`` are filled in."""
         if callable(text):
             return text(self)
         return text.format(
             handled=self.handled,
             counts=self.counts,
             resolved=self.resolved,
+            offered=self.offered,
             queue=self.queue,
+            sl_offered=self.sl_offered,
             service_level_seconds=self.sl,
         )

@@ -50,10 +50,10 @@ from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.aggregate import aggregate, case_sql
 from cslib.metrics.context import Context
 from cslib.metrics.periods import FREQS, backlog, complaint_counts, day_after, grid
-from cslib.metrics.registry import REGISTRY, availability
+from cslib.metrics.registry import REGISTRY, availability, glossary
 
 # the registry and its availability are offered here too, next to the engine that reads them
-__all__ = ["REGISTRY", "availability", "case_query", "cases", "compute", "scan"]
+__all__ = ["REGISTRY", "availability", "case_query", "cases", "compute", "glossary", "scan"]
 
 
 @TICKET_SCAN.fill
@@ -77,6 +77,7 @@ def compute(
     min_responses: int = 30,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
+    definitions: Mapping | None = None,
     validate: bool = True,
 ) -> pd.DataFrame:
     """KPIs per period × segment, aggregated in DuckDB.
@@ -119,6 +120,11 @@ def compute(
         The window of ``repeat_contact_rate``.
     service_level_seconds : float
         Threshold of ``service_level``.
+    definitions : mapping, optional
+        The contact-centre definitions (the cycle file's ``definitions``):
+        ``short_abandon_seconds`` (default 5; 0 keeps every abandon) and
+        ``service_level_over`` (``offered_less_short_abandons``, the default, or
+        ``offered``); :func:`cslib.metrics.registry.glossary` words them.
     {validate}
 
     Returns
@@ -167,6 +173,7 @@ def compute(
             as_of=_as_of(con, columns, as_of, chosen),
             repeat_days=repeat_days,
             sl=service_level_seconds,
+            definitions=definitions or {},
             economics=economics or {},
         )
         aggregated = [REGISTRY[k] for k in chosen if REGISTRY[k].value is not None]
@@ -278,6 +285,7 @@ def cases(
     options: io.ReadOptions | None = None,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
+    definitions: Mapping | None = None,
     validate: bool = True,
 ) -> pd.DataFrame:
     """The tickets (or answers) behind a KPI, one value each, with the KPI's own definition.
@@ -320,6 +328,7 @@ def cases(
             as_of=as_of,
             repeat_days=repeat_days,
             service_level_seconds=service_level_seconds,
+            definitions=definitions,
             source=io.label(tickets),
         )
         return con.execute(f"{sql} ORDER BY created_at").df()
@@ -337,6 +346,7 @@ def case_query(
     as_of=None,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
+    definitions: Mapping | None = None,
     source: str = "tickets",
 ) -> str:
     """SQL of the cases behind a KPI over the view ``t`` that :func:`scan` opened: ``created_at``,
@@ -371,6 +381,7 @@ def case_query(
         as_of=_as_of(con, columns, as_of, [kpi]),
         repeat_days=repeat_days,
         sl=service_level_seconds,
+        definitions=definitions or {},
         economics=economics or {},
     )
     return case_sql(REGISTRY[kpi], ctx, by)

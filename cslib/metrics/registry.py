@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cslib.metrics.context import Context, Sql, hours
+from cslib.metrics.context import DEFINITIONS, Context, Sql, hours
 from cslib.metrics.sla import missing_target, sla_targets, target_sql
 
 
@@ -232,7 +232,7 @@ REGISTRY: dict[str, KPI] = {
             better="lower",
             requires=("handle_seconds",),
             kind="mean",
-            definition="mean handle time (talk + hold + wrap) per handled ticket",
+            definition="mean handle time (talk + hold + wrap) of handled contacts: answered, not abandoned",
             value="handle_seconds",
             among="handle_seconds IS NOT NULL AND {handled}",
         ),
@@ -243,7 +243,7 @@ REGISTRY: dict[str, KPI] = {
             better="lower",
             requires=("abandoned",),
             kind="proportion",
-            definition="abandoned ÷ offered queue contacts (abandoned within 5 s excluded from both)",
+            definition="abandoned ÷ offered queue contacts (answered + abandoned); {short_abandons} excluded from both",
             value="abandoned",
             among="{queue}",
         ),
@@ -254,9 +254,9 @@ REGISTRY: dict[str, KPI] = {
             better="higher",
             requires=("abandoned", "wait_seconds"),
             kind="proportion",
-            definition="answered within the threshold (default 20 s) ÷ offered",
+            definition="answered within {service_level_seconds:g} s ÷ {sl_over}",
             value="NOT abandoned AND wait_seconds <= {service_level_seconds}",
-            among="{queue}",
+            among="{sl_offered}",
         ),
         KPI(
             name="asa_seconds",
@@ -265,7 +265,7 @@ REGISTRY: dict[str, KPI] = {
             better="lower",
             requires=("wait_seconds",),
             kind="mean",
-            definition="mean queue wait of answered contacts",
+            definition="mean queue wait (seconds from queue entry to answer) of answered contacts",
             value="wait_seconds",
             among=_answered,
         ),
@@ -399,3 +399,43 @@ def availability(
             }
         )
     return pd.DataFrame(rows)
+
+
+def glossary(definitions: Mapping | None = None, service_level_seconds: float = 20) -> pd.DataFrame:
+    """Each KPI's definition as computed with these contact-centre ``definitions``.
+
+    Returns
+    -------
+    DataFrame
+        ``kpi``, ``label``, ``unit``, ``definition``.
+
+    Examples
+    --------
+    >>> g = glossary({"short_abandon_seconds": 0}).set_index("kpi")
+    >>> g.loc["abandon_rate", "definition"]
+    'abandoned ÷ offered queue contacts (answered + abandoned); no abandon excluded from both'
+    >>> g.loc["service_level", "definition"]
+    'answered within 20 s ÷ offered queue contacts'
+    """
+    d = {**DEFINITIONS, **(definitions or {})}
+    limit = float(d["short_abandon_seconds"])
+    short = f"abandons within {limit:g} s (short abandons)" if limit > 0 else "no abandon"
+    over = "offered queue contacts"
+    if limit > 0 and d["service_level_over"] != "offered":
+        over += f" less abandons within {limit:g} s"
+    fill = {
+        "short_abandons": short,
+        "service_level_seconds": service_level_seconds,
+        "sl_over": over,
+    }
+    return pd.DataFrame(
+        [
+            {
+                "kpi": k.name,
+                "label": k.label,
+                "unit": k.unit,
+                "definition": k.definition.format(**fill),
+            }
+            for k in REGISTRY.values()
+        ]
+    )

@@ -297,6 +297,7 @@ def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
         economics=c.economics.model_dump(),
         options=options,
         service_level_seconds=c.sla.service_level_seconds,
+        definitions=c.definitions.model_dump(),
         validate=False,
     )
     frame["period"] = "baseline"

@@ -419,3 +419,58 @@ def test_scan_names_required_columns_the_tickets_lack(tmp_path):
     problem = err.value.problems[0]
     assert problem.column == "agent_id, nps" and problem.file == str(path)
     assert "team" in problem.fix  # what the tickets do have
+
+
+def queue_calls() -> pd.DataFrame:
+    """Six calls: answered after 10, 40 and 20 s; abandoned after 60, 3 and 0 s."""
+    return tickets(
+        created_at=["2026-04-01 09:00"] * 6,
+        channel=["phone"] * 6,
+        abandoned=[False, False, False, True, True, True],
+        wait_seconds=[10.0, 40.0, 20.0, 60.0, 3.0, 0.0],
+        handle_seconds=[300.0, 500.0, 400.0, None, None, None],
+    )
+
+
+QUEUE_KPIS = ["abandon_rate", "service_level", "asa_seconds", "aht_seconds"]
+
+
+@pytest.mark.parametrize(
+    "definitions, offered, abandoned, sl_offered",
+    [
+        ({}, 4, 1, 4),  # the default: abandons within 5 s left out of both
+        ({"short_abandon_seconds": 0}, 6, 3, 6),  # every abandon counts
+        ({"short_abandon_seconds": 10}, 4, 1, 4),
+        ({"short_abandon_seconds": 61}, 3, 0, 3),
+        ({"service_level_over": "offered"}, 4, 1, 6),  # service level over every offered call
+    ],
+)
+def test_short_abandon_threshold_and_service_level_denominator(
+    definitions, offered, abandoned, sl_offered
+):
+    row = kpi.compute(queue_calls(), kpis=QUEUE_KPIS, definitions=definitions).iloc[0]
+    assert row["abandon_rate_n"] == offered
+    assert row["abandon_rate"] == pytest.approx(abandoned / offered)
+    assert row["service_level_n"] == sl_offered
+    assert row["service_level"] == pytest.approx(2 / sl_offered)  # answered within 20 s: 10 s, 20 s
+    # ASA and AHT are over answered calls whatever the abandon definitions
+    assert row["asa_seconds"] == pytest.approx((10 + 40 + 20) / 3)
+    assert row["aht_seconds"] == pytest.approx((300 + 500 + 400) / 3)
+
+
+def test_cases_follow_the_definitions():
+    t = queue_calls()
+    assert len(kpi.cases(t, "abandon_rate")) == 4
+    assert len(kpi.cases(t, "abandon_rate", definitions={"short_abandon_seconds": 0})) == 6
+
+
+def test_glossary_states_the_threshold():
+    g = kpi.glossary({"short_abandon_seconds": 7.5}, service_level_seconds=30).set_index("kpi")
+    assert "abandons within 7.5 s" in g.loc["abandon_rate", "definition"]
+    assert g.loc["service_level", "definition"] == (
+        "answered within 30 s ÷ offered queue contacts less abandons within 7.5 s"
+    )
+    over = kpi.glossary({"service_level_over": "offered"}).set_index("kpi")
+    assert (
+        over.loc["service_level", "definition"] == "answered within 20 s ÷ offered queue contacts"
+    )
