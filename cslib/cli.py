@@ -79,7 +79,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
 
 def _print_mappings(cycle) -> None:
     """For tables read through an adapter or mapping: which contract columns stay unmapped."""
-    from cslib.data.adapters import describe
+    from cslib.data.adapters import cleaning, describe
 
     for name in cycle.data:
         opts = cycle.read_options(name)
@@ -90,6 +90,12 @@ def _print_mappings(cycle) -> None:
         for r in d.itertuples():
             table.add_row(r.column, r.source or "[yellow]unmapped[/]", r.note)
         out.print(table)
+        cleaned = cleaning(cycle.path(name), name, opts=opts)
+        if len(cleaned):
+            table = Table("step", "rows", title=f"{name}: rows the mapping cleaned")
+            for r in cleaned.itertuples():
+                table.add_row(r.step, f"{r.rows:,}")
+            out.print(table)
 
 
 def _print_availability(cycle) -> None:

@@ -344,6 +344,13 @@ class Cycle(_Model):
         """The SLA section as the plain mapping :func:`cslib.metrics.engine.compute` takes."""
         return self.sla.model_dump()
 
+    def queue_definitions(self) -> dict[str, Any]:
+        """The service-level threshold and contact-centre definitions, as the KPI functions take them."""
+        return {
+            "service_level_seconds": self.sla.service_level_seconds,
+            "definitions": self.definitions.model_dump(),
+        }
+
     def treated_teams(self) -> list[str]:
         return list(self.rollout)
 

@@ -160,8 +160,7 @@ class Workbook:
                 options=options,
                 complaint_options=complaints[1] if complaints else None,
                 min_responses=self.cycle.min_responses,
-                service_level_seconds=self.cycle.sla.service_level_seconds,
-                definitions=self.cycle.definitions.model_dump(),
+                **self.cycle.queue_definitions(),
                 validate=False,
             )
         return self._cache[key]

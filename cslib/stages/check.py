@@ -296,8 +296,7 @@ def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
         sla=c.sla_spec(),
         economics=c.economics.model_dump(),
         options=options,
-        service_level_seconds=c.sla.service_level_seconds,
-        definitions=c.definitions.model_dump(),
+        **c.queue_definitions(),
         validate=False,
     )
     frame["period"] = "baseline"

@@ -18,7 +18,7 @@ from cslib.analyses import servqual as servqual_module
 from cslib.cycle.evidence import check_cycle
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
-from cslib.metrics.engine import REGISTRY, glossary
+from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     CHART_NAMES,
     WEEKS,
@@ -30,6 +30,7 @@ from cslib.stages._shared import (
     objective_label,
     profile_view,
 )
+from cslib.stages.data_notes import cleaning_note, definitions_of, definitions_used
 from cslib.stats.spc.draw import spc_grid
 
 
@@ -50,10 +51,6 @@ def cycle_checks(wb: Workbook) -> Table:
     )
 
 
-#: the contact-centre KPIs whose definitions vary between centres (the first two need queue data)
-QUEUE_KPIS = ["abandon_rate", "service_level", "asa_seconds", "aht_seconds"]
-
-
 def measures(wb: Workbook) -> Html:
     """Which KPIs the data can give, and for the others what is missing (never shown as zero)."""
     avail = wb.availability()
@@ -64,22 +61,14 @@ def measures(wb: Workbook) -> Html:
         if missing
         else "Every registered KPI can be measured from this data"
     )
-    words = glossary(wb.cycle.definitions.model_dump(), wb.cycle.sla.service_level_seconds)
-    avail = avail.merge(words[["kpi", "definition"]], on="kpi")
-    queue = avail[avail.kpi.isin(QUEUE_KPIS) & (avail.available == "yes")]
-    if not queue.kpi.isin(QUEUE_KPIS[:2]).any():  # no queue data: nothing to define
-        queue = queue.iloc[:0]
+    defined = avail.merge(definitions_of(wb), on="kpi")
     return Html.join(
         Html.text(caption + "."),
-        Html.bullets(
-            [f"{r.label}: {r.definition}." for r in queue.itertuples()],
-            title="Contact-centre definitions used (the cycle file's definitions)",
-        )
-        if len(queue)
-        else None,
+        definitions_used(wb, avail),
+        cleaning_note(wb),
         Html.appendix(
             "Which KPIs, how each is defined, and what data each one misses",
-            {"": avail[["label", "available", "definition", "missing"]]},
+            {"": defined[["label", "available", "definition", "missing"]]},
             {"label": ("KPI", ""), "missing": ("missing data", "")},
         ),
     )

@@ -15,6 +15,6 @@ Examples
 
 from cslib.data.adapters.catalog import BUILTIN, resolve
 from cslib.data.adapters.model import Mapping, load_mapping, parse_mapping
-from cslib.data.adapters.views import describe
+from cslib.data.adapters.views import cleaning, describe
 
-__all__ = ["BUILTIN", "Mapping", "describe", "load_mapping", "parse_mapping", "resolve"]
+__all__ = ["BUILTIN", "Mapping", "cleaning", "describe", "load_mapping", "parse_mapping", "resolve"]

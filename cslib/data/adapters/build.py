@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cslib.data import sql
+from cslib.data.adapters.clean import clean
 from cslib.data.adapters.model import OPS, Mapping, as_names, norm_label
 from cslib.data.contract import aware
 from cslib.data.files import ReadOptions
@@ -71,6 +72,21 @@ class Plan:
         default_factory=dict
     )  # column → (text, mapped, labels mapped to missing)
     absent: dict[str, str] = field(default_factory=dict)  # contract column → why it is not mapped
+    drops: list[tuple[str, str]] = field(default_factory=list)  # (reason, SQL: the row is dropped)
+    zeroed: dict[str, str] = field(
+        default_factory=dict
+    )  # column → SQL: a small negative duration zeroed
+    conflicts: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # source column → contract columns
+    unmatched: list[str] = field(default_factory=list)  # drop rules naming a column the file lacks
+
+    @property
+    def keep(self) -> str:
+        """SQL: the row is kept (no drop rule holds for it)."""
+        if not self.drops:
+            return "TRUE"
+        return "NOT (" + " OR ".join(f"coalesce({c}, FALSE)" for _, c in self.drops) + ")"
 
 
 def _lit(v: Any) -> str:
@@ -100,13 +116,14 @@ class _Builder:
             opts,
         )
 
-    # text of a source column, with "missing" labels cleared
-    def text(self, col: str) -> str:
+    # text of a source column, with its "missing" labels (and those of its contract column) cleared
+    def text(self, col: str, contract: str | None = None) -> str:
         raw = self.types.get(col, "VARCHAR")
         expr = sql.ident(col) if raw == "VARCHAR" else f"CAST({sql.ident(col)} AS VARCHAR)"
         expr = f"NULLIF(TRIM({expr}), '')"
-        if self.m.missing:
-            expr = f"(CASE WHEN {expr} IN ({', '.join(sql.quote(x) for x in self.m.missing)}) THEN NULL ELSE {expr} END)"
+        markers = self.m.missing_in(col, *([contract] if contract else []))
+        if markers:
+            expr = f"(CASE WHEN {expr} IN ({', '.join(sql.quote(x) for x in markers)}) THEN NULL ELSE {expr} END)"
         return expr
 
     def number(self, text: str) -> str:
@@ -232,6 +249,13 @@ class _Builder:
                 f"(CASE WHEN {first} IS NULL THEN NULL ELSE lower({first}) IN ({labels}) END)",
                 "bool",
             )
+        if op == "seconds_between":
+            start = self.arg(args[0], "timestamp", plan)
+            ends = [e for e in (self.arg(a, "timestamp", plan) for a in args[1:]) if e is not None]
+            if start is None or not ends:
+                return None, " or ".join(as_names(args[0] if start is None else args[-1]))
+            end = ends[0] if len(ends) == 1 else f"coalesce({', '.join(ends)})"
+            return f"(epoch({end}) - epoch({start}))", result
         if op in ("add_seconds", "add_minutes", "add_hours", "add_days"):
             values = [
                 self.arg(args[0], "timestamp", plan),
@@ -269,6 +293,16 @@ class _Builder:
         return f"({a} * {_UNIT[op]})", result
 
 
+def _shown(arg: Any, plan: Plan, columns: list[str]) -> str:
+    """A derived column's argument as found: the contract or source column it reads, or its value."""
+    if isinstance(arg, bool | int | float):
+        return str(arg)
+    names = as_names(arg)
+    return (
+        next((n for n in names if n in plan.exprs), None) or find_column(names, columns) or names[0]
+    )
+
+
 def column_plan(
     m: Mapping, table: str, columns: list[str], types: dict[str, str], opts: ReadOptions
 ) -> Plan:
@@ -286,7 +320,10 @@ def column_plan(
             plan.absent[name] = f"no column {' or '.join(repr(c) for c in candidates)}"
             continue
         plan.origin[name] = col
-        plan.exprs[name] = b.convert(name, b.text(col), plan, col)
+        plan.exprs[name] = b.convert(name, b.text(col, name), plan, col)
+    for name, value in m.constants.items():
+        plan.origin[name] = f"constant {value!r}"
+        plan.exprs[name] = b.convert(name, _lit(value), plan, None)
     for name, spec in m.derived.items():
         if name in plan.exprs:
             continue  # a source column gives it directly
@@ -296,7 +333,8 @@ def column_plan(
             plan.absent.setdefault(name, f"derived from {kind}, which is missing")
             continue
         plan.absent.pop(name, None)
-        plan.origin[name] = f"{op}({', '.join(' | '.join(as_names(a)) for a in args)})"
+        shown = (_shown(a, plan, columns) for a in args)
+        plan.origin[name] = f"{op}({', '.join(shown)})"
         plan.exprs[name] = (
             b.convert(name, expr, plan, None)
             if kind == "text"
@@ -309,6 +347,7 @@ def column_plan(
     for name in list(plan.exprs):
         if not plan.exprs[name]:
             del plan.exprs[name]
+    clean(b, plan)
     return plan
 
 

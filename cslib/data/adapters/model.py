@@ -18,7 +18,15 @@ A mapping file (YAML; every key optional except ``columns``)::
       status: State
       channel: Origin
       sla_due_at: Due
-    missing: ["?", "N/A", "-"]      # source values that mean "no value"
+    missing: ["?", "N/A", "-"]      # source values that mean "no value", in every column
+    # or per column (contract or source column; all: every column):
+    # missing: {all: ["?"], customer_id: ["0", "ANONYMOUS"]}
+    constants: {channel: phone}     # a contract column with one value on every row
+    drop:                           # rows to leave out, each with its reason (counted by `cslib validate`)
+      - {reason: test calls, where: {customer_id: [TEST, "999"]}}
+      - {reason: before the new phone system, where: {created_at: {before: 2026-01-01}}}
+    tolerance: {negative_seconds: 5}   # durations at most this far below zero are zeroed (and counted)
+    allow_same_source: [category, journey_stage]   # contract columns that may share one source column
     dates:
       format: "%d/%m/%Y %H:%M"      # or a list, tried in turn; default: ISO 8601
       columns: {sla_due_at: "%d/%m/%Y"}   # per contract column
@@ -43,7 +51,12 @@ columns; ``joined.col`` names a column of a join):
 ``on_or_before: [a, b]`` (true when a ≤ b), ``equals: [col, label, …]``,
 ``add_seconds|add_minutes|add_hours|add_days: [timestamp, number]``,
 ``seconds_from_minutes|seconds_from_hours: [number]``, ``minus: [number, number]``,
-``coalesce: [a, b, …]`` (first value present) and ``concat: [a, b, …]``.
+``coalesce: [a, b, …]`` (first value present), ``concat: [a, b, …]`` (joined
+with `` / ``) and ``seconds_between: [start, end, …]`` (seconds from ``start`` to
+the first of the later timestamps that has a value).
+
+Every key, with examples: ``docs/mapping.md``; the JSON Schema of the format:
+:func:`json_schema`.
 
 Examples
 --------
@@ -55,6 +68,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -164,7 +179,69 @@ OPS: dict[str, tuple[str, str]] = {
     "minus": ("number", "number"),
     "coalesce": ("text", "text"),
     "concat": ("text", "text"),
+    "seconds_between": ("timestamp", "number"),
 }
+
+#: conditions of a ``drop`` rule on one column, besides a list of labels
+CONDITIONS = ("before", "after", "below", "above", "empty")
+
+
+class Condition(_M):
+    """When a column's value drops its row: earlier than ``before``, later than ``after``
+    (a date alone means the whole day), a number ``below`` or ``above`` a limit, or ``empty``."""
+
+    before: dt.datetime | None = None
+    after: dt.datetime | None = None
+    below: float | None = None
+    above: float | None = None
+    empty: bool = False
+    labels: list[str] = Field([], description="the values (trimmed, any case) that drop the row")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v):
+        if isinstance(v, dict):
+            v = dict(v)
+            after = v.get("after")
+            if isinstance(after, str) and len(after.strip()) == 10:
+                with contextlib.suppress(ValueError):  # else pydantic names the bad value
+                    after = dt.date.fromisoformat(after.strip())
+            if isinstance(after, dt.date) and not isinstance(after, dt.datetime):
+                # after a day: from the start of the next one
+                v["after"] = dt.datetime.combine(after, dt.time.max)
+            return v
+        return {"labels": v}
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels(cls, v):
+        return [str(x).strip().lower() for x in as_names(v)]
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not (self.model_fields_set & {"before", "after", "below", "above", "empty", "labels"}):
+            raise ValueError(
+                f"say when the row is dropped: a list of values, or one of {', '.join(CONDITIONS)}"
+            )
+        return self
+
+
+class Drop(_M):
+    """A row filter: rows meeting every condition of ``where`` are left out, counted under ``reason``."""
+
+    reason: str
+    where: dict[str, Condition] = Field(min_length=1)
+
+
+class Tolerance(_M):
+    """Small negative durations, clock skew between systems, zeroed rather than refused."""
+
+    negative_seconds: float = Field(
+        0,
+        ge=0,
+        le=3600,
+        description="a duration (wait, handle time, creation to response or resolution) at most this many seconds below zero becomes 0 and is counted; larger ones stay errors",
+    )
 
 
 class Mapping(_M):
@@ -173,7 +250,11 @@ class Mapping(_M):
     name: str = "mapping"
     table: str | None = None
     columns: dict[str, list[str]] = {}
-    missing: list[str] = []
+    missing: dict[str, list[str]] = {}
+    constants: dict[str, Any] = {}
+    drop: list[Drop] = []
+    tolerance: Tolerance = Tolerance()
+    allow_same_source: list[str] = []
     dates: Dates = Dates()
     numbers: Numbers = Numbers()
     values: dict[str, ValueMap] = {}
@@ -190,10 +271,23 @@ class Mapping(_M):
     def _cols(cls, v):
         return {k: as_names(x) for k, x in (v or {}).items()}
 
-    @field_validator("missing", "duplicate_columns", mode="before")
+    @field_validator("duplicate_columns", "allow_same_source", mode="before")
     @classmethod
     def _list(cls, v):
         return as_names(v)
+
+    @field_validator(
+        "missing", mode="before", json_schema_input_type=list[str] | dict[str, list[str] | str]
+    )
+    @classmethod
+    def _missing(cls, v):
+        if isinstance(v, dict):
+            return {str(k): as_names(x) for k, x in v.items()}
+        return {"all": as_names(v)} if v else {}
+
+    def missing_in(self, *columns: str) -> list[str]:
+        """The markers of "no value" in these columns (contract or source names), every column's included."""
+        return list(dict.fromkeys(x for c in ("all", *columns) for x in self.missing.get(c, [])))
 
     @field_validator("derived", mode="before")
     @classmethod
@@ -221,6 +315,11 @@ class Mapping(_M):
 
     @model_validator(mode="after")
     def _contract(self):
+        twice = [c for c in self.constants if c in self.columns or c in self.derived]
+        if twice:
+            raise ValueError(
+                f"constants: {', '.join(twice)} also mapped under columns or derived; give each contract column one source"
+            )
         if self.table is None:
             return self
         if self.table not in SCHEMAS:
@@ -231,6 +330,8 @@ class Mapping(_M):
             ("values", self.values),
             ("derived", self.derived),
             ("dates.columns", self.dates.columns),
+            ("constants", self.constants),
+            ("allow_same_source", self.allow_same_source),
         ):
             unknown = [c for c in cols if c not in schema]
             if unknown:
@@ -312,6 +413,8 @@ def load_mapping(path: str | Path) -> Mapping:
         what="mapping file",
         fix="give the path of the mapping YAML, relative to the cycle file",
     )
+    if isinstance(raw, dict):
+        raw.setdefault("name", path.name)  # messages name the file
     return parse_mapping(raw, source=str(path), base_dir=path.parent)
 
 
@@ -331,15 +434,19 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
         elif old is not None and old.has_default:
             merged["default"] = old.default
         out["values"][col] = merged
-    out["missing"] = list(dict.fromkeys([*b.get("missing", []), *e.get("missing", [])]))
-    out["duplicate_columns"] = list(
-        dict.fromkeys([*b.get("duplicate_columns", []), *e.get("duplicate_columns", [])])
-    )
+    out["missing"] = {
+        c: list(dict.fromkeys([*base.missing.get(c, []), *extra.missing.get(c, [])]))
+        for c in {**base.missing, **extra.missing}
+    }
+    for key in ("duplicate_columns", "allow_same_source"):
+        out[key] = list(dict.fromkeys([*b.get(key, []), *e.get(key, [])]))
+    out["constants"] = {**b.get("constants", {}), **e.get("constants", {})}
+    out["drop"] = [*b.get("drop", []), *e.get("drop", [])]
     dates = dict(b.get("dates", {}))
     for k, v in e.get("dates", {}).items():
         dates[k] = {**dates.get("columns", {}), **v} if k == "columns" else v
     out["dates"] = dates
-    for key in ("numbers", "events", "strict", "table", "name", "description"):
+    for key in ("numbers", "events", "strict", "table", "name", "description", "tolerance"):
         if key in e:
             out[key] = e[key]
     out["base_dir"] = extra.base_dir

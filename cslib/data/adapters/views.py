@@ -14,6 +14,7 @@ import pandas as pd
 
 from cslib.data import sql
 from cslib.data.adapters.build import Plan, column_plan, find_column, last_per_key, norm_name
+from cslib.data.adapters.clean import counts
 from cslib.data.adapters.model import Mapping, path_under
 from cslib.data.contract import raw_types
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed, register_source
@@ -90,7 +91,9 @@ def register_mapped(
     )
     plan = _view_plan(con, view, opts)
     exprs = ", ".join(["_row", *(f"{e} AS {sql.ident(c)}" for c, e in plan.exprs.items())])
-    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {exprs} FROM "{view}_in"')
+    con.execute(
+        f'CREATE OR REPLACE VIEW "{view}" AS SELECT {exprs} FROM "{view}_in" WHERE {plan.keep}'
+    )
     try:
         con.execute(f'SELECT * FROM "{view}" LIMIT 0')
     except (
@@ -129,7 +132,9 @@ def check_mapped(con, view: str, opts: ReadOptions, name: str) -> list[Problem]:
                     fix="correct the source column name in the mapping (the header is listed by `cslib validate`), or remove the line",
                 )
             )
-    source = f'"{view}_in"'
+    problems += _cleaning_problems(m, plan, name)
+    # dropped rows are not checked: a test call may carry anything
+    source = f'(SELECT * FROM "{view}_in" WHERE {plan.keep})'
     for col, (text, parsed, fmts) in plan.dates.items():
         (n,) = con.execute(
             f"SELECT count(*) FROM {source} WHERE {text} IS NOT NULL AND ({parsed}) IS NULL"
@@ -181,10 +186,54 @@ def check_mapped(con, view: str, opts: ReadOptions, name: str) -> list[Problem]:
     return problems
 
 
+def _cleaning_problems(m: Mapping, plan: Plan, name: str) -> list[Problem]:
+    """Drop rules that name no column of the file (strict mappings), and conflicting targets."""
+    problems = []
+    if m.strict:
+        problems += [
+            Problem(
+                f"the mapping {m.name!r} drops rows by a column the file does not have: {rule}",
+                file=name,
+                fix="correct the column name under drop: … where: in the mapping, or remove the rule",
+            )
+            for rule in plan.unmatched
+        ]
+    for col, names in plan.conflicts.items():
+        problems.append(
+            Problem(
+                f"the mapping {m.name!r} reads {' and '.join(names)} from the same source column",
+                file=name,
+                column=col,
+                fix=f"map each from its own column; if one column really gives both, say so with allow_same_source: [{', '.join(names)}]",
+            )
+        )
+    return problems
+
+
 def _where(col: str, plan: Plan) -> str:
     """A contract column and, when it differs, the source it comes from."""
     origin = plan.origin.get(col)
     return f"{col} ← {origin}" if origin and origin != col else col
+
+
+def cleaning(source: Source, table: str, *, opts: ReadOptions) -> pd.DataFrame:
+    """The rows a source's mapping dropped (by reason) and the durations it zeroed.
+
+    Returns
+    -------
+    DataFrame
+        ``step`` and ``rows``, one row per drop rule (a row meeting several counts
+        under the first) and per column whose small negative durations were set to
+        zero; empty without a mapping or when the mapping cleans nothing.
+    """
+    if opts.mapping is None:
+        return counts(None, "", Plan())
+    con = connect()
+    try:
+        register_mapped(con, source, "raw", opts)
+        return counts(con, '"raw_in"', _view_plan(con, "raw", opts))
+    finally:
+        con.close()
 
 
 def describe(source: Source, table: str, *, opts: ReadOptions) -> pd.DataFrame:
