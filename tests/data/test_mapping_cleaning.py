@@ -312,3 +312,31 @@ def test_validate_prints_the_rows_the_mapping_cleaned(tmp_path, cli):
     lines = [" ".join(line.replace("│", " ").split()) for line in result.stdout.splitlines()]
     assert "dropped: phantom calls (no caller on the line) 1" in lines
     assert "dropped: test calls 1" in lines
+
+
+def test_a_column_on_top_replaces_the_adapters_constant_and_back(tmp_path):
+    src = _write(tmp_path / "calls.csv", "call_id,q_start,medium\n1,2026-01-05 09:00,chat\n")
+    m = adapters.resolve("tickets", adapter="call_log", columns={"channel": "medium"})
+    assert _read(src, m)["channel"].tolist() == ["chat"]
+    back = adapters.resolve(
+        "tickets", adapter="zendesk", mapping={"constants": {"channel": "email"}}
+    )
+    assert "channel" not in back.columns and back.constants == {"channel": "email"}
+
+
+def test_every_mapping_example_of_the_reference_page_is_valid():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "mapping.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    checked = 0
+    for block in blocks:
+        raw = yaml.safe_load(block)
+        if not raw or "data" in raw:  # a comment, or a part of a cycle file
+            continue
+        adapters.parse_mapping(raw).for_table("tickets")
+        checked += 1
+    assert checked >= 12

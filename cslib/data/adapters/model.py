@@ -440,7 +440,17 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
     }
     for key in ("duplicate_columns", "allow_same_source"):
         out[key] = list(dict.fromkeys([*b.get(key, []), *e.get(key, [])]))
-    out["constants"] = {**b.get("constants", {}), **e.get("constants", {})}
+    # a column given one way on top replaces the other way beneath it
+    out["constants"] = {
+        **{
+            c: v
+            for c, v in b.get("constants", {}).items()
+            if c not in extra.columns and c not in extra.derived
+        },
+        **e.get("constants", {}),
+    }
+    for key in ("columns", "derived"):
+        out[key] = {c: v for c, v in out[key].items() if c not in extra.constants}
     out["drop"] = [*b.get("drop", []), *e.get("drop", [])]
     dates = dict(b.get("dates", {}))
     for k, v in e.get("dates", {}).items():
