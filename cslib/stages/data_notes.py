@@ -33,8 +33,8 @@ def definitions_used(wb: Workbook, available: pd.DataFrame) -> Html | None:
 
 def cleaning_note(wb: Workbook, table: str = "tickets") -> Html | None:
     """The rows the table's mapping left out, by reason, and the small negative durations it zeroed."""
-    path, options = wb.source(table)
-    found = cleaning(path, table, opts=options)
+    # the raw export: the staged copy of ``wb.source`` is already cleaned
+    found = cleaning(wb.cycle.path(table), table, opts=wb.cycle.read_options(table))
     found = found[found["rows"] > 0]
     if found.empty:
         return None
