@@ -91,3 +91,13 @@ def test_cycle_schema_checks_definitions_and_inline_mappings():
         assert _errors(cycle_schema(), wrong)
     with pytest.raises(ConfigError, match="service_level_over"):
         parse_cycle({**cycle, "definitions": {"service_level_over": "answered"}})
+
+
+def test_every_mapping_key_is_described_and_on_the_reference_page():
+    from cslib.data.adapters.json_schema import KEYS
+    from cslib.data.adapters.model import Mapping
+
+    keys = set(Mapping.model_fields) - {"base_dir"}
+    assert keys == set(KEYS)
+    page = (ROOT / "docs/mapping.md").read_text(encoding="utf-8")
+    assert [k for k in sorted(keys) if f"`{k}`" not in page] == []

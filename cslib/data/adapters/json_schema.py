@@ -19,10 +19,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cslib.data.adapters.model import Mapping
+from cslib.data.adapters.model import OPS, Mapping
 
 #: where the package keeps the mapping file's schema
 MAPPING_SCHEMA = Path(__file__).with_name("mapping.schema.json")
+
+#: what each key of a mapping file does, shown by editors (docs/mapping.md has the whole story)
+KEYS = {
+    "name": "the mapping's name in messages (default: the file name)",
+    "description": "free text",
+    "table": "the contract table it maps onto: tickets, complaints, survey …",
+    "columns": "contract column: source column, or a list of candidates (the first the file has wins)",
+    "missing": "source values meaning 'no value': a list for every column, or {all: [...], column: [...]}",
+    "constants": "contract column: one value for every row, e.g. {channel: phone}",
+    "drop": "rows to leave out, each {reason: ..., where: {column: condition}}; counted by `cslib validate`",
+    "tolerance": "{negative_seconds: n}: durations at most n s below zero become 0 (counted); larger ones stay errors",
+    "allow_same_source": "contract columns that may be read from one source column",
+    "dates": "format (strftime codes, a list tried in turn), columns (per contract column), timezone",
+    "numbers": "thousands and decimal separators",
+    "values": "per contract column: {source label: contract value} or {map: {...}, default: value}",
+    "derived": "contract column: {operation: [arguments]}; operations: " + ", ".join(OPS),
+    "events": "an event log: {key: column, last_by: [columns]} keeps the last event per key",
+    "joins": "other exports of the same tickets: name: {on, key, last_by, path}",
+    "duplicate_columns": "names the header repeats (the second is read as name_1)",
+    "strict": "named source columns and drop-rule columns must exist (built-in adapters: false)",
+}
 
 _NAMES = {"type": "array", "items": {"type": "string"}}
 _ONE_OR_MANY = {"anyOf": [{"type": "string"}, {"type": "number"}, _NAMES]}
@@ -58,6 +79,8 @@ def mapping_schema() -> dict[str, Any]:
     defs["Condition"] = {"anyOf": [defs["Condition"], labels]}
     for key in ("before", "after"):
         defs["Condition"]["anyOf"][0]["properties"][key]["anyOf"][0] = {"type": "string"}
+    for key, text in KEYS.items():
+        schema["properties"][key]["description"] = text
     # derived: {operation: [arguments]} or {operation: argument}
     schema["properties"]["derived"]["additionalProperties"] = {
         "type": "object",
