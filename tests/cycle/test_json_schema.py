@@ -30,9 +30,9 @@ def _errors(schema: dict, instance: dict) -> list[str]:
 
 
 def test_shipped_schemas_are_the_generated_ones():
-    # after changing the cycle or mapping model: python -m cslib.cycle.json_schema
-    assert json.loads(CYCLE_SCHEMA.read_text(encoding="utf-8")) == cycle_schema()
-    assert json.loads(MAPPING_SCHEMA.read_text(encoding="utf-8")) == mapping_schema()
+    again = "the model changed: write the schemas again with python -m cslib.cycle.json_schema"
+    assert json.loads(CYCLE_SCHEMA.read_text(encoding="utf-8")) == cycle_schema(), again
+    assert json.loads(MAPPING_SCHEMA.read_text(encoding="utf-8")) == mapping_schema(), again
     jsonschema.Draft202012Validator.check_schema(cycle_schema())
 
 
