@@ -62,7 +62,7 @@ class TableSource(_Model):
     date_format: str | None = None
     adapter: str | None = Field(
         None,
-        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb",
+        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb, call_log",
     )
     mapping: str | dict[str, Any] | None = Field(
         None,
