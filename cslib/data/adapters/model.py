@@ -56,7 +56,7 @@ with `` / ``) and ``seconds_between: [start, end, …]`` (seconds from ``start``
 the first of the later timestamps that has a value).
 
 Every key, with examples: ``docs/mapping.md``; the JSON Schema of the format:
-:func:`json_schema`.
+:func:`cslib.data.adapters.json_schema.mapping_schema`.
 
 Examples
 --------
