@@ -373,6 +373,7 @@ def _print_kpis(cycle_path: Path) -> None:
         sla=cycle.sla_spec(),
         options=cycle.read_options("tickets"),
         economics=cycle.economics.model_dump(),
+        **cycle.queue_definitions(),
     )
     labels = {name: kpi.REGISTRY[name].label for name in names}
     out.print(
