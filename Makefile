@@ -24,9 +24,10 @@ test: $(STAMP) ## run the linter and the whole test suite
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check and mypy on the modules listed in pyproject.toml
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/ruff format --check cslib tests benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix cslib tests benchmarks

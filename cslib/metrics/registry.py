@@ -52,7 +52,9 @@ class KPI:
 
 
 def _response_target(ctx: Context) -> str:
-    return target_sql(sla_targets(ctx.sla, "response"))
+    targets = sla_targets(ctx.sla, "response")
+    assert targets is not None, "availability leaves the SLA response KPI out without a target"
+    return target_sql(targets)
 
 
 def _response_met(ctx: Context) -> str:
