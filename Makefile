@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format sample bench clean
+.PHONY: help demo test lint format docs sample bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,13 +24,17 @@ test: $(STAMP) ## run the linter and the whole test suite
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check and mypy on the modules listed in pyproject.toml
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/ruff format --check cslib tests benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix cslib tests benchmarks
 	$(BIN)/ruff format cslib tests benchmarks
+
+docs: $(STAMP) ## build the documentation site into site/ (warnings are errors); open site/index.html
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 sample: $(STAMP) ## regenerate the committed sample operation in data/sample
 	$(BIN)/cslib sample-data --out data/sample
@@ -40,4 +44,4 @@ bench: $(STAMP) ## run the benchmarks (1M and 10M tickets; slow)
 	$(BIN)/python benchmarks/plan_bench.py
 
 clean: ## remove the virtual environment, caches and reports
-	rm -rf $(VENV) .pytest_cache .ruff_cache reports
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports site

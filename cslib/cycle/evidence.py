@@ -1,6 +1,6 @@
 """Is the cycle complete? SMART objectives and the evidence a PDCA cycle needs.
 
-:func:`check_cycle` reads the cycle file against ``reference/cycle-evidence.md``
+:func:`check_cycle` reads the cycle file against ``docs/reference/cycle-evidence.md``
 (and, with data, against what the baseline shows) and returns one finding per
 gap: an **error** where evaluation is impossible (no baseline data, no
 objective with a target…), a **warning** where evidence will be missing.

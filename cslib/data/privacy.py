@@ -147,7 +147,7 @@ def worker_environment(configured: str | None = None) -> dict[str, str]:
 def pseudonymise(values: Iterable, *, key: str | bytes | None = None, prefix: str = "P-") -> list:
     """Keyed-hash pseudonyms (HMAC-SHA256, 10 hex digits); missing values stay missing."""
     secret = key.encode("utf-8") if isinstance(key, str) else key or pseudonym_key()
-    out = []
+    out: list[str | None] = []
     for v in values:
         if _missing(v):
             out.append(None)

@@ -40,7 +40,7 @@ STATUSES = (
     "duplicate",
     "cancelled",
 )
-#: statuses of tickets that never count as resolved work (see reference/kpis.md)
+#: statuses of tickets that never count as resolved work (see docs/reference/kpis.md)
 NOT_RESOLUTIONS = ("abandoned", "duplicate", "cancelled")
 PRIORITIES = ("low", "normal", "high", "urgent")
 

@@ -1,13 +1,13 @@
 """The KPI engine: customer-service KPIs per period × segment.
 
-Every KPI of ``reference/kpis.md`` is defined in :data:`~cslib.metrics.registry.REGISTRY`
+Every KPI is defined in :data:`~cslib.metrics.registry.REGISTRY`
 with its unit, better direction, the columns it needs and its SQL. :func:`compute`
 aggregates tickets in DuckDB (a DataFrame, or a CSV/Parquet path scanned in place),
 in one scan, so only the aggregates reach pandas; :func:`cases` and
 :func:`case_query` give the per-ticket values behind a KPI; :func:`scan` opens
 tickets for aggregates of one's own.
 
-Conventions (see the reference for the formulas):
+Conventions (the formulas are in the KPI reference, ``docs/reference/kpis.md``):
 
 - Ticket KPIs belong to the period the ticket was *created* in (a cohort view);
   ``backlog`` is a stock counted at the end of each period.

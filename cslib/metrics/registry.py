@@ -1,4 +1,4 @@
-"""The KPI registry: every KPI of ``reference/kpis.md`` defined once.
+"""The KPI registry: every KPI defined once (``docs/reference/kpis.md`` is written from it).
 
 Each entry of :data:`REGISTRY` gives what a KPI means (label, unit, better
 direction, definition), what it needs (ticket columns, SLA targets, a
@@ -37,6 +37,7 @@ class KPI:
     requires: tuple[str, ...]
     kind: str  # count, duration, proportion, mean, score, stock, rate
     definition: str
+    source: str  # where the definition comes from
     needs: tuple[str, ...] = ()  # other inputs: "sla.response", "complaints", "economics"
     requires_any: tuple[str, ...] = ()  # columns of which at least one is needed
     value: Sql | None = None  # per ticket: a number, or a condition for proportions
@@ -51,7 +52,9 @@ class KPI:
 
 
 def _response_target(ctx: Context) -> str:
-    return target_sql(sla_targets(ctx.sla, "response"))
+    targets = sla_targets(ctx.sla, "response")
+    assert targets is not None, "availability leaves the SLA response KPI out without a target"
+    return target_sql(targets)
 
 
 def _response_met(ctx: Context) -> str:
@@ -144,6 +147,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at",),
             kind="count",
             definition="tickets created in the period",
+            source="Zendesk ticket metrics (tickets created)",
         ),
         KPI(
             name="first_response_hours",
@@ -153,6 +157,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at", "first_response_at"),
             kind="duration",
             definition="first_response_at − created_at per answered ticket",
+            source="Zendesk ticket metrics: first reply time",
             value=hours("created_at", "first_response_at"),
             among="first_response_at IS NOT NULL AND {handled}",
         ),
@@ -164,6 +169,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at", "resolved_at"),
             kind="duration",
             definition="resolved_at − created_at per resolved ticket",
+            source="Zendesk ticket metrics: full resolution time",
             value=hours("created_at", "resolved_at"),
             among="{resolved}",
         ),
@@ -175,6 +181,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at", "first_response_at"),
             kind="proportion",
             definition="first response within the SLA target; unanswered past the target count as missed",
+            source="SLA policy targets (Zendesk SLA metric: first reply time), per channel or priority",
             needs=("sla.response",),
             value=_response_met,
             among=_response_due,
@@ -188,6 +195,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at", "resolved_at"),
             kind="proportion",
             definition="resolved within the SLA target (or by sla_due_at, or the source's sla_met flag); unresolved past the target count as missed",
+            source="SLA policy targets per channel or priority; the source system's sla_due_at or sla_met where given",
             needs=("sla.resolution",),
             value=_resolution_met,
             among=_resolution_due,
@@ -202,6 +210,7 @@ REGISTRY: dict[str, KPI] = {
             requires_any=("contacts", "reopens"),
             kind="proportion",
             definition="resolved tickets with one contact and no reopen ÷ resolved tickets (without contacts: not reopened and not transferred)",
+            source="contact-centre practice (COPC, SQM Group): resolved at the first contact, not reopened",
             value=_first_contact,
             among="{resolved}",
         ),
@@ -213,6 +222,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("resolved_at", "reopens"),
             kind="proportion",
             definition="resolved tickets reopened at least once ÷ resolved tickets",
+            source="Zendesk ticket metrics: reopens",
             value="coalesce(reopens, 0) > 0",
             among="{resolved}",
         ),
@@ -224,6 +234,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at", "resolved_at"),
             kind="stock",
             definition="tickets open at the end of the period",
+            source="contact-centre practice: open tickets at the end of the period",
         ),
         KPI(
             name="aht_seconds",
@@ -233,6 +244,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("handle_seconds",),
             kind="mean",
             definition="mean handle time (talk + hold + wrap) of handled contacts: answered, not abandoned",
+            source="contact-centre practice (ICMI, COPC): talk + hold + after-contact work",
             value="handle_seconds",
             among="handle_seconds IS NOT NULL AND {handled}",
         ),
@@ -244,6 +256,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("abandoned",),
             kind="proportion",
             definition="abandoned ÷ offered queue contacts (answered + abandoned); {short_abandons} excluded from both",
+            source="contact-centre practice (ICMI): short abandons excluded",
             value="abandoned",
             among="{queue}",
         ),
@@ -255,6 +268,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("abandoned", "wait_seconds"),
             kind="proportion",
             definition="answered within {service_level_seconds:g} s ÷ {sl_over}",
+            source="contact-centre practice (ICMI): e.g. 80 % answered within 20 s",
             value="NOT abandoned AND wait_seconds <= {service_level_seconds}",
             among="{sl_offered}",
         ),
@@ -266,6 +280,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("wait_seconds",),
             kind="mean",
             definition="mean queue wait (seconds from queue entry to answer) of answered contacts",
+            source="contact-centre practice (ICMI): average speed of answer",
             value="wait_seconds",
             among=_answered,
         ),
@@ -277,6 +292,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("csat",),
             kind="proportion",
             definition="ratings of 4 or 5 ÷ ratings received",
+            source="top-2-box customer satisfaction on a 1–5 scale",
             value="csat >= 4",
             among="csat IS NOT NULL",
             survey=True,
@@ -289,6 +305,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("nps",),
             kind="score",
             definition="% promoters (9–10) − % detractors (0–6)",
+            source="Reichheld (2003), The One Number You Need to Grow, Harvard Business Review",
             value="nps",
             among="nps IS NOT NULL",
             survey=True,
@@ -301,6 +318,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("ces",),
             kind="mean",
             definition="mean 1–7 effort score (7 = made it easy)",
+            source="Customer Effort Score 2.0 wording, Dixon, Toman & DeLisi (2013), The Effortless Experience",
             value="ces",
             among="ces IS NOT NULL",
             survey=True,
@@ -313,6 +331,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("created_at",),
             kind="rate",
             definition="complaints received ÷ tickets created × 1,000",
+            source="common practice for monitoring complaint handling (ISO 10002:2018)",
             needs=("complaints",),
         ),
         KPI(
@@ -323,6 +342,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("customer_id", "category"),
             kind="proportion",
             definition="tickets followed by another ticket of the same customer and category within N days ÷ tickets",
+            source="contact-centre practice: repeat contacts within N days (default 7)",
             value="_repeat",
             among=_window_over,
             column=_repeated,
@@ -336,6 +356,7 @@ REGISTRY: dict[str, KPI] = {
             requires=("handle_seconds",),
             kind="mean",
             definition="handle hours × hourly cost ÷ contacts handled",
+            source="contact-centre practice (ICMI, COPC): cost ÷ contacts handled",
             needs=("economics",),
             value=_cost,
             among="handle_seconds IS NOT NULL AND {handled}",

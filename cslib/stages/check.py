@@ -1,6 +1,6 @@
 """The Check stage: did each objective's KPI change, by how much, how sure are we, and is it sustained?
 
-The method follows ``reference/impact.md`` through :func:`cslib.stats.impact.verdict`:
+The method follows ``docs/reference/methods.md`` through :func:`cslib.stats.impact.verdict`:
 difference-in-differences against the comparison teams when the roll-out leaves
 some, an interrupted time series otherwise, a two-period comparison as the last
 resort — always named, with the alternatives rejected.

@@ -1,4 +1,4 @@
-"""Every KPI on small hand-computed tables (reference/kpis.md)."""
+"""Every KPI on small hand-computed tables (docs/reference/kpis.md)."""
 
 from __future__ import annotations
 

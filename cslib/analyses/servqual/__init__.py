@@ -2,7 +2,7 @@
 
 Each of 22 items is answered twice on a 1–7 scale, expectation (E) and
 perception (P). Negatively worded items (``reversed``) are scored ``8 − answer``
-before anything else. Then (see ``reference/servqual.md``):
+before anything else. Then (see ``docs/reference/servqual.md``):
 
 * item gap = P − E (negative = shortfall);
 * a respondent's dimension gap = the mean of their item gaps in that dimension;

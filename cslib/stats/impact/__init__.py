@@ -16,8 +16,8 @@ Every difference is **after − before**. The module offers
   plain-English verdict per objective (for difference-in-differences on a KPI
   that cannot be negative, a ratio estimated on the log scale).
 
-See ``reference/impact.md`` for the methods and the published numbers the tests
-reproduce.
+``docs/reference/methods.md`` describes the methods, their calibration and the
+published numbers the tests reproduce.
 
 Examples
 --------

@@ -6,6 +6,8 @@ the level before and after, the relative change and the underlying result.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,23 @@ from cslib.stats.impact._treated import _never_treated
 from cslib.stats.impact.compare import compare
 from cslib.stats.impact.did import did
 from cslib.stats.impact.its import its
+
+
+class Estimate(TypedDict):
+    """An effect with its interval, the levels before and after, and the result behind it."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    scale: str
+    before: float
+    after: float
+    relative: float
+    rel_low: float
+    rel_high: float
+    method: str
+    details: Any
 
 
 def _estimate(
@@ -34,7 +53,7 @@ def _estimate(
     seasonality,
     alpha,
     positive=None,
-) -> dict[str, object]:
+) -> Estimate:
     """The effect by ``method``; case-level rows (several per period) are compared as cases."""
     raw = unit is None and data[time].duplicated().any()  # case-level rows: aggregate per period
     if method == "did":
@@ -84,7 +103,7 @@ def _series(data, y, time, unit, first_treated, method, offset, n, family, kind)
     return pd.DataFrame({"time": out.index.to_numpy(), "y": out.to_numpy(dtype=float)})
 
 
-def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> dict[str, object]:
+def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> Estimate:
     """DiD effect with a t interval over teams; for a KPI that cannot be negative, on the log scale.
 
     On the log scale the effect is a ratio (after / expected without the change),
@@ -157,7 +176,7 @@ def _auto_season(t: pd.Series) -> str | None:
     return "dow" if np.median(gaps) == 86400 else None
 
 
-def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> dict[str, object]:
+def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> Estimate:
     res = its(
         data,
         y=y,
@@ -199,7 +218,7 @@ def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> di
     return _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
 
 
-def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
+def _two_period_estimate(series, change, kind, alpha) -> Estimate:
     t = series["time"]
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
@@ -223,7 +242,7 @@ def _two_period_estimate(series, change, kind, alpha) -> dict[str, object]:
     return est
 
 
-def _pack(est, lo, hi, p, scale, before, after, method, details) -> dict[str, object]:
+def _pack(est, lo, hi, p, scale, before, after, method, details) -> Estimate:
     if scale == "difference":
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (est / before, lo / before, hi / before) if before else (np.nan,) * 3

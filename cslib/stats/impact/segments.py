@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -337,7 +338,7 @@ def compare_segments(
         a = (seg == s) & (per == after)
         if not b.any() or not a.any():
             continue
-        kw = {}
+        kw: dict[str, Any] = {}
         if kind == "duration":
             kw = {"random_state": random_state}
             if days is not None:
