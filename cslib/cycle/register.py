@@ -442,7 +442,8 @@ def draft_next_cycle(
     raw["actions"] = [_replanned(a) for a in cycle.actions if a.status not in ("done", "dropped")]
     if absolute_paths:
         for table, src in raw.get("data", {}).items():
-            src["path"] = str(cycle.path(table).resolve())
+            if "path" in src:  # a database url stays as written
+                src["path"] = str(cycle.path(table).resolve())
     return raw
 
 
