@@ -352,3 +352,42 @@ def test_the_documented_request_tracker_query(postgres, password):
     assert frame["team"].tolist() == ["Billing", "Technical"]
     assert frame["priority"].tolist() == ["normal", "urgent"]
     assert frame["agent_id"].isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("reading", "columns"),
+    [
+        ({"table": "tickets", "adapter": "zendesk"}, None),
+        (
+            {"query": "SELECT id, created_at FROM tickets", "columns": {"ticket_id": "id"}},
+            ["id", "created_at"],
+        ),
+    ],
+)
+def test_a_query_maps_like_a_file(reading, columns, tmp_path):
+    """An adapter or column mapping reads a database table exactly as it reads the same export."""
+    pytest.importorskip("adbc_driver_sqlite")
+    import pyarrow as pa
+
+    export = pd.DataFrame(
+        {
+            "id": [11, 12, 13],
+            "created_at": ["2026-04-01T09:00:00Z", "2026-04-01T10:00:00Z", "2026-04-02T08:00:00Z"],
+            "solved_at": ["2026-04-01T12:00:00Z", None, "2026-04-03T08:00:00Z"],
+            "status": ["solved", "hold", "closed"],
+            "First reply time in minutes": [30, None, 90],
+        }
+    )
+    _load(str(tmp_path / "zendesk.db"), "tickets", pa.Table.from_pandas(export), driver="sqlite")
+    raw = yaml.safe_load((SAMPLE / "cycle.yaml").read_text(encoding="utf-8"))
+    raw["data"] = {"tickets": {"url": "sqlite:///zendesk.db", **reading}}
+    cycle = parse_cycle(raw, base_dir=tmp_path)
+    opts = cycle.read_options("tickets")
+    from_db = read_table(cycle.path("tickets"), "tickets", opts=opts)
+    (export[columns] if columns else export).to_csv(tmp_path / "export.csv", index=False)
+    from_file = read_table(tmp_path / "export.csv", "tickets", opts=opts)
+    pd.testing.assert_frame_equal(from_db, from_file)
+    assert from_db["ticket_id"].tolist() == ["11", "12", "13"]
+    if not columns:
+        assert from_db["status"].tolist() == ["resolved", "on_hold", "closed"]
+        assert from_db["first_response_at"].iloc[0] == pd.Timestamp("2026-04-01 10:30")
