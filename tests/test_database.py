@@ -276,6 +276,10 @@ def test_database_errors_name_table_url_and_query_but_no_password(
     )
     assert '"opened" does not exist' in message and PASSWORD not in message
 
+    empty = Query(postgres["reader"], query="SELECT * FROM helpdesk.tickets WHERE false")
+    with pytest.raises(DataError, match="query returned no rows"):
+        read_table(empty, "tickets")
+
     monkeypatch.delenv(ENV)
     with pytest.raises(DataError, match=f"environment variable {ENV} named in the url is not set"):
         read_table(Query(postgres["reader"], table="tickets_unset"), "tickets")
