@@ -276,6 +276,17 @@ def test_database_errors_name_table_url_and_query_but_no_password(
     )
     assert '"opened" does not exist' in message and PASSWORD not in message
 
+    _execute(
+        postgres["admin"],
+        "CREATE SEQUENCE IF NOT EXISTS helpdesk.ids",
+        "GRANT USAGE ON SEQUENCE helpdesk.ids TO reader",
+    )
+    writes = Query(
+        postgres["reader"], query="SELECT nextval('helpdesk.ids') AS ticket_id, now() AS created_at"
+    )
+    with pytest.raises(DataError, match="read-only transaction"):
+        read_table(writes, "tickets")
+
     empty = Query(postgres["reader"], query="SELECT * FROM helpdesk.tickets WHERE false")
     with pytest.raises(DataError, match="query returned no rows"):
         read_table(empty, "tickets")

@@ -178,7 +178,7 @@ def _connect(source: Query, module: str, url: str, secrets: tuple[str, ...]):
             )
         ) from None
     try:
-        connection = dbapi.connect(url)
+        connection = dbapi.connect(url, autocommit=True)  # each statement its own transaction
         if module == DRIVERS["postgresql"]:
             with connection.cursor() as cursor:
                 cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
