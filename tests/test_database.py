@@ -52,6 +52,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _run(command: list) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(map(str, command))} failed: {done.stderr}{done.stdout}"
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A PostgreSQL server for the session: ``admin`` (socket, trust) and ``reader`` urls."""
@@ -60,40 +65,23 @@ def postgres():
     if bin_dir is None:
         pytest.skip("no PostgreSQL server binaries (apt-get install postgresql)")
     as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="cslib-pg-"))
     if os.geteuid() == 0:  # the server refuses to run as root
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no postgres user to run the server")
-        os.chown(base, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="cslib-pg-"))
+    if as_user:
+        os.chown(base, owner.pw_uid, owner.pw_gid)
     data, port = base / "data", _free_port()
-    subprocess.run(
-        [*as_user, bin_dir / "initdb", "-D", data, "-U", "admin", "-N", "--auth-local=trust"]
-        + ["--auth-host=scram-sha-256"],
-        check=True,
-        capture_output=True,
-    )
+    pg_ctl = [*as_user, bin_dir / "pg_ctl", "-D", data]
     options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [
-            *as_user,
-            bin_dir / "pg_ctl",
-            "-D",
-            data,
-            "-l",
-            base / "log",
-            "-w",
-            "-o",
-            options,
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
     admin = f"postgresql://admin@/postgres?host={base}&port={port}"
     try:
+        _run([*as_user, bin_dir / "initdb", "-D", data, "-U", "admin", "-N", "--auth-local=trust",
+              "--auth-host=scram-sha-256"])  # fmt: skip
+        _run([*pg_ctl, "-l", base / "log", "-w", "-o", options, "start"])
         _execute(
             admin,
             f"CREATE ROLE reader LOGIN PASSWORD '{PASSWORD}'",
@@ -106,10 +94,7 @@ def postgres():
             "port": port,
         }
     finally:
-        subprocess.run(
-            [*as_user, bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            capture_output=True,
-        )
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -199,7 +184,7 @@ def test_postgres_cycle_runs_the_plan_and_matches_parquet(
 
     record = json.loads((run_dir / "run.json").read_text())["inputs"]["tickets"]
     assert record["url"].startswith("postgresql://reader:***@127.0.0.1:")
-    assert record["query"] == 'SELECT * FROM "helpdesk"."tickets"'
+    assert record["query"] == "SELECT * FROM helpdesk.tickets"
     assert record["sha256"] == result_hash(load_cycle(pg_cycle).path("tickets"))
     for path in [*run_dir.rglob("*"), *tmp_path.rglob("*.log")]:
         if path.is_file() and path.suffix in {".json", ".html", ".ipynb", ".log", ".yaml"}:
@@ -263,7 +248,7 @@ def test_database_errors_name_table_url_and_query_but_no_password(
     text = "\n".join(map(str, problems))
     assert "cannot be opened" in text and "password authentication failed" in text
     url = f"postgresql://reader:***@127.0.0.1:{postgres['port']}/postgres"
-    assert f'tickets from {url}, query SELECT * FROM "helpdesk"."tickets"' in text
+    assert f"tickets from {url}, query SELECT * FROM helpdesk.tickets" in text
     assert PASSWORD not in text
 
     monkeypatch.setenv(ENV, PASSWORD)

@@ -17,7 +17,7 @@ Examples
 --------
 >>> q = Query("postgresql://cs:${PGPASSWORD}@db.example/helpdesk", table="tickets")
 >>> print(q)
-postgresql://cs:***@db.example/helpdesk, query SELECT * FROM "tickets"
+postgresql://cs:***@db.example/helpdesk, query SELECT * FROM tickets
 >>> url_problem("postgresql://cs:hunter2@db.example/helpdesk", None, "tickets")[:48]
 'the url holds a password written in the cycle fi'
 >>> redact("connection to postgresql://cs:hunter2@db failed", secrets=("hunter2",))
@@ -50,6 +50,7 @@ DRIVERS = {
     "postgres": "adbc_driver_postgresql",
     "sqlite": "adbc_driver_sqlite",
 }
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ONLY_ENV = re.compile(r"^(\$\{[A-Za-z_][A-Za-z0-9_]*\})+$")
 _USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
@@ -80,10 +81,15 @@ class Query:
 
     @property
     def sql(self) -> str:
-        """The statement sent to the database."""
+        """The statement sent to the database; a table name other than letters, digits and ``_`` is quoted.
+
+        >>> Query("sqlite:///exports.db", table="main.Ticket export").sql
+        'SELECT * FROM main."Ticket export"'
+        """
         if self.query is not None:
             return self.query.strip().rstrip(";")
-        return "SELECT * FROM " + ".".join(ident(part) for part in self.table.split("."))
+        parts = self.table.split(".")  # plain names as typed, so the database folds their case
+        return "SELECT * FROM " + ".".join(p if _PLAIN.fullmatch(p) else ident(p) for p in parts)
 
     def __str__(self) -> str:
         text = " ".join(self.sql.split())
@@ -102,9 +108,10 @@ def url_problem(url: str, query: str | None, table: str | None) -> str | None:
     """
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in DRIVERS:
+        what = f"{scheme} databases are not read" if scheme else "not a database url"
         return (
-            f"{scheme or 'this url'} databases are not read: use a postgresql:// or "
-            "sqlite:/// url, or export the table to Parquet or CSV"
+            f"{what}: use a postgresql://user@host/database or sqlite:///file.db url, "
+            "or export the table to Parquet or CSV"
         )
     parts = urlsplit(url)
     passwords = [parts.password or ""] + [
