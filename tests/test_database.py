@@ -391,3 +391,17 @@ def test_a_query_maps_like_a_file(reading, columns, tmp_path):
     if not columns:
         assert from_db["status"].tolist() == ["resolved", "on_hold", "closed"]
         assert from_db["first_response_at"].iloc[0] == pd.Timestamp("2026-04-01 10:30")
+
+
+def test_the_next_cycle_finds_a_relative_sqlite_file(tmp_path):
+    """The drafted next cycle names the SQLite file so that it is found from wherever it is saved."""
+    from cslib.cycle import register
+
+    raw = yaml.safe_load((SAMPLE / "cycle.yaml").read_text(encoding="utf-8"))
+    raw["data"] = {"tickets": {"url": "sqlite:///db/helpdesk.db", "table": "tickets"}}
+    cycle = parse_cycle(raw, base_dir=tmp_path)
+    no_verdicts = pd.DataFrame({"objective": [], "verdict": []})
+    draft = register.draft_next_cycle(cycle, no_verdicts, absolute_paths=True)
+    assert draft["data"]["tickets"]["url"] == f"sqlite:///{tmp_path.resolve()}/db/helpdesk.db"
+    assert "path" not in draft["data"]["tickets"]
+    assert cycle.path("tickets").url_for(tmp_path / "reports") == "sqlite:///../db/helpdesk.db"

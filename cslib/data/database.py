@@ -91,6 +91,21 @@ class Query:
         parts = self.table.split(".")  # plain names as typed, so the database folds their case
         return "SELECT * FROM " + ".".join(p if _PLAIN.fullmatch(p) else ident(p) for p in parts)
 
+    def url_for(self, folder: Path | None) -> str:
+        """The url as a cycle file in ``folder`` must write it (None: with an absolute path).
+
+        Only a relative SQLite file changes: it is found from the cycle file's folder.
+
+        >>> q = Query("sqlite:///helpdesk.db", table="t", base_dir=Path("/data"))
+        >>> q.url_for(Path("/data/reports")), q.url_for(None)
+        ('sqlite:///../helpdesk.db', 'sqlite:////data/helpdesk.db')
+        """
+        file = _sqlite_file(self.url)
+        if file is None or file.is_absolute():
+            return self.url
+        path = (self.base_dir / file).resolve()
+        return "sqlite:///" + (os.path.relpath(path, folder.resolve()) if folder else str(path))
+
     def __str__(self) -> str:
         text = " ".join(self.sql.split())
         if len(text) > SHOW_QUERY:
@@ -152,11 +167,11 @@ def _resolved(source: Query) -> tuple[str, str, tuple[str, ...]]:
         )
     secrets = tuple(os.environ[n] for n in names)
     url = _ENV.sub(lambda m: os.environ[m.group(1)], source.url)
-    scheme = url.split(":", 1)[0].lower()
-    if scheme != "sqlite":
-        return DRIVERS[scheme], url, secrets
-    path = Path(url.split(":", 1)[1].removeprefix("///") or ".")
-    path = path if path.is_absolute() else source.base_dir / path
+    module = DRIVERS[url.split(":", 1)[0].lower()]
+    file = _sqlite_file(url)
+    if file is None:
+        return module, url, secrets
+    path = file if file.is_absolute() else source.base_dir / file
     if not path.is_file():
         raise DataError(
             Problem(
@@ -166,7 +181,13 @@ def _resolved(source: Query) -> tuple[str, str, tuple[str, ...]]:
                 "sqlite:////absolute/path.db",
             )
         )
-    return DRIVERS[scheme], f"file:{quote(str(path.resolve()))}?mode=ro", secrets
+    return module, f"file:{quote(str(path.resolve()))}?mode=ro", secrets
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:`` url names (relative or absolute), None for other databases."""
+    scheme, _, rest = url.partition(":")
+    return Path(rest.removeprefix("///") or ".") if scheme.lower() == "sqlite" else None
 
 
 def _connect(source: Query, module: str, url: str, secrets: tuple[str, ...]):
