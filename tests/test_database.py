@@ -166,6 +166,7 @@ def _weekly_kpis(cycle: Path, run_dir: Path) -> pd.DataFrame:
     return wb.kpis(freq="W", by="team")  # every KPI the tickets support
 
 
+@pytest.mark.notebook
 def test_postgres_cycle_runs_the_plan_and_matches_parquet(
     pg_cycle, parquet_cycle, password, cli, tmp_path
 ):
