@@ -406,3 +406,12 @@ def test_the_next_cycle_finds_a_relative_sqlite_file(tmp_path):
     assert draft["data"]["tickets"]["url"] == f"sqlite:///{tmp_path.resolve()}/db/helpdesk.db"
     assert "path" not in draft["data"]["tickets"]
     assert cycle.path("tickets").url_for(tmp_path / "reports") == "sqlite:///../db/helpdesk.db"
+
+
+def test_cli_names_a_missing_database_and_exits_2(cli, tmp_path):
+    cycle = _cycle(tmp_path, {"url": "sqlite:///missing.db", "table": "tickets"})
+    done = cli("validate", cycle)
+    text = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2 and "Traceback" not in text
+    assert "tickets from sqlite:///missing.db, query SELECT * FROM tickets" in text
+    assert "the SQLite file is not found" in text
