@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cslib._yamlfile import check_zone, problems_of, read_yaml
+from cslib.data import database
 from cslib.data import tables as io
 from cslib.data.schema import SCHEMAS
 from cslib.errors import ConfigError, Problem
@@ -49,9 +50,15 @@ class Organisation(_Model):
 
 
 class TableSource(_Model):
-    """Where one table is and how to read it."""
+    """Where one table is and how to read it: a file's ``path``, or a database ``url`` with a ``query`` or ``table``."""
 
-    path: str
+    path: str | None = None
+    url: str | None = Field(
+        None,
+        description="a database: postgresql://user@host/db or sqlite:///file.db; ${NAME} takes the environment variable NAME",
+    )
+    query: str | None = Field(None, description="the SQL that returns the table (with url)")
+    table: str | None = Field(None, description="a database table or view read whole (with url)")
     columns: dict[str, str] = Field(
         default_factory=dict, description="contract column → source column"
     )
@@ -72,6 +79,21 @@ class TableSource(_Model):
         default_factory=dict,
         description="files of the mapping's joins, e.g. {metrics: ticket_metrics.csv}",
     )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give a file's path or a database url, one of them")
+        if self.url is None and (self.query or self.table):
+            raise ValueError("query and table read a database: give its url too")
+        if self.url is not None:
+            problem = database.url_problem(self.url, self.query, self.table)
+            file_only = [k for k in ("encoding", "delimiter", "sheet", "join") if getattr(self, k)]
+            if problem is None and file_only:
+                problem = f"{', '.join(file_only)} only apply to files, not to a database url"
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 class Scope(_Model):
@@ -300,9 +322,12 @@ class Cycle(_Model):
     def _zone(cls, v):
         return check_zone(v)
 
-    def path(self, table: str) -> Path:
-        """The file of a table, resolved against the cycle file's folder."""
-        p = Path(self.data[table].path).expanduser()
+    def path(self, table: str) -> Path | database.Query:
+        """The file of a table, resolved against the cycle file's folder, or its database query."""
+        src = self.data[table]
+        if src.url is not None:
+            return database.Query(src.url, src.query, src.table, self.base_dir, table)
+        p = Path(src.path).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
     def table(self, table: str) -> TableSource:

@@ -442,7 +442,10 @@ def draft_next_cycle(
     raw["actions"] = [_replanned(a) for a in cycle.actions if a.status not in ("done", "dropped")]
     if absolute_paths:
         for table, src in raw.get("data", {}).items():
-            src["path"] = str(cycle.path(table).resolve())
+            if "path" in src:
+                src["path"] = str(cycle.path(table).resolve())
+            else:  # a database: only a relative SQLite file changes
+                src["url"] = cycle.path(table).url_for(None)
     return raw
 
 

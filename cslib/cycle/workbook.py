@@ -46,11 +46,12 @@ class Workbook:
     # ------------------------------------------------------------------ data
 
     def source(self, table: str = "tickets") -> tuple[Path, io.ReadOptions]:
-        """Where to scan a table and how: the raw file, or — for CSV/Excel and mapped sources — a typed
+        """Where to scan a table and how: the raw file, or — for CSV/Excel, database and mapped sources — a typed
         Parquet copy made once per kernel in a private temporary folder (never in the run folder), so the
         many KPI scans of a stage do not parse and map the export again."""
         raw, opts = self.cycle.path(table), self.cycle.read_options(table)
-        if raw.suffix.lower() in PARQUET_SUFFIXES and opts.mapping is None and not opts.columns:
+        plain = opts.mapping is None and not opts.columns
+        if isinstance(raw, Path) and raw.suffix.lower() in PARQUET_SUFFIXES and plain:
             return raw, opts
         key = ("staged", table)
         if key not in self._cache:

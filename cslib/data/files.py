@@ -1,4 +1,5 @@
-"""Read a file (CSV, Parquet, Excel, or a zip archive holding one) or a DataFrame into DuckDB.
+"""Read a file (CSV, Parquet, Excel, or a zip archive holding one), a DataFrame or a
+database query (:mod:`cslib.data.database`) into DuckDB.
 
 A source becomes a *raw view*: its columns as stored (text for CSV and Excel),
 plus ``_row``, the row number a spreadsheet shows (the header is row 1, the first
@@ -29,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cslib.data.database import Query, register_query
 from cslib.data.file_checks import (
     allowed_duplicates,
     check_header,
@@ -42,7 +44,7 @@ from cslib.data.file_checks import (
 from cslib.data.sql import file_literal, ident, quote
 from cslib.errors import DataError, Problem
 
-Source = str | Path | pd.DataFrame
+Source = str | Path | pd.DataFrame | Query
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -120,6 +122,8 @@ def register_source(
 
     Returns the column names. Raises DataError for unreadable files.
     """
+    if isinstance(source, Query):
+        return register_query(con, source, view)
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
         check_header(list(map(str, frame.columns)), label(source))

@@ -31,6 +31,7 @@ import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
 from cslib.data.contract import contract_problems, typed_sql
+from cslib.data.database import Query
 from cslib.data.file_checks import check_options
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
 from cslib.data.schema import SCHEMAS
@@ -95,11 +96,14 @@ def check_table(
         )
     n_rows = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()[0]
     if n_rows == 0:
+        query = isinstance(source, Query)
         problems.append(
             Problem(
-                "the file has a header but no data rows",
+                "the query returned no rows" if query else "the file has a header but no data rows",
                 file=name,
-                fix="export the table again with its rows",
+                fix="check the query's conditions (dates, names)"
+                if query
+                else "export the table again with its rows",
             )
         )
         return problems

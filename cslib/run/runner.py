@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from cslib.cycle import artefacts
 from cslib.data import privacy
+from cslib.data.database import Query, redact, result_hash
 from cslib.errors import ParameterError, Problem
 from cslib.run import preflight
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
@@ -114,6 +115,18 @@ def file_hash(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def input_hash(source: Path | Query) -> str:
+    """SHA-256 of an input: a file's bytes, or the rows a database query returns."""
+    return result_hash(source) if isinstance(source, Query) else file_hash(source)
+
+
+def input_record(source: Path | Query) -> dict[str, str]:
+    """How ``run.json`` names an input: its path, or its url (password hidden) and query; and its hash."""
+    if isinstance(source, Query):
+        return {"url": redact(source.url), "query": source.sql, "sha256": result_hash(source)}
+    return {"path": str(source), "sha256": file_hash(source)}
 
 
 def versions() -> dict[str, str]:
@@ -326,10 +339,7 @@ def _manifest(
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "parameters": parameters,
         "stages": stages,
-        "inputs": {
-            name: {"path": str(cycle.path(name)), "sha256": file_hash(cycle.path(name))}
-            for name in cycle.data
-        }
+        "inputs": {name: input_record(cycle.path(name)) for name in cycle.data}
         | {"cycle": {"path": str(cycle_path), "sha256": file_hash(cycle_path)}},
         "notebooks": {s: file_hash(notebooks / NOTEBOOKS[s]) for s in stages},
         "versions": versions(),

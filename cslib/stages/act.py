@@ -324,7 +324,10 @@ def next_cycle(wb: Workbook) -> Html:
     draft = register.draft_next_cycle(wb.cycle, wb.load("verdicts", stage="check"))
     path = artefacts.next_cycle_path(wb.run_dir)
     for table, source in draft.get("data", {}).items():  # paths relative to the run folder
-        source["path"] = os.path.relpath(wb.cycle.path(table).resolve(), path.parent.resolve())
+        if "path" in source:
+            source["path"] = os.path.relpath(wb.cycle.path(table).resolve(), path.parent.resolve())
+        else:  # a database: only a relative SQLite file changes
+            source["url"] = wb.cycle.path(table).url_for(path.parent)
     currency = wb.cycle.economics.currency
     for objective in draft["objectives"]:
         if "target" in objective:

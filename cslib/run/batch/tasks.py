@@ -27,7 +27,7 @@ from cslib.run import preflight
 from cslib.run.batch.results import Batch, RunTask
 from cslib.run.batch.review import Review, RunPlan, expand_runs, load_review, parse_review
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
-from cslib.run.runner import file_hash, versions
+from cslib.run.runner import file_hash, input_hash, versions
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -247,7 +247,7 @@ def _tasks(
     raw = yaml.safe_load(template.read_text(encoding="utf-8"))
     source = str(review_path)
     shared = {
-        "inputs": {table: file_hash(cycle.path(table)) for table in cycle.data},
+        "inputs": {table: input_hash(cycle.path(table)) for table in cycle.data},
         "versions": versions(),
     }
     notebook_hashes = {
