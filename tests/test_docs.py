@@ -38,7 +38,8 @@ def test_every_kpi_has_a_section_with_formula_unit_and_source():
     assert list(sections) == list(REGISTRY)
     for name, k in REGISTRY.items():
         section = sections[name]
-        assert f"**Formula:** {k.definition}." in section
+        assert f"**Formula:** {hooks.FORMULA[name]}." in section
+        assert "{" not in hooks.FORMULA[name]  # placeholders worded
         assert f"**Unit:** {k.unit}" in section
         assert f"**Source:** {k.source}" in section
         assert f"`{name}_n`" in section
