@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cslib.cycle._file_evidence import CYCLE_FILE_CHECKS, GROUPS, MIN_WEEKS, PEAK_WORDS, finding
-from cslib.cycle.model import Cycle, Objective, Window
+from cslib.cycle.model import Cycle, Objective
 
 if TYPE_CHECKING:
     from cslib.cycle.workbook import Workbook
@@ -66,7 +66,7 @@ def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
     wb = wb or Workbook(c, c.base_dir, "plan")
     avail = wb.availability().set_index("kpi")
     out = _columns(c, wb)
-    if not _has_tickets(wb, c.periods.baseline):
+    if not wb.holds_tickets("baseline"):
         return [
             *out,
             finding(
@@ -77,14 +77,16 @@ def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
                 "move the baseline to dates the data covers",
             ),
         ]
-    if not _has_tickets(wb, c.periods.review):
+    if not wb.holds_tickets("review"):
+        review = c.periods.review
         out.append(
             finding(
-                "error",
+                "warning",
                 "check",
                 "periods.review",
-                "no tickets in the review period yet",
-                "move the review to dates the data covers",
+                f"no tickets in the review period ({review.start} to {review.end}) yet: "
+                "the Plan runs on the baseline; the Do, Check and Act stages wait for them",
+                f"run those stages once the data holds tickets from {review.start} on",
             )
         )
     for o in c.objectives:
@@ -133,12 +135,6 @@ def _columns(c: Cycle, wb: Workbook) -> list[dict]:
             )
         )
     return out
-
-
-def _has_tickets(wb: Workbook, window: Window) -> bool:
-    """Whether the data has tickets between the window's start and end."""
-    counted = wb.kpis(kpis=["volume"], freq="all", start=window.start, end=window.end)
-    return not counted.empty and int(counted["volume"].sum()) != 0
 
 
 def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame) -> list[dict]:

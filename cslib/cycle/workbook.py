@@ -172,6 +172,12 @@ class Workbook:
         w = getattr(self.cycle.periods, name)
         return pd.Timestamp(w.start), pd.Timestamp(w.end)
 
+    def holds_tickets(self, name: str) -> bool:
+        """Whether the run's tickets hold any created in the window ``baseline`` or ``review``."""
+        start, end = self.window(name)
+        counted = self.kpis(kpis=["volume"], freq="all", start=start, end=end)
+        return not counted.empty and int(counted["volume"].sum()) != 0
+
     def objective(self, ident: str) -> Objective:
         for obj in self.cycle.objectives:
             if obj.id == ident:
