@@ -54,14 +54,13 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     """Check the cycle file and every table it names; list all problems."""
     from cslib.run import preflight
 
-    parsed = preflight.checked_cycle(cycle)
+    parsed, findings = preflight.validated(cycle)  # every problem at once, before "valid"
     table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
     _print_mappings(parsed)
     _print_availability(parsed)
-    findings = preflight.check_evidence(parsed, cycle)
     if len(findings):
         evidence = Table(
             "area",

@@ -8,7 +8,7 @@ name every problem of every run in one message.
 Examples
 --------
 >>> unknown_teams(["Billing", "Nowhere"], {"Billing", "Orders"}, column="teams")
-Problem(what='no tickets for team Nowhere', file=None, column='teams', rows=(), n_rows=None, values=('Nowhere',), fix='the data has the teams: Billing, Orders')
+Problem(what='no tickets for team Nowhere', file=None, column='teams', rows=(), n_rows=None, values=('Nowhere',), fix="the data has the teams: 'Billing', 'Orders' (correct the name, or map the data's labels to it in a mapping file's values: team)")
 >>> unknown_parameters({"teams": "Billing"}, {"teams", "cycle"}, reserved=("cycle",), set_by="") is None
 True
 """
@@ -19,15 +19,107 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cslib.cycle.evidence import check_cycle
-from cslib.cycle.model import validate_cycle
-from cslib.errors import CslibError, Problem
+from pydantic import ValidationError
+
+from cslib._yamlfile import read_yaml
+from cslib.cycle.evidence import check_cycle, teams_fix
+from cslib.cycle.model import Cycle, check_tables, parse_cycle, validate_cycle
+from cslib.errors import ConfigError, CslibError, Problem
 from cslib.run.notebooks import NOTEBOOKS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cslib.cycle.model import Cycle
+
+#: stand-ins for required keys of a cycle file that has problems, so that its tables still get checked
+STAND_INS = {
+    "title": "(the cycle file's title has a problem)",
+    "periods": {
+        "baseline": {"start": "1900-01-01", "end": "1900-01-01"},
+        "review": {"start": "1900-01-02", "end": "1900-01-02"},
+    },
+    "change": {"date": "1900-01-02"},
+}
+
+
+def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
+    """The cycle file, its tables and what they say about each other, checked in one pass.
+
+    Problems of the cycle file do not stop the rest: keys with problems are set aside
+    and the tables and the cross-file checks (roll-out and scope teams present in the
+    data, tickets in the baseline, objectives' KPIs available) run on what remains.
+
+    Returns
+    -------
+    Cycle, DataFrame
+        The parsed cycle and the evidence it does not yet give (warnings only).
+
+    Raises
+    ------
+    CslibError
+        Listing every problem found, before anything is reported as valid.
+    """
+    source = str(path)
+    cycle, set_aside, problems = _salvaged(read_yaml(Path(path)), source, Path(path).parent)
+    if cycle is None:
+        raise ConfigError(problems, where=source)
+    tables = check_tables(cycle, source=source)
+    problems += [problem for found in tables.values() for problem in found]
+    try:
+        findings = check_cycle(cycle)
+    except CslibError:  # the tickets cannot be read at all
+        if not tables["tickets"]:
+            raise
+        findings = check_cycle(cycle, data=False)
+    kept = _kept(set_aside, dated=not tables["tickets"] and not set_aside & {"periods", "change"})
+    errors = findings[(findings["level"] == "error") & findings["item"].map(kept)]
+    problems += [
+        Problem(r.finding, file=f"{source}: {r.item}", fix=r.fix) for r in errors.itertuples()
+    ]
+    if problems:
+        raise CslibError(problems, where=f"{source} and its tables")
+    return cycle, findings[findings["level"] == "warning"].reset_index(drop=True)
+
+
+def _salvaged(
+    raw: object, source: str, base_dir: Path
+) -> tuple[Cycle | None, set[str], list[Problem]]:
+    """The cycle, the top-level keys set aside for their problems, and those problems.
+
+    The cycle is None when even without those keys it cannot be read (no usable tickets entry).
+    """
+    try:
+        return parse_cycle(raw, source=source, base_dir=base_dir), set(), []
+    except ConfigError as exc:
+        problems = exc.problems
+    if not isinstance(raw, dict):
+        return None, set(), problems
+    try:
+        Cycle.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as err:
+        located = [e["loc"] for e in err.errors() if e["loc"]]
+    set_aside = {str(loc[0]) for loc in located}
+    kept = {k: v for k, v in raw.items() if k not in set_aside}
+    if "data" in set_aside and isinstance(raw.get("data"), dict):
+        bad = {str(loc[1]) for loc in located if loc[0] == "data" and len(loc) > 1}
+        kept["data"] = {t: v for t, v in raw["data"].items() if t not in bad}
+    kept.update({k: v for k, v in STAND_INS.items() if k in set_aside or k not in raw})
+    try:
+        return Cycle.model_validate({**kept, "base_dir": base_dir}), set_aside, problems
+    except ValidationError:
+        return None, set_aside, problems
+
+
+def _kept(set_aside: set[str], *, dated: bool):
+    """Whether a finding of :func:`check_cycle` is about the cycle as written (not a stand-in);
+    unless ``dated`` (the periods and the tickets' dates can be trusted), only the team names count."""
+
+    def about_the_file(item: str) -> bool:
+        key = item.split(".")[0].split(" ")[0]
+        key = "objectives" if key == "objective" else key
+        return key not in set_aside and (dated or key in ("rollout", "scope"))
+
+    return about_the_file
 
 
 def checked_cycle(
@@ -65,8 +157,7 @@ def known_teams(cycle: Cycle) -> set[str]:
     """The teams the cycle's tickets name (one scan of the tickets)."""
     from cslib.cycle.workbook import Workbook
 
-    volume = Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")
-    return {str(t) for t in volume["team"]}
+    return set(Workbook(cycle, cycle.base_dir, "plan").labels("team"))
 
 
 def unknown_teams(teams: Iterable[str], known: Collection[str], **where) -> Problem | None:
@@ -77,7 +168,7 @@ def unknown_teams(teams: Iterable[str], known: Collection[str], **where) -> Prob
     return Problem(
         f"no tickets for team {', '.join(missing)}",
         values=tuple(missing),
-        fix=f"the data has the teams: {', '.join(sorted(known))}",
+        fix=teams_fix(missing, sorted(known)),
         **where,
     )
 
@@ -117,6 +208,7 @@ def missing_notebooks(notebooks: Path, stages: Iterable[str]) -> list[str]:
 
 
 __all__ = [
+    "STAND_INS",
     "check_evidence",
     "checked_cycle",
     "declared_parameters",
@@ -124,4 +216,5 @@ __all__ = [
     "missing_notebooks",
     "unknown_parameters",
     "unknown_teams",
+    "validated",
 ]
