@@ -332,6 +332,17 @@ class Cycle(_Model):
         return list(self.rollout)
 
 
+#: stand-ins for the required keys of a cycle file, to read its tables when those keys are missing or have problems
+STAND_INS = {
+    "title": "(the cycle file's title has a problem)",
+    "periods": {
+        "baseline": {"start": "1900-01-01", "end": "1900-01-01"},
+        "review": {"start": "1900-01-02", "end": "1900-01-02"},
+    },
+    "change": {"date": "1900-01-02"},
+}
+
+
 def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
     """Validate a cycle given as a mapping (the parsed YAML)."""
     if not isinstance(raw, dict):

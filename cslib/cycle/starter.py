@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from cslib.cycle.artefacts import slug
-from cslib.cycle.model import parse_cycle
+from cslib.cycle.model import STAND_INS, parse_cycle
 from cslib.data import tables as io
 from cslib.data.adapters import sniff
 from cslib.errors import ParameterError, Problem
@@ -104,18 +104,7 @@ def _dates_and_columns(
     source: dict, base_dir: Path
 ) -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
     """The first and last ticket creation and the contract columns, read through the adapter or mapping."""
-    probe = parse_cycle(
-        {
-            "title": "probe",
-            "data": {"tickets": source},
-            "periods": {
-                "baseline": {"start": "2000-01-01", "end": "2000-01-01"},
-                "review": {"start": "2000-01-02", "end": "2000-01-02"},
-            },
-            "change": {"date": "2000-01-02"},
-        },
-        base_dir=base_dir,
-    )
+    probe = parse_cycle({**STAND_INS, "data": {"tickets": source}}, base_dir=base_dir)
     con, view = io.open_table(
         probe.path("tickets"), "tickets", opts=probe.read_options("tickets"), validate=False
     )

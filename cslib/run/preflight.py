@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from cslib._yamlfile import read_yaml
 from cslib.cycle.evidence import check_cycle, teams_fix
-from cslib.cycle.model import Cycle, check_tables, parse_cycle, validate_cycle
+from cslib.cycle.model import STAND_INS, Cycle, check_tables, parse_cycle, validate_cycle
 from cslib.errors import ConfigError, CslibError, Problem
 from cslib.run.notebooks import NOTEBOOKS
 
@@ -31,23 +31,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-#: stand-ins for required keys of a cycle file that has problems, so that its tables still get checked
-STAND_INS = {
-    "title": "(the cycle file's title has a problem)",
-    "periods": {
-        "baseline": {"start": "1900-01-01", "end": "1900-01-01"},
-        "review": {"start": "1900-01-02", "end": "1900-01-02"},
-    },
-    "change": {"date": "1900-01-02"},
-}
-
-
 def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
     """The cycle file, its tables and what they say about each other, checked in one pass.
 
     Problems of the cycle file do not stop the rest: keys with problems are set aside
     and the tables and the cross-file checks (roll-out and scope teams present in the
-    data, tickets in the baseline, objectives' KPIs available) run on what remains.
+    data, tickets in the baseline, objectives' KPIs available) run on what remains. The
+    checks against the data need readable tickets (and complaints): while those tables
+    have problems, only these are reported.
 
     Returns
     -------
@@ -65,13 +56,9 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
         raise ConfigError(problems, where=source)
     tables = check_tables(cycle, source=source)
     problems += [problem for found in tables.values() for problem in found]
-    try:
-        findings = check_cycle(cycle)
-    except CslibError:  # the tickets cannot be read at all
-        if not tables["tickets"]:
-            raise
-        findings = check_cycle(cycle, data=False)
-    kept = _kept(set_aside, dated=not tables["tickets"] and not set_aside & {"periods", "change"})
+    readable = not tables["tickets"] and not tables.get("complaints")  # what the KPIs read
+    findings = check_cycle(cycle, data=readable)
+    kept = _kept(set_aside, dated=not set_aside & {"periods", "change"})
     errors = findings[(findings["level"] == "error") & findings["item"].map(kept)]
     problems += [
         Problem(r.finding, file=f"{source}: {r.item}", fix=r.fix) for r in errors.itertuples()
@@ -96,6 +83,7 @@ def _salvaged(
         return None, set(), problems
     try:
         Cycle.model_validate({**raw, "base_dir": base_dir})
+        located = []
     except ValidationError as err:
         located = [e["loc"] for e in err.errors() if e["loc"]]
     set_aside = {str(loc[0]) for loc in located}
@@ -112,7 +100,7 @@ def _salvaged(
 
 def _kept(set_aside: set[str], *, dated: bool):
     """Whether a finding of :func:`check_cycle` is about the cycle as written (not a stand-in);
-    unless ``dated`` (the periods and the tickets' dates can be trusted), only the team names count."""
+    unless ``dated`` (the periods are the file's own), only the team names count."""
 
     def about_the_file(item: str) -> bool:
         key = item.split(".")[0].split(" ")[0]
@@ -208,7 +196,6 @@ def missing_notebooks(notebooks: Path, stages: Iterable[str]) -> list[str]:
 
 
 __all__ = [
-    "STAND_INS",
     "check_evidence",
     "checked_cycle",
     "declared_parameters",

@@ -26,8 +26,8 @@ def write_cycle(root: Path, **changes) -> Path:
     pd.DataFrame(
         {"complaint_id": ["C1", "C2"], "received_at": ["2026-03-02", "2026-04-05"]}
     ).to_csv(root / "complaints.csv", index=False)
-    (root / "complaints-map.yaml").write_text(
-        "columns: {complaint_id: complaint_id, received_at: received_at}\n"
+    pd.DataFrame({"feedback_id": ["F1"], "date": ["2026-03-02"], "text": ["Quick, thanks"]}).to_csv(
+        root / "feedback.csv", index=False
     )
     raw = {
         "title": "Faster resolution",
@@ -58,8 +58,10 @@ def test_every_problem_is_reported_in_one_pass(tmp_path, cli):
     path = write_cycle(
         tmp_path,
         data={
-            "tickets": {"path": "tickets.csv", "date_format": "%d/%m/%Y"},
-            "complaints": {"path": "complaints.csv", "mapping": "complaint-map.yaml"},
+            "tickets": "tickets.csv",
+            "complaints": "complaints.csv",
+            "feedback": {"path": "feedback.csv", "date_format": "%d/%m/%Y"},
+            "agents": {"path": "agents.csv", "mapping": "agent-map.yaml"},
         },
         change={"date": "2026-13-05"},
         scope={"teams": ["Housing", "Solid Waste,"]},
@@ -73,8 +75,8 @@ def test_every_problem_is_reported_in_one_pass(tmp_path, cli):
     for expected in [
         "change.date: not a date: '2026-13-05'",
         "unknown key 'objectivs'",
-        "column 'created_at': dates cannot be read",
-        "complaint-map.yaml: mapping file not found",
+        "feedback.csv, column 'date': dates cannot be read",
+        "agent-map.yaml: mapping file not found",
         "scope.teams names teams with no tickets: 'Housing'",
         "the data's nearest labels: 'Housing,' for 'Housing'",
         "rollout names teams with no tickets: 'Housng,'",
