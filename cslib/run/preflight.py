@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from cslib._yamlfile import read_yaml
 from cslib.cycle.evidence import check_cycle, teams_fix
-from cslib.cycle.model import STAND_INS, Cycle, check_tables, parse_cycle, validate_cycle
+from cslib.cycle.model import STAND_INS, Cycle, check_tables, parse_cycle
 from cslib.errors import ConfigError, CslibError, Problem
 from cslib.run.notebooks import NOTEBOOKS
 
@@ -51,11 +51,9 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
         Listing every problem found, before anything is reported as valid.
     """
     source = str(path)
-    cycle, set_aside, problems = _salvaged(read_yaml(Path(path)), source, Path(path).parent)
+    cycle, set_aside, tables, problems = _file_and_tables(path)
     if cycle is None:
         raise ConfigError(problems, where=source)
-    tables = check_tables(cycle, source=source)
-    problems += [problem for found in tables.values() for problem in found]
     readable = not tables["tickets"] and not tables.get("complaints")  # what the KPIs read
     findings = check_cycle(cycle, data=readable)
     kept = _kept(set_aside, dated=not set_aside & {"periods", "change"})
@@ -66,6 +64,16 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
     if problems:
         raise CslibError(problems, where=f"{source} and its tables")
     return cycle, findings[findings["level"] == "warning"].reset_index(drop=True)
+
+
+def _file_and_tables(
+    path: str | Path,
+) -> tuple[Cycle | None, set[str], dict[str, list[Problem]], list[Problem]]:
+    """The cycle (None when unreadable), the keys set aside, each table's problems, and every problem."""
+    source = str(path)
+    cycle, set_aside, problems = _salvaged(read_yaml(Path(path)), source, Path(path).parent)
+    tables = check_tables(cycle, source=source) if cycle is not None else {}
+    return cycle, set_aside, tables, problems + [p for found in tables.values() for p in found]
 
 
 def _salvaged(
@@ -113,11 +121,11 @@ def _kept(set_aside: set[str], *, dated: bool):
 def checked_cycle(
     path: str | Path, *, name: str | None = None, error: type[CslibError] = CslibError
 ) -> Cycle:
-    """The parsed cycle file; raises ``error`` listing every problem in it and its tables.
+    """The parsed cycle file; raises ``error`` listing every problem in it and its tables at once.
 
     ``name`` names the file in the message (default: its path).
     """
-    cycle, problems = validate_cycle(path)
+    cycle, _, _, problems = _file_and_tables(path)
     if problems:
         raise error(problems, where=f"{name or path} and its tables")
     return cycle
