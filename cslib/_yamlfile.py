@@ -179,3 +179,16 @@ class _BoundedLoader(yaml.SafeLoader):
 
         size(node)
         return super().construct_document(node)
+
+    def construct_yaml_timestamp(self, node):
+        """A date or time; one not on the calendar (``2026-13-05``) stays text, so that the file's
+        model reports it with its key path among the file's other problems."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_BoundedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
+)

@@ -54,14 +54,13 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     """Check the cycle file and every table it names; list all problems."""
     from cslib.run import preflight
 
-    parsed = preflight.checked_cycle(cycle)
+    parsed, findings = preflight.validated(cycle)  # every problem at once, before "valid"
     table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
     _print_mappings(parsed)
     _print_availability(parsed)
-    findings = preflight.check_evidence(parsed, cycle)
     if len(findings):
         evidence = Table(
             "area",
@@ -75,6 +74,36 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
         out.print(evidence)
     else:
         out.print("The cycle evidences every item of a complete PDCA cycle.")
+
+
+@app.command()
+def new(
+    export: Annotated[
+        Path, typer.Option("--from", help="a raw tickets export (CSV, Excel, Parquet or zip)")
+    ],
+    cycle: Annotated[Path, typer.Option("--out", help="the cycle file to write")] = Path(
+        "cycle.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="overwrite files that exist")] = False,
+) -> None:
+    """Start a cycle from a raw export: a cycle file (and a mapping file when no adapter reads it), validated."""
+    from cslib.cycle.starter import write_starter
+    from cslib.run import preflight
+
+    written = write_starter(export, cycle, force=force)
+    if written.adapter:
+        out.print(f"The built-in adapter [bold]{written.adapter}[/] reads {export.name}.")
+    else:
+        out.print(
+            f"No built-in adapter reads {export.name}: the mapping file {written.mapping} holds "
+            "guesses, each commented — check every line."
+        )
+    out.print(f"Cycle file: {written.cycle}", soft_wrap=True)
+    preflight.validated(written.cycle)  # what is still to fix, with exit code 2
+    out.print(
+        f"It validates. Edit the change, periods, targets and owners, then: cslib run {written.cycle}",
+        soft_wrap=True,
+    )
 
 
 def _print_mappings(cycle) -> None:

@@ -34,6 +34,7 @@ def _cycle(folder: Path, path: Path, **source) -> Path:
               baseline: {{start: 2026-01-01, end: 2026-01-31}}
               review: {{start: 2026-02-01, end: 2026-02-28}}
             change: {{date: 2026-02-01}}
+            objectives: [{{id: O1, kpi: volume, direction: increase}}]
             """
         ),
         encoding="utf-8",

@@ -19,17 +19,21 @@ Examples
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cslib.cycle._file_evidence import CYCLE_FILE_CHECKS, GROUPS, MIN_WEEKS, PEAK_WORDS, finding
-from cslib.cycle.model import Cycle, Objective, Window
+from cslib.cycle.model import Cycle, Objective
 
 if TYPE_CHECKING:
     from cslib.cycle.workbook import Workbook
 
-__all__ = ["GROUPS", "MIN_WEEKS", "PEAK_WORDS", "check_cycle"]
+__all__ = ["GROUPS", "MAX_TEAMS_SHOWN", "MIN_WEEKS", "PEAK_WORDS", "check_cycle", "teams_fix"]
+
+#: the most team labels of the data a message lists
+MAX_TEAMS_SHOWN = 30
 
 
 def check_cycle(cycle: Cycle, *, data: bool = True, wb=None) -> pd.DataFrame:
@@ -66,7 +70,9 @@ def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
     wb = wb or Workbook(c, c.base_dir, "plan")
     avail = wb.availability().set_index("kpi")
     out = _columns(c, wb)
-    if not _has_tickets(wb, c.periods.baseline):
+    if any(f["item"] == "scope.teams" for f in out):  # the scope selects no tickets at all
+        return out
+    if not wb.holds_tickets("baseline"):
         return [
             *out,
             finding(
@@ -77,14 +83,16 @@ def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
                 "move the baseline to dates the data covers",
             ),
         ]
-    if not _has_tickets(wb, c.periods.review):
+    if not wb.holds_tickets("review"):
+        review = c.periods.review
         out.append(
             finding(
-                "error",
+                "warning",
                 "check",
                 "periods.review",
-                "no tickets in the review period yet",
-                "move the review to dates the data covers",
+                f"no tickets in the review period ({review.start} to {review.end}) yet: "
+                "the Plan runs on the baseline; the Do, Check and Act stages wait for them",
+                f"run those stages once the data holds tickets from {review.start} on",
             )
         )
     for o in c.objectives:
@@ -106,12 +114,6 @@ def _columns(c: Cycle, wb: Workbook) -> list[dict]:
                 "add or map a segment column",
             )
         )
-    missing_teams = [
-        t
-        for t in c.rollout
-        if "team" in columns
-        and t not in set(wb.kpis(kpis=["volume"], freq="all", by="team")["team"])
-    ]
     if "team" not in columns and c.rollout:
         out.append(
             finding(
@@ -122,23 +124,32 @@ def _columns(c: Cycle, wb: Workbook) -> list[dict]:
                 "add or map a team column, or remove rollout",
             )
         )
-    elif missing_teams:
-        out.append(
-            finding(
-                "error",
-                "check",
-                "rollout",
-                f"rollout names teams with no tickets: {', '.join(missing_teams)}",
-                "correct the team names to match the data",
-            )
-        )
+    if "team" in columns and (c.rollout or c.scope.teams):
+        known = wb.labels("team")
+        for item, teams in (("scope.teams", c.scope.teams), ("rollout", list(c.rollout))):
+            missing = [t for t in teams if t not in known]
+            if missing:
+                names = ", ".join(repr(t) for t in missing)
+                text = f"{item} names teams with no tickets: {names}"
+                out.append(finding("error", "check", item, text, teams_fix(missing, known)))
     return out
 
 
-def _has_tickets(wb: Workbook, window: Window) -> bool:
-    """Whether the data has tickets between the window's start and end."""
-    counted = wb.kpis(kpis=["volume"], freq="all", start=window.start, end=window.end)
-    return not counted.empty and int(counted["volume"].sum()) != 0
+def teams_fix(missing: list[str], known: list[str]) -> str:
+    """How to correct team names the data does not have: the nearest labels it has, then all of them.
+
+    >>> teams_fix(["Housing"], ["Housing,", "Solid Waste"])
+    "the data's nearest labels: 'Housing,' for 'Housing'; the data has the teams: 'Housing,', 'Solid Waste' (correct the name, or map the data's labels to it in a mapping file's values: team)"
+    """
+    near = [(t, get_close_matches(t, known, n=1, cutoff=0.6)) for t in missing]
+    hints = "; ".join(f"{m[0]!r} for {t!r}" for t, m in near if m)
+    shown = ", ".join(repr(k) for k in known[:MAX_TEAMS_SHOWN])
+    more = f" and {len(known) - MAX_TEAMS_SHOWN} more" if len(known) > MAX_TEAMS_SHOWN else ""
+    return (
+        (f"the data's nearest labels: {hints}; " if hints else "")
+        + f"the data has the teams: {shown}{more} "
+        "(correct the name, or map the data's labels to it in a mapping file's values: team)"
+    )
 
 
 def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame) -> list[dict]:

@@ -380,6 +380,17 @@ class Cycle(_Model):
         return list(self.rollout)
 
 
+#: stand-ins for the required keys of a cycle file, to read its tables when those keys are missing or have problems
+STAND_INS = {
+    "title": "(the cycle file's title has a problem)",
+    "periods": {
+        "baseline": {"start": "1900-01-01", "end": "1900-01-01"},
+        "review": {"start": "1900-01-02", "end": "1900-01-02"},
+    },
+    "change": {"date": "1900-01-02"},
+}
+
+
 def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
     """Validate a cycle given as a mapping (the parsed YAML)."""
     if not isinstance(raw, dict):
@@ -412,22 +423,29 @@ def validate_cycle(path: str | Path) -> tuple[Cycle, list[Problem]]:
 
     Raises ConfigError when the cycle file itself is invalid (nothing else can be checked).
     """
+    cycle = load_cycle(path)
+    found = check_tables(cycle, source=str(path))
+    return cycle, [problem for problems in found.values() for problem in problems]
+
+
+def check_tables(cycle: Cycle, *, source: str) -> dict[str, list[Problem]]:
+    """Every problem of each table the cycle names (each one read and checked, whatever the others
+    hold), and under ``objectives`` those whose KPI the tickets cannot give; ``source`` names the cycle file."""
     from cslib.metrics.engine import availability
 
-    cycle = load_cycle(path)
-    problems: list[Problem] = []
+    found: dict[str, list[Problem]] = {}
     columns: dict[str, list[str]] = {}
     for table in cycle.data:
-        source = cycle.path(table)
         try:
             con = io.connect()
-            problems += io.check_table(source, table, opts=cycle.read_options(table), con=con)
+            found[table] = io.check_table(
+                cycle.path(table), table, opts=cycle.read_options(table), con=con
+            )
             columns[table] = [c for c in con.table("raw").columns if c != "_row"]
             con.close()
-        except ConfigError:
-            raise
-        except io.DataError as err:
-            problems += err.problems
+        except (ConfigError, io.DataError) as err:  # a mapping file's problem too: go on
+            found[table] = err.problems
+    problems = found.setdefault("objectives", [])
     if "tickets" in columns and cycle.objectives:
         avail = availability(
             columns["tickets"],
@@ -441,8 +459,8 @@ def validate_cycle(path: str | Path) -> tuple[Cycle, list[Problem]]:
                 problems.append(
                     Problem(
                         f"objective {obj.id}: KPI '{obj.kpi}' cannot be computed: missing {row.missing}",
-                        file=f"{path}: objectives[{i}].kpi",
+                        file=f"{source}: objectives[{i}].kpi",
                         fix="add the missing data or choose a KPI the data supports",
                     )
                 )
-    return cycle, problems
+    return found

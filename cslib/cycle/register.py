@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from cslib.cycle.sources import rebase_sources
 from cslib.data.privacy import neutralise_frame
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.engine import REGISTRY
@@ -406,7 +407,8 @@ def draft_next_cycle(
     stretch : float
         Relative improvement asked beyond a target already met.
     absolute_paths : bool
-        Write data paths as absolute paths (when the new file lives elsewhere).
+        Write the files of the data section (tables, mapping files, joins) as absolute paths
+        (when the new file lives elsewhere).
 
     Returns
     -------
@@ -441,11 +443,7 @@ def draft_next_cycle(
     raw["objectives"] = [_carried_objective(cycle, o, v, end, stretch) for o in cycle.objectives]
     raw["actions"] = [_replanned(a) for a in cycle.actions if a.status not in ("done", "dropped")]
     if absolute_paths:
-        for table, src in raw.get("data", {}).items():
-            if "path" in src:
-                src["path"] = str(cycle.path(table).resolve())
-            else:  # a database: only a relative SQLite file changes
-                src["url"] = cycle.path(table).url_for(None)
+        raw["data"] = rebase_sources(raw["data"], cycle.base_dir)
     return raw
 
 

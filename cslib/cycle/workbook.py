@@ -100,6 +100,19 @@ class Workbook:
             con.close()
         return self._cache[key]
 
+    def labels(self, column: str) -> list[str]:
+        """The distinct values of a ticket column over all the tickets, whatever the run's teams."""
+        key = ("labels", column)
+        if key not in self._cache:
+            path, opts = self.source("tickets")
+            con, view = io.open_table(path, "tickets", opts=opts, validate=False)
+            found = con.execute(
+                f"SELECT DISTINCT CAST({sql.ident(column)} AS VARCHAR) FROM {view} WHERE {sql.ident(column)} IS NOT NULL"
+            ).fetchall()
+            con.close()
+            self._cache[key] = sorted(v for (v,) in found)
+        return self._cache[key]
+
     @property
     def scope_teams(self) -> list[str]:
         """Teams this run covers: the run's ``teams`` parameter, else the cycle's scope (empty = all)."""
@@ -172,6 +185,12 @@ class Workbook:
         """Start and end day of ``baseline`` or ``review``."""
         w = getattr(self.cycle.periods, name)
         return pd.Timestamp(w.start), pd.Timestamp(w.end)
+
+    def holds_tickets(self, name: str) -> bool:
+        """Whether the run's tickets hold any created in the window ``baseline`` or ``review``."""
+        start, end = self.window(name)
+        counted = self.kpis(kpis=["volume"], freq="all", start=start, end=end)
+        return not counted.empty and int(counted["volume"].sum()) != 0
 
     def objective(self, ident: str) -> Objective:
         for obj in self.cycle.objectives:

@@ -8,7 +8,7 @@ name every problem of every run in one message.
 Examples
 --------
 >>> unknown_teams(["Billing", "Nowhere"], {"Billing", "Orders"}, column="teams")
-Problem(what='no tickets for team Nowhere', file=None, column='teams', rows=(), n_rows=None, values=('Nowhere',), fix='the data has the teams: Billing, Orders')
+Problem(what='no tickets for team Nowhere', file=None, column='teams', rows=(), n_rows=None, values=('Nowhere',), fix="the data has the teams: 'Billing', 'Orders' (correct the name, or map the data's labels to it in a mapping file's values: team)")
 >>> unknown_parameters({"teams": "Billing"}, {"teams", "cycle"}, reserved=("cycle",), set_by="") is None
 True
 """
@@ -19,25 +19,113 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cslib.cycle.evidence import check_cycle
-from cslib.cycle.model import validate_cycle
-from cslib.errors import CslibError, Problem
+from pydantic import ValidationError
+
+from cslib._yamlfile import read_yaml
+from cslib.cycle.evidence import check_cycle, teams_fix
+from cslib.cycle.model import STAND_INS, Cycle, check_tables, parse_cycle
+from cslib.errors import ConfigError, CslibError, Problem
 from cslib.run.notebooks import NOTEBOOKS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cslib.cycle.model import Cycle
+
+def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
+    """The cycle file, its tables and what they say about each other, checked in one pass.
+
+    Problems of the cycle file do not stop the rest: keys with problems are set aside
+    and the tables and the cross-file checks (roll-out and scope teams present in the
+    data, tickets in the baseline, objectives' KPIs available) run on what remains. The
+    checks against the data need readable tickets (and complaints): while those tables
+    have problems, only these are reported.
+
+    Returns
+    -------
+    Cycle, DataFrame
+        The parsed cycle and the evidence it does not yet give (warnings only).
+
+    Raises
+    ------
+    CslibError
+        Listing every problem found, before anything is reported as valid.
+    """
+    source = str(path)
+    cycle, set_aside, tables, problems = _file_and_tables(path)
+    if cycle is None:
+        raise ConfigError(problems, where=source)
+    readable = not tables["tickets"] and not tables.get("complaints")  # what the KPIs read
+    findings = check_cycle(cycle, data=readable)
+    kept = _kept(set_aside, dated=not set_aside & {"periods", "change"})
+    errors = findings[(findings["level"] == "error") & findings["item"].map(kept)]
+    problems += [
+        Problem(r.finding, file=f"{source}: {r.item}", fix=r.fix) for r in errors.itertuples()
+    ]
+    if problems:
+        raise CslibError(problems, where=f"{source} and its tables")
+    return cycle, findings[findings["level"] == "warning"].reset_index(drop=True)
+
+
+def _file_and_tables(
+    path: str | Path,
+) -> tuple[Cycle | None, set[str], dict[str, list[Problem]], list[Problem]]:
+    """The cycle (None when unreadable), the keys set aside, each table's problems, and every problem."""
+    source = str(path)
+    cycle, set_aside, problems = _salvaged(read_yaml(Path(path)), source, Path(path).parent)
+    tables = check_tables(cycle, source=source) if cycle is not None else {}
+    return cycle, set_aside, tables, problems + [p for found in tables.values() for p in found]
+
+
+def _salvaged(
+    raw: object, source: str, base_dir: Path
+) -> tuple[Cycle | None, set[str], list[Problem]]:
+    """The cycle, the top-level keys set aside for their problems, and those problems.
+
+    The cycle is None when even without those keys it cannot be read (no usable tickets entry).
+    """
+    try:
+        return parse_cycle(raw, source=source, base_dir=base_dir), set(), []
+    except ConfigError as exc:
+        problems = exc.problems
+    if not isinstance(raw, dict):
+        return None, set(), problems
+    try:
+        Cycle.model_validate({**raw, "base_dir": base_dir})
+        located = []
+    except ValidationError as err:
+        located = [e["loc"] for e in err.errors() if e["loc"]]
+    set_aside = {str(loc[0]) for loc in located}
+    kept = {k: v for k, v in raw.items() if k not in set_aside}
+    if "data" in set_aside and isinstance(raw.get("data"), dict):
+        bad = {str(loc[1]) for loc in located if loc[0] == "data" and len(loc) > 1}
+        kept["data"] = {t: v for t, v in raw["data"].items() if t not in bad}
+    kept.update({k: v for k, v in STAND_INS.items() if k in set_aside or k not in raw})
+    try:
+        return Cycle.model_validate({**kept, "base_dir": base_dir}), set_aside, problems
+    except ValidationError:
+        return None, set_aside, problems
+
+
+def _kept(set_aside: set[str], *, dated: bool):
+    """Whether a finding of :func:`check_cycle` is about the cycle as written (not a stand-in);
+    unless ``dated`` (the periods are the file's own), only the team names count."""
+
+    def about_the_file(item: str) -> bool:
+        key = item.split(".")[0].split(" ")[0]
+        key = "objectives" if key == "objective" else key
+        return key not in set_aside and (dated or key in ("rollout", "scope"))
+
+    return about_the_file
 
 
 def checked_cycle(
     path: str | Path, *, name: str | None = None, error: type[CslibError] = CslibError
 ) -> Cycle:
-    """The parsed cycle file; raises ``error`` listing every problem in it and its tables.
+    """The parsed cycle file; raises ``error`` listing every problem in it and its tables at once.
 
     ``name`` names the file in the message (default: its path).
     """
-    cycle, problems = validate_cycle(path)
+    cycle, _, _, problems = _file_and_tables(path)
     if problems:
         raise error(problems, where=f"{name or path} and its tables")
     return cycle
@@ -65,8 +153,7 @@ def known_teams(cycle: Cycle) -> set[str]:
     """The teams the cycle's tickets name (one scan of the tickets)."""
     from cslib.cycle.workbook import Workbook
 
-    volume = Workbook(cycle, cycle.base_dir, "plan").kpis(kpis=["volume"], freq="all", by="team")
-    return {str(t) for t in volume["team"]}
+    return set(Workbook(cycle, cycle.base_dir, "plan").labels("team"))
 
 
 def unknown_teams(teams: Iterable[str], known: Collection[str], **where) -> Problem | None:
@@ -77,7 +164,7 @@ def unknown_teams(teams: Iterable[str], known: Collection[str], **where) -> Prob
     return Problem(
         f"no tickets for team {', '.join(missing)}",
         values=tuple(missing),
-        fix=f"the data has the teams: {', '.join(sorted(known))}",
+        fix=teams_fix(missing, sorted(known)),
         **where,
     )
 
@@ -124,4 +211,5 @@ __all__ = [
     "missing_notebooks",
     "unknown_parameters",
     "unknown_teams",
+    "validated",
 ]

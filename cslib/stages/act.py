@@ -6,7 +6,6 @@ benefit, never more; the rules are those of :mod:`cslib.stages.decision`.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import yaml
 from cslib.analyses import benefits as benefits_module
 from cslib.analyses import charts as plots_analyses
 from cslib.cycle import artefacts, register
+from cslib.cycle.sources import rebase_sources
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table, esc, fmt, rounded
 from cslib.stages._shared import (
@@ -29,6 +29,7 @@ from cslib.stages._shared import (
     treated_teams,
     with_unit,
 )
+from cslib.stages._waiting import after_review_starts
 from cslib.stages.decision import Decision, decide, money_of, overall
 from cslib.stages.summary import money_sentence
 
@@ -36,6 +37,7 @@ from cslib.stages.summary import money_sentence
 HORIZON_MONTHS = 12
 
 
+@after_review_starts
 def decisions(wb: Workbook) -> Html:
     """The decision on the change, then per objective adopt / adapt / abandon / wait with the evidence.
 
@@ -103,6 +105,7 @@ def _opt(value) -> bool | None:
     return None if value is None or pd.isna(value) else bool(value)
 
 
+@after_review_starts
 def standardise(wb: Workbook) -> Table:
     """New monitoring limits from the review period, for the measures to keep watching; saved as ``monitoring_limits``."""
     teams = treated_teams(wb)
@@ -136,6 +139,7 @@ def standardise(wb: Workbook) -> Table:
     )
 
 
+@after_review_starts
 def benefits(wb: Workbook) -> Html:
     """The dual benefit over a year: customers' KPI changes and the business value (hours, contacts, retention) against the cost."""
     result = _benefit(wb)
@@ -208,6 +212,7 @@ def _benefit(wb: Workbook):
     return result
 
 
+@after_review_starts
 def lessons(wb: Workbook) -> Html:
     """What this cycle teaches, drawn from its own evidence."""
     v = wb.load("verdicts", stage="check")
@@ -249,6 +254,7 @@ def _maybe(wb: Workbook, name: str, stage: str):
     )
 
 
+@after_review_starts
 def integrate(wb: Workbook) -> Table:
     """Where the adopted changes belong in the wider quality system."""
     rows = [
@@ -281,6 +287,7 @@ def register_path(wb: Workbook) -> Path:
     return artefacts.register_path(wb.run_dir)
 
 
+@after_review_starts
 def history(wb: Workbook) -> Table:
     """Record this run in the cycle register and show this cycle's latest runs (the whole register on demand)."""
     verdicts = wb.load("verdicts", stage="check")
@@ -319,15 +326,12 @@ def history(wb: Workbook) -> Table:
 HISTORY_RUNS = 1
 
 
+@after_review_starts
 def next_cycle(wb: Workbook) -> Html:
     """Draft of the next cycle file: baseline = this review period, objectives carried over; saved as ``next-cycle.yaml`` in the run folder and linked."""
     draft = register.draft_next_cycle(wb.cycle, wb.load("verdicts", stage="check"))
     path = artefacts.next_cycle_path(wb.run_dir)
-    for table, source in draft.get("data", {}).items():  # paths relative to the run folder
-        if "path" in source:
-            source["path"] = os.path.relpath(wb.cycle.path(table).resolve(), path.parent.resolve())
-        else:  # a database: only a relative SQLite file changes
-            source["url"] = wb.cycle.path(table).url_for(path.parent)
+    draft["data"] = rebase_sources(draft["data"], wb.cycle.base_dir, relative_to=path.parent)
     currency = wb.cycle.economics.currency
     for objective in draft["objectives"]:
         if "target" in objective:

@@ -36,6 +36,7 @@ from cslib.stages._shared import (
     treated_teams,
     week_start,
 )
+from cslib.stages._waiting import after_review_starts
 from cslib.stats import impact
 
 #: the period of the before/after series when the months are too few (see :func:`did_freq`)
@@ -152,11 +153,6 @@ def censoring(wb: Workbook, obj) -> str | None:
     )
 
 
-def actual(wb: Workbook, obj) -> float:
-    """The objective's KPI over the review period in the teams that adopted the change (or all in scope)."""
-    return level(wb, obj, "review")
-
-
 def level(wb: Workbook, obj, window: str) -> float:
     """The objective's KPI over a window (``baseline`` or ``review``) in the teams that adopted the change (or all in scope).
 
@@ -176,12 +172,12 @@ def level(wb: Workbook, obj, window: str) -> float:
     return float(frame[wb.column(obj)].iloc[0])
 
 
+@after_review_starts
 def scorecard(wb: Workbook) -> Table:
     """Objectives scorecard: baseline, target, actual, verdict; saved as ``verdicts`` for Act and the report."""
     rows = []
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
-        base = level(wb, o, "baseline")
         rows.append(
             {
                 "objective": o.id,
@@ -189,9 +185,9 @@ def scorecard(wb: Workbook) -> Table:
                 "measure": objective_label(o),
                 "unit": kpi_unit(o.kpi, wb.cycle.economics.currency),
                 "direction": o.direction,
-                "baseline": base,
+                "baseline": level(wb, o, "baseline"),
                 "target": o.target,
-                "actual": actual(wb, o),
+                "actual": level(wb, o, "review"),
                 "verdict": v.outcome,
                 "change": v.relative,
                 "change_ci_low": v.relative_ci_low,
@@ -245,6 +241,7 @@ def scorecard_view(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@after_review_starts
 def findings(wb: Workbook) -> Html:
     """Per objective: the verdict in plain English, the method, why, and the alternatives rejected."""
     parts = []
@@ -263,6 +260,7 @@ def findings(wb: Workbook) -> Html:
     return Html.join(*parts)
 
 
+@after_review_starts
 def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
     """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules).
 
@@ -329,6 +327,7 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+@after_review_starts
 def segments(wb: Workbook) -> Html:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
@@ -378,6 +377,7 @@ def _units(wb: Workbook) -> dict[str, str]:
     return {o.id: kpi_unit(o.kpi, wb.cycle.economics.currency) for o in wb.cycle.objectives}
 
 
+@after_review_starts
 def mix(wb: Workbook) -> Html:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 

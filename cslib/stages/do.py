@@ -23,6 +23,7 @@ from cslib.stages._shared import (
     kpi_unit,
     treated_teams,
 )
+from cslib.stages._waiting import after_review_starts
 
 
 def implementation(wb: Workbook) -> Html:
@@ -150,6 +151,7 @@ def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
     return dict(out)
 
 
+@after_review_starts
 def training_effect(wb: Workbook):
     """Training tied to outcomes: agents before vs after their own course, and trained vs not-yet-trained in the same weeks."""
     course = _change_course(wb)
@@ -220,6 +222,7 @@ def training(wb: Workbook) -> Html:
 CHARTS_LINK = "check.html#check-Before-and-after-on-control-charts"
 
 
+@after_review_starts
 def monitoring(wb: Workbook) -> Html:
     """Sustained monitoring: where the weekly control charts of the adopting teams are (drawn once, in the Check)."""
     who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
@@ -268,6 +271,7 @@ def data_quality(wb: Workbook) -> Html:
     )
 
 
+@after_review_starts
 def volumes(wb: Workbook) -> Chart:
     """Daily ticket volumes over the cycle, with the go-live dates: gaps and spikes stand out."""
     start, end = cycle_span(wb)

@@ -22,6 +22,7 @@ import yaml
 from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
 from cslib.cycle.model import parse_cycle
+from cslib.cycle.sources import rebase_sources
 from cslib.errors import ConfigError, Problem
 from cslib.run import preflight
 from cslib.run.batch.results import Batch, RunTask
@@ -328,34 +329,14 @@ def _task(
     )
 
 
-def _absolute(value: str, base: Path) -> str:
-    p = Path(value).expanduser()
-    return str(p if p.is_absolute() else (base / p).resolve())
-
-
 def _derive(
     raw: dict, base: Path, window: tuple[dt.date, dt.date] | None
 ) -> tuple[dict, list[str]]:
     """The template's raw YAML with data paths made absolute and the review window set."""
     raw = json.loads(json.dumps(raw, default=str))  # a deep copy with dates as ISO text
     notes = []
-    for table, src in (raw.get("data") or {}).items():
-        if isinstance(src, str):
-            raw["data"][table] = _absolute(src, base)
-            continue
-        if isinstance(src, dict):
-            if isinstance(src.get("path"), str):
-                src["path"] = _absolute(src["path"], base)
-            if (
-                isinstance(src.get("mapping"), str)
-                and (base / src["mapping"]).expanduser().exists()
-            ):
-                src["mapping"] = _absolute(src["mapping"], base)
-            if isinstance(src.get("join"), dict):
-                src["join"] = {
-                    k: _absolute(v, base) if isinstance(v, str) else v
-                    for k, v in src["join"].items()
-                }
+    if isinstance(raw.get("data"), dict):
+        raw["data"] = rebase_sources(raw["data"], base)
     if window is not None:
         start, end = window
         raw.setdefault("periods", {})["review"] = {
