@@ -253,16 +253,31 @@ def before_after_charts(
     )
 
 
+def kpi_settings(wb: Workbook) -> dict:
+    """How the cycle defines its KPIs (SLA targets, economics, the service-level threshold), as the
+    analyses that scan tickets take it (``settings=``)."""
+    c = wb.cycle
+    return {
+        "sla": c.sla_spec(),
+        "economics": c.economics.model_dump(),
+        "service_level_seconds": c.sla.service_level_seconds,
+    }
+
+
 def profile_view(wb: Workbook, profile, dim: str) -> Html:
     """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
     kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
     cols = columns(wb)
+    table = Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8])
+    if profile.tests.empty:  # one segment, or no KPI beyond volume: nothing was tested
+        notes = list(profile.findings) or [f"No KPI beyond volume can be compared by {dim}."]
+        return Html.join(Html.bullets(notes, title=f"By {dim}"), table)
     overall = [f for f in profile.findings if " differs across " in f]
     each = [f for f in profile.findings if f not in overall]
     notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
     return Html.join(
         Html.bullets(notes, title=f"By {dim}"),
-        Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8]),
+        table,
         Html.folded(
             f"Each {dim} against the rest, and the tests",
             Html.bullets(each) if each else None,
