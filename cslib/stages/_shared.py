@@ -170,6 +170,30 @@ def objective_chart(
     )
 
 
+def period_start(day, freq: str) -> pd.Timestamp:
+    """The period (``"W"`` or ``"M"``) a go-live date falls in; a go-live after the 1st counts from the next month.
+
+    >>> period_start("2026-06-03", "W"), period_start("2026-06-03", "M")
+    (Timestamp('2026-06-01 00:00:00'), Timestamp('2026-07-01 00:00:00'))
+    """
+    day = pd.Timestamp(day)
+    if freq == WEEKS:
+        return week_start(day)
+    first = day.replace(day=1)
+    return first if day.day == 1 else first + pd.offsets.MonthBegin(1)
+
+
+def observed_from(go_live: pd.Timestamp, periods: pd.Series) -> pd.Timestamp:
+    """The first of ``periods`` from ``go_live`` on: with thin data the go-live period may hold no value
+    (no answer that month), and the change is first seen in the next period that has one.
+
+    >>> observed_from(pd.Timestamp("2026-06-01"), pd.Series(pd.to_datetime(["2026-05-01", "2026-07-01"])))
+    Timestamp('2026-07-01 00:00:00')
+    """
+    later = periods[periods >= go_live]
+    return later.min() if len(later) else go_live
+
+
 def treated_teams(wb: Workbook) -> list[str]:
     """Teams of this run that adopted the change (all teams when the cycle has no roll-out list)."""
     if not wb.cycle.rollout:

@@ -11,7 +11,7 @@ session and reused by every test that asks for it:
 * ``one-team`` — a single team that adopted the change (no comparison teams), one
   customer segment, only the baseline wave of the survey, and a root cause written
   ``price $_$`` (a formula to matplotlib);
-* ``sample-300`` and ``sample-3000`` — ``cslib sample-data --tickets 300`` / ``3000``.
+* ``sample-100`` and ``sample-3000`` — ``cslib sample-data --tickets 100`` / ``3000``.
 """
 
 from __future__ import annotations

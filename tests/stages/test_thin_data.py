@@ -60,7 +60,10 @@ SAYS = {
         "plan.complaints": "price $_$",
         "check.servqual": "The SERVQUAL survey has no wave on both sides of the change.",
     },
-    "sample-300": {"plan.servqual": "Importance against performance"},
+    "sample-100": {
+        "plan.servqual": "Importance against performance",
+        "do.training_effect": "No week had both trained and not-yet-trained agents",
+    },
 }
 
 
