@@ -50,9 +50,9 @@ def _profiled_kpis(wb: Workbook) -> tuple[list[str], list[str]]:
     left_out = [
         f"{o.id} ({objective_label(o)}) is not profiled by segment: "
         + (
-            f"the data has no {avail.at[o.kpi, 'missing']}."
-            if not avail.at[o.kpi, "available"]
-            else "it is counted per period, not measured ticket by ticket."
+            "it is counted per period, not measured ticket by ticket."
+            if not segments_module.profiled(o.kpi)
+            else f"the data lacks {avail.at[o.kpi, 'missing']}."
         )
         for o in wb.cycle.objectives
         if o.kpi not in kpis

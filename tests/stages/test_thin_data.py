@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cslib.cycle.model import Objective
 from cslib.cycle.workbook import open_workbook
 from cslib.stages import act, check, do, plan
 
@@ -84,6 +85,12 @@ def test_the_segment_profile_holds_every_objective_kpi(thin_data, tmp_path):
     profile = wb.load("segments_by_channel").set_index("channel").loc["phone"]
     for row in wb.load("baseline").itertuples():
         assert profile[row.kpi] == pytest.approx(row.baseline), row.kpi
+    more = [Objective(id="O5", kpi="csat", direction="increase")]
+    more.append(Objective(id="O6", kpi="backlog", direction="decrease"))
+    wb.cycle = wb.cycle.model_copy(update={"objectives": [*wb.cycle.objectives, *more]})
+    said = shown(plan.segments(wb))
+    assert "O5 (CSAT (top-2-box)) is not profiled by segment: the data lacks csat." in said
+    assert "O6 (Backlog) is not profiled by segment: it is counted per period" in said
 
 
 @pytest.mark.notebook
