@@ -1,7 +1,9 @@
 """Display objects for the notebooks: escaped HTML, tables and charts.
 
 Every string that may come from data or the cycle file is HTML-escaped here,
-so a comment containing ``<script>`` shows as text in notebooks and reports.
+so a comment containing ``<script>`` shows as text in notebooks and reports, and
+every chart is drawn with its text as written, so a label such as ``price $_$``
+shows its dollar signs instead of being read as a formula (matplotlib's mathtext).
 
 Examples
 --------
@@ -21,9 +23,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 
 def esc(value: object) -> str:
@@ -309,6 +313,26 @@ class Table:
         return details(self.folded, out) if self.folded else out
 
 
+#: matplotlib settings under which charts are drawn: text as written, never mathtext
+LITERAL = {"text.parse_math": False}
+
+
+def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
+    """The figure as PNG, every text drawn as written (a ``$`` in a label from the data is a dollar sign).
+
+    >>> fig = Figure()
+    >>> _ = fig.subplots().set_title("price $_$")
+    >>> png(fig)[:4]
+    b'\\x89PNG'
+    """
+    with matplotlib.rc_context(LITERAL):  # ticks made while drawing take it from here
+        for text in figure.findobj(Text):
+            text.set_parse_math(False)
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class Chart:
     """A matplotlib Figure shown as an embedded PNG (no pyplot state, no double display)."""
@@ -317,9 +341,7 @@ class Chart:
     dpi: int = 110
 
     def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight")
-        return buf.getvalue()
+        return png(self.figure, dpi=self.dpi)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
         """The PNG with the width to show it at, so reports keep charts at reading size."""
@@ -333,9 +355,10 @@ class Chart:
     @classmethod
     def of(cls, draw, *args, size: tuple[float, float] = (8, 4.2), **kwargs) -> Chart:
         """A chart from a plot function that draws into ``ax=`` (Axes in, Axes out)."""
-        fig = Figure(figsize=size)
-        draw(*args, ax=fig.subplots(), **kwargs)
-        fig.tight_layout()
+        with matplotlib.rc_context(LITERAL):
+            fig = Figure(figsize=size)
+            draw(*args, ax=fig.subplots(), **kwargs)
+            fig.tight_layout()
         return cls(fig)
 
     def img(self) -> str:

@@ -47,7 +47,7 @@ from cslib.errors import ParameterError, Problem
 from cslib.metrics import engine as kpi_engine
 from cslib.stats.impact import Moments, NpsCounts, adjust_pvalues, compare
 
-__all__ = ["SegmentProfile", "segment_profile"]
+__all__ = ["SegmentProfile", "profiled", "segment_profile"]
 
 DEFAULT_KPIS = (
     "resolution_hours",
@@ -60,6 +60,8 @@ DEFAULT_KPIS = (
     "nps",
 )
 ADJUST = ("holm", "fdr_bh")
+#: kinds of KPI that are counted over a period rather than measured ticket by ticket
+NOT_PER_TICKET = ("count", "stock", "rate")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,15 @@ class SegmentProfile:
             ],
             notes,
         )
+
+
+def profiled(kpi: str) -> bool:
+    """True for a registry KPI with one value per ticket (or answer), which segments can be compared on.
+
+    >>> profiled("abandon_rate"), profiled("backlog")
+    (True, False)
+    """
+    return kpi in kpi_engine.REGISTRY and kpi_engine.REGISTRY[kpi].kind not in NOT_PER_TICKET
 
 
 def _kind(name: str) -> str:
@@ -244,9 +255,14 @@ def segment_profile(
     end: object = None,
     filters: Mapping[str, Sequence[str] | str] | None = None,
     options: ReadOptions | None = None,
+    settings: Mapping[str, object] | None = None,
     validate: bool = True,
 ) -> SegmentProfile:
     """The same KPIs per segment (or channel), with tests of which segments differ.
+
+    With a single segment in the data (one channel, one customer segment) there is
+    nothing to compare: the profile holds that segment's KPIs, no tests, and a
+    finding that says so.
 
     Parameters
     ----------
@@ -265,6 +281,10 @@ def segment_profile(
     {start_end}
     {filters}
     {options}
+    settings : mapping, optional
+        How the KPIs are defined: the keyword arguments that
+        :func:`cslib.metrics.engine.compute` and :func:`~cslib.metrics.engine.case_query`
+        share (``sla``, ``economics``, ``service_level_seconds``, ``repeat_days``).
     {validate}
 
     Returns
@@ -276,18 +296,20 @@ def segment_profile(
     where = dict(filters=filters, start=start, end=end, options=options)
     con, view = kpi_engine.scan(tickets, by=[by], validate=validate, **where)
     try:
-        return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where)
+        return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where, settings or {})
     finally:
         con.close()
 
 
-def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> SegmentProfile:
-    kpis = _tested_kpis(con, view, by, kpis)
+def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where, settings) -> SegmentProfile:
+    kpis = _tested_kpis(con, view, kpis, settings)
     table = kpi_engine.compute(
-        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where
+        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where, **settings
     ).drop(columns="period")
     table = table[table[by].notna()].reset_index(drop=True)
-    tests, contrasts = _tests(con, tickets, by, kpis, alpha, min_n)
+    if len(table) < 2:
+        return _single(by, table, adjust)
+    tests, contrasts = _tests(con, tickets, by, kpis, alpha, min_n, settings)
     tests = pd.DataFrame(tests)
     contrasts = pd.DataFrame(contrasts)
     _adjusted(tests, contrasts, adjust, alpha)
@@ -302,36 +324,34 @@ def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where) -> Segme
     )
 
 
-def _tested_kpis(con, view: str, by: str, kpis: Sequence[str] | None) -> list[str]:
-    """The KPIs to test (per-ticket registry KPIs), once the column is seen to have two segments."""
-    col = sql.ident(by)
-    values = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT {col} FROM {view} WHERE {col} IS NOT NULL ORDER BY 1 LIMIT 6"
-        ).fetchall()
-    ]
-    if len(values) < 2:
-        raise ParameterError(
-            Problem(
-                "needs at least two segments to compare",
-                column=by,
-                values=tuple(values),
-                fix="choose a column with several values, or widen the dates",
-            )
-        )
+def _single(by: str, table: pd.DataFrame, adjust: str) -> SegmentProfile:
+    """The profile of one segment (or none): its KPIs, no tests, and why."""
+    finding = (
+        f"Every ticket has the same {by} ('{table[by].iloc[0]}'): there is no other {by} to compare it with."
+        if len(table)
+        else f"No ticket in the window has a {by}: there is nothing to compare."
+    )
+    return SegmentProfile(
+        by=by,
+        table=table,
+        tests=pd.DataFrame(columns=["kpi", "test", "segments", "statistic", "p_value"]),
+        contrasts=pd.DataFrame(columns=["kpi", by, "n", "n_rest"]),
+        findings=(finding,),
+        adjust=adjust,
+    )
+
+
+def _tested_kpis(con, view: str, kpis: Sequence[str] | None, settings: Mapping) -> list[str]:
+    """The KPIs to profile and test: per-ticket registry KPIs (by default those the data allows)."""
     columns = con.table(view).columns
-    avail = kpi_engine.availability(columns)
+    avail = kpi_engine.availability(
+        columns, sla=settings.get("sla"), economics=settings.get("economics")
+    )
     ok = set(avail.loc[avail["available"], "kpi"])
     if kpis is None:
         kpis = [k for k in DEFAULT_KPIS if k in ok]
     else:
-        bad = [
-            k
-            for k in kpis
-            if k not in kpi_engine.REGISTRY
-            or kpi_engine.REGISTRY[k].kind in ("count", "stock", "rate")
-        ]
+        bad = [k for k in kpis if not profiled(k)]
         if bad:
             raise ParameterError(
                 Problem(
@@ -344,13 +364,13 @@ def _tested_kpis(con, view: str, by: str, kpis: Sequence[str] | None) -> list[st
     return list(kpis)
 
 
-def _tests(con, tickets, by: str, kpis: list[str], alpha: float, min_n: int):
+def _tests(con, tickets, by: str, kpis: list[str], alpha: float, min_n: int, settings: Mapping):
     """Per KPI, the test across segments and each segment against the rest (p-values unadjusted)."""
     col = sql.ident(by)
     tests, contrasts = [], []
     for name in kpis:
         kind = _kind(name)
-        query = kpi_engine.case_query(con, name, by=by, source=io.label(tickets))
+        query = kpi_engine.case_query(con, name, by=by, source=io.label(tickets), **settings)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value FROM ({query}) WHERE {col} IS NOT NULL"
         )

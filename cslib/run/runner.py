@@ -46,7 +46,6 @@ PACKAGES = (
     "nbconvert",
     "ipykernel",
 )
-USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
 
 
 def _kernel_manager():
@@ -89,9 +88,9 @@ class StageFailed(Exception):
             f"the {stage} stage failed in {where}: {ename}: {evalue}\n  executed notebook kept at {notebook}"
         )
 
-    @property
-    def exit_code(self) -> int:
-        return 2 if self.ename in USER_ERRORS else 1
+    #: the CLI's exit code, whatever the cell raised: something has run (2 is for input
+    #: refused before any kernel starts)
+    exit_code = 1
 
 
 @dataclass
@@ -252,7 +251,7 @@ def run_cycle(
     CslibError
         Before any kernel starts, for problems in the input (exit code 2).
     StageFailed
-        When a cell fails (exit code 1; 2 when the cell raised a CslibError).
+        When a cell fails (exit code 1, whatever it raised).
     """
     cycle_path = Path(cycle_path).resolve()
     parameters = dict(parameters or {})

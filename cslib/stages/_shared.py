@@ -170,6 +170,30 @@ def objective_chart(
     )
 
 
+def period_start(day, freq: str) -> pd.Timestamp:
+    """The period (``"W"`` or ``"M"``) a go-live date falls in; a go-live after the 1st counts from the next month.
+
+    >>> period_start("2026-06-03", "W"), period_start("2026-06-03", "M")
+    (Timestamp('2026-06-01 00:00:00'), Timestamp('2026-07-01 00:00:00'))
+    """
+    day = pd.Timestamp(day)
+    if freq == WEEKS:
+        return week_start(day)
+    first = day.replace(day=1)
+    return first if day.day == 1 else first + pd.offsets.MonthBegin(1)
+
+
+def observed_from(go_live: pd.Timestamp, periods: pd.Series) -> pd.Timestamp:
+    """The first of ``periods`` from ``go_live`` on: with thin data the go-live period may hold no value
+    (no answer that month), and the change is first seen in the next period that has one.
+
+    >>> observed_from(pd.Timestamp("2026-06-01"), pd.Series(pd.to_datetime(["2026-05-01", "2026-07-01"])))
+    Timestamp('2026-07-01 00:00:00')
+    """
+    later = periods[periods >= go_live]
+    return later.min() if len(later) else go_live
+
+
 def treated_teams(wb: Workbook) -> list[str]:
     """Teams of this run that adopted the change (all teams when the cycle has no roll-out list)."""
     if not wb.cycle.rollout:
@@ -253,16 +277,31 @@ def before_after_charts(
     )
 
 
+def kpi_settings(wb: Workbook) -> dict:
+    """How the cycle defines its KPIs (SLA targets, economics, the service-level threshold), as the
+    analyses that scan tickets take it (``settings=``)."""
+    c = wb.cycle
+    return {
+        "sla": c.sla_spec(),
+        "economics": c.economics.model_dump(),
+        "service_level_seconds": c.sla.service_level_seconds,
+    }
+
+
 def profile_view(wb: Workbook, profile, dim: str) -> Html:
     """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
     kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
     cols = columns(wb)
+    table = Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8])
+    if profile.tests.empty:  # one segment, or no KPI beyond volume: nothing was tested
+        notes = list(profile.findings) or [f"No KPI beyond volume can be compared by {dim}."]
+        return Html.join(Html.bullets(notes, title=f"By {dim}"), table)
     overall = [f for f in profile.findings if " differs across " in f]
     each = [f for f in profile.findings if f not in overall]
     notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
     return Html.join(
         Html.bullets(notes, title=f"By {dim}"),
-        Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8]),
+        table,
         Html.folded(
             f"Each {dim} against the rest, and the tests",
             Html.bullets(each) if each else None,

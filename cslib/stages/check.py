@@ -32,6 +32,8 @@ from cslib.stages._shared import (
     mdc_status,
     objective_chart,
     objective_label,
+    observed_from,
+    period_start,
     pooled_weekly,
     treated_teams,
     week_start,
@@ -48,15 +50,6 @@ DID_MONTHS = 3
 KIND = {"duration": "duration", "proportion": "proportion", "score": "nps", "mean": "continuous"}
 
 
-def _period_start(day, freq: str) -> pd.Timestamp:
-    """The period a go-live date falls in; a go-live after the 1st counts from the next month."""
-    day = pd.Timestamp(day)
-    if freq == "W":
-        return week_start(day)
-    first = day.replace(day=1)
-    return first if day.day == 1 else first + pd.offsets.MonthBegin(1)
-
-
 def did_freq(wb: Workbook) -> str:
     """Months when baseline and review both span ``DID_MONTHS`` months, else weeks."""
     months = [len(pd.period_range(*wb.window(w), freq="M")) for w in ("baseline", "review")]
@@ -68,10 +61,14 @@ def series(wb: Workbook, obj, *, freq: str = FREQ, by_team: bool = True) -> pd.D
     start, end = cycle_span(wb)
     use_teams = by_team and bool(wb.cycle.rollout) and "team" in wb.ticket_columns
     frame = wb.objective_kpis(obj, freq=freq, by="team" if use_teams else (), start=start, end=end)
+    frame = frame.dropna(subset=["value"]).reset_index(drop=True)
     if use_teams:
-        go_live = {t: _period_start(d, freq) for t, d in wb.cycle.rollout.items()}
-        frame["first_treated"] = frame["team"].map(go_live)
-    return frame.dropna(subset=["value"]).reset_index(drop=True)
+        go = {
+            t: observed_from(period_start(d, freq), frame["period"])
+            for t, d in wb.cycle.rollout.items()
+        }
+        frame["first_treated"] = frame["team"].map(go)
+    return frame
 
 
 def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
@@ -99,7 +96,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
                 teams,
                 unit="team",
                 first_treated="first_treated",
-                change=_period_start(wb.cycle.change.date, monthly),
+                change=period_start(wb.cycle.change.date, monthly),
                 **common,
             )
         else:

@@ -164,10 +164,11 @@ def training_effect(wb: Workbook):
         **wb.ticket_scan(), training=training_table, course=course, validate=False
     )
     wb.save("training_effect", result.table)
+    kpi = result.table["kpi"].iloc[0] if len(result.table) else None
     return Html.join(
-        Chart.of(plots_analyses.training_chart, result, kpi=result.table["kpi"].iloc[0])
-        if len(result.table)
-        else None,
+        Chart.of(plots_analyses.training_chart, result, kpi=kpi)
+        if (result.weekly["kpi"] == kpi).any()
+        else Html.text("No week had both trained and not-yet-trained agents to draw side by side."),
         Html.text(
             "Trained vs not-yet-trained compares agents in the same weeks (and teams): the fair comparison. "
             "Before vs after an agent's own training does not control for seasonality or other changes."

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cslib.analyses import capacity
 from cslib.analyses import charts as plots_analyses
 from cslib.analyses import complaints as complaints_module
 from cslib.analyses import journey as journey_module
 from cslib.analyses import risks_actions as planning
-from cslib.analyses import segments as segments_module
 from cslib.analyses import servqual as servqual_module
 from cslib.cycle.evidence import check_cycle
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
 from cslib.metrics.engine import REGISTRY
+from cslib.stages._plan_operation import segments as segments
+from cslib.stages._plan_operation import staffing as staffing
 from cslib.stages._shared import (
     CHART_NAMES,
     WEEKS,
@@ -28,7 +28,6 @@ from cslib.stages._shared import (
     kpi_unit,
     objective_chart,
     objective_label,
-    profile_view,
 )
 from cslib.stages.data_notes import cleaning_note, definitions_of, definitions_used
 from cslib.stats.spc.draw import spc_grid
@@ -217,26 +216,6 @@ def stability(wb: Workbook) -> Table:
     )
 
 
-def segments(wb: Workbook) -> Html:
-    """Baseline KPIs by customer segment and by channel, with tests of which differ (not one-size-fits-all)."""
-    parts = []
-    for dim in ("segment", "channel"):
-        if dim not in wb.ticket_columns:
-            continue
-        profile = segments_module.segment_profile(
-            **wb.ticket_scan("baseline"), by=dim, validate=False
-        )
-        wb.save(f"segments_by_{dim}", profile.table)
-        parts.append(profile_view(wb, profile, dim))
-    return (
-        Html.join(*parts)
-        if parts
-        else Html.text(
-            "The tickets have no segment or channel column: segments cannot be compared."
-        )
-    )
-
-
 #: the columns of the SERVQUAL gaps shown
 GAP_COLUMNS = (
     "dimension",
@@ -353,51 +332,6 @@ def journey(wb: Workbook) -> Html:
             columns=columns(wb),
             caption="Stages ranked by pain score: the larger a stage's shortfalls against the best stage and its volume, the higher",
         ),
-    )
-
-
-#: the half-hours of the staffing table shown
-STAFFING_ROWS = 8
-
-
-def staffing(wb: Workbook) -> Table:
-    """Peak-hour contingency: agents needed per weekday × hour at the service-level target, from the baseline's own arrivals."""
-    needed = {"created_at", "channel", "handle_seconds"}
-    if not needed <= set(wb.ticket_columns):
-        return Table(
-            pd.DataFrame({"note": [f"Staffing needs {', '.join(sorted(needed))} in the tickets."]})
-        )
-    table = capacity.peak_staffing(
-        **wb.ticket_scan("baseline"),
-        threshold=wb.cycle.sla.service_level_seconds,
-        validate=False,
-    )
-    wb.save("staffing", table)
-    peaks = table.sort_values(["extra_agents", "calls_peak"], ascending=False).head(STAFFING_ROWS)
-    shown = peaks[
-        [
-            "channel",
-            "day",
-            "hour",
-            "calls_typical",
-            "calls_peak",
-            "agents_typical",
-            "agents_peak",
-            "extra_agents",
-            "service_level_if_typical",
-        ]
-    ]
-    return Table(
-        shown,
-        columns={
-            "calls_typical": ("calls, typical day", "count"),
-            "calls_peak": ("calls, busy day", "count"),
-            "agents_typical": ("agents, typical day", "count"),
-            "agents_peak": ("agents, busy day", "count"),
-            "extra_agents": ("extra agents", "count"),
-            "service_level_if_typical": ("service level if staffed for a typical day", "share"),
-        },
-        caption=f"Peak-time contingency (Erlang C, 80 % answered within {wb.cycle.sla.service_level_seconds:g} s): the {STAFFING_ROWS} half-hours that need most extra agents on a busy (90th-percentile) day, and the service level if staffed for a typical day; the full table is saved with the run",
     )
 
 

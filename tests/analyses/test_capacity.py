@@ -137,6 +137,35 @@ def test_peak_staffing_hand_case():
     assert row["aht"] == 300.0
 
 
+def test_peak_staffing_leaves_closed_hours_unstaffed_and_times_answered_calls_only():
+    # a call log: abandoned calls have handle time 0; nobody answers on Mondays at 22h
+    t = pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(
+                ["2026-04-06 09:10", "2026-04-06 09:40", "2026-04-06 22:05", "2026-04-13 22:30"]
+            ),
+            "channel": "phone",
+            "handle_seconds": [300.0, 0.0, 0.0, 0.0],
+        }
+    )
+    table = peak_staffing(t).query("day == 'Mon'").set_index("hour")
+    assert table.loc[9, "aht"] == 300.0  # the abandoned call's 0 s is not a handle time
+    assert table.loc[9, "answered"] == 1 and table.loc[9, "agents_typical"] == 1
+    assert table.loc[22, "calls_typical"] == pytest.approx(0.5)  # 2 calls in 2 weeks, per half hour
+    assert table.loc[22, "answered"] == 0 and pd.isna(table.loc[22, "agents_typical"])
+    assert pd.isna(table.loc[22, "aht"]) and pd.isna(table.loc[22, "extra_agents"])
+    tuesday = peak_staffing(t).query("day == 'Tue'")  # nobody called: nobody needed
+    assert (tuesday["agents_peak"] == 0).all() and (tuesday["answered"] == 0).all()
+
+
+def test_peak_staffing_without_queue_contacts_is_an_empty_table():
+    email = pd.DataFrame(
+        {"created_at": [pd.Timestamp("2026-01-01")], "channel": ["email"], "handle_seconds": [1.0]}
+    )
+    table = peak_staffing(email)
+    assert table.empty and {"channel", "answered", "agents_peak"} <= set(table.columns)
+
+
 @pytest.mark.parametrize(
     ("call", "column"),
     [
@@ -147,18 +176,6 @@ def test_peak_staffing_hand_case():
         (lambda: service_level(calls="many", aht=100, agents=3), "calls"),
         (lambda: agents_needed(calls=10, aht=100, target=80), "target"),
         (lambda: agents_needed(calls=10, aht=100, target=0.8, max_occupancy=1.5), "max_occupancy"),
-        (
-            lambda: peak_staffing(
-                pd.DataFrame(
-                    {
-                        "created_at": [pd.Timestamp("2026-01-01")],
-                        "channel": ["email"],
-                        "handle_seconds": [1.0],
-                    }
-                )
-            ),
-            "channel",
-        ),
         (
             lambda: peak_staffing(
                 pd.DataFrame(

@@ -182,3 +182,29 @@ def test_user_errors(call, column):
     with pytest.raises(ParameterError) as err:
         call(Figure().subplots())
     assert err.value.problems[0].column == column
+
+
+def test_labels_from_the_data_are_drawn_as_written():
+    """A root cause such as ``price $_$`` is a label, not a formula (matplotlib's mathtext fails on it)."""
+    from cslib.display import Chart
+    from cslib.stats.spc import control_chart, spc_grid
+
+    causes = ["price $_$", "fees in $ and €", "late"]
+    p = pd.DataFrame(
+        {
+            "category": causes,
+            "count": [5, 3, 1],
+            "share": [5 / 9, 3 / 9, 1 / 9],
+            "cumulative_share": [5 / 9, 8 / 9, 1.0],
+            "rank": [1, 2, 3],
+            "vital_few": [True, True, False],
+        }
+    )
+    pareto = Chart.of(pa.pareto_chart, p, title="Complaints: $_$")
+    assert pareto._repr_png_()[:4] == b"\x89PNG"
+    drawn = [t.get_text() for t in pareto.figure.axes[0].get_xticklabels()]
+    assert [d.replace("\n", " ") for d in drawn] == causes
+    chart = control_chart([5, 7, 6, 9, 4, 6, 8, 5])
+    grid = Chart(spc_grid({"O1: team $_$": chart}, title="Teams A$_$, B"))
+    assert grid._repr_png_()[:4] == b"\x89PNG"
+    assert "data:image/png" in chart._repr_html_()

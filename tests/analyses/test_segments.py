@@ -172,7 +172,6 @@ def few():
 @pytest.mark.parametrize(
     ("call", "column"),
     [
-        (lambda: segments.segment_profile(few().assign(segment="x")), "segment"),
         (lambda: segments.segment_profile(few(), kpis=["volume"]), "kpis"),
         (lambda: segments.segment_profile(few(), adjust="bonferroni"), "adjust"),
     ],
@@ -181,6 +180,35 @@ def test_user_errors(call, column):
     with pytest.raises(ParameterError) as err:
         call()
     assert err.value.problems[0].column == column
+
+
+def test_one_segment_is_profiled_and_says_there_is_nothing_to_compare():
+    one = segments.segment_profile(few().assign(segment="x"))
+    assert one.table["segment"].tolist() == ["x"] and one.table["volume"].item() == len(few())
+    assert one.tests.empty and one.contrasts.empty
+    assert one.findings == (
+        "Every ticket has the same segment ('x'): there is no other segment to compare it with.",
+    )
+    assert "no other segment" in one._repr_html_()
+
+
+def test_the_kpis_follow_the_settings_given():
+    waits = [5.0, 15.0, 25.0, 35.0] * 10  # a quarter each within 10, 20, 30 s
+    t = pd.DataFrame(
+        {
+            "ticket_id": [str(i) for i in range(40)],
+            "created_at": pd.Timestamp("2026-04-01"),
+            "channel": ["phone"] * 20 + ["chat"] * 20,
+            "wait_seconds": waits,
+            "abandoned": False,
+        }
+    )
+    default = segments.segment_profile(t, by="channel", kpis=["service_level"])
+    assert default.table["service_level"].tolist() == [0.5, 0.5]  # within 20 s
+    at_30 = segments.segment_profile(
+        t, by="channel", kpis=["service_level"], settings={"service_level_seconds": 30}
+    )
+    assert at_30.table["service_level"].tolist() == [0.75, 0.75]
 
 
 def test_sample_segments_and_channels():

@@ -100,6 +100,25 @@ def test_importance_performance_quadrants():
     }
 
 
+def test_importance_and_its_interval_come_from_the_same_respondents():
+    # the wave answered by a and b; c (another wave) gave reliability all 100 points
+    r = answers([("a", 5, 6, 5), ("b", 5, 6, 4)])
+    w = pd.DataFrame(
+        {
+            "respondent_id": ["a", "a", "b", "b", "c"],
+            "dimension": ["reliability", "tangibles", "reliability", "tangibles", "reliability"],
+            "points": [40, 60, 60, 40, 100],
+        }
+    )
+    row = sq.importance_performance(r, w).set_index("dimension").loc["reliability"]
+    half = stats.t.ppf(0.975, 1) * 10  # points 40 and 60: mean 50, standard error 10
+    assert row["importance"] == 50
+    assert row["importance_ci_low"] == pytest.approx(50 - half)
+    assert row["importance_ci_high"] == pytest.approx(50 + half)
+    g = sq.gaps(r, weights=w).set_index("dimension").loc["reliability"]
+    assert g["importance_ci_high"] == pytest.approx(50 + half)
+
+
 def test_by_group():
     r = answers([("a", 1, 6, 5), ("b", 1, 6, 3)]).assign(segment=["x", "y"])
     g = sq.gaps(r, by="segment")

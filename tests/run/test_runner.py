@@ -142,10 +142,13 @@ def test_user_text_is_escaped(tmp_path):
 
 
 def test_failing_cell_exits_1_names_stage_cell_and_keeps_notebook(tmp_path):
+    """Even a cell that raises cslib's own input error exits 1: the run had started (2 means nothing ran)."""
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
     nb = nbformat.read(str(notebooks / "2-do.ipynb"), as_version=4)
-    nb.cells.insert(5, nbformat.v4.new_code_cell("1 / 0"))
+    failing = "from cslib.errors import ParameterError, Problem\n"
+    failing += "raise ParameterError(Problem('must be positive', column='aht', values=(0.0,)))"
+    nb.cells.insert(5, nbformat.v4.new_code_cell(failing))
     nbformat.write(nb, str(notebooks / "2-do.ipynb"))
     result = subprocess.run(
         [
@@ -166,9 +169,9 @@ def test_failing_cell_exits_1_names_stage_cell_and_keeps_notebook(tmp_path):
         timeout=600,
     )
     assert result.returncode == 1
-    assert "the do stage failed in cell" in result.stderr and "ZeroDivisionError" in result.stderr
+    assert "the do stage failed in cell" in result.stderr and "ParameterError" in result.stderr
     kept = next((tmp_path / "reports").rglob("2-do.ipynb"))
-    assert "ZeroDivisionError" in kept.read_text()
+    assert "must be positive" in kept.read_text()
     assert not list(
         (tmp_path / "reports").rglob("report.html")
     )  # no half-done report presented as complete

@@ -109,6 +109,21 @@ def test_benjamini_hochberg_and_holm_on_the_1995_pvalues():
     assert holm["adjust_method"].iloc[0].startswith("Holm")
 
 
+def test_holm_by_hand_and_as_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    holm = adjust_pvalues([0.01, 0.04, 0.03, 0.005], method="holm")
+    # sorted: 0.005 × 4, 0.01 × 3, 0.03 × 2, then 0.04 × 1 raised to the 0.06 before it
+    assert holm["p_adjusted"].tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm["reject"].tolist() == [True, False, False, True]
+    rng = np.random.default_rng(3)
+    for p in (rng.uniform(0, 0.2, 12), np.r_[rng.uniform(0, 1, 7), 0.01, 0.01, 1.0]):
+        reject, adjusted = multipletests(p, alpha=0.05, method="holm")[:2]
+        ours = adjust_pvalues(p, method="holm")
+        assert ours["p_adjusted"].to_numpy() == pytest.approx(adjusted, abs=1e-15)
+        assert ours["reject"].tolist() == reject.tolist()
+
+
 # --------------------------------------------------------------------------- hand-computed cases
 
 

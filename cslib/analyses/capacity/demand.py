@@ -115,8 +115,11 @@ def peak_staffing(
     never loaded); for each channel × weekday × hour the typical demand is the mean over the
     weeks and the peak demand the ``peak_quantile`` over the weeks (a busy
     week: month-start, an outage, a letter to customers). Handle time is the
-    channel's mean ``handle_seconds`` in that weekday × hour. Each becomes
-    contacts per interval and agents needed at the target.
+    mean ``handle_seconds`` of the contacts answered in that weekday × hour
+    (those with a handle time above zero: a call log records abandoned calls
+    with 0). Each becomes contacts per interval and agents needed at the target.
+    A weekday × hour in which no contact was ever answered (the centre is closed
+    then) is not staffed: its agents are missing.
 
     Parameters
     ----------
@@ -139,12 +142,14 @@ def peak_staffing(
     -------
     pandas.DataFrame
         One row per channel × weekday × hour: ``channel``, ``weekday``
-        (0 = Monday), ``day`` (Mon…Sun), ``hour``, ``weeks``, ``aht``,
+        (0 = Monday), ``day`` (Mon…Sun), ``hour``, ``weeks``, ``answered``
+        (contacts answered in all those weeks), ``aht``,
         ``calls_typical`` and ``calls_peak`` (per interval), ``agents_typical``,
         ``agents_peak``, ``extra_agents`` (peak − typical),
         ``service_level_typical``, ``asa_typical``, ``occupancy_typical``, and
         ``service_level_if_typical`` — the service level in the peak if only
-        the typical staff is on.
+        the typical staff is on. No rows when no contact of the queue channels
+        is in the window.
 
     Examples
     --------
@@ -166,18 +171,11 @@ def peak_staffing(
     positive(interval, "interval")
     counts = _arrivals(tickets, channels, start, end, filters, options, validate)
     if counts.empty:
-        raise ParameterError(
-            Problem(
-                "no tickets of the queue channels in the window",
-                column="channel",
-                values=tuple(channels),
-                fix="name channels present in the data (e.g. phone, chat) or widen start/end",
-            )
-        )
+        return pd.DataFrame(columns=PEAK_COLUMNS)
     first, last = counts["date"].min(), counts["date"].max()
     days = pd.DataFrame({"date": pd.date_range(first, last, freq="D")})
     days["weekday"] = days["date"].dt.day_of_week
-    per_hour = 3600 / interval
+    queue = {"target": target, "interval": interval, "threshold": threshold}
     rows = []
     for ch, c in counts.groupby("channel", sort=True):
         hours = sorted(c["hour"].unique())
@@ -187,44 +185,81 @@ def peak_staffing(
         grid["n"] = grid["n"].fillna(0)
         c = c.assign(weekday=c["date"].dt.day_of_week)
         by_slot = c.groupby(["weekday", "hour"])[["handle_sum", "handle_n"]].sum()
-        aht = by_slot["handle_sum"] / by_slot["handle_n"].where(by_slot["handle_n"] > 0)
-        chan_aht = (
-            float(c["handle_sum"].sum() / c["handle_n"].sum()) if c["handle_n"].sum() else np.nan
-        )
         stats = grid.groupby(["weekday", "hour"])["n"].agg(
             weeks="size", typical="mean", peak=lambda s: float(np.quantile(s, peak_quantile))
         )
+        stats = stats.join(by_slot).fillna({"handle_n": 0})
         for (wd, hr), s in stats.iterrows():
-            h = aht.get((wd, hr), np.nan)
-            h = chan_aht if not np.isfinite(h) else float(h)
-            typ, peak = s["typical"] / per_hour, s["peak"] / per_hour
-            n_typ, m = _staffed(typ, h, target, interval, threshold, max_occupancy)
-            n_peak, _ = _staffed(peak, h, target, interval, threshold, max_occupancy)
-            if_typ = (
-                interval_metrics(peak, h, n_typ, interval, threshold)["service_level"]
-                if n_typ and peak
-                else (1.0 if not peak else 0.0)
-            )
-            rows.append(
-                {
-                    "channel": ch,
-                    "weekday": int(wd),
-                    "day": WEEKDAYS[int(wd)],
-                    "hour": int(hr),
-                    "weeks": int(s["weeks"]),
-                    "aht": h,
-                    "calls_typical": typ,
-                    "calls_peak": peak,
-                    "agents_typical": n_typ,
-                    "agents_peak": n_peak,
-                    "extra_agents": n_peak - n_typ,
-                    "service_level_typical": m["service_level"],
-                    "asa_typical": m["asa"],
-                    "occupancy_typical": m["occupancy"],
-                    "service_level_if_typical": if_typ,
-                }
-            )
-    return pd.DataFrame(rows)
+            row = {"channel": ch, "weekday": int(wd), "day": WEEKDAYS[int(wd)], "hour": int(hr)}
+            rows.append(row | _slot(s, queue, max_occupancy))
+    table = pd.DataFrame(rows, columns=PEAK_COLUMNS)
+    for col in ("answered", "agents_typical", "agents_peak", "extra_agents"):
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+#: the columns of :func:`peak_staffing`
+PEAK_COLUMNS = [
+    "channel",
+    "weekday",
+    "day",
+    "hour",
+    "weeks",
+    "answered",
+    "aht",
+    "calls_typical",
+    "calls_peak",
+    "agents_typical",
+    "agents_peak",
+    "extra_agents",
+    "service_level_typical",
+    "asa_typical",
+    "occupancy_typical",
+    "service_level_if_typical",
+]
+
+
+#: a slot without contacts: no agents needed, no queue
+NO_QUEUE = {
+    "agents_typical": 0,
+    "agents_peak": 0,
+    "extra_agents": 0,
+    "service_level_typical": 1.0,
+    "asa_typical": 0.0,
+    "occupancy_typical": 0.0,
+    "service_level_if_typical": 1.0,
+}
+
+
+def _slot(s: pd.Series, queue: dict, max_occupancy: float | None) -> dict:
+    """One weekday × hour: its demand per interval and, when some contact of it was answered, the
+    agents for a typical and a busy week (a slot with contacts but none answered is not staffed)."""
+    per_hour = 3600 / queue["interval"]
+    typ, peak = s["typical"] / per_hour, s["peak"] / per_hour
+    demand = {"weeks": int(s["weeks"]), "answered": int(s["handle_n"])}
+    demand |= {"calls_typical": typ, "calls_peak": peak}
+    if not typ:  # nobody called: no queue
+        return demand | {"aht": np.nan} | NO_QUEUE
+    if not s["handle_n"]:
+        return demand | {"aht": np.nan, "agents_typical": pd.NA, "agents_peak": pd.NA}
+    h = float(s["handle_sum"] / s["handle_n"])
+    n_typ, m = _staffed(typ, h, **queue, max_occupancy=max_occupancy)
+    n_peak, _ = _staffed(peak, h, **queue, max_occupancy=max_occupancy)
+    if_typ = (
+        interval_metrics(peak, h, n_typ, queue["interval"], queue["threshold"])["service_level"]
+        if n_typ and peak
+        else (1.0 if not peak else 0.0)
+    )
+    return demand | {
+        "aht": h,
+        "agents_typical": n_typ,
+        "agents_peak": n_peak,
+        "extra_agents": n_peak - n_typ,
+        "service_level_typical": m["service_level"],
+        "asa_typical": m["asa"],
+        "occupancy_typical": m["occupancy"],
+        "service_level_if_typical": if_typ,
+    }
 
 
 def _arrivals(tickets, channels, start, end, filters, options, validate) -> pd.DataFrame:
@@ -261,7 +296,8 @@ def _arrivals(tickets, channels, start, end, filters, options, validate) -> pd.D
     try:
         return con.execute(
             f"""SELECT channel, date_trunc('day', created_at) AS date, hour(created_at) AS hour,
-                       count(*) AS n, sum(handle_seconds) AS handle_sum, count(handle_seconds) AS handle_n
+                       count(*) AS n, sum(handle_seconds) FILTER (WHERE handle_seconds > 0) AS handle_sum,
+                       count(*) FILTER (WHERE handle_seconds > 0) AS handle_n
                 FROM {view} {"WHERE " + " AND ".join(where) if where else ""} GROUP BY ALL"""
         ).df()
     finally:

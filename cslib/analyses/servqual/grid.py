@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from cslib.analyses.servqual._common import group_columns, importance_points, mean_ci
+from cslib.analyses.servqual._common import group_columns
 from cslib.analyses.servqual.scores import gaps
 
 __all__ = ["QUADRANTS", "importance_performance"]
@@ -29,6 +29,9 @@ def importance_performance(
     reversed_items: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Importance–performance grid: mean importance points against the dimension gap.
+
+    Importance and gap are both means over the respondents of ``responses`` (a
+    wave, say), with their t intervals.
 
     The grid's cross-hairs are the means over the dimensions: importance above
     the mean and a gap below (worse than) the mean gap → "concentrate here";
@@ -59,24 +62,7 @@ def importance_performance(
         dimensions=dimensions,
         reversed_items=reversed_items,
     )
-    w = importance_points(weights).assign(
-        dimension=lambda d: d["dimension"].astype(str).str.lower()
-    )
-    if by:
-        groups = responses[["respondent_id", *by]].drop_duplicates("respondent_id")
-        w = w.merge(groups, on="respondent_id", how="inner")
-    ci = []
-    for key, part in w.groupby([*by, "dimension"], sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        _, _, lo, hi = mean_ci(part["points"].to_numpy(dtype=float), alpha)
-        ci.append(
-            {
-                **dict(zip([*by, "dimension"], key, strict=True)),
-                "importance_ci_low": lo,
-                "importance_ci_high": hi,
-            }
-        )
-    out = g.merge(pd.DataFrame(ci), on=[*by, "dimension"], how="left")
+    out = g.copy()
     out["importance_mean"] = (
         out.groupby(by)["importance"].transform("mean") if by else out["importance"].mean()
     )

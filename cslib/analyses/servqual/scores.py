@@ -45,7 +45,8 @@ def gaps(
         One row per (group ×) dimension in RATER order: ``dimension``, ``n``
         (respondents), ``expectation``, ``perception``, ``gap``, ``se``,
         ``ci_low``, ``ci_high``; with ``weights`` also ``importance`` (mean
-        points) and ``weighted_gap`` (mean of gap × points ÷ 100).
+        points of the same respondents) with its t interval ``importance_ci_low``,
+        ``importance_ci_high``, and ``weighted_gap`` (mean of gap × points ÷ 100).
 
     Examples
     --------
@@ -77,8 +78,12 @@ def gaps(
             ci_high=hi,
         )
         if weights is not None:
+            imp, _, imp_lo, imp_hi = mean_ci(g["points"].dropna().to_numpy(dtype=float), alpha)
             row.update(
-                importance=float(g["points"].mean()), weighted_gap=float(g["weighted"].mean())
+                importance=imp,
+                importance_ci_low=imp_lo,
+                importance_ci_high=imp_hi,
+                weighted_gap=float(g["weighted"].mean()),
             )
         rows.append(row)
     return _order(pd.DataFrame(rows), by)

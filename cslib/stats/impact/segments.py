@@ -99,10 +99,25 @@ def adjust_pvalues(p_values: object, *, method: str = "holm", alpha: float = 0.0
                 fix="pass unadjusted p-values",
             )
         )
-    reject, adj = multipletests(p, alpha=alpha, method=method)[:2]
+    reject, adj = _holm(p, alpha) if method == "holm" else multipletests(p, alpha, method)[:2]
     return pd.DataFrame(
         {"p_value": p, "p_adjusted": adj, "reject": reject, "adjust_method": ADJUST[method]}
     )
+
+
+def _holm(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Holm's step-down adjustment: the i-th smallest of m p-values times m − i + 1, never below
+    the one before, at most 1; rejected where the adjusted value is at most ``alpha``.
+    (statsmodels' own runs a full garbage collection each time: a report adjusts dozens of families.)
+
+    >>> _holm(np.array([0.01, 0.04, 0.03, 0.005]), 0.05)[1].round(4).tolist()
+    [0.03, 0.06, 0.06, 0.02]
+    """
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate(p[order] * np.arange(p.size, 0, -1))
+    adjusted = np.empty(p.size)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted <= alpha, adjusted
 
 
 def _periods(

@@ -51,13 +51,13 @@ Examples
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cslib import display
 from cslib.stats.spc._inputs import (
     _check_missing,
     _choice,
@@ -141,9 +141,7 @@ class SpcResult:
 
         fig = Figure(figsize=(8, 3.6), layout="constrained")
         spc_chart(self, ax=fig.subplots())
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=96)
-        png = base64.b64encode(buf.getvalue()).decode("ascii")
+        png = base64.b64encode(display.png(fig, dpi=96, tight=False)).decode("ascii")
         title = f"{self.chart.upper()} chart · {self.rules} rules"
         table = self.summary().to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}")
         return (
