@@ -284,7 +284,7 @@ def segment_profile(
     settings : mapping, optional
         How the KPIs are defined: the keyword arguments that
         :func:`cslib.metrics.engine.compute` and :func:`~cslib.metrics.engine.case_query`
-        share (``sla``, ``economics``, ``service_level_seconds``, ``repeat_days``).
+        share (``sla``, ``economics``, ``service_level_seconds``, ``definitions``, ``repeat_days``).
     {validate}
 
     Returns

@@ -278,14 +278,10 @@ def before_after_charts(
 
 
 def kpi_settings(wb: Workbook) -> dict:
-    """How the cycle defines its KPIs (SLA targets, economics, the service-level threshold), as the
-    analyses that scan tickets take it (``settings=``)."""
+    """How the cycle defines its KPIs (SLA targets, economics, the service-level threshold and
+    contact-centre definitions), as the analyses that scan tickets take it (``settings=``)."""
     c = wb.cycle
-    return {
-        "sla": c.sla_spec(),
-        "economics": c.economics.model_dump(),
-        "service_level_seconds": c.sla.service_level_seconds,
-    }
+    return {"sla": c.sla_spec(), "economics": c.economics.model_dump(), **c.queue_definitions()}
 
 
 def profile_view(wb: Workbook, profile, dim: str) -> Html:
