@@ -223,7 +223,7 @@ REGISTRY: dict[str, KPI] = {
             better="lower",
             requires=("created_at", "resolved_at"),
             kind="stock",
-            definition="tickets open at the end of the period",
+            definition="tickets open at the end of the period (a duplicate, cancelled or abandoned ticket without a close date is not open)",
         ),
         KPI(
             name="aht_seconds",

@@ -419,3 +419,18 @@ def test_scan_names_required_columns_the_tickets_lack(tmp_path):
     problem = err.value.problems[0]
     assert problem.column == "agent_id, nps" and problem.file == str(path)
     assert "team" in problem.fix  # what the tickets do have
+
+
+def test_backlog_leaves_out_tickets_closed_without_resolution_and_no_close_date():
+    # 1 Apr: a cancelled and a duplicate request that were never given a close date are
+    # not open; a cancelled one closed on 2 Apr was open until then; an open one without
+    # a status and one still "open" count until resolved
+    t = tickets(
+        created_at=["2026-04-01 09:00"] * 5,
+        resolved_at=[None, None, "2026-04-02 10:00", None, None],
+        status=["cancelled", "duplicate", "cancelled", None, "open"],
+    )
+    daily = kpi.compute(t, kpis=["backlog"], end="2026-04-02")
+    assert daily["backlog"].tolist() == [3, 2]
+    stock = kpi.compute(t, kpis=["backlog"], freq="all", end="2026-04-01")
+    assert stock["backlog"].tolist() == [3]
