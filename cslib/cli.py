@@ -59,6 +59,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
+    _print_id_notes(parsed)
     _print_mappings(parsed)
     _print_availability(parsed)
     findings = preflight.check_evidence(parsed, cycle)
@@ -75,6 +76,15 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
         out.print(evidence)
     else:
         out.print("The cycle evidences every item of a complete PDCA cycle.")
+
+
+def _print_id_notes(cycle) -> None:
+    """Ids changed before they were compared (invisible characters removed), per table."""
+    from cslib.data.tables import id_notes
+
+    for name in cycle.data:
+        for note in id_notes(cycle.path(name), name, opts=cycle.read_options(name)):
+            out.print(f"{name} {note}")
 
 
 def _print_mappings(cycle) -> None:

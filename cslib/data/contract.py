@@ -26,6 +26,9 @@ from cslib.errors import Problem
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
 #: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
 AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+#: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
+#: joiner, byte-order mark), removed from ids before they are compared
+INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
 #: the largest whole number stored exactly (as a double and a BIGINT)
 WHOLE_LIMIT = 2**53
 _TRUE = ("true", "t", "yes", "y", "1", "1.0")
@@ -41,6 +44,12 @@ def raw_types(con, view: str) -> dict[str, str]:
 def _text(col: str, raw_type: str) -> str:
     expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
     return f"NULLIF(TRIM({expr}), '')"
+
+
+def _id_text(col: str, raw_type: str) -> str:
+    """An id as text, without the :data:`INVISIBLE` characters."""
+    expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
+    return f"NULLIF(TRIM(regexp_replace({expr}, '{INVISIBLE}', '', 'g')), '')"
 
 
 def aware(text: str) -> str:
@@ -84,6 +93,8 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
         return f"CASE WHEN {v} IN {_TRUE} THEN TRUE WHEN {v} IN {_FALSE} THEN FALSE END"
     if kind == "category":
         return f"replace(lower({_text(column.name, raw_type)}), ' ', '_')"
+    if kind == "id":
+        return _id_text(column.name, raw_type)
     return _text(column.name, raw_type)
 
 
@@ -387,6 +398,23 @@ def _cut(value: object, limit: int = 200) -> object:
     return value
 
 
+def invisible_ids(con, raw: str, schema: TableSchema) -> dict[str, int]:
+    """Id column → how many of its values held :data:`INVISIBLE` characters (columns with none left out)."""
+    types = raw_types(con, raw)
+    ids = [c.name for c in schema.columns if c.kind == "id" and c.name in types]
+    if not ids:
+        return {}
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE regexp_matches(CAST({ident(c)} AS VARCHAR), '{INVISIBLE}'))"
+            for c in ids
+        )
+        + f' FROM "{raw}"'
+    ).fetchone()
+    return {c: int(n) for c, n in zip(ids, counts, strict=True) if n}
+
+
 def _duplicate_keys(
     con, raw: str, schema: TableSchema, types: dict[str, str], name: str
 ) -> list[Problem]:
@@ -395,9 +423,10 @@ def _duplicate_keys(
         keys.append(schema.key)
     problems = []
     for key in keys:
-        cols = ", ".join(_text(k, types[k]) for k in key)
+        texts = [(_id_text if schema[k].kind == "id" else _text)(k, types[k]) for k in key]
+        cols = ", ".join(texts)
         total, distinct = con.execute(
-            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}'
+            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{t} IS NOT NULL" for t in texts)}'
         ).fetchone()
         if total == distinct:  # the common case: one cheap pass, no row lists
             continue
