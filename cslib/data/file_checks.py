@@ -36,6 +36,40 @@ MAX_COLUMNS = 16_384
 MAX_NAME_CHARS = csv.field_size_limit()
 
 
+#: byte-order marks and the encodings they announce (UTF-32 first: its mark starts like UTF-16's)
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def detect_encoding(head: bytes) -> str | None:
+    """The encoding a file's first bytes announce (a byte-order mark), or None when unsure.
+
+    UTF-16 without a mark is recognised by its zero bytes: text of Latin letters,
+    digits and punctuation has one in every other byte.
+
+    Examples
+    --------
+    >>> detect_encoding(codecs.BOM_UTF16_LE + "id".encode("utf-16-le"))
+    'utf-16'
+    >>> detect_encoding("ticket_id,created_at".encode("utf-16-be")), detect_encoding(b"ticket_id")
+    ('utf-16-be', None)
+    """
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8 and 0 not in even and odd.count(0) > 0.9 * len(odd):
+        return "utf-16-le"
+    if len(head) >= 8 and 0 not in odd and even.count(0) > 0.9 * len(even):
+        return "utf-16-be"
+    return None
+
+
 def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[str]:
     """The header row of a CSV file, read with Python's csv module (to see duplicated names).
 
@@ -45,10 +79,11 @@ def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[s
     try:
         with open(path, encoding=encoding, newline="") as handle:
             first = handle.readline(MAX_LINE_BYTES)
+            handle.seek(0)
+            # the header record: a quoted name may run over several lines
+            return next(csv.reader(handle, delimiter=opts.delimiter or _sniff(first)), [])
     except (UnicodeDecodeError, LookupError):
         return []  # DuckDB's read reports the encoding problem
-    try:
-        return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
     except csv.Error as exc:
         raise DataError(
             Problem(

@@ -20,10 +20,11 @@ Examples
 from __future__ import annotations
 
 import atexit
+import codecs
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ from cslib.data.file_checks import (
     check_header,
     check_line_lengths,
     csv_header,
+    detect_encoding,
     excel_layout_problems,
     read_problem,
     sniff_delimiter,
@@ -166,6 +168,7 @@ def register_source(
     elif suffix in EXCEL_SUFFIXES:
         return _register_excel(con, path, view, opts, name)
     elif suffix in CSV_SUFFIXES:
+        path, opts = _as_utf8(path, opts, name)
         check_line_lengths(path, name, opts)
         header = csv_header(path, opts, name)
         check_header(header, name, allow=allowed_duplicates(opts))
@@ -238,7 +241,63 @@ def _register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) ->
     return columns
 
 
+def _as_utf8(path: Path, opts: ReadOptions, name: str) -> tuple[Path, ReadOptions]:
+    """A UTF-16 or UTF-32 text file (set, or announced by its first bytes) as a UTF-8 copy.
+
+    Other files are read as they are. The copy is made once per process.
+    """
+    if path.suffix.lower() == ".gz":
+        return path, opts
+    with open(path, "rb") as handle:
+        encoding = opts.encoding or detect_encoding(handle.read(4096))
+    if not encoding or not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        return path, opts
+    key = ("utf-8", encoding, *_identity(path))
+    if key not in _COPIES or not _COPIES[key].exists():
+        target = _temp_folder() / f"utf8-{len(_COPIES)}-{path.stem}.csv"
+        try:
+            _transcode(path, encoding, target)
+        except (UnicodeDecodeError, LookupError) as exc:
+            target.unlink(missing_ok=True)
+            raise DataError(
+                Problem(
+                    f"the file is not {encoding.upper()} text ({type(exc).__name__}: {exc})",
+                    file=name,
+                    fix="export it again as UTF-8 text, or set the right encoding for this table in the cycle file",
+                )
+            ) from None
+        _COPIES[key] = target
+    return _COPIES[key], replace(opts, encoding=None)
+
+
+def _transcode(path: Path, encoding: str, target: Path) -> None:
+    """Write ``path`` (text in ``encoding``) to ``target`` as UTF-8, without a byte-order mark."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    first = True
+    with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        while block := src.read(1 << 22):
+            text = decoder.decode(block)
+            if first and text:
+                text, first = text.removeprefix("\ufeff"), False
+            dst.write(text)
+        dst.write(decoder.decode(b"", final=True))
+
+
+def _identity(path: Path) -> tuple:
+    """What names one version of a file: its full path, modification time and size."""
+    return (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size)
+
+
+def _temp_folder() -> Path:
+    """This process's private temporary folder (unpacked archives, UTF-8 copies), removed at exit."""
+    if not _TMP:
+        _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
+
+
 _UNZIPPED: dict[tuple, Path] = {}
+_COPIES: dict[tuple, Path] = {}
 _TMP: list[Path] = []
 #: the largest table a zip may unpack to (protects the disk from zip bombs)
 MAX_UNZIPPED = 20 * 2**30
@@ -270,18 +329,15 @@ def unzipped(path: Path) -> Path:
                     )
                 )
             info = members[0]
-            key = (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size, info.filename)
+            key = (*_identity(path), info.filename)
             if key in _UNZIPPED and _UNZIPPED[key].exists():
                 return _UNZIPPED[key]
-            if not _TMP:
-                _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
-                atexit.register(shutil.rmtree, _TMP[0], True)
             limit = min(
                 MAX_UNZIPPED,
-                shutil.disk_usage(_TMP[0]).free,
+                shutil.disk_usage(_temp_folder()).free,
                 max(UNZIP_SMALL, MAX_RATIO * path.stat().st_size),
             )
-            target = _TMP[0] / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
+            target = _temp_folder() / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
             _unpack(archive, info, target, limit, path)
     except (
         zipfile.BadZipFile,

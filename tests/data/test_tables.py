@@ -274,3 +274,41 @@ def test_cli_validate_reports_ids_cleaned_of_invisible_characters(tmp_path, samp
     assert "tickets ticket_id: 2 values held invisible characters" in " ".join(
         result.stdout.split()
     )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+        ("utf-32-be", b"\x00\x00\xfe\xff"),
+        ("utf-16-le", b""),  # no byte-order mark: recognised by its zero bytes
+        ("utf-16-be", b""),
+    ],
+)
+def test_utf16_and_utf32_files_are_recognised_and_read(tmp_path, encoding, bom):
+    path = tmp_path / "tickets.csv"
+    text = "ticket_id,created_at,comment\nT1,2026-04-01 09:00,caf\u00e9 \u2013 ok\nT\u00e92,2026-04-01 10:00,\n"
+    path.write_bytes(bom + text.encode(encoding))
+    for opts in ({}, {"encoding": encoding}):
+        frame = read_table(path, "tickets", **opts)
+        assert frame["ticket_id"].tolist() == ["T1", "T\u00e92"]
+        assert frame["comment"].iloc[0] == "caf\u00e9 \u2013 ok" and frame["comment"].isna().iloc[1]
+    path.write_bytes(bom + text.replace("2026-04-01 10:00", "1 April").encode(encoding))
+    assert "row 3; value '1 April'" in problems(path)
+
+
+def test_a_file_that_is_not_the_utf16_it_announces_is_named(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(b"\xff\xfe" + "ticket_id,created_at\n".encode("utf-16-le") + b"\x00\xdc")
+    assert "the file is not UTF-16 text" in problems(path)
+
+
+def test_a_quoted_header_name_across_two_lines_is_read(tmp_path):
+    text = (
+        'ticket_id,"created\nat",channel\nT1,2026-04-01 09:00,email\nT2,2026-04-02 09:00,"chat"\n'
+    )
+    frame = read_table(write(tmp_path, text), "tickets", columns=(("created_at", "created\nat"),))
+    assert frame["ticket_id"].tolist() == ["T1", "T2"]
+    assert frame["channel"].tolist() == ["email", "chat"]
