@@ -4,7 +4,8 @@ The checks run in DuckDB over the raw view (see :mod:`cslib.data.files`), one
 pass counting the failures of every check, then up to five example rows per
 failing check. Time zones: naive timestamps are read in the cycle's
 ``timezone``; zone-aware ones are converted to it; a column that mixes both is an
-error. Timestamps come out naive, in local time of that zone.
+error. Timestamps come out naive, in local time of that zone; durations between them
+are elapsed time (:func:`~cslib.data.sql.elapsed_seconds`).
 
 Examples
 --------
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from cslib.data.files import ReadOptions
 from cslib.data.schema import Column, OneOf, TableSchema, Within
-from cslib.data.sql import ident, quote
+from cslib.data.sql import elapsed_seconds, ident, quote
 from cslib.errors import Problem
 
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
@@ -275,7 +276,7 @@ def _number_checks(
 
 
 def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
-    """Timestamps that must not come before another (resolved before created …)."""
+    """Timestamps that must not come before another (resolved before created …), on elapsed time."""
     checks: list[_Check] = []
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
@@ -285,7 +286,7 @@ def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions)
                 _Check(
                     rule.later,
                     f"before {rule.earlier}",
-                    f"({lt}) < ({e})",
+                    f"{elapsed_seconds(e, lt, quote(opts.timezone))} < 0",
                     f"CAST({lt} AS VARCHAR) || ' < ' || CAST({e} AS VARCHAR)",
                     f"{rule.later} must not be earlier than {rule.earlier}: check the export's time zones and the rows named",
                 )

@@ -9,7 +9,8 @@ A source is read as stored (:mod:`cslib.data.files`), through its mapping when
 it has one (:mod:`cslib.data.adapters`), then checked and typed by the contract's
 SQL (:mod:`cslib.data.contract`). Time zones: naive timestamps are read in the
 cycle's ``timezone``; zone-aware ones are converted to it; a column that mixes
-both is an error. Timestamps come out naive, in local time of that zone.
+both is an error. Timestamps come out naive, in local time of that zone; durations between them
+are elapsed time (:func:`~cslib.data.sql.elapsed_seconds`).
 
 Raw files are only ever opened for reading.
 
@@ -34,6 +35,7 @@ from cslib.data.contract import contract_problems, invisible_ids, typed_sql
 from cslib.data.file_checks import check_options
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
 from cslib.data.schema import SCHEMAS
+from cslib.data.sql import quote
 from cslib.errors import DataError, Problem
 
 __all__ = [
@@ -145,6 +147,7 @@ def open_table(
     """
     opts = opts or ReadOptions()
     con = con or connect()
+    con.execute(f"SET TimeZone = {quote(opts.timezone)}")  # durations are elapsed time in it
     view = view or table
     raw = f"{view}_raw"
     if validate:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cslib.data.sql import plus_seconds
 from cslib.metrics.context import Context, Sql, hours
 from cslib.metrics.sla import missing_target, sla_targets, target_sql
 
@@ -71,7 +72,7 @@ def _resolution_due_at(ctx: Context) -> str:
     targets = sla_targets(ctx.sla, "resolution")
     if targets is None:
         return "sla_due_at" if "sla_due_at" in ctx.columns else "NULL"
-    due_at = f"(created_at + to_microseconds(CAST({target_sql(targets)} * 3600e6 AS BIGINT)))"
+    due_at = plus_seconds("created_at", f"{target_sql(targets)} * 3600")
     return f"coalesce(sla_due_at, {due_at})" if "sla_due_at" in ctx.columns else due_at
 
 
