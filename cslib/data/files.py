@@ -30,13 +30,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cslib.data.excel import register_excel
 from cslib.data.file_checks import (
     allowed_duplicates,
     check_header,
     check_line_lengths,
     csv_header,
     detect_encoding,
-    excel_layout_problems,
     read_problem,
     sniff_delimiter,
     unique_names,
@@ -166,7 +166,7 @@ def register_source(
     if suffix in PARQUET_SUFFIXES:
         sql = f"SELECT * FROM read_parquet({file_literal(path)})"
     elif suffix in EXCEL_SUFFIXES:
-        return _register_excel(con, path, view, opts, name)
+        return register_excel(con, path, view, opts, name)
     elif suffix in CSV_SUFFIXES:
         path, opts = _as_utf8(path, opts, name)
         check_line_lengths(path, name, opts)
@@ -208,37 +208,6 @@ def _suffix(path: Path) -> str:
     if suffixes[-1:] == [".gz"] and len(suffixes) > 1:
         return suffixes[-2]
     return suffixes[-1] if suffixes else ""
-
-
-def _register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) -> list[str]:
-    """A sheet of a workbook as text, rows numbered as the spreadsheet shows them (``name`` in messages)."""
-    try:
-        frame = pd.read_excel(
-            path,
-            sheet_name=opts.sheet if opts.sheet is not None else 0,
-            header=opts.header_row - 1,
-            dtype=object,
-            engine="openpyxl" if path.suffix.lower() != ".xls" else None,
-        )
-    except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise DataError(
-            Problem(
-                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                file=name,
-                fix="save it again as .xlsx or export the sheet as CSV",
-            )
-        ) from None
-    columns = [str(c) for c in frame.columns]
-    check_header(columns, name)
-    layout = excel_layout_problems(path, opts)
-    if layout:
-        raise DataError(layout)
-    text = frame.apply(lambda col: col.map(lambda v: None if pd.isna(v) else str(v))).astype(object)
-    text.columns = columns
-    text.insert(0, "_row", range(opts.header_row + 1, opts.header_row + 1 + len(text)))
-    con.register(f"{view}_frame", text)
-    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
-    return columns
 
 
 def _as_utf8(path: Path, opts: ReadOptions, name: str) -> tuple[Path, ReadOptions]:
