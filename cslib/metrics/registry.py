@@ -61,9 +61,10 @@ def _response_met(ctx: Context) -> str:
 
 
 def _response_due(ctx: Context) -> str:
-    """Answered tickets, and unanswered ones already past their target."""
+    """Answered tickets, and unanswered ones already past their target (not those closed as
+    duplicate, cancelled…: they are no longer waiting)."""
     target = _response_target(ctx)
-    due = f"{hours('created_at', ctx.as_of_sql)} > {target}"
+    due = f"{hours('created_at', ctx.as_of_sql)} > {target} AND ({ctx.counts})"
     return f"{ctx.handled} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
 
 
