@@ -11,20 +11,19 @@ sheet and header row take the copy. The :data:`KEEP` most recently used copies a
 Examples
 --------
 >>> import tempfile
+>>> from unittest import mock
 >>> from openpyxl import Workbook
 >>> from cslib.data.files import ReadOptions, connect
 >>> folder = Path(tempfile.mkdtemp())
 >>> book = Workbook(); book.active.append(["ticket_id", "created_at"]); book.active.append([7, "2026-04-01"])
 >>> book.save(folder / "t.xlsx")
->>> os.environ[CACHE_ENV] = str(folder / "cache")
 >>> con = connect()
->>> register_excel(con, folder / "t.xlsx", "raw", ReadOptions(), "t.xlsx")
-['ticket_id', 'created_at']
->>> con.execute("SELECT * FROM raw").fetchall()
-[(2, '7', '2026-04-01')]
+>>> with mock.patch.dict(os.environ, {CACHE_ENV: str(folder / "cache")}):
+...     columns = register_excel(con, folder / "t.xlsx", "raw", ReadOptions(), "t.xlsx")
+>>> columns, con.execute("SELECT * FROM raw").fetchall()
+(['ticket_id', 'created_at'], [(2, '7', '2026-04-01')])
 >>> len(list((folder / "cache").glob("*.parquet")))
 1
->>> del os.environ[CACHE_ENV]
 """
 
 from __future__ import annotations
