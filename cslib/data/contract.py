@@ -42,15 +42,17 @@ def raw_types(con, view: str) -> dict[str, str]:
     return {c: str(t).upper() for c, t in zip(rel.columns, rel.types, strict=True)}
 
 
+def _varchar(col: str, raw_type: str) -> str:
+    return ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
+
+
 def _text(col: str, raw_type: str) -> str:
-    expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
-    return f"NULLIF(TRIM({expr}), '')"
+    return f"NULLIF(TRIM({_varchar(col, raw_type)}), '')"
 
 
 def _id_text(col: str, raw_type: str) -> str:
     """An id as text, without the :data:`INVISIBLE` characters."""
-    expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
-    return f"NULLIF(TRIM(regexp_replace({expr}, '{INVISIBLE}', '', 'g')), '')"
+    return f"NULLIF(TRIM(regexp_replace({_varchar(col, raw_type)}, '{INVISIBLE}', '', 'g')), '')"
 
 
 def aware(text: str) -> str:
@@ -408,7 +410,7 @@ def invisible_ids(con, raw: str, schema: TableSchema) -> dict[str, int]:
     counts = con.execute(
         "SELECT "
         + ", ".join(
-            f"count(*) FILTER (WHERE regexp_matches(CAST({ident(c)} AS VARCHAR), '{INVISIBLE}'))"
+            f"count(*) FILTER (WHERE regexp_matches({_varchar(c, types[c])}, '{INVISIBLE}'))"
             for c in ids
         )
         + f' FROM "{raw}"'
