@@ -59,6 +59,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     for name in parsed.data:
         table.add_row(name, str(parsed.path(name)))
     out.print(table)
+    _print_id_notes(parsed)
     _print_mappings(parsed)
     _print_availability(parsed)
     if len(findings):
@@ -104,6 +105,15 @@ def new(
         f"It validates. Edit the change, periods, targets and owners, then: cslib run {written.cycle}",
         soft_wrap=True,
     )
+
+
+def _print_id_notes(cycle) -> None:
+    """Ids changed before they were compared (invisible characters removed), per table."""
+    from cslib.data.tables import id_notes
+
+    for name in cycle.data:
+        for note in id_notes(cycle.path(name), name, opts=cycle.read_options(name)):
+            out.print(f"{name} {note}")
 
 
 def _print_mappings(cycle) -> None:

@@ -15,16 +15,18 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session", autouse=True)
 def settings_folder(tmp_path_factory):
-    """cslib's settings (this installation's pseudonym key) live in a temporary folder during
-    the tests, never the user's; processes the tests start inherit it."""
+    """cslib's settings (this installation's pseudonym key) and cache live in a temporary folder
+    during the tests, never the user's; processes the tests start inherit them."""
     folder = tmp_path_factory.mktemp("settings")
-    before = os.environ.get("CSLIB_CONFIG_DIR")
-    os.environ["CSLIB_CONFIG_DIR"] = str(folder)
+    folders = {"CSLIB_CONFIG_DIR": folder, "CSLIB_CACHE_DIR": folder / "cache"}  # and its cache
+    before = {name: os.environ.get(name) for name in folders}
+    os.environ.update({name: str(path) for name, path in folders.items()})
     yield folder
-    if before is None:
-        os.environ.pop("CSLIB_CONFIG_DIR", None)
-    else:
-        os.environ["CSLIB_CONFIG_DIR"] = before
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

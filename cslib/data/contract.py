@@ -4,7 +4,8 @@ The checks run in DuckDB over the raw view (see :mod:`cslib.data.files`), one
 pass counting the failures of every check, then up to five example rows per
 failing check. Time zones: naive timestamps are read in the cycle's
 ``timezone``; zone-aware ones are converted to it; a column that mixes both is an
-error. Timestamps come out naive, in local time of that zone.
+error. Timestamps come out naive, in local time of that zone; durations between them
+are elapsed time (:func:`~cslib.data.sql.elapsed_seconds`).
 
 Examples
 --------
@@ -20,12 +21,15 @@ from dataclasses import dataclass
 
 from cslib.data.files import ReadOptions
 from cslib.data.schema import Column, OneOf, TableSchema, Within
-from cslib.data.sql import ident, quote
+from cslib.data.sql import elapsed_seconds, ident, quote
 from cslib.errors import Problem
 
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
 #: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
 AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+#: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
+#: joiner, byte-order mark), removed from ids before they are compared
+INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
 #: the largest whole number stored exactly (as a double and a BIGINT)
 WHOLE_LIMIT = 2**53
 _TRUE = ("true", "t", "yes", "y", "1", "1.0")
@@ -38,9 +42,17 @@ def raw_types(con, view: str) -> dict[str, str]:
     return {c: str(t).upper() for c, t in zip(rel.columns, rel.types, strict=True)}
 
 
+def _varchar(col: str, raw_type: str) -> str:
+    return ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
+
+
 def _text(col: str, raw_type: str) -> str:
-    expr = ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
-    return f"NULLIF(TRIM({expr}), '')"
+    return f"NULLIF(TRIM({_varchar(col, raw_type)}), '')"
+
+
+def _id_text(col: str, raw_type: str) -> str:
+    """An id as text, without the :data:`INVISIBLE` characters."""
+    return f"NULLIF(TRIM(regexp_replace({_varchar(col, raw_type)}, '{INVISIBLE}', '', 'g')), '')"
 
 
 def aware(text: str) -> str:
@@ -84,6 +96,8 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
         return f"CASE WHEN {v} IN {_TRUE} THEN TRUE WHEN {v} IN {_FALSE} THEN FALSE END"
     if kind == "category":
         return f"replace(lower({_text(column.name, raw_type)}), ' ', '_')"
+    if kind == "id":
+        return _id_text(column.name, raw_type)
     return _text(column.name, raw_type)
 
 
@@ -264,7 +278,7 @@ def _number_checks(
 
 
 def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
-    """Timestamps that must not come before another (resolved before created …)."""
+    """Timestamps that must not come before another (resolved before created …), on elapsed time."""
     checks: list[_Check] = []
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
@@ -274,7 +288,7 @@ def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions)
                 _Check(
                     rule.later,
                     f"before {rule.earlier}",
-                    f"({lt}) < ({e})",
+                    f"{elapsed_seconds(e, lt, quote(opts.timezone))} < 0",
                     f"CAST({lt} AS VARCHAR) || ' < ' || CAST({e} AS VARCHAR)",
                     f"{rule.later} must not be earlier than {rule.earlier}: check the export's time zones and the rows named",
                 )
@@ -387,6 +401,23 @@ def _cut(value: object, limit: int = 200) -> object:
     return value
 
 
+def invisible_ids(con, raw: str, schema: TableSchema) -> dict[str, int]:
+    """Id column → how many of its values held :data:`INVISIBLE` characters (columns with none left out)."""
+    types = raw_types(con, raw)
+    ids = [c.name for c in schema.columns if c.kind == "id" and c.name in types]
+    if not ids:
+        return {}
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE regexp_matches({_varchar(c, types[c])}, '{INVISIBLE}'))"
+            for c in ids
+        )
+        + f' FROM "{raw}"'
+    ).fetchone()
+    return {c: int(n) for c, n in zip(ids, counts, strict=True) if n}
+
+
 def _duplicate_keys(
     con, raw: str, schema: TableSchema, types: dict[str, str], name: str
 ) -> list[Problem]:
@@ -395,9 +426,10 @@ def _duplicate_keys(
         keys.append(schema.key)
     problems = []
     for key in keys:
-        cols = ", ".join(_text(k, types[k]) for k in key)
+        texts = [(_id_text if schema[k].kind == "id" else _text)(k, types[k]) for k in key]
+        cols = ", ".join(texts)
         total, distinct = con.execute(
-            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{_text(k, types[k])} IS NOT NULL" for k in key)}'
+            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{t} IS NOT NULL" for t in texts)}'
         ).fetchone()
         if total == distinct:  # the common case: one cheap pass, no row lists
             continue

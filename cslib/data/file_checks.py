@@ -20,8 +20,10 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from cslib.errors import DataError, Problem
 
@@ -36,6 +38,40 @@ MAX_COLUMNS = 16_384
 MAX_NAME_CHARS = csv.field_size_limit()
 
 
+#: byte-order marks and the encodings they announce (UTF-32 first: its mark starts like UTF-16's)
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def detect_encoding(head: bytes) -> str | None:
+    """The encoding a file's first bytes announce (a byte-order mark), or None when unsure.
+
+    UTF-16 without a mark is recognised by its zero bytes: text of Latin letters,
+    digits and punctuation has one in every other byte.
+
+    Examples
+    --------
+    >>> detect_encoding(codecs.BOM_UTF16_LE + "id".encode("utf-16-le"))
+    'utf-16'
+    >>> detect_encoding("ticket_id,created_at".encode("utf-16-be")), detect_encoding(b"ticket_id")
+    ('utf-16-be', None)
+    """
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8 and 0 not in even and odd.count(0) > 0.9 * len(odd):
+        return "utf-16-le"
+    if len(head) >= 8 and 0 not in odd and even.count(0) > 0.9 * len(even):
+        return "utf-16-be"
+    return None
+
+
 def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[str]:
     """The header row of a CSV file, read with Python's csv module (to see duplicated names).
 
@@ -45,10 +81,11 @@ def csv_header(path: Path, opts: ReadOptions, name: str | None = None) -> list[s
     try:
         with open(path, encoding=encoding, newline="") as handle:
             first = handle.readline(MAX_LINE_BYTES)
+            handle.seek(0)
+            # the header record: a quoted name may run over several lines
+            return next(csv.reader(handle, delimiter=opts.delimiter or _sniff(first)), [])
     except (UnicodeDecodeError, LookupError):
         return []  # DuckDB's read reports the encoding problem
-    try:
-        return next(csv.reader([first], delimiter=opts.delimiter or _sniff(first)), [])
     except csv.Error as exc:
         raise DataError(
             Problem(
@@ -196,60 +233,121 @@ def check_header(columns: list[str], name: str, allow: tuple[str, ...] = ()) -> 
 
 
 def excel_layout_problems(path: Path, opts: ReadOptions) -> list[Problem]:
-    """Merged cells and formulas without saved results in the data rows (values pandas cannot see)."""
-    from openpyxl import load_workbook
+    """Merged cells and formulas without saved results in the data rows (values a reader cannot see).
 
-    if path.suffix.lower() == ".xls" or path.stat().st_size > 20_000_000:
+    The sheet's XML is scanned once; only a sheet that holds formulas is opened with
+    openpyxl (up to 20 MB) to find those without a saved result.
+    """
+    if path.suffix.lower() == ".xls":
         return []
     try:
+        with zipfile.ZipFile(path) as book:
+            member = _sheet_member(book, opts.sheet)
+            merged, formulas = _scan_sheet(book, member) if member else ([], False)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return []  # the reader read it; nothing more to learn
+    problems = _merged_problems(path, opts, merged)
+    if formulas and path.stat().st_size <= 20_000_000:
+        problems += _formula_problems(path, opts)
+    return problems
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str | int | None) -> str | None:
+    """The name of the sheet's XML inside the workbook (None when there is no such sheet)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    if book.getinfo("xl/workbook.xml").file_size > 10_000_000:  # not a workbook's index
+        return None
+    sheets = ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{main}sheet")
+    ids = [(s.get("name"), s.get(rel)) for s in sheets]
+    chosen = (
+        [i for n, i in ids if n == sheet]
+        if isinstance(sheet, str)
+        else [i for _, i in ids][sheet or 0 :]
+    )
+    if not chosen:
+        return None
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels if r.get("Id") == chosen[0]), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _scan_sheet(book: zipfile.ZipFile, member: str) -> tuple[list[str], bool]:
+    """The merged ranges of a sheet's XML (``C2:C4``) and whether any cell holds a formula."""
+    merged: dict[str, None] = {}
+    formulas = False
+    tail = b""
+    with book.open(member) as xml:
+        while block := xml.read(1 << 22):
+            text = tail + block
+            formulas = formulas or _FORMULA.search(text) is not None
+            merged.update(dict.fromkeys(m.decode() for m in _MERGED.findall(text)))
+            tail = text[-256:]
+    return list(merged), formulas
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_problems(path: Path, opts: ReadOptions, merged: list[str]) -> list[Problem]:
+    """Merged ranges that reach into the data rows: only their first cell holds the value."""
+    from openpyxl.utils.cell import range_boundaries
+
+    spans = sorted(
+        ((range_boundaries(m)[1], range_boundaries(m)[3], m) for m in merged),
+        key=lambda span: span[0],
+    )
+    spans = [s for s in spans if s[1] > opts.header_row]
+    if not spans:
+        return []
+    rows = sorted(
+        {row for low, high, _ in spans for row in range(max(low, opts.header_row + 1), high + 1)}
+    )
+    return [
+        Problem(
+            "merged cells in the data rows: only the first cell of a merged range holds its value",
+            file=str(path),
+            rows=tuple(rows[:5]),
+            n_rows=len(rows),
+            values=tuple(m for _, _, m in spans[:5]),
+            fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)",
+        )
+    ]
+
+
+def _formula_problems(path: Path, opts: ReadOptions) -> list[Problem]:
+    """Formulas whose result was never saved (the workbook was never calculated)."""
+    from openpyxl import load_workbook
+
+    try:
         books = load_workbook(path, data_only=False), load_workbook(path, data_only=True)
-    except Exception:  # pandas already read it; nothing more to learn
+    except Exception:  # the reader read it; nothing more to learn
         return []
     sheets = [
         b[opts.sheet] if isinstance(opts.sheet, str) else b.worksheets[opts.sheet or 0]
         for b in books
     ]
-    problems = []
-    merged = sorted(
-        (r for r in sheets[0].merged_cells.ranges if r.max_row > opts.header_row),
-        key=lambda r: r.min_row,
-    )
-    if merged:
-        rows = sorted(
-            {
-                row
-                for r in merged
-                for row in range(max(r.min_row, opts.header_row + 1), r.max_row + 1)
-            }
-        )
-        problems.append(
-            Problem(
-                "merged cells in the data rows: only the first cell of a merged range holds its value",
-                file=str(path),
-                rows=tuple(rows[:5]),
-                n_rows=len(rows),
-                values=tuple(str(r) for r in merged[:5]),
-                fix="unmerge the cells and fill the value into every row (or export the sheet as CSV)",
-            )
-        )
     formulas = [
         (c.row, c.coordinate)
         for row in sheets[0].iter_rows(min_row=opts.header_row + 1)
         for c in row
         if c.data_type == "f" and sheets[1][c.coordinate].value is None
     ]
-    if formulas:
-        problems.append(
-            Problem(
-                "formulas without a saved result: the workbook was never calculated, so these cells are empty",
-                file=str(path),
-                rows=tuple(sorted({r for r, _ in formulas}))[:5],
-                n_rows=len({r for r, _ in formulas}),
-                values=tuple(c for _, c in formulas[:5]),
-                fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values",
-            )
+    if not formulas:
+        return []
+    return [
+        Problem(
+            "formulas without a saved result: the workbook was never calculated, so these cells are empty",
+            file=str(path),
+            rows=tuple(sorted({r for r, _ in formulas}))[:5],
+            n_rows=len({r for r, _ in formulas}),
+            values=tuple(c for _, c in formulas[:5]),
+            fix="open the workbook in Excel or LibreOffice and save it (this stores the results), or replace the formulas by values",
         )
-    return problems
+    ]
 
 
 def read_problem(path: Path, exc: Exception, opts: ReadOptions, name: str | None = None) -> Problem:

@@ -21,22 +21,24 @@ Examples
 from __future__ import annotations
 
 import atexit
+import codecs
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from cslib.data.database import Query, register_query
+from cslib.data.excel import register_excel
 from cslib.data.file_checks import (
     allowed_duplicates,
     check_header,
     check_line_lengths,
     csv_header,
-    excel_layout_problems,
+    detect_encoding,
     read_problem,
     sniff_delimiter,
     unique_names,
@@ -168,26 +170,10 @@ def register_source(
     if suffix in PARQUET_SUFFIXES:
         sql = f"SELECT * FROM read_parquet({file_literal(path)})"
     elif suffix in EXCEL_SUFFIXES:
-        return _register_excel(con, path, view, opts, name)
+        return register_excel(con, path, view, opts, name)
     elif suffix in CSV_SUFFIXES:
-        check_line_lengths(path, name, opts)
-        header = csv_header(path, opts, name)
-        check_header(header, name, allow=allowed_duplicates(opts))
-        extra = "".join(
-            f", {k}={quote(v)}"
-            for k, v in (("encoding", opts.encoding), ("delim", opts.delimiter))
-            if v
-        )
-        if (
-            header
-        ):  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
-            delim = opts.delimiter or sniff_delimiter(path, opts)
-            extra = "".join(
-                f", {k}={quote(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v
-            )
-            struct = "{" + ", ".join(f"{quote(c)}: 'VARCHAR'" for c in unique_names(header)) + "}"
-            extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
-        sql = f"SELECT * FROM read_csv({file_literal(path)}, all_varchar=true, header=true{extra})"
+        path, opts = _as_utf8(path, opts, name)
+        sql = _csv_sql(path, opts, name)
     else:
         raise DataError(
             Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
@@ -203,6 +189,23 @@ def register_source(
     return columns
 
 
+def _csv_sql(path: Path, opts: ReadOptions, name: str) -> str:
+    """The ``read_csv`` call for a checked text file: strict once its header and dialect are known."""
+    check_line_lengths(path, name, opts)
+    header = csv_header(path, opts, name)
+    check_header(header, name, allow=allowed_duplicates(opts))
+    delim = opts.delimiter
+    if header:  # the dialect is known: parse strictly, so truncated rows and open quotes are errors
+        delim = delim or sniff_delimiter(path, opts)
+    extra = "".join(
+        f", {k}={quote(v)}" for k, v in (("encoding", opts.encoding), ("delim", delim)) if v
+    )
+    if header:
+        struct = "{" + ", ".join(f"{quote(c)}: 'VARCHAR'" for c in unique_names(header)) + "}"
+        extra += f", auto_detect=false, quote='\"', escape='\"', columns={struct}"
+    return f"SELECT * FROM read_csv({file_literal(path)}, all_varchar=true, header=true{extra})"
+
+
 def _suffix(path: Path) -> str:
     """The file type, looking through ``.gz`` (``tickets.csv.gz`` is a ``.csv``)."""
     suffixes = [s.lower() for s in path.suffixes]
@@ -211,38 +214,63 @@ def _suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) -> list[str]:
-    """A sheet of a workbook as text, rows numbered as the spreadsheet shows them (``name`` in messages)."""
-    try:
-        frame = pd.read_excel(
-            path,
-            sheet_name=opts.sheet if opts.sheet is not None else 0,
-            header=opts.header_row - 1,
-            dtype=object,
-            engine="openpyxl" if path.suffix.lower() != ".xls" else None,
-        )
-    except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise DataError(
-            Problem(
-                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                file=name,
-                fix="save it again as .xlsx or export the sheet as CSV",
-            )
-        ) from None
-    columns = [str(c) for c in frame.columns]
-    check_header(columns, name)
-    layout = excel_layout_problems(path, opts)
-    if layout:
-        raise DataError(layout)
-    text = frame.apply(lambda col: col.map(lambda v: None if pd.isna(v) else str(v))).astype(object)
-    text.columns = columns
-    text.insert(0, "_row", range(opts.header_row + 1, opts.header_row + 1 + len(text)))
-    con.register(f"{view}_frame", text)
-    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
-    return columns
+def _as_utf8(path: Path, opts: ReadOptions, name: str) -> tuple[Path, ReadOptions]:
+    """A UTF-16 or UTF-32 text file (set, or announced by its first bytes) as a UTF-8 copy.
+
+    Other files are read as they are. The copy is made once per process.
+    """
+    if path.suffix.lower() == ".gz":
+        return path, opts
+    with open(path, "rb") as handle:
+        encoding = opts.encoding or detect_encoding(handle.read(4096))
+    if not encoding or not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        return path, opts
+    key = ("utf-8", encoding, *_identity(path))
+    if key not in _COPIES or not _COPIES[key].exists():
+        target = _temp_folder() / f"utf8-{len(_COPIES)}-{path.stem}.csv"
+        try:
+            _transcode(path, encoding, target)
+        except (UnicodeDecodeError, LookupError) as exc:
+            target.unlink(missing_ok=True)
+            raise DataError(
+                Problem(
+                    f"the file is not {encoding.upper()} text ({type(exc).__name__}: {exc})",
+                    file=name,
+                    fix="export it again as UTF-8 text, or set the right encoding for this table in the cycle file",
+                )
+            ) from None
+        _COPIES[key] = target
+    return _COPIES[key], replace(opts, encoding=None)
+
+
+def _transcode(path: Path, encoding: str, target: Path) -> None:
+    """Write ``path`` (text in ``encoding``) to ``target`` as UTF-8, without a byte-order mark."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    first = True
+    with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        while block := src.read(1 << 22):
+            text = decoder.decode(block)
+            if first and text:
+                text, first = text.removeprefix("\ufeff"), False
+            dst.write(text)
+        dst.write(decoder.decode(b"", final=True))
+
+
+def _identity(path: Path) -> tuple:
+    """What names one version of a file: its full path, modification time and size."""
+    return (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size)
+
+
+def _temp_folder() -> Path:
+    """This process's private temporary folder (unpacked archives, UTF-8 copies), removed at exit."""
+    if not _TMP:
+        _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
 
 
 _UNZIPPED: dict[tuple, Path] = {}
+_COPIES: dict[tuple, Path] = {}
 _TMP: list[Path] = []
 #: the largest table a zip may unpack to (protects the disk from zip bombs)
 MAX_UNZIPPED = 20 * 2**30
@@ -274,18 +302,15 @@ def unzipped(path: Path) -> Path:
                     )
                 )
             info = members[0]
-            key = (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size, info.filename)
+            key = (*_identity(path), info.filename)
             if key in _UNZIPPED and _UNZIPPED[key].exists():
                 return _UNZIPPED[key]
-            if not _TMP:
-                _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
-                atexit.register(shutil.rmtree, _TMP[0], True)
             limit = min(
                 MAX_UNZIPPED,
-                shutil.disk_usage(_TMP[0]).free,
+                shutil.disk_usage(_temp_folder()).free,
                 max(UNZIP_SMALL, MAX_RATIO * path.stat().st_size),
             )
-            target = _TMP[0] / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
+            target = _temp_folder() / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
             _unpack(archive, info, target, limit, path)
     except (
         zipfile.BadZipFile,

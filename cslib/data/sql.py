@@ -8,6 +8,9 @@ Examples
 "first reply"
 >>> print(file_literal("exports/tickets[1].csv"))
 'exports/tickets[[]1].csv'
+>>> import duckdb
+>>> duckdb.connect().execute("SELECT " + elapsed_seconds("TIMESTAMP '2026-03-29 00:30'", "TIMESTAMP '2026-03-29 02:30'", quote("Europe/London"))).fetchone()
+(3600.0,)
 """
 
 from __future__ import annotations
@@ -28,3 +31,32 @@ def ident(name: str) -> str:
 def file_literal(path: object) -> str:
     """A SQL string literal naming exactly one file: DuckDB's glob characters (``* ? [``) escaped."""
     return quote(re.sub(r"([*?\[])", r"[\1]", str(path)))
+
+
+#: the SQL of the session's time zone (the cycle's, once a table is opened)
+SESSION_ZONE = "current_setting('TimeZone')"
+
+
+def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE) -> str:
+    """SQL of the seconds elapsed from wall time ``a`` to wall time ``b`` of the zone ``zone`` (SQL).
+
+    Elapsed time is absolute: an hour that clocks skip in spring is not counted,
+    an hour they repeat in autumn is. A wall time in the repeated hour is read as its
+    second occurrence, unless that puts ``a`` after ``b``: then ``a`` is the first.
+    """
+    instant_a, instant_b = f"timezone({zone}, {a})", f"timezone({zone}, {b})"
+    seconds = f"(epoch({instant_b}) - epoch({instant_a}))"
+    repeated = f"timezone({zone}, {instant_a} - INTERVAL 1 HOUR) = {a}"
+    return (
+        f"(CASE WHEN {seconds} < 0 AND {seconds} >= -3600 AND {repeated} "
+        f"THEN {seconds} + 3600 ELSE {seconds} END)"
+    )
+
+
+def plus_seconds(wall: str, seconds: str, zone: str = SESSION_ZONE) -> str:
+    """SQL of the wall time of zone ``zone`` (SQL) when ``seconds`` (SQL) have elapsed after ``wall``.
+
+    Two hours after 00:30 on the night clocks go forward is 03:30.
+    """
+    micros = f"to_microseconds(CAST({seconds} * 1e6 AS BIGINT))"
+    return f"timezone({zone}, timezone({zone}, {wall}) + {micros})"

@@ -9,7 +9,8 @@ A source is read as stored (:mod:`cslib.data.files`), through its mapping when
 it has one (:mod:`cslib.data.adapters`), then checked and typed by the contract's
 SQL (:mod:`cslib.data.contract`). Time zones: naive timestamps are read in the
 cycle's ``timezone``; zone-aware ones are converted to it; a column that mixes
-both is an error. Timestamps come out naive, in local time of that zone.
+both is an error. Timestamps come out naive, in local time of that zone; durations between them
+are elapsed time (:func:`~cslib.data.sql.elapsed_seconds`).
 
 Raw files are only ever opened for reading.
 
@@ -30,17 +31,19 @@ import duckdb
 import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
-from cslib.data.contract import contract_problems, typed_sql
+from cslib.data.contract import contract_problems, invisible_ids, typed_sql
 from cslib.data.database import Query
 from cslib.data.file_checks import check_options
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
 from cslib.data.schema import SCHEMAS
+from cslib.data.sql import quote
 from cslib.errors import DataError, Problem
 
 __all__ = [
     "ReadOptions",
     "check_table",
     "connect",
+    "id_notes",
     "label",
     "open_table",
     "read_table",
@@ -110,6 +113,29 @@ def check_table(
     return problems + contract_problems(con, raw, schema, opts, name)
 
 
+def id_notes(source: Source, table: str, *, opts: ReadOptions | None = None) -> list[str]:
+    """What was changed in the table's ids before they were compared, in plain words.
+
+    Ids that differ only by characters that do not show (a NUL, a zero-width space,
+    a byte-order mark…) are one id: those characters are removed.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"ticket_id": ["T1", "T1\\u200b"], "created_at": ["2026-04-01", "2026-04-02"]})
+    >>> id_notes(raw, "tickets")
+    ['ticket_id: 1 value held invisible characters (NUL, zero-width space, byte-order mark…); they were removed before ids were compared']
+    """
+    con = connect()
+    register_raw(con, source, "raw", opts or ReadOptions())
+    counts = invisible_ids(con, "raw", SCHEMAS[table])
+    con.close()
+    return [
+        f"{column}: {n:,} value{'s' if n > 1 else ''} held invisible characters (NUL, zero-width "
+        "space, byte-order mark…); they were removed before ids were compared"
+        for column, n in counts.items()
+    ]
+
+
 def open_table(
     source: Source,
     table: str,
@@ -125,6 +151,7 @@ def open_table(
     """
     opts = opts or ReadOptions()
     con = con or connect()
+    con.execute(f"SET TimeZone = {quote(opts.timezone)}")  # durations are elapsed time in it
     view = view or table
     raw = f"{view}_raw"
     if validate:

@@ -12,8 +12,8 @@ Examples
 'resolved_at IS NOT NULL AND (TRUE) AND (TRUE)'
 >>> ctx.render("{resolved} AND created_at IS NOT NULL")
 'resolved_at IS NOT NULL AND (TRUE) AND (TRUE) AND created_at IS NOT NULL'
->>> hours("created_at", "resolved_at")
-'((epoch(resolved_at) - epoch(created_at)) / 3600.0)'
+>>> "epoch(timezone(current_setting('TimeZone'), resolved_at))" in hours("created_at", "resolved_at")
+True
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ SERVICE_LEVEL_OVER = ("offered_less_short_abandons", "offered")
 
 
 def hours(a: str, b: str) -> str:
-    """SQL of the calendar hours from timestamp ``a`` to ``b``."""
-    return f"((epoch({b}) - epoch({a})) / 3600.0)"
+    """SQL of the calendar hours elapsed from timestamp ``a`` to ``b`` (absolute time: see
+    :func:`~cslib.data.sql.elapsed_seconds`; the tables' time zone is the session's)."""
+    return f"({sql.elapsed_seconds(a, b)} / 3600.0)"
 
 
 @dataclass(frozen=True)

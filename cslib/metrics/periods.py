@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cslib.data import sql
+from cslib.data.schema import NOT_RESOLUTIONS
 from cslib.errors import DataError, Problem
 from cslib.metrics.context import Context
 from cslib.metrics.registry import REGISTRY
@@ -78,8 +79,24 @@ def grid(main: pd.DataFrame, ctx: Context, start, end, freq: str) -> pd.DataFram
     return frame
 
 
+def in_backlog(ctx: Context) -> str:
+    """SQL true for a ticket that is in the stock until it is resolved.
+
+    Abandoned queue contacts never are; a ticket closed as duplicate, cancelled or
+    abandoned without a close date leaves it at once (it is not open forever).
+    """
+    if "status" not in ctx.columns:
+        return ctx.handled
+    closed = ", ".join(sql.quote(s) for s in NOT_RESOLUTIONS)
+    return f"({ctx.handled}) AND NOT coalesce(status IN ({closed}) AND resolved_at IS NULL, FALSE)"
+
+
 def backlog(con, ctx: Context, calendar: pd.DataFrame) -> pd.DataFrame:
-    """Open tickets at the end of each period of ``calendar``: cumulated openings − closings."""
+    """Open tickets at the end of each period of ``calendar``: cumulated openings − closings.
+
+    Only tickets :func:`in_backlog` count.
+    """
+    counted = in_backlog(ctx)
     if ctx.unit == "all":
         by = "".join(f", {sql.ident(b)}" for b in ctx.by)
         close = (
@@ -88,7 +105,7 @@ def backlog(con, ctx: Context, calendar: pd.DataFrame) -> pd.DataFrame:
             else "(SELECT max(created_at) + INTERVAL 1 SECOND FROM t)"
         )
         stock = con.execute(
-            f"SELECT 1 AS one{by}, count(*) AS backlog FROM t_all WHERE {ctx.handled} AND created_at < {close} AND (resolved_at IS NULL OR resolved_at >= {close}) GROUP BY ALL"
+            f"SELECT 1 AS one{by}, count(*) AS backlog FROM t_all WHERE {counted} AND created_at < {close} AND (resolved_at IS NULL OR resolved_at >= {close}) GROUP BY ALL"
         ).df()
         out = (
             calendar.assign(one=1).merge(stock, on=["one", *ctx.by], how="left").drop(columns="one")
@@ -100,8 +117,8 @@ def backlog(con, ctx: Context, calendar: pd.DataFrame) -> pd.DataFrame:
     key = ["period", *ctx.by]
     sel = f", {by}" if by else ""
     flows = con.execute(
-        f"SELECT {period_sql(ctx, 'created_at')} AS period{sel}, count(*) AS opened, 0 AS closed FROM t_all WHERE {ctx.handled} GROUP BY ALL "
-        f"UNION ALL SELECT {period_sql(ctx, 'resolved_at')} AS period{sel}, 0, count(*) FROM t_all WHERE {ctx.handled} AND resolved_at IS NOT NULL GROUP BY ALL"
+        f"SELECT {period_sql(ctx, 'created_at')} AS period{sel}, count(*) AS opened, 0 AS closed FROM t_all WHERE {counted} GROUP BY ALL "
+        f"UNION ALL SELECT {period_sql(ctx, 'resolved_at')} AS period{sel}, 0, count(*) FROM t_all WHERE {counted} AND resolved_at IS NOT NULL GROUP BY ALL"
     ).df()
     flows = flows.groupby(key, dropna=False)[["opened", "closed"]].sum().reset_index()
     # flows before the calendar start still count towards the stock at its first period

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cslib.data.sql import plus_seconds
 from cslib.metrics.context import DEFINITIONS, Context, Sql, hours
 from cslib.metrics.sla import missing_target, sla_targets, target_sql
 
@@ -63,9 +64,10 @@ def _response_met(ctx: Context) -> str:
 
 
 def _response_due(ctx: Context) -> str:
-    """Answered tickets, and unanswered ones already past their target."""
+    """Answered tickets, and unanswered ones already past their target (not those closed as
+    duplicate, cancelled…: they are no longer waiting)."""
     target = _response_target(ctx)
-    due = f"{hours('created_at', ctx.as_of_sql)} > {target}"
+    due = f"{hours('created_at', ctx.as_of_sql)} > {target} AND ({ctx.counts})"
     return f"{ctx.handled} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
 
 
@@ -74,7 +76,7 @@ def _resolution_due_at(ctx: Context) -> str:
     targets = sla_targets(ctx.sla, "resolution")
     if targets is None:
         return "sla_due_at" if "sla_due_at" in ctx.columns else "NULL"
-    due_at = f"(created_at + to_microseconds(CAST({target_sql(targets)} * 3600e6 AS BIGINT)))"
+    due_at = plus_seconds("created_at", f"{target_sql(targets)} * 3600")
     return f"coalesce(sla_due_at, {due_at})" if "sla_due_at" in ctx.columns else due_at
 
 
@@ -233,7 +235,7 @@ REGISTRY: dict[str, KPI] = {
             better="lower",
             requires=("created_at", "resolved_at"),
             kind="stock",
-            definition="tickets open at the end of the period",
+            definition="tickets open at the end of the period (a duplicate, cancelled or abandoned ticket without a close date is not open)",
             source="contact-centre practice: open tickets at the end of the period",
         ),
         KPI(

@@ -261,7 +261,9 @@ def data_quality(wb: Workbook) -> Html:
             "highest month": shares.max().to_numpy(),
         }
     )
+    notes = io.id_notes(wb.cycle.path("tickets"), "tickets", opts=wb.cycle.read_options("tickets"))
     return Html.join(
+        *(Html(f"<p>Tickets {esc(note)}.</p>") for note in notes),
         Table(
             summary[summary["highest month"] > 0],
             folded="Empty values by column",

@@ -482,3 +482,17 @@ def test_zip_with_several_tables_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "one.zip", "w") as archive:
         archive.writestr("t.csv", "ticket_id,created_at\n1,2026-01-01\n")
     assert len(io.read_table(tmp_path / "one.zip", "tickets")) == 1
+
+
+def test_added_hours_are_elapsed_time_across_a_summer_time_change(tmp_path):
+    # clocks go forward at 01:00 in London on 29 March: two hours after 00:30 it is 03:30
+    src = _write(tmp_path / "t.csv", "id,opened\n1,2026-03-29 00:30\n2,2026-10-25 00:30\n")
+    mapping = {
+        "columns": {"ticket_id": "id", "created_at": "opened"},
+        "derived": {"first_response_at": {"add_hours": ["created_at", 2]}},
+    }
+    out = _read(src, mapping, timezone="Europe/London")
+    assert out["first_response_at"].tolist() == [
+        pd.Timestamp("2026-03-29 03:30"),
+        pd.Timestamp("2026-10-25 01:30"),  # back at 02:00: 01:30 comes round a second time
+    ]

@@ -236,3 +236,79 @@ def test_cli_validate_exits_2_without_traceback(tmp_path, sample_dir, cli, text,
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_ids_differing_only_by_invisible_characters_are_one_id_and_are_reported(tmp_path):
+    from cslib.data.tables import id_notes
+
+    # T1 four times: plain, with a zero-width space, a byte-order mark inside, a NUL
+    text = "ticket_id,created_at\nT1,2026-04-01\nT1\u200b,2026-04-01\nT\ufeff1,2026-04-01\nT1\x00,2026-04-01\nT2,2026-04-01\n"
+    path = write(tmp_path, text)
+    msg = problems(path)
+    assert "duplicate ticket_id (rows 2, 3, 4, 5; value 'T1')" in msg
+    assert id_notes(path, "tickets") == [
+        "ticket_id: 3 values held invisible characters (NUL, zero-width space, byte-order mark…); "
+        "they were removed before ids were compared"
+    ]
+    clean = write(
+        tmp_path, text.replace("T1\u200b", "T3").replace("T\ufeff1", "T4").replace("T1\x00", "T5")
+    )
+    assert read_table(clean, "tickets")["ticket_id"].tolist() == ["T1", "T3", "T4", "T5", "T2"]
+    assert id_notes(clean, "tickets") == []
+    frame = read_table(
+        pd.DataFrame({"ticket_id": ["A\u200b", "B"], "created_at": ["2026-04-01"] * 2}), "tickets"
+    )
+    assert frame["ticket_id"].tolist() == ["A", "B"]
+
+
+def test_cli_validate_reports_ids_cleaned_of_invisible_characters(tmp_path, sample_dir, cli):
+    tickets = pd.read_parquet(sample_dir / "tickets.parquet")
+    tickets.loc[[3, 8], "ticket_id"] = tickets.loc[[3, 8], "ticket_id"] + "\u200b"
+    tickets.to_parquet(tmp_path / "tickets.parquet")
+    cycle = (sample_dir / "cycle.yaml").read_text()
+    for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents"):
+        cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
+    (tmp_path / "cycle.yaml").write_text(cycle)
+    result = cli("validate", tmp_path / "cycle.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "tickets ticket_id: 2 values held invisible characters" in " ".join(
+        result.stdout.split()
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+        ("utf-32-be", b"\x00\x00\xfe\xff"),
+        ("utf-16-le", b""),  # no byte-order mark: recognised by its zero bytes
+        ("utf-16-be", b""),
+    ],
+)
+def test_utf16_and_utf32_files_are_recognised_and_read(tmp_path, encoding, bom):
+    path = tmp_path / "tickets.csv"
+    text = "ticket_id,created_at,comment\nT1,2026-04-01 09:00,caf\u00e9 \u2013 ok\nT\u00e92,2026-04-01 10:00,\n"
+    path.write_bytes(bom + text.encode(encoding))
+    for opts in ({}, {"encoding": encoding}):
+        frame = read_table(path, "tickets", **opts)
+        assert frame["ticket_id"].tolist() == ["T1", "T\u00e92"]
+        assert frame["comment"].iloc[0] == "caf\u00e9 \u2013 ok" and frame["comment"].isna().iloc[1]
+    path.write_bytes(bom + text.replace("2026-04-01 10:00", "1 April").encode(encoding))
+    assert "row 3; value '1 April'" in problems(path)
+
+
+def test_a_file_that_is_not_the_utf16_it_announces_is_named(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(b"\xff\xfe" + "ticket_id,created_at\n".encode("utf-16-le") + b"\x00\xdc")
+    assert "the file is not UTF-16 text" in problems(path)
+
+
+def test_a_quoted_header_name_across_two_lines_is_read(tmp_path):
+    text = (
+        'ticket_id,"created\nat",channel\nT1,2026-04-01 09:00,email\nT2,2026-04-02 09:00,"chat"\n'
+    )
+    frame = read_table(write(tmp_path, text), "tickets", columns=(("created_at", "created\nat"),))
+    assert frame["ticket_id"].tolist() == ["T1", "T2"]
+    assert frame["channel"].tolist() == ["email", "chat"]

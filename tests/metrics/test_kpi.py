@@ -474,3 +474,31 @@ def test_glossary_states_the_threshold():
     assert (
         over.loc["service_level", "definition"] == "answered within 20 s ÷ offered queue contacts"
     )
+
+
+def test_backlog_leaves_out_tickets_closed_without_resolution_and_no_close_date():
+    # 1 Apr: a cancelled and a duplicate request that were never given a close date are
+    # not open; a cancelled one closed on 2 Apr was open until then; an open one without
+    # a status and one still "open" count until resolved
+    t = tickets(
+        created_at=["2026-04-01 09:00"] * 5,
+        resolved_at=[None, None, "2026-04-02 10:00", None, None],
+        status=["cancelled", "duplicate", "cancelled", None, "open"],
+    )
+    daily = kpi.compute(t, kpis=["backlog"], end="2026-04-02")
+    assert daily["backlog"].tolist() == [3, 2]
+    stock = kpi.compute(t, kpis=["backlog"], freq="all", end="2026-04-01")
+    assert stock["backlog"].tolist() == [3]
+
+
+def test_sla_response_does_not_count_unanswered_tickets_closed_as_duplicate_or_cancelled():
+    t = tickets(
+        created_at=["2026-04-01 08:00"] * 4,
+        first_response_at=["2026-04-01 09:00", None, None, None],
+        status=["resolved", "duplicate", "cancelled", "open"],
+        channel=["email"] * 4,
+    )
+    # as of 22:00 the open unanswered ticket is missed; the duplicate and cancelled ones wait for nobody
+    row = kpi.compute(t, kpis=["sla_response_met"], sla=SLA, as_of="2026-04-01 22:00").iloc[0]
+    assert row["sla_response_met_n"] == 2
+    assert row["sla_response_met"] == pytest.approx(1 / 2)

@@ -289,7 +289,8 @@ class _Builder:
         if op == "minus":
             return f"({a} - {b})", result
         if op in _UNIT and op.startswith("add_"):
-            return f"({a} + to_microseconds(CAST({b} * {_UNIT[op]}e6 AS BIGINT)))", result
+            zone = sql.quote(self.opts.timezone)
+            return sql.plus_seconds(a, f"{b} * {_UNIT[op]}", zone), result
         return f"({a} * {_UNIT[op]})", result
 
 

@@ -1,0 +1,72 @@
+"""Durations are elapsed time: the hour clocks skip or repeat at a summer-time change counts as it passed."""
+
+from __future__ import annotations
+
+import pytest
+
+from cslib import metrics as kpi
+from cslib.data.tables import read_table
+from cslib.errors import DataError
+
+# (zone, created, resolved, hours actually elapsed), each ticket alone on its day
+CASES = [
+    # Europe/London: clocks go 01:00 GMT → 02:00 BST on 29 March, 02:00 BST → 01:00 GMT on 25 October
+    ("Europe/London", "2026-03-29 00:30", "2026-03-29 02:30", 1.0),
+    ("Europe/London", "2026-03-29 00:30+00:00", "2026-03-29 02:30+01:00", 1.0),
+    ("Europe/London", "2026-10-25 01:50+01:00", "2026-10-25 01:30+00:00", 40 / 60),
+    (
+        "Europe/London",
+        "2026-10-25 01:50",
+        "2026-10-25 01:30",
+        40 / 60,
+    ),  # no offsets: the only order that fits
+    ("Europe/London", "2026-10-24 23:00", "2026-10-25 03:00", 5.0),
+    ("Europe/London", "2026-10-25 01:10+00:00", "2026-10-25 01:20+00:00", 10 / 60),
+    # America/New_York: 02:00 EST → 03:00 EDT on 8 March, 02:00 EDT → 01:00 EST on 1 November
+    ("America/New_York", "2026-03-08 01:30", "2026-03-08 03:30", 1.0),
+    ("America/New_York", "2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z", 1.0),
+    ("America/New_York", "2026-11-01 01:45-04:00", "2026-11-01 01:15-05:00", 0.5),
+    ("America/New_York", "2026-10-31 12:00", "2026-11-01 12:00", 25.0),
+]
+
+
+def _csv(tmp_path, rows) -> str:
+    path = tmp_path / "tickets.csv"
+    lines = [f"T{i},{c},{r}" for i, (c, r) in enumerate(rows)]
+    path.write_text("ticket_id,created_at,resolved_at\n" + "\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(("zone", "created", "resolved", "elapsed"), CASES)
+def test_resolution_time_is_elapsed_time_across_summer_time_changes(
+    tmp_path, zone, created, resolved, elapsed
+):
+    path = _csv(tmp_path, [(created, resolved)])
+    out = kpi.compute(path, kpis=["resolution_hours"], freq="all", timezone=zone)
+    assert out["resolution_hours"].item() == pytest.approx(elapsed)
+
+
+def test_a_ticket_resolved_before_it_was_created_is_still_refused(tmp_path):
+    path = _csv(
+        tmp_path,
+        [
+            ("2026-10-25 01:50", "2026-10-25 00:30"),
+            ("2026-10-25 03:00+00:00", "2026-10-25 01:30+00:00"),
+        ],
+    )
+    with pytest.raises(DataError) as info:
+        read_table(path, "tickets", timezone="Europe/London")
+    assert "resolved_at': before created_at (rows 2, 3;" in str(info.value)
+
+
+def test_a_resolution_target_is_elapsed_time_across_a_summer_time_change(tmp_path):
+    # 8-hour target; 00:30 → 09:00 on 29 March in London is 7 h 30 min of elapsed time
+    path = _csv(tmp_path, [("2026-03-29 00:30", "2026-03-29 09:00")])
+    out = kpi.compute(
+        path,
+        kpis=["sla_resolution_met"],
+        freq="all",
+        timezone="Europe/London",
+        sla={"resolution": {"hours": 8}},
+    )
+    assert out["sla_resolution_met"].item() == 1.0

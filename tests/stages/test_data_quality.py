@@ -1,0 +1,21 @@
+"""The Do stage's data-quality section."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cslib.cycle.workbook import open_workbook
+from cslib.stages import do
+
+
+def test_data_quality_reports_ids_cleaned_of_invisible_characters(tmp_path, sample_dir):
+    tickets = pd.read_parquet(sample_dir / "tickets.parquet")
+    tickets.loc[[3, 8, 9], "ticket_id"] = "\ufeff" + tickets.loc[[3, 8, 9], "ticket_id"]
+    tickets.to_parquet(tmp_path / "tickets.parquet")
+    cycle = (sample_dir / "cycle.yaml").read_text()
+    for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents"):
+        cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
+    (tmp_path / "cycle.yaml").write_text(cycle)
+    wb = open_workbook(tmp_path / "cycle.yaml", run_dir=tmp_path / "run", stage="do")
+    shown = do.data_quality(wb)._repr_html_()
+    assert "Tickets ticket_id: 3 values held invisible characters" in shown
