@@ -243,7 +243,7 @@ def build_report(run_dir: str | Path) -> Path:
             pages=_page_links(stages, current=page["id"]),
             **common,
         )
-        artefacts.page_path(run_dir, page["id"]).write_text(html, encoding="utf-8")
+        _write_whole(artefacts.page_path(run_dir, page["id"]), html)
     combined = [
         {
             **page,
@@ -262,11 +262,18 @@ def build_report(run_dir: str | Path) -> Path:
         pages=_page_links(stages, current=None),
         **common,
     )
-    out = artefacts.report_path(run_dir)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)  # never a half-written report
-    return out
+    return _write_whole(artefacts.report_path(run_dir), html)
+
+
+def _write_whole(path: Path, html: str) -> Path:
+    """Write through a temporary file, removed whatever happens: never a half-written page."""
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _page_links(stages: list[dict], *, current: str | None) -> list[dict]:

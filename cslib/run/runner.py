@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import platform
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cslib.cycle import artefacts
+from cslib.cycle import artefacts, register
 from cslib.data import privacy
-from cslib.errors import ParameterError, Problem
-from cslib.run import preflight
+from cslib.errors import CslibError, ParameterError, Problem
+from cslib.run import inputs, preflight
+from cslib.run.failures import StageFailed, as_failure, describe, settle
+from cslib.run.inputs import file_hash
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 
 if TYPE_CHECKING:
@@ -45,7 +48,6 @@ PACKAGES = (
     "nbconvert",
     "ipykernel",
 )
-USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
 
 
 def _kernel_manager():
@@ -69,28 +71,13 @@ def _kernel_manager():
             runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.ip = str(runtime / f"cslib-{uuid.uuid4().hex[:16]}-ipc")
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # the kernel's own log (warnings, tracebacks of its shutdown) stays off the console:
+            # what a cell raised reaches the run through the notebook
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
     return IpcKernelManager
-
-
-class StageFailed(Exception):
-    """A notebook cell failed; the executed notebook is kept at ``notebook``."""
-
-    def __init__(self, stage: str, cell: int | None, ename: str, evalue: str, notebook: Path):
-        self.stage, self.cell, self.ename, self.evalue, self.notebook = (
-            stage,
-            cell,
-            ename,
-            evalue,
-            notebook,
-        )
-        where = f"cell {cell}" if cell is not None else "kernel"
-        super().__init__(
-            f"the {stage} stage failed in {where}: {ename}: {evalue}\n  executed notebook kept at {notebook}"
-        )
-
-    @property
-    def exit_code(self) -> int:
-        return 2 if self.ename in USER_ERRORS else 1
 
 
 @dataclass
@@ -106,14 +93,6 @@ class RunResult:
         import pandas as pd
 
         return pd.DataFrame(self.stages)
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:
@@ -249,36 +228,96 @@ def run_cycle(
         cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
     )
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-    run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
-    run_dir.mkdir(parents=True, exist_ok=False)
-    result = RunResult(run_dir)
     manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
-    artefacts.write_manifest(run_dir, manifest)
-    with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
-        for stage in stages:
-            if on_stage:
-                on_stage(stage, "start")
-            _run_stage(
-                stage,
-                notebooks,
-                result,
-                manifest,
-                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
-                timeout=timeout,
-                retries=retries,
-            )
-            if on_stage:
-                on_stage(stage, "done")
+    run_dir = _new_run_folder(artefacts.run_folder(out, cycle.title, run_id).resolve(), manifest)
+    result = RunResult(run_dir)
+    stage = stages[0]
+    try:
+        with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
+            for stage in stages:
+                _check_inputs(manifest, stage)
+                if on_stage:
+                    on_stage(stage, "start")
+                _run_stage(
+                    stage,
+                    notebooks,
+                    result,
+                    manifest,
+                    parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+                    timeout=timeout,
+                    retries=retries,
+                )
+                if on_stage:
+                    on_stage(stage, "done")
+        stage = "report"
+        _check_inputs(manifest, stage)
+        _finish(result, manifest, report=report)
+    except BaseException as exc:
+        failure = as_failure(
+            exc, stage, artefacts.notebook_path(run_dir, NOTEBOOKS.get(stage, "")), timeout=timeout
+        )
+        settle(run_dir, manifest, failure)
+        result.status = "failed"
+        if failure is exc or isinstance(exc, Exception):
+            raise failure from None
+        raise  # KeyboardInterrupt, RunStopped: recorded, and the process goes on stopping
+    return result
+
+
+def _new_run_folder(run_dir: Path, manifest: dict) -> Path:
+    """Create the run folder with its first ``run.json``; a folder that cannot be written is an
+    input problem (``--out``), reported before any kernel starts."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        raise _unwritable(run_dir, exc) from None
+    try:
+        artefacts.write_manifest(run_dir, manifest)
+    except OSError as exc:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise _unwritable(run_dir, exc) from None
+    return run_dir
+
+
+def _unwritable(run_dir: Path, exc: OSError) -> CslibError:
+    exists = isinstance(exc, FileExistsError) and exc.filename == str(run_dir)
+    return CslibError(
+        Problem(
+            "the run folder already exists" if exists else describe(exc)[1],
+            file=str(run_dir),
+            fix="give another run id" if exists else "choose a folder you can write with --out",
+        ),
+        title="the run folder cannot be written",
+    )
+
+
+def _check_inputs(manifest: dict, stage: str) -> None:
+    """Stop the run when an input file changed since the run started (one run, one dataset)."""
+    changed = inputs.changed_inputs(manifest["inputs"])
+    if changed:
+        raise StageFailed(
+            stage,
+            None,
+            "InputsChanged",
+            f"{', '.join(changed)} changed or disappeared after the run started "
+            f"({', '.join(manifest['inputs'][c]['path'] for c in changed)}); the run stopped so "
+            "that its results do not mix two versions of the data: run it again",
+            None,
+        )
+
+
+def _finish(result: RunResult, manifest: dict, *, report: bool) -> None:
+    """The report, then the register (only finished runs are recorded), then ``run.json`` says ok."""
     if report:
         from cslib.run.report import build_report
 
         started = time.perf_counter()
-        result.report = build_report(run_dir)
+        result.report = build_report(result.run_dir)
         manifest["timings"]["report"] = time.perf_counter() - started
+    register.commit(result.run_dir)
     manifest.update(status="ok", finished=dt.datetime.now().isoformat(timespec="seconds"))
-    artefacts.write_manifest(run_dir, manifest)
+    artefacts.write_manifest(result.run_dir, manifest)
     result.status = "ok"
-    return result
 
 
 @contextlib.contextmanager
@@ -326,11 +365,7 @@ def _manifest(
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "parameters": parameters,
         "stages": stages,
-        "inputs": {
-            name: {"path": str(cycle.path(name)), "sha256": file_hash(cycle.path(name))}
-            for name in cycle.data
-        }
-        | {"cycle": {"path": str(cycle_path), "sha256": file_hash(cycle_path)}},
+        "inputs": inputs.hash_inputs(inputs.cycle_inputs(cycle, cycle_path)),
         "notebooks": {s: file_hash(notebooks / NOTEBOOKS[s]) for s in stages},
         "versions": versions(),
         "timings": {},
@@ -348,9 +383,11 @@ def _run_stage(
     timeout: int,
     retries: int,
 ) -> None:
-    """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``."""
-    from papermill.exceptions import PapermillExecutionError
+    """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``.
 
+    Raises whatever stopped the stage (:func:`cslib.run.failures.as_failure` names it); the
+    executed notebook is saved also when a cell times out or the kernel dies.
+    """
     started = time.perf_counter()
     output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
     try:
@@ -365,32 +402,36 @@ def _run_stage(
             request_save_on_cell_execute=False,
             log_output=False,
             kernel_manager_class=_kernel_manager(),
+            engine_name=_keeping_engine(),
+            keep_at=str(output),
         )
-    except PapermillExecutionError as exc:
+    finally:
         seconds = time.perf_counter() - started
-        failure = StageFailed(stage, exc.exec_count, exc.ename, _first_line(exc.evalue), output)
-        result.stages.append(
-            {"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)}
-        )
-        manifest.update(
-            status="failed",
-            failed={
-                "stage": stage,
-                "cell": exc.exec_count,
-                "ename": exc.ename,
-                "evalue": exc.evalue,
-            },
-        )
         manifest["timings"][stage] = seconds
-        artefacts.write_manifest(result.run_dir, manifest)
-        result.status = "failed"
-        raise failure from None
-    seconds = time.perf_counter() - started
-    manifest["timings"][stage] = seconds
     result.stages.append(
         {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
     )
     artefacts.write_manifest(result.run_dir, manifest)
+
+
+def _keeping_engine() -> str:
+    """Papermill's nbclient engine, saving the executed notebook also when a cell times out or the
+    kernel dies (papermill saves it only after the last cell or a cell's error)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.iorw import write_ipynb
+
+    class KeepingEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, keep_at=None, **kwargs):
+            try:
+                return super().execute_notebook(nb, kernel_name, **kwargs)
+            except BaseException:  # also a stopped run keeps what it did
+                if keep_at:
+                    write_ipynb(nb, keep_at)
+                raise
+
+    papermill_engines.register("cslib", KeepingEngine)
+    return "cslib"
 
 
 def _kernel_start_failed(exc: BaseException) -> bool:
@@ -415,10 +456,6 @@ def _execute_notebook(retries: int, *args, **kwargs):
             if attempt >= retries or not _kernel_start_failed(exc):
                 raise
             time.sleep(1 + 2 * attempt)
-
-
-def _first_line(text: str) -> str:
-    return next((ln for ln in str(text).splitlines() if ln.strip()), str(text))
 
 
 __all__ = [
