@@ -22,6 +22,7 @@ from pathlib import Path
 
 import jinja2
 import nbformat
+import nh3
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -117,11 +118,103 @@ def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[di
     return body, headings
 
 
+#: what a notebook's output may keep on a page: text, tables, details, figures as data URIs
+SAFE_TAGS = {
+    *[
+        "a",
+        "b",
+        "br",
+        "caption",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+    ],
+    *[
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+    ],
+    *[
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "svg",
+        "title",
+        "circle",
+        "text",
+    ],
+}
+SAFE_ATTRIBUTES = {
+    "*": {"class", "id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "tr": {"style"},
+    "details": {"open"},
+    "svg": {"width", "height", "viewbox", "role", "aria-label"},
+    "circle": {"cx", "cy", "r", "fill"},
+    "text": {"x", "y", "font-size", "font-weight", "text-anchor", "fill"},
+}
+#: a URL that leaves the page (``http:``, ``javascript:``, ``//host`` …)
+LEAVES_THE_PAGE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+def _kept(tag: str, attribute: str, value: str) -> str | None:
+    """Links stay within the report; images are embedded data (``data:image/…``)."""
+    if attribute == "href" and LEAVES_THE_PAGE.match(value):
+        return None
+    if attribute == "src" and not value.startswith("data:image/"):
+        return None
+    return value
+
+
 def _scrub(body: str) -> str:
-    """Remove anything that would reach out of the page: scripts and external references."""
-    body = re.sub(r"<script\b[^>]*>.*?</script>", "", body, flags=re.S | re.I)
-    body = re.sub(r"<link\b[^>]*>", "", body, flags=re.I)
-    return body
+    """The notebook's HTML through an HTML sanitiser (nh3): no scripts, event handlers, frames,
+    forms, styles or references out of the page; tables, figures and text stay.
+
+    >>> _scrub('<p onclick="x()">a<script>alert(1)</script><img src="http://x/y.png"></p>')
+    '<p>a<img></p>'
+    """
+    return nh3.clean(
+        body,
+        tags=SAFE_TAGS,
+        attributes=SAFE_ATTRIBUTES,
+        attribute_filter=_kept,
+        url_schemes={"data"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
 
 
 def summary_html(run_dir: Path) -> str | None:

@@ -15,7 +15,7 @@ import os
 import platform
 import secrets
 import shutil
-import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING
 
 from cslib.cycle import artefacts, register
 from cslib.data import privacy
+from cslib.data.files import UNZIP_DIR
 from cslib.errors import CslibError, ParameterError, Problem
 from cslib.run import inputs, preflight
 from cslib.run.failures import StageFailed, as_failure, describe, settle
 from cslib.run.inputs import file_hash
+from cslib.run.kernels import keeping_engine, kernel_manager
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 
 if TYPE_CHECKING:
@@ -48,36 +50,6 @@ PACKAGES = (
     "nbconvert",
     "ipykernel",
 )
-
-
-def _kernel_manager():
-    """Kernels talk over local sockets (IPC), not unencrypted TCP ports.
-
-    Each kernel gets socket paths of its own in the user's private Jupyter runtime
-    folder: jupyter_client's default (``kernel-ipc-1`` … in the working folder) is
-    shared by every kernel started from the same folder at the same time, so
-    parallel runs would connect to each other's kernels ("Invalid Signature").
-    """
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
-
-    class IpcKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            runtime = Path(jupyter_runtime_dir())
-            runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.ip = str(runtime / f"cslib-{uuid.uuid4().hex[:16]}-ipc")
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            # the kernel's own log (warnings, tracebacks of its shutdown) stays off the console:
-            # what a cell raised reaches the run through the notebook
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return IpcKernelManager
 
 
 @dataclass
@@ -224,44 +196,79 @@ def run_cycle(
     parameters = dict(parameters or {})
     stages = list(stages)
     _refuse_missing_needs(stages)
-    cycle, notebooks = prepare(
-        cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
-    )
-    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-    manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
-    run_dir = _new_run_folder(artefacts.run_folder(out, cycle.title, run_id).resolve(), manifest)
-    result = RunResult(run_dir)
-    stage = stages[0]
-    try:
+    with _unzip_once():
+        cycle, notebooks = prepare(
+            cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
+        )
+        run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
+        run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
+        result = RunResult(_new_run_folder(run_dir, manifest))
         with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
-            for stage in stages:
-                _check_inputs(manifest, stage)
-                if on_stage:
-                    on_stage(stage, "start")
-                _run_stage(
-                    stage,
-                    notebooks,
-                    result,
-                    manifest,
-                    parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
-                    timeout=timeout,
-                    retries=retries,
-                )
-                if on_stage:
-                    on_stage(stage, "done")
+            _execute(
+                result,
+                manifest,
+                notebooks,
+                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+                timeout=timeout,
+                retries=retries,
+                report=report,
+                on_stage=on_stage,
+            )
+    return result
+
+
+def _execute(
+    result: RunResult,
+    manifest: dict,
+    notebooks: Path,
+    *,
+    parameters: dict,
+    timeout: int,
+    retries: int,
+    report: bool,
+    on_stage,
+) -> None:
+    """The stages in order, then the report; any failure is recorded (:mod:`cslib.run.failures`)."""
+    stage = manifest["stages"][0]
+    try:
+        for stage in manifest["stages"]:
+            _check_inputs(manifest, stage)
+            if on_stage:
+                on_stage(stage, "start")
+            _run_stage(
+                stage,
+                notebooks,
+                result,
+                manifest,
+                parameters=parameters,
+                timeout=timeout,
+                retries=retries,
+            )
+            if on_stage:
+                on_stage(stage, "done")
         stage = "report"
         _check_inputs(manifest, stage)
         _finish(result, manifest, report=report)
     except BaseException as exc:
-        failure = as_failure(
-            exc, stage, artefacts.notebook_path(run_dir, NOTEBOOKS.get(stage, "")), timeout=timeout
-        )
-        settle(run_dir, manifest, failure)
+        notebook = artefacts.notebook_path(result.run_dir, NOTEBOOKS.get(stage, "report.ipynb"))
+        failure = as_failure(exc, stage, notebook, timeout=timeout)
+        settle(result.run_dir, manifest, failure)
         result.status = "failed"
         if failure is exc or isinstance(exc, Exception):
             raise failure from None
         raise  # KeyboardInterrupt, RunStopped: recorded, and the process goes on stopping
-    return result
+
+
+@contextlib.contextmanager
+def _unzip_once():
+    """A zipped input is unpacked once for the whole run: its checks and every stage's kernel."""
+    folder = tempfile.mkdtemp(prefix="cslib-unzip-")
+    try:
+        with _kernel_environment({UNZIP_DIR: folder}):
+            yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _new_run_folder(run_dir: Path, manifest: dict) -> Path:
@@ -401,8 +408,8 @@ def _run_stage(
             progress_bar=False,
             request_save_on_cell_execute=False,
             log_output=False,
-            kernel_manager_class=_kernel_manager(),
-            engine_name=_keeping_engine(),
+            kernel_manager_class=kernel_manager(),
+            engine_name=keeping_engine(),
             keep_at=str(output),
         )
     finally:
@@ -412,26 +419,6 @@ def _run_stage(
         {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
     )
     artefacts.write_manifest(result.run_dir, manifest)
-
-
-def _keeping_engine() -> str:
-    """Papermill's nbclient engine, saving the executed notebook also when a cell times out or the
-    kernel dies (papermill saves it only after the last cell or a cell's error)."""
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.iorw import write_ipynb
-
-    class KeepingEngine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, keep_at=None, **kwargs):
-            try:
-                return super().execute_notebook(nb, kernel_name, **kwargs)
-            except BaseException:  # also a stopped run keeps what it did
-                if keep_at:
-                    write_ipynb(nb, keep_at)
-                raise
-
-    papermill_engines.register("cslib", KeepingEngine)
-    return "cslib"
 
 
 def _kernel_start_failed(exc: BaseException) -> bool:

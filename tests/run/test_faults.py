@@ -329,3 +329,48 @@ def _once_the_kernel_runs(batch, within: float = 180) -> list:
             return family
         time.sleep(0.5)
     pytest.fail("the batch's run did not start its kernel")
+
+
+def test_markup_from_a_notebook_output_is_sanitised(tmp_path):
+    from cslib.run.report import render_notebook
+
+    hostile = (
+        '<p onmouseover="alert(1)">kept</p><img src=x onerror="alert(2)">'
+        '<a href="javascript:alert(3)">link</a><iframe src="https://evil.example"></iframe>'
+        "<style>body{display:none}</style><svg onload=alert(4)><circle r=1 /></svg>"
+        '<form action="https://evil.example"><input name="q"></form>'
+        '<table><tr style="text-align: right; background: url(https://x)"><td>1</td></tr></table>'
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": hostile})])]  # fmt: skip
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    body, _ = render_notebook(tmp_path / "n.ipynb")
+    assert "kept" in body and "<td>1</td>" in body and "text-align" in body
+    for gone in ("alert", "onerror", "javascript", "iframe", "evil.example", "<form", "<input",
+                 "display:none", "url(", 'src="x"'):  # fmt: skip
+        assert gone not in body, gone
+
+
+def test_a_zipped_input_is_unpacked_once_per_run(tiny, tmp_path, monkeypatch):
+    import zipfile
+
+    from cslib.data import files
+
+    archive = tmp_path / "tickets.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("tickets.csv", TICKETS)
+    unpacked, seen = [], []
+    real_unpack = files._unpack
+    monkeypatch.setattr(files, "_unpack", lambda *a: unpacked.append(1) or real_unpack(*a))
+
+    def a_fresh_process_reads_it(*args, **kwargs):
+        files._UNZIPPED.clear()  # each stage's kernel is a process of its own
+        seen.append(files.unzipped(archive))
+
+    checked = runner.prepare
+    monkeypatch.setattr(runner, "prepare", lambda *a, **k: (a_fresh_process_reads_it(), checked())[1])
+    fake_stages(monkeypatch, a_fresh_process_reads_it)
+    runner.run_cycle(tiny, out=tmp_path / "out", stages=["plan", "do"], report=False)
+    assert len(seen) == 3 and len(set(seen)) == 1 and unpacked == [1]
+    assert not seen[0].exists()  # the run's folder of unpacked tables is gone with the run
