@@ -7,7 +7,8 @@ its own, and all four go into ``report.html`` after the decision on the change
 a table of contents. The cycle box is shown once; links between stage pages
 become links within the combined page. The page has its own stylesheet (with a
 print stylesheet: a page per stage, no cut table rows) and no scripts or
-external URLs. Every string from the cycle or the data is escaped.
+external URLs. Every string from the cycle or the data is escaped, and the notebooks' own
+output passes an HTML sanitiser (nh3) that keeps text, tables and embedded figures only.
 
 A run made in JupyterLab (the shipped notebooks with ``run_dir`` pointing at the
 run folder, run and saved there) is built from those notebooks and marked as

@@ -312,9 +312,11 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     assert json.loads(manifest.read_text())["failed"]["ename"] == "Stopped"
     assert (manifest.parent / "1-plan.ipynb").exists()  # what it had done is kept
 
+    from cslib.run.batch import run_batch
+
     review.write_text(yaml.safe_dump({**spec, "notebooks": "quick"}))
-    result = _cli("batch", review, "--out", out)
-    assert result.returncode == 0, result.stderr
+    [outcome] = run_batch(review, out=out).outcomes
+    assert outcome.status == "ok", outcome
     assert json.loads(manifest.read_text())["status"] == "ok"
     index = (out / "tiny" / "review" / "index.html").read_text()
     assert 'href="r1/report.html"' in index
