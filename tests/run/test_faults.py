@@ -27,6 +27,7 @@ from cslib.cycle import artefacts, register
 from cslib.cycle.model import load_cycle
 from cslib.errors import CslibError
 from cslib.run import runner
+from cslib.run.batch import plan_batch
 from cslib.run.failures import StageFailed
 
 TICKETS = "ticket_id,created_at\nA,2026-01-05 10:00\nB,2026-02-05 10:00\n"
@@ -141,6 +142,11 @@ def test_a_folder_that_cannot_be_written_is_refused_before_any_kernel(tiny, tmp_
     assert refused.value.exit_code == 2 and "choose a folder you can write with --out" in str(
         refused.value
     )
+    review = tmp_path / "review.yaml"
+    review.write_text(yaml.safe_dump({"cycle": str(tiny), "runs": [{"name": "r1"}]}))
+    with pytest.raises(CslibError, match="choose a folder you can write with --out") as refused:
+        plan_batch(review, out=tmp_path / "a-file")
+    assert refused.value.exit_code == 2
     with read_only_folder(tmp_path / "read-only") as folder:
         with pytest.raises(CslibError) as refused:
             runner.run_cycle(tiny, out=folder, stages=["plan"])
