@@ -127,7 +127,7 @@ def child_main() -> int:
     task = RunTask.from_json(sys.stdin.read())
     try:
         outcome = _run_here(task)
-    except RunStopped:
+    except KeyboardInterrupt:  # RunStopped, or Ctrl-C reaching the whole process group
         return 1
     sys.stdout.write("\n" + MARKER + outcome.to_json() + "\n")
     sys.stdout.flush()
@@ -135,7 +135,7 @@ def child_main() -> int:
 
 
 def _stop(signum, frame) -> None:
-    raise RunStopped("the run was stopped: the batch that started it ended")
+    raise RunStopped("the run was stopped: the batch that started it stopped")
 
 
 def _watch_parent(parent: int, every: float = 0.5) -> None:
