@@ -377,7 +377,9 @@ def test_a_zipped_input_is_unpacked_once_per_run(tiny, tmp_path, monkeypatch):
         seen.append(files.unzipped(archive))
 
     checked = runner.prepare
-    monkeypatch.setattr(runner, "prepare", lambda *a, **k: (a_fresh_process_reads_it(), checked())[1])
+    monkeypatch.setattr(
+        runner, "prepare", lambda *a, **k: (a_fresh_process_reads_it(), checked())[1]
+    )
     fake_stages(monkeypatch, a_fresh_process_reads_it)
     runner.run_cycle(tiny, out=tmp_path / "out", stages=["plan", "do"], report=False)
     assert len(seen) == 3 and len(set(seen)) == 1 and unpacked == [1]
