@@ -6,6 +6,7 @@ traceback); 1 anything else.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cslib.errors import CslibError, Problem
@@ -43,9 +45,9 @@ def sample_data(
 
     with out.status(f"writing {tickets:,} tickets…"):
         paths = write_sample(out_dir, n_tickets=tickets, seed=seed)
-    table = Table("table", "file", "size", title=f"Sample operation in {out_dir}")
+    table = Table("table", "file", "size", title=escape(f"Sample operation in {out_dir}"))
     for name, path in paths.items():
-        table.add_row(name, str(path), f"{path.stat().st_size / 1e6:.2f} MB")
+        table.add_row(name, escape(str(path)), f"{path.stat().st_size / 1e6:.2f} MB")
     out.print(table)
 
 
@@ -55,9 +57,11 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     from cslib.run import preflight
 
     parsed, findings = preflight.validated(cycle)  # every problem at once, before "valid"
-    table = Table("table", "file", title=f"{parsed.title}: the cycle file and its tables are valid")
+    table = Table(
+        "table", "file", title=escape(f"{parsed.title}: the cycle file and its tables are valid")
+    )
     for name in parsed.data:
-        table.add_row(name, str(parsed.path(name)))
+        table.add_row(name, escape(str(parsed.path(name))))
     out.print(table)
     _print_id_notes(parsed)
     _print_mappings(parsed)
@@ -71,7 +75,7 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
             title="Evidence the cycle does not yet give (warnings)",
         )
         for r in findings.itertuples():
-            evidence.add_row(r.area, r.item, r.finding, r.fix)
+            evidence.add_row(*(escape(str(v)) for v in (r.area, r.item, r.finding, r.fix)))
         out.print(evidence)
     else:
         out.print("The cycle evidences every item of a complete PDCA cycle.")
@@ -125,9 +129,15 @@ def _print_mappings(cycle) -> None:
         if opts.mapping is None:
             continue
         d = describe(cycle.path(name), name, opts=opts)
-        table = Table("column", "from", "note", title=f"{name}: how the source fills the contract")
+        table = Table(
+            "column", "from", "note", title=escape(f"{name}: how the source fills the contract")
+        )
         for r in d.itertuples():
-            table.add_row(r.column, r.source or "[yellow]unmapped[/]", r.note)
+            table.add_row(
+                r.column,
+                escape(str(r.source)) if r.source else "[yellow]unmapped[/]",
+                escape(r.note),
+            )
         out.print(table)
         cleaned = cleaning(cycle.path(name), name, opts=opts)
         if len(cleaned):
@@ -153,7 +163,7 @@ def _print_availability(cycle) -> None:
     con.close()
     table = Table("KPI", "available", "missing", title="KPIs the data supports")
     for row in avail.itertuples():
-        table.add_row(row.kpi, "yes" if row.available else "[yellow]no[/]", row.missing)
+        table.add_row(row.kpi, "yes" if row.available else "[yellow]no[/]", escape(row.missing))
     out.print(table)
 
 
@@ -204,7 +214,7 @@ def _run(
             if state == "start":
                 status.update(f"running the {stage} stage…")
             else:
-                out.print(f"[green]✓[/] {stage}")
+                out.print(f"[green]✓[/] {escape(stage)}")
 
         try:
             result = run_cycle(
@@ -217,12 +227,10 @@ def _run(
                 on_stage=progress,
             )
         except StageFailed as exc:
-            err.print("[bold red]error:[/] ", end="")
-            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            sys.exit(exc.exit_code)
+            _error(str(exc), exc.exit_code)
     timings = ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in result.stages)
-    out.print(f"Run folder: {result.run_dir} ({timings})")
-    out.print(f"Report: {result.report}", soft_wrap=True)
+    out.print(f"Run folder: {result.run_dir} ({timings})", markup=False)
+    out.print(f"Report: {result.report}", soft_wrap=True, markup=False)
     return result
 
 
@@ -239,7 +247,7 @@ def demo(
         if not cycle_path.exists():
             with out.status("writing the sample operation…"):
                 write_sample(cycle_path.parent)
-            out.print(f"Sample operation written to {cycle_path.parent}")
+            out.print(f"Sample operation written to {cycle_path.parent}", markup=False)
     _print_kpis(cycle_path)
     result = _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
     _print_summary(result.run_dir)
@@ -262,7 +270,7 @@ def report(
         )
     path = build_report(run_dir)
     _print_summary(run_dir)
-    out.print(f"Report: {path}", soft_wrap=True)
+    out.print(f"Report: {path}", soft_wrap=True, markup=False)
 
 
 def _print_summary(run_dir: Path) -> None:
@@ -274,7 +282,8 @@ def _print_summary(run_dir: Path) -> None:
         out.print("No Check results in this run folder: the report has no decision yet.")
         return
     out.print(
-        f"[bold]Decision: {found.decision.decision}[/] — {found.decision.why}", highlight=False
+        f"[bold]Decision: {escape(found.decision.decision)}[/] — {escape(found.decision.why)}",
+        highlight=False,
     )
     for line in found.lines:
         out.print(f"  • {line}", highlight=False, markup=False)
@@ -326,7 +335,7 @@ def batch(
             progress.stop()
     counts = result.summary()["status"].value_counts()
     out.print(f"{len(result.outcomes)} runs: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
-    out.print(f"Index: {result.index}", soft_wrap=True)
+    out.print(f"Index: {result.index}", soft_wrap=True, markup=False)
     if result.failed:
         _print_failures(result.failed)
         sys.exit(1)
@@ -364,11 +373,11 @@ def _batch_progress(status):
             return
         if outcome.status == "unchanged":  # not counted in the ETA: it took no time
             progress.update(bar, total=progress.tasks[bar].total - 1)
-            progress.console.print(f"[dim]= {outcome.name} unchanged, skipped[/]")
+            progress.console.print(f"[dim]= {escape(outcome.name)} unchanged, skipped[/]")
             return
         mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
         progress.console.print(
-            f"{mark} {outcome.name} ({outcome.status}, {outcome.seconds or 0:.0f} s)"
+            f"{mark} {escape(outcome.name)} ({outcome.status}, {outcome.seconds or 0:.0f} s)"
         )
         progress.advance(bar)
 
@@ -388,13 +397,9 @@ def _print_failures(failed) -> None:
     table.add_column("error", overflow="fold")
     table.add_column("executed notebook", overflow="fold")
     for o in failed:
+        cells = (o.name, o.status, o.stage or "–", "–" if o.cell is None else o.cell)
         table.add_row(
-            o.name,
-            o.status,
-            o.stage or "–",
-            "–" if o.cell is None else str(o.cell),
-            f"{o.ename}: {o.evalue}",
-            o.notebook or "–",
+            *(escape(str(c)) for c in (*cells, f"{o.ename}: {o.evalue}", o.notebook or "–"))
         )
     err.print(table)
 
@@ -428,9 +433,9 @@ def _print_kpis(cycle_path: Path) -> None:
 
 
 def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:
-    table = Table(*map(str, frame.columns), title=title)
+    table = Table(*(escape(str(c)) for c in frame.columns), title=escape(title))
     for row in frame.itertuples(index=False):
-        table.add_row(*(_fmt(v) for v in row))
+        table.add_row(*(escape(_fmt(v)) for v in row))
     return table
 
 
@@ -443,10 +448,27 @@ def _fmt(value) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script: user errors exit 2 without a traceback."""
+    """Entry point of the console script: user errors exit 2, other failures 1, never with a
+    traceback; SIGTERM stops a run as Ctrl-C does (the run records that it was stopped)."""
+    from cslib.run.failures import RunStopped, describe
+
+    def stop(signum, frame):
+        raise RunStopped("stopped by SIGTERM")
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         app(args=argv)  # usage errors exit 2 through typer itself
     except CslibError as exc:
-        err.print("[bold red]error:[/] ", end="")
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        _error(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _error(
+            "stopped before the end; a run that was under way is marked failed in its run.json", 130
+        )
+    except OSError as exc:  # a folder that cannot be written, a full disk
+        _error(describe(exc)[1], 1)
+
+
+def _error(message: str, code: int) -> None:
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)

@@ -175,7 +175,13 @@ def _read_versioned(path: Path) -> dict:
 
 
 def _write_json(path: Path, record: dict) -> Path:
-    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    """Write through a temporary file: a full disk or a killed process never leaves half a record."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

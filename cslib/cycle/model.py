@@ -34,7 +34,7 @@ from cslib.metrics.engine import REGISTRY
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Goal(_Model):

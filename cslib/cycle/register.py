@@ -7,8 +7,12 @@ starts the next cycle from this one's results (its baseline is this review
 period, its objectives carried over with updated baselines and targets).
 
 Appending is safe when several runs finish at once: a lock file serialises
-writers and the register is replaced atomically. Re-running the same ``run_id``
-replaces that run's rows instead of adding duplicates.
+writers and the register is replaced atomically. A row belongs to its cycle,
+batch (none for a single run) and run: re-running the same run replaces its rows
+instead of adding duplicates, and runs of the same name in two batches both stay.
+A run made by ``cslib run`` or ``cslib batch`` is recorded only once it has
+finished (:func:`record` keeps its rows in the run folder, :func:`commit` adds
+them when the report is written); a run made in JupyterLab is recorded at once.
 
 Examples
 --------
@@ -30,10 +34,7 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,53 +42,32 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from cslib.cycle import artefacts
+from cslib.cycle._register_file import (
+    COLUMNS,
+    _opt_bool,
+    _read,
+    _store,
+    _suffix,
+    _typed,
+    _without,
+)
 from cslib.cycle.sources import rebase_sources
-from cslib.data.privacy import neutralise_frame
-from cslib.errors import DataError, ParameterError, Problem
+from cslib.errors import ParameterError, Problem
 from cslib.metrics.engine import REGISTRY
 
-__all__ = ["COLUMNS", "append", "draft_next_cycle", "history", "next_cycle_yaml", "verdict_table"]
-
-COLUMNS = [
-    "recorded_at",
-    "cycle",
-    "run_id",
-    "baseline_start",
-    "baseline_end",
-    "review_start",
-    "review_end",
-    "change_date",
-    "objective",
-    "kpi",
-    "statistic",
-    "direction",
-    "baseline",
-    "target",
-    "actual",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "verdict",
-    "target_met",
-    "sustained",
-    "decision",
+__all__ = [
+    "COLUMNS",
+    "append",
+    "commit",
+    "draft_next_cycle",
+    "history",
+    "next_cycle_yaml",
+    "record",
+    "verdict_table",
 ]
-DATE_COLUMNS = ["baseline_start", "baseline_end", "review_start", "review_end", "change_date"]
-SUFFIXES = (".parquet", ".csv")
 
-
-def _suffix(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ParameterError(
-            Problem(
-                "the register must be a .parquet or .csv file",
-                column="register_path",
-                values=(str(path),),
-                fix="name it e.g. reports/register.parquet",
-            )
-        )
-    return suffix
+PENDING = "register-rows"
 
 
 def verdict_table(verdicts: object) -> pd.DataFrame:
@@ -162,7 +142,9 @@ def verdict_table(verdicts: object) -> pd.DataFrame:
     return frame
 
 
-def _rows(cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp) -> pd.DataFrame:
+def _rows(
+    cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp, batch: str | None = None
+) -> pd.DataFrame:
     v = verdicts.set_index("objective")
     known = {o.id for o in cycle.objectives}
     unknown = sorted(set(v.index) - known)
@@ -183,6 +165,7 @@ def _rows(cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp)
             {
                 "recorded_at": recorded_at,
                 "cycle": cycle.title,
+                "batch": batch,
                 "run_id": run_id,
                 "baseline_start": p.baseline.start,
                 "baseline_end": p.baseline.end,
@@ -206,85 +189,6 @@ def _rows(cycle, verdicts: pd.DataFrame, run_id: str, recorded_at: pd.Timestamp)
             }
         )
     return _typed(pd.DataFrame(rows, columns=COLUMNS))
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"])
-    for c in DATE_COLUMNS:
-        frame[c] = pd.to_datetime(frame[c])
-    for c in ("baseline", "target", "actual", "estimate", "ci_low", "ci_high"):
-        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    for c in ("target_met", "sustained"):
-        frame[c] = frame[c].map(_opt_bool).astype("boolean")
-    for c in (
-        "cycle",
-        "run_id",
-        "objective",
-        "kpi",
-        "statistic",
-        "direction",
-        "verdict",
-        "decision",
-    ):
-        frame[c] = (
-            frame[c]
-            .map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x))
-            .astype(object)
-        )
-    return frame
-
-
-def _opt_bool(x: object) -> object:
-    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
-        return pd.NA
-    if isinstance(x, str):
-        return {"true": True, "false": False}.get(x.strip().lower(), pd.NA)
-    return bool(x)
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    lock = path.with_name(path.name + ".lock")
-    with open(lock, "a+") as handle:
-        try:
-            import fcntl
-
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except ImportError:  # pragma: no cover - Windows: best effort
-            pass
-        yield
-
-
-def _read(path: Path) -> pd.DataFrame:
-    suffix = _suffix(path)
-    if not path.exists():
-        return _typed(pd.DataFrame(columns=COLUMNS))
-    try:
-        frame = (
-            pd.read_parquet(path)
-            if suffix == ".parquet"
-            else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        )
-    except (OSError, ValueError) as exc:  # unreadable, truncated or not Parquet/CSV at all
-        raise DataError(
-            Problem(
-                f"the register cannot be read: {exc}",
-                file=str(path),
-                fix="restore it from a backup or start a new register",
-            )
-        ) from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataError(
-            Problem(
-                "not a cycle register: columns missing",
-                file=str(path),
-                values=tuple(missing),
-                fix="point register_path at the register cslib writes, or start a new one",
-            )
-        )
-    return _typed(frame[COLUMNS])
 
 
 def append(
@@ -319,34 +223,50 @@ def append(
         The rows added, with the columns of :data:`COLUMNS`.
     """
     path = Path(register_path)
-    suffix = _suffix(path)
-    stamp = (
-        pd.Timestamp(recorded_at)
-        if recorded_at is not None
-        else pd.Timestamp(dt.datetime.now()).floor("s")
+    _suffix(path)
+    stamp = _stamp(recorded_at)
+    rows = _rows(
+        cycle, verdict_table(verdicts), str(run_id or stamp.strftime("%Y%m%d-%H%M%S")), stamp
     )
-    run_id = run_id or stamp.strftime("%Y%m%d-%H%M%S")
-    rows = _rows(cycle, verdict_table(verdicts), str(run_id), stamp)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path):
-        old = _read(path)
-        old = old[old["run_id"] != str(run_id)]
-        new = rows if old.empty else pd.concat([old, rows], ignore_index=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(fd)
-        try:
-            if suffix == ".parquet":
-                new.to_parquet(tmp, index=False)
-            else:
-                neutralise_frame(new).to_csv(tmp, index=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    _store(path, rows)
     return rows
 
 
-def history(register_path: str | Path, *, cycle: str | None = None) -> pd.DataFrame:
+def record(run_dir: str | Path, *, cycle, verdicts: object) -> pd.DataFrame:
+    """This run's rows, added to the register of its reports folder once the run has finished.
+
+    A run folder with a ``run.json`` (made by ``cslib run`` or ``cslib batch``) keeps its
+    rows until its runner calls :func:`commit` after the report is written; a run folder
+    without one (JupyterLab) is recorded at once. A batch run's rows carry its batch.
+    """
+    run_dir = Path(run_dir)
+    managed = artefacts.manifest_path(run_dir).exists()
+    run_id = str(artefacts.read_manifest(run_dir).get("run_id", "")) if managed else ""
+    batch, _, run = run_id.rpartition("/") if "/" in run_id else (None, "", run_dir.name)
+    rows = _rows(cycle, verdict_table(verdicts), run, _stamp(None), batch or None)
+    if managed:
+        artefacts.save(run_dir, "act", PENDING, rows)
+    else:
+        _store(artefacts.register_path(run_dir), rows)
+    return rows
+
+
+def commit(run_dir: str | Path) -> None:
+    """Add a finished run's rows (kept by :func:`record`) to its reports folder's register."""
+    if artefacts.exists(run_dir, "act", PENDING):
+        rows = _typed(artefacts.load(run_dir, "act", PENDING))
+        _store(artefacts.register_path(run_dir), rows)
+
+
+def _stamp(recorded_at: object) -> pd.Timestamp:
+    if recorded_at is not None:
+        return pd.Timestamp(recorded_at)
+    return pd.Timestamp(dt.datetime.now()).floor("s")
+
+
+def history(
+    register_path: str | Path, *, cycle: str | None = None, pending: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The register: every recorded run's objectives and verdicts, oldest first.
 
     Parameters
@@ -355,6 +275,8 @@ def history(register_path: str | Path, *, cycle: str | None = None) -> pd.DataFr
         The register file; a missing file gives an empty table.
     cycle : str, optional
         Only runs of the cycle with this title.
+    pending : DataFrame, optional
+        Rows of a run not yet recorded (:func:`record`), shown in their place.
 
     Returns
     -------
@@ -362,6 +284,8 @@ def history(register_path: str | Path, *, cycle: str | None = None) -> pd.DataFr
         The columns of :data:`COLUMNS`, sorted by ``recorded_at`` and ``objective``.
     """
     frame = _read(Path(register_path))
+    if pending is not None:
+        frame = pd.concat([_without(frame, pending), pending], ignore_index=True)
     if cycle is not None:
         frame = frame[frame["cycle"] == cycle]
     return frame.sort_values(

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import hashlib
+import os
 import shutil
 import tempfile
 import zipfile
@@ -277,10 +279,13 @@ MAX_UNZIPPED = 20 * 2**30
 #: how many times its archive's size a table may unpack to, beyond UNZIP_SMALL bytes
 MAX_RATIO = 100
 UNZIP_SMALL = 64 * 2**20
+#: a folder shared by the processes of one run (its kernels): a table is unpacked there once
+UNZIP_DIR = "CSLIB_UNZIP_DIR"
 
 
 def unzipped(path: Path) -> Path:
-    """The one table inside a zip archive, unpacked once per process into a temporary folder."""
+    """The one table inside a zip archive, unpacked once into a temporary folder: once per
+    process, or once per run when the run names a shared folder in ``CSLIB_UNZIP_DIR``."""
     tables = CSV_SUFFIXES | PARQUET_SUFFIXES | EXCEL_SUFFIXES
     try:
         with zipfile.ZipFile(path) as archive:
@@ -305,13 +310,16 @@ def unzipped(path: Path) -> Path:
             key = (*_identity(path), info.filename)
             if key in _UNZIPPED and _UNZIPPED[key].exists():
                 return _UNZIPPED[key]
-            limit = min(
-                MAX_UNZIPPED,
-                shutil.disk_usage(_temp_folder()).free,
-                max(UNZIP_SMALL, MAX_RATIO * path.stat().st_size),
-            )
-            target = _temp_folder() / f"{len(_UNZIPPED)}-{Path(info.filename).name}"
-            _unpack(archive, info, target, limit, path)
+            folder = _unzip_folder()
+            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+            target = folder / f"{digest}-{Path(info.filename).name}"
+            if not target.exists():  # another process of the run may have unpacked it
+                limit = min(
+                    MAX_UNZIPPED,
+                    shutil.disk_usage(folder).free,
+                    max(UNZIP_SMALL, MAX_RATIO * path.stat().st_size),
+                )
+                _unpack(archive, info, target, limit, path)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -330,8 +338,18 @@ def unzipped(path: Path) -> Path:
     return target
 
 
+def _unzip_folder() -> Path:
+    """The run's shared folder (``CSLIB_UNZIP_DIR``), else this process's, removed at its exit."""
+    if os.environ.get(UNZIP_DIR):
+        return Path(os.environ[UNZIP_DIR])
+    if not _TMP:
+        _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-unzip-")))
+        atexit.register(shutil.rmtree, _TMP[0], True)
+    return _TMP[0]
+
+
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int, path: Path):
-    """Copy one member to ``target``, stopping (and deleting it) once it passes ``limit`` bytes."""
+    """Copy one member to ``target`` (whole or not at all), stopping once it passes ``limit`` bytes."""
     too_big = DataError(
         Problem(
             f"{info.filename} in the zip archive unpacks to more than {limit / 1e6:,.0f} MB "
@@ -344,13 +362,14 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit
     if info.file_size > limit:
         raise too_big
     written = 0
+    part = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
-        with archive.open(info) as src, open(target, "wb") as dst:
+        with archive.open(info) as src, open(part, "wb") as dst:
             while block := src.read(1 << 20):
                 written += len(block)
                 if written > limit:
                     raise too_big
                 dst.write(block)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+        part.replace(target)
+    finally:
+        part.unlink(missing_ok=True)

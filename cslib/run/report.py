@@ -7,7 +7,8 @@ its own, and all four go into ``report.html`` after the decision on the change
 a table of contents. The cycle box is shown once; links between stage pages
 become links within the combined page. The page has its own stylesheet (with a
 print stylesheet: a page per stage, no cut table rows) and no scripts or
-external URLs. Every string from the cycle or the data is escaped.
+external URLs. Every string from the cycle or the data is escaped, and the notebooks' own
+output passes an HTML sanitiser (nh3) that keeps text, tables and embedded figures only.
 
 A run made in JupyterLab (the shipped notebooks with ``run_dir`` pointing at the
 run folder, run and saved there) is built from those notebooks and marked as
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import jinja2
 import nbformat
+import nh3
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -117,11 +119,53 @@ def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[di
     return body, headings
 
 
+#: what a notebook's output may keep on a page: text, tables, details, figures as data URIs
+SAFE_TAGS = set(
+    """a b br caption code col colgroup dd details div dl dt em figcaption figure h1 h2 h3 h4
+    h5 h6 hr i img li ol p pre small span strong sub summary sup table tbody td tfoot th
+    thead tr u ul svg title circle text""".split()  # noqa: SIM905
+)
+SAFE_ATTRIBUTES = {
+    "*": {"class", "id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "tr": {"style"},
+    "details": {"open"},
+    "svg": {"width", "height", "viewbox", "role", "aria-label"},
+    "circle": {"cx", "cy", "r", "fill"},
+    "text": {"x", "y", "font-size", "font-weight", "text-anchor", "fill"},
+}
+#: a URL that leaves the page (``http:``, ``javascript:``, ``//host`` …)
+LEAVES_THE_PAGE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+def _kept(tag: str, attribute: str, value: str) -> str | None:
+    """Links stay within the report; images are embedded data (``data:image/…``)."""
+    if attribute == "href" and LEAVES_THE_PAGE.match(value):
+        return None
+    if attribute == "src" and not value.startswith("data:image/"):
+        return None
+    return value
+
+
 def _scrub(body: str) -> str:
-    """Remove anything that would reach out of the page: scripts and external references."""
-    body = re.sub(r"<script\b[^>]*>.*?</script>", "", body, flags=re.S | re.I)
-    body = re.sub(r"<link\b[^>]*>", "", body, flags=re.I)
-    return body
+    """The notebook's HTML through an HTML sanitiser (nh3): no scripts, event handlers, frames,
+    forms, styles or references out of the page; tables, figures and text stay.
+
+    >>> _scrub('<p onclick="x()">a<script>alert(1)</script><img src="http://x/y.png"></p>')
+    '<p>a<img></p>'
+    """
+    return nh3.clean(
+        body,
+        tags=SAFE_TAGS,
+        attributes=SAFE_ATTRIBUTES,
+        attribute_filter=_kept,
+        url_schemes={"data"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
 
 
 def summary_html(run_dir: Path) -> str | None:
@@ -243,7 +287,7 @@ def build_report(run_dir: str | Path) -> Path:
             pages=_page_links(stages, current=page["id"]),
             **common,
         )
-        artefacts.page_path(run_dir, page["id"]).write_text(html, encoding="utf-8")
+        _write_whole(artefacts.page_path(run_dir, page["id"]), html)
     combined = [
         {
             **page,
@@ -262,11 +306,18 @@ def build_report(run_dir: str | Path) -> Path:
         pages=_page_links(stages, current=None),
         **common,
     )
-    out = artefacts.report_path(run_dir)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)  # never a half-written report
-    return out
+    return _write_whole(artefacts.report_path(run_dir), html)
+
+
+def _write_whole(path: Path, html: str) -> Path:
+    """Write through a temporary file, removed whatever happens: never a half-written page."""
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _page_links(stages: list[dict], *, current: str | None) -> list[dict]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import platform
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +23,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cslib.cycle import artefacts
+from cslib.cycle import artefacts, register
 from cslib.data import privacy
-from cslib.data.database import Query, redact, result_hash
-from cslib.errors import ParameterError, Problem
-from cslib.run import preflight
+from cslib.data.files import UNZIP_DIR
+from cslib.errors import CslibError, ParameterError, Problem
+from cslib.run import inputs, preflight
+from cslib.run.failures import StageFailed, as_failure, describe, settle
+from cslib.run.inputs import file_hash
+from cslib.run.kernels import keeping_engine, kernel_manager
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 
 if TYPE_CHECKING:
@@ -48,51 +52,6 @@ PACKAGES = (
 )
 
 
-def _kernel_manager():
-    """Kernels talk over local sockets (IPC), not unencrypted TCP ports.
-
-    Each kernel gets socket paths of its own in the user's private Jupyter runtime
-    folder: jupyter_client's default (``kernel-ipc-1`` … in the working folder) is
-    shared by every kernel started from the same folder at the same time, so
-    parallel runs would connect to each other's kernels ("Invalid Signature").
-    """
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
-
-    class IpcKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            runtime = Path(jupyter_runtime_dir())
-            runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.ip = str(runtime / f"cslib-{uuid.uuid4().hex[:16]}-ipc")
-
-    return IpcKernelManager
-
-
-class StageFailed(Exception):
-    """A notebook cell failed; the executed notebook is kept at ``notebook``."""
-
-    def __init__(self, stage: str, cell: int | None, ename: str, evalue: str, notebook: Path):
-        self.stage, self.cell, self.ename, self.evalue, self.notebook = (
-            stage,
-            cell,
-            ename,
-            evalue,
-            notebook,
-        )
-        where = f"cell {cell}" if cell is not None else "kernel"
-        super().__init__(
-            f"the {stage} stage failed in {where}: {ename}: {evalue}\n  executed notebook kept at {notebook}"
-        )
-
-    #: the CLI's exit code, whatever the cell raised: something has run (2 is for input
-    #: refused before any kernel starts)
-    exit_code = 1
-
-
 @dataclass
 class RunResult:
     """What a run produced."""
@@ -106,26 +65,6 @@ class RunResult:
         import pandas as pd
 
         return pd.DataFrame(self.stages)
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def input_hash(source: Path | Query) -> str:
-    """SHA-256 of an input: a file's bytes, or the rows a database query returns."""
-    return result_hash(source) if isinstance(source, Query) else file_hash(source)
-
-
-def input_record(source: Path | Query) -> dict[str, str]:
-    """How ``run.json`` names an input: its path, or its url (password hidden) and query; and its hash."""
-    if isinstance(source, Query):
-        return {"url": redact(source.url), "query": source.sql, "sha256": result_hash(source)}
-    return {"path": str(source), "sha256": file_hash(source)}
 
 
 def versions() -> dict[str, str]:
@@ -257,17 +196,44 @@ def run_cycle(
     parameters = dict(parameters or {})
     stages = list(stages)
     _refuse_missing_needs(stages)
-    cycle, notebooks = prepare(
-        cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
-    )
-    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-    run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
-    run_dir.mkdir(parents=True, exist_ok=False)
-    result = RunResult(run_dir)
-    manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
-    artefacts.write_manifest(run_dir, manifest)
-    with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
-        for stage in stages:
+    with _unzip_once():
+        cycle, notebooks = prepare(
+            cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
+        )
+        run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
+        run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
+        result = RunResult(_new_run_folder(run_dir, manifest))
+        with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
+            _execute(
+                result,
+                manifest,
+                notebooks,
+                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+                timeout=timeout,
+                retries=retries,
+                report=report,
+                on_stage=on_stage,
+            )
+    return result
+
+
+def _execute(
+    result: RunResult,
+    manifest: dict,
+    notebooks: Path,
+    *,
+    parameters: dict,
+    timeout: int,
+    retries: int,
+    report: bool,
+    on_stage,
+) -> None:
+    """The stages in order, then the report; any failure is recorded (:mod:`cslib.run.failures`)."""
+    stage = manifest["stages"][0]
+    try:
+        for stage in manifest["stages"]:
+            _check_inputs(manifest, stage)
             if on_stage:
                 on_stage(stage, "start")
             _run_stage(
@@ -275,22 +241,90 @@ def run_cycle(
                 notebooks,
                 result,
                 manifest,
-                parameters={"cycle": str(cycle_path), "run_dir": str(run_dir), **parameters},
+                parameters=parameters,
                 timeout=timeout,
                 retries=retries,
             )
             if on_stage:
                 on_stage(stage, "done")
+        stage = "report"
+        _check_inputs(manifest, stage)
+        _finish(result, manifest, report=report)
+    except BaseException as exc:
+        notebook = artefacts.notebook_path(result.run_dir, NOTEBOOKS.get(stage, "report.ipynb"))
+        failure = as_failure(exc, stage, notebook, timeout=timeout)
+        settle(result.run_dir, manifest, failure)
+        result.status = "failed"
+        if failure is exc or isinstance(exc, Exception):
+            raise failure from None
+        raise  # KeyboardInterrupt, RunStopped: recorded, and the process goes on stopping
+
+
+@contextlib.contextmanager
+def _unzip_once():
+    """A zipped input is unpacked once for the whole run: its checks and every stage's kernel."""
+    folder = tempfile.mkdtemp(prefix="cslib-unzip-")
+    try:
+        with _kernel_environment({UNZIP_DIR: folder}):
+            yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _new_run_folder(run_dir: Path, manifest: dict) -> Path:
+    """Create the run folder with its first ``run.json``; a folder that cannot be written is an
+    input problem (``--out``), reported before any kernel starts."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        raise _unwritable(run_dir, exc) from None
+    try:
+        artefacts.write_manifest(run_dir, manifest)
+    except OSError as exc:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise _unwritable(run_dir, exc) from None
+    return run_dir
+
+
+def _unwritable(run_dir: Path, exc: OSError) -> CslibError:
+    exists = isinstance(exc, FileExistsError) and exc.filename == str(run_dir)
+    return CslibError(
+        Problem(
+            "the run folder already exists" if exists else describe(exc)[1],
+            file=str(run_dir),
+            fix="give another run id" if exists else "choose a folder you can write with --out",
+        ),
+        title="the run folder cannot be written",
+    )
+
+
+def _check_inputs(manifest: dict, stage: str) -> None:
+    """Stop the run when an input file changed since the run started (one run, one dataset)."""
+    changed = inputs.changed_inputs(manifest["inputs"])
+    if changed:
+        raise StageFailed(
+            stage,
+            None,
+            "InputsChanged",
+            f"{', '.join(changed)} changed or disappeared after the run started "
+            f"({', '.join(manifest['inputs'][c]['path'] for c in changed)}); the run stopped so "
+            "that its results do not mix two versions of the data: run it again",
+            None,
+        )
+
+
+def _finish(result: RunResult, manifest: dict, *, report: bool) -> None:
+    """The report, then the register (only finished runs are recorded), then ``run.json`` says ok."""
     if report:
         from cslib.run.report import build_report
 
         started = time.perf_counter()
-        result.report = build_report(run_dir)
+        result.report = build_report(result.run_dir)
         manifest["timings"]["report"] = time.perf_counter() - started
+    register.commit(result.run_dir)
     manifest.update(status="ok", finished=dt.datetime.now().isoformat(timespec="seconds"))
-    artefacts.write_manifest(run_dir, manifest)
+    artefacts.write_manifest(result.run_dir, manifest)
     result.status = "ok"
-    return result
 
 
 @contextlib.contextmanager
@@ -338,8 +372,7 @@ def _manifest(
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "parameters": parameters,
         "stages": stages,
-        "inputs": {name: input_record(cycle.path(name)) for name in cycle.data}
-        | {"cycle": {"path": str(cycle_path), "sha256": file_hash(cycle_path)}},
+        "inputs": inputs.hash_inputs(inputs.cycle_inputs(cycle, cycle_path)),
         "notebooks": {s: file_hash(notebooks / NOTEBOOKS[s]) for s in stages},
         "versions": versions(),
         "timings": {},
@@ -357,9 +390,11 @@ def _run_stage(
     timeout: int,
     retries: int,
 ) -> None:
-    """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``."""
-    from papermill.exceptions import PapermillExecutionError
+    """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``.
 
+    Raises whatever stopped the stage (:func:`cslib.run.failures.as_failure` names it); the
+    executed notebook is saved also when a cell times out or the kernel dies.
+    """
     started = time.perf_counter()
     output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
     try:
@@ -373,29 +408,13 @@ def _run_stage(
             progress_bar=False,
             request_save_on_cell_execute=False,
             log_output=False,
-            kernel_manager_class=_kernel_manager(),
+            kernel_manager_class=kernel_manager(),
+            engine_name=keeping_engine(),
+            keep_at=str(output),
         )
-    except PapermillExecutionError as exc:
+    finally:
         seconds = time.perf_counter() - started
-        failure = StageFailed(stage, exc.exec_count, exc.ename, _first_line(exc.evalue), output)
-        result.stages.append(
-            {"stage": stage, "status": "failed", "seconds": seconds, "error": str(failure)}
-        )
-        manifest.update(
-            status="failed",
-            failed={
-                "stage": stage,
-                "cell": exc.exec_count,
-                "ename": exc.ename,
-                "evalue": exc.evalue,
-            },
-        )
         manifest["timings"][stage] = seconds
-        artefacts.write_manifest(result.run_dir, manifest)
-        result.status = "failed"
-        raise failure from None
-    seconds = time.perf_counter() - started
-    manifest["timings"][stage] = seconds
     result.stages.append(
         {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
     )
@@ -424,10 +443,6 @@ def _execute_notebook(retries: int, *args, **kwargs):
             if attempt >= retries or not _kernel_start_failed(exc):
                 raise
             time.sleep(1 + 2 * attempt)
-
-
-def _first_line(text: str) -> str:
-    return next((ln for ln in str(text).splitlines() if ln.strip()), str(text))
 
 
 __all__ = [

@@ -296,8 +296,8 @@ def history(wb: Workbook) -> Table:
             wb.load("decisions")[["objective", "decision"]], on="objective", how="left"
         )
     path = register_path(wb)
-    register.append(path, cycle=wb.cycle, verdicts=verdicts, run_id=wb.run_dir.name)
-    past = register.history(path, cycle=wb.cycle.title)
+    rows = register.record(wb.run_dir, cycle=wb.cycle, verdicts=verdicts)
+    past = register.history(path, cycle=wb.cycle.title, pending=rows)
     currency = wb.cycle.economics.currency
     shown = by_row_unit(
         past.assign(unit=[kpi_unit(k, currency) for k in past["kpi"]]),

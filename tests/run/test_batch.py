@@ -425,6 +425,8 @@ def test_index_escapes_every_string_and_sorts_without_scripts(tmp_path):
             seconds=99.0,
         ),
     ]
+    (tmp_path / "a-run").mkdir()
+    (tmp_path / "a-run" / "2-do.ipynb").write_text("{}")
     html = write_index(batch, outcomes).read_text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "Title &lt;b&gt;bold&lt;/b&gt;" in html

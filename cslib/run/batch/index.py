@@ -30,7 +30,8 @@ def _fmt(value) -> str:
 
 
 def _rel(path: str | None, base: Path) -> str | None:
-    if not path:
+    """A link from the index to ``path``; none when the file is not there (never a broken link)."""
+    if not path or not Path(path).is_file():
         return None
     return quote(os.path.relpath(path, base).replace(os.sep, "/"))
 
@@ -96,8 +97,8 @@ def _row(batch: Batch, position: int, o: RunOutcome, cells: dict, counts: dict) 
         "cell": o.cell,
         "ename": o.ename,
         "evalue": o.evalue,
-        "report": _rel(o.report, batch.dir) if o.report else None,
-        "notebook": _rel(o.notebook, batch.dir) if o.notebook else None,
+        "report": _rel(o.report, batch.dir),
+        "notebook": _rel(o.notebook, batch.dir),
         "seconds": o.seconds,
         "seconds_text": "–" if o.seconds is None else f"{o.seconds:,.0f} s",
         "verdicts": verdict_text or "–",

@@ -60,6 +60,8 @@ def run_batch(
         For problems in the review file, the cycle template or its data (nothing runs).
     """
     batch = plan_batch(review_path, out=out, stages=stages, workers=workers)
+    # an index of an earlier batch would link reports that the reruns are about to replace
+    artefacts.index_path(batch.dir).unlink(missing_ok=True)
     total = len(batch.tasks)
     started = dt.datetime.now()
     outcomes: dict[str, RunOutcome] = {}

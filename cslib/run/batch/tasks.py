@@ -27,8 +27,10 @@ from cslib.errors import ConfigError, Problem
 from cslib.run import preflight
 from cslib.run.batch.results import Batch, RunTask
 from cslib.run.batch.review import Review, RunPlan, expand_runs, load_review, parse_review
+from cslib.run.failures import describe
+from cslib.run.inputs import file_hash, source_hash
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
-from cslib.run.runner import file_hash, input_hash, versions
+from cslib.run.runner import versions
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -85,8 +87,19 @@ def plan_batch(
         else Path("reports")
     ).resolve()
     batch_dir = artefacts.run_folder(out_dir, cycle.title, name)
-    artefacts.cycles_folder(batch_dir).mkdir(parents=True, exist_ok=True)
-    tasks = _tasks(review, review_path, runs, cycle, template, out_dir, batch_dir, notebook_dirs)
+    try:
+        artefacts.cycles_folder(batch_dir).mkdir(parents=True, exist_ok=True)
+        tasks = _tasks(
+            review, review_path, runs, cycle, template, out_dir, batch_dir, notebook_dirs
+        )
+    except OSError as exc:  # --out is read-only, a file, or on a full disk
+        raise ConfigError(
+            Problem(
+                describe(exc)[1],
+                file=str(batch_dir),
+                fix="choose a folder you can write with --out",
+            )
+        ) from None
     return Batch(
         name,
         batch_dir,
@@ -248,7 +261,7 @@ def _tasks(
     raw = yaml.safe_load(template.read_text(encoding="utf-8"))
     source = str(review_path)
     shared = {
-        "inputs": {table: input_hash(cycle.path(table)) for table in cycle.data},
+        "inputs": {table: source_hash(cycle.path(table)) for table in cycle.data},
         "versions": versions(),
     }
     notebook_hashes = {

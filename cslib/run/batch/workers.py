@@ -3,7 +3,9 @@
 :func:`execute_run` starts a fresh Python process for one run (``python -m
 cslib.run.batch``: :func:`child_main` reads the task as JSON on stdin, runs the
 notebooks and prints the outcome as JSON on its last line), with a hard time
-limit: an overrunning run is killed with its kernels and recorded as a timeout.
+limit: an overrunning run is killed with its kernels and recorded as a timeout. A run's
+process watches the process that started it: when that one ends — even by ``kill -9`` — the
+run stops, marks its ``run.json`` failed and its kernels end with it (no orphans).
 :func:`run_local` keeps at most ``workers`` such processes going; :func:`run_dask`
 hands :func:`execute_run` to the workers of a Dask distributed cluster instead.
 A failed run is recorded with its stage, cell and error; the others carry on.
@@ -15,6 +17,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -29,9 +32,14 @@ from cslib.cycle.model import load_cycle
 from cslib.data import privacy
 from cslib.errors import CslibError, Problem
 from cslib.run.batch.results import RunOutcome, RunTask, Status
+from cslib.run.failures import RunStopped
 
 #: how a finished child process hands its outcome back (the last line of its stdout)
 MARKER = "@@cslib-batch-outcome@@ "
+#: the environment variable that gives a run's process the id of the process it must not outlive
+PARENT = "CSLIB_BATCH_PARENT"
+#: seconds a stopped run has to record its end before it is killed
+GRACE = 10
 
 _LIVE: set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
@@ -55,6 +63,7 @@ def execute_run(task: RunTask, env: Mapping[str, str] | None = None) -> RunOutco
             for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
         }
         | dict(env or {})
+        | {PARENT: str(os.getpid())}
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "cslib.run.batch"],
@@ -109,12 +118,37 @@ def _worker_environment(task: RunTask) -> dict[str, str]:
 
 
 def child_main() -> int:
-    """The process of one run: run the task on stdin, print its outcome on the last line."""
+    """The process of one run: run the task on stdin, print its outcome on the last line.
+
+    SIGTERM, or the end of the process that started it, stops the run (recorded as failed).
+    """
+    signal.signal(signal.SIGTERM, _stop)
+    _watch_parent(int(os.environ.get(PARENT) or 0))
     task = RunTask.from_json(sys.stdin.read())
-    outcome = _run_here(task)
+    try:
+        outcome = _run_here(task)
+    except KeyboardInterrupt:  # RunStopped, or Ctrl-C reaching the whole process group
+        return 1
     sys.stdout.write("\n" + MARKER + outcome.to_json() + "\n")
     sys.stdout.flush()
     return 0
+
+
+def _stop(signum, frame) -> None:
+    raise RunStopped("the run was stopped: the batch that started it stopped")
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """Stop this process (SIGTERM) once ``parent`` is no longer its parent."""
+    if not parent:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="cslib-parent-watch", daemon=True).start()
 
 
 def _run_here(task: RunTask) -> RunOutcome:
@@ -212,10 +246,17 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _kill_live() -> None:
+def _stop_live() -> None:
+    """Stop the running runs: each records its end, then whatever is left is killed."""
     with _LIVE_LOCK:
         live = list(_LIVE)
     for proc in live:
+        with contextlib.suppress(OSError):
+            proc.terminate()
+    deadline = time.monotonic() + GRACE
+    for proc in live:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.1, deadline - time.monotonic()))
         _kill_tree(proc)
 
 
@@ -232,7 +273,7 @@ def run_local(tasks: list[RunTask], workers: int, collect: Callable[[RunOutcome]
                 collect(task.outcome(Status.ERROR, ename=type(exc).__name__, evalue=str(exc)))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        _kill_live()
+        _stop_live()
         raise
     pool.shutdown()
 
