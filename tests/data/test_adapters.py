@@ -496,3 +496,19 @@ def test_added_hours_are_elapsed_time_across_a_summer_time_change(tmp_path):
         pd.Timestamp("2026-03-29 03:30"),
         pd.Timestamp("2026-10-25 01:30"),  # back at 02:00: 01:30 comes round a second time
     ]
+
+
+def test_date_formats_mixing_utc_offsets_and_local_times(tmp_path):
+    # "Z" and "+02:00" are instants; a time without either is the mapping's (here the cycle's) zone
+    src = _write(
+        tmp_path / "t.csv",
+        "id,opened\n1,2026-04-01T09:00:00Z\n2,2026-04-01T09:00:00+0200\n3,2026-04-01 09:00:00\n",
+    )
+    formats = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
+    mapping = {"columns": {"ticket_id": "id", "created_at": "opened"}, "dates": {"format": formats}}
+    out = _read(src, mapping, timezone="Europe/London")
+    assert out["created_at"].tolist() == [
+        pd.Timestamp("2026-04-01 10:00"),  # 09:00 UTC is 10:00 in London's summer time
+        pd.Timestamp("2026-04-01 08:00"),
+        pd.Timestamp("2026-04-01 09:00"),
+    ]

@@ -141,19 +141,27 @@ class _Builder:
         tz = sql.quote(self.opts.timezone)
         fmts = self.formats(col)
         if fmts:
-            listed = "[" + ", ".join(sql.quote(f) for f in fmts) + "]"
-            parsed = f"try_strptime({text}, {listed})"
-            if any("%z" in f or "%Z" in f for f in fmts):
-                return f"timezone({tz}, {parsed})"
-        else:
-            zoned = aware(text)
-            parsed = f"(CASE WHEN {zoned} THEN NULL ELSE TRY_CAST({text} AS TIMESTAMP) END)"
-            aware_value = (
-                f"(CASE WHEN {zoned} THEN timezone({tz}, TRY_CAST({text} AS TIMESTAMPTZ)) END)"
-            )
-            parsed = f"coalesce({aware_value}, {self._local(parsed)})"
-            return parsed
-        return self._local(parsed)
+            if not any(_zoned_format(f) for f in fmts):
+                listed = "[" + ", ".join(sql.quote(f) for f in fmts) + "]"
+                return self._local(f"try_strptime({text}, {listed})")
+            # each format on its own: a list mixing offsets with naive formats would read the
+            # naive ones in the session's zone; a literal "Z" is UTC
+            tries = []
+            for f in fmts:
+                parsed = f"try_strptime({text}, {sql.quote(f)})"
+                if "%z" in f or "%Z" in f:
+                    tries.append(f"timezone({tz}, {parsed})")
+                elif _zoned_format(f):
+                    tries.append(f"timezone({tz}, timezone('UTC', {parsed}))")
+                else:
+                    tries.append(self._local(parsed))
+            return f"coalesce({', '.join(tries)})"
+        zoned = aware(text)
+        parsed = f"(CASE WHEN {zoned} THEN NULL ELSE TRY_CAST({text} AS TIMESTAMP) END)"
+        aware_value = (
+            f"(CASE WHEN {zoned} THEN timezone({tz}, TRY_CAST({text} AS TIMESTAMPTZ)) END)"
+        )
+        return f"coalesce({aware_value}, {self._local(parsed)})"
 
     def _local(self, naive: str) -> str:
         zone = self.m.dates.timezone
@@ -393,3 +401,14 @@ def last_per_key(
         f'SELECT * FROM "{view}" QUALIFY {key_text} IS NULL OR '
         f"row_number() OVER (PARTITION BY {key_text} ORDER BY {_last_order(order_cols, m)}) = 1"
     ), k
+
+
+def _zoned_format(fmt: str) -> bool:
+    """Whether a strptime format reads an instant: an offset (``%z``, ``%Z``) or a literal UTC ``Z``.
+
+    >>> _zoned_format("%Y-%m-%dT%H:%M:%SZ"), _zoned_format("%Y-%m-%d %H:%M%z"), _zoned_format("%d/%m/%Y")
+    (True, True, False)
+    """
+    return (
+        "%z" in fmt or "%Z" in fmt or fmt.replace("%%", "").endswith("Z") and not fmt.endswith("%Z")
+    )
