@@ -28,6 +28,29 @@ out = Console()
 err = Console(stderr=True)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from cslib import __version__
+
+        out.print(f"cslib {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="print cslib's version and exit",
+        ),
+    ] = False,
+) -> None:
+    """The continuous-improvement workbook for customer-service teams."""
+
+
 @app.command("sample-data")
 def sample_data(
     out_dir: Annotated[
