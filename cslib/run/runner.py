@@ -26,7 +26,7 @@ from cslib.cycle import artefacts
 from cslib.data import privacy
 from cslib.errors import ParameterError, Problem
 from cslib.run import preflight
-from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
+from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, kernel_name, notebooks_dir
 
 if TYPE_CHECKING:
     from cslib.cycle.model import Cycle
@@ -360,6 +360,7 @@ def _run_stage(
             str(output),
             parameters=parameters,
             cwd=str(notebooks),
+            kernel_name=kernel_name(),
             execution_timeout=timeout,
             progress_bar=False,
             request_save_on_cell_execute=False,

@@ -157,6 +157,21 @@ def test_notebooks_run_into_another_folder_are_not_taken(tmp_path, monkeypatch):
     assert report.stage_notebooks(run) == ({}, False)
 
 
+def test_notebooks_on_their_defaults_ran_into_the_checkouts_interactive_folder(
+    tmp_path, monkeypatch
+):
+    interactive = tmp_path / "reports" / "sample" / "interactive"
+    shutil.copytree(run_folder(tmp_path), interactive)
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    (tmp_path / "data" / "sample" / "cycle.yaml").write_text("title: Faster")
+    lab = tmp_path / "notebooks"
+    lab.mkdir()
+    notebook(lab / report.NOTEBOOKS["plan"], "plan", "", "<p>plan</p>")  # run_dir: str = ""
+    monkeypatch.setattr(report, "notebooks_dir", lambda: lab)
+    assert report.stage_notebooks(interactive) == ({"plan": lab / "1-plan.ipynb"}, True)
+    assert report.stage_notebooks(run_folder(tmp_path)) == ({}, False)
+
+
 def test_the_print_stylesheet_starts_each_stage_on_a_page_and_keeps_rows_whole():
     print_css = report.CSS.split("@media print", 1)[1]
     assert "section.stage{break-before:page}" in print_css and "tr,img" in print_css
