@@ -275,7 +275,8 @@ def batch(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="a Dask scheduler address (tcp://host:8786): run on that cluster instead"
+            help="a Dask scheduler address (tcp://host:8786; default: $DASK_SCHEDULER_ADDRESS): "
+            "run on that cluster instead"
         ),
     ] = None,
     force: Annotated[
