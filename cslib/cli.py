@@ -36,6 +36,20 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    """cslib's log on the error console: warnings, everything with --verbose, only errors
+    with --quiet (which also leaves out progress and results; the exit code tells)."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("cslib")
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=err, show_time=False, show_path=False))
+    out.quiet = quiet
+
+
 @app.callback()
 def _options(
     version: Annotated[
@@ -47,8 +61,13 @@ def _options(
             help="print cslib's version and exit",
         ),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="also show what cslib does, step by step")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="show only errors")] = False,
 ) -> None:
     """The continuous-improvement workbook for customer-service teams."""
+    _configure_logging(verbose, quiet)
 
 
 @app.command("sample-data")

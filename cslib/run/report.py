@@ -17,6 +17,7 @@ built from an interactive session.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from cslib.display import badge, esc
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
 from cslib.stages.summary import RunSummary, money_sentence, summarise
+
+log = logging.getLogger(__name__)
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
 
@@ -271,6 +274,7 @@ def build_report(run_dir: str | Path) -> Path:
     tmp = out.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(out)  # never a half-written report
+    log.info("report of %d stage(s) written to %s", len(stages), out)
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import platform
 import secrets
@@ -26,6 +27,7 @@ from cslib.cycle import artefacts
 from cslib.data import privacy
 from cslib.errors import ParameterError, Problem
 from cslib.run import preflight
+from cslib.run._log import run_log
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, kernel_name, notebooks_dir
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ PACKAGES = (
     "ipykernel",
 )
 USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
+log = logging.getLogger(__name__)
 
 
 def _kernel_manager():
@@ -252,9 +255,10 @@ def run_cycle(
     run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
     run_dir.mkdir(parents=True, exist_ok=False)
     result = RunResult(run_dir)
+    log.info("running %s (%s) into %s", cycle.title, ", ".join(stages), run_dir)
     manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
     artefacts.write_manifest(run_dir, manifest)
-    with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
+    with _kernel_environment(privacy.worker_environment(cycle.privacy.key)), run_log(run_dir):
         for stage in stages:
             if on_stage:
                 on_stage(stage, "start")
@@ -353,6 +357,7 @@ def _run_stage(
 
     started = time.perf_counter()
     output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
+    log.info("%s stage: %s on the %s kernel", stage, notebooks / NOTEBOOKS[stage], kernel_name())
     try:
         _execute_notebook(
             retries,
@@ -364,7 +369,7 @@ def _run_stage(
             execution_timeout=timeout,
             progress_bar=False,
             request_save_on_cell_execute=False,
-            log_output=False,
+            log_output=True,  # each cell's output into run.log
             kernel_manager_class=_kernel_manager(),
         )
     except PapermillExecutionError as exc:

@@ -64,3 +64,29 @@ def test_papermill_runs_the_plan_notebook_from_the_checkouts_root(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert artefacts.exists(tmp_path / "reports" / "sample" / "interactive", "plan", "baseline")
+
+
+@pytest.mark.notebook
+def test_each_cells_output_goes_to_the_run_log(tmp_path):
+    from cslib.run.runner import run_cycle
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('cycle: str = ""\nrun_dir: str = ""\nteams: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell('print("the plan cell ran")')]
+    nb.metadata.kernelspec = {
+        "name": "cslib",
+        "display_name": "Python (cslib)",
+        "language": "python",
+    }
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, str(tmp_path / "notebooks" / NOTEBOOKS["plan"]))
+    result = run_cycle(
+        ROOT / "data" / "sample" / "cycle.yaml",
+        out=tmp_path / "reports",
+        stages=["plan"],
+        notebooks=tmp_path / "notebooks",
+        report=False,
+    )
+    log = artefacts.log_path(result.run_dir).read_text(encoding="utf-8")
+    assert "the plan cell ran" in log and "Executing notebook with kernel: cslib" in log

@@ -192,6 +192,17 @@ def test_the_report_command_builds_and_prints_the_decision(tmp_path):
     assert (run / "report.html").is_file()
 
 
+def test_verbose_shows_cslibs_log_and_quiet_only_errors(tmp_path):
+    run = run_folder(tmp_path)
+    verbose = cli("--verbose", "report", run)
+    assert verbose.returncode == 0 and "written to" in verbose.stderr
+    assert "written to" not in cli("report", run).stderr
+    quiet = cli("--quiet", "report", run)
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    failed = cli("-q", "report", tmp_path / "no-such-run")
+    assert failed.returncode == 2 and "the run folder does not exist" in failed.stderr
+
+
 def test_the_report_command_refuses_a_missing_folder(tmp_path):
     result = cli("report", tmp_path / "no-such-run")
     assert result.returncode == 2 and "the run folder does not exist" in result.stderr
