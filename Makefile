@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint format docs sample bench clean
+.PHONY: help demo test minimums lint format docs sample bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name cslib --display-name "Python (cslib)" >/dev/null
 	@touch $(STAMP)
 
 demo: $(STAMP) ## write the sample operation and run its improvement cycle
@@ -23,6 +23,9 @@ demo: $(STAMP) ## write the sample operation and run its improvement cycle
 test: $(STAMP) ## run the linter and the whole test suite
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+minimums: ## the library tests on the oldest supported versions (.ci/minimums.txt)
+	PYTHON=$(PYTHON) .ci/minimums
 
 lint: $(STAMP) ## ruff check, format check and mypy on the modules listed in pyproject.toml
 	$(BIN)/ruff check cslib tests benchmarks
@@ -44,4 +47,4 @@ bench: $(STAMP) ## run the benchmarks (1M and 10M tickets; slow)
 	$(BIN)/python benchmarks/plan_bench.py
 
 clean: ## remove the virtual environment, caches and reports
-	rm -rf $(VENV) .pytest_cache .ruff_cache reports site
+	rm -rf $(VENV) .venv-minimums .pytest_cache .ruff_cache reports site

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -28,6 +27,48 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from cslib import __version__
+
+        out.print(f"cslib {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    """cslib's log on the error console: warnings, everything with --verbose, only errors
+    with --quiet (which also leaves out progress and results; the exit code tells)."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("cslib")
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=err, show_time=False, show_path=False))
+    out.quiet = quiet
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="print cslib's version and exit",
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="also show what cslib does, step by step")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="show only errors")] = False,
+) -> None:
+    """The continuous-improvement workbook for customer-service teams."""
+    _configure_logging(verbose, quiet)
 
 
 @app.command("sample-data")
@@ -55,6 +96,7 @@ def sample_data(
 def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")]) -> None:
     """Check the cycle file and every table it names; list all problems."""
     from cslib.run import preflight
+    from cslib.run.validation import data_views
 
     parsed, findings = preflight.validated(cycle)  # every problem at once, before "valid"
     table = Table(
@@ -63,9 +105,8 @@ def validate(cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.y
     for name in parsed.data:
         table.add_row(name, escape(str(parsed.path(name))))
     out.print(table)
-    _print_id_notes(parsed)
-    _print_mappings(parsed)
-    _print_availability(parsed)
+    for view in data_views(parsed):
+        out.print(view)
     if len(findings):
         evidence = Table(
             "area",
@@ -109,62 +150,6 @@ def new(
         f"It validates. Edit the change, periods, targets and owners, then: cslib run {written.cycle}",
         soft_wrap=True,
     )
-
-
-def _print_id_notes(cycle) -> None:
-    """Ids changed before they were compared (invisible characters removed), per table."""
-    from cslib.data.tables import id_notes
-
-    for name in cycle.data:
-        for note in id_notes(cycle.path(name), name, opts=cycle.read_options(name)):
-            out.print(f"{name} {note}")
-
-
-def _print_mappings(cycle) -> None:
-    """For tables read through an adapter or mapping: which contract columns stay unmapped."""
-    from cslib.data.adapters import cleaning, describe
-
-    for name in cycle.data:
-        opts = cycle.read_options(name)
-        if opts.mapping is None:
-            continue
-        d = describe(cycle.path(name), name, opts=opts)
-        table = Table(
-            "column", "from", "note", title=escape(f"{name}: how the source fills the contract")
-        )
-        for r in d.itertuples():
-            table.add_row(
-                r.column,
-                escape(str(r.source)) if r.source else "[yellow]unmapped[/]",
-                escape(r.note),
-            )
-        out.print(table)
-        cleaned = cleaning(cycle.path(name), name, opts=opts)
-        if len(cleaned):
-            table = Table("step", "rows", title=f"{name}: rows the mapping cleaned")
-            for r in cleaned.itertuples():
-                table.add_row(r.step, f"{r.rows:,}")
-            out.print(table)
-
-
-def _print_availability(cycle) -> None:
-    from cslib.data import tables as io
-    from cslib.metrics import engine as kpi
-
-    con, view = io.open_table(
-        cycle.path("tickets"), "tickets", opts=cycle.read_options("tickets"), validate=False
-    )
-    avail = kpi.availability(
-        con.table(view).columns,
-        sla=cycle.sla_spec(),
-        complaints="complaints" in cycle.data,
-        economics=cycle.economics.model_dump(),
-    )
-    con.close()
-    table = Table("KPI", "available", "missing", title="KPIs the data supports")
-    for row in avail.itertuples():
-        table.add_row(row.kpi, "yes" if row.available else "[yellow]no[/]", escape(row.missing))
-    out.print(table)
 
 
 @app.command()
@@ -248,7 +233,9 @@ def demo(
             with out.status("writing the sample operation…"):
                 write_sample(cycle_path.parent)
             out.print(f"Sample operation written to {cycle_path.parent}", markup=False)
-    _print_kpis(cycle_path)
+    from cslib.run.validation import monthly_kpis
+
+    out.print(*monthly_kpis(cycle_path))
     result = _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
     _print_summary(result.run_dir)
 
@@ -306,7 +293,8 @@ def batch(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="a Dask scheduler address (tcp://host:8786): run on that cluster instead"
+            help="a Dask scheduler address (tcp://host:8786; default: $DASK_SCHEDULER_ADDRESS): "
+            "run on that cluster instead"
         ),
     ] = None,
     force: Annotated[
@@ -402,49 +390,6 @@ def _print_failures(failed) -> None:
             *(escape(str(c)) for c in (*cells, f"{o.ename}: {o.evalue}", o.notebook or "–"))
         )
     err.print(table)
-
-
-def _print_kpis(cycle_path: Path) -> None:
-    from cslib.cycle.model import load_cycle
-    from cslib.metrics import engine as kpi
-
-    cycle = load_cycle(cycle_path)
-    names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))
-    monthly = kpi.compute(
-        cycle.path("tickets"),
-        kpis=names,
-        freq="M",
-        sla=cycle.sla_spec(),
-        options=cycle.read_options("tickets"),
-        economics=cycle.economics.model_dump(),
-        **cycle.queue_definitions(),
-    )
-    labels = {name: kpi.REGISTRY[name].label for name in names}
-    out.print(
-        "The sample operation before the cycle runs: its monthly KPIs over all teams "
-        "(shares as fractions, times in hours or seconds)."
-    )
-    out.print(
-        _frame_table(
-            monthly[["period", *names]].rename(columns=labels),
-            title=f"{cycle.title}: monthly KPIs (all teams)",
-        )
-    )
-
-
-def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:
-    table = Table(*(escape(str(c)) for c in frame.columns), title=escape(title))
-    for row in frame.itertuples(index=False):
-        table.add_row(*(escape(_fmt(v)) for v in row))
-    return table
-
-
-def _fmt(value) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float):
-        return "–" if pd.isna(value) else f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> None:

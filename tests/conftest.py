@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,21 @@ def settings_folder(tmp_path_factory):
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cslib_kernel(tmp_path_factory):
+    """The ``cslib`` Jupyter kernel the notebooks ask for (``make`` installs it), running this
+    Python, in a temporary Jupyter folder that the kernels the tests start also see."""
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "cslib"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python (cslib)", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JUPYTER_PATH", str(folder), prepend=os.pathsep)
+        yield spec
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ folder holds::
     register.parquet          the register of cycles (see :func:`register_path`)
     <cycle>/<run-id>/         a run folder (see :func:`run_folder`):
         run.json              the manifest: parameters, input file hashes, versions, timings, status
+        run.log               what the run logged, with each notebook cell's output as it ran
         1-plan.ipynb …        the executed notebooks, under their own names
         artefacts/<stage>/    the stages' results: tables as Parquet, small facts as JSON
         <stage>.html          one report page per executed stage
@@ -88,6 +89,10 @@ def register_path(run_dir: str | Path) -> Path:
 
 def manifest_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / "run.json"
+
+
+def log_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "run.log"
 
 
 def notebook_path(run_dir: str | Path, notebook: str) -> Path:

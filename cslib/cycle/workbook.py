@@ -30,6 +30,7 @@ from cslib.data import sql
 from cslib.data import tables as io
 from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
+from cslib.errors import ConfigError, Problem
 from cslib.metrics import engine as kpi
 
 
@@ -266,13 +267,64 @@ class Workbook:
         return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
 
 
+#: the sample cycle and the run folder of the notebooks' defaults, in a checkout of the workbook
+SAMPLE_CYCLE = Path("data", "sample", "cycle.yaml")
+INTERACTIVE_RUN = Path("reports", "sample", "interactive")
+
+
+def checkout_folder(start: str | Path = ".") -> Path | None:
+    """The checkout holding the sample cycle: ``start`` itself (papermill run from the
+    checkout's root) or its parent (JupyterLab runs a notebook inside ``notebooks/``).
+
+    Examples
+    --------
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "notebooks").mkdir(); (root / SAMPLE_CYCLE).parent.mkdir(parents=True)
+    >>> _ = (root / SAMPLE_CYCLE).write_text("title: x")
+    >>> checkout_folder(root / "notebooks") == checkout_folder(root) == root.resolve()
+    True
+    >>> checkout_folder(root / "data" / "sample") is None
+    True
+    """
+    start = Path(start).resolve()
+    return next((f for f in (start, start.parent) if (f / SAMPLE_CYCLE).is_file()), None)
+
+
+def default_run_dir(start: str | Path = ".") -> Path:
+    """Where a notebook run without a ``run_dir`` saves its results: ``reports/sample/interactive``
+    in the checkout (else in ``start``)."""
+    return (checkout_folder(start) or Path(start).resolve()) / INTERACTIVE_RUN
+
+
 def open_workbook(
-    cycle: str | Path | Cycle, *, run_dir: str | Path, stage: str, teams: str | Sequence[str] = ""
+    cycle: str | Path | Cycle = "",
+    *,
+    run_dir: str | Path = "",
+    stage: str,
+    teams: str | Sequence[str] = "",
 ) -> Workbook:
-    """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run."""
+    """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run.
+
+    An empty ``cycle`` is the checkout's sample cycle and an empty ``run_dir`` its
+    ``reports/sample/interactive``, whether the notebook runs from the checkout's root or
+    from ``notebooks/`` (see :func:`checkout_folder`).
+    """
+    if isinstance(cycle, str) and not cycle:
+        root = checkout_folder()
+        if root is None:
+            raise ConfigError(
+                Problem(
+                    f"no cycle file given and the sample cycle ({SAMPLE_CYCLE.as_posix()}) is "
+                    "neither here nor in the parent folder",
+                    file=str(Path.cwd()),
+                    fix="set the notebook's cycle parameter (papermill -p cycle path/to/cycle.yaml), "
+                    "or write the sample with `cslib sample-data --out data/sample`",
+                )
+            )
+        cycle = root / SAMPLE_CYCLE
     parsed = cycle if isinstance(cycle, Cycle) else load_cycle(cycle)
     if isinstance(teams, str):
         teams = [t.strip() for t in teams.split(",") if t.strip()]
-    run = Path(run_dir)
+    run = default_run_dir() if isinstance(run_dir, str) and not run_dir else Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
     return Workbook(parsed, run, stage, tuple(teams))

@@ -17,10 +17,6 @@ from pathlib import Path
 
 from cslib.cycle import artefacts
 
-#: errors raised by cslib for problems in the user's input: a failing cell with one of them exits 2
-USER_ERRORS = {"CslibError", "DataError", "ConfigError", "ParameterError"}
-
-
 class StageFailed(Exception):
     """A run stopped in ``stage`` (or ``report``); the executed notebook is kept at ``notebook``."""
 
@@ -38,9 +34,9 @@ class StageFailed(Exception):
         kept = f"\n  executed notebook kept at {notebook}" if notebook else ""
         super().__init__(f"the {stage} stage failed in {where}: {ename}: {evalue}{kept}")
 
-    @property
-    def exit_code(self) -> int:
-        return 2 if self.ename in USER_ERRORS else 1
+    #: the CLI's exit code, whatever the cell raised: something has run (2 is for input
+    #: refused before any kernel starts)
+    exit_code = 1
 
 
 class RunStopped(KeyboardInterrupt):
@@ -135,7 +131,6 @@ def _running_cell(notebook: Path | None) -> int | None:
 
 
 __all__ = [
-    "USER_ERRORS",
     "RunStopped",
     "StageFailed",
     "as_failure",

@@ -22,20 +22,36 @@ NOTEBOOKS = {
 }
 #: stages that need an earlier stage's results in the same run folder
 NEEDS = {"act": "check"}
+#: the Jupyter kernel the notebooks ask for (``make`` installs it into the virtual environment)
+KERNEL = "cslib"
 
 
 def notebooks_dir() -> Path:
-    """The notebooks shipped with the workbook (next to the package in a checkout)."""
-    here = Path(__file__).resolve().parents[2] / "notebooks"
-    if not (here / NOTEBOOKS["plan"]).exists():
-        raise CslibError(
-            Problem(
-                "the PDCA notebooks were not found",
-                file=str(here),
-                fix="run from a checkout of the workbook, or pass --notebooks DIR",
-            )
+    """The PDCA notebooks shipped with cslib.
+
+    An installed cslib has them as package data (``cslib/notebooks/``); a checkout
+    has them in its top-level ``notebooks/`` folder, the one copy that is edited
+    (building the wheel copies it into the package).
+    """
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "notebooks", package.parent / "notebooks"):
+        if (folder / NOTEBOOKS["plan"]).is_file():
+            return folder
+    raise CslibError(
+        Problem(
+            "the PDCA notebooks were not found",
+            file=str(package / "notebooks"),
+            fix="reinstall cslib from its wheel, or pass --notebooks DIR",
         )
-    return here
+    )
 
 
-__all__ = ["NEEDS", "NOTEBOOKS", "STAGES", "notebooks_dir"]
+def kernel_name() -> str:
+    """The kernel the stages run on: ``cslib`` where it is installed, else ``python3``
+    (every ipykernel has it), so a plain ``pip install cslib`` runs cycles too."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+__all__ = ["KERNEL", "NEEDS", "NOTEBOOKS", "STAGES", "kernel_name", "notebooks_dir"]

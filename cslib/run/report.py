@@ -18,6 +18,7 @@ built from an interactive session.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 
@@ -28,10 +29,13 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
+from cslib.cycle.workbook import default_run_dir
 from cslib.display import badge, esc
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
 from cslib.stages.summary import RunSummary, money_sentence, summarise
+
+log = logging.getLogger(__name__)
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
 
@@ -247,16 +251,20 @@ def stage_notebooks(run_dir: Path) -> tuple[dict[str, Path], bool]:
 
 
 #: the run folder a notebook's parameters cell writes to
-RUN_DIR_PARAMETER = re.compile(r"""^run_dir(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']""", re.M)
+RUN_DIR_PARAMETER = re.compile(r"""^run_dir(?:\s*:\s*str)?\s*=\s*["']([^"']*)["']""", re.M)
 
 
 def _ran_into(path: Path, run_dir: Path) -> bool:
     """Was this notebook run (it has outputs) with its results saved in ``run_dir``?"""
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    target = next((m.group(1) for c in code if (m := RUN_DIR_PARAMETER.search(c.source))), None)
-    ran = any(c.get("outputs") for c in code)
-    return ran and target is not None and (path.parent / target).resolve() == run_dir.resolve()
+    # the last assignment wins: parameters papermill injected follow the notebook's own
+    targets = [m.group(1) for c in code if (m := RUN_DIR_PARAMETER.search(c.source))]
+    if not targets or not any(c.get("outputs") for c in code):
+        return False
+    target = targets[-1]
+    folder = (path.parent / target) if target else default_run_dir(path.parent)
+    return folder.resolve() == run_dir.resolve()
 
 
 def build_report(run_dir: str | Path) -> Path:
@@ -306,7 +314,9 @@ def build_report(run_dir: str | Path) -> Path:
         pages=_page_links(stages, current=None),
         **common,
     )
-    return _write_whole(artefacts.report_path(run_dir), html)
+    out = _write_whole(artefacts.report_path(run_dir), html)
+    log.info("report of %d stage(s) written to %s", len(stages), out)
+    return out
 
 
 def _write_whole(path: Path, html: str) -> Path:

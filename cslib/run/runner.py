@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import platform
 import secrets
@@ -28,10 +29,11 @@ from cslib.data import privacy
 from cslib.data.files import UNZIP_DIR
 from cslib.errors import CslibError, ParameterError, Problem
 from cslib.run import inputs, preflight
+from cslib.run._log import run_log
 from cslib.run.failures import StageFailed, as_failure, describe, settle
 from cslib.run.inputs import file_hash
 from cslib.run.kernels import keeping_engine, kernel_manager
-from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
+from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, kernel_name, notebooks_dir
 
 if TYPE_CHECKING:
     from cslib.cycle.model import Cycle
@@ -50,6 +52,7 @@ PACKAGES = (
     "nbconvert",
     "ipykernel",
 )
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -204,7 +207,8 @@ def run_cycle(
         manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
         run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
         result = RunResult(_new_run_folder(run_dir, manifest))
-        with _kernel_environment(privacy.worker_environment(cycle.privacy.key)):
+        log.info("running %s (%s) into %s", cycle.title, ", ".join(stages), run_dir)
+        with _kernel_environment(privacy.worker_environment(cycle.privacy.key)), run_log(run_dir):
             _execute(
                 result,
                 manifest,
@@ -397,6 +401,7 @@ def _run_stage(
     """
     started = time.perf_counter()
     output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
+    log.info("%s stage: %s on the %s kernel", stage, notebooks / NOTEBOOKS[stage], kernel_name())
     try:
         _execute_notebook(
             retries,
@@ -404,10 +409,11 @@ def _run_stage(
             str(output),
             parameters=parameters,
             cwd=str(notebooks),
+            kernel_name=kernel_name(),
             execution_timeout=timeout,
             progress_bar=False,
             request_save_on_cell_execute=False,
-            log_output=False,
+            log_output=True,  # each cell's output into run.log
             kernel_manager_class=kernel_manager(),
             engine_name=keeping_engine(),
             keep_at=str(output),

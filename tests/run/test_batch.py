@@ -249,6 +249,34 @@ def test_unchanged_runs_are_skipped_and_changes_rerun(tmp_path, monkeypatch):
     assert calls == ["billing-2026-08"]
 
 
+def test_dask_scheduler_address_sends_the_runs_to_that_cluster(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE.parent, data, ignore=shutil.ignore_patterns("review.yaml"))
+    review = tmp_path / "review.yaml"
+    spec = {
+        "cycle": "data/cycle.yaml",
+        "stages": ["check"],
+        "grid": {"teams": ["Billing"], "months": ["2026-08"]},
+    }
+    review.write_text(yaml.safe_dump(spec))
+    sent = []
+
+    def cluster(tasks, address, collect):
+        sent.append(address)
+        for task in tasks:
+            collect(_fake_run([])(task))
+
+    monkeypatch.setattr(workers, "run_dask", cluster)
+    monkeypatch.setattr(workers, "run_local", lambda *a: pytest.fail("ran on this machine"))
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://scheduler.example:8786")
+    result = run_batch(review, out=tmp_path / "reports")
+    assert sent == ["tcp://scheduler.example:8786"]
+    record = json.loads((result.dir / "batch.json").read_text())
+    assert record["scheduler"] == "tcp://scheduler.example:8786"
+    run_batch(review, out=tmp_path / "reports", force=True, scheduler="tcp://given:8786")
+    assert sent[-1] == "tcp://given:8786"  # --scheduler wins over the variable
+
+
 def test_sample_review_plans_every_team_and_month(tmp_path):
     batch = plan_batch(ROOT / "data" / "sample" / "review.yaml", out=tmp_path)
     assert len(batch.tasks) == 18 and batch.workers >= 2

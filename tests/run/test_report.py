@@ -157,6 +157,21 @@ def test_notebooks_run_into_another_folder_are_not_taken(tmp_path, monkeypatch):
     assert report.stage_notebooks(run) == ({}, False)
 
 
+def test_notebooks_on_their_defaults_ran_into_the_checkouts_interactive_folder(
+    tmp_path, monkeypatch
+):
+    interactive = tmp_path / "reports" / "sample" / "interactive"
+    shutil.copytree(run_folder(tmp_path), interactive)
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    (tmp_path / "data" / "sample" / "cycle.yaml").write_text("title: Faster")
+    lab = tmp_path / "notebooks"
+    lab.mkdir()
+    notebook(lab / report.NOTEBOOKS["plan"], "plan", "", "<p>plan</p>")  # run_dir: str = ""
+    monkeypatch.setattr(report, "notebooks_dir", lambda: lab)
+    assert report.stage_notebooks(interactive) == ({"plan": lab / "1-plan.ipynb"}, True)
+    assert report.stage_notebooks(run_folder(tmp_path)) == ({}, False)
+
+
 def test_the_print_stylesheet_starts_each_stage_on_a_page_and_keeps_rows_whole():
     print_css = report.CSS.split("@media print", 1)[1]
     assert "section.stage{break-before:page}" in print_css and "tr,img" in print_css
@@ -175,6 +190,17 @@ def test_the_report_command_builds_and_prints_the_decision(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Decision: adapt" in result.stdout and "Report:" in result.stdout
     assert (run / "report.html").is_file()
+
+
+def test_verbose_shows_cslibs_log_and_quiet_only_errors(tmp_path):
+    run = run_folder(tmp_path)
+    verbose = cli("--verbose", "report", run)
+    assert verbose.returncode == 0 and "written to" in verbose.stderr
+    assert "written to" not in cli("report", run).stderr
+    quiet = cli("--quiet", "report", run)
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    failed = cli("-q", "report", tmp_path / "no-such-run")
+    assert failed.returncode == 2 and "the run folder does not exist" in failed.stderr
 
 
 def test_the_report_command_refuses_a_missing_folder(tmp_path):

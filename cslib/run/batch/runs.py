@@ -40,8 +40,9 @@ def run_batch(
     workers : int, optional
         Runs at a time on this machine (default: the file's ``workers``, else 2 × cores).
     scheduler : str, optional
-        Address of a Dask distributed scheduler (``tcp://host:8786``): the runs go
-        to its workers instead (they must see the same files and have cslib installed).
+        Address of a Dask distributed scheduler (``tcp://host:8786``; default: the
+        ``DASK_SCHEDULER_ADDRESS`` environment variable): the runs go to its workers
+        instead (they must see the same files and have cslib installed).
     force : bool
         Rerun runs whose inputs are unchanged.
     stages : list of str, optional
@@ -62,6 +63,7 @@ def run_batch(
     batch = plan_batch(review_path, out=out, stages=stages, workers=workers)
     # an index of an earlier batch would link reports that the reruns are about to replace
     artefacts.index_path(batch.dir).unlink(missing_ok=True)
+    scheduler = pool.scheduler_address(scheduler)
     total = len(batch.tasks)
     started = dt.datetime.now()
     outcomes: dict[str, RunOutcome] = {}

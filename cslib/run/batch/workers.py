@@ -278,6 +278,16 @@ def run_local(tasks: list[RunTask], workers: int, collect: Callable[[RunOutcome]
     pool.shutdown()
 
 
+#: Dask's own variable for the scheduler address (its configuration key ``scheduler-address``)
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+
+
+def scheduler_address(given: str | None = None) -> str | None:
+    """The Dask scheduler the runs go to: ``given`` (``--scheduler``), else the
+    ``DASK_SCHEDULER_ADDRESS`` environment variable, else None (this machine's workers)."""
+    return given or os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
+
+
 def run_dask(tasks: list[RunTask], address: str, collect: Callable[[RunOutcome], None]) -> None:
     """The same tasks as Dask futures on a distributed cluster; ``collect`` gets each outcome."""
     try:
@@ -323,4 +333,12 @@ def run_dask(tasks: list[RunTask], address: str, collect: Callable[[RunOutcome],
                 )
 
 
-__all__ = ["MARKER", "child_main", "execute_run", "run_dask", "run_local"]
+__all__ = [
+    "MARKER",
+    "SCHEDULER_VARIABLE",
+    "child_main",
+    "execute_run",
+    "run_dask",
+    "run_local",
+    "scheduler_address",
+]
