@@ -1,6 +1,6 @@
 """Every stage runs on thin data and says in plain words what it cannot show: the degenerate-data matrix.
 
-The variants (see ``conftest.py``) run the notebooks' own steps in this process, in
+The variants (see ``thin_variants.py``) run the notebooks' own steps in this process, in
 the notebooks' order, each result shown as a notebook shows it (HTML built, charts
 drawn); the call log also runs through a real ``cslib run``.
 """
@@ -13,12 +13,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import thin_variants
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import open_workbook
 from cslib.stages import act, check, do, plan
 
 ROOT = Path(__file__).resolve().parents[2]
+thin_data = thin_variants.thin_data  # the fixture: the variants, written once per session
 STAGES = {
     "plan": (plan, "1-plan.ipynb"),
     "do": (do, "2-do.ipynb"),
