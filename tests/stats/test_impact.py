@@ -647,3 +647,50 @@ def test_hodges_lehmann_with_differences_tied_up_to_rounding():
     b = np.round(rng.lognormal(2.1, 1, 1500) * 60) / 60
     exact = np.median(np.subtract.outer(a, b))  # 3.3M pairs: the search path
     assert hodges_lehmann(b, a) == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+def _shared_day_shocks(rng, n_days=20, per_day=40):
+    """FCR cases of two channels whose days share a shock, with no change between periods."""
+    day = np.repeat(np.arange(2 * n_days), per_day)
+    shock = np.repeat(rng.normal(0, 0.5, 2 * n_days), per_day)
+    p = 1 / (1 + np.exp(-(0.85 + shock)))
+    return pd.DataFrame(
+        {
+            "day": day,
+            "period": np.where(day < n_days, "before", "after"),
+            "channel": np.tile(np.repeat(["phone", "email"], per_day // 2), 2 * n_days),
+            "fcr": (rng.random(day.size) < p).astype(float),
+        }
+    )
+
+
+def test_share_with_day_labels_keeps_its_error_rate_when_days_share_shocks():
+    rng = np.random.default_rng(4)
+    n, by_day, by_case = 150, [], []
+    for _ in range(n):
+        df = _shared_day_shocks(rng)
+        b, a = df[df["period"] == "before"], df[df["period"] == "after"]
+        row = compare(
+            b["fcr"], a["fcr"], kind="proportion", before_days=b["day"], after_days=a["day"]
+        )
+        by_day.append(row["p_value"].item() < 0.05)
+        by_case.append(compare(b["fcr"], a["fcr"], kind="proportion")["p_value"].item() < 0.05)
+    assert np.mean(by_day) <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / n)
+    assert np.mean(by_case) > 0.2  # cases counted as independent: far too many changes found
+
+
+def test_segment_flag_comes_from_the_days_not_from_the_cases():
+    df = _shared_day_shocks(np.random.default_rng(40))  # phone: p 0.004 by case, 0.07 by day
+    kw = {"value": "fcr", "period": "period", "segment": "channel", "before": "before"}
+    by_day = compare_segments(df, kind="proportion", after="after", day="day", **kw).table
+    by_case = compare_segments(df, kind="proportion", after="after", **kw).table
+    assert by_case["significant"].any() and not by_day["significant"].any()
+    phone = df[df["channel"] == "phone"]
+    b, a = phone[phone["period"] == "before"], phone[phone["period"] == "after"]
+    row = compare(b["fcr"], a["fcr"], kind="proportion", before_days=b["day"], after_days=a["day"])
+    got = by_day.set_index("segment").loc["phone"]
+    assert got["p_value"] == pytest.approx(row["p_value"].item())
+    assert got["n_days_before"] == 20
+    hours = df.assign(fcr=np.exp(df["fcr"] + df["day"] % 3))
+    durations = compare_segments(hours, kind="duration", after="after", **kw).table
+    assert durations["significant"].isna().all()  # Mann–Whitney counts cases as independent
