@@ -304,3 +304,34 @@ def two_period_calibration(
         null = 0.0 if v.scale == "difference" else 1.0
         covers.append(bool(v.ci_low <= null <= v.ci_high))
     return {"improved": float(np.mean(improved)), "covers_null": float(np.mean(covers))}
+
+
+def sustained_rate(
+    n_sims: int, *, slip_after: int | None = None, method: str = "two-period", seed: int = 0, **sim
+) -> float:
+    """Share of verdicts calling a 15 % fall in daily resolution time sustained.
+
+    The series come from :func:`simulate_daily_kpi` (84 days before, 56 after);
+    with ``slip_after`` the gain lasts that many days, then the old level returns.
+
+    Examples
+    --------
+    >>> 0 <= sustained_rate(2, seed=1) <= 1
+    True
+    """
+    dates, ys = simulate_daily_kpi(n_sims, improvement=0.15, seed=seed, **sim)
+    if slip_after is not None:
+        ys[:, 84 + slip_after :] /= 0.85
+    frame = pd.DataFrame({"date": dates})
+    held = []
+    for y in ys:
+        v = verdict(
+            frame.assign(hours=y),
+            y="hours",
+            time="date",
+            change=dates[84],
+            direction="lower",
+            method=method,
+        )
+        held.append(v.sustained is True)
+    return float(np.mean(held))
