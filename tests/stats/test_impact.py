@@ -666,7 +666,7 @@ def _shared_day_shocks(rng, n_days=20, per_day=40):
 
 def test_share_with_day_labels_keeps_its_error_rate_when_days_share_shocks():
     rng = np.random.default_rng(4)
-    n, by_day, by_case = 150, [], []
+    n, by_day, by_case = 100, [], []
     for _ in range(n):
         df = _shared_day_shocks(rng)
         b, a = df[df["period"] == "before"], df[df["period"] == "after"]
