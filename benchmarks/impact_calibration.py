@@ -207,7 +207,7 @@ def print_table(n: int, seed: int, before: str | None, path: str) -> None:
     )
     cols = tuple(next(iter(after.values())))
     head = "".join(f" | {c + ' (before)':>18s} | {c:>18s}" if old else f" | {c:>18s}" for c in cols)
-    print(f"{'design, KPI':34s}{head}")
+    print(f"{'scenario' if path == 'sustained' else 'design, KPI':34s}{head}")
     for row, rates in after.items():
         cells = ""
         for c in cols:
