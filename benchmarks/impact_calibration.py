@@ -28,6 +28,18 @@ methods`` compares the candidate inferences for few teams on the same kind of
 panels: the influence-function interval, pooled t intervals, a wild cluster
 bootstrap with Webb weights and exact randomisation inference.
 
+Two periods on ticket-level rows (``--path two-period``): tickets over 6 + 6
+weeks (and 4 + 4) whose days share AR(1) shocks
+(cslib.stats.impact.sim.simulate_ticket_days), resolution time and FCR: the
+false-"improved" rate and coverage with no change, and the power at −15 % /
++5 points; ``--before REV`` adds the library as of REV.
+
+"Sustained" (``--path sustained``): daily resolution times with a 15 % fall
+(cslib.stats.impact.sim.sustained_rate), kept for the whole review or gone
+after 4 or 5 of its 8 weeks: how often the verdict calls the change sustained
+(should be ≥ 95 % for the permanent step, low when it slips back), by the
+interrupted time series and the two-period comparison.
+
 Rates are printed with their Monte Carlo standard errors.
 
 Usage::
@@ -116,15 +128,55 @@ def did_table(n: int, seed: int) -> dict[str, dict[str, float]]:
     return rows
 
 
-def _old_did_table(rev: str, n: int, seed: int) -> dict[str, dict[str, float]]:
-    """The DiD rates with the library as of git revision ``rev`` (exported to a temporary folder)."""
+#: two-period designs: name → simulate_ticket_days arguments
+TWO_PERIOD_DESIGNS = {
+    "6 + 6 weeks, 30 a day": {"n_before": 42, "n_after": 42, "per_day": 30},
+    "4 + 4 weeks, 30 a day": {"n_before": 28, "n_after": 28, "per_day": 30},
+}
+
+
+def two_period_table(n: int, seed: int) -> dict[str, dict[str, float]]:
+    """False "improved", coverage and power of the two-period verdict on ticket-level rows."""
+    rows = {}
+    for i, (design, args) in enumerate(TWO_PERIOD_DESIGNS.items()):
+        for j, (kpi, (direction, effect)) in enumerate(DID_KPIS.items()):
+            kw = {"kpi": kpi, "direction": direction, "seed": seed + 100 * i + j, **args}
+            null = sim.two_period_calibration(n, **kw)
+            real = sim.two_period_calibration(n, effect=effect, **kw)
+            rows[f"{design}, {kpi}"] = {
+                "false improved": null["improved"],
+                "coverage": null["covers_null"],
+                "power": real["improved"],
+            }
+    return rows
+
+
+#: "sustained" scenarios: name → days the gain lasts (None = permanent)
+SLIPS = {"permanent −15 % step": None, "gone after 4 weeks": 28, "gone after 5 weeks": 35}
+
+
+def sustained_table(n: int, seed: int) -> dict[str, dict[str, float]]:
+    """How often a 15 % fall is called sustained, kept or slipping back, by method."""
+    return {
+        name: {
+            f"sustained, {method}": sim.sustained_rate(
+                n, slip_after=days, method=method, seed=seed + i
+            )
+            for method in ("its", "two-period")
+        }
+        for i, (name, days) in enumerate(SLIPS.items())
+    }
+
+
+def _old_table(rev: str, n: int, seed: int, path: str) -> dict[str, dict[str, float]]:
+    """The rates of ``path`` with the library as of git revision ``rev`` (exported to a temporary folder)."""
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         tar = subprocess.run(
             ["git", "-C", str(root), "archive", rev, "cslib"], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=tar, check=True)
-        args = [sys.executable, __file__, "--path", "did", "--sims", str(n), "--seed", str(seed)]
+        args = [sys.executable, __file__, "--path", path, "--sims", str(n), "--seed", str(seed)]
         done = subprocess.run(
             [*args, "--json"],
             check=True,
@@ -139,17 +191,23 @@ def _rate(p: float, m: int) -> str:
     return f"{100 * p:5.1f} % ± {100 * np.sqrt(p * (1 - p) / m):.1f}"
 
 
-def print_did(n: int, seed: int, before: str | None) -> None:
+def print_table(n: int, seed: int, before: str | None, path: str) -> None:
+    """The rates of ``did`` or ``two-period``, with those of git revision ``before`` beside them."""
     start = time.perf_counter()
-    after = did_table(n, seed)
-    old = _old_did_table(before, n, seed) if before else None
+    after = TABLES[path](n, seed)
+    old = _old_table(before, n, seed, path) if before else None
+    title = {
+        "did": "Difference-in-differences",
+        "two-period": "Two periods, ticket-level rows",
+        "sustained": '"Sustained" of a 15 % fall in daily resolution time',
+    }
     print(
-        f"\nDifference-in-differences: {n} simulations per cell; rate ± Monte Carlo s.e."
+        f"\n{title[path]}: {n} simulations per cell; rate ± Monte Carlo s.e."
         + (f"; before = git {before}" if before else "")
     )
-    cols = ("false improved", "coverage", "power")
+    cols = tuple(next(iter(after.values())))
     head = "".join(f" | {c + ' (before)':>18s} | {c:>18s}" if old else f" | {c:>18s}" for c in cols)
-    print(f"{'design, KPI':34s}{head}")
+    print(f"{'scenario' if path == 'sustained' else 'design, KPI':34s}{head}")
     for row, rates in after.items():
         cells = ""
         for c in cols:
@@ -159,6 +217,8 @@ def print_did(n: int, seed: int, before: str | None) -> None:
         print(f"{row:34s}{cells}")
     print(f"({time.perf_counter() - start:.0f} s)")
 
+
+TABLES = {"did": did_table, "two-period": two_period_table, "sustained": sustained_table}
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
@@ -254,17 +314,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=2000, help="simulations per scenario")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--path", choices=("its", "did", "methods", "all"), default="all")
+    parser.add_argument(
+        "--path",
+        choices=("its", "did", "methods", "two-period", "sustained", "all"),
+        default="all",
+    )
     parser.add_argument("--before", help="git revision to run the DiD simulations on as well")
-    parser.add_argument("--json", action="store_true", help="DiD rates as JSON only")
+    parser.add_argument("--json", action="store_true", help="the path's rates as JSON only")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(did_table(args.sims, args.seed)))
+        print(json.dumps(TABLES[args.path](args.sims, args.seed)))
         return
     if args.path in ("its", "all"):
         print_its(args.sims, args.seed)
-    if args.path in ("did", "all"):
-        print_did(args.sims, args.seed, args.before)
+    for path in ("did", "two-period", "sustained"):
+        if args.path in (path, "all"):
+            print_table(args.sims, args.seed, args.before, path)
     if args.path in ("methods", "all"):
         print_methods(args.sims, args.seed)
 

@@ -327,7 +327,7 @@ class Cycle(_Model):
         src = self.data[table]
         if src.url is not None:
             return database.Query(src.url, src.query, src.table, self.base_dir, table)
-        p = Path(src.path).expanduser()
+        p = Path(str(src.path)).expanduser()  # a table without url has a path
         return p if p.is_absolute() else self.base_dir / p
 
     def table(self, table: str) -> TableSource:

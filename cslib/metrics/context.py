@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -37,7 +38,10 @@ Sql = str | Callable[["Context"], str]
 #: are left out of abandonment (reference/kpis.md: 5 s; contact-centre systems
 #: let it be set, often 5–10 s; 0 keeps every abandon), and service level is
 #: over ``offered`` contacts or those ``offered_less_short_abandons``
-DEFINITIONS = {"short_abandon_seconds": 5.0, "service_level_over": "offered_less_short_abandons"}
+DEFINITIONS: dict[str, Any] = {
+    "short_abandon_seconds": 5.0,
+    "service_level_over": "offered_less_short_abandons",
+}
 #: the choices of ``service_level_over``
 SERVICE_LEVEL_OVER = ("offered_less_short_abandons", "offered")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cslib.cycle import artefacts
 
+
 class StageFailed(Exception):
     """A run stopped in ``stage`` (or ``report``); the executed notebook is kept at ``notebook``."""
 

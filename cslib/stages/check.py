@@ -329,7 +329,6 @@ def segments(wb: Workbook) -> Html:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     def compare(data, dim, kind):
-        day = "day" if kind == "duration" else None
         return impact.compare_segments(
             data,
             value="value",
@@ -339,7 +338,7 @@ def segments(wb: Workbook) -> Html:
             adjust="holm",
             before="baseline",
             after="review",
-            day=day,
+            day="day",  # cases of one day share its staffing: intervals and tests count days
         ).table
 
     frame = _by_segment(wb, compare)

@@ -192,10 +192,40 @@ def test_duration_compare_medians_and_day_clustered_bca():
     assert clustered["ci_high"] - clustered["ci_low"] > 1.3 * (single["ci_high"] - single["ci_low"])
     assert clustered["n_days_before"] == 20 and "whole days" in clustered["method"]
     u = stats.mannwhitneyu(a, b)
-    assert clustered["p_value"] == pytest.approx(u.pvalue)
     assert clustered["cliffs_delta"] == pytest.approx(2 * u.statistic / 250_000 - 1)
+    # the test is the t test of the log ratio, whose interval is symmetric on the log scale;
+    # the Mann–Whitney p-value, which counts tickets as independent, is not used
+    log_ci = np.log(clustered[["ratio_ci_low", "ratio_ci_high"]].to_numpy(float))
+    log_ratio = np.log(clustered["ratio"])
+    assert log_ci.mean() == pytest.approx(log_ratio)
+    se = (log_ci[1] - log_ci[0]) / (2 * stats.t.ppf(0.975, clustered["df"]))
+    assert clustered["statistic"] == pytest.approx(log_ratio / se)
+    assert clustered["p_value"] == pytest.approx(
+        2 * stats.t.sf(abs(log_ratio / se), clustered["df"])
+    )
+    assert clustered["df"] < 40 and clustered["p_value"] > 10 * u.pvalue
     again = compare(b, a, kind="duration", before_days=days_b, after_days=days_a).iloc[0]
     assert again["ci_low"] == clustered["ci_low"]  # seeded
+
+
+def test_mean_and_share_with_day_labels_by_hand():
+    days = [0, 0, 1, 1]
+    row = compare([1, 1, 3, 3], [2, 2, 4, 4], kind="continuous", before_days=days, after_days=days)
+    # each period: day totals 2, 6 around 2 × mean 2 → variance 2/1 × 8 / 4² = 1; df = 2
+    assert row["diff"].item() == 1.0 and row["df"].item() == pytest.approx(2.0)
+    half = stats.t.ppf(0.975, 2) * np.sqrt(2)
+    assert row[["ci_low", "ci_high"]].to_numpy().ravel() == pytest.approx([1 - half, 1 + half])
+    days = [0, 0, 1, 1, 2, 2]
+    row = compare(
+        [0, 1, 1, 1, 0, 0], [1, 1, 1, 0, 1, 1], kind="proportion", before_days=days, after_days=days
+    ).iloc[0]
+    # variances 3/2 × 2/36 = 1/12 and 3/2 × (2/3)/36 = 1/36: se 1/3, t 1, df 16/5
+    assert row["diff"] == pytest.approx(1 / 3) and row["statistic"] == pytest.approx(1.0)
+    assert row["df"] == pytest.approx(3.2)
+    assert row["p_value"] == pytest.approx(2 * stats.t.sf(1.0, 3.2))
+    assert row["before_ci_low"] > 0 and row["n_days_after"] == 3  # Wilson columns kept
+    with pytest.raises(ParameterError, match="one value per case"):
+        compare((3, 6), (5, 6), kind="proportion", before_days=days, after_days=days)
 
 
 def test_duration_bca_close_to_scipy_on_unclustered_values():
@@ -632,3 +662,50 @@ def test_hodges_lehmann_with_differences_tied_up_to_rounding():
     b = np.round(rng.lognormal(2.1, 1, 1500) * 60) / 60
     exact = np.median(np.subtract.outer(a, b))  # 3.3M pairs: the search path
     assert hodges_lehmann(b, a) == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+def _shared_day_shocks(rng, n_days=20, per_day=40):
+    """FCR cases of two channels whose days share a shock, with no change between periods."""
+    day = np.repeat(np.arange(2 * n_days), per_day)
+    shock = np.repeat(rng.normal(0, 0.5, 2 * n_days), per_day)
+    p = 1 / (1 + np.exp(-(0.85 + shock)))
+    return pd.DataFrame(
+        {
+            "day": day,
+            "period": np.where(day < n_days, "before", "after"),
+            "channel": np.tile(np.repeat(["phone", "email"], per_day // 2), 2 * n_days),
+            "fcr": (rng.random(day.size) < p).astype(float),
+        }
+    )
+
+
+def test_share_with_day_labels_keeps_its_error_rate_when_days_share_shocks():
+    rng = np.random.default_rng(4)
+    n, by_day, by_case = 100, [], []
+    for _ in range(n):
+        df = _shared_day_shocks(rng)
+        b, a = df[df["period"] == "before"], df[df["period"] == "after"]
+        row = compare(
+            b["fcr"], a["fcr"], kind="proportion", before_days=b["day"], after_days=a["day"]
+        )
+        by_day.append(row["p_value"].item() < 0.05)
+        by_case.append(compare(b["fcr"], a["fcr"], kind="proportion")["p_value"].item() < 0.05)
+    assert np.mean(by_day) <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / n)
+    assert np.mean(by_case) > 0.2  # cases counted as independent: far too many changes found
+
+
+def test_segment_flag_comes_from_the_days_not_from_the_cases():
+    df = _shared_day_shocks(np.random.default_rng(40))  # phone: p 0.004 by case, 0.07 by day
+    kw = {"value": "fcr", "period": "period", "segment": "channel", "before": "before"}
+    by_day = compare_segments(df, kind="proportion", after="after", day="day", **kw).table
+    by_case = compare_segments(df, kind="proportion", after="after", **kw).table
+    assert by_case["significant"].any() and not by_day["significant"].any()
+    phone = df[df["channel"] == "phone"]
+    b, a = phone[phone["period"] == "before"], phone[phone["period"] == "after"]
+    row = compare(b["fcr"], a["fcr"], kind="proportion", before_days=b["day"], after_days=a["day"])
+    got = by_day.set_index("segment").loc["phone"]
+    assert got["p_value"] == pytest.approx(row["p_value"].item())
+    assert got["n_days_before"] == 20
+    hours = df.assign(fcr=np.exp(df["fcr"] + df["day"] % 3))
+    durations = compare_segments(hours, kind="duration", after="after", **kw).table
+    assert durations["significant"].isna().all()  # Mann–Whitney counts cases as independent

@@ -68,7 +68,7 @@ def _estimate(
         if raw
         else series
     )
-    return _two_period_estimate(cases, change, kind if raw else "continuous", alpha)
+    return _two_period_estimate(cases, change, kind if raw else "continuous", alpha, by_day=raw)
 
 
 def _series(data, y, time, unit, first_treated, method, offset, n, family, kind) -> pd.DataFrame:
@@ -218,11 +218,20 @@ def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> Es
     return _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
 
 
-def _two_period_estimate(series, change, kind, alpha) -> Estimate:
+def _two_period_estimate(series, change, kind, alpha, by_day=False) -> Estimate:
+    """Before against after; cases (``by_day``) are clustered by their day, or week (:func:`_clusters`)."""
     t = series["time"]
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
-    row = compare(b, a, kind=kind, alpha=alpha).iloc[0]
+    days = _clusters(t, ch) if by_day else None
+    row = compare(
+        b,
+        a,
+        kind=kind,
+        alpha=alpha,
+        before_days=None if days is None else days[(t < ch).to_numpy()],
+        after_days=None if days is None else days[(t >= ch).to_numpy()],
+    ).iloc[0]
     what = "two-period comparison: " + str(row["method"])
     # durations: the ratio of medians, bootstrapped on the log scale, decides the outcome and
     # gives the relative change, which then cannot fall below −100 %
@@ -240,6 +249,25 @@ def _two_period_estimate(series, change, kind, alpha) -> Estimate:
     if (b >= 0).all() and (a >= 0).all():  # a KPI that cannot be negative cannot fall by > 100 %
         est["rel_low"] = max(est["rel_low"], -1.0)
     return est
+
+
+#: cases are clustered by week when a period has at least this many weeks, else by day
+MIN_WEEKS = 4
+
+
+def _clusters(t: pd.Series, change) -> np.ndarray:
+    """The cluster of each case: its week (counted from the change) when both periods span
+    ``MIN_WEEKS`` weeks, else its day (a date's day; any other time value as it is).
+
+    Days next to each other share backlog and staffing, so whole weeks are the
+    safer unit when there are enough of them.
+    """
+    if not pd.api.types.is_datetime64_any_dtype(t):
+        return t.to_numpy()
+    day = t.dt.floor("D")
+    week = np.floor((day - pd.Timestamp(change).floor("D")) / pd.Timedelta(days=7)).to_numpy()
+    weeks = (np.unique(week[week < 0]).size, np.unique(week[week >= 0]).size)
+    return week.astype(int) if min(weeks) >= MIN_WEEKS else day.to_numpy()
 
 
 def _pack(est, lo, hi, p, scale, before, after, method, details) -> Estimate:

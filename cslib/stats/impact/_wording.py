@@ -56,7 +56,7 @@ def _sentence(
         if sustained is True:
             text += f" and has held for the {picked.n_after} {step} since."
         elif sustained is False:
-            text += ", but the control chart shows signs of slipping back: keep watching it."
+            text += ", but it has slipped back in the later part of the review period: keep watching it."
         else:
             text += "."
     elif outcome == "worsened":

@@ -16,6 +16,12 @@ from statsmodels.stats.proportion import (
 
 from cslib._args import check_alpha, choice, values
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._clustered import (
+    _clustered_medians,
+    _day_index,
+    _enough_days,
+    cluster_mean_diff,
+)
 from cslib.stats.impact._medians import _ClusterMedian, _middle_differences
 
 KINDS = ("continuous", "duration", "proportion", "nps")
@@ -70,9 +76,14 @@ def compare(
     alpha : float
         1 − confidence level of the intervals.
     before_days, after_days : sequence, optional
-        ``duration`` only: a day (or any cluster) label per value. The bootstrap
-        resamples whole days, because tickets of one day share its staffing and
-        backlog. Without labels each value is its own cluster.
+        A day (or any cluster, e.g. a week) label per value. Cases of one day
+        share its staffing and backlog, so with labels the interval and the
+        p-value come from the days: ``duration`` resamples whole days (t
+        intervals with the bootstrap's variance, t test of the log ratio of
+        medians, in place of BCa and Mann–Whitney); the other kinds (values
+        per case, not counts) use a cluster-robust variance of each period's
+        mean. Degrees of freedom are counted in days (column ``df``). Without
+        labels each value is independent.
     n_resamples : int
         ``duration`` only: bootstrap resamples.
     random_state : int, optional
@@ -117,6 +128,8 @@ def compare(
             row = _continuous(b, a, alpha)
         else:
             row = _duration(b, a, alpha, before_days, after_days, n_resamples, random_state)
+    if kind != "duration" and (before_days is not None or after_days is not None):
+        row.update(_by_day(kind, before, after, before_days, after_days, alpha))
     return pd.DataFrame([{"kind": kind, **row}])
 
 
@@ -222,31 +235,34 @@ def _continuous(b: np.ndarray, a: np.ndarray, alpha: float) -> dict[str, object]
     return {**row, **effect_sizes(b, a), "method": method, "reason": reason}
 
 
-def _day_index(days: object, n: int, name: str) -> tuple[np.ndarray, int]:
-    if days is None:
-        return np.arange(n), n
-    labels = pd.Series(days)
-    if labels.size != n:
+def _by_day(kind, before, after, before_days, after_days, alpha) -> dict[str, object]:
+    """The interval and test of a mean, share or NPS with values clustered by day."""
+    if isinstance(before, tuple | Moments | NpsCounts) or isinstance(
+        after, tuple | Moments | NpsCounts
+    ):
         raise ParameterError(
             Problem(
-                f"needs one day label per value ({labels.size} labels for {n} values)",
-                column=name,
-                fix="pass the day of each value, aligned with the values",
+                "day labels need one value per case, not counts or moments",
+                column="before_days/after_days",
+                fix="pass the cases' values with their days, or drop the day labels",
             )
         )
-    if labels.isna().any():
-        rows = np.flatnonzero(labels.isna().to_numpy())
-        raise ParameterError(
-            Problem(
-                "missing day labels",
-                column=name,
-                rows=tuple(int(r) + 1 for r in rows[:5]),
-                n_rows=int(rows.size),
-                fix="give every value its day",
-            )
-        )
-    codes, uniques = pd.factorize(labels)
-    return np.asarray(codes, dtype=np.intp), len(uniques)
+    b, a = values(before, "before"), values(after, "after")
+    if kind == "nps":  # an answer's score: +100 promoter, 0 passive, −100 detractor
+        b, a = (100.0 * ((x >= 9).astype(float) - (x <= 6)) for x in (b, a))
+    day_b, nd_b = _day_index(before_days, b.size, "before_days")
+    day_a, nd_a = _day_index(after_days, a.size, "after_days")
+    _enough_days(nd_b, nd_a)
+    res = cluster_mean_diff(b, day_b, nd_b, a, day_a, nd_a, alpha)
+    return {
+        **{k: res[k] for k in ("ci_low", "ci_high", "p_value", "statistic", "df")},
+        "n_days_before": int(nd_b),
+        "n_days_after": int(nd_a),
+        "method": "difference of means with a t interval from the days' spread "
+        "(cluster-robust variance, Welch df over days)",
+        "reason": "cases of one day share its staffing and backlog, so the days, "
+        "not the cases, set the precision",
+    }
 
 
 def _duration(
@@ -272,15 +288,24 @@ def _duration(
     day_b, nd_b = _day_index(before_days, b.size, "before_days")
     day_a, nd_a = _day_index(after_days, a.size, "after_days")
     clustered = before_days is not None or after_days is not None
-    if clustered and (nd_b < 2 or nd_a < 2):
-        raise ParameterError(
-            Problem(
-                f"too few days to resample ({nd_b} before, {nd_a} after; at least 2 each)",
-                column="before_days/after_days",
-                fix="compare periods of several days each",
-            )
+    if clustered:
+        _enough_days(nd_b, nd_a)
+    rng = np.random.default_rng(random_state)
+    if clustered:
+        return _duration_row(
+            b,
+            a,
+            nd_b,
+            nd_a,
+            **_clustered_medians(b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng),
         )
-    med_b, med_a = _ClusterMedian(b, day_b, nd_b), _ClusterMedian(a, day_a, nd_a)
+    return _duration_row(b, a, nd_b, nd_a, **_bca_medians(b, a, alpha, n_resamples, rng))
+
+
+def _bca_medians(b, a, alpha, n_resamples, rng) -> dict:
+    """BCa bootstrap intervals of the medians' difference and log ratio; Mann–Whitney test."""
+    med_b = _ClusterMedian(b, np.arange(b.size), b.size)
+    med_a = _ClusterMedian(a, np.arange(a.size), a.size)
 
     def statistic(ib: np.ndarray, ia: np.ndarray, axis: int = -1) -> np.ndarray:
         ma, mb = med_a(np.moveaxis(ia, axis, -1)), med_b(np.moveaxis(ib, axis, -1))
@@ -293,14 +318,14 @@ def _duration(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.bootstrap(
-            (np.arange(nd_b), np.arange(nd_a)),
+            (np.arange(b.size), np.arange(a.size)),
             statistic,
             n_resamples=int(n_resamples),
             vectorized=True,
             method="BCa",
             confidence_level=1 - alpha,
             batch=batch,
-            rng=np.random.default_rng(random_state),
+            rng=rng,
         )
         bounds = np.column_stack(res.confidence_interval)
         method = "BCa"
@@ -310,11 +335,23 @@ def _duration(
                 bounds = np.quantile(
                     res.bootstrap_distribution, [alpha / 2, 1 - alpha / 2], axis=-1
                 ).T
+    u = stats.mannwhitneyu(a, b, alternative="two-sided")
+    return {
+        "bounds": bounds,
+        "p_value": float(u.pvalue),
+        "statistic": float(u.statistic),
+        "u": u.statistic,
+        "method": f"difference of medians, {method} bootstrap CI resampling single values "
+        "(no day labels given); Mann–Whitney U test",
+        "reason": "skewed durations: medians and rank-based effects resist long tails; "
+        "without day labels every value counts as independent",
+    }
+
+
+def _duration_row(b, a, nd_b, nd_a, *, bounds, p_value, statistic, method, reason, u=None, df=None):
     (low, high), (log_low, log_high) = bounds
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.median(a) / np.median(b)) if np.median(b) > 0 else np.nan
-    u = stats.mannwhitneyu(a, b, alternative="two-sided")
-    unit = "whole days" if clustered else "single values (no day labels given)"
     return {
         "n_before": int(b.size),
         "n_after": int(a.size),
@@ -326,14 +363,14 @@ def _duration(
         "ratio": ratio,
         "ratio_ci_low": float(np.exp(log_low)) if np.isfinite(ratio) else np.nan,
         "ratio_ci_high": float(np.exp(log_high)) if np.isfinite(ratio) else np.nan,
-        "p_value": float(u.pvalue),
-        "statistic": float(u.statistic),
-        **effect_sizes(b, a, u=u.statistic),
+        "p_value": float(p_value),
+        "statistic": float(statistic),
+        **({"df": float(df)} if df is not None else {}),
+        **effect_sizes(b, a, u=u),
         "n_days_before": int(nd_b),
         "n_days_after": int(nd_a),
-        "method": f"difference of medians, {method} bootstrap CI resampling {unit}; Mann–Whitney U test",
-        "reason": "skewed durations: medians and rank-based effects resist long tails; "
-        "the p-value (Mann–Whitney) treats values as independent, the CI allows for day clusters",
+        "method": method,
+        "reason": reason,
     }
 
 

@@ -28,7 +28,7 @@ class SegmentComparison:
     table : pandas.DataFrame
         One row per segment: ``segment`` and the columns of :func:`compare`,
         plus ``p_adjusted``, ``adjust_method`` and ``significant``
-        (``p_adjusted < alpha``).
+        (``p_adjusted < alpha``; missing for durations without ``day``).
     overall : pandas.DataFrame
         Overall change: ``level`` = ``"crude"`` (all rows pooled),
         ``"mix-adjusted"`` (direct standardisation to the baseline segment mix)
@@ -312,8 +312,11 @@ def compare_segments(
     alpha : float
         1 − confidence level, and the level for ``significant``.
     day : str, optional
-        ``duration``: column of day labels for the clustered bootstrap of each
-        segment's difference of medians.
+        Column of day labels: each segment's interval and p-value then come
+        from its days (see ``before_days`` in :func:`compare`), since cases of
+        one day share its staffing and backlog. A ``duration`` comparison
+        without it has a Mann–Whitney p-value that counts cases as
+        independent, so ``significant`` is left missing.
     random_state : int, optional
         Seed of the ``duration`` bootstrap.
 
@@ -353,11 +356,9 @@ def compare_segments(
         a = (seg == s) & (per == after)
         if not b.any() or not a.any():
             continue
-        kw: dict[str, Any] = {}
-        if kind == "duration":
-            kw = {"random_state": random_state}
-            if days is not None:
-                kw.update(before_days=days[b], after_days=days[a])
+        kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
+        if days is not None:
+            kw.update(before_days=days[b], after_days=days[a])
         try:
             row = compare(values[b], values[a], kind=kind, alpha=alpha, **kw)
         except ParameterError:
@@ -380,7 +381,10 @@ def compare_segments(
         adj[ok] = adjust_pvalues(p[ok], method=adjust, alpha=alpha)["p_adjusted"].to_numpy()
     table["p_adjusted"] = adj
     table["adjust_method"] = ADJUST[adjust]
-    table["significant"] = adj < alpha
+    # a Mann–Whitney p-value counts a day's tickets as independent: no flag from it
+    table["significant"] = pd.Series(adj < alpha, dtype="boolean")
+    if kind == "duration" and days is None:
+        table["significant"] = pd.NA
     decomposition = mix_decomposition(
         data, value=value, period=period, segment=segment, kind=kind, before=before, after=after
     )
