@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cslib.errors import CslibError, Problem
+from cslib.errors import CslibError, ParameterError, Problem
 
 app = typer.Typer(
     name="cslib",
@@ -83,9 +83,17 @@ def sample_data(
 ) -> None:
     """Write a synthetic customer-service operation and its cycle.yaml."""
     from cslib.data.sample import write_sample
+    from cslib.run.failures import describe
 
-    with out.status(f"writing {tickets:,} tickets…"):
-        paths = write_sample(out_dir, n_tickets=tickets, seed=seed)
+    try:
+        with out.status(f"writing {tickets:,} tickets…"):
+            paths = write_sample(out_dir, n_tickets=tickets, seed=seed)
+    except OSError as exc:  # --out is a file, read-only or on a full disk
+        raise ParameterError(
+            Problem(
+                describe(exc)[1], file=str(out_dir), fix="choose a folder you can write with --out"
+            )
+        ) from None
     table = Table("table", "file", "size", title=escape(f"Sample operation in {out_dir}"))
     for name, path in paths.items():
         table.add_row(name, escape(str(path)), f"{path.stat().st_size / 1e6:.2f} MB")

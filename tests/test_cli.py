@@ -44,3 +44,13 @@ def test_python_dash_m_and_help(cli):
     assert result.returncode == 0
     for command in ("sample-data", "validate", "demo"):
         assert command in result.stdout
+
+
+def test_sample_data_into_a_file_is_an_input_problem(tmp_path, cli):
+    target = tmp_path / "taken"
+    target.write_text("not a folder", encoding="utf-8")
+    result = cli("sample-data", "--out", target / "sample", "--tickets", 100)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "--out" in result.stderr and "taken" in result.stderr
+    assert target.read_text(encoding="utf-8") == "not a folder"

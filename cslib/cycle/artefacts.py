@@ -45,10 +45,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from cslib.errors import CslibError, Problem
 
@@ -120,9 +122,42 @@ def fingerprint_path(run_dir: str | Path) -> Path:
 def read_manifest(run_dir: str | Path) -> dict:
     """``run.json`` as a dict (``schema_version`` 1 when the file predates it).
 
+    A run still marked ``running`` whose process has ended on this machine (killed
+    before it could record anything) reads as ``failed``, stopped.
+
     Raises ``OSError`` when it cannot be read and ``ValueError`` when it is not JSON.
     """
-    return _read_versioned(manifest_path(run_dir))
+    manifest = _read_versioned(manifest_path(run_dir))
+    if manifest.get("status") == "running" and _process_ended(manifest.get("process")):
+        manifest.update(
+            status="failed",
+            failed={
+                "stage": None,
+                "cell": None,
+                "ename": "Stopped",
+                "evalue": "the process running it ended before it finished (killed, or the "
+                "machine stopped): run it again",
+            },
+        )
+    return manifest
+
+
+def this_process() -> dict:
+    """How ``run.json`` names the process of a run: host, process id and its start time."""
+    me = psutil.Process()
+    return {"host": socket.gethostname(), "pid": me.pid, "started": me.create_time()}
+
+
+def _process_ended(process: dict | None) -> bool:
+    """Has the process ``this_process()`` recorded ended? Unknown (another host, none) is no."""
+    if not process or process.get("host") != socket.gethostname():
+        return False
+    try:
+        return abs(psutil.Process(process["pid"]).create_time() - process["started"]) > 1
+    except psutil.NoSuchProcess:
+        return True
+    except (psutil.Error, KeyError, TypeError):
+        return False
 
 
 def write_manifest(run_dir: str | Path, manifest: dict) -> Path:

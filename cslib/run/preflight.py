@@ -170,10 +170,25 @@ def unknown_teams(teams: Iterable[str], known: Collection[str], **where) -> Prob
 
 
 def declared_parameters(notebooks: Path, stage: str) -> set[str]:
-    """The parameters the stage's notebook in the folder ``notebooks`` declares."""
+    """The parameters the stage's notebook in the folder ``notebooks`` declares.
+
+    Raises ConfigError, naming the notebook, when it cannot be read (not a notebook, or
+    no kernel or language in its metadata).
+    """
     import papermill
 
-    return set(papermill.inspect_notebook(str(notebooks / NOTEBOOKS[stage])))
+    path = notebooks / NOTEBOOKS[stage]
+    try:
+        return set(papermill.inspect_notebook(str(path)))
+    except (ValueError, KeyError, OSError) as exc:  # nbformat's read errors are ValueErrors
+        raise ConfigError(
+            Problem(
+                f"cannot read the notebook's parameters: {str(exc).splitlines()[0][:200]}",
+                file=str(path),
+                fix="use the notebooks cslib ships (cslib.run.notebooks_dir()), or save this one "
+                "from JupyterLab with a Python kernel so its metadata names the kernel",
+            )
+        ) from None
 
 
 def unknown_parameters(

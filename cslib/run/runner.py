@@ -381,6 +381,7 @@ def _manifest(
         "versions": versions(),
         "timings": {},
         "status": "running",
+        "process": artefacts.this_process(),  # a run killed outright reads as failed (read_manifest)
     }
 
 

@@ -111,3 +111,23 @@ def test_a_baseline_without_tickets_is_named_with_the_other_problems(tmp_path):
         preflight.validated(path)
     text = str(caught.value)
     assert "no tickets in the baseline period" in text and "'Housng,'" in text
+
+
+def test_a_notebooks_folder_without_kernel_metadata_is_refused_with_the_file(tmp_path):
+    import nbformat
+
+    from cslib.run.notebooks import NOTEBOOKS
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in NOTEBOOKS.values():  # notebooks written by a tool that left no kernel metadata
+        cell = nbformat.v4.new_code_cell("cycle = ''")
+        cell.metadata["tags"] = ["parameters"]
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / name)
+    (folder / NOTEBOOKS["check"]).write_text("{not json", encoding="utf-8")
+    for stage in ("plan", "check"):
+        with pytest.raises(CslibError) as err:
+            preflight.declared_parameters(folder, stage)
+        assert err.value.exit_code == 2
+        assert NOTEBOOKS[stage] in str(err.value)
+        assert "Python kernel" in str(err.value)

@@ -1,0 +1,39 @@
+"""The run folder's records: a run killed outright does not stay "running" for ever."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psutil
+
+from cslib.cycle import artefacts
+
+
+def test_a_run_whose_process_was_killed_reads_as_failed(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = psutil.Process(child.pid).create_time()
+    process = {**artefacts.this_process(), "pid": child.pid, "started": started}
+    artefacts.write_manifest(tmp_path, {"status": "running", "process": process})
+    assert artefacts.read_manifest(tmp_path)["status"] == "running"  # still alive
+    child.kill()  # as kill -9 would: the run records nothing
+    child.wait()
+    manifest = artefacts.read_manifest(tmp_path)
+    assert manifest["status"] == "failed"
+    assert manifest["failed"]["ename"] == "Stopped"
+    assert "run it again" in manifest["failed"]["evalue"]
+
+
+def test_a_run_of_another_machine_or_of_a_reused_process_id_is_judged_rightly(tmp_path):
+    me = artefacts.this_process()
+    elsewhere = {**me, "host": "another-machine", "pid": 2**22 + 17}
+    artefacts.write_manifest(tmp_path, {"status": "running", "process": elsewhere})
+    assert artefacts.read_manifest(tmp_path)["status"] == "running"  # cannot tell: left as is
+    reused = {
+        **me,
+        "started": me["started"] - 3600,
+    }  # this pid, but a process started an hour earlier
+    artefacts.write_manifest(tmp_path, {"status": "running", "process": reused})
+    assert artefacts.read_manifest(tmp_path)["status"] == "failed"
+    artefacts.write_manifest(tmp_path, {"status": "running", "process": me})
+    assert artefacts.read_manifest(tmp_path)["status"] == "running"
