@@ -143,14 +143,26 @@ SAFE_ATTRIBUTES = {
 }
 #: a URL that leaves the page (``http:``, ``javascript:``, ``//host`` …)
 LEAVES_THE_PAGE = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
+#: the one style a table row keeps: pandas' alignment of its cells
+ALIGNMENT = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify|start|end)\s*$", re.I)
 
 
 def _kept(tag: str, attribute: str, value: str) -> str | None:
-    """Links stay within the report; images are embedded data (``data:image/…``)."""
+    """Links stay within the report; images are embedded data (``data:image/…``); a style
+    keeps only its text alignment.
+
+    >>> _kept("tr", "style", "text-align: right; background: url(https://x)")
+    'text-align: right'
+    >>> _kept("tr", "style", "color: red") is None
+    True
+    """
     if attribute == "href" and LEAVES_THE_PAGE.match(value):
         return None
     if attribute == "src" and not value.startswith("data:image/"):
         return None
+    if attribute == "style":
+        aligned = [d.strip() for d in value.split(";") if ALIGNMENT.match(d)]
+        return "; ".join(aligned) or None
     return value
 
 
@@ -168,7 +180,6 @@ def _scrub(body: str) -> str:
         attribute_filter=_kept,
         url_schemes={"data"},
         link_rel=None,
-        filter_style_properties={"text-align"},
     )
 
 
