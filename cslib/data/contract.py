@@ -27,6 +27,8 @@ from cslib.errors import Problem
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
 #: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
 AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
+#: a zoned time without seconds (``00:30+01:00``, ``T00:30Z``), which DuckDB before 1.3 does not cast
+NO_SECONDS = r"([T ]\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
 #: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
 #: joiner, byte-order mark), removed from ids before they are compared
 INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
@@ -60,6 +62,18 @@ def aware(text: str) -> str:
     return f"({text} LIKE '%:%' AND regexp_matches({text}, '{AWARE}'))"
 
 
+def zoned(text: str, timezone: str) -> str:
+    """SQL for the zone-aware timestamp text ``text`` as local time in ``timezone`` (NULL where
+    it cannot be read); a time without seconds gets them, so every DuckDB reads it.
+
+    >>> import duckdb
+    >>> duckdb.connect().execute(f"SELECT {zoned(quote('2026-03-29 00:30+01:00'), 'UTC')}").fetchone()[0]
+    datetime.datetime(2026, 3, 28, 23, 30)
+    """
+    text = f"regexp_replace({text}, '{NO_SECONDS}', '\\1:00\\2')"
+    return f"timezone({quote(timezone)}, TRY_CAST({text} AS TIMESTAMPTZ))"
+
+
 def _aware(col: str) -> str:
     return aware(_text(col, "VARCHAR"))
 
@@ -81,7 +95,7 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
                 expr = f"try_strptime({v}, {quote(opts.date_format)})"
             else:
                 expr = (
-                    f"CASE WHEN {aware(v)} THEN timezone({tz}, TRY_CAST({v} AS TIMESTAMPTZ)) "
+                    f"CASE WHEN {aware(v)} THEN {zoned(v, opts.timezone)} "
                     f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
                 )
         return f"date_trunc('day', {expr})" if kind == "date" else expr

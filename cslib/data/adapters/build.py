@@ -23,7 +23,7 @@ from typing import Any
 from cslib.data import sql
 from cslib.data.adapters.clean import clean
 from cslib.data.adapters.model import OPS, Mapping, as_names, norm_label
-from cslib.data.contract import aware
+from cslib.data.contract import aware, zoned
 from cslib.data.files import ReadOptions
 from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
@@ -156,11 +156,9 @@ class _Builder:
                 else:
                     tries.append(self._local(parsed))
             return f"coalesce({', '.join(tries)})"
-        zoned = aware(text)
-        parsed = f"(CASE WHEN {zoned} THEN NULL ELSE TRY_CAST({text} AS TIMESTAMP) END)"
-        aware_value = (
-            f"(CASE WHEN {zoned} THEN timezone({tz}, TRY_CAST({text} AS TIMESTAMPTZ)) END)"
-        )
+        is_zoned = aware(text)
+        parsed = f"(CASE WHEN {is_zoned} THEN NULL ELSE TRY_CAST({text} AS TIMESTAMP) END)"
+        aware_value = f"(CASE WHEN {is_zoned} THEN {zoned(text, self.opts.timezone)} END)"
         return f"coalesce({aware_value}, {self._local(parsed)})"
 
     def _local(self, naive: str) -> str:
