@@ -24,8 +24,8 @@ test: $(STAMP) ## run the linter and the whole test suite
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-minimums: ## the library tests on the oldest supported versions (.ci/minimums.txt)
-	PYTHON=$(PYTHON) .ci/minimums
+minimums: ## the library tests on the oldest supported versions (.ci/minimums.txt; CI runs it)
+	PYTHON=$(PYTHON) .ci/minimums -n 2 --dist loadfile
 
 lint: $(STAMP) ## ruff check, format check and mypy on the modules listed in pyproject.toml
 	$(BIN)/ruff check cslib tests benchmarks
