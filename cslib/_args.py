@@ -1,11 +1,13 @@
-"""Shared helpers of :mod:`cslib.stats.impact`: input checks and HTML rendering.
+"""Input checks and HTML rendering shared by the statistics and the analyses.
 
-Private module; the public names live in :mod:`cslib.stats.impact`.
+Private module; the public names live in :mod:`cslib.stats.impact` and :mod:`cslib.analyses`.
 """
 
 from __future__ import annotations
 
 import html
+import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -171,22 +173,27 @@ def share(value: object, name: str, *, example: float = 0.8) -> float:
     return float(value)
 
 
-def positive(value: object, name: str, *, example: float = 30) -> float:
-    """``value`` as a float when it is a positive number, else a :class:`ParameterError`.
+def positive(value: object, name: str, *, example: float = 30, allow_zero: bool = False) -> float:
+    """``value`` as a float when it is a finite number above zero (or, with ``allow_zero``, at
+    least zero), else a :class:`ParameterError`.
 
     >>> positive(7, "days")
     7.0
+    >>> positive(0, "calls", allow_zero=True)
+    0.0
     """
-    if not (isinstance(value, int | float) and value > 0):
-        raise ParameterError(
-            Problem(
-                f"{name} must be a positive number",
-                column=name,
-                values=(value,),
-                fix=f"e.g. {name}={example:g}",
-            )
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and (number >= 0 if allow_zero else number > 0):
+            return number
+    raise ParameterError(
+        Problem(
+            f"{name} must be {'zero or ' if allow_zero else ''}a positive number",
+            column=name,
+            values=(value,),
+            fix=f"e.g. {name}={example:g}",
         )
-    return float(value)
+    )
 
 
 def choice(value: object, allowed: Sequence[str], name: str) -> str:

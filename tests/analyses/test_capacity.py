@@ -235,3 +235,13 @@ def test_peak_staffing_names_missing_columns_of_a_file(tmp_path, sample_tickets)
     with pytest.raises(ParameterError) as err:
         peak_staffing(path)
     assert err.value.problems[0].column == "handle_seconds"
+
+
+@pytest.mark.parametrize("traffic", [-1, float("nan"), float("inf"), "5", True])
+def test_traffic_must_be_zero_or_a_positive_number(traffic):
+    assert erlang_c(0, 3) == 0.0 and erlang_c(np.int64(10), 11) == erlang_c(10.0, 11)
+    with pytest.raises(ParameterError) as err:
+        erlang_c(traffic, 3)
+    problem = err.value.problems[0]
+    assert problem.what == "traffic must be zero or a positive number"
+    assert problem.fix == "e.g. traffic=10"

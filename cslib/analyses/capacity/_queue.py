@@ -1,6 +1,6 @@
 """The queue arithmetic on checked inputs: Erlang B and C, and one interval's metrics.
 
-Inputs are checked by :func:`positive`, :func:`agent_count` and
+Inputs are checked by :func:`cslib._args.positive`, :func:`agent_count` and
 :func:`traffic_inputs`; the formulae themselves take plain numbers.
 """
 
@@ -10,29 +10,8 @@ import math
 
 import numpy as np
 
+from cslib._args import positive
 from cslib.errors import ParameterError, Problem
-
-
-def positive(value: object, name: str, *, allow_zero: bool = False) -> float:
-    """``value`` as a finite float above zero (or at least zero), else a :class:`ParameterError`."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ParameterError(
-            Problem(
-                "must be a number", column=name, values=(value,), fix=f"pass {name} as a number"
-            )
-        ) from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ParameterError(
-            Problem(
-                f"must be {'zero or more' if allow_zero else 'positive'}",
-                column=name,
-                values=(value,),
-                fix=f"pass a {'non-negative' if allow_zero else 'positive'} finite {name}",
-            )
-        )
-    return v
 
 
 def agent_count(value: object) -> int:
@@ -52,10 +31,10 @@ def agent_count(value: object) -> int:
 def traffic_inputs(calls, aht, interval, threshold) -> tuple[float, float, float, float]:
     """Contacts, handle time, interval and answer-time threshold checked (seconds)."""
     return (
-        positive(calls, "calls", allow_zero=True),
-        positive(aht, "aht"),
-        positive(interval, "interval"),
-        positive(threshold, "threshold", allow_zero=True),
+        positive(calls, "calls", example=100, allow_zero=True),
+        positive(aht, "aht", example=180),
+        positive(interval, "interval", example=1800),
+        positive(threshold, "threshold", example=20, allow_zero=True),
     )
 
 

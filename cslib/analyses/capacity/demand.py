@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cslib._args import check_frame
+from cslib._args import check_frame, positive
 from cslib._docstrings import TICKET_SCAN
-from cslib.analyses.capacity._queue import interval_metrics, positive
+from cslib.analyses.capacity._queue import interval_metrics
 from cslib.analyses.capacity.erlang import agents_needed
 from cslib.data import sql
 from cslib.data import tables as io
@@ -168,7 +168,7 @@ def peak_staffing(
                 fix="e.g. peak_quantile=0.9",
             )
         )
-    positive(interval, "interval")
+    positive(interval, "interval", example=1800)
     counts = _arrivals(tickets, channels, start, end, filters, options, validate)
     if counts.empty:
         return pd.DataFrame(columns=PEAK_COLUMNS)

@@ -14,11 +14,11 @@ import math
 
 import pandas as pd
 
+from cslib._args import positive
 from cslib.analyses.capacity._queue import (
     agent_count,
     blocking,
     interval_metrics,
-    positive,
     traffic_inputs,
     waiting,
 )
@@ -54,7 +54,7 @@ def erlang_b(traffic: float, agents: int) -> float:
     >>> round(erlang_b(2, 3), 4)
     0.2105
     """
-    return blocking(positive(traffic, "traffic", allow_zero=True), agent_count(agents))
+    return blocking(positive(traffic, "traffic", example=10, allow_zero=True), agent_count(agents))
 
 
 def erlang_c(traffic: float, agents: int) -> float:
@@ -77,7 +77,7 @@ def erlang_c(traffic: float, agents: int) -> float:
     >>> round(erlang_c(250, 270), 4)
     0.1444
     """
-    return waiting(positive(traffic, "traffic", allow_zero=True), agent_count(agents))
+    return waiting(positive(traffic, "traffic", example=10, allow_zero=True), agent_count(agents))
 
 
 def service_level(
