@@ -415,3 +415,58 @@ def test_cli_names_a_missing_database_and_exits_2(cli, tmp_path):
     assert done.returncode == 2 and "Traceback" not in text
     assert "tickets from sqlite:///missing.db, query SELECT * FROM tickets" in text
     assert "the SQLite file is not found" in text
+
+
+READS_THE_TICKETS = """
+from pathlib import Path
+from cslib.cycle.model import load_cycle
+from cslib.data.tables import read_table
+ids = read_table(load_cycle(cycle).path("tickets"), "tickets")["ticket_id"]
+Path(run_dir, f"read-{len(list(Path(run_dir).glob('read-*')))}.txt").write_text(str(len(ids)))
+"""
+
+
+def test_a_run_reads_a_query_once_and_every_stage_reads_that_snapshot(
+    postgres, tickets, password, tmp_path, monkeypatch
+):
+    """The table loses rows while the run is between its stages: both stages' kernels read the
+    rows the run started with, from the snapshot run.json records, without the password."""
+    import nbformat
+
+    from cslib.run import runner
+
+    _load(postgres["admin"], "changing", tickets)
+    cycle = _cycle(tmp_path, {"url": postgres["reader"], "table": "helpdesk.changing"})
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in runner.NOTEBOOKS.values():
+        nb = nbformat.v4.new_notebook()
+        parameters = nbformat.v4.new_code_cell('cycle = ""\nrun_dir = ""\nteams = ""')
+        parameters.metadata["tags"] = ["parameters"]
+        nb.cells = [parameters, nbformat.v4.new_code_cell(READS_THE_TICKETS)]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, str(notebooks / name))
+
+    def between_stages(stage, event):
+        if stage == "plan" and event == "done":
+            _execute(postgres["admin"], "DELETE FROM helpdesk.changing WHERE team = 'Billing'")
+            monkeypatch.delenv(ENV)  # the stages after it need no password
+
+    result = runner.run_cycle(
+        cycle, out=tmp_path / "out", stages=["plan", "do"], notebooks=notebooks,
+        report=False, on_stage=between_stages,
+    )  # fmt: skip
+    run_dir = result.run_dir
+    assert sorted(p.read_text() for p in run_dir.glob("read-*.txt")) == [str(len(tickets))] * 2
+    record = json.loads((run_dir / "run.json").read_text())["inputs"]["tickets"]
+    snapshot = run_dir / record["snapshot"]
+    assert record["snapshot"].startswith("snapshots/") and snapshot.is_file()
+    assert pq.read_table(snapshot).num_rows == len(tickets)
+    assert PASSWORD not in (run_dir / "run.json").read_text() and "***" in record["url"]
+    monkeypatch.setenv(ENV, PASSWORD)
+    changed = result_hash(load_cycle(cycle).path("tickets"))  # a new process would read again
+    assert changed != record["sha256"]

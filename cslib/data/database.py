@@ -3,7 +3,10 @@
 A cycle file names a database table with a ``url`` and either a ``query`` or a
 ``table``. The result streams as Arrow record batches into a Parquet file in a
 private temporary folder, once per process, and is then read like any other
-source: same mapping, same contract checks, same messages.
+source: same mapping, same contract checks, same messages. A run reads each query
+once, before any stage starts, into a snapshot its stages share (the folder named
+by ``CSLIB_SNAPSHOT_DIR``, :func:`fetch`): every stage sees the same rows, even
+when the table changes during the run.
 
 Credentials never sit in the cycle file: ``${NAME}`` in the url takes the value
 of the environment variable ``NAME`` when the database is opened, and libpq's own
@@ -42,7 +45,16 @@ from cslib.data.file_checks import check_header
 from cslib.data.sql import file_literal, ident
 from cslib.errors import ConfigError, DataError, Problem
 
-__all__ = ["Query", "fetch", "redact", "register_query", "result_hash", "url_problem"]
+__all__ = [
+    "SNAPSHOT_DIR",
+    "Query",
+    "fetch",
+    "redact",
+    "register_query",
+    "result_hash",
+    "snapshot_name",
+    "url_problem",
+]
 
 #: url schemes read, and the driver package each needs
 DRIVERS = {
@@ -57,6 +69,8 @@ _USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
 _PARAM_PASSWORD = re.compile(r"((?:^|[?&\s])\w*password=)([^&\s]+)", re.IGNORECASE)
 #: how much of a query a message shows
 SHOW_QUERY = 160
+#: a folder shared by the processes of one run (its kernels): each query is read once, there
+SNAPSHOT_DIR = "CSLIB_SNAPSHOT_DIR"
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,7 @@ class Query:
         """
         if self.query is not None:
             return self.query.strip().rstrip(";")
+        assert self.table is not None  # a query or a table, checked when the Query is made
         parts = self.table.split(".")  # plain names as typed, so the database folds their case
         return "SELECT * FROM " + ".".join(p if _PLAIN.fullmatch(p) else ident(p) for p in parts)
 
@@ -232,21 +247,40 @@ _HASHES: dict[Path, str] = {}
 _TMP: list[Path] = []
 
 
-def fetch(source: Query) -> Path:
-    """Run the query once per process; the Parquet file holding its result.
+def snapshot_name(source: Query) -> str:
+    """The file name of a query's snapshot: the same url (as written) and statement, the same name.
 
-    The file lives in a private temporary folder removed when the process ends.
+    >>> snapshot_name(Query("sqlite:////data/helpdesk.db", table="tickets"))
+    '83576df6374ecade.parquet'
+    """
+    key = f"{source.url_for(None)}\n{source.sql}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16] + ".parquet"
+
+
+def fetch(source: Query) -> Path:
+    """Run the query once; the Parquet file holding its result.
+
+    Once per run when the run names a shared folder in ``CSLIB_SNAPSHOT_DIR``: a
+    snapshot already there is read without opening the database. Otherwise once per
+    process, into a private temporary folder removed when the process ends.
     Raises DataError naming the url (redacted) and query when the database cannot
     be opened or the query fails.
     """
+    shared = os.environ.get(SNAPSHOT_DIR)
+    if shared and (Path(shared) / snapshot_name(source)).is_file():
+        return Path(shared) / snapshot_name(source)
     module, url, secrets = _resolved(source)
-    key = (hashlib.sha256(url.encode()).hexdigest(), source.sql)
+    key = (hashlib.sha256(url.encode()).hexdigest(), source.sql, shared)
     if key in _FETCHED and _FETCHED[key].exists():
         return _FETCHED[key]
-    if not _TMP:
-        _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-query-")))
-        atexit.register(shutil.rmtree, _TMP[0], True)
-    target = _TMP[0] / f"{len(_FETCHED)}.parquet"
+    if shared:
+        target = Path(shared) / snapshot_name(source)
+    else:
+        if not _TMP:
+            _TMP.append(Path(tempfile.mkdtemp(prefix="cslib-query-")))
+            atexit.register(shutil.rmtree, _TMP[0], True)
+        target = _TMP[0] / f"{len(_FETCHED)}.parquet"
+    partial = target.with_suffix(".part")  # whole or not at all: another process may look
     connection = _connect(source, module, url, secrets)
     try:
         with connection.cursor() as cursor:
@@ -255,12 +289,14 @@ def fetch(source: Query) -> Path:
             check_header(batches.schema.names, str(source))
             con = duckdb.connect()
             con.register("result", batches)
-            con.execute(f"COPY (SELECT * FROM result) TO {file_literal(target)} (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM result) TO {file_literal(partial)} (FORMAT parquet)")
             con.close()
+        partial.replace(target)
     except DataError:
+        partial.unlink(missing_ok=True)
         raise
     except Exception as exc:  # driver and conversion errors: the query is at fault
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise DataError(
             Problem(
                 f"the query failed: {_message(exc, secrets)}",

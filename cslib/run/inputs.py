@@ -4,8 +4,9 @@ datasets in one report.
 
 The inputs are the cycle file and, for each table, its data file (or database query) and the
 mapping and join files it names (:func:`table_inputs`). Their hashes go into ``run.json`` and the
-report's footer. A query's result is hashed once per process (the rows, whatever their order), so
-it is recorded but not checked again between stages: bound such a query by date.
+report's footer. A database query is run once, before any stage starts, into a Parquet snapshot
+in the run folder (``snapshots/``) that every stage reads; ``run.json`` records the snapshot and
+the hash of its rows (whatever their order), never the password.
 
 Examples
 --------
@@ -29,13 +30,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cslib.data.database import Query, redact, result_hash
+from cslib.data.database import Query, redact, result_hash, snapshot_name
 
 if TYPE_CHECKING:
     from cslib.cycle.model import Cycle, TableSource
 
 #: where a table is read from: a file or a database query
 Source = Path | Query
+#: the folder of a run holding its queries' results, one Parquet file each
+SNAPSHOTS = "snapshots"
 
 
 def file_hash(path: str | Path) -> str:
@@ -67,6 +70,7 @@ def table_inputs(name: str, source: TableSource, base_dir: Path) -> dict[str, So
     if source.url is not None:
         files[name] = Query(source.url, source.query, source.table, base_dir, name)
     else:
+        assert source.path is not None  # a path or a url, checked when the cycle is read
         files[name] = Path(base_dir / source.path).expanduser()
     if isinstance(source.mapping, str) and source.mapping.endswith((".yaml", ".yml")):
         files[f"{name} mapping"] = base_dir / source.mapping
@@ -87,13 +91,15 @@ def cycle_inputs(cycle: Cycle, cycle_path: Path) -> dict[str, Source]:
 
 def hash_inputs(files: Mapping[str, Source]) -> dict[str, dict[str, str]]:
     """``{label: {"path": …, "sha256": …}}`` of the files that exist, and ``{"url": …, "query": …,
-    "sha256": …}`` of each query (its password hidden), as ``run.json`` records them."""
+    "snapshot": …, "sha256": …}`` of each query (its password hidden; the snapshot relative to
+    the run folder), as ``run.json`` records them."""
     recorded = {}
     for label, source in files.items():
         if isinstance(source, Query):
             recorded[label] = {
                 "url": redact(source.url),
                 "query": source.sql,
+                "snapshot": f"{SNAPSHOTS}/{snapshot_name(source)}",
                 "sha256": result_hash(source),
             }
         elif source.is_file():

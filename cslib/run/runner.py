@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from cslib.cycle import artefacts, register
 from cslib.data import privacy
+from cslib.data.database import SNAPSHOT_DIR
 from cslib.data.files import UNZIP_DIR
 from cslib.errors import CslibError, ParameterError, Problem
 from cslib.run import inputs, preflight
@@ -199,7 +200,7 @@ def run_cycle(
     parameters = dict(parameters or {})
     stages = list(stages)
     _refuse_missing_needs(stages)
-    with _unzip_once():
+    with _unzip_once(), _snapshots_once():
         cycle, notebooks = prepare(
             cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
         )
@@ -207,6 +208,7 @@ def run_cycle(
         manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
         run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
         result = RunResult(_new_run_folder(run_dir, manifest))
+        _keep_snapshots(run_dir)
         log.info("running %s (%s) into %s", cycle.title, ", ".join(stages), run_dir)
         with _kernel_environment(privacy.worker_environment(cycle.privacy.key)), run_log(run_dir):
             _execute(
@@ -273,6 +275,27 @@ def _unzip_once():
             yield
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _snapshots_once():
+    """A database table is read once for the whole run, before any kernel starts: its checks
+    and every stage read the same snapshot (:func:`cslib.data.database.fetch`)."""
+    folder = tempfile.mkdtemp(prefix="cslib-snapshots-")
+    try:
+        with _kernel_environment({SNAPSHOT_DIR: folder}):
+            yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _keep_snapshots(run_dir: Path) -> None:
+    """The snapshots move into the run folder (``snapshots/``, as ``run.json`` records them),
+    where the stages read them."""
+    folder = Path(os.environ[SNAPSHOT_DIR])
+    if any(folder.glob("*.parquet")):
+        shutil.move(folder, run_dir / inputs.SNAPSHOTS)
+        os.environ[SNAPSHOT_DIR] = str(run_dir / inputs.SNAPSHOTS)
 
 
 def _new_run_folder(run_dir: Path, manifest: dict) -> Path:
