@@ -117,12 +117,12 @@ def numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
     try:
         arr = col.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        bad = [v for v in col.tolist() if not _is_number(v)]
+        texts = [v for v in col.tolist() if not _is_number(v)]
         raise ParameterError(
             Problem(
                 "values are not numbers",
                 column=column,
-                values=tuple(bad[:5]),
+                values=tuple(texts[:5]),
                 fix="convert the column with pd.to_numeric",
             )
         ) from exc

@@ -22,6 +22,7 @@ import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import matplotlib
 import numpy as np
@@ -167,7 +168,7 @@ def fmt(value: object, unit: str = "", *, digits: int = 3) -> str:
     if isinstance(value, dt.datetime | dt.date | np.datetime64):
         stamp = pd.Timestamp(value)
         return stamp.strftime("%d %b %Y" if stamp == stamp.normalize() else "%d %b %Y %H:%M")
-    if not isinstance(value, numbers.Number):
+    if not isinstance(value, numbers.Real | Decimal):  # Decimal: a database NUMERIC
         return str(value)
     value = float(value)
     if unit == "p":
@@ -314,7 +315,7 @@ class Table:
 
 
 #: matplotlib settings under which charts are drawn: text as written, never mathtext
-LITERAL = {"text.parse_math": False}
+LITERAL: dict = {"text.parse_math": False}
 
 
 def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:

@@ -80,7 +80,7 @@ def write_starter(export: str | Path, cycle: str | Path, *, force: bool = False)
     cycle.parent.mkdir(parents=True, exist_ok=True)
     inline = {**source, "mapping": yaml.safe_load(mapping_text)} if mapping_text else source
     text = _cycle_text(export, source, _dates_and_columns(inline, cycle.parent))
-    if mapping_path is not None:
+    if mapping_path is not None and mapping_text is not None:
         mapping_path.write_text(mapping_text, encoding="utf-8")
     cycle.write_text(text, encoding="utf-8")
     return Starter(cycle, mapping_path, found[0] if found else None)

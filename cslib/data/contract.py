@@ -435,7 +435,9 @@ def invisible_ids(con, raw: str, schema: TableSchema) -> dict[str, int]:
 def _duplicate_keys(
     con, raw: str, schema: TableSchema, types: dict[str, str], name: str
 ) -> list[Problem]:
-    keys = [(c.name,) for c in schema.columns if c.unique and c.name in types]
+    keys: list[tuple[str, ...]] = [
+        (c.name,) for c in schema.columns if c.unique and c.name in types
+    ]
     if schema.key and len(schema.key) > 1 and all(k in types for k in schema.key):
         keys.append(schema.key)
     problems = []

@@ -379,10 +379,10 @@ def read_problem(path: Path, exc: Exception, opts: ReadOptions, name: str | None
             fix="export the table again as CSV with one row per line",
         )
     if "unicode" in message.lower() or "utf-8" in message.lower().split("encoding")[0]:
-        line = _first_bad_line(path, opts.encoding or "utf-8")
+        bad_line = _first_bad_line(path, opts.encoding or "utf-8")
         return Problem(
             f"the file is not {opts.encoding or 'UTF-8'} text"
-            + (f" (first bad byte on line {line})" if line else ""),
+            + (f" (first bad byte on line {bad_line})" if bad_line else ""),
             file=shown,
             fix="save it as UTF-8, or set encoding (e.g. latin-1 or cp1252) for this table in the cycle file",
         )

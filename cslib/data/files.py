@@ -29,6 +29,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
@@ -48,7 +49,7 @@ from cslib.data.file_checks import (
 from cslib.data.sql import file_literal, ident, quote
 from cslib.errors import DataError, Problem
 
-Source = str | Path | pd.DataFrame | Query
+Source: TypeAlias = str | Path | pd.DataFrame | Query
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}

@@ -96,7 +96,7 @@ def staffing_table(
 def peak_staffing(
     tickets: pd.DataFrame | str | Path,
     *,
-    channels: object = ("phone", "chat"),
+    channels: str | Sequence[str] = ("phone", "chat"),
     target: float = 0.8,
     threshold: float = 20,
     interval: float = 1800,

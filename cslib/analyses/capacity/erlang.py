@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -201,7 +202,7 @@ def staffing_curve(
     *,
     calls: float,
     aht: float,
-    agents: object = None,
+    agents: Iterable[int] | None = None,
     interval: float = 1800,
     threshold: float = 20,
 ) -> pd.DataFrame:

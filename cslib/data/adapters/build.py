@@ -48,7 +48,7 @@ def find_column(candidates: list[str], columns: list[str]) -> str | None:
     for cand in candidates:
         if cand in columns:
             return cand
-    normed = {}
+    normed: dict[str, str] = {}
     for c in columns:
         normed.setdefault(norm_name(c), c)
     for cand in candidates:

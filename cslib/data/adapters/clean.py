@@ -117,7 +117,9 @@ def counts(con, source: str, plan: Plan) -> pd.DataFrame:
     A row meeting several drop rules counts under the first; zeroed durations
     count among the rows kept.
     """
-    parts, steps, earlier = [], [], []
+    parts: list[str] = []
+    steps: list[str] = []
+    earlier: list[str] = []
     for reason, cond in plan.drops:
         before = " AND ".join(f"NOT coalesce({c}, FALSE)" for c in earlier) or "TRUE"
         parts.append(f"count(*) FILTER (WHERE coalesce({cond}, FALSE) AND {before})")
