@@ -290,10 +290,10 @@ def test_its_recovers_known_level_change():
     assert tab.loc["trend", "estimate"] == pytest.approx(0.05, abs=0.05)
     assert (res.n_before, res.n_after) == (40, 40)
     assert set(res.fitted.columns) >= {"time", "y", "fitted", "counterfactual", "post"}
-    assert "Newey–West" in res.method
+    assert "AR(1) errors (Prais–Winsten" in res.method
     sens = res.sensitivity.set_index("term")
     assert sens.loc["level_change", "ci_low"] < -3.0 < sens.loc["level_change", "ci_high"]
-    assert "AR(1)" in sens["method"].iloc[0]
+    assert "Newey–West" in sens["method"].iloc[0]
     assert "<table" in res._repr_html_()
 
 
