@@ -157,8 +157,11 @@ def _clustered_medians(b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng) 
 def _cluster_means(n: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each group's mean (ratio estimator) and its linearised deviation per cluster (groups × clusters)."""
     total = n.sum(axis=1)
-    mean = s.sum(axis=1) / total
-    return mean, (s - mean[:, None] * n) / total[:, None]
+    with np.errstate(
+        divide="ignore", invalid="ignore"
+    ):  # a group without dated cases: NaN, no test
+        mean = s.sum(axis=1) / total
+        return mean, (s - mean[:, None] * n) / total[:, None]
 
 
 def cluster_contrasts(n: np.ndarray, s: np.ndarray, alpha: float) -> pd.DataFrame:
