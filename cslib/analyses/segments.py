@@ -3,21 +3,24 @@
 So that the plan is not one-size-fits-all: the same registry KPIs per segment,
 then for each KPI
 
-* a test across all segments — chi-square test of homogeneity for shares
-  (FCR, CSAT top-2-box…) and for NPS (promoter / passive / detractor),
-  Kruskal–Wallis for durations and other continuous values;
-* each segment against the rest of the operation — difference of shares
-  (Newcombe interval) and of NPS via :func:`cslib.stats.impact.compare`, difference of
-  means (Welch) for continuous KPIs, and for durations the ratio of geometric
-  means (Welch t on log hours, so a few very long tickets do not dominate);
+* a test across all segments — a cluster-robust Wald F test that the
+  segments' means are equal;
+* each segment against the rest of the operation — the difference of shares,
+  NPS or means, and for durations the ratio of geometric means (means of log
+  hours, so a few very long tickets do not dominate), with a cluster-robust t
+  interval;
 
 and all p-values of the family (every KPI × segment) are adjusted by Holm
 (or Benjamini–Hochberg), the method named in the output.
 
-Everything is computed from aggregates in DuckDB, so a file of millions of
-tickets is never loaded: counts for the chi-square tests and proportions,
-count / mean / variance for the Welch tests (the rest of the operation pooled
-from the segments' moments), and exact mid-ranks for Kruskal–Wallis.
+Tickets of one day share its staffing and backlog, so they are not
+independent: the tests count **weeks** (when the tickets span at least four
+weeks) **or days** as the independent units
+(:func:`cslib.stats.impact._clustered.cluster_contrasts` and
+:func:`~cslib.stats.impact._clustered.cluster_wald`); a test that counted
+tickets would find differences that are only a few busy days. Everything is
+computed from aggregates in DuckDB — each segment's count and sum per day or
+week, and its median — so a file of millions of tickets is never loaded.
 
 Examples
 --------
@@ -36,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_alpha, choice, frame_html
 from cslib._docstrings import TICKET_SCAN
@@ -45,7 +47,9 @@ from cslib.data import tables as io
 from cslib.data.tables import ReadOptions
 from cslib.errors import ParameterError, Problem
 from cslib.metrics import engine as kpi_engine
-from cslib.stats.impact import Moments, NpsCounts, adjust_pvalues, compare
+from cslib.stats.impact import adjust_pvalues
+from cslib.stats.impact._clustered import cluster_contrasts, cluster_wald
+from cslib.stats.impact._estimates import MIN_WEEKS
 
 __all__ = ["SegmentProfile", "profiled", "segment_profile"]
 
@@ -79,7 +83,8 @@ class SegmentProfile:
     contrasts : pandas.DataFrame
         One row per KPI × segment, the segment against the rest: ``kpi``,
         ``<by>``, ``n``, ``n_rest``, ``value``, ``rest``, ``diff`` (or ratio),
-        ``scale``, ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``,
+        ``scale``, ``ci_low``, ``ci_high``, ``p_value``, ``clusters`` (the
+        days or weeks the interval counts), ``p_adjusted``,
         ``adjust_method``, ``differs``, ``better`` (nullable boolean: True when the
         segment is significantly better than the rest, False when worse, missing otherwise).
     findings : tuple of str
@@ -127,81 +132,58 @@ def _kind(name: str) -> str:
     return {"proportion": "proportion", "duration": "duration"}.get(k, "continuous")
 
 
-def _summaries(con, kind: str) -> pd.DataFrame:
-    """Per segment of the ``cases`` table: n, successes or NPS counts, moments (of log hours for
-    durations), and the median."""
-    x = "ln(greatest(value, 1.0 / 60))" if kind == "duration" else "value"
+def _summaries(con) -> pd.DataFrame:
+    """Per segment of the ``cases`` table: the number of values and their median."""
     return con.execute(
-        f"""SELECT seg, count(*) AS n, sum(value) AS successes,
-                   avg({x}) AS mean, coalesce(var_samp({x}), 0) AS var, median(value) AS median,
-                   count(*) FILTER (WHERE value >= 9) AS promoters,
-                   count(*) FILTER (WHERE value BETWEEN 7 AND 8) AS passives,
-                   count(*) FILTER (WHERE value <= 6) AS detractors
-            FROM cases GROUP BY seg ORDER BY seg"""
+        "SELECT seg, count(*) AS n, median(value) AS median FROM cases GROUP BY seg ORDER BY seg"
     ).df()
 
 
-def _pooled(parts: pd.DataFrame) -> Moments:
-    """Moments of the union of groups from each group's n, mean and variance (exact, stable)."""
-    n = int(parts["n"].sum())
-    mean = float((parts["n"] * parts["mean"]).sum() / n)
-    m2 = ((parts["n"] - 1) * parts["var"] + parts["n"] * (parts["mean"] - mean) ** 2).sum()
-    return Moments(n, mean, float(m2 / (n - 1)) if n > 1 else 0.0)
-
-
-def _kruskal(con, segments: list) -> tuple[float, float]:
-    """Kruskal–Wallis H (tie-corrected) and p from mid-ranks computed in SQL, as scipy.stats.kruskal."""
-    within = "SELECT value, seg FROM cases WHERE list_contains($1, seg)"
-    ranks = con.execute(
-        f"""SELECT seg, count(*) AS n, sum(midrank) AS r FROM (
-                SELECT seg, rank() OVER (ORDER BY value) + (count(*) OVER (PARTITION BY value) - 1) / 2.0
-                       AS midrank FROM ({within})) GROUP BY seg""",
-        [segments],
-    ).df()
-    ties = con.execute(
-        f"SELECT coalesce(sum(t * t * t - t), 0) FROM (SELECT count(*)::DOUBLE AS t FROM ({within}) GROUP BY value)",
-        [segments],
-    ).fetchall()[0][0]
-    n = float(ranks["n"].sum())
-    h = 12 / (n * (n + 1)) * float((ranks["r"].astype(float) ** 2 / ranks["n"]).sum()) - 3 * (n + 1)
-    h /= 1 - ties / (n**3 - n)
-    return h, float(stats.chi2.sf(h, len(ranks) - 1))
-
-
-def _overall_test(con, tested: pd.DataFrame, kind: str) -> tuple[str, float, float]:
-    if len(tested) < 2:
-        return "too few segments", np.nan, np.nan
-    if kind in ("proportion", "nps"):
-        table = (
-            np.column_stack([tested["successes"], tested["n"] - tested["successes"]])
-            if kind == "proportion"
-            else tested[["promoters", "passives", "detractors"]].to_numpy()
-        )
-        table = table[:, table.sum(axis=0) > 0]
-        if table.shape[1] < 2:
-            return "chi-square (no variation)", 0.0, 1.0
-        res = stats.chi2_contingency(table, correction=False)
-        name = (
-            "chi-square test of homogeneity"
-            if kind == "proportion"
-            else "chi-square test (promoters / passives / detractors)"
-        )
-        return name, float(res.statistic), float(res.pvalue)
-    one_value = con.execute(
-        "SELECT count(DISTINCT value) FROM cases WHERE list_contains($1, seg)",
-        [tested["seg"].tolist()],
-    ).fetchall()[0][0]
-    if one_value <= 1:
-        return "Kruskal–Wallis (no variation)", 0.0, 1.0
-    return ("Kruskal–Wallis", *_kruskal(con, tested["seg"].tolist()))
-
-
-def _contrast(seg: pd.Series, rest: pd.DataFrame, kind: str, alpha: float, rest_median) -> dict:
-    """One segment against the pooled rest, from their summaries."""
+def _score(kind: str) -> str:
+    """The SQL of the per-case score whose mean is the KPI (log hours for durations)."""
     if kind == "duration":
-        row = compare(_pooled(rest), _moments(seg), kind="continuous", alpha=alpha).iloc[0]
+        return "ln(greatest(value, 1.0 / 60))"
+    if kind == "nps":
+        return "100 * (CASE WHEN value >= 9 THEN 1 WHEN value <= 6 THEN -1 ELSE 0 END)"
+    return "value"
+
+
+def _cluster_grid(con, kind: str, segments: list) -> tuple[np.ndarray, np.ndarray, str]:
+    """Each segment's count and sum of scores per week (when the cases span ``MIN_WEEKS``
+    weeks) or per day: segments × clusters, and the unit."""
+    weeks = con.execute(
+        "SELECT count(DISTINCT date_trunc('week', created_at)) FROM cases"
+    ).fetchone()[0]
+    unit = "week" if weeks >= MIN_WEEKS else "day"
+    grid = con.execute(
+        f"""SELECT seg, date_trunc('{unit}', created_at) AS cl, count(*) AS n,
+                   sum({_score(kind)}) AS s
+            FROM cases WHERE created_at IS NOT NULL GROUP BY ALL"""
+    ).df()
+    n, s = (
+        grid.pivot_table(index="seg", columns="cl", values=v, aggfunc="sum", fill_value=0)
+        .reindex(segments, fill_value=0)
+        .to_numpy(dtype=float)
+        for v in ("n", "s")
+    )
+    return n, s, unit
+
+
+def _overall_test(n: np.ndarray, s: np.ndarray, unit: str) -> tuple[str, float, float]:
+    """The cluster-robust Wald F test that the tested segments' means are equal."""
+    if n.shape[0] < 2:
+        return "too few segments", np.nan, np.nan
+    f, p, q, d = cluster_wald(n, s)
+    if not np.isfinite(p):
+        return f"too few {unit}s to test {n.shape[0]} segments", np.nan, np.nan
+    return f"cluster-robust Wald F test ({unit}s as units; F({q}, {d}))", f, p
+
+
+def _contrast(row: pd.Series, kind: str, seg_median, rest_median) -> dict:
+    """One segment against the rest, from :func:`cluster_contrasts`' row."""
+    if kind == "duration":
         return {
-            "value": float(seg["median"]),
+            "value": float(seg_median),
             "rest": float(rest_median),
             "diff": float(np.exp(row["diff"])),
             "scale": "ratio of geometric means",
@@ -209,28 +191,15 @@ def _contrast(seg: pd.Series, rest: pd.DataFrame, kind: str, alpha: float, rest_
             "ci_high": float(np.exp(row["ci_high"])),
             "p_value": float(row["p_value"]),
         }
-    if kind == "proportion":
-        before = (int(round(rest["successes"].sum())), int(rest["n"].sum()))
-        after = (int(round(seg["successes"])), int(seg["n"]))
-    elif kind == "nps":
-        before = NpsCounts(*(int(rest[c].sum()) for c in ("promoters", "passives", "detractors")))
-        after = NpsCounts(*(int(seg[c]) for c in ("promoters", "passives", "detractors")))
-    else:
-        before, after = _pooled(rest), _moments(seg)
-    row = compare(before, after, kind=kind, alpha=alpha).iloc[0]
     return {
-        "value": float(row["after"]),
-        "rest": float(row["before"]),
+        "value": float(row["mean"]),
+        "rest": float(row["rest"]),
         "diff": float(row["diff"]),
         "scale": "difference",
         "ci_low": float(row["ci_low"]),
         "ci_high": float(row["ci_high"]),
         "p_value": float(row["p_value"]),
     }
-
-
-def _moments(seg: pd.Series) -> Moments:
-    return Moments(int(seg["n"]), float(seg["mean"]), float(seg["var"]))
 
 
 def _rest_medians(con, segments: list) -> dict:
@@ -372,31 +341,42 @@ def _tests(con, tickets, by: str, kpis: list[str], alpha: float, min_n: int, set
         kind = _kind(name)
         query = kpi_engine.case_query(con, name, by=by, source=io.label(tickets), **settings)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value FROM ({query}) WHERE {col} IS NOT NULL"
+            f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value, created_at "
+            f"FROM ({query}) WHERE {col} IS NOT NULL"
         )
-        summ = _summaries(con, kind)
-        tested = summ[summ["n"] >= min_n].reset_index(drop=True)
-        test, stat, p = _overall_test(con, tested, kind)
+        summ = _summaries(con)
+        n, s, unit = _cluster_grid(con, kind, summ["seg"].tolist())
+        tested = (summ["n"] >= min_n).to_numpy()
+        test, stat, p = _overall_test(n[tested], s[tested], unit)
         tests.append(
-            {"kpi": name, "test": test, "segments": len(tested), "statistic": stat, "p_value": p}
+            {
+                "kpi": name,
+                "test": test,
+                "segments": int(tested.sum()),
+                "statistic": stat,
+                "p_value": p,
+            }
         )
-        for _, seg in tested.iterrows():
-            rest = summ[summ["seg"] != seg["seg"]]
-            if seg["n"] < 2 or rest["n"].sum() < max(min_n, 2):  # a variance needs two values
-                continue
+        each = cluster_contrasts(n, s, alpha)
+        total = int(summ["n"].sum())
+        chosen = [
+            i
+            for i in np.flatnonzero(tested)
+            if summ["n"].iloc[i] >= 2 and total - summ["n"].iloc[i] >= max(min_n, 2)
+        ]
+        labels = [summ["seg"].iloc[i] for i in chosen]
+        medians = _rest_medians(con, labels) if kind == "duration" else {}
+        for i, label in zip(chosen, labels, strict=True):
             contrasts.append(
-                {"kpi": name, by: seg["seg"], "n": int(seg["n"]), "n_rest": int(rest["n"].sum())}
+                {
+                    "kpi": name,
+                    by: label,
+                    "n": int(summ["n"].iloc[i]),
+                    "n_rest": total - int(summ["n"].iloc[i]),
+                    **_contrast(each.iloc[i], kind, summ["median"].iloc[i], medians.get(label)),
+                    "clusters": f"{int(each['clusters'].iloc[i])} {unit}s",
+                }
             )
-        medians = (
-            _rest_medians(con, [c[by] for c in contrasts if c["kpi"] == name])
-            if kind == "duration"
-            else {}
-        )
-        for c in contrasts:
-            if c["kpi"] == name:
-                seg = summ.set_index("seg").loc[c[by]]
-                rest = summ[summ["seg"] != c[by]]
-                c.update(_contrast(seg, rest, kind, alpha, medians.get(c[by])))
         con.execute("DROP TABLE cases")
     return tests, contrasts
 

@@ -246,7 +246,8 @@ def findings(wb: Workbook) -> Html:
         v = verdicts(wb)[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
         parts.append(Html.text(f"{o.id} — {objective_label(o)}", level="h4"))
-        parts.append(Html.text(v.sentence, v.warning or ""))
+        cautions = (f"Caution — {note}." for note in v.notes)
+        parts.append(Html.text(v.sentence, v.warning or "", *cautions))
         parts.append(
             Html.folded(
                 f"How {o.id} was judged: {v.method}",

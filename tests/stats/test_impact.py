@@ -290,10 +290,10 @@ def test_its_recovers_known_level_change():
     assert tab.loc["trend", "estimate"] == pytest.approx(0.05, abs=0.05)
     assert (res.n_before, res.n_after) == (40, 40)
     assert set(res.fitted.columns) >= {"time", "y", "fitted", "counterfactual", "post"}
-    assert "Newey–West" in res.method
+    assert "AR(1) errors (Prais–Winsten" in res.method
     sens = res.sensitivity.set_index("term")
     assert sens.loc["level_change", "ci_low"] < -3.0 < sens.loc["level_change", "ci_high"]
-    assert "AR(1)" in sens["method"].iloc[0]
+    assert "Newey–West" in sens["method"].iloc[0]
     assert "<table" in res._repr_html_()
 
 
@@ -699,7 +699,9 @@ def test_segment_flag_comes_from_the_days_not_from_the_cases():
     kw = {"value": "fcr", "period": "period", "segment": "channel", "before": "before"}
     by_day = compare_segments(df, kind="proportion", after="after", day="day", **kw).table
     by_case = compare_segments(df, kind="proportion", after="after", **kw).table
-    assert by_case["significant"].any() and not by_day["significant"].any()
+    assert not by_day["significant"].any()
+    assert by_case["significant"].isna().all()  # cases counted as independent: no flag
+    assert (by_case["p_adjusted"] < 0.05).any()  # which would have flagged phone
     phone = df[df["channel"] == "phone"]
     b, a = phone[phone["period"] == "before"], phone[phone["period"] == "after"]
     row = compare(b["fcr"], a["fcr"], kind="proportion", before_days=b["day"], after_days=a["day"])

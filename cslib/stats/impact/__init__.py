@@ -4,8 +4,8 @@ Every difference is **after − before**. The module offers
 
 * :func:`compare` — two-period comparisons (continuous, skewed durations,
   proportions, NPS), one tidy row each;
-* :func:`its` — interrupted time series (segmented regression, Newey–West
-  errors, Poisson/binomial GLMs, seasonality, an AR(1) sensitivity fit);
+* :func:`its` — interrupted time series (segmented regression with AR(1)
+  errors, Poisson/binomial GLMs, seasonality, a Newey–West sensitivity fit);
 * :func:`did` — difference-in-differences with staggered roll-out
   (group-time ATT(g,t) à la Callaway & Sant'Anna, simple/group/dynamic
   aggregations, placebo pre-periods, bootstrap and permutation inference, and

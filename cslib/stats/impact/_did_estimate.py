@@ -14,6 +14,7 @@ import statsmodels.api as sm
 
 from cslib._args import check_frame, no_missing, numeric_column
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._notes import _caught
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,9 @@ def _att_and_if(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
     return mt - mc, inf
 
 
-def _twfe(panel: _Panel, alpha: float) -> pd.DataFrame:
-    """Plain two-way fixed-effects DiD coefficient with unit-clustered errors (comparison only)."""
+def _twfe(panel: _Panel, alpha: float, notes: list[str]) -> pd.DataFrame:
+    """Plain two-way fixed-effects DiD coefficient with unit-clustered errors (comparison only);
+    the fit's warnings are added to ``notes``."""
     ui, ti = np.nonzero(np.isfinite(panel.y))
     yv = panel.y[ui, ti]
     dv = (ti >= panel.gpos[ui]).astype(float)
@@ -231,8 +233,7 @@ def _twfe(panel: _Panel, alpha: float) -> pd.DataFrame:
                 shift = max(shift, float(np.abs(m).max()))
         if shift < 1e-12:
             break
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _caught(notes, "two-way fixed effects (for comparison)"):
         fit = sm.OLS(ry, rd[:, None]).fit(cov_type="cluster", cov_kwds={"groups": ui})
     lo, hi = fit.conf_int(alpha=alpha)[0]
     return pd.DataFrame(

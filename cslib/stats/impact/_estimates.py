@@ -6,7 +6,7 @@ the level before and after, the relative change and the underlying result.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ class Estimate(TypedDict):
     rel_high: float
     method: str
     details: Any
+    notes: NotRequired[tuple[str, ...]]  # warnings of the fit, in plain words
 
 
 def _estimate(
@@ -203,19 +204,16 @@ def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> Es
                 np.mean(res.fitted["counterfactual"][res.fitted["post"]] / tr[res.fitted["post"]])
             )
     after = cf + float(s["estimate"]) if s["scale"] == "difference" else cf * float(s["estimate"])
-    # Newey-West intervals are too narrow in short autocorrelated series; the verdict's interval
-    # spans both the HAC fit and the AR(1) sensitivity fit, so neither error model alone decides.
-    ar = res.sensitivity.set_index("term").loc["average_effect"]
-    lo = float(np.nanmin([s["ci_low"], ar["ci_low"]]))
-    hi = float(np.nanmax([s["ci_high"], ar["ci_high"]]))
-    p = float(np.nanmax([s["p_value"], ar["p_value"]]))
     what = (
         "interrupted time series ("
         + res.method
         + (f"; seasonality {season}" if season else "")
-        + "; interval spanning the AR(1)-error fit too)"
+        + ")"
     )
-    return _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
+    lo, hi, p = (float(s[c]) for c in ("ci_low", "ci_high", "p_value"))
+    out = _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
+    out["notes"] = res.notes
+    return out
 
 
 def _two_period_estimate(series, change, kind, alpha, by_day=False) -> Estimate:

@@ -316,7 +316,8 @@ def _bca_medians(b, a, alpha, n_resamples, rng) -> dict:
     walked = sum(m.v.size for m in (med_a, med_b) if not m.bisect)
     batch = max(1, int(4_000_000 // walked)) if walked else None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        for degenerate in (stats.DegenerateDataWarning, RuntimeWarning):  # percentile CI below
+            warnings.simplefilter("ignore", degenerate)
         res = stats.bootstrap(
             (np.arange(b.size), np.arange(a.size)),
             statistic,
@@ -409,7 +410,7 @@ def _proportion(before: object, after: object, alpha: float) -> dict[str, object
     sb, nb = _counts(before, "before")
     sa, na = _counts(after, "after")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", RuntimeWarning)  # all/no successes: p missing, CI fine
         z, p = proportions_ztest([sa, sb], [na, nb])
         low, high = confint_proportions_2indep(
             sa, na, sb, nb, method="newcomb", compare="diff", alpha=alpha

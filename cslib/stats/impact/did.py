@@ -415,7 +415,7 @@ def did(
         )
     return DidResult(
         att_gt=table,
-        twfe=_twfe(panel, alpha),
+        twfe=_twfe(panel, alpha, notes),  # before notes=: its warnings join them
         control=control,
         inference=inference,
         alpha=alpha,

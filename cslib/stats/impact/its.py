@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._its_design import _response, _seasonal_terms, _time_axis
+from cslib.stats.impact._its_errors import _Inference, ar1_gaussian, ar1_glm, check_glm
+from cslib.stats.impact._notes import _caught
 
 FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial")
 TERMS = ("level_change", "slope_change", "trend", "average_effect")
@@ -33,10 +35,12 @@ class ItsResult:
         ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``scale``
         (``"ratio"`` for the log link — exponentiated rate ratios,
         ``"odds_ratio"`` for the binomial logit, ``"difference"`` otherwise),
-        ``coef`` and ``se`` (on the model's linear scale), ``method``.
+        ``coef`` and ``se`` (on the model's linear scale), ``df`` (of the t interval;
+        inf for a normal one), ``method``.
     sensitivity : pandas.DataFrame
-        The same rows from a fit with AR(1) errors (GLSAR; on the log or logit
-        scale for counts and proportions), plus ``rho``.
+        The same rows under the other error model, for comparison: Newey–West
+        errors (with ⌊4 (N/100)^(2/9)⌋ lags) when the table has AR(1) errors,
+        AR(1) errors when ``maxlags`` was given.
     fitted : pandas.DataFrame
         One row per point: ``time``, ``y``, ``post``, ``fitted``,
         ``counterfactual`` (the fit without the change, for plotting) and
@@ -47,7 +51,7 @@ class ItsResult:
     n_before, n_after : int
         Points before and after the change.
     notes : tuple of str
-        Things the reader should know (few points, rounding of the time step…).
+        Things the reader should know (few points, a fit that did not converge…).
     """
 
     table: pd.DataFrame
@@ -103,7 +107,7 @@ class ItsResult:
     def _repr_html_(self) -> str:
         return frame_html(
             f"Interrupted time series ({self.n_before} points before, {self.n_after} after)",
-            [("Effects", self.table), ("Sensitivity: AR(1) errors", self.sensitivity)],
+            [("Effects", self.table), ("Sensitivity: the other error model", self.sensitivity)],
             [self.method, *self.notes],
         )
 
@@ -141,11 +145,11 @@ def its(
     change : scalar
         The first ``time`` value after the change went live.
     family : {"gaussian", "poisson", "quasipoisson", "binomial"}
-        ``gaussian``: OLS with Newey–West (HAC) standard errors.
-        ``poisson``/``quasipoisson``: log-link GLM; effects are rate ratios.
-        With the default HAC errors both are robust to overdispersion; with
-        ``maxlags=0`` ``quasipoisson`` scales by the Pearson χ² dispersion.
-        ``binomial``: logit GLM with trials ``n``; effects are odds ratios.
+        ``gaussian``: least squares. ``poisson``/``quasipoisson``: log-link
+        GLM; effects are rate ratios. With the default errors both allow for
+        over-dispersion; with ``maxlags=0`` ``quasipoisson`` scales by the
+        Pearson χ² dispersion and ``poisson`` does not. ``binomial``: logit
+        GLM with trials ``n``; effects are odds ratios.
     offset : str, optional
         Exposure column (e.g. tickets, open hours) for the log-link families;
         its log is the offset, so the model is of the rate y / exposure.
@@ -164,14 +168,19 @@ def its(
     alpha : float
         1 − confidence level.
     maxlags : int, optional
-        HAC lags; default the Newey–West rule ⌊4 (N/100)^(2/9)⌋. ``0`` gives
-        model-based (non-robust) errors.
+        The error model. Default (None): AR(1) errors — Prais–Winsten GLS for
+        ``gaussian``, an AR(1)- and dispersion-aware covariance of the GLM
+        otherwise, ρ by restricted maximum likelihood, t intervals with
+        N − k − 1 df (:mod:`cslib.stats.impact._its_errors`); short
+        autocorrelated series need this to keep the intervals' error rate.
+        A number: Newey–West (HAC) errors with that many lags, ``0``:
+        model-based errors, as published segmented regressions are often fitted.
 
     Returns
     -------
     ItsResult
         ``.table`` (``term``, ``estimate``, ``ci_low``, ``ci_high``,
-        ``p_value``, ``scale``…), ``.sensitivity`` (AR(1) errors), ``.fitted``
+        ``p_value``, ``scale``…), ``.sensitivity`` (the other error model), ``.fitted``
         (for plotting), ``.n_before``, ``.n_after``, ``.summary()``.
 
     Examples
@@ -202,14 +211,17 @@ def its(
             )
         )
     X, season = _design(tvals, t, t0, post, slope_change, seasonality, time)
-    lags = int(np.floor(4 * (len(t) / 100) ** (2 / 9))) if maxlags is None else int(maxlags)
+    lags = None if maxlags is None else int(maxlags)
     exposure, endog = _response(frame, yv, family, offset, n, y)
     notes: list[str] = []
-    fit, method = _fit(endog, X, family, exposure, lags)
+    fit, inf, method = _fit(endog, X, family, exposure, lags, notes)
     scale = {"gaussian": "difference", "binomial": "odds_ratio"}.get(family, "ratio")
     post_steps = (t - t0)[post]
-    table = _effects(fit, X, post_steps, alpha, scale, method, slope_change)
-    sens = _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change)
+    table = _effects(inf, X, post_steps, alpha, scale, method, slope_change)
+    # the other error model, for comparison: Newey–West with the usual lags, or AR(1) errors
+    other = int(np.floor(4 * (len(t) / 100) ** (2 / 9))) if lags is None else None
+    _, other_inf, other_method = _fit(endog, X, family, exposure, other, notes)
+    sens = _effects(other_inf, X, post_steps, alpha, scale, other_method, slope_change)
     trials = frame[n].to_numpy(dtype=float) if family == "binomial" else None
     fitted_v, cf_v = _predictions(fit, X, family, exposure, trials)
     seasonal = np.zeros(len(t))
@@ -312,31 +324,74 @@ def _predictions(fit, X, family, exposure, trials) -> tuple[np.ndarray, np.ndarr
     return np.asarray(fit.predict(X, **kw)), np.asarray(fit.predict(cf, **kw))
 
 
-def _fit(endog, X, family, exposure, lags):
-    hac = {"maxlags": lags, "use_correction": True}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+def _fit(endog, X, family, exposure, lags, notes):
+    """The fit, its inference and its description: AR(1) errors without ``lags``, else
+    Newey–West with ``lags`` lags (0: model-based); see :mod:`._its_errors`. Warnings of
+    the fit become plain-words ``notes``."""
+    with _caught(notes, "interrupted time series"):
         if family == "gaussian":
-            if lags > 0:
-                fit = sm.OLS(endog, X).fit(cov_type="HAC", cov_kwds=hac, use_t=True)
-                return fit, f"OLS segmented regression, Newey–West (HAC, {lags} lags) errors"
-            return sm.OLS(endog, X).fit(), "OLS segmented regression, model-based errors"
+            return _fit_gaussian(endog, X, lags)
         fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
         model = sm.GLM(endog, X, family=fam, offset=exposure)
         what = "binomial GLM (logit)" if family == "binomial" else "Poisson GLM (log link)"
         if exposure is not None:
             what += " with log(exposure) offset"
-        if lags > 0:
-            return model.fit(
-                cov_type="HAC", cov_kwds=hac, use_t=True
-            ), f"{what}, Newey–West (HAC, {lags} lags) errors"
-        if family == "quasipoisson":
-            return model.fit(scale="X2"), f"quasi-{what}, Pearson-scaled errors"
-        return model.fit(), f"{what}, model-based errors"
+        if lags is None:
+            fit = model.fit()
+            inf, rho = ar1_glm(fit, X)
+            method = (
+                f"{what}, errors allowing for AR(1) correlation (ρ = {rho:.2f} by restricted "
+                "maximum likelihood) and over-dispersion; t intervals whose degrees of freedom "
+                f"allow for the uncertainty of ρ (at most {inf.df:.0f})"
+            )
+        elif lags > 0:
+            hac = {"maxlags": lags, "use_correction": True}
+            fit = model.fit(cov_type="HAC", cov_kwds=hac, use_t=True)
+            inf, method = _inference(fit), f"{what}, Newey–West (HAC, {lags} lags) errors"
+        elif family == "quasipoisson":
+            fit = model.fit(scale="X2")
+            inf, method = _inference(fit), f"quasi-{what}, Pearson-scaled errors"
+        else:
+            fit = model.fit()
+            inf, method = _inference(fit), f"{what}, model-based errors"
+        check_glm(fit, family)
+        return fit, inf, method
 
 
-def _effects(fit, X, post_steps, alpha, scale, method, slope_change) -> pd.DataFrame:
+def _fit_gaussian(endog, X, lags):
+    if lags is None:
+        fit, inf, rho = ar1_gaussian(endog, X)
+        return (
+            fit,
+            inf,
+            (
+                f"segmented regression with AR(1) errors (Prais–Winsten GLS, ρ = {rho:.2f} by "
+                "restricted maximum likelihood); t intervals whose degrees of freedom allow for "
+                f"the uncertainty of ρ (at most {inf.df:.0f})"
+            ),
+        )
+    if lags > 0:
+        hac = {"maxlags": lags, "use_correction": True}
+        fit = sm.OLS(endog, X).fit(cov_type="HAC", cov_kwds=hac, use_t=True)
+        return (
+            fit,
+            _inference(fit),
+            f"OLS segmented regression, Newey–West (HAC, {lags} lags) errors",
+        )
+    fit = sm.OLS(endog, X).fit()
+    return fit, _inference(fit), "OLS segmented regression, model-based errors"
+
+
+def _inference(fit) -> _Inference:
+    """A statsmodels fit's coefficients, covariance and df (inf when its tests are normal)."""
+    df = float(fit.df_resid) if fit.use_t else np.inf
+    return _Inference(np.asarray(fit.params), np.asarray(fit.cov_params()), df)
+
+
+def _effects(inf: _Inference, X, post_steps, alpha, scale, method, slope_change) -> pd.DataFrame:
+    """One row per term: the contrast's estimate, t (or normal) interval and p-value."""
     names = list(X.columns)
+    tr = np.exp if scale != "difference" else (lambda v: v)
     rows = []
     for term in TERMS:
         c = np.zeros(len(names))
@@ -347,53 +402,29 @@ def _effects(fit, X, post_steps, alpha, scale, method, slope_change) -> pd.DataF
         elif term in names:
             c[names.index(term)] = 1.0
         else:
-            rows.append(
-                {
-                    "term": term,
-                    "estimate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "p_value": np.nan,
-                    "scale": scale,
-                    "coef": np.nan,
-                    "se": np.nan,
-                }
-            )
+            rows.append({"term": term, "scale": scale})
             continue
-        tt = fit.t_test(c)
-        coef = float(np.squeeze(tt.effect))
-        lo, hi = np.squeeze(tt.conf_int(alpha=alpha))
-        tr = np.exp if scale != "difference" else (lambda v: v)
+        coef = float(c @ inf.params)
+        se = float(np.sqrt(c @ inf.cov @ c))
+        df = inf.df_for(c)
+        q = stats.t.ppf(1 - alpha / 2, df)  # df = inf: the normal quantile
+        bounds = np.array([coef, coef - q * se, coef + q * se])
+        with np.errstate(over="ignore"):  # a separated fit's bound is infinite; its note says so
+            est, lo, hi = (float(v) for v in tr(bounds))
         rows.append(
             {
                 "term": term,
-                "estimate": float(tr(coef)),
-                "ci_low": float(tr(lo)),
-                "ci_high": float(tr(hi)),
-                "p_value": float(np.squeeze(tt.pvalue)),
+                "estimate": est,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": float(2 * stats.t.sf(abs(coef / se), df)) if se > 0 else np.nan,
                 "scale": scale,
                 "coef": coef,
-                "se": float(np.squeeze(tt.sd)),
+                "se": se,
+                "df": df,
             }
         )
-    out = pd.DataFrame(rows)
+    columns = ["term", "estimate", "ci_low", "ci_high", "p_value", "scale", "coef", "se", "df"]
+    out = pd.DataFrame(rows).reindex(columns=columns)
     out["method"] = method
-    return out
-
-
-def _ar1(endog, X, family, exposure, post_steps, alpha, scale, slope_change) -> pd.DataFrame:
-    if family == "binomial":
-        s, f = endog[:, 0], endog[:, 1]
-        z = np.log((s + 0.5) / (f + 0.5))
-    elif family == "gaussian":
-        z = endog
-    else:
-        z = np.log(endog + 0.5) - (0 if exposure is None else exposure)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = sm.GLSAR(z, X, rho=1)
-        fit = model.iterative_fit(maxiter=10)
-    what = "GLSAR with AR(1) errors" + ("" if family == "gaussian" else " on the log/logit scale")
-    out = _effects(fit, X, post_steps, alpha, scale, what, slope_change)
-    out["rho"] = float(np.squeeze(model.rho))
     return out

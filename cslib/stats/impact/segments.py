@@ -314,9 +314,8 @@ def compare_segments(
     day : str, optional
         Column of day labels: each segment's interval and p-value then come
         from its days (see ``before_days`` in :func:`compare`), since cases of
-        one day share its staffing and backlog. A ``duration`` comparison
-        without it has a Mann–Whitney p-value that counts cases as
-        independent, so ``significant`` is left missing.
+        one day share its staffing and backlog. Without it every test counts
+        cases as independent, so ``significant`` is left missing.
     random_state : int, optional
         Seed of the ``duration`` bootstrap.
 
@@ -381,9 +380,9 @@ def compare_segments(
         adj[ok] = adjust_pvalues(p[ok], method=adjust, alpha=alpha)["p_adjusted"].to_numpy()
     table["p_adjusted"] = adj
     table["adjust_method"] = ADJUST[adjust]
-    # a Mann–Whitney p-value counts a day's tickets as independent: no flag from it
+    # without day labels every test counts a day's tickets as independent: no flag from it
     table["significant"] = pd.Series(adj < alpha, dtype="boolean")
-    if kind == "duration" and days is None:
+    if days is None:
         table["significant"] = pd.NA
     decomposition = mix_decomposition(
         data, value=value, period=period, segment=segment, kind=kind, before=before, after=after

@@ -27,9 +27,10 @@ def simulate_daily_kpi(
     weekend: float = 0.12,
     phi: float = 0.4,
     cv: float = 0.08,
+    step_days: int = 1,
     seed: int = 0,
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """Daily mean resolution times (hours), one series per row.
+    """Daily (or weekly…) mean resolution times (hours), one series per row.
 
     y_t = level · exp(trend·t + weekend·[Sat/Sun] + u_t) · (1 − improvement·post_t),
     u_t AR(1) with coefficient ``phi`` and marginal sd ``cv`` (log scale).
@@ -45,6 +46,9 @@ def simulate_daily_kpi(
     level, trend, weekend, phi, cv : float
         Baseline level, log-trend per day, weekend log-uplift, AR(1)
         coefficient, marginal sd of the log noise.
+    step_days : int
+        Days between points: 1 for daily, 7 for weekly series (Mondays, so
+        without the weekend uplift); ``trend`` and ``phi`` are per point.
     seed : int
         Seed of the generator.
 
@@ -63,7 +67,7 @@ def simulate_daily_kpi(
     """
     rng = np.random.default_rng(seed)
     n = n_before + n_after
-    dates = pd.date_range("2026-01-05", periods=n, freq="D")
+    dates = pd.date_range("2026-01-05", periods=n, freq=f"{step_days}D")
     innov = rng.normal(0.0, cv * np.sqrt(1 - phi**2), size=(n_sims, n))
     u = np.empty_like(innov)
     u[:, 0] = rng.normal(0.0, cv, size=n_sims)
@@ -85,6 +89,52 @@ def _ar1(rng, shape, phi: float, sd: float) -> np.ndarray:
     for t in range(1, shape[-1]):
         u[..., t] = phi * u[..., t - 1] + e[..., t]
     return u
+
+
+def its_calibration(
+    n_sims: int, *, improvement: float = 0.0, seed: int = 0, **sim
+) -> dict[str, float]:
+    """How often the interrupted-time-series verdict on simulated series says "improved"
+    and covers the true effect.
+
+    Parameters
+    ----------
+    n_sims : int
+        Series to simulate.
+    improvement, seed, **sim
+        Passed to :func:`simulate_daily_kpi` (e.g. ``phi=0.7, step_days=7,
+        n_before=21, n_after=22``).
+
+    Returns
+    -------
+    dict
+        ``improved``: share of "improved" verdicts (lower is better);
+        ``covers``: share of intervals containing the true relative change
+        (``−improvement``).
+
+    Examples
+    --------
+    >>> rates = its_calibration(2, n_before=10, n_after=10, step_days=7)
+    >>> sorted(rates)
+    ['covers', 'improved']
+    """
+    dates, ys = simulate_daily_kpi(n_sims, improvement=improvement, seed=seed, **sim)
+    frame = pd.DataFrame({"date": dates})
+    change = dates[sim.get("n_before", 84)]
+    improved, covers = [], []
+    for y in ys:
+        v = verdict(
+            frame.assign(hours=y),
+            y="hours",
+            time="date",
+            change=change,
+            direction="lower",
+            method="its",
+            sustained_check=False,
+        )
+        improved.append(v.outcome == "improved")
+        covers.append(bool(v.relative_ci_low <= -improvement <= v.relative_ci_high))
+    return {"improved": float(np.mean(improved)), "covers": float(np.mean(covers))}
 
 
 def simulate_team_panel(

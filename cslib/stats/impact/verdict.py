@@ -48,6 +48,9 @@ class Verdict:
     target_met, sustained : bool or None
         None when no target is given / too few review points to judge.
     method, reason, warning : str
+    notes : tuple of str
+        Warnings of the fit in plain words (a fit that did not converge, perfect
+        separation…): how far its numbers can be trusted.
     alternatives_rejected : tuple of (method, why)
     sentence : str
         Plain-English summary a manager can act on.
@@ -80,11 +83,13 @@ class Verdict:
     n_after: int
     sentence: str
     objective: str | None = None
+    notes: tuple[str, ...] = ()
     details: object = field(default=None, repr=False, compare=False)
 
     def summary(self) -> pd.DataFrame:
-        """One row with every field except ``details`` (alternatives as text)."""
+        """One row with every field except ``details`` (alternatives and notes as text)."""
         row = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "details"}
+        row["notes"] = "; ".join(self.notes)
         row["alternatives_rejected"] = "; ".join(
             f"{m}: {why}" for m, why in self.alternatives_rejected
         )
@@ -107,7 +112,7 @@ class Verdict:
         return frame_html(
             f"Verdict: {self.kpi} — {self.outcome}",
             [("", self.summary()[cols]), ("Alternatives rejected", rej)],
-            [self.sentence, self.reason, self.warning or ""],
+            [self.sentence, self.reason, self.warning or "", *self.notes],
         )
 
 
@@ -269,6 +274,7 @@ def verdict(
         n_after=picked.n_after,
         sentence=sentence,
         objective=objective,
+        notes=tuple(est.get("notes", ())),
         details=est["details"],
     )
 
