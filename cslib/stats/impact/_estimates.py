@@ -212,6 +212,12 @@ def _did_poisson(data, y, unit, time, first_treated, never, alpha) -> Estimate:
     X = pd.get_dummies(frame[["unit", "time"]], drop_first=True, dtype=float)
     X.insert(0, "adopted", frame["adopted"])
     X.insert(0, "const", 1.0)
+    # the totals of adopting teams before and after, and of the others before and after the
+    # first go-live: a ratio needs each above 0
+    adopted, adopting = frame["adopted"].to_numpy() == 1, ~never.to_numpy()
+    later = frame["time"].isin(frame["time"][adopted]).to_numpy()
+    sides = (adopted, adopting & ~adopted, ~adopting & ~later, ~adopting & later)
+    cells = [frame["y"][side].sum() for side in sides]
     groups = pd.factorize(frame["unit"])[0]
     g = int(groups.max()) + 1
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -223,13 +229,12 @@ def _did_poisson(data, y, unit, time, first_treated, never, alpha) -> Estimate:
             delta, se = float(fit.params["adopted"]), float(fit.bse["adopted"])
         except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # all 0, too few periods
             fit, delta, se = None, np.nan, np.nan
-        if not (np.isfinite(delta) and se > 0):
+        if not (np.isfinite(delta) and se > 0 and min(cells) > 0):  # a group at 0: no ratio
             delta = se = np.nan
         q = float(stats.t.ppf(1 - alpha / 2, g - 1))
         est, lo, hi = np.exp([delta, delta - q * se, delta + q * se])
         p = float(2 * stats.t.sf(abs(delta / se), g - 1))
-    post = frame["adopted"].to_numpy() == 1
-    after = float(frame["y"][post].mean())
+    after = float(frame["y"][adopted].mean())
     what = (
         "difference-in-differences on the ratio scale: Poisson quasi-likelihood with team and "
         "period effects (some periods are at 0, so the log of the mean, not of each value), "

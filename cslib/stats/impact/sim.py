@@ -203,6 +203,7 @@ def did_calibration(
             first_treated="start",
             direction=direction,
             sustained_check=False,
+            positive=True,  # durations and shares cannot be negative, as the registry says
         )
         improved.append(v.outcome == "improved")
         null = 0.0 if v.scale == "difference" else 1.0
