@@ -26,7 +26,11 @@ Two periods on ticket-level rows (``--path two-period``): tickets over 6 + 6
 weeks (and 4 + 4) whose days share AR(1) shocks
 (cslib.stats.impact.sim.simulate_ticket_days), resolution time and FCR: the
 false-"improved" rate and coverage with no change, and the power at −15 % /
-+5 points; ``--before REV`` adds the library as of REV.
++5 points; ``--before REV`` adds the library as of REV. ``--path open-tickets``:
+the same resolution times as an export taken at the end of the last day sees
+them (cslib.stats.impact.sim.open_at_end: tickets still running are open, their
+value their age), compared with Kaplan–Meier medians (open tickets last at
+least their age) and, for contrast, with the open tickets left out.
 
 "Sustained" (``--path sustained``): daily resolution times with a 15 % fall
 (cslib.stats.impact.sim.sustained_rate), kept for the whole review or gone
@@ -141,6 +145,25 @@ def two_period_table(n: int, seed: int) -> dict[str, dict[str, float]]:
     return rows
 
 
+def open_tickets_table(n: int, seed: int) -> dict[str, dict[str, float]]:
+    """The two-period verdict on resolution times when the data ends with tickets still open:
+    Kaplan–Meier medians against leaving the open tickets out."""
+    rows = {}
+    direction, effect = DID_KPIS["resolution"]
+    for i, (design, args) in enumerate(TWO_PERIOD_DESIGNS.items()):
+        for how in ("kaplan-meier", "dropped"):
+            kw = {"kpi": "resolution", "direction": direction, "seed": seed + 100 * i}
+            kw |= {"censored": how, **args}
+            null = sim.two_period_calibration(n, **kw)
+            real = sim.two_period_calibration(n, effect=effect, **kw)
+            rows[f"{design}, open {how}"] = {
+                "false improved": null["improved"],
+                "coverage": null["covers_null"],
+                "power": real["improved"],
+            }
+    return rows
+
+
 #: "sustained" scenarios: name → days the gain lasts (None = permanent)
 SLIPS = {"permanent −15 % step": None, "gone after 4 weeks": 28, "gone after 5 weeks": 35}
 
@@ -191,6 +214,7 @@ def print_table(n: int, seed: int, before: str | None, path: str) -> None:
         "did": "Difference-in-differences",
         "two-period": "Two periods, ticket-level rows",
         "sustained": '"Sustained" of a 15 % fall in daily resolution time',
+        "open-tickets": "Two periods, resolution times with tickets still open at the data's end",
     }
     print(
         f"\n{title[path]}: {n} simulations per cell; rate ± Monte Carlo s.e."
@@ -198,14 +222,14 @@ def print_table(n: int, seed: int, before: str | None, path: str) -> None:
     )
     cols = tuple(next(iter(after.values())))
     head = "".join(f" | {c + ' (before)':>18s} | {c:>18s}" if old else f" | {c:>18s}" for c in cols)
-    print(f"{'scenario' if path == 'sustained' else 'design, KPI':34s}{head}")
+    print(f"{'scenario' if path == 'sustained' else 'design, KPI':44s}{head}")
     for row, rates in after.items():
         cells = ""
         for c in cols:
             if old:
                 cells += f" | {_rate(old[row][c], n):>18s}"
             cells += f" | {_rate(rates[c], n):>18s}"
-        print(f"{row:34s}{cells}")
+        print(f"{row:44s}{cells}")
     print(f"({time.perf_counter() - start:.0f} s)")
 
 
@@ -213,6 +237,7 @@ TABLES = {
     "its": its_table,
     "did": did_table,
     "two-period": two_period_table,
+    "open-tickets": open_tickets_table,
     "sustained": sustained_table,
 }
 
@@ -287,7 +312,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--path",
-        choices=("its", "did", "methods", "two-period", "sustained", "all"),
+        choices=("its", "did", "methods", "two-period", "open-tickets", "sustained", "all"),
         default="all",
     )
     parser.add_argument("--before", help="git revision to run the same simulations on as well")
@@ -296,7 +321,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(TABLES[args.path](args.sims, args.seed)))
         return
-    for path in ("its", "did", "two-period", "sustained"):
+    for path in ("its", "did", "two-period", "open-tickets", "sustained"):
         if args.path in (path, "all"):
             print_table(args.sims, args.seed, args.before, path)
     if args.path in ("methods", "all"):

@@ -11,7 +11,7 @@ A KPI's ``kind`` says how its per-ticket values aggregate, each over the tickets
 
 Examples
 --------
->>> from cslib.metrics.context import Context
+>>> from cslib.metrics.context import Context, hours
 >>> from cslib.metrics.registry import REGISTRY
 >>> ctx = Context(columns={"csat"}, by=[], sla=None, as_of=None, repeat_days=7, sl=20, economics={})
 >>> statistics(REGISTRY["csat"], ctx)["csat_n"]
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cslib.data import sql
-from cslib.metrics.context import Context
+from cslib.metrics.context import Context, hours
 from cslib.metrics.periods import period_sql
 from cslib.metrics.registry import KPI
 
@@ -100,3 +100,14 @@ def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
     )
     cols = ", ".join(["created_at", *(sql.ident(b) for b in by), f"{value} AS value"])
     return f"SELECT {cols} FROM {source([k], ctx)} WHERE {ctx.render(k.among)}"
+
+
+def open_case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
+    """SQL of a duration KPI's tickets still open when the data ends (``ctx.as_of``), as
+    :func:`case_sql` gives its cases: ``value`` is their age in hours, a lower bound."""
+    age = f"CAST({hours('created_at', ctx.as_of_sql)} AS DOUBLE) AS value"
+    cols = ", ".join(["created_at", *(sql.ident(b) for b in by), age])
+    return (
+        f"SELECT {cols} FROM {source([k], ctx)} "
+        f"WHERE {k.end} IS NULL AND ({ctx.handled}) AND ({ctx.counts})"
+    )

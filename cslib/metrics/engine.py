@@ -47,7 +47,7 @@ from cslib._docstrings import TICKET_SCAN
 from cslib.data import sql
 from cslib.data import tables as io
 from cslib.errors import DataError, ParameterError, Problem
-from cslib.metrics.aggregate import aggregate, case_sql
+from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql
 from cslib.metrics.context import Context
 from cslib.metrics.periods import FREQS, backlog, complaint_counts, day_after, grid
 from cslib.metrics.registry import REGISTRY, availability, glossary
@@ -260,9 +260,9 @@ def _finish(out: pd.DataFrame, by: list, chosen: list[str], min_responses: int) 
     return out[order].sort_values(["period", *by], ignore_index=True)
 
 
-def _as_of(con, columns, as_of, chosen) -> pd.Timestamp | None:
-    """When the data was extracted: given, or the latest timestamp in it (only when a KPI needs it)."""
-    if as_of is None and any(REGISTRY[k].uses_as_of for k in chosen):
+def _as_of(con, columns, as_of, chosen, needed=False) -> pd.Timestamp | None:
+    """When the data was extracted: given, or the latest timestamp in it (only when needed or a KPI needs it)."""
+    if as_of is None and (needed or any(REGISTRY[k].uses_as_of for k in chosen)):
         stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
         as_of = con.execute(
             f"SELECT greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed"
@@ -287,16 +287,20 @@ def cases(
     service_level_seconds: float = 20,
     definitions: Mapping | None = None,
     validate: bool = True,
+    still_open: bool = False,
 ) -> pd.DataFrame:
     """The tickets (or answers) behind a KPI, one value each, with the KPI's own definition.
 
     For before/after comparisons that need case-level data (segment tests, mix
     decompositions). Shares give 0/1 values, durations hours, NPS the 0–10 answer.
+    With ``still_open`` a duration KPI adds the tickets without an end yet
+    (no ``resolved_at``…), their ``value`` their age when the data ends
+    (``as_of``, by default its latest timestamp), and a ``still_open`` column.
 
     Returns
     -------
     DataFrame
-        ``created_at``, the ``by`` columns, ``value``.
+        ``created_at``, the ``by`` columns, ``value`` (and ``still_open``).
 
     Examples
     --------
@@ -330,6 +334,7 @@ def cases(
             service_level_seconds=service_level_seconds,
             definitions=definitions,
             source=io.label(tickets),
+            still_open=still_open,
         )
         return con.execute(f"{sql} ORDER BY created_at").df()
     finally:
@@ -348,11 +353,13 @@ def case_query(
     service_level_seconds: float = 20,
     definitions: Mapping | None = None,
     source: str = "tickets",
+    still_open: bool = False,
 ) -> str:
     """SQL of the cases behind a KPI over the view ``t`` that :func:`scan` opened: ``created_at``,
     the ``by`` columns and ``value`` (as :func:`cases` returns them), for aggregates of one's own.
 
-    ``source`` names the tickets in the error raised when the KPI has no per-ticket values.
+    ``source`` names the tickets in the error raised when the KPI has no per-ticket values;
+    ``still_open`` adds a duration's open tickets as :func:`cases` does.
 
     Examples
     --------
@@ -378,13 +385,17 @@ def case_query(
         columns=set(columns),
         by=by,
         sla=sla,
-        as_of=_as_of(con, columns, as_of, [kpi]),
+        as_of=_as_of(con, columns, as_of, [kpi], needed=still_open),
         repeat_days=repeat_days,
         sl=service_level_seconds,
         definitions=definitions or {},
         economics=economics or {},
     )
-    return case_sql(REGISTRY[kpi], ctx, by)
+    k = REGISTRY[kpi]
+    if not (still_open and k.end):
+        return case_sql(k, ctx, by)
+    done, running = case_sql(k, ctx, by), open_case_sql(k, ctx, by)
+    return f"SELECT *, FALSE AS still_open FROM ({done}) UNION ALL SELECT *, TRUE FROM ({running})"
 
 
 @TICKET_SCAN.fill

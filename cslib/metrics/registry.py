@@ -48,6 +48,20 @@ class KPI:
     uses_as_of: bool = False  # depends on when the data was extracted
     survey: bool = False  # flagged in ``<kpi>_few`` below ``min_responses`` answers
 
+    @property
+    def positive(self) -> bool:
+        """Whether the KPI cannot be negative: every kind but a score (NPS runs −100…100).
+
+        Effects on such a KPI are ratios (:func:`cslib.stats.impact.verdict`), so
+        its level expected without a change stays above 0.
+        """
+        return self.kind != "score"
+
+    @property
+    def end(self) -> str | None:
+        """A duration's end timestamp (``resolved_at``…): a ticket without one is still open."""
+        return self.requires[-1] if self.kind == "duration" else None
+
 
 # ------------------------------------------------- SQL that depends on the context
 

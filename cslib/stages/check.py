@@ -21,6 +21,7 @@ from cslib.data import privacy
 from cslib.display import Chart, Html, Table, fmt
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
+from cslib.stages import _open_tickets as open_tickets
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
@@ -88,9 +89,13 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             "target": o.target,
             "kpi": objective_label(o),
             "units": REGISTRY[o.kpi].unit,
+            "positive": REGISTRY[o.kpi].positive,  # durations, counts, shares: effects as ratios
             "objective": o.id,
         }
         teams = series(wb, o, freq=monthly)
+        teams = open_tickets.km_values(
+            wb, o, teams, None, monthly, [c for c in ["team"] if c in teams]
+        )
         if "first_treated" in teams and treated and (~teams["team"].isin(treated)).any():
             out[o.id] = impact.verdict(
                 teams,
@@ -102,52 +107,16 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
         else:
             # no comparison group in this run: the adopting (or only) teams' weekly series on its own
             data = pooled_weekly(wb, o, treated, *cycle_span(wb))
+            data = open_tickets.km_values(wb, o, data, treated, FREQ)
             out[o.id] = impact.verdict(
                 data.dropna(subset=["value"]), change=week_start(wb.cycle.change.date), **common
             )
-    for o in wb.cycle.objectives:
-        caution = censoring(wb, o)
-        if caution:
-            v = out[o.id]
-            claim = v.outcome != "no detectable change"
-            out[o.id] = replace(
-                v,
-                outcome="no detectable change" if claim else v.outcome,
-                warning=" ".join(filter(None, (v.warning, caution))),
-                sentence=f"{v.sentence} However, {caution}"
-                + (" No change is claimed until those tickets close." if claim else ""),
-            )
+    for o in wb.cycle.objectives:  # a duration with tickets still open: say how many
+        text = open_tickets.note(wb, o, treated)
+        if text:
+            out[o.id] = replace(out[o.id], sentence=f"{out[o.id].sentence} {text}")
     wb._cache[key] = out
     return out
-
-
-#: a duration KPI is right-censored when the review has this much larger a share of tickets without an end
-CENSORING_GAP = 0.05
-
-
-def censoring(wb: Workbook, obj) -> str | None:
-    """A caution when the review's durations miss more unfinished tickets than the baseline's (right-censoring)."""
-    if REGISTRY[obj.kpi].kind != "duration":
-        return None
-    teams = treated_teams(wb)
-    shares = {}
-    for window in ("baseline", "review"):
-        start, end = wb.window(window)
-        frame = wb.kpis(
-            kpis=["volume", obj.kpi],
-            freq="all",
-            start=start,
-            end=end,
-            filters={**(obj.segment or {}), **({"team": teams} if teams else {})},
-        )
-        done, total = float(frame[f"{obj.kpi}_n"].sum()), float(frame["volume"].sum())
-        shares[window] = 1 - done / total if total else 0.0
-    if shares["review"] - shares["baseline"] <= CENSORING_GAP:
-        return None
-    return (
-        f"{shares['review']:.0%} of the review's tickets have no end yet against {shares['baseline']:.0%} of the baseline's: "
-        "the slowest recent tickets are not counted, so the review's durations look better than they will be (right-censoring)."
-    )
 
 
 def level(wb: Workbook, obj, window: str) -> float:
@@ -157,6 +126,9 @@ def level(wb: Workbook, obj, window: str) -> float:
     """
     filters = {"team": treated_teams(wb)} if treated_teams(wb) else None
     start, end = wb.window(window)
+    km = open_tickets.km_level(wb, obj, treated_teams(wb), start, end)  # tickets still open
+    if km is not None:
+        return km
     stat = "mean" if obj.statistic == "mean" else "median"
     frame = wb.kpis(
         kpis=[obj.kpi],

@@ -133,6 +133,7 @@ def test_verdict_did_uses_control_teams():
         direction="lower",
         kpi="handling time",
         units="minutes",
+        positive=True,
     )
     assert v.method.startswith("difference-in-differences")
     assert v.outcome == "improved"

@@ -3,7 +3,8 @@
 Every difference is **after − before**. The module offers
 
 * :func:`compare` — two-period comparisons (continuous, skewed durations,
-  proportions, NPS), one tidy row each;
+  proportions, NPS), one tidy row each; :func:`compare_censored` and
+  :func:`km_median` for durations with tickets still open (Kaplan–Meier);
 * :func:`its` — interrupted time series (segmented regression with AR(1)
   errors, Poisson/binomial GLMs, seasonality, a Newey–West sensitivity fit);
 * :func:`did` — difference-in-differences with staggered roll-out
@@ -13,8 +14,8 @@ Every difference is **after − before**. The module offers
 * :func:`compare_segments` and :func:`mix_decomposition` — many segments with
   adjusted p-values, mix-adjusted change, mix and rate effects;
 * :func:`choose_method` and :func:`verdict` — the method and a calibrated,
-  plain-English verdict per objective (for difference-in-differences on a KPI
-  that cannot be negative, a ratio estimated on the log scale).
+  plain-English verdict per objective (for a KPI that cannot be negative, a
+  ratio: on the log scale, or by Poisson quasi-likelihood where it has zeros).
 
 ``docs/reference/methods.md`` describes the methods, their calibration and the
 published numbers the tests reproduce.
@@ -28,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+from cslib.stats.impact.censored import compare_censored, km_median
 from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare, hodges_lehmann
 from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
@@ -52,10 +54,12 @@ __all__ = [
     "adjust_pvalues",
     "choose_method",
     "compare",
+    "compare_censored",
     "compare_segments",
     "did",
     "hodges_lehmann",
     "its",
+    "km_median",
     "mix_decomposition",
     "verdict",
 ]

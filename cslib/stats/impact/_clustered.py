@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._km import _ClusterKM, km_median
 from cslib.stats.impact._medians import _ClusterMedian
 
 
@@ -67,17 +68,28 @@ def cluster_mean_diff(b, day_b, nd_b, a, day_a, nd_a, alpha: float) -> dict:
     return {"diff": ma - mb, **_welch_t(ma - mb, vb, va, nd_b, nd_a, alpha)}
 
 
-def cluster_median_t(b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng) -> dict:
+def _median_of(x, day, n_days, still_open):
+    """The period's median and its resampler: Kaplan–Meier when some tickets are still open."""
+    if still_open is None or not np.any(still_open):
+        return float(np.median(x)), _ClusterMedian(x, day, n_days)
+    return km_median(x, still_open), _ClusterKM(x, still_open, day, n_days)
+
+
+def cluster_median_t(
+    b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng, open_b=None, open_a=None
+) -> dict:
     """Difference and log ratio of medians with t intervals from a cluster bootstrap's variance.
 
     Each period's whole clusters are resampled on their own; the variances of
     the resampled medians (and log medians), inflated by G / (G − 1), give
-    Welch t intervals. The p-value is that of the log ratio.
+    Welch t intervals. The p-value is that of the log ratio. With ``open_b`` /
+    ``open_a`` (tickets still open, their value their age) the medians are
+    Kaplan–Meier medians (:mod:`~cslib.stats.impact._km`), in the resamples too.
     """
-    med_b, med_a = _ClusterMedian(b, day_b, nd_b), _ClusterMedian(a, day_a, nd_a)
+    m_b, med_b = _median_of(b, day_b, nd_b, open_b)
+    m_a, med_a = _median_of(a, day_a, nd_a, open_a)
     boot_b = med_b(rng.integers(0, nd_b, size=(n_resamples, nd_b)))
     boot_a = med_a(rng.integers(0, nd_a, size=(n_resamples, nd_a)))
-    m_b, m_a = float(np.median(b)), float(np.median(a))
     diff = _welch_t(
         m_a - m_b,
         boot_b.var(ddof=1) * nd_b / (nd_b - 1),
@@ -138,17 +150,28 @@ def _enough_days(nd_b: int, nd_a: int) -> None:
         )
 
 
-def _clustered_medians(b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng) -> dict:
+def _clustered_medians(
+    b, day_b, nd_b, a, day_a, nd_a, alpha, n_resamples, rng, open_b=None, open_a=None
+) -> dict:
     """Cluster-bootstrap t intervals of the medians' difference and log ratio, and the ratio's test."""
-    res = cluster_median_t(b, day_b, nd_b, a, day_a, nd_a, alpha, int(n_resamples), rng)
+    res = cluster_median_t(
+        b, day_b, nd_b, a, day_a, nd_a, alpha, int(n_resamples), rng, open_b, open_a
+    )
     diff, log = res["diff"], res["log_ratio"]
+    km = any(o is not None and np.any(o) for o in (open_b, open_a))
     return {
         "bounds": ((diff["ci_low"], diff["ci_high"]), (log["ci_low"], log["ci_high"])),
         "p_value": log["p_value"],
         "statistic": log["statistic"],
         "df": log["df"],
-        "method": "difference and ratio of medians, t intervals (Welch df over days) from a "
-        "bootstrap resampling whole days; t test of the log ratio",
+        "method": "difference and ratio of "
+        + (
+            "Kaplan–Meier medians (tickets still open count as lasting at least their age)"
+            if km
+            else "medians"
+        )
+        + ", t intervals (Welch df over days) from a bootstrap resampling whole days; "
+        "t test of the log ratio",
         "reason": "skewed durations: medians resist long tails; tickets of one day share its "
         "staffing and backlog, so the days, not the tickets, set the precision",
     }

@@ -10,10 +10,15 @@ from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
 
 from cslib._args import numeric_column
 from cslib.errors import ParameterError, Problem
+from cslib.stats.impact._km import km_median
+from cslib.stats.impact._notes import _caught
 from cslib.stats.impact._treated import _never_treated
+from cslib.stats.impact.censored import compare_censored, open_note
 from cslib.stats.impact.compare import compare
 from cslib.stats.impact.did import did
 from cslib.stats.impact.its import its
@@ -53,7 +58,8 @@ def _estimate(
     n,
     seasonality,
     alpha,
-    positive=None,
+    positive=False,
+    still_open=None,
 ) -> Estimate:
     """The effect by ``method``; case-level rows (several per period) are compared as cases."""
     raw = unit is None and data[time].duplicated().any()  # case-level rows: aggregate per period
@@ -62,20 +68,33 @@ def _estimate(
     if method == "its":
         season = _auto_season(series["time"]) if seasonality == "auto" else seasonality
         if raw and offset is None and n is None:
-            return _its_estimate(series, "y", "time", change, family, None, None, season, alpha)
-        return _its_estimate(data, y, time, change, family, offset, n, season, alpha)
+            return _its_estimate(
+                series, "y", "time", change, family, None, None, season, alpha, positive
+            )
+        return _its_estimate(data, y, time, change, family, offset, n, season, alpha, positive)
     cases = (
         pd.DataFrame({"time": data[time].to_numpy(), "y": numeric_column(data, y)})
         if raw
         else series
     )
+    if raw and still_open is not None:
+        cases["open"] = data[still_open].to_numpy(dtype=bool)
     return _two_period_estimate(cases, change, kind if raw else "continuous", alpha, by_day=raw)
 
 
-def _series(data, y, time, unit, first_treated, method, offset, n, family, kind) -> pd.DataFrame:
-    """The series the SPC view and the two-period comparison use: one value per period."""
+def _series(
+    data, y, time, unit, first_treated, method, offset, n, family, kind, still_open=None
+) -> pd.DataFrame:
+    """The series the SPC view and the two-period comparison use: one value per period
+    (of durations with tickets still open, Kaplan–Meier medians)."""
     yv = numeric_column(data, y)
     frame = pd.DataFrame({"time": data[time].to_numpy(), "y": yv})
+    if kind == "duration" and still_open is not None and data[still_open].any():
+        frame["open"] = data[still_open].to_numpy(dtype=bool)
+        out = frame.groupby("time", sort=True)[["y", "open"]].apply(
+            lambda g: km_median(g["y"], g["open"])
+        )
+        return pd.DataFrame({"time": out.index.to_numpy(), "y": out.to_numpy(dtype=float)})
     if offset is not None and family in ("poisson", "quasipoisson"):
         frame["y"] = yv / numeric_column(data, offset)
     elif n is not None and family == "binomial":
@@ -105,25 +124,29 @@ def _series(data, y, time, unit, first_treated, method, offset, n, family, kind)
 
 
 def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> Estimate:
-    """DiD effect with a t interval over teams; for a KPI that cannot be negative, on the log scale.
+    """DiD effect with a t interval over teams; for a KPI that cannot be negative, a ratio.
 
     On the log scale the effect is a ratio (after / expected without the change),
     so the expected level stays positive and the relative change above −100 %.
+    A KPI that cannot be negative but has a period at 0 (no complaint in a
+    team-month) has no log: its ratio comes from :func:`_did_poisson`.
     """
     ft = data[first_treated]
     never = _never_treated(ft)
     control = "never" if never.any() else "notyet"
     values = numeric_column(data, y)
-    ratio = bool((values > 0).all()) if positive is None else bool(positive)
-    if ratio and not (values > 0).all():
+    ratio = bool(positive)
+    if ratio and (values < 0).any():
         raise ParameterError(
             Problem(
-                "a ratio-scale effect needs every value above 0",
+                "a KPI that cannot be negative has negative values",
                 column=y,
-                values=tuple(values[values <= 0][:3]),
-                fix="pass positive=False to estimate a difference",
+                values=tuple(values[values < 0][:3]),
+                fix="check the KPI's values, or pass positive=False to estimate a difference",
             )
         )
+    if ratio and not (values > 0).all():
+        return _did_poisson(data, y, unit, time, first_treated, never, alpha)
     frame = data.assign(**{y: np.log(values)}) if ratio else data
     res = did(
         frame,
@@ -170,6 +193,60 @@ def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> Estima
     return out
 
 
+def _did_poisson(data, y, unit, time, first_treated, never, alpha) -> Estimate:
+    """Ratio DiD for a KPI with zeros: Poisson quasi-likelihood with team and period effects.
+
+    E[y] = exp(team + period + δ · adopted): the mean, not each value, is on the
+    log scale, so a period at 0 needs no shift (Wooldridge 2023, *Simple
+    approaches to nonlinear difference-in-differences with panel data*). exp(δ)
+    is the ratio after / expected without the change; its t interval uses the
+    team-clustered (CR1) variance with G − 1 degrees of freedom.
+    """
+    frame = pd.DataFrame(
+        {
+            "y": numeric_column(data, y),
+            "unit": data[unit].astype(str).to_numpy(),
+            "time": data[time].astype(str).to_numpy(),
+            "adopted": ((~never) & (data[time] >= data[first_treated])).to_numpy(float),
+        }
+    )
+    X = pd.get_dummies(frame[["unit", "time"]], drop_first=True, dtype=float)
+    X.insert(0, "adopted", frame["adopted"])
+    X.insert(0, "const", 1.0)
+    # the totals of adopting teams before and after, and of the others before and after the
+    # first go-live: a ratio needs each above 0
+    adopted, adopting = frame["adopted"].to_numpy() == 1, ~never.to_numpy()
+    later = frame["time"].isin(frame["time"][adopted]).to_numpy()
+    sides = (adopted, adopting & ~adopted, ~adopting & ~later, ~adopting & later)
+    cells = [frame["y"][side].sum() for side in sides]
+    groups = pd.factorize(frame["unit"])[0]
+    g = int(groups.max()) + 1
+    notes: list[str] = []
+    with _caught(notes, "difference-in-differences (Poisson)"), np.errstate(all="ignore"):
+        try:
+            fit = sm.GLM(frame["y"], X, family=sm.families.Poisson()).fit(
+                cov_type="cluster", cov_kwds={"groups": groups}
+            )
+            delta, se = float(fit.params["adopted"]), float(fit.bse["adopted"])
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # all 0, too few periods
+            fit, delta, se = None, np.nan, np.nan
+        if not (np.isfinite(delta) and se > 0 and min(cells) > 0):  # a group at 0: no ratio
+            delta = se = np.nan
+        q = float(stats.t.ppf(1 - alpha / 2, g - 1))
+        est, lo, hi = np.exp([delta, delta - q * se, delta + q * se])
+        p = float(2 * stats.t.sf(abs(delta / se), g - 1))
+    after = float(frame["y"][adopted].mean())
+    what = (
+        "difference-in-differences on the ratio scale: Poisson quasi-likelihood with team and "
+        "period effects (some periods are at 0, so the log of the mean, not of each value), "
+        f"t interval with {g - 1} df from the team-clustered variance"
+    )
+    before = after / est if est > 0 else np.nan
+    out = _pack(est, lo, hi, p, "ratio", before, after, what, fit)
+    out["notes"] = notes
+    return out
+
+
 def _auto_season(t: pd.Series) -> str | None:
     if not pd.api.types.is_datetime64_any_dtype(t) or len(t) < 21:
         return None
@@ -177,9 +254,21 @@ def _auto_season(t: pd.Series) -> str | None:
     return "dow" if np.median(gaps) == 86400 else None
 
 
-def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> Estimate:
+def _its_estimate(
+    data, y, time, change, family, offset, n, season, alpha, positive=False
+) -> Estimate:
+    """ITS effect; for a KPI that cannot be negative (``positive``), a ratio.
+
+    A positive KPI is fitted on the log scale (its effect a ratio, its expected
+    level above 0); when a period is at 0 it has no log, so the fit is a
+    quasi-Poisson GLM instead: the log of the mean, not of each value.
+    """
+    yv = numeric_column(data, y)
+    log = bool(positive) and family == "gaussian" and bool((yv > 0).all())
+    if positive and family == "gaussian" and not log:
+        family = "quasipoisson"
     res = its(
-        data,
+        data.assign(**{y: np.log(yv)}) if log else data,
         y=y,
         time=time,
         change=change,
@@ -203,15 +292,20 @@ def _its_estimate(data, y, time, change, family, offset, n, season, alpha) -> Es
             cf = float(
                 np.mean(res.fitted["counterfactual"][res.fitted["post"]] / tr[res.fitted["post"]])
             )
-    after = cf + float(s["estimate"]) if s["scale"] == "difference" else cf * float(s["estimate"])
+    est, scale = float(s["estimate"]), str(s["scale"])
+    lo, hi, p = (float(s[c]) for c in ("ci_low", "ci_high", "p_value"))
+    if log:  # effects on the log scale: ratios
+        est, lo, hi = np.exp([est, lo, hi])
+        cf, scale = float(np.exp(res.fitted["counterfactual"][res.fitted["post"]]).mean()), "ratio"
+    after = cf + est if scale == "difference" else cf * est
     what = (
         "interrupted time series ("
         + res.method
+        + ("; on the log scale: a KPI that cannot be negative" if log else "")
         + (f"; seasonality {season}" if season else "")
         + ")"
     )
-    lo, hi, p = (float(s[c]) for c in ("ci_low", "ci_high", "p_value"))
-    out = _pack(float(s["estimate"]), lo, hi, p, str(s["scale"]), cf, after, what, res)
+    out = _pack(est, lo, hi, p, scale, cf, after, what, res)
     out["notes"] = res.notes
     return out
 
@@ -222,15 +316,20 @@ def _two_period_estimate(series, change, kind, alpha, by_day=False) -> Estimate:
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
     b, a = series["y"][t < ch].to_numpy(), series["y"][t >= ch].to_numpy()
     days = _clusters(t, ch) if by_day else None
-    row = compare(
-        b,
-        a,
-        kind=kind,
-        alpha=alpha,
-        before_days=None if days is None else days[(t < ch).to_numpy()],
-        after_days=None if days is None else days[(t >= ch).to_numpy()],
-    ).iloc[0]
+    kw = {
+        "alpha": alpha,
+        "before_days": None if days is None else days[(t < ch).to_numpy()],
+        "after_days": None if days is None else days[(t >= ch).to_numpy()],
+    }
+    still_open = series["open"].to_numpy() if "open" in series and kind == "duration" else None
+    if still_open is None:
+        row = compare(b, a, kind=kind, **kw).iloc[0]
+    else:
+        ob, oa = still_open[(t < ch).to_numpy()], still_open[(t >= ch).to_numpy()]
+        row = compare_censored(b, a, before_open=ob, after_open=oa, **kw).iloc[0]
     what = "two-period comparison: " + str(row["method"])
+    if still_open is not None and still_open.any():
+        what += ". " + open_note(int(still_open.sum()), still_open.size, "duration")
     # durations: the ratio of medians, bootstrapped on the log scale, decides the outcome and
     # gives the relative change, which then cannot fall below −100 %
     ratio = kind == "duration" and np.isfinite(row["ratio"])

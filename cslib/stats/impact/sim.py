@@ -253,6 +253,7 @@ def did_calibration(
             first_treated="start",
             direction=direction,
             sustained_check=False,
+            positive=True,  # durations and shares cannot be negative, as the registry says
         )
         improved.append(v.outcome == "improved")
         null = 0.0 if v.scale == "difference" else 1.0
@@ -309,8 +310,38 @@ def simulate_ticket_days(
     return days.repeat(per_day), y
 
 
+def open_at_end(
+    day: pd.DatetimeIndex, y: np.ndarray, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Durations as an export taken at the end of the last day sees them.
+
+    Each ticket is created at a uniform time of its day; one that would still be
+    running when the data ends is open: its value is its age (data end −
+    created) and its flag True.
+
+    Examples
+    --------
+    >>> day = pd.DatetimeIndex(["2026-01-05", "2026-01-06"])
+    >>> value, still_open = open_at_end(day, np.array([[100.0, 1.0]]))
+    >>> bool(still_open[0, 0]), bool(value[0, 0] < 48), bool(still_open[0, 1])
+    (True, True, False)
+    """
+    end = day.max() + pd.Timedelta(days=1)
+    created = (day - end) / pd.Timedelta(hours=1)  # hours before the data ends (< 0)
+    age = -created.to_numpy() - 24 * np.random.default_rng(seed).random(y.shape)
+    still_open = y > age
+    return np.where(still_open, age, y), still_open
+
+
 def two_period_calibration(
-    n_sims: int, *, kpi: str, direction: str, effect: float = 0.0, seed: int = 0, **design
+    n_sims: int,
+    *,
+    kpi: str,
+    direction: str,
+    effect: float = 0.0,
+    seed: int = 0,
+    censored: str | None = None,
+    **design,
 ) -> dict[str, float]:
     """How often the two-period verdict on ticket-level rows says "improved" and covers no change.
 
@@ -322,6 +353,11 @@ def two_period_calibration(
         Passed to :func:`simulate_ticket_days`.
     direction : {"lower", "higher"}
         Which way is better.
+    censored : {None, "kaplan-meier", "dropped"}
+        Resolution times as the data's end sees them (:func:`open_at_end`):
+        tickets still open count as lasting at least their age
+        (``"kaplan-meier"``) or are left out (``"dropped"``, as when only
+        resolved tickets have a resolution time).
 
     Returns
     -------
@@ -339,9 +375,11 @@ def two_period_calibration(
     change = day[design.get("n_before", 42) * design.get("per_day", 30)]
     kind = "duration" if kpi == "resolution" else "proportion"
     improved, covers = [], []
-    for y in ys:
+    values, still_open = open_at_end(day, ys, seed) if censored else (ys, np.zeros(ys.shape, bool))
+    for y, o in zip(values, still_open, strict=True):
+        cases = frame.assign(value=y, open=o)
         v = verdict(
-            frame.assign(value=y),
+            cases[~o] if censored == "dropped" else cases,
             y="value",
             time="day",
             change=change,
@@ -349,6 +387,7 @@ def two_period_calibration(
             kind=kind,
             method="two-period",
             sustained_check=False,
+            still_open="open" if censored == "kaplan-meier" else None,
         )
         improved.append(v.outcome == "improved")
         null = 0.0 if v.scale == "difference" else 1.0

@@ -138,7 +138,8 @@ def verdict(
     min_periods: int = 8,
     method: str | None = None,
     sustained_check: bool = True,
-    positive: bool | None = None,
+    positive: bool = False,
+    still_open: str | None = None,
 ) -> Verdict:
     """Did the KPI change after the change went live? A calibrated, plain-English answer.
 
@@ -182,11 +183,18 @@ def verdict(
         Force a method instead of choosing.
     sustained_check : bool
         Judge whether the change held (turn off for speed in simulations).
-    positive : bool, optional
-        Whether the KPI cannot be negative (durations, counts, rates): then the
-        difference-in-differences effect is a ratio estimated on the log scale,
-        so the level expected without the change stays above 0 and the change
-        above −100 %. Default: when every value is above 0.
+    positive : bool
+        Whether the KPI cannot be negative (durations, counts, rates, shares:
+        :attr:`cslib.metrics.registry.KPI.positive` says so for a registered
+        KPI). Then difference-in-differences and the interrupted time series
+        estimate a ratio (on the log scale; with periods at 0, Poisson
+        quasi-likelihood), so the level expected without the change stays above
+        0 and the relative change above −100 %.
+    still_open : str, optional
+        Case-level durations: a True/False column, True where the ticket was
+        still open when the data ends and ``y`` holds its age. Its duration
+        counts as at least its age: medians are Kaplan–Meier medians
+        (:func:`~cslib.stats.impact.censored.compare_censored`).
 
     Returns
     -------
@@ -205,7 +213,7 @@ def verdict(
     choice(kind, KINDS, "kind")
     choice(family, FAMILIES, "family")
     alpha = check_alpha(alpha)
-    check_frame(data, [y, time, unit, first_treated, offset, n], where="verdict")
+    check_frame(data, [y, time, unit, first_treated, offset, n, still_open], where="verdict")
     picked = choose_method(
         data,
         time=time,
@@ -219,7 +227,9 @@ def verdict(
     if method is not None:
         picked = _forced(picked, method, unit, first_treated)
     name = kpi or y
-    series = _series(data, y, time, unit, first_treated, picked.method, offset, n, family, kind)
+    series = _series(
+        data, y, time, unit, first_treated, picked.method, offset, n, family, kind, still_open
+    )
     est = _estimate(
         data,
         series,
@@ -236,12 +246,13 @@ def verdict(
         seasonality=seasonality,
         alpha=alpha,
         positive=positive,
+        still_open=still_open,
     )
     outcome = _outcome(est["ci_low"], est["ci_high"], est["scale"], direction)
     target_met = _target(target, est, direction)
     sustained, why = (None, "not checked")
     if picked.method == "its" and est["details"].seasonality and family != "binomial":
-        series = _seasonally_adjusted(series, est["details"], family)
+        series = _seasonally_adjusted(series, est, family)
     if sustained_check:
         sustained, why = _sustained(series, change, direction, picked.method)
     step = _step_word(series["time"])
@@ -304,10 +315,12 @@ def _forced(picked: MethodChoice, method: str, unit, first_treated) -> MethodCho
     )
 
 
-def _seasonally_adjusted(series: pd.DataFrame, fit, family: str) -> pd.DataFrame:
-    """The series without the ITS fit's seasonal component, so weekends are not read as signals."""
-    seas = fit.fitted["seasonal"].to_numpy()
-    adj = series["y"] - seas if family == "gaussian" else series["y"] * np.exp(-seas)
+def _seasonally_adjusted(series: pd.DataFrame, est, family: str) -> pd.DataFrame:
+    """The series without the ITS fit's seasonal component, so weekends are not read as signals
+    (a fit on the log scale has a multiplicative one)."""
+    seas = est["details"].fitted["seasonal"].to_numpy()
+    additive = family == "gaussian" and est["scale"] == "difference"
+    adj = series["y"] - seas if additive else series["y"] * np.exp(-seas)
     return pd.DataFrame({"time": series["time"], "y": adj})
 
 

@@ -1,0 +1,93 @@
+"""Durations with tickets still open in the Check: Kaplan–Meier medians, and the note saying so.
+
+A ticket without an end when the data ends (no ``resolved_at`` yet) has lasted
+at least its age. The SQL medians count only finished tickets, so a recent
+period looks faster than it is; here each period's median of a duration KPI
+becomes the Kaplan–Meier median (:func:`cslib.stats.impact.censored.km_median`)
+whenever one of its tickets is still open — with none open it is the same
+median as before.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cslib.cycle.workbook import Workbook
+from cslib.metrics import engine as kpi
+from cslib.metrics.engine import REGISTRY
+from cslib.metrics.periods import floor
+from cslib.stats.impact.censored import km_median, open_note
+
+
+def applies(obj) -> bool:
+    """Whether the objective states a median of a duration (where open tickets matter)."""
+    return REGISTRY[obj.kpi].kind == "duration" and obj.statistic in (None, "median")
+
+
+def durations(wb: Workbook, obj, teams, start, end, by=()) -> pd.DataFrame:
+    """The objective's tickets from ``start`` to ``end`` in ``teams`` (else the run's), open
+    ones with their age."""
+    teams = list(teams or wb.scope_teams)
+    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+    c = wb.cycle
+    path, options = wb.source("tickets")
+    return kpi.cases(
+        path,
+        obj.kpi,
+        by=list(by),
+        start=start,
+        end=end,
+        filters=filters or None,
+        sla=c.sla_spec(),
+        economics=c.economics.model_dump(),
+        options=options,
+        **c.queue_definitions(),
+        validate=False,
+        still_open=True,
+    )
+
+
+def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -> pd.DataFrame:
+    """``frame`` (``period``, the ``by`` columns, ``value``) with each period's Kaplan–Meier
+    median where a ticket of it is still open; unchanged when none is or ``obj`` is no median
+    of a duration."""
+    if not applies(obj) or frame.empty:
+        return frame
+    cases = durations(wb, obj, teams, frame["period"].min(), _last_day(frame["period"], freq), by)
+    if not cases["still_open"].any():
+        return frame
+    cases["period"] = cases["created_at"].map(lambda t: floor(t, freq))
+    keys = ["period", *by]
+    km = cases.groupby(keys)[["value", "still_open"]].apply(
+        lambda g: km_median(g["value"], g["still_open"])
+    )
+    out = frame.set_index(keys)
+    # a period whose median is still unknown (over half its tickets could outlast the rest) drops
+    out["value"] = km.reindex(out.index).where(out.index.isin(km.index), out["value"])
+    return out.reset_index()[frame.columns].dropna(subset=["value"])
+
+
+def km_level(wb: Workbook, obj, teams, start, end) -> float | None:
+    """The Kaplan–Meier median over a window, or None when no ticket of it is still open."""
+    if not applies(obj):
+        return None
+    cases = durations(wb, obj, teams, start, end)
+    if not cases["still_open"].any():
+        return None
+    return km_median(cases["value"], cases["still_open"])
+
+
+def note(wb: Workbook, obj, teams) -> str | None:
+    """How many of the review's tickets were still open, when some were."""
+    if not applies(obj):
+        return None
+    cases = durations(wb, obj, teams, *wb.window("review"))
+    n_open = int(cases["still_open"].sum())
+    what = REGISTRY[obj.kpi].label.lower()
+    return open_note(n_open, len(cases), what) if n_open else None
+
+
+def _last_day(periods: pd.Series, freq: str) -> pd.Timestamp:
+    last = pd.Timestamp(periods.max())
+    step = pd.offsets.MonthBegin(1) if freq == "M" else pd.Timedelta(days=7 if freq == "W" else 1)
+    return last + step - pd.Timedelta(days=1)
