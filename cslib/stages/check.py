@@ -27,6 +27,7 @@ from cslib.stages._shared import (
     before_after_results,
     by_row_unit,
     change_text,
+    compared,
     cycle_span,
     kpi_unit,
     mdc_status,
@@ -91,7 +92,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
             "objective": o.id,
         }
         teams = series(wb, o, freq=monthly)
-        if "first_treated" in teams and treated and (~teams["team"].isin(treated)).any():
+        if compared(teams, treated):
             out[o.id] = impact.verdict(
                 teams,
                 unit="team",
