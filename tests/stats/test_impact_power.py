@@ -104,8 +104,8 @@ def test_ratio_scale_for_did_on_a_positive_kpi():
 @pytest.mark.parametrize(
     ("values", "treated", "says"),
     [
-        ([1.0, 2.0, 3.0], None, "only 3 baseline week(s)"),
-        ([np.nan] * 10, None, "only 0 baseline week(s)"),
+        ([1.0, 2.0, 3.0], None, "only 3 baseline weeks with a value;"),
+        ([np.nan] * 10, None, "only 0 baseline weeks with a value;"),
         ([5.0] * 10, None, "does not vary"),
         (np.ones((2, 10)) + np.arange(10), np.array([True, False]), "leave no spread"),
     ],

@@ -14,7 +14,9 @@ Every difference is **after − before**. The module offers
   adjusted p-values, mix-adjusted change, mix and rate effects;
 * :func:`choose_method` and :func:`verdict` — the method and a calibrated,
   plain-English verdict per objective (for difference-in-differences on a KPI
-  that cannot be negative, a ratio estimated on the log scale).
+  that cannot be negative, a ratio estimated on the log scale);
+* :func:`plan_power` — at Plan time, the smallest change the Check's method
+  can detect over the planned review, and the review a target needs.
 
 ``docs/reference/methods.md`` describes the methods, their calibration and the
 published numbers the tests reproduce.
@@ -32,6 +34,7 @@ from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare, hodge
 from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
 from cslib.stats.impact.method import MethodChoice, choose_method
+from cslib.stats.impact.power import PlanPower, plan_power
 from cslib.stats.impact.segments import (
     SegmentComparison,
     adjust_pvalues,
@@ -47,6 +50,7 @@ __all__ = [
     "MethodChoice",
     "Moments",
     "NpsCounts",
+    "PlanPower",
     "SegmentComparison",
     "Verdict",
     "adjust_pvalues",
@@ -57,5 +61,6 @@ __all__ = [
     "hodges_lehmann",
     "its",
     "mix_decomposition",
+    "plan_power",
     "verdict",
 ]

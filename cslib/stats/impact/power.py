@@ -15,7 +15,10 @@ The estimate's standard deviation, per method:
   (the design effect of clustered weeks); the verdict's Welch interval on the
   weekly values assumes independent weeks, which the power allows for;
 * **interrupted time series**: the segmented regression's average effect under
-  AR(1) errors, ``√(c′(X′X)⁻¹X′ΣX(X′X)⁻¹c)`` around the baseline's trend;
+  AR(1) errors, ``√(c′(X′X)⁻¹X′ΣX(X′X)⁻¹c)`` around the baseline's trend; the
+  verdict needs both its Newey–West and its AR(1) interval on the better side,
+  counted as the expected larger of two estimates of one standard error, each
+  varying like one with half the degrees of freedom (1 + 1/√(π df));
 * **difference-in-differences** with few teams: each team's change (log scale
   for a KPI above 0) has the variance above computed from the team-specific
   weekly deviations (the week's mean over teams removed: shocks shared by all
@@ -157,7 +160,11 @@ def _test(design: Design, noise: Noise, n_after: int) -> tuple[float, float, int
         )
         return sd, 1.0, design.n_treated + design.n_control - design.n_groups
     if design.method == "its":
-        return its_sd(noise, nb, n_after), 1.0, nb + n_after - 4
+        # "improved" needs both the Newey–West and the AR(1) interval on the better side: the
+        # expected larger of two s.e. estimates, each varying like one from df / 2 degrees of
+        # freedom (relative sd 1/√df: HAC and feasible-GLS errors vary more than plain ones)
+        df = nb + n_after - 4
+        return its_sd(noise, nb, n_after), 1 + 1 / np.sqrt(np.pi * max(df, 1)), df
     sd = difference_sd(noise, nb, n_after)
     welch = noise.sd * np.sqrt(1 / nb + 1 / n_after)  # the verdict's interval: independent weeks
     return sd, welch / sd, nb + n_after - 2
@@ -305,10 +312,12 @@ def plan_power(
 
     Examples
     --------
+    Twelve baseline weeks around 100 (weekly sd 4), a review of six weeks, a target of 94:
+
     >>> rng = np.random.default_rng(0)
-    >>> p = plan_power(20 + rng.normal(0, 1, 26), level=20, direction="lower", review_weeks=13, target=19)
-    >>> p.method, round(p.mde, 2), p.weeks_needed
-    ('its', 1.49, 30)
+    >>> p = plan_power(100 + rng.normal(0, 4, 12), level=100, direction="lower", review_weeks=6, target=94)
+    >>> p.method, round(p.mde, 1), p.weeks_needed, p.detectable
+    ('two-period', -5.2, 4, True)
     """
     x = np.asarray(baseline, dtype=float)
     change = None if target is None else float(target) - level
@@ -316,7 +325,8 @@ def plan_power(
     x = x[:, ~np.isnan(x).any(axis=0)] if control else x[~np.isnan(x)]
     weeks = int(x.shape[-1])
     if weeks < MIN_WEEKS:
-        note = f"only {weeks} baseline week(s) with values; the power needs {MIN_WEEKS}"
+        which = "with a value for every team" if control else "with a value"
+        note = f"only {weeks} baseline week{'' if weeks == 1 else 's'} {which}; the power needs {MIN_WEEKS}"
         return _unknown(level, review_weeks, weeks, change, note)
     ratio = control and bool((x > 0).all()) and level > 0
     sign = -1.0 if direction == "lower" else 1.0

@@ -1,7 +1,8 @@
 """Whether the Plan's minimum detectable effect holds: the verdict's power there, simulated.
 
-For each design the Check uses — difference-in-differences over 3 + 3 teams, two
-periods of 6 + 6 weeks, an interrupted time series of 21 + 22 weeks — the
+For each design the Check uses — difference-in-differences over 3 + 3 teams (in
+weeks, and in months as the Check judges a cycle of three months or more each
+side), two periods of 6 + 6 weeks, an interrupted time series of 21 + 22 weeks — the
 operations come from :mod:`cslib.stats.impact.sim`; the Plan's estimate
 (:func:`~cslib.stats.impact.power.plan_power`) is taken on each simulated
 baseline (its median is "the stated MDE"), then operations with that effect
@@ -29,12 +30,16 @@ from cslib.stats.impact.verdict import verdict
 DESIGNS = {
     "DiD 3 + 3 teams, weekly, resolution": ("resolution", "lower"),
     "DiD 3 + 3 teams, weekly, FCR": ("fcr", "higher"),
+    "DiD 3 + 3 teams, 4-week months, resolution": ("resolution", "lower"),
     "two periods 6 + 6 weeks, resolution": ("resolution", "lower"),
     "two periods 6 + 6 weeks, FCR": ("fcr", "higher"),
     "ITS weekly 21 + 22 weeks, resolution": ("resolution", "lower"),
 }
 #: DiD panels: 43 weeks, the change in week 23, 40 tickets a team-week
 DID = {"n_periods": 43, "change": 22, "tickets": 40.0}
+#: monthly DiD: 40 weeks (the change in week 21) judged as ten 4-week months, as the
+#: Check judges a cycle whose periods both span three months
+DID_MONTHS = {"n_periods": 40, "change": 20, "tickets": 40.0}
 #: ITS: days before and after (21 and 22 weeks)
 ITS_DAYS = (147, 154)
 
@@ -93,9 +98,9 @@ def _series_mde(kind: str, kpi: str, direction: str, pilots: int, seed: int) -> 
     return np.asarray(out), float(ys[:, k:].mean())
 
 
-def _did_mde(kpi: str, direction: str, pilots: int, seed: int) -> tuple[np.ndarray, float]:
-    start, ys = simulate_team_panel(pilots, kpi=kpi, seed=seed, **DID)
-    k, treated = DID["change"], start > 0
+def _did_mde(kpi: str, direction: str, pilots: int, seed: int, design: dict) -> tuple:
+    start, ys = simulate_team_panel(pilots, kpi=kpi, seed=seed, **design)
+    k, treated = design["change"], start > 0
     out = [
         plan_power(
             y[:, :k],
@@ -107,6 +112,34 @@ def _did_mde(kpi: str, direction: str, pilots: int, seed: int) -> tuple[np.ndarr
         for y in ys
     ]
     return np.asarray(out), float(ys[:, treated, k:].mean())
+
+
+def _did_monthly_power(kpi: str, direction: str, effect: float, n: int, seed: int) -> float:
+    """Share of "improved" verdicts on team panels of 4-week months (the Plan's weeks, the Check's months)."""
+    start, ys = simulate_team_panel(n, kpi=kpi, effect=effect, seed=seed, **DID_MONTHS)
+    teams, weeks = ys.shape[1:]
+    months = ys.reshape(n, teams, weeks // 4, 4).mean(axis=-1)
+    frame = pd.DataFrame(
+        {
+            "team": np.repeat(np.arange(teams), weeks // 4),
+            "month": np.tile(np.arange(1, weeks // 4 + 1), teams),
+            "start": np.repeat(np.where(start > 0, DID_MONTHS["change"] // 4 + 1, 0), weeks // 4),
+        }
+    )
+    hits = [
+        verdict(
+            frame.assign(value=y.ravel()),
+            y="value",
+            time="month",
+            unit="team",
+            first_treated="start",
+            direction=direction,
+            sustained_check=False,
+        ).outcome
+        == "improved"
+        for y in months
+    ]
+    return float(np.mean(hits))
 
 
 def power_at_mde(design: str, n_sims: int, *, pilots: int = 100, seed: int = 0) -> dict:
@@ -137,15 +170,18 @@ def power_at_mde(design: str, n_sims: int, *, pilots: int = 100, seed: int = 0) 
     """
     kpi, direction = DESIGNS[design]
     kind = design.split(" ")[0]
+    monthly = "months" in design
     if kind == "DiD":
-        mdes, level = _did_mde(kpi, direction, pilots, seed)
+        mdes, level = _did_mde(kpi, direction, pilots, seed, DID_MONTHS if monthly else DID)
     else:
         kind = "ITS" if kind == "ITS" else "two periods"
         mdes, level = _series_mde(kind, kpi, direction, pilots, seed)
     stated = float(np.nanmedian(mdes))
     # the simulators take a relative change for durations and points for FCR
     effect = stated / level if kpi == "resolution" else stated
-    if kind == "DiD":
+    if monthly:
+        p = _did_monthly_power(kpi, direction, effect, n_sims, seed + 1)
+    elif kind == "DiD":
         p = did_calibration(
             n_sims, kpi=kpi, direction=direction, effect=effect, seed=seed + 1, **DID
         )["improved"]
