@@ -322,18 +322,18 @@ def print_power(n: int, seed: int) -> None:
 
     print(
         f"\nPower at the Plan's minimum detectable effect: {n} simulations per design, "
-        "MDE from 200 simulated baselines (median; 10th–90th percentile)"
+        "MDE from 1,000 simulated baselines (median; 10th–90th percentile)"
     )
-    print(f"{'design':40s} | {'stated MDE':>22s} | {'over baselines':>16s} | {'power':>14s}")
+    print(f"{'design':42s} | {'stated MDE':>22s} | {'over baselines':>16s} | {'power':>14s}")
     for i, design in enumerate(DESIGNS):
         start = time.perf_counter()
-        r = power_at_mde(design, n, pilots=200, seed=seed + 10 * i)
+        r = power_at_mde(design, n, pilots=1000, seed=seed + 10 * i)
         fcr = design.endswith("FCR")
         unit, k = (" points", 100) if fcr else (" h", 1)
         stated = f"{k * r['mde']:+.2f}{unit} ({100 * r['mde_relative']:+.1f} %)"
         spread = f"{k * r['mde_low']:+.2f} to {k * r['mde_high']:+.2f}"
         print(
-            f"{design:40s} | {stated:>22s} | {spread:>16s} | {_rate(r['power'], n):>14s}"
+            f"{design:42s} | {stated:>22s} | {spread:>16s} | {_rate(r['power'], n):>14s}"
             f"  ({time.perf_counter() - start:.0f} s)"
         )
 

@@ -100,7 +100,7 @@ def sentence(p: PlanPower, obj: Objective, unit: str) -> str:
         f"over {_weeks(p.review_weeks)} the smallest change the Check can detect is "
         f"{_change(p, p.mde, unit, obj)}"
     )
-    if p.target_change is None or p.weeks_needed is None and not _improves(p, obj):
+    if not _improves(p, obj):
         why = "no target" if p.target_change is None else "the target is no improvement"
         return f"{obj.id}: with your volumes {smallest} ({why} to judge)."
     target = _change(p, p.target_change, unit, obj)
@@ -168,7 +168,8 @@ def power(wb: Workbook) -> Html:
         Table(
             frame[body],
             caption="Smallest change detected 4 times in 5 (80 % power) with the whole 95 % "
-            "interval on the better side, from each baseline's weekly spread and autocorrelation",
+            "interval on the better side, from each baseline's weekly spread and autocorrelation; "
+            f"no weeks needed: no target that improves, or none within {MAX_WEEKS} weeks",
         ),
         Html.appendix(
             "How the detectable change was estimated",

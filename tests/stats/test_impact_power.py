@@ -65,7 +65,12 @@ def test_mde_has_80_percent_power_and_no_effect_the_nominal_rate():
     d = Design("did", 20, 3, 3, 2)  # 4 df: the t quantiles, wider than the normal's 2.80 s.d.
     sd = difference_sd(noise, 20, 12) * np.sqrt(2 / 3)
     assert mde(d, noise, 12) / sd > stats.norm.ppf(0.975) + stats.norm.ppf(0.8) + 0.5
-    assert power(0.0, Design("its", 20), Noise(1.0, 0.0, 20), 20) == pytest.approx(0.025)
+    assert power(0.0, Design("two-period", 20), Noise(1.0, 0.0, 20), 20) == pytest.approx(0.025)
+    # the ITS verdict needs two intervals on the better side: a critical value 1 + 1/√(π df) wider
+    q = stats.t.ppf(0.975, 36) * (1 + 1 / np.sqrt(np.pi * 36))
+    assert power(0.0, Design("its", 20), Noise(1.0, 0.0, 20), 20) == pytest.approx(
+        stats.t.sf(q, 36)
+    )
 
 
 def test_autocorrelated_weeks_need_a_larger_change():
