@@ -87,7 +87,10 @@ def _change(p: PlanPower, change: float, unit: str, obj: Objective) -> str:
     """``a 10 % fall (1.4 h)``."""
     word = "fall" if obj.direction == "decrease" else "rise"
     rel = abs(change / p.level) if p.level else float("nan")
-    return f"a {fmt(rel, 'share')} {word} ({_amount(change, unit)})"
+    share = fmt(rel, "share")
+    whole = share.split(".")[0].replace(",", "")
+    article = "an" if whole.startswith("8") or whole in ("11", "18") else "a"  # an 8 %, an 11 %
+    return f"{article} {share} {word} ({_amount(change, unit)})"
 
 
 def sentence(p: PlanPower, obj: Objective, unit: str) -> str:
@@ -193,14 +196,14 @@ def power_warnings(cycle: Cycle) -> list[str]:
         if p.detectable is False:
             unit = kpi_unit(o.kpi, cycle.economics.currency)
             needs = (
-                f"needs about {p.weeks_needed} weeks"
+                f"needs about {p.weeks_needed} weeks to be detected (80 % power), but"
                 if p.weeks_needed
-                else f"is not detectable within {MAX_WEEKS} weeks"
+                else f"is not detectable (80 % power) within {MAX_WEEKS} weeks, and"
             )
             out.append(
                 f"objective {o.id}: the target {with_unit(o.target, unit)}, "
-                f"{_change(p, p.target_change, unit, o)}, {needs} to detect (80 % power), but "
-                f"the review has {p.review_weeks}; over it the smallest detectable change is "
+                f"{_change(p, p.target_change, unit, o)}, {needs} the review has "
+                f"{p.review_weeks}; over it the smallest detectable change is "
                 f"{_change(p, p.mde, unit, o)}"
             )
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,9 @@ def test_validate_warns_about_targets_the_review_cannot_detect(sample_power):
     undetectable = frame.loc[frame["detectable by the deadline"] == False, "objective"]  # noqa: E712
     assert [line.split(":")[0] for line in lines] == [f"objective {o}" for o in undetectable]
     o1 = next(line for line in lines if line.startswith("objective O1"))
-    assert "the target 14.0 h, a " in o1 and "smallest detectable change is a " in o1
+    assert o1.startswith("objective O1: the target 14.0 h, a ")
+    assert "(80 % power) within 104 weeks, and the review has 22;" in o1
+    assert re.search(r"smallest detectable change is an? \d+\.\d % fall \(\d+\.\d h\)$", o1)
 
 
 def test_review_weeks_run_to_the_review_end_or_an_earlier_deadline():
@@ -83,6 +86,7 @@ def _power(**kw) -> PlanPower:
             "is not detectable within 104 weeks; over 13 weeks the "
             "smallest change the Check can detect is a 10.0 % fall (2.0 h).",
         ),
+        ({"target_change": -1.7}, "with your volumes an 8.5 % fall (1.7 h) in"),
         ({"target_change": None}, "(no target to judge)"),
         ({"target_change": 1.0, "weeks_needed": None}, "(the target is no improvement to judge)"),
         (
