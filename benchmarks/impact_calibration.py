@@ -38,11 +38,17 @@ after 4 or 5 of its 8 weeks: how often the verdict calls the change sustained
 (should be ≥ 95 % for the permanent step, low when it slips back), by the
 interrupted time series and the two-period comparison.
 
+Power at Plan time (``--path power``): for the DiD over 3 + 3 teams (weekly), two
+periods of 6 + 6 weeks and an ITS of 21 + 22 weeks, the minimum detectable effect
+the Plan states (cslib.stats.impact.power.plan_power on each simulated baseline,
+the median taken) and the verdict's simulated power at it, which should lie within
+75–85 % (cslib.stats.impact.power_sim.power_at_mde).
+
 Rates are printed with their Monte Carlo standard errors.
 
 Usage::
 
-    python benchmarks/impact_calibration.py [--sims 2000] [--seed 1] [--path did] [--before HEAD~1]
+    python benchmarks/impact_calibration.py [--sims 2000] [--seed 1] [--path did|power|…] [--before HEAD~1]
 """
 
 from __future__ import annotations
@@ -306,13 +312,35 @@ def print_methods(n: int, seed: int) -> None:
                 print(f"  {name:46s} {_rate(p, n)} | {100 * power[name]:5.1f} %")
 
 
+def print_power(n: int, seed: int) -> None:
+    """The Plan's stated MDE per design and the verdict's simulated power there."""
+    from cslib.stats.impact.power_sim import DESIGNS, power_at_mde
+
+    print(
+        f"\nPower at the Plan's minimum detectable effect: {n} simulations per design, "
+        "MDE from 1,000 simulated baselines (median; 10th–90th percentile)"
+    )
+    print(f"{'design':42s} | {'stated MDE':>22s} | {'over baselines':>16s} | {'power':>14s}")
+    for i, design in enumerate(DESIGNS):
+        start = time.perf_counter()
+        r = power_at_mde(design, n, pilots=1000, seed=seed + 10 * i)
+        fcr = design.endswith("FCR")
+        unit, k = (" points", 100) if fcr else (" h", 1)
+        stated = f"{k * r['mde']:+.2f}{unit} ({100 * r['mde_relative']:+.1f} %)"
+        spread = f"{k * r['mde_low']:+.2f} to {k * r['mde_high']:+.2f}"
+        print(
+            f"{design:42s} | {stated:>22s} | {spread:>16s} | {_rate(r['power'], n):>14s}"
+            f"  ({time.perf_counter() - start:.0f} s)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=2000, help="simulations per scenario")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--path",
-        choices=("its", "did", "methods", "two-period", "open-tickets", "sustained", "all"),
+        choices=("its", "did", "methods", "two-period", "open-tickets", "sustained", "power", "all"),
         default="all",
     )
     parser.add_argument("--before", help="git revision to run the same simulations on as well")
@@ -326,6 +354,8 @@ def main() -> None:
             print_table(args.sims, args.seed, args.before, path)
     if args.path in ("methods", "all"):
         print_methods(args.sims, args.seed)
+    if args.path in ("power", "all"):
+        print_power(args.sims, args.seed)
 
 
 if __name__ == "__main__":

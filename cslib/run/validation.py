@@ -1,7 +1,8 @@
 """What ``cslib validate`` shows once a cycle is valid, and ``cslib demo`` before its run.
 
 Per table: the ids that were cleaned, how an adapter or mapping fills the data
-contract and the rows it cleaned; then the KPIs the tickets support. Every value
+contract and the rows it cleaned; then the KPIs the tickets support
+and the objectives whose target the planned review cannot detect. Every value
 from the data is escaped, so no label is read as console markup.
 """
 
@@ -19,6 +20,7 @@ from cslib.data import tables as io
 from cslib.data.adapters import cleaning, describe
 from cslib.data.tables import id_notes
 from cslib.metrics import engine as kpi
+from cslib.stages.plan_power import power_warnings
 
 __all__ = ["data_views", "monthly_kpis"]
 
@@ -28,6 +30,7 @@ def data_views(cycle) -> Iterator[str | Table]:
     yield from _id_notes(cycle)
     yield from _mappings(cycle)
     yield _availability(cycle)
+    yield from _power(cycle)
 
 
 def _id_notes(cycle) -> Iterator[str]:
@@ -62,6 +65,12 @@ def _mappings(cycle) -> Iterator[Table]:
             for r in cleaned.itertuples():
                 table.add_row(escape(str(r.step)), f"{r.rows:,}")
             yield table
+
+
+def _power(cycle) -> Iterator[str]:
+    """Objectives whose target the planned review cannot detect (warnings: the cycle stays valid)."""
+    for line in power_warnings(cycle):
+        yield f"[yellow]warning[/]: {escape(line)}"
 
 
 def _availability(cycle) -> Table:

@@ -202,6 +202,11 @@ def treated_teams(wb: Workbook) -> list[str]:
     return [t for t in wb.cycle.rollout if scope is None or t in scope]
 
 
+def compared(teams: pd.DataFrame, treated: list[str]) -> bool:
+    """Whether a per-team series (with ``first_treated``) holds adopting teams and teams to compare them with."""
+    return "first_treated" in teams and bool(treated) and bool((~teams["team"].isin(treated)).any())
+
+
 def comparison_run(wb: Workbook) -> bool:
     """True when the cycle has a roll-out and none of this run's teams adopted the change."""
     return bool(wb.cycle.rollout) and not treated_teams(wb)

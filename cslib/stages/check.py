@@ -28,6 +28,7 @@ from cslib.stages._shared import (
     before_after_results,
     by_row_unit,
     change_text,
+    compared,
     cycle_span,
     kpi_unit,
     mdc_status,
@@ -96,7 +97,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
         teams = open_tickets.km_values(
             wb, o, teams, None, monthly, [c for c in ["team"] if c in teams]
         )
-        if "first_treated" in teams and treated and (~teams["team"].isin(treated)).any():
+        if compared(teams, treated):
             out[o.id] = impact.verdict(
                 teams,
                 unit="team",

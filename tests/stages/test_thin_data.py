@@ -66,6 +66,7 @@ SAYS = {
     "sample-100": {
         "plan.servqual": "Importance against performance",
         "do.training_effect": "No week had both trained and not-yet-trained agents",
+        "plan.power": "cannot be estimated: only 0 baseline weeks with a value for every team",
     },
 }
 

@@ -16,6 +16,8 @@ Every difference is **after − before**. The module offers
 * :func:`choose_method` and :func:`verdict` — the method and a calibrated,
   plain-English verdict per objective (for a KPI that cannot be negative, a
   ratio: on the log scale, or by Poisson quasi-likelihood where it has zeros).
+* :func:`plan_power` — at Plan time, the smallest change the Check's method
+  can detect over the planned review, and the review a target needs.
 
 ``docs/reference/methods.md`` describes the methods, their calibration and the
 published numbers the tests reproduce.
@@ -34,6 +36,7 @@ from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare, hodge
 from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
 from cslib.stats.impact.method import MethodChoice, choose_method
+from cslib.stats.impact.power import PlanPower, plan_power
 from cslib.stats.impact.segments import (
     SegmentComparison,
     adjust_pvalues,
@@ -49,6 +52,7 @@ __all__ = [
     "MethodChoice",
     "Moments",
     "NpsCounts",
+    "PlanPower",
     "SegmentComparison",
     "Verdict",
     "adjust_pvalues",
@@ -61,5 +65,6 @@ __all__ = [
     "its",
     "km_median",
     "mix_decomposition",
+    "plan_power",
     "verdict",
 ]
