@@ -13,6 +13,8 @@ from cslib.cycle.model import load_cycle
 from cslib.data import tables as io
 from cslib.data.sample import TEAMS
 from cslib.data.sample.evaluations import (
+    CALIBRATION_MONTHS,
+    CALIBRATION_TICKETS,
     CRITERIA,
     IMPROVED,
     LENIENT,
@@ -57,12 +59,13 @@ def test_mystery_shops_come_in_quarterly_waves_of_every_team(evaluations):
     assert (shops.groupby("team").size() == SHOPS_PER_TEAM * len(SHOP_WAVES)).all()
 
 
-def test_calibration_tickets_are_scored_by_three_evaluators_with_the_lenient_one(evaluations):
+def test_calibration_tickets_are_scored_by_three_evaluators(evaluations):
     qa = evaluations[evaluations["source"] == "qa"].drop_duplicates("evaluation_id")
     per_ticket = qa.groupby("ticket_id")["evaluator"].agg(list)
     shared = per_ticket[per_ticket.map(len) > 1]
-    assert 20 <= len(shared) <= 60
-    assert shared.map(lambda e: len(e) == len(set(e)) == 3 and LENIENT in e).all()
+    assert len(shared) == CALIBRATION_TICKETS * len(CALIBRATION_MONTHS)
+    assert shared.map(lambda e: len(e) == len(set(e)) == 3).all()
+    assert shared.map(lambda e: LENIENT in e).mean() > 0.4  # in about 3 of 5 of them
 
 
 def test_the_scorecard_in_the_cycle_file_is_the_one_the_evaluations_follow(scorecard):
@@ -98,20 +101,23 @@ def test_the_change_improves_two_criteria_in_the_roll_out_teams_only(evaluations
             # the lift (0.25) reaches trained agents of live teams, and evaluators see it through
             # slips and a lenient colleague: about +0.2, clearly above zero
             assert did > 2 * se and abs(did - 0.2) < 3 * se, (criterion, did, se)
-        else:
-            assert abs(did) < 2 * se, (criterion, did, se)
+        else:  # within sampling error, three standard errors for the five criteria at once
+            assert abs(did) < 3 * se, (criterion, did, se)
 
 
-def test_agreement_flags_the_lenient_evaluator_alone(evaluations, scorecard):
+def test_agreement_flags_the_lenient_evaluator_as_scoring_high(evaluations, scorecard):
     found = agreement(
         evaluations[evaluations["source"] == "qa"],
         scorecard=scorecard.scorecard(),
         pass_mark=scorecard.pass_mark,
         n_resamples=200,
     )
-    flags = found.evaluators.set_index("evaluator")["flag"]
-    assert flags[LENIENT] == "scores high"
-    assert (flags.drop(LENIENT) == "in line").all()
+    leans = found.evaluators.set_index("evaluator")
+    assert leans.loc[LENIENT, "flag"] == "scores high"
+    assert (leans["flag"] == "scores high").sum() == 1
+    assert leans["mean_diff"].idxmax() == LENIENT and leans.loc[LENIENT, "mean_diff"] > 5
+    # the others are compared with a mean that includes the lenient one: they lean a little low
+    assert (leans["mean_diff"].drop(LENIENT) < leans.loc[LENIENT, "mean_diff"] / 2).all()
     assert f"{LENIENT} scores high" in found.summary
     pooled = found.kappas.iloc[-1]
     assert pooled["method"] == "Fleiss' kappa" and 0.4 < pooled["kappa"] < 0.9

@@ -10,8 +10,7 @@ meeting it goes with higher CSAT on the same tickets. Evaluators see the truth w
 :data:`LENIENT`, who passes about half of what was failed.
 
 Calibration sessions have a few already evaluated tickets scored again by two
-more evaluators (the lenient one always among the three), so agreement can be
-measured and the lenient evaluator shows.
+more evaluators, so agreement can be measured and the lenient evaluator shows.
 
 Examples
 --------
@@ -84,7 +83,7 @@ SHOPS_PER_TEAM = 5
 SHOP_MOOD = 0.65  # a shopper's scripted contact: an ordinary customer's satisfaction
 #: calibration sessions: the month, and how many of its evaluated tickets are scored again
 CALIBRATION_MONTHS = (2, 4, 6, 8, 9, 10)
-CALIBRATION_TICKETS = 6
+CALIBRATION_TICKETS = 8
 SCORECARD = "contact quality v2"
 #: what a QA evaluation takes from its ticket
 HEAD = ("team", "agent_id", "channel", "ticket_id")
@@ -200,21 +199,16 @@ def _record(q: Quality, head: pd.DataFrame, truth: np.ndarray) -> None:
 
 
 def _calibrate(q: Quality, head: pd.DataFrame, truth: np.ndarray) -> None:
-    """A few of the month's evaluated tickets scored again by two more evaluators, the lenient one
-    among the three, in a session three days after the month's last one."""
+    """A few of the month's evaluated tickets scored again by two more evaluators, drawn from the
+    other four, in a session three days after the month's last evaluation."""
     chosen = np.sort(
         q.rng.choice(len(head), size=min(CALIBRATION_TICKETS, len(head)), replace=False)
     )
     day = min(head["date"].max() + pd.Timedelta(days=3), END)
     again, rows = [], []
     for i in chosen:
-        first = head["evaluator"].iloc[i]
-        others = [e for e in EVALUATORS if e not in (first, LENIENT)]
-        second = str(q.rng.choice(others))
-        third = (
-            LENIENT if first != LENIENT else str(q.rng.choice([e for e in others if e != second]))
-        )
-        again += [second, third]
+        others = [e for e in EVALUATORS if e != head["evaluator"].iloc[i]]
+        again += list(q.rng.choice(others, size=2, replace=False))
         rows += [i, i]
     _record(q, head.iloc[rows].assign(date=day, evaluator=again), truth[rows])
 

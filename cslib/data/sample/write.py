@@ -21,7 +21,7 @@ from cslib.data.sample.staff import agents, training
 from cslib.data.sample.tickets import month_tickets
 
 #: the evaluations draw from a stream of their own, so the other tables do not depend on them
-EVALUATION_STREAM = 1
+EVALUATION_STREAM = 7
 
 
 def _setup(n_tickets: int, seed: int) -> tuple[pd.DataFrame, State, pd.DataFrame]:
