@@ -69,7 +69,7 @@ def _with_data(c: Cycle, wb: Workbook | None) -> list[dict]:
 
     wb = wb or Workbook(c, c.base_dir, "plan")
     avail = wb.availability().set_index("kpi")
-    out = _columns(c, wb)
+    out = _columns(c, wb) + _criteria(c, wb)
     if any(f["item"] == "scope.teams" for f in out):  # the scope selects no tickets at all
         return out
     if not wb.holds_tickets("baseline"):
@@ -133,6 +133,36 @@ def _columns(c: Cycle, wb: Workbook) -> list[dict]:
                 text = f"{item} names teams with no tickets: {names}"
                 out.append(finding("error", "check", item, text, teams_fix(missing, known)))
     return out
+
+
+#: the most undeclared criteria a warning lists
+MAX_CRITERIA_SHOWN = 10
+
+
+def _criteria(c: Cycle, wb: Workbook) -> list[dict]:
+    """Criteria the evaluations score that the scorecard does not declare (a warning: they are
+    still measured, without the scorecard's weight, critical flag and dimension)."""
+    evaluations = wb.table("evaluations")
+    if evaluations is None or "criterion" not in evaluations:
+        return []
+    declared = [k.criterion for k in c.standards.criteria]
+    extra = sorted(set(evaluations["criterion"].dropna().astype(str)) - set(declared))
+    if not extra:
+        return []
+    more = len(extra) - MAX_CRITERIA_SHOWN
+    shown = ", ".join(extra[:MAX_CRITERIA_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return [
+        finding(
+            "warning",
+            "plan",
+            "standards.criteria",
+            f"the evaluations ({c.path('evaluations')}) score criteria the scorecard does not "
+            f"declare: {shown}; they are measured without a declared weight, critical flag or dimension",
+            "declare them under standards.criteria (with their dimension, weight and critical "
+            "flag) or correct their spelling in the data"
+            + (f"; the scorecard declares: {', '.join(declared)}" if declared else ""),
+        )
+    ]
 
 
 def teams_fix(missing: list[str], known: list[str]) -> str:

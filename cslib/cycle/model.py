@@ -25,12 +25,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cslib._yamlfile import check_zone, problems_of, read_yaml
+from cslib.cycle.standard_objectives import standard_problems
 from cslib.data import database
 from cslib.data import tables as io
 from cslib.data.schema import SCHEMAS
 from cslib.errors import ConfigError, Problem
 from cslib.metrics.context import DEFINITIONS, SERVICE_LEVEL_OVER
 from cslib.metrics.engine import REGISTRY
+from cslib.metrics.standards import OVERALL, PREFIX, is_standard
 
 
 class _Model(BaseModel):
@@ -167,7 +169,11 @@ class Definitions(_Model):
 
 class Objective(_Model):
     id: str
-    kpi: str
+    kpi: str = Field(
+        description="a registered KPI (fcr, csat…), or a service standard from the evaluations: "
+        "standard:<criterion> (compliance with a criterion the scorecard declares) or "
+        "standard:overall (the mean evaluation score)"
+    )
     statistic: Literal["median", "mean", "p90"] | None = None
     segment: dict[str, str] | None = None
     direction: Literal["increase", "decrease"]
@@ -180,8 +186,11 @@ class Objective(_Model):
     @field_validator("kpi")
     @classmethod
     def _known(cls, v):
-        if v not in REGISTRY:
-            raise ValueError(f"unknown KPI {v!r}; use one of: {', '.join(REGISTRY)}")
+        if v not in REGISTRY and not is_standard(v):
+            raise ValueError(
+                f"unknown KPI {v!r}; use one of: {', '.join(REGISTRY)}, "
+                f"or {PREFIX}<criterion> / {PREFIX}{OVERALL} for a service standard"
+            )
         return v
 
 
@@ -379,6 +388,14 @@ class Cycle(_Model):
     def treated_teams(self) -> list[str]:
         return list(self.rollout)
 
+    def standard_kpis(self) -> list[str]:
+        """The standards' KPIs the cycle can set objectives on: one per declared criterion and
+        the overall quality score, when it has an evaluations table."""
+        if "evaluations" not in self.data:
+            return []
+        names = [f"{PREFIX}{c.criterion}" for c in self.standards.criteria]
+        return list(dict.fromkeys([*names, f"{PREFIX}{OVERALL}"]))
+
 
 #: stand-ins for the required keys of a cycle file, to read its tables when those keys are missing or have problems
 STAND_INS = {
@@ -400,10 +417,14 @@ def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path =
             )
         )
     try:
-        return Cycle.model_validate({**raw, "base_dir": Path(base_dir)})
+        cycle = Cycle.model_validate({**raw, "base_dir": Path(base_dir)})
     except ValidationError as err:
         problems = problems_of(err, source)
-        raise ConfigError(problems, where=source) from None
+        raise ConfigError([*problems, *standard_problems(raw, source)], where=source) from None
+    problems = standard_problems(raw, source)
+    if problems:
+        raise ConfigError(problems, where=source)
+    return cycle
 
 
 def load_cycle(path: str | Path) -> Cycle:
@@ -452,6 +473,8 @@ def check_tables(cycle: Cycle, *, source: str) -> dict[str, list[Problem]]:
             sla=cycle.sla_spec(),
             complaints="complaints" in cycle.data,
             economics=cycle.economics.model_dump(),
+            evaluations="evaluations" in cycle.data,
+            standards=[o.kpi for o in cycle.objectives if is_standard(o.kpi)],
         )
         for i, obj in enumerate(cycle.objectives):
             row = avail[avail.kpi == obj.kpi].iloc[0]

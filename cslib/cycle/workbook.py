@@ -32,6 +32,7 @@ from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
 from cslib.errors import ConfigError, Problem
 from cslib.metrics import engine as kpi
+from cslib.metrics.standards import is_standard
 
 
 @dataclass
@@ -125,6 +126,8 @@ class Workbook:
             sla=self.cycle.sla_spec(),
             complaints=self.has("complaints"),
             economics=self.cycle.economics.model_dump(),
+            evaluations=self.has("evaluations"),
+            standards=self.cycle.standard_kpis(),
         )
 
     def kpis(
@@ -159,6 +162,8 @@ class Workbook:
                 if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
                 else None
             )
+            wanted = self.has("evaluations") and any(is_standard(k) for k in kpis or ())
+            evaluations = self.source("evaluations") if wanted else None
             tickets, options = self.source("tickets")
             self._cache[key] = kpi.compute(
                 tickets,
@@ -174,6 +179,9 @@ class Workbook:
                 filters=scope or None,
                 options=options,
                 complaint_options=complaints[1] if complaints else None,
+                evaluations=evaluations[0] if evaluations else None,
+                evaluation_options=evaluations[1] if evaluations else None,
+                standards=self.cycle.standards.model_dump(),
                 min_responses=self.cycle.min_responses,
                 **self.cycle.queue_definitions(),
                 validate=False,

@@ -44,13 +44,14 @@ import numpy as np
 import pandas as pd
 
 from cslib._docstrings import TICKET_SCAN
-from cslib.data import sql
 from cslib.data import tables as io
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql
 from cslib.metrics.context import Context
-from cslib.metrics.periods import FREQS, backlog, complaint_counts, day_after, grid
+from cslib.metrics.evaluations import standard_values
+from cslib.metrics.periods import FREQS, backlog, complaint_counts, grid, open_within, restrict
 from cslib.metrics.registry import REGISTRY, availability, glossary
+from cslib.metrics.standards import is_standard
 
 # the registry and its availability are offered here too, next to the engine that reads them
 __all__ = ["REGISTRY", "availability", "case_query", "cases", "compute", "glossary", "scan"]
@@ -74,6 +75,9 @@ def compute(
     timezone: str = "UTC",
     options: io.ReadOptions | None = None,
     complaint_options: io.ReadOptions | None = None,
+    evaluations: pd.DataFrame | str | Path | None = None,
+    evaluation_options: io.ReadOptions | None = None,
+    standards: Mapping | None = None,
     min_responses: int = 30,
     repeat_days: int = 7,
     service_level_seconds: float = 20,
@@ -111,9 +115,16 @@ def compute(
         repeat-contact window.
     timezone : str
         Time zone of naive timestamps in a file.
-    options, complaint_options : ReadOptions, optional
-        How to read the tickets / complaints files (mapping, encoding…, as the
-        cycle file's ``data`` section gives them: ``Cycle.read_options``).
+    evaluations : DataFrame or path, optional
+        The evaluations table, for ``standard:<criterion>`` (compliance with a
+        criterion) and ``standard:overall`` (the mean evaluation score), asked for
+        by name in ``kpis`` (see :mod:`cslib.metrics.standards`).
+    standards : mapping, optional
+        The cycle file's ``standards`` section: ``pass_mark`` and the declared
+        ``criteria`` (weights, critical flags) of the standards' KPIs.
+    options, complaint_options, evaluation_options : ReadOptions, optional
+        How to read the tickets / complaints / evaluations files (mapping, encoding…,
+        as the cycle file's ``data`` section gives them: ``Cycle.read_options``).
     min_responses : int
         Survey KPIs with fewer answers in a period are flagged in ``<kpi>_few``.
     repeat_days : int
@@ -148,19 +159,12 @@ def compute(
     )
     try:
         columns = con.table("t_typed").columns
-        missing_by = []
-        if complaints is not None:
-            complaint_opts = complaint_options or io.ReadOptions(timezone=opts.timezone)
-            missing_by = _open_complaints(con, complaints, complaint_opts, by, filters, start, end)
-        avail = availability(
-            columns, sla=sla, complaints=complaints is not None, economics=economics
-        )
-        if missing_by:
-            need = [k.name for k in REGISTRY.values() if "complaints" in k.needs]
-            avail.loc[avail.kpi.isin(need), ["available", "missing"]] = [
-                False,
-                f"{', '.join(missing_by)} in the complaints table",
-            ]
+        others = {
+            "complaints": (complaints, complaint_options),
+            "evaluations": (evaluations, evaluation_options),
+        }
+        scope = (by, filters, start, end, opts.timezone)
+        avail = _availability(con, columns, others, scope, kpis, sla=sla, economics=economics)
         chosen = _choose(kpis, avail, tickets)
         ctx = Context(
             columns=set(columns),
@@ -181,20 +185,46 @@ def compute(
         calendar = grid(main, ctx, start, end, freq)
         out = calendar.merge(main, on=["period", *by], how="left")
         out["volume_all"] = out.pop("_volume").fillna(0).astype("int64")
-        out = _period_kpis(con, ctx, chosen, out, calendar)
+        out = _period_kpis(con, ctx, chosen, out, calendar, standards)
     finally:
         con.close()
     return _finish(out, by, chosen, min_responses)
 
 
-def _open_complaints(con, complaints, options, by, filters, start, end) -> list[str]:
-    """Register the complaints as the view ``c``, within the tickets' segments and dates;
-    returns the segment columns the complaints lack (then ``c`` is not made)."""
-    io.open_table(complaints, "complaints", opts=options, con=con, view="c_typed")
-    missing_by = [b for b in [*by, *(filters or {})] if b not in con.table("c_typed").columns]
-    if not missing_by:
-        _restrict(con, "c", filters, start, end, "received_at")
-    return missing_by
+def _availability(con, columns, others: Mapping, scope: tuple, kpis, **inputs) -> pd.DataFrame:
+    """Open the other tables given (``others``: table → (source, options)) next to the tickets,
+    within ``scope`` (by, filters, start, end, time zone), and say which KPIs they all allow: the
+    KPIs of a table that lacks a segment column are not available."""
+    by, filters, start, end, timezone = scope
+    lacking = {
+        table: open_within(
+            con,
+            source,
+            table,
+            options or io.ReadOptions(timezone=timezone),
+            by,
+            filters,
+            start,
+            end,
+        )
+        for table, (source, options) in others.items()
+        if source is not None
+    }
+    avail = availability(
+        columns,
+        complaints=others["complaints"][0] is not None,
+        evaluations=others["evaluations"][0] is not None,
+        standards=[k for k in kpis or () if is_standard(k)],
+        **inputs,
+    )
+    for table, missing_by in lacking.items():
+        if missing_by:
+            need = avail["kpi"].map(lambda k, table=table: table in REGISTRY[k].needs)
+            avail.loc[need, ["available", "missing"]] = [
+                False,
+                f"{', '.join(missing_by)} in the {table} table",
+            ]
+    return avail
 
 
 def _choose(kpis: Sequence[str] | None, avail: pd.DataFrame, tickets) -> list[str]:
@@ -202,10 +232,11 @@ def _choose(kpis: Sequence[str] | None, avail: pd.DataFrame, tickets) -> list[st
     if kpis is None:
         ok = set(avail.loc[avail.available, "kpi"])
         return [k for k in REGISTRY if k in ok]
-    bad = [k for k in kpis if k not in REGISTRY]
+    bad = [k for k in kpis if k not in REGISTRY and not is_standard(k)]
     if bad:
         raise ParameterError(
-            f"unknown KPI {', '.join(bad)}; the registry has: {', '.join(REGISTRY)}"
+            f"unknown KPI {', '.join(bad)}; the registry has: {', '.join(REGISTRY)} "
+            "(and standard:<criterion>, standard:overall)"
         )
     absent = avail[avail.kpi.isin(kpis) & ~avail.available]
     if len(absent):
@@ -222,11 +253,16 @@ def _choose(kpis: Sequence[str] | None, avail: pd.DataFrame, tickets) -> list[st
     return list(dict.fromkeys(kpis))
 
 
-def _period_kpis(con, ctx: Context, chosen, out: pd.DataFrame, calendar) -> pd.DataFrame:
+def _period_kpis(
+    con, ctx: Context, chosen, out: pd.DataFrame, calendar, standards: Mapping | None = None
+) -> pd.DataFrame:
     """Add the KPIs that are no aggregate of ticket values, by kind: a ``count`` of the
     tickets created, a ``stock`` of tickets open (the backlog) and a ``rate`` of
-    complaints per 1,000 tickets created."""
+    complaints per 1,000 tickets created; then the standards' KPIs from the evaluations."""
     key = ["period", *ctx.by]
+    wanted = [name for name in chosen if is_standard(name)]
+    if wanted:
+        out = out.merge(standard_values(con, ctx, wanted, standards), on=key, how="left")
     for k in (REGISTRY[name] for name in chosen):
         if k.kind == "count":
             out[k.name] = out["volume_all"]
@@ -466,21 +502,5 @@ def scan(
                 f"or name existing columns; the tickets have {', '.join(columns)}",
             )
         )
-    _restrict(con, "t", filters, start, end, "created_at")
+    restrict(con, "t", filters, start, end, "created_at")
     return con, "t"
-
-
-def _restrict(con, view: str, filters, start, end, stamp: str) -> None:
-    """``<view>_all``: rows of the filtered segments; ``<view>``: those also within the dates."""
-    segments = [
-        f"{sql.ident(col)} IN ({', '.join(sql.quote(str(v)) for v in ([values] if isinstance(values, str) else values))})"
-        for col, values in (filters or {}).items()
-    ]
-    dates = []
-    if start is not None:
-        dates.append(f"{stamp} >= TIMESTAMP '{pd.Timestamp(start).isoformat(sep=' ')}'")
-    if end is not None:
-        dates.append(f"{stamp} < TIMESTAMP '{day_after(end).isoformat(sep=' ')}'")
-    where = lambda conds: f" WHERE {' AND '.join(conds)}" if conds else ""  # noqa: E731
-    con.execute(f'CREATE VIEW "{view}_all" AS SELECT * FROM "{view}_typed"{where(segments)}')
-    con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{view}_all"{where(dates)}')

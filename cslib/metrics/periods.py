@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cslib.data import sql
+from cslib.data import tables as io
 from cslib.data.schema import NOT_RESOLUTIONS
 from cslib.errors import DataError, Problem
 from cslib.metrics.context import Context
@@ -77,6 +78,37 @@ def grid(main: pd.DataFrame, ctx: Context, start, end, freq: str) -> pd.DataFram
         segments = main[ctx.by].drop_duplicates()
         frame = frame.merge(segments, how="cross")
     return frame
+
+
+#: the view another table opens as next to the tickets' ``t``, and the date that places its rows
+VIEWS = {"complaints": ("c", "received_at"), "evaluations": ("e", '"date"')}
+
+
+def open_within(con, source, table: str, options, by, filters, start, end) -> list[str]:
+    """Register another table (complaints, evaluations) as its view (:data:`VIEWS`) within the
+    tickets' segments and dates; returns the segment columns it lacks (then the view is not made)."""
+    view, stamp = VIEWS[table]
+    io.open_table(source, table, opts=options, con=con, view=f"{view}_typed")
+    missing_by = [b for b in [*by, *(filters or {})] if b not in con.table(f"{view}_typed").columns]
+    if not missing_by:
+        restrict(con, view, filters, start, end, stamp)
+    return missing_by
+
+
+def restrict(con, view: str, filters, start, end, stamp: str) -> None:
+    """``<view>_all``: rows of the filtered segments; ``<view>``: those also within the dates."""
+    segments = [
+        f"{sql.ident(col)} IN ({', '.join(sql.quote(str(v)) for v in ([values] if isinstance(values, str) else values))})"
+        for col, values in (filters or {}).items()
+    ]
+    dates = []
+    if start is not None:
+        dates.append(f"{stamp} >= TIMESTAMP '{pd.Timestamp(start).isoformat(sep=' ')}'")
+    if end is not None:
+        dates.append(f"{stamp} < TIMESTAMP '{day_after(end).isoformat(sep=' ')}'")
+    where = lambda conds: f" WHERE {' AND '.join(conds)}" if conds else ""  # noqa: E731
+    con.execute(f'CREATE VIEW "{view}_all" AS SELECT * FROM "{view}_typed"{where(segments)}')
+    con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{view}_all"{where(dates)}')
 
 
 def in_backlog(ctx: Context) -> str:

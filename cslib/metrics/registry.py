@@ -25,6 +25,7 @@ import pandas as pd
 from cslib.data.sql import plus_seconds
 from cslib.metrics.context import DEFINITIONS, Context, Sql, hours
 from cslib.metrics.sla import missing_target, sla_targets, target_sql
+from cslib.metrics.standards import standard_fields
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class KPI:
     kind: str  # count, duration, proportion, mean, score, stock, rate
     definition: str
     source: str  # where the definition comes from
-    needs: tuple[str, ...] = ()  # other inputs: "sla.response", "complaints", "economics"
+    needs: tuple[
+        str, ...
+    ] = ()  # other inputs: "sla.response", "complaints", "economics", "evaluations"
     requires_any: tuple[str, ...] = ()  # columns of which at least one is needed
     value: Sql | None = None  # per ticket: a number, or a condition for proportions
     among: Sql | None = None  # which tickets count (the denominator)
@@ -61,6 +64,22 @@ class KPI:
     def end(self) -> str | None:
         """A duration's end timestamp (``resolved_at``…): a ticket without one is still open."""
         return self.requires[-1] if self.kind == "duration" else None
+
+
+class Registry(dict):
+    """The registered KPIs by name; looking up ``standard:<criterion>`` or ``standard:overall``
+    gives the KPI of a service standard (see :mod:`cslib.metrics.standards`), which iterating
+    and ``in`` leave out: there is one per criterion a scorecard declares.
+
+    >>> REGISTRY["standard:greeting"].kind, "standard:greeting" in REGISTRY
+    ('proportion', False)
+    """
+
+    def __missing__(self, name: str) -> KPI:
+        fields = standard_fields(name)
+        if fields is None:
+            raise KeyError(name)
+        return KPI(**fields)
 
 
 # ------------------------------------------------- SQL that depends on the context
@@ -152,8 +171,8 @@ def _contacts(ctx: Context) -> str:
 
 # -------------------------------------------------------------------- registry
 
-REGISTRY: dict[str, KPI] = {
-    k.name: k
+REGISTRY: dict[str, KPI] = Registry(
+    (k.name, k)
     for k in (
         KPI(
             name="volume",
@@ -379,7 +398,7 @@ REGISTRY: dict[str, KPI] = {
             weight=_contacts,
         ),
     )
-}
+)
 
 
 # ---------------------------------------------------------------- availability
@@ -391,6 +410,7 @@ def _missing_input(
     sla: Mapping | None,
     complaints: bool,
     economics: Mapping | None,
+    evaluations: bool = False,
 ) -> str | None:
     """What is missing of an input other than ticket columns, or None."""
     if need.startswith("sla."):
@@ -399,6 +419,8 @@ def _missing_input(
         return "a complaints table"
     if need == "economics" and not (economics and economics.get("hourly_cost")):
         return "economics.hourly_cost"
+    if need == "evaluations" and not evaluations:
+        return "an evaluations table"
     return None
 
 
@@ -408,23 +430,28 @@ def availability(
     sla: Mapping | None = None,
     complaints: bool = False,
     economics: Mapping | None = None,
+    evaluations: bool = False,
+    standards: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Which KPIs the given ticket columns (and other inputs) allow.
+
+    ``evaluations`` says whether there is an evaluations table; ``standards`` names the
+    standard KPIs to list after the registered ones (``standard:<criterion>``…).
 
     Returns
     -------
     DataFrame
-        One row per registered KPI: ``kpi``, ``label``, ``available`` (bool),
-        ``missing`` (what is missing, as text; empty when available).
+        One row per registered KPI (and standard KPI): ``kpi``, ``label``, ``available``
+        (bool), ``missing`` (what is missing, as text; empty when available).
     """
     have = set(columns)
     rows = []
-    for k in REGISTRY.values():
+    for k in [*REGISTRY.values(), *(REGISTRY[s] for s in dict.fromkeys(standards))]:
         missing = [c for c in k.requires if c not in have]
         if k.requires_any and not (set(k.requires_any) & have):
             missing.append(" or ".join(k.requires_any))
         for need in k.needs:
-            gap = _missing_input(need, have, sla, complaints, economics)
+            gap = _missing_input(need, have, sla, complaints, economics, evaluations)
             if gap:
                 missing.append(gap)
         rows.append(

@@ -37,7 +37,7 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
     Problems of the cycle file do not stop the rest: keys with problems are set aside
     and the tables and the cross-file checks (roll-out and scope teams present in the
     data, tickets in the baseline, objectives' KPIs available) run on what remains. The
-    checks against the data need readable tickets (and complaints): while those tables
+    checks against the data need readable tickets (complaints, evaluations): while those tables
     have problems, only these are reported.
 
     Returns
@@ -54,7 +54,9 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
     cycle, set_aside, tables, problems = _file_and_tables(path)
     if cycle is None:
         raise ConfigError(problems, where=source)
-    readable = not tables["tickets"] and not tables.get("complaints")  # what the KPIs read
+    readable = not any(
+        tables.get(t) for t in ("tickets", "complaints", "evaluations")
+    )  # what the KPIs read
     findings = check_cycle(cycle, data=readable)
     kept = _kept(set_aside, dated=not set_aside & {"periods", "change"})
     errors = findings[(findings["level"] == "error") & findings["item"].map(kept)]

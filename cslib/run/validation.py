@@ -20,6 +20,7 @@ from cslib.data import tables as io
 from cslib.data.adapters import cleaning, describe
 from cslib.data.tables import id_notes
 from cslib.metrics import engine as kpi
+from cslib.metrics.standards import is_standard
 from cslib.stages.plan_power import power_warnings
 
 __all__ = ["data_views", "monthly_kpis"]
@@ -83,6 +84,8 @@ def _availability(cycle) -> Table:
         sla=cycle.sla_spec(),
         complaints="complaints" in cycle.data,
         economics=cycle.economics.model_dump(),
+        evaluations="evaluations" in cycle.data,
+        standards=cycle.standard_kpis(),
     )
     con.close()
     table = Table("KPI", "available", "missing", title="KPIs the data supports")
@@ -104,6 +107,7 @@ def monthly_kpis(cycle_path: Path) -> tuple[str, Table]:
         options=cycle.read_options("tickets"),
         economics=cycle.economics.model_dump(),
         **cycle.queue_definitions(),
+        **_evaluations(cycle, names),
     )
     labels = {name: kpi.REGISTRY[name].label for name in names}
     sentence = (
@@ -112,6 +116,17 @@ def monthly_kpis(cycle_path: Path) -> tuple[str, Table]:
     )
     frame = monthly[["period", *names]].rename(columns=labels)
     return sentence, _frame_table(frame, title=f"{cycle.title}: monthly KPIs (all teams)")
+
+
+def _evaluations(cycle, names) -> dict:
+    """What :func:`cslib.metrics.engine.compute` needs for the standards' KPIs among ``names``."""
+    if "evaluations" not in cycle.data or not any(is_standard(n) for n in names):
+        return {}
+    return {
+        "evaluations": cycle.path("evaluations"),
+        "evaluation_options": cycle.read_options("evaluations"),
+        "standards": cycle.standards.model_dump(),
+    }
 
 
 def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:

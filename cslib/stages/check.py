@@ -287,7 +287,9 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
     """``analyse(cases, dim, kind)`` for every objective × segment dimension, stacked with ``objective`` and ``by``."""
     rows = []
     for o in wb.cycle.objectives:
-        kind = KIND.get(REGISTRY[o.kpi].kind)
+        measure = REGISTRY[o.kpi]
+        # the cases compared are tickets; a standard's are evaluations
+        kind = None if "evaluations" in measure.needs else KIND.get(measure.kind)
         for dim in _segment_dims(wb) if kind else ():
             data = _cases(wb, o, dim)
             if data["period"].nunique() == 2:

@@ -36,7 +36,13 @@ def test_sample_cycle_loads(sample_dir):
         "Orders",
     ]
     assert cycle.path("tickets") == sample_dir / "tickets.parquet"
-    assert [o.kpi for o in cycle.objectives] == ["resolution_hours", "fcr", "csat", "aht_seconds"]
+    assert [o.kpi for o in cycle.objectives] == [
+        "resolution_hours",
+        "fcr",
+        "csat",
+        "aht_seconds",
+        "standard:ownership",
+    ]
 
 
 def test_unknown_key_names_its_path():

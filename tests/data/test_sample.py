@@ -49,6 +49,7 @@ def test_committed_sample_is_the_default_generator_output(sample_dir):
         "feedback.csv",
         "training.csv",
         "agents.csv",
+        "evaluations.csv",
         "cycle.yaml",
     ):
         assert (committed / name).read_bytes() == (sample_dir / name).read_bytes(), name

@@ -83,6 +83,7 @@ INJECTED_EFFECTS = {
 RESOLUTION_FACTOR = 0.78
 FCR_LIFT = 0.10
 CSAT_LIFT = 0.35
+FIRST_CONTACT_SATISFACTION = 0.55  # on the latent score, of resolving at the first contact
 AHT_FACTOR = 1.05
 
 RATER = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")

@@ -16,6 +16,7 @@ from cslib.data.sample.operation import (
     CHANNELS,
     CSAT_LIFT,
     FCR_LIFT,
+    FIRST_CONTACT_SATISFACTION,
     JOURNEY,
     PRIORITIES,
     PRIORITY_P,
@@ -293,7 +294,7 @@ def _surveys(
     n = len(first_contact)
     z = (
         1.05
-        + 0.55 * first_contact
+        + FIRST_CONTACT_SATISFACTION * first_contact
         - 0.35 * np.log1p(resolution_h / 8)
         + CSAT_LIFT * treated
         + rng.standard_normal(n)

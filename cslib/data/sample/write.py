@@ -14,10 +14,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cslib.data.sample.evaluations import Quality, month_evaluations
 from cslib.data.sample.operation import COURSE, DEFAULT_TICKETS, SEGMENT_P, State, calendar
 from cslib.data.sample.responses import complaints, feedback, recovery, survey
 from cslib.data.sample.staff import agents, training
 from cslib.data.sample.tickets import month_tickets
+
+#: the evaluations draw from a stream of their own, so the other tables do not depend on them
+EVALUATION_STREAM = 7
 
 
 def _setup(n_tickets: int, seed: int) -> tuple[pd.DataFrame, State, pd.DataFrame]:
@@ -38,16 +42,19 @@ def _setup(n_tickets: int, seed: int) -> tuple[pd.DataFrame, State, pd.DataFrame
 
 
 def _months(
-    cal: pd.DataFrame, st: State
+    cal: pd.DataFrame, st: State, quality: Quality | None = None
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """Tickets, complaints and feedback month by month (memory stays flat at any size)."""
+    """Tickets, complaints and feedback month by month (memory stays flat at any size); given
+    ``quality``, the month's evaluations are added to it."""
     feedback_id = 1
-    for _, cells in cal.groupby(cal["day"].dt.to_period("M"), sort=True):
+    for month, cells in cal.groupby(cal["day"].dt.to_period("M"), sort=True):
         tickets = month_tickets(cells, st)
         recovery(tickets, st)
         month_complaints = complaints(tickets, st)
         month_feedback = feedback(tickets, st, feedback_id)
         feedback_id += len(month_feedback)
+        if quality is not None:
+            month_evaluations(tickets, month.month, st, quality)
         yield (
             tickets.drop(columns=["_z", "_treated", "_first_contact"]),
             month_complaints,
@@ -106,13 +113,22 @@ def write_sample(
     cal, st, records = _setup(n_tickets, seed)
     paths = {
         name: out / f"{name}.csv"
-        for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents")
+        for name in (
+            "complaints",
+            "survey",
+            "survey_weights",
+            "feedback",
+            "training",
+            "agents",
+            "evaluations",
+        )
     }
     paths["tickets"] = out / "tickets.parquet"
     complaint_frames, feedback_frames = [], []
+    quality = Quality(np.random.default_rng((seed, EVALUATION_STREAM)))
 
     def tickets() -> Iterator[pd.DataFrame]:
-        for month, comp, fb in _months(cal, st):
+        for month, comp, fb in _months(cal, st, quality):
             complaint_frames.append(comp)
             feedback_frames.append(fb)
             yield month
@@ -126,6 +142,7 @@ def write_sample(
         "survey_weights": weights,
         "training": records,
         "agents": st.agents,
+        "evaluations": quality.table(),
     }
     for name, frame in tables.items():
         frame.to_csv(paths[name], index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
@@ -158,6 +175,7 @@ data:
   feedback: feedback.csv
   training: training.csv
   agents: agents.csv
+  evaluations: evaluations.csv
 
 scope:
   teams: [Billing, Technical, Orders, Accounts, Returns, Onboarding]
@@ -214,6 +232,26 @@ objectives:
     deadline: 2026-10-31
     owner: Workforce Planning Lead
     links_to: G3
+  - id: O5
+    kpi: standard:ownership
+    direction: increase
+    target: 0.8
+    deadline: 2026-10-31
+    owner: Quality Lead
+    links_to: G1
+
+# The quality scorecard evaluators and mystery shoppers score contacts against
+standards:
+  target: 0.9             # compliance wanted on every criterion
+  pass_mark: 0.8          # a scored criterion (empathy, 0-5) is met from 4 of 5
+  criteria:
+    - {criterion: greeting, dimension: assurance, weight: 1, standard: Greets the customer and gives their name}
+    - {criterion: identity_check, dimension: assurance, weight: 2, critical: true, standard: Verifies identity before discussing the account}
+    - {criterion: accurate_answer, dimension: reliability, weight: 3, standard: "Gives a correct, complete answer"}
+    - {criterion: empathy, dimension: empathy, weight: 2, standard: Acknowledges the customer's situation}
+    - {criterion: ownership, dimension: responsiveness, weight: 2, standard: Owns the issue until it is resolved}
+    - {criterion: compliance_statement, dimension: assurance, weight: 1, critical: true, standard: Gives the required data-protection notice}
+    - {criterion: next_steps, dimension: reliability, weight: 1, standard: Confirms what happens next and when}
 
 stakeholders:
   - group: customers
