@@ -96,10 +96,25 @@ def evaluations(tickets: pd.DataFrame, rollout: dict, seed: int = 7) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def sample_cycle(*, absolute: bool = False) -> dict:
+    """The sample cycle file without evaluations, standards or objectives on a standard
+    (``absolute``: its data paths made absolute, for a cycle file written elsewhere)."""
+    folder = ROOT / "data" / "sample"
+    cycle = yaml.safe_load((folder / "cycle.yaml").read_text(encoding="utf-8"))
+    cycle["data"].pop("evaluations", None)
+    cycle.pop("standards", None)
+    cycle["objectives"] = [
+        o for o in cycle["objectives"] if not str(o["kpi"]).startswith("standard")
+    ]
+    if absolute:
+        cycle["data"] = {k: str(folder / v) for k, v in cycle["data"].items()}
+    return cycle
+
+
 def write(out: Path) -> Path:
     """The sample cycle in ``out`` with ``evaluations.csv`` and a ``standards:`` section."""
     shutil.copytree(ROOT / "data" / "sample", out)
-    cycle = yaml.safe_load((out / "cycle.yaml").read_text(encoding="utf-8"))
+    cycle = sample_cycle()
     tickets = pd.read_parquet(out / "tickets.parquet")
     evaluations(tickets, cycle["rollout"]).to_csv(out / "evaluations.csv", index=False)
     cycle["data"]["evaluations"] = "evaluations.csv"

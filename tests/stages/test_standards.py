@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,6 @@ from cslib.display import Html, fmt
 from cslib.stages import act, check, do, plan
 from cslib.stages.standards._common import NO_EVALUATIONS
 
-ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"plan": plan, "do": do, "check": check, "act": act}
 standards_cycle_file = standards_cycle.standards_cycle  # the fixture, written once per session
 #: the weights of the fixture's scorecard
@@ -49,8 +47,10 @@ def _between(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
 
 
 def test_without_evaluations_each_cell_says_so_in_one_sentence(tmp_path):
+    cycle = standards_cycle.sample_cycle(absolute=True)
+    (tmp_path / "cycle.yaml").write_text(yaml.safe_dump(cycle), encoding="utf-8")
     for stage, module in STAGES.items():
-        wb = open_workbook(ROOT / "data" / "sample" / "cycle.yaml", run_dir=tmp_path, stage=stage)
+        wb = open_workbook(tmp_path / "cycle.yaml", run_dir=tmp_path / "run", stage=stage)
         assert module.standards(wb)._repr_html_() == Html.text(NO_EVALUATIONS).markup
 
 
@@ -153,8 +153,7 @@ def test_bare_evaluations_show_without_failing(tmp_path):
         }
     )
     bare.to_csv(tmp_path / "evaluations.csv", index=False)
-    cycle = yaml.safe_load((ROOT / "data" / "sample" / "cycle.yaml").read_text(encoding="utf-8"))
-    cycle["data"] = {k: str(ROOT / "data" / "sample" / v) for k, v in cycle["data"].items()}
+    cycle = standards_cycle.sample_cycle(absolute=True)
     cycle["data"]["evaluations"] = str(tmp_path / "evaluations.csv")
     (tmp_path / "cycle.yaml").write_text(yaml.safe_dump(cycle), encoding="utf-8")
     shown = {}
