@@ -125,6 +125,7 @@ def test_act_lists_the_standards_to_update_and_their_new_limits(shown, checks):
         "compliance: ownership",
     ]
     assert "Give the right answer first time" in markup and "Own the issue to resolution" in markup
+    assert "New weekly limits of compliance (review period, Billing, Technical, Orders)" in markup
 
 
 def test_tables_show_at_most_eight_columns_outside_the_appendix(shown):

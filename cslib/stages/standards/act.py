@@ -62,7 +62,8 @@ def standards(wb: Workbook) -> Html:
             columns={c: (c, "share") for c in ("centre", "lower limit", "upper limit")}
             | {"weeks": ("weeks", "count")},
             body=["measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
-            caption="New weekly limits of compliance (review period, roll-out teams): monitor against "
+            caption="New weekly limits of compliance (review period, "
+            f"{', '.join(treated_teams(wb)) or 'all teams of this run'}): monitor against "
             "these from now on; p-chart limits vary with each week's checks (mean shown)",
         ),
     )
