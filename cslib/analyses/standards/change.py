@@ -36,8 +36,20 @@ __all__ = ["BEYOND", "compliance_change"]
 #: the group of the rows that set the roll-out teams' change against the comparison teams'
 BEYOND = "roll-out − comparison"
 GROUPS = ("roll-out", "comparison")
-COLUMNS = ["criterion", "group", "n_before", "n_after", "before", "after", "diff"]
-COLUMNS += ["ci_low", "ci_high", "p_value", "n_clusters", "method"]
+COLUMNS = [
+    "criterion",
+    "group",
+    "n_before",
+    "n_after",
+    "before",
+    "after",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_clusters",
+    "method",
+]
 
 
 def compliance_change(

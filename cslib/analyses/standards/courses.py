@@ -34,8 +34,18 @@ from cslib.stats.impact import compare
 
 __all__ = ["evaluated_course", "failed_around_course"]
 
-COLUMNS = ["criterion", "agents", "n_before", "failed_before", "n_after", "failed_after"]
-COLUMNS += ["diff", "ci_low", "ci_high", "p_value"]
+COLUMNS = [
+    "criterion",
+    "agents",
+    "n_before",
+    "failed_before",
+    "n_after",
+    "failed_after",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+]
 
 
 def _around(evaluations: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:

@@ -42,10 +42,21 @@ __all__ = ["ICC_COLUMNS", "icc_forms", "koo_li", "score_agreement"]
 
 #: upper ends of the Koo & Li (2016) bands
 BANDS = ((0.5, "poor"), (0.75, "moderate"), (0.9, "good"))
-FORMS = ("ICC(1,1) one-way random", "ICC(2,1) two-way random, absolute agreement")
-FORMS += ("ICC(3,1) two-way mixed, consistency",)
-ICC_COLUMNS = ["criterion", "method", "n_items", "n_evaluators", "icc", "ci_low", "ci_high"]
-ICC_COLUMNS += ["reading"]
+FORMS = (
+    "ICC(1,1) one-way random",
+    "ICC(2,1) two-way random, absolute agreement",
+    "ICC(3,1) two-way mixed, consistency",
+)
+ICC_COLUMNS = [
+    "criterion",
+    "method",
+    "n_items",
+    "n_evaluators",
+    "icc",
+    "ci_low",
+    "ci_high",
+    "reading",
+]
 
 
 def koo_li(value: float) -> str:
