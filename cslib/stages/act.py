@@ -31,6 +31,7 @@ from cslib.stages._shared import (
 )
 from cslib.stages._waiting import after_review_starts
 from cslib.stages.decision import Decision, decide, money_of, overall
+from cslib.stages.standards.act import standards as standards
 from cslib.stages.summary import money_sentence
 
 #: the horizon of the dual benefit, in months

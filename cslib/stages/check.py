@@ -41,6 +41,7 @@ from cslib.stages._shared import (
     week_start,
 )
 from cslib.stages._waiting import after_review_starts
+from cslib.stages.standards.check import standards as standards
 from cslib.stats import impact
 
 #: the period of the before/after series when the months are too few (see :func:`did_freq`)

@@ -24,6 +24,7 @@ from cslib.stages._shared import (
     treated_teams,
 )
 from cslib.stages._waiting import after_review_starts
+from cslib.stages.standards.do import standards as standards
 
 
 def implementation(wb: Workbook) -> Html:

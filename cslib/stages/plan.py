@@ -31,6 +31,7 @@ from cslib.stages._shared import (
 )
 from cslib.stages.data_notes import cleaning_note, definitions_of, definitions_used
 from cslib.stages.plan_power import power as power
+from cslib.stages.standards.plan import standards as standards
 from cslib.stats.spc.draw import spc_grid
 
 

@@ -14,6 +14,12 @@ standard each measures) comes from the cycle file's ``standards:`` section.
   criterion, dimension, team, agent, channel or source (:func:`compliance`);
 * :mod:`~cslib.analyses.standards.agreement` — whether evaluators agree on the
   same interactions (:func:`agreement`, :func:`kappa`) and who scores high or low;
+* :mod:`~cslib.analyses.standards.icc` — agreement on scored criteria, the
+  intraclass correlation of Shrout & Fleiss (:func:`score_agreement`, :func:`icc_forms`);
+* :mod:`~cslib.analyses.standards.change` — compliance before and after a change in
+  the roll-out teams beside the comparison teams (:func:`compliance_change`);
+* :mod:`~cslib.analyses.standards.courses` — the criteria agents failed most before
+  and after a course (:func:`failed_around_course`);
 * :mod:`~cslib.analyses.standards.sampling` — whether there are enough
   evaluations to trust each figure (:func:`sample_needed`,
   :func:`sampling_adequacy`);
@@ -30,16 +36,25 @@ Examples
 """
 
 from cslib.analyses.standards.agreement import Agreement, agreement, kappa, landis_koch
+from cslib.analyses.standards.change import BEYOND, compliance_change
 from cslib.analyses.standards.compliance import compliance
+from cslib.analyses.standards.courses import evaluated_course, failed_around_course
+from cslib.analyses.standards.icc import icc_forms, koo_li, score_agreement
 from cslib.analyses.standards.outcomes import outcomes
 from cslib.analyses.standards.sampling import SamplingAdequacy, sample_needed, sampling_adequacy
 from cslib.analyses.standards.scoring import evaluation_scores, mean_scores, scored
 
 __all__ = [
+    "BEYOND",
     "Agreement",
     "SamplingAdequacy",
     "agreement",
     "compliance",
+    "compliance_change",
+    "evaluated_course",
+    "failed_around_course",
+    "icc_forms",
+    "koo_li",
     "evaluation_scores",
     "kappa",
     "landis_koch",
@@ -47,5 +62,6 @@ __all__ = [
     "outcomes",
     "sample_needed",
     "sampling_adequacy",
+    "score_agreement",
     "scored",
 ]
