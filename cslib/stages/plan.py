@@ -6,6 +6,8 @@ displayable object; results the later stages need are saved as artefacts.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cslib.analyses import charts as plots_analyses
@@ -35,11 +37,21 @@ from cslib.stages._shared import (
 from cslib.stages.data_notes import cleaning_note, definitions_of, definitions_used
 from cslib.stats.spc.draw import spc_grid
 
+#: a KPI's snake_case registry name inside a sentence
+KPI_NAME = re.compile(
+    r"\b(?:" + "|".join(sorted((k for k in REGISTRY if "_" in k), key=len, reverse=True)) + r")\b"
+)
+
 
 def cycle_checks(wb: Workbook) -> Table:
-    """SMART and completeness findings (errors first); saved as ``checks``."""
+    """SMART and completeness findings (errors first), KPIs named by their labels; saved as ``checks``."""
     found = check_cycle(wb.cycle, wb=wb)
     wb.save("checks", found)
+    for col in ("finding", "fix"):
+        if col in found:
+            found[col] = found[col].str.replace(
+                KPI_NAME, lambda m: REGISTRY[m[0]].label, regex=True
+            )
     if found.empty:
         return Table(
             pd.DataFrame(

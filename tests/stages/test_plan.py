@@ -114,3 +114,14 @@ def test_a_comparison_team_run_baselines_its_own_teams(tmp_path):
     for o in wb.cycle.objectives:
         assert base.at[o.id, "baseline"] == pytest.approx(check.level(wb, o, "baseline")), o.id
     assert base["comparison baseline"].isna().all()
+
+
+def test_the_cycle_checks_name_kpis_by_their_labels(tmp_path):
+    wb = open_workbook(ROOT / "data" / "sample" / "cycle.yaml", run_dir=tmp_path, stage="plan")
+    untargeted = [o.model_copy(update={"target": None}) for o in wb.cycle.objectives[:1]]
+    wb.cycle = wb.cycle.model_copy(update={"objectives": untargeted})
+    said = shown(plan.cycle_checks(wb))
+    assert (
+        "no numeric target for Resolution time: 'improve Resolution time' is not measurable" in said
+    )
+    assert "resolution_hours" not in said and "resolution_hours" in wb.load("checks")["finding"][0]
