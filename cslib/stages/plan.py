@@ -211,13 +211,13 @@ def baseline(wb: Workbook) -> Table:
     body = ["objective", "measure", "baseline", "comparison baseline", "target", "change needed"]
     return Table(
         shown,
-        caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y} {_baseline_who(wb, groups)}; 'cases' counts the tickets or answers behind each value",
+        caption=f"Baseline {start:%d %b %Y} – {end:%d %b %Y} {_baseline_who(wb, groups)}; best and worst week in the same teams; the full table (all columns) adds the tickets or answers behind each value",
         columns={
             "baseline": ("baseline" + (" (roll-out teams)" if groups["comparison"] else ""), ""),
             "comparison baseline": ("baseline (comparison group)", ""),
             "change needed": ("change needed", "change"),
         },
-        body=[c for c in body if c in shown] + ["best week", "worst week", "n"],
+        body=[c for c in body if c in shown] + ["best week", "worst week"],
     )
 
 
