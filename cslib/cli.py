@@ -223,6 +223,7 @@ def _run(
             _error(str(exc), exc.exit_code)
     timings = ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in result.stages)
     out.print(f"Run folder: {result.run_dir} ({timings})", markup=False)
+    _print_summary(result.run_dir)
     out.print(f"Report: {result.report}", soft_wrap=True, markup=False)
     return result
 
@@ -241,11 +242,7 @@ def demo(
             with out.status("writing the sample operation…"):
                 write_sample(cycle_path.parent)
             out.print(f"Sample operation written to {cycle_path.parent}", markup=False)
-    from cslib.run.validation import monthly_kpis
-
-    out.print(*monthly_kpis(cycle_path))
-    result = _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
-    _print_summary(result.run_dir)
+    _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
 
 
 @app.command()

@@ -23,7 +23,8 @@ def test_demo_writes_sample_runs_the_cycle_and_prints_the_report(tmp_path, cli):
     result = cli("demo", "--out", tmp_path / "reports", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "reports" / "sample" / "tickets.parquet").exists()
-    assert "monthly KPIs" in result.stdout and "Report:" in result.stdout
+    assert "Decision: " in result.stdout and "Report:" in result.stdout
+    assert "O1 Resolution time (median): " in result.stdout  # each objective's result
     report = next((tmp_path / "reports").rglob("report.html"))
     assert str(report) in result.stdout.replace("\n", "")
     assert "WARNING" not in result.stderr  # kernels talk over local sockets, quietly

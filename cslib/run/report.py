@@ -33,7 +33,7 @@ from cslib.cycle.workbook import default_run_dir
 from cslib.display import badge, esc
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
-from cslib.stages.summary import RunSummary, money_sentence, summarise
+from cslib.stages.summary import RunSummary, money_sentence, summarise, teams_of
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,9 @@ def build_report(run_dir: str | Path) -> Path:
     footer = _footer(manifest, when)
     run_id = manifest.get("run_id", run_dir.name)
     teams = (manifest.get("parameters") or {}).get("teams")
-    run_id += f" · teams {teams}" if teams else ""
+    if teams:
+        group = " (comparison group: did not adopt the change)" if teams_of(run_dir)[1] else ""
+        title, run_id = f"{title}: {teams}{group}", f"{run_id} · teams {teams}"
     notebooks, interactive = stage_notebooks(run_dir)
     stages = []
     for stage, path in notebooks.items():

@@ -1,4 +1,4 @@
-"""What ``cslib validate`` shows once a cycle is valid, and ``cslib demo`` before its run.
+"""What ``cslib validate`` shows once a cycle is valid.
 
 Per table: the ids that were cleaned, how an adapter or mapping fills the data
 contract and the rows it cleaned; then the KPIs the tickets support
@@ -9,21 +9,17 @@ from the data is escaped, so no label is read as console markup.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from cslib.cycle.model import load_cycle
 from cslib.data import tables as io
 from cslib.data.adapters import cleaning, describe
 from cslib.data.tables import id_notes
 from cslib.metrics import engine as kpi
-from cslib.metrics.standards import is_standard
 from cslib.stages.plan_power import power_warnings
 
-__all__ = ["data_views", "monthly_kpis"]
+__all__ = ["data_views"]
 
 
 def data_views(cycle) -> Iterator[str | Table]:
@@ -92,53 +88,3 @@ def _availability(cycle) -> Table:
     for row in avail.itertuples():
         table.add_row(row.kpi, "yes" if row.available else "[yellow]no[/]", escape(row.missing))
     return table
-
-
-def monthly_kpis(cycle_path: Path) -> tuple[str, Table]:
-    """The sample operation's monthly KPIs over all teams (volume and the objectives' KPIs), as
-    ``cslib demo`` shows them before the cycle runs: a sentence, then the table."""
-    cycle = load_cycle(cycle_path)
-    names = list(dict.fromkeys(["volume", *(o.kpi for o in cycle.objectives)]))
-    monthly = kpi.compute(
-        cycle.path("tickets"),
-        kpis=names,
-        freq="M",
-        sla=cycle.sla_spec(),
-        options=cycle.read_options("tickets"),
-        economics=cycle.economics.model_dump(),
-        **cycle.queue_definitions(),
-        **_evaluations(cycle, names),
-    )
-    labels = {name: kpi.REGISTRY[name].label for name in names}
-    sentence = (
-        "The sample operation before the cycle runs: its monthly KPIs over all teams "
-        "(shares as fractions, times in hours or seconds)."
-    )
-    frame = monthly[["period", *names]].rename(columns=labels)
-    return sentence, _frame_table(frame, title=f"{cycle.title}: monthly KPIs (all teams)")
-
-
-def _evaluations(cycle, names) -> dict:
-    """What :func:`cslib.metrics.engine.compute` needs for the standards' KPIs among ``names``."""
-    if "evaluations" not in cycle.data or not any(is_standard(n) for n in names):
-        return {}
-    return {
-        "evaluations": cycle.path("evaluations"),
-        "evaluation_options": cycle.read_options("evaluations"),
-        "standards": cycle.standards.model_dump(),
-    }
-
-
-def _frame_table(frame: pd.DataFrame, *, title: str) -> Table:
-    table = Table(*(escape(str(c)) for c in frame.columns), title=escape(title))
-    for row in frame.itertuples(index=False):
-        table.add_row(*(escape(_fmt(v)) for v in row))
-    return table
-
-
-def _fmt(value) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float):
-        return "–" if pd.isna(value) else f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
-    return str(value)

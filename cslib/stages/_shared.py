@@ -217,10 +217,12 @@ def cycle_span(wb: Workbook) -> tuple[pd.Timestamp, pd.Timestamp]:
     return wb.window("baseline")[0], wb.window("review")[1]
 
 
-def pooled_weekly(wb: Workbook, obj: Objective, teams, start, end) -> pd.DataFrame:
-    """The objective's weekly KPI over the given teams together (all teams in scope when none are given)."""
+def pooled_weekly(
+    wb: Workbook, obj: Objective, teams, start, end, *, freq: str = WEEKS
+) -> pd.DataFrame:
+    """The objective's weekly KPI (or per ``freq``) over the given teams together (all teams in scope when none are given)."""
     filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-    return wb.objective_kpis(obj, freq=WEEKS, start=start, end=end, filters=filters)
+    return wb.objective_kpis(obj, freq=freq, start=start, end=end, filters=filters)
 
 
 def before_after_results(wb: Workbook) -> dict[str, spc.SpcResult]:

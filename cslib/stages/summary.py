@@ -23,7 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from cslib.cycle import artefacts
+from cslib.cycle.model import load_cycle
 from cslib.display import fmt
+from cslib.errors import CslibError
 from cslib.stages._shared import change_text, with_unit
 from cslib.stages.decision import Decision, Money, decide, money_of, overall
 
@@ -95,13 +97,30 @@ class RunSummary:
 
 
 def teams_of(run_dir: Path) -> tuple[list[str], bool]:
-    """The teams the run's figures describe and whether they are the comparison group (from the Plan's record)."""
-    if not artefacts.exists(run_dir, "plan", "plan"):
-        return [], False
-    plan = artefacts.load(run_dir, "plan", "plan")
-    rollout, teams = list(plan.get("rollout") or {}), list(plan.get("teams") or [])
+    """The teams the run's figures describe and whether they are the comparison group (from the
+    Plan's record, else from the run's cycle file and teams)."""
+    if artefacts.exists(run_dir, "plan", "plan"):
+        plan = artefacts.load(run_dir, "plan", "plan")
+        rollout, teams = list(plan.get("rollout") or {}), list(plan.get("teams") or [])
+    else:
+        rollout, teams = _run_teams(run_dir)
     adopted = [t for t in rollout if not teams or t in teams]
     return adopted or teams, bool(rollout) and not adopted
+
+
+def _run_teams(run_dir: Path) -> tuple[list[str], list[str]]:
+    """The roll-out and the teams of a run without the Plan's record, from ``run.json`` and its cycle file."""
+    if not artefacts.manifest_path(run_dir).exists():
+        return [], []
+    manifest = artefacts.read_manifest(run_dir)
+    try:
+        cycle = load_cycle(manifest["cycle"])
+    except (KeyError, TypeError, OSError, CslibError):  # the cycle file has moved or changed
+        return [], []
+    teams = str((manifest.get("parameters") or {}).get("teams") or "")
+    return list(cycle.rollout), [t.strip() for t in teams.split(",") if t.strip()] or list(
+        cycle.scope.teams
+    )
 
 
 def summarise(run_dir: str | Path) -> RunSummary | None:

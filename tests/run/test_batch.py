@@ -116,6 +116,25 @@ def test_batch_isolates_a_failing_run_and_indexes_every_run(review, cli, tmp_pat
         r"""(src|href)\s*=\s*["']?(https?:)?//""", html, flags=re.I
     )
     assert _snapshot(SAMPLE.parent) == data_before  # nothing written into the data folder
+    # roll-out runs first (Billing; Orders is the broken run), then the comparison team, whose
+    # decision is never to abandon
+    first = html[html.index('id="first-order"') :]
+    assert re.findall(r'<tr class="group-[\w-]+"><td>([^<]+)</td>', first) == [
+        "billing-2026-09",
+        "broken",
+        "accounts-2026-09",
+    ]
+    billing, accounts = (
+        re.search(rf"<td>{name}</td>(.*?)</tr>", first, flags=re.S).group(1)
+        for name in ("billing-2026-09", "accounts-2026-09")
+    )
+    assert "<td>roll-out team</td>" in billing and "<td>comparison team</td>" in accounts
+    assert "<td>not adopted here: comparison group</td>" in accounts and "abandon" not in accounts
+    assert "1 run(s) of comparison teams" in html
+    # a Check-only run has no Plan record: its report still knows Accounts did not adopt the change
+    report = (bdir / "accounts-2026-09" / "report.html").read_text()
+    assert "<h1>Faster first-time resolution: Accounts (comparison group" in report
+    assert "Decision: not adopted here: comparison group" in report
 
     # second invocation: the unchanged successful runs are skipped, the failed one runs again
     started = time.perf_counter()
@@ -463,12 +482,16 @@ def test_index_escapes_every_string_and_sorts_without_scripts(tmp_path):
     # every column sorts both ways; the default (file order) comes last so CSS :target can hide it
     views = re.findall(r'<section class="view( default)?" id="([^"]+)"', html)
     assert (
-        views[-1] == (" default", "in-file-order")
-        and ("", "by-c5-desc") in views
-        and ("", "by-c6-asc") not in views
+        views[-1] == (" default", "first-order")
+        and ("", "by-c7-desc") in views
+        and ("", "by-c8-asc") not in views
     )
-    time_desc = html[html.index('id="by-c5-desc"') :]
+    time_desc = html[html.index('id="by-c7-desc"') :]
     assert time_desc.index(">b-run<") < time_desc.index(">a-run<")
+    # a run of all teams holds roll-out teams: listed before a comparison team's run
+    first = html[html.index('id="first-order"') :]
+    assert first.index(">b-run<") < first.index(">a-run<")
+    assert "<td>roll-out and comparison teams</td>" in first and "<td>comparison team</td>" in first
 
 
 def test_kernel_start_failures_are_retried_and_failing_cells_are_not(monkeypatch):

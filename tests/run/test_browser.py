@@ -203,3 +203,23 @@ def test_the_demo_report_links_its_pages_and_draft(browser, demo_report):
     assert not re.search(
         r"\b(?:Plan|Do stage|Check|Act) saved\b", layout(browser, demo_report)["text"]
     )
+
+
+def test_a_comparison_team_report_never_says_abandon(browser, tmp_path):
+    """A Check-only run of a comparison team: its title and decision say it did not adopt the
+    change, and it reads as cleanly as the demo's."""
+    report = run_cycle(
+        ROOT / "data" / "sample" / "cycle.yaml",
+        out=tmp_path,
+        stages=["check"],
+        parameters={"teams": "Accounts"},
+    ).report
+    seen = layout(browser, report)
+    assert seen["decision"].startswith("Decision: not adopted here: comparison group")
+    assert seen["text"].startswith(
+        "Faster first-time resolution: Accounts (comparison group: did not adopt the change)"
+    )
+    assert "abandon" not in seen["text"].lower()
+    assert seen["overflowing"] == [] and seen["open"] == 0
+    found = {name: re.findall(pattern, seen["text"]) for name, pattern in INTERNALS.items()}
+    assert not any(found.values()), found

@@ -179,6 +179,25 @@ def test_failing_cell_exits_1_names_stage_cell_and_keeps_notebook(tmp_path):
     assert manifest["status"] == "failed" and manifest["failed"]["stage"] == "do"
 
 
+#: what kernels, Jupyter, ZeroMQ, Tornado or papermill may print, which a user must never see
+NOISE = re.compile(
+    r"Kernel is running over TCP|IPKernelApp|KeyboardInterrupt|Traceback|\bzmq\b|tornado|"
+    r"jupyter_client|nbclient|papermill|Executing:|\d+/\d+ \[|it/s\]|cell/s\]|"
+    r"(?:Runtime|Deprecation|Future|Resource)Warning",
+    flags=re.I,
+)
+
+
+def test_a_run_is_quiet_on_the_console(tmp_path, cli):
+    """`cslib run` prints its progress, the run folder and the report's path, nothing of its kernels."""
+    result = cli("run", SAMPLE, "--stages", "plan", "-p", "teams=Billing", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert NOISE.findall(said) == [], said
+    assert "✓ plan" in said and "Report: " in result.stdout
+    assert "No Check results in this run folder" in result.stdout  # no decision without a Check
+
+
 def test_bad_input_is_refused_before_any_kernel(tmp_path, cli):
     data = tmp_path / "data"
     shutil.copytree(SAMPLE.parent, data)

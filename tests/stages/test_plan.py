@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import html
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from cslib.cycle.workbook import open_workbook
 from cslib.data import tables as io
 from cslib.metrics import engine as kpi
-from cslib.stages import plan
+from cslib.stages import check, plan
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def shown(table) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", table._repr_html_())).split())
 
 
 def notebook_steps() -> list[str]:
@@ -59,3 +66,62 @@ def test_plan_steps_keep_to_the_run_teams(tmp_path, teams):
     volume = wb.kpis(kpis=["volume"], freq="all", start=start, end=end)["volume"].sum()
     assert wb.load("segments_by_channel")["volume"].sum() == volume
     assert wb.load("journey")["volume"].sum() == volume
+
+
+def test_the_baseline_describes_the_teams_the_check_judges(tmp_path):
+    """Roll-out teams resolve in hours, the comparison group in days: the Plan's baseline is the
+    roll-out teams' level (the Check's baseline, the teams of its actual), the comparison group's
+    beside it — never the two pooled."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data, ignore=shutil.ignore_patterns("review.yaml"))
+    tickets = pd.read_parquet(data / "tickets.parquet")
+    slow = tickets["team"].isin(["Accounts", "Returns", "Onboarding"])
+    took = tickets["resolved_at"] - tickets["created_at"]
+    tickets.loc[slow, "resolved_at"] = tickets.loc[slow, "created_at"] + 10 * took[slow]
+    tickets.to_parquet(data / "tickets.parquet")
+    wb = open_workbook(data / "cycle.yaml", run_dir=tmp_path / "run", stage="plan")
+    said = shown(plan.baseline(wb))
+    assert "in the roll-out teams (Billing, Technical, Orders)" in said
+    assert "the comparison group (Accounts, Onboarding, Returns) beside it" in said
+    base = wb.load("baseline").set_index("objective")
+    for o in wb.cycle.objectives:
+        assert base.at[o.id, "baseline"] == pytest.approx(check.level(wb, o, "baseline")), o.id
+    start, end = wb.window("baseline")
+    o1 = wb.cycle.objectives[0]
+    assert o1.kpi == "resolution_hours"
+    every = wb.objective_kpis(o1, freq="all", start=start, end=end)["value"].iloc[0]
+    comparison = wb.objective_kpis(
+        o1,
+        freq="all",
+        start=start,
+        end=end,
+        filters={"team": ["Accounts", "Returns", "Onboarding"]},
+    )["value"].iloc[0]
+    assert base.at["O1", "comparison baseline"] == pytest.approx(comparison)
+    assert comparison > 5 * base.at["O1", "baseline"]
+    assert every > 1.5 * base.at["O1", "baseline"]  # the pooled level is neither group's
+
+
+def test_a_comparison_team_run_baselines_its_own_teams(tmp_path):
+    wb = open_workbook(
+        ROOT / "data" / "sample" / "cycle.yaml", run_dir=tmp_path, stage="plan", teams=("Accounts",)
+    )
+    said = shown(plan.baseline(wb))
+    assert (
+        "in this run's teams (Accounts), which did not adopt the change (comparison group)" in said
+    )
+    base = wb.load("baseline").set_index("objective")
+    for o in wb.cycle.objectives:
+        assert base.at[o.id, "baseline"] == pytest.approx(check.level(wb, o, "baseline")), o.id
+    assert base["comparison baseline"].isna().all()
+
+
+def test_the_cycle_checks_name_kpis_by_their_labels(tmp_path):
+    wb = open_workbook(ROOT / "data" / "sample" / "cycle.yaml", run_dir=tmp_path, stage="plan")
+    untargeted = [o.model_copy(update={"target": None}) for o in wb.cycle.objectives[:1]]
+    wb.cycle = wb.cycle.model_copy(update={"objectives": untargeted})
+    said = shown(plan.cycle_checks(wb))
+    assert (
+        "no numeric target for Resolution time: 'improve Resolution time' is not measurable" in said
+    )
+    assert "resolution_hours" not in said and "resolution_hours" in wb.load("checks")["finding"][0]

@@ -1,32 +1,61 @@
 """The index of a batch: ``index.html``, one row per run, sortable without scripts.
 
-Each row shows a run's status, its objectives' values and verdicts (read from the
-Check stage's artefacts) and links to its report or, for a failed run, to the
-executed notebook that failed.
+Each row shows a run's status, whether its teams are roll-out or comparison teams,
+its decision, its objectives' values and verdicts (read from the Check and Act
+stages' artefacts) and links to its report or, for a failed run, to the executed
+notebook that failed. Runs of roll-out teams come first, then the comparison group.
+
+>>> rollout = {"Billing": "2026-06-01"}
+>>> group(["Billing"], rollout), group(["Accounts"], rollout), group([], rollout), group(["Accounts"], {})
+('roll-out team', 'comparison team', 'roll-out and comparison teams', '')
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from pathlib import Path
 from urllib.parse import quote
 
 from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
+from cslib.cycle.model import load_cycle
+from cslib.display import MISSING, fmt
 from cslib.run.batch.results import STATUS_ORDER, Batch, RunOutcome
+from cslib.stages.decision import COMPARISON
+from cslib.stages.summary import summarise
+
+#: the groups of runs in the order the index lists them
+GROUPS = ("roll-out team", "roll-out teams", "roll-out and comparison teams")
+GROUPS += ("comparison team", "comparison teams", "")
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "–"
-    try:
-        if math.isnan(value):
-            return "–"
-    except TypeError:
-        return str(value)
-    return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+def group(teams: list[str], rollout) -> str:
+    """Whether a run's teams adopted the change (roll-out) or are the comparison group; empty without a roll-out."""
+    if not rollout:
+        return ""
+    adopted = [t for t in teams if t in rollout]
+    if not teams or 0 < len(adopted) < len(teams):
+        return "roll-out and comparison teams"
+    kind = "roll-out team" if adopted else "comparison team"
+    return kind + ("s" if len(teams) > 1 else "")
+
+
+def _value(value, unit: str) -> str:
+    """A KPI value at display precision with its unit (shares as %, money with its currency)."""
+    text = fmt(value, unit)
+    plain = text == MISSING or unit in ("", "share") or (len(unit) == 3 and unit.isupper())
+    return text if plain else f"{text} {unit}"
+
+
+def _decision(o: RunOutcome, kind: str) -> str:
+    """The run's decision as its report states it (a comparison team's is never to abandon)."""
+    if not o.ok:
+        return MISSING
+    if kind.startswith("comparison"):
+        return COMPARISON
+    found = summarise(o.run_dir)
+    return found.decision.decision if found else MISSING
 
 
 def _rel(path: str | None, base: Path) -> str | None:
@@ -40,6 +69,7 @@ def _index_rows(batch: Batch, outcomes: list[RunOutcome]) -> tuple[list[dict], l
     """Rows of the index (display text and sort keys) and its objective columns."""
     import pandas as pd
 
+    rollout = load_cycle(batch.cycle_path).rollout
     objectives: dict[str, dict] = {}
     rows = []
     for position, o in enumerate(outcomes):
@@ -48,7 +78,7 @@ def _index_rows(batch: Batch, outcomes: list[RunOutcome]) -> tuple[list[dict], l
             pd.read_parquet(verdicts).to_dict("records") if o.ok and verdicts.is_file() else []
         )
         cells, counts = _verdict_cells(records, objectives)
-        rows.append(_row(batch, position, o, cells, counts))
+        rows.append(_row(batch, position, o, cells, counts, group(o.teams, rollout)))
     return rows, list(objectives.values())
 
 
@@ -70,26 +100,29 @@ def _verdict_cells(verdicts: list[dict], objectives: dict[str, dict]) -> tuple[d
         verdict = str(v.get("verdict") or "")
         counts[verdict] = counts.get(verdict, 0) + 1
         change = v.get("change")
-        change_text = (
-            "" if change is None or pd.isna(change) else f" ({change:+.0%})".replace("-", "−")
-        )
-        target = " · target met" if v.get("target_met") is True else ""
+        missing = change is None or pd.isna(change)
+        change_text = "" if missing else f" · {fmt(change, 'change')}".replace("-", "−")
+        # a target met without a detectable change is not read as the change's success
+        target = " · target met" if v.get("target_met") is True and verdict == "improved" else ""
         cells[oid] = {
-            "value": f"{_fmt(v.get('actual'))} {v.get('unit') or ''}".strip(),
+            "value": _value(v.get("actual"), v.get("unit") or ""),
             "verdict": f"{verdict}{change_text}{target}",
             "class": slug(verdict),
-            "key": None if change is None or pd.isna(change) else float(change),
+            "key": None if missing else float(change),
         }
     return cells, counts
 
 
-def _row(batch: Batch, position: int, o: RunOutcome, cells: dict, counts: dict) -> dict:
+def _row(batch: Batch, position: int, o: RunOutcome, cells: dict, counts: dict, kind: str) -> dict:
     """One run's row: what it shows and the key of each sortable column."""
     verdict_text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    decision = _decision(o, kind)
     return {
         "position": position,
         "name": o.name,
         "teams": ", ".join(o.teams) or "all",
+        "group": kind,
+        "decision": decision,
         "review": "…".join(o.review),
         "status": o.status.value,
         "error_short": (o.error.splitlines()[0][:200] if o.error else ""),
@@ -100,12 +133,14 @@ def _row(batch: Batch, position: int, o: RunOutcome, cells: dict, counts: dict) 
         "report": _rel(o.report, batch.dir),
         "notebook": _rel(o.notebook, batch.dir),
         "seconds": o.seconds,
-        "seconds_text": "–" if o.seconds is None else f"{o.seconds:,.0f} s",
-        "verdicts": verdict_text or "–",
+        "seconds_text": MISSING if o.seconds is None else f"{o.seconds:,.0f} s",
+        "verdicts": verdict_text or MISSING,
         "objectives": cells,
         "keys": {
             "run": o.name.lower(),
             "teams": (", ".join(o.teams) or "all").lower(),
+            "group": (GROUPS.index(kind), position),
+            "decision": decision if decision != MISSING else None,
             "review": "…".join(o.review),
             "status": STATUS_ORDER.get(o.status, 9),
             "verdicts": (counts.get("improved", 0), -counts.get("worsened", 0)) if counts else None,
@@ -135,11 +170,14 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
     from cslib.run.report import CSS
 
     rows, objectives = _index_rows(batch, outcomes)
+    grouped = any(r["group"] for r in rows)
     columns = [
         {"key": "run", "label": "Run"},
         {"key": "teams", "label": "Teams"},
+        *([{"key": "group", "label": "Group"}] if grouped else []),
         {"key": "review", "label": "Review"},
         {"key": "status", "label": "Status"},
+        {"key": "decision", "label": "Decision"},
         {"key": "verdicts", "label": "Verdicts"},
     ]
     columns += [
@@ -150,8 +188,8 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
         col["id"] = f"c{i}"
     views = [
         {
-            "id": "in-file-order",
-            "rows": rows,
+            "id": "first-order",
+            "rows": _sorted(rows, "group", False),
             "sorted_by": None,
             "descending": False,
             "default": True,
@@ -185,8 +223,10 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 9))
         )
         + f" · {dt.datetime.now():%Y-%m-%d %H:%M}",
+        groups=_group_sentence(rows) if grouped else "",
         css=CSS,
         columns=columns,
+        grouped=grouped,
         views=views,
         failures=[row for row, o in zip(rows, outcomes, strict=True) if not o.ok],
     )
@@ -195,4 +235,15 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
     return path
 
 
-__all__ = ["write_index"]
+def _group_sentence(rows: list[dict]) -> str:
+    """How many runs are of roll-out teams and how many of the comparison group."""
+    rollout = sum(r["group"].startswith("roll-out") for r in rows)
+    comparison = sum(r["group"].startswith("comparison") for r in rows)
+    return (
+        f"{rollout} run(s) of teams that adopted the change (roll-out), listed first; "
+        f"{comparison} run(s) of comparison teams, which did not adopt it: their decision is "
+        f"'{COMPARISON}', their figures show what happens without the change."
+    )
+
+
+__all__ = ["group", "write_index"]
