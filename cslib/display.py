@@ -182,6 +182,30 @@ def fmt(value: object, unit: str = "", *, digits: int = 3) -> str:
     return number(value, digits)
 
 
+#: short forms of units written after a number
+SHORT_UNITS = {"hours": "h", "seconds": "s", "minutes": "min", "days": "days", "tickets": "tickets"}
+
+
+def with_unit(value, unit: str) -> str:
+    """A KPI value at display precision with its unit, as in sentences and mixed tables.
+
+    >>> with_unit(10.84, "hours"), with_unit(0.7512, "share"), with_unit(41.3, "points")
+    ('10.8 h', '75.1 %', '41.3 points')
+    """
+    text = fmt(value, unit)
+    short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
+    return f"{text} {short}" if short and text != "—" else text
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number, as a sentence writes it.
+
+    >>> counted(1, "run"), counted(3, "warning"), counted(2, "piece of evidence", "pieces of evidence")
+    ('1 run', '3 warnings', '2 pieces of evidence')
+    """
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def _unsigned_zero(value: float, decimals: int) -> float:
     """The value, or 0.0 when it rounds to zero (never "-0.0")."""
     return 0.0 if round(value, decimals) == 0 else value
