@@ -16,7 +16,8 @@ from cslib.analyses import charts as plots_analyses
 from cslib.cycle import artefacts, register
 from cslib.cycle.sources import rebase_sources
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, esc, fmt, rounded
+from cslib.display import Chart, Html, Table, counted, esc, fmt, rounded
+from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     CHART_NAMES,
     by_row_unit,
@@ -124,7 +125,10 @@ def standardise(wb: Workbook) -> Table:
                 "from": start.date(),
                 "to": end.date(),
                 "centre": float(d["cl"].mean()),
-                "lower limit": float(d["lcl"].mean()),
+                # a KPI that cannot be negative never falls below zero, whatever the limit's arithmetic
+                "lower limit": max(float(d["lcl"].mean()), 0.0)
+                if REGISTRY[o.kpi].kind != "score"
+                else float(d["lcl"].mean()),
                 "upper limit": float(d["ucl"].mean()),
                 "weeks": len(d),
                 "trial limits": bool(d["trial_limits"].any()),
@@ -317,8 +321,8 @@ def history(wb: Workbook) -> Table:
     return Table(
         shown[shown["run_id"].isin(latest)],
         body=[c for c in body if c in shown],
-        caption=f"The cycle register ({path.name} in the reports folder): this cycle's last {HISTORY_RUNS} run(s); "
-        f"all {shown['run_id'].nunique()} are in the file",
+        caption=f"The cycle register ({path.name} in the reports folder): this run's results; "
+        f"the file holds {counted(shown['run_id'].nunique(), 'run')} of this cycle",
     )
 
 

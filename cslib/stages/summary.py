@@ -217,6 +217,10 @@ def objective_line(row: Mapping, *, who: str, status: Mapping | None = None) -> 
     )
 
 
+#: a payback longer than this many months is said in years
+LONG_PAYBACK = 60
+
+
 def money_sentence(money) -> str:
     """The dual benefit's business side in plain words: one-off cost, recurring saving, payback, net benefit.
 
@@ -238,11 +242,12 @@ def money_sentence(money) -> str:
         )
     else:
         recurring = f"The change cost {fmt(money.cost, cur)} once and saves nothing a month"
-    payback = (
-        f"it pays back in {fmt(money.payback, 'months')} months"
-        if math.isfinite(money.payback)
-        else "it does not pay back"
-    )
+    if not math.isfinite(money.payback):
+        payback = "it does not pay back"
+    elif money.payback > LONG_PAYBACK:
+        payback = f"it would take {fmt(money.payback / 12, 'months')} years to pay back"
+    else:
+        payback = f"it pays back in {fmt(money.payback, 'months')} months"
     return (
         f"{recurring}: {payback}. Over the {money.months:g} months valued the net benefit is "
         f"{fmt(money.net, cur)} (95 % interval {fmt(money.low, cur)} to {fmt(money.high, cur)}); "

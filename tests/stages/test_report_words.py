@@ -106,3 +106,6 @@ def test_the_money_names_the_one_off_cost_the_monthly_saving_and_the_payback():
     assert "positive in 0.1 % of simulations" in text
     loss = Money(-31000, -32000, -30000, 0.0, 30500, math.inf, "GBP", 12, -500, -1500, 500)
     assert "saves nothing a month: it does not pay back" in money_sentence(loss)
+    slow = Money(-29113, -30702, -27535, 0.0, 30500, 263.9, "GBP", 12, 1387, -204, 2964)
+    assert "saves 116 GBP a month from go-live" in money_sentence(slow)
+    assert "it would take 22.0 years to pay back" in money_sentence(slow)
