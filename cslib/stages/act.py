@@ -146,6 +146,11 @@ def standardise(wb: Workbook) -> Table:
 @after_review_starts
 def benefits(wb: Workbook) -> Html:
     """The dual benefit over a year: customers' KPI changes and the business value (hours, contacts, retention) against the cost."""
+    if comparison_run(wb):
+        return Html.text(
+            "These teams did not adopt the change and paid nothing for it (comparison group): "
+            "the benefit is valued in the roll-out teams' report."
+        )
     result = _benefit(wb)
     if result is None:
         estimates = benefits_module.estimates_from_verdicts(wb.load("verdicts", stage="check"))
@@ -186,13 +191,13 @@ def benefits(wb: Workbook) -> Html:
 
 def _benefit(wb: Workbook):
     """The dual benefit of the change over ``HORIZON_MONTHS`` (computed once per kernel), saved as ``benefits``
-    and ``benefit_components``; None when the cycle's economics cannot value it."""
+    and ``benefit_components``; None when the cycle's economics cannot value it or the teams did not adopt it."""
     key = ("benefit",)
     if key in wb._cache:
         return wb._cache[key]
     econ = wb.cycle.economics
     result = None
-    if econ.cost_per_contact and econ.hourly_cost:
+    if econ.cost_per_contact and econ.hourly_cost and not comparison_run(wb):
         teams = treated_teams(wb)
         start, end = wb.window("review")
         review = wb.kpis(

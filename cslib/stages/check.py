@@ -25,6 +25,7 @@ from cslib.stages._shared import (
     before_after_results,
     by_row_unit,
     change_text,
+    comparison_run,
     cycle_span,
     kpi_unit,
     mdc_status,
@@ -221,10 +222,8 @@ def scorecard(wb: Workbook) -> Html:
         "Change: the estimated effect relative to the level expected without the change, with its 95 % interval. "
         "Sustained is judged only for an improvement"
     )
-    if wb.cycle.rollout and not treated_teams(wb):
-        caption += ". These teams did not adopt the change (they are the comparison group): 'no detectable change' is the expected result"
     return Html.join(
-        Html.text(scorecard_finding(frame, who=_who(wb))),
+        Html.text(scorecard_finding(frame, who=_who(wb), comparison=comparison_run(wb))),
         Table(scorecard_view(frame), caption=caption),
     )
 

@@ -22,8 +22,8 @@ the change or the baseline), which also allows for what moved every team. The
 verdict decides; where the two point different ways (:func:`chart_note`), the
 line says so in one plain sentence after the estimate's figures, e.g. "-2 %
 (-5 % to +1 %) against the level expected without the change. The chart shows a
-run of improving weeks, but against the comparison teams the change is within
-normal variation." The rules: a chart with a run of improving (deteriorating)
+run of improving weeks, but against the comparison teams the difference is
+within normal variation." The rules: a chart with a run of improving (deteriorating)
 weeks beside *no detectable change*, or beside the opposite verdict, is named;
 so is a clear change the chart does not show yet (smaller than the week-to-week
 variation) and a chart with runs both ways. A target met on average while the
@@ -86,7 +86,7 @@ def chart_note(row: Mapping, status: Mapping | None, *, figures: bool = True) ->
     >>> row = {"verdict": "no detectable change", "change": -0.04, "change_ci_low": -0.12,
     ...        "change_ci_high": 0.05, "method": "difference-in-differences (…)"}
     >>> chart_note(row, {"variation": "improving"})
-    'The chart shows a run of improving weeks, but against the comparison teams the change is within normal variation (-4 %, 95 % interval -12 % to +5 %).'
+    'The chart shows a run of improving weeks, but against the comparison teams the difference is within normal variation (-4 %, 95 % interval -12 % to +5 %).'
     >>> chart_note({**row, "verdict": "improved"}, {"variation": "improving"})
     ''
     """
@@ -103,14 +103,14 @@ def chart_note(row: Mapping, status: Mapping | None, *, figures: bool = True) ->
     if seen not in ("improving", "deteriorating"):
         if verdict in ("improved", "worsened"):
             return (
-                f"Against {against} the change is clear{figures}, but smaller than the "
+                f"Against {against} the difference is clear{figures}, but smaller than the "
                 "week-to-week variation, so the chart shows no signal yet."
             )
         return ""
     if verdict == "no detectable change":
         return (
             f"The chart shows a run of {seen} weeks, but against {against} "
-            f"the change is within normal variation{figures}."
+            f"the difference is within normal variation{figures}."
         )
     if (seen, verdict) in (("improving", "worsened"), ("deteriorating", "improved")):
         better = "better" if verdict == "improved" else "worse"
@@ -160,7 +160,7 @@ def evidence_sentence(row: Mapping, *, who: str) -> str:
     return f"{moved}; {verdict}.{target}"
 
 
-def scorecard_finding(frame: pd.DataFrame, *, who: str) -> str:
+def scorecard_finding(frame: pd.DataFrame, *, who: str, comparison: bool = False) -> str:
     """The scorecard in one sentence: how many objectives improved, which did not, how many targets were met.
 
     >>> f = pd.DataFrame({"measure": ["Resolution time", "Handle time"], "verdict": ["improved", "no detectable change"],
@@ -174,7 +174,7 @@ def scorecard_finding(frame: pd.DataFrame, *, who: str) -> str:
     }
     n = len(frame)
     text = (
-        f"In {who}, {len(said['improved'])} of {counted(n, 'objective')} improved against the level "
+        f"{len(said['improved'])} of {counted(n, 'objective')} improved against the level "
         "expected without the change"
         + (f" ({', '.join(said['improved'])})" if said["improved"] else "")
     )
@@ -186,7 +186,9 @@ def scorecard_finding(frame: pd.DataFrame, *, who: str) -> str:
     if len(judged):
         met = int(judged.astype(bool).sum())
         text += f"; {met} of {len(judged)} targets {'was' if met == 1 else 'were'} met"
-    return text + "."
+    if comparison:
+        return f"{who} did not adopt the change (comparison group), so no change is the expected result: {text}."
+    return f"In {who}, {text}."
 
 
 def objective_line(row: Mapping, *, who: str, status: Mapping | None = None) -> str:
@@ -297,7 +299,7 @@ def summarise(run_dir: str | Path) -> RunSummary | None:
         objective_line(r, who=who, status=st)
         for r, st in zip(v.to_dict("records"), status, strict=True)
     ]
-    money = _money(run_dir)
+    money = None if comparison else _money(run_dir)  # the comparison teams did not pay for it
     if artefacts.exists(run_dir, "act", "decision"):
         record = artefacts.load(run_dir, "act", "decision")
         decision = Decision(record["decision"], record["why"], int(record["rule"]))

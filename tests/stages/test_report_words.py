@@ -35,7 +35,7 @@ def test_an_improving_chart_without_a_detectable_change_is_reconciled_in_one_sen
     # the line shows the estimate's figures once, then the one reconciling sentence
     assert "-4 % (-12 % to +5 %) against the level expected without the change." in line
     assert line.endswith(
-        "The chart shows a run of improving weeks, but against the comparison teams the change "
+        "The chart shows a run of improving weeks, but against the comparison teams the difference "
         "is within normal variation."
     )
     assert chart_note(AHT, {"variation": "improving"}).endswith(
