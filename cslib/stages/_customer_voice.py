@@ -12,7 +12,7 @@ from cslib.analyses import feedback
 from cslib.analyses import servqual as servqual_module
 from cslib.cycle.workbook import Workbook
 from cslib.data import privacy
-from cslib.display import Html, Table
+from cslib.display import Html, Table, fmt
 from cslib.stages._shared import cycle_span, treated_teams
 
 
@@ -55,14 +55,15 @@ def comments(wb: Workbook) -> Html:
         else None
     )
     counts = summary.groupby("period")["comments"].first().to_dict()
-    caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
+    caption = f"{counts.get('before', 0):,} comments before and {counts.get('after', 0):,} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
     shares = {c: (c, "share") for c in wide.columns if c.startswith("share of")}
     order = ["theme", "dimension", "share of comments before", "share of comments after"]
     order += ["mean score before", "mean score after"]
     return Html.join(
+        Html.text(themes_finding(wide)),
         Table(wide[[c for c in order if c in wide]], caption=caption, columns=shares),
         Html.folded(
-            "Representative comments after the change",
+            "Representative comments after the change (contact details masked)",
             Table(quotes.table, body=["theme", "tone", "text", "similar", "score"])
             if quotes is not None
             else None,
@@ -124,3 +125,20 @@ def gaps_finding(result: pd.DataFrame) -> str:
         return "No dimension's shortfall between expectation and perception changed clearly."
     rest = "; the others show no clear change" if (~clear).any() else ""
     return f"Customers' shortfall between expectation and perception {', '.join(said)}{rest}."
+
+
+def themes_finding(wide: pd.DataFrame) -> str:
+    """The comments before and after the change in one sentence: the themes whose score rose, the commonest theme.
+
+    >>> themes_finding(pd.DataFrame({"theme": ["speed", "care"], "share of comments after": [0.3, 0.1],
+    ...                              "mean score before": [4.2, 4.1], "mean score after": [4.3, 4.0]}))
+    "After the change customers' mean score rose in 1 of 2 themes; the commonest theme is speed (30.0 % of comments)."
+    """
+    if not {"mean score before", "mean score after", "share of comments after"} <= set(wide):
+        return "The comments do not span both sides of the change: their themes cannot be compared."
+    rose = int((wide["mean score after"] > wide["mean score before"]).sum())
+    top = wide.loc[wide["share of comments after"].idxmax()]
+    return (
+        f"After the change customers' mean score rose in {rose} of {len(wide)} themes; the commonest theme "
+        f"is {top['theme']} ({fmt(top['share of comments after'], 'share')} of comments)."
+    )

@@ -107,7 +107,7 @@ def _opt(value) -> bool | None:
 
 
 @after_review_starts
-def standardise(wb: Workbook) -> Table:
+def standardise(wb: Workbook) -> Html:
     """New monitoring limits from the review period, for the measures to keep watching; saved as ``monitoring_limits``."""
     teams = treated_teams(wb)
     start, end = wb.window("review")
@@ -136,10 +136,20 @@ def standardise(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("monitoring_limits", frame)
-    return Table(
-        by_row_unit(frame, ["centre", "lower limit", "upper limit"]),
-        body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
-        caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)",
+    centres = ", ".join(
+        f"{r.objective} {with_unit(r.centre, r.unit)}" for r in frame.itertuples(index=False)
+    )
+    finding = (
+        f"From now on each objective is monitored against the new process's level ({centres}): "
+        "a week outside the limits below is a signal to act on."
+    )
+    return Html.join(
+        Html.text(finding),
+        Table(
+            by_row_unit(frame, ["centre", "lower limit", "upper limit"]),
+            body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
+            caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)",
+        ),
     )
 
 
@@ -252,7 +262,7 @@ def lessons(wb: Workbook) -> Html:
         out.append(
             "A staggered roll-out with comparison teams made the effect measurable against the trend: keep comparison teams in the next cycle."
         )
-    return Html.bullets(out, title="Lessons")
+    return Html.bullets(out)
 
 
 def _maybe(wb: Workbook, name: str, stage: str):

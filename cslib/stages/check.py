@@ -292,6 +292,10 @@ def spc_views(wb: Workbook, *, title: str | None = None) -> Html:
     return Html.join(
         Html.text(chart_finding(pd.DataFrame(rows))),
         before_after_charts(wb, title=title, results=results),
+        Html(
+            "<p class='cslib-caption'>A new part starts at the change: a shift beyond the old limits, "
+            "held over the review period, is a sustained change.</p>"
+        ),
     )
 
 
