@@ -118,6 +118,8 @@ HEADER_UNITS = {"hours", "seconds", "minutes", "days", "points", "points (1–7)
 #: decimals of each unit at display precision (shares in percentage points)
 DECIMALS = {"share": 1, "change": 0, "hours": 1, "minutes": 1, "seconds": 0, "days": 1}
 DECIMALS |= {"points": 1, "points (1–7)": 2, "per 1,000": 1, "count": 0, "tickets": 0, "months": 1}
+#: points of a rating scale, named in the table's caption (e.g. SERVQUAL gaps)
+DECIMALS |= {"scale points": 2}
 #: CSS pixels per inch a chart is shown at (it is drawn at ``Chart.dpi``, sharper than shown)
 SHOWN_DPI = 70
 #: columns in a table's body; the others are in its appendix

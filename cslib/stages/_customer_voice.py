@@ -100,7 +100,15 @@ def servqual(wb: Workbook):
                 "p_adjusted",
                 "shrank",
             ],
-            caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values",
+            columns={
+                "before": ("gap before", "scale points"),
+                "after": ("gap after", "scale points"),
+                "diff": ("change in gap", "scale points"),
+                "ci_low": ("95 % interval from", "scale points"),
+                "ci_high": ("95 % interval to", "scale points"),
+            },
+            caption="Gap = perception − expectation on the 1–7 scale; change = gap after − gap before per dimension "
+            "(positive = the shortfall narrowed), Holm-adjusted p-values",
         ),
     )
 
@@ -114,7 +122,7 @@ def gaps_finding(result: pd.DataFrame) -> str:
     """
     clear = result["significant"].fillna(False).astype(bool)
     said = [
-        f"{verb} on {', '.join(result.loc[clear & side, 'dimension'])}"
+        f"{verb} on {' and '.join(result.loc[clear & side, 'dimension'])}"
         for verb, side in (
             ("narrowed clearly", result["diff"] > 0),
             ("widened", result["diff"] < 0),
@@ -132,7 +140,7 @@ def themes_finding(wide: pd.DataFrame) -> str:
 
     >>> themes_finding(pd.DataFrame({"theme": ["speed", "care"], "share of comments after": [0.3, 0.1],
     ...                              "mean score before": [4.2, 4.1], "mean score after": [4.3, 4.0]}))
-    "After the change customers' mean score rose in 1 of 2 themes; the commonest theme is speed (30.0 % of comments)."
+    "After the change customers' mean score rose in 1 of 2 themes; the commonest theme is 'speed' (30.0 % of comments)."
     """
     if not {"mean score before", "mean score after", "share of comments after"} <= set(wide):
         return "The comments do not span both sides of the change: their themes cannot be compared."
@@ -140,5 +148,5 @@ def themes_finding(wide: pd.DataFrame) -> str:
     top = wide.loc[wide["share of comments after"].idxmax()]
     return (
         f"After the change customers' mean score rose in {rose} of {len(wide)} themes; the commonest theme "
-        f"is {top['theme']} ({fmt(top['share of comments after'], 'share')} of comments)."
+        f"is '{top['theme']}' ({fmt(top['share of comments after'], 'share')} of comments)."
     )

@@ -239,19 +239,19 @@ def lessons(wb: Workbook) -> Html:
     for r in v.itertuples():
         if r.verdict == "improved" and r.target_met is False:
             out.append(
-                f"{r.objective} ({r.measure}) improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
+                f"{r.objective} {r.measure} improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
             )
         elif r.verdict == "improved":
             out.append(
-                f"{r.objective} ({r.measure}) improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
+                f"{r.objective} {r.measure} improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
             )
         elif r.verdict == "worsened":
             out.append(
-                f"{r.objective} ({r.measure}) got worse: look for the cause before the next cycle."
+                f"{r.objective} {r.measure} got worse: look for the cause before the next cycle."
             )
         else:
             out.append(
-                f"{r.objective} ({r.measure}) showed no detectable change: the change does not act on this measure, or its effect is too small to see."
+                f"{r.objective} {r.measure} showed no detectable change: the change does not act on this measure, or its effect is too small to see."
             )
     stability = _maybe(wb, "stability", "plan")
     if stability is not None and (~stability["judgement"].str.startswith("stable")).any():

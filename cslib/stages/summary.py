@@ -129,11 +129,11 @@ def evidence_sentence(row: Mapping, *, who: str) -> str:
     ...        "change": -0.30, "change_ci_low": -0.35, "change_ci_high": -0.24,
     ...        "method": "difference-in-differences (…)"}
     >>> evidence_sentence(row, who="Billing")
-    'In Billing, Resolution time (median) went from 14.4 h in the baseline to 10.8 h in the review period: -30 % (-35 % to -24 %) against the level expected without the change, estimated from the comparison teams; the improvement is statistically clear and held through the review. The target (14.0 h) was met.'
+    'Resolution time (median) in Billing went from 14.4 h in the baseline to 10.8 h in the review period: -30 % (-35 % to -24 %) against the level expected without the change, estimated from the comparison teams; the improvement is statistically clear and held through the review. The target (14.0 h) was met.'
     """
     unit = row["unit"]
     moved = (
-        f"In {who}, {row['measure']} went from {with_unit(row['baseline'], unit)} in the baseline "
+        f"{row['measure']} in {who} went from {with_unit(row['baseline'], unit)} in the baseline "
         f"to {with_unit(row['actual'], unit)} in the review period"
     )
     if not pd.isna(row.get("change")):

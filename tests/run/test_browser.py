@@ -228,7 +228,7 @@ def test_the_summary_the_check_and_the_act_show_the_artefacts_figures(browser, d
         sentence = next(
             ln
             for ln in check.splitlines()
-            if ln.startswith(f"In {', '.join(teams_of(run)[0])}, {row['measure']} went")
+            if ln.startswith(f"{row['measure']} in {', '.join(teams_of(run)[0])} went")
         )
         table = next(
             ln
