@@ -5,11 +5,18 @@ from __future__ import annotations
 import math
 import re
 
+import pandas as pd
 import pytest
 
 from cslib.stages._shared import change_text, with_unit
 from cslib.stages.decision import Money
-from cslib.stages.summary import chart_note, evidence_sentence, money_sentence, objective_line
+from cslib.stages.summary import (
+    chart_note,
+    evidence_sentence,
+    money_sentence,
+    objective_line,
+    scorecard_finding,
+)
 
 #: the demo's handle-time objective: the chart improves, the estimate against the comparison teams does not
 AHT = {
@@ -109,3 +116,21 @@ def test_the_money_names_the_one_off_cost_the_monthly_saving_and_the_payback():
     slow = Money(-29113, -30702, -27535, 0.0, 30500, 263.9, "GBP", 12, 1387, -204, 2964)
     assert "saves 116 GBP a month from go-live" in money_sentence(slow)
     assert "it would take 22.0 years to pay back" in money_sentence(slow)
+
+
+def test_the_scorecard_opens_with_its_finding_and_a_comparison_group_expects_no_change():
+    frame = pd.DataFrame(
+        {
+            "measure": ["Resolution time", "First contact resolution", "Handle time"],
+            "verdict": ["improved", "worsened", "no detectable change"],
+            "target_met": [True, False, None],
+        }
+    )
+    assert scorecard_finding(frame, who="Billing") == (
+        "In Billing, 1 of 3 objectives improved against the level expected without the change "
+        "(Resolution time); First contact resolution got worse; Handle time showed no detectable "
+        "change; 1 of 2 targets was met."
+    )
+    assert scorecard_finding(frame, who="Accounts", comparison=True).startswith(
+        "Accounts did not adopt the change (comparison group), so no change is the expected result: 1 of 3"
+    )
