@@ -119,6 +119,8 @@ HEADER_UNITS = {"hours", "seconds", "minutes", "days", "points", "points (1–7)
 #: decimals of each unit at display precision (shares in percentage points)
 DECIMALS = {"share": 1, "change": 0, "hours": 1, "minutes": 1, "seconds": 0, "days": 1}
 DECIMALS |= {"points": 1, "points (1–7)": 2, "per 1,000": 1, "count": 0, "tickets": 0, "months": 1}
+#: points of a rating scale, named in the table's caption (e.g. SERVQUAL gaps)
+DECIMALS |= {"scale points": 2}
 #: CSS pixels per inch a chart is shown at (it is drawn at ``Chart.dpi``, sharper than shown)
 SHOWN_DPI = 70
 #: columns in a table's body; the others are in its appendix
@@ -181,6 +183,30 @@ def fmt(value: object, unit: str = "", *, digits: int = 3) -> str:
     if len(unit) == 3 and unit.isupper():  # a currency code
         return f"{value:,.0f} {unit}"
     return number(value, digits)
+
+
+#: short forms of units written after a number
+SHORT_UNITS = {"hours": "h", "seconds": "s", "minutes": "min", "days": "days", "tickets": "tickets"}
+
+
+def with_unit(value, unit: str) -> str:
+    """A KPI value at display precision with its unit, as in sentences and mixed tables.
+
+    >>> with_unit(10.84, "hours"), with_unit(0.7512, "share"), with_unit(41.3, "points")
+    ('10.8 h', '75.1 %', '41.3 points')
+    """
+    text = fmt(value, unit)
+    short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
+    return f"{text} {short}" if short and text != "—" else text
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number, as a sentence writes it.
+
+    >>> counted(1, "run"), counted(3, "warning"), counted(2, "piece of evidence", "pieces of evidence")
+    ('1 run', '3 warnings', '2 pieces of evidence')
+    """
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def _unsigned_zero(value: float, decimals: int) -> float:

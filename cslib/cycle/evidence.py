@@ -26,6 +26,8 @@ import pandas as pd
 
 from cslib.cycle._file_evidence import CYCLE_FILE_CHECKS, GROUPS, MIN_WEEKS, PEAK_WORDS, finding
 from cslib.cycle.model import Cycle, Objective
+from cslib.display import with_unit
+from cslib.metrics.registry import REGISTRY
 
 if TYPE_CHECKING:
     from cslib.cycle.workbook import Workbook
@@ -191,7 +193,7 @@ def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame)
                 "error",
                 "SMART",
                 item,
-                f"{o.kpi} cannot be measured: missing {avail.loc[o.kpi, 'missing']}",
+                f"{REGISTRY[o.kpi].label} cannot be measured: missing {avail.loc[o.kpi, 'missing']}",
                 "add the data or choose a KPI the data supports",
             )
         ]
@@ -207,10 +209,13 @@ def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame)
                 "error",
                 "check",
                 item,
-                f"{o.kpi} has no baseline values",
+                f"{REGISTRY[o.kpi].label} has no baseline values",
                 "check the baseline period and the data",
             )
         ]
+    unit = REGISTRY[o.kpi].unit
+    unit = c.economics.currency if unit == "currency" else unit
+    target = with_unit(o.target, unit)
     out = []
     better = (o.target < level) if o.direction == "decrease" else (o.target > level)
     if not better:
@@ -219,7 +224,7 @@ def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame)
                 "warning",
                 "SMART",
                 item,
-                f"target {o.target:g} is already met at baseline ({level:.3g}): not an improvement",
+                f"target {target} is already met at baseline ({with_unit(level, unit)}): not an improvement",
                 "set a target beyond the baseline level",
             )
         )
@@ -231,7 +236,8 @@ def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame)
                 "warning",
                 "SMART",
                 item,
-                f"target {o.target:g} is beyond every baseline week (best {best:.3g}, baseline {level:.3g}): achievable only if the change shifts the whole process",
+                f"target {target} is beyond every baseline week (best {with_unit(best, unit)}, baseline {with_unit(level, unit)}): "
+                "achievable only if the change shifts the whole process",
                 "check the target against the baseline chart; aim within reach or plan a larger change",
             )
         )

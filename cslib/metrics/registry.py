@@ -290,7 +290,7 @@ REGISTRY: dict[str, KPI] = Registry(
             better="lower",
             requires=("abandoned",),
             kind="proportion",
-            definition="abandoned ÷ offered queue contacts (answered + abandoned); {short_abandons} excluded from both",
+            definition="abandoned ÷ offered queue contacts (answered + abandoned); {short_abandons}",
             source="contact-centre practice (ICMI): short abandons excluded",
             value="abandoned",
             among="{queue}",
@@ -477,13 +477,17 @@ def glossary(definitions: Mapping | None = None, service_level_seconds: float = 
     --------
     >>> g = glossary({"short_abandon_seconds": 0}).set_index("kpi")
     >>> g.loc["abandon_rate", "definition"]
-    'abandoned ÷ offered queue contacts (answered + abandoned); no abandon excluded from both'
+    'abandoned ÷ offered queue contacts (answered + abandoned); every abandoned contact counts, however short'
     >>> g.loc["service_level", "definition"]
     'answered within 20 s ÷ offered queue contacts'
     """
     d = {**DEFINITIONS, **(definitions or {})}
     limit = float(d["short_abandon_seconds"])
-    short = f"abandons within {limit:g} s (short abandons)" if limit > 0 else "no abandon"
+    short = (
+        f"abandons within {limit:g} s (short abandons) excluded from both"
+        if limit > 0
+        else "every abandoned contact counts, however short"
+    )
     over = "offered queue contacts"
     if limit > 0 and d["service_level_over"] != "offered":
         over += f" less abandons within {limit:g} s"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, fmt
+from cslib.display import Chart, Html, Table, fmt, with_unit
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
 from cslib.stats.spc.draw import spc_grid
@@ -100,21 +100,6 @@ def by_row_unit(frame: pd.DataFrame, cols, *, unit: str = "unit") -> pd.DataFram
     for col in cols:
         shown[col] = [with_unit(v, u) for v, u in zip(frame[col], frame[unit], strict=True)]
     return shown
-
-
-#: short forms of units written after a number
-SHORT_UNITS = {"hours": "h", "seconds": "s", "minutes": "min", "days": "days", "tickets": "tickets"}
-
-
-def with_unit(value, unit: str) -> str:
-    """A KPI value at display precision with its unit, as in sentences and mixed tables.
-
-    >>> with_unit(10.84, "hours"), with_unit(0.7512, "share"), with_unit(41.3, "points")
-    ('10.8 h', '75.1 %', '41.3 points')
-    """
-    text = fmt(value, unit)
-    short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
-    return f"{text} {short}" if short and text != "—" else text
 
 
 def change_text(change: float, low: float, high: float) -> str:

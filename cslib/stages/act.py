@@ -16,7 +16,8 @@ from cslib.analyses import charts as plots_analyses
 from cslib.cycle import artefacts, register
 from cslib.cycle.sources import rebase_sources
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, esc, fmt, rounded
+from cslib.display import Chart, Html, Table, counted, esc, fmt, rounded
+from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     CHART_NAMES,
     by_row_unit,
@@ -107,7 +108,7 @@ def _opt(value) -> bool | None:
 
 
 @after_review_starts
-def standardise(wb: Workbook) -> Table:
+def standardise(wb: Workbook) -> Html:
     """New monitoring limits from the review period, for the measures to keep watching; saved as ``monitoring_limits``."""
     teams = treated_teams(wb)
     start, end = wb.window("review")
@@ -125,7 +126,10 @@ def standardise(wb: Workbook) -> Table:
                 "from": start.date(),
                 "to": end.date(),
                 "centre": float(d["cl"].mean()),
-                "lower limit": float(d["lcl"].mean()),
+                # a KPI that cannot be negative never falls below zero, whatever the limit's arithmetic
+                "lower limit": max(float(d["lcl"].mean()), 0.0)
+                if REGISTRY[o.kpi].kind != "score"
+                else float(d["lcl"].mean()),
                 "upper limit": float(d["ucl"].mean()),
                 "weeks": len(d),
                 "trial limits": bool(d["trial_limits"].any()),
@@ -133,16 +137,31 @@ def standardise(wb: Workbook) -> Table:
         )
     frame = pd.DataFrame(rows)
     wb.save("monitoring_limits", frame)
-    return Table(
-        by_row_unit(frame, ["centre", "lower limit", "upper limit"]),
-        body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
-        caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)",
+    centres = ", ".join(
+        f"{r.objective} {with_unit(r.centre, r.unit)}" for r in frame.itertuples(index=False)
+    )
+    finding = (
+        f"From now on each objective is monitored against the new process's level ({centres}): "
+        "a week outside the limits below is a signal to act on."
+    )
+    return Html.join(
+        Html.text(finding),
+        Table(
+            by_row_unit(frame, ["centre", "lower limit", "upper limit"]),
+            body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
+            caption="Weekly limits of the new process (review period): monitor against these from now on; p-chart limits vary with weekly volume (mean shown)",
+        ),
     )
 
 
 @after_review_starts
 def benefits(wb: Workbook) -> Html:
     """The dual benefit over a year: customers' KPI changes and the business value (hours, contacts, retention) against the cost."""
+    if comparison_run(wb):
+        return Html.text(
+            "These teams did not adopt the change and paid nothing for it (comparison group): "
+            "the benefit is valued in the roll-out teams' report."
+        )
     result = _benefit(wb)
     if result is None:
         estimates = benefits_module.estimates_from_verdicts(wb.load("verdicts", stage="check"))
@@ -183,13 +202,13 @@ def benefits(wb: Workbook) -> Html:
 
 def _benefit(wb: Workbook):
     """The dual benefit of the change over ``HORIZON_MONTHS`` (computed once per kernel), saved as ``benefits``
-    and ``benefit_components``; None when the cycle's economics cannot value it."""
+    and ``benefit_components``; None when the cycle's economics cannot value it or the teams did not adopt it."""
     key = ("benefit",)
     if key in wb._cache:
         return wb._cache[key]
     econ = wb.cycle.economics
     result = None
-    if econ.cost_per_contact and econ.hourly_cost:
+    if econ.cost_per_contact and econ.hourly_cost and not comparison_run(wb):
         teams = treated_teams(wb)
         start, end = wb.window("review")
         review = wb.kpis(
@@ -221,19 +240,19 @@ def lessons(wb: Workbook) -> Html:
     for r in v.itertuples():
         if r.verdict == "improved" and r.target_met is False:
             out.append(
-                f"{r.objective} ({r.measure}) improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
+                f"{r.objective} {r.measure} improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
             )
         elif r.verdict == "improved":
             out.append(
-                f"{r.objective} ({r.measure}) improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
+                f"{r.objective} {r.measure} improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
             )
         elif r.verdict == "worsened":
             out.append(
-                f"{r.objective} ({r.measure}) got worse: look for the cause before the next cycle."
+                f"{r.objective} {r.measure} got worse: look for the cause before the next cycle."
             )
         else:
             out.append(
-                f"{r.objective} ({r.measure}) showed no detectable change: the change does not act on this measure, or its effect is too small to see."
+                f"{r.objective} {r.measure} showed no detectable change: the change does not act on this measure, or its effect is too small to see."
             )
     stability = _maybe(wb, "stability", "plan")
     if stability is not None and (~stability["judgement"].str.startswith("stable")).any():
@@ -244,7 +263,7 @@ def lessons(wb: Workbook) -> Html:
         out.append(
             "A staggered roll-out with comparison teams made the effect measurable against the trend: keep comparison teams in the next cycle."
         )
-    return Html.bullets(out, title="Lessons")
+    return Html.bullets(out)
 
 
 def _maybe(wb: Workbook, name: str, stage: str):
@@ -318,8 +337,8 @@ def history(wb: Workbook) -> Table:
     return Table(
         shown[shown["run_id"].isin(latest)],
         body=[c for c in body if c in shown],
-        caption=f"The cycle register ({path.name} in the reports folder): this cycle's last {HISTORY_RUNS} run(s); "
-        f"all {shown['run_id'].nunique()} are in the file",
+        caption=f"The cycle register ({path.name} in the reports folder): this run's results; "
+        f"the file holds {counted(shown['run_id'].nunique(), 'run')} of this cycle",
     )
 
 

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from cslib.analyses import feedback
-from cslib.analyses import servqual as servqual_module
 from cslib.cycle import artefacts
 from cslib.cycle.workbook import Workbook
-from cslib.data import privacy
-from cslib.display import Chart, Html, Table, fmt
+from cslib.display import Html, Table, fmt
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.stages import _open_tickets as open_tickets
+from cslib.stages._customer_voice import comments as comments  # the notebook's cells
+from cslib.stages._customer_voice import servqual as servqual
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
@@ -29,6 +27,7 @@ from cslib.stages._shared import (
     by_row_unit,
     change_text,
     compared,
+    comparison_run,
     cycle_span,
     kpi_unit,
     mdc_status,
@@ -42,6 +41,7 @@ from cslib.stages._shared import (
 )
 from cslib.stages._waiting import after_review_starts
 from cslib.stages.standards.check import standards as standards
+from cslib.stages.summary import evidence_sentence, reference_of, scorecard_finding
 from cslib.stats import impact
 
 #: the period of the before/after series when the months are too few (see :func:`did_freq`)
@@ -143,9 +143,15 @@ def level(wb: Workbook, obj, window: str) -> float:
     return float(frame[wb.column(obj)].iloc[0])
 
 
-@after_review_starts
-def scorecard(wb: Workbook) -> Table:
-    """Objectives scorecard: baseline, target, actual, verdict; saved as ``verdicts`` for Act and the report."""
+def _who(wb: Workbook) -> str:
+    """The teams the scorecard's figures describe."""
+    return ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
+
+
+def verdict_rows(wb: Workbook) -> pd.DataFrame:
+    """The ``verdicts`` artefact: each objective's figures, verdict and the sentence that reads them (computed once per kernel)."""
+    if ("verdict_rows",) in wb._cache:
+        return wb._cache[("verdict_rows",)]
     rows = []
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
@@ -173,20 +179,31 @@ def scorecard(wb: Workbook) -> Table:
                 "target_met": v.target_met,
                 "sustained": v.sustained,
                 "method": v.method,
-                "sentence": v.sentence,
+                "warning": v.warning,
             }
         )
-    frame = pd.DataFrame(rows)
+        still_open = open_tickets.note(wb, o, treated_teams(wb))  # durations with tickets open
+        rows[-1]["sentence"] = " ".join(
+            filter(None, (evidence_sentence(rows[-1], who=_who(wb)), still_open))
+        )
+    wb._cache[("verdict_rows",)] = pd.DataFrame(rows)
+    return wb._cache[("verdict_rows",)]
+
+
+@after_review_starts
+def scorecard(wb: Workbook) -> Html:
+    """Objectives scorecard: baseline, target, actual, verdict; saved as ``verdicts`` for Act and the report."""
+    frame = verdict_rows(wb)
     wb.save("verdicts", frame)
-    who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
     caption = (
-        f"Baseline and actual: the KPI over the baseline and the review period in the same teams ({who}). "
+        f"Baseline and actual: the KPI over the baseline and the review period in the same teams ({_who(wb)}). "
         "Change: the estimated effect relative to the level expected without the change, with its 95 % interval. "
         "Sustained is judged only for an improvement"
     )
-    if wb.cycle.rollout and not treated_teams(wb):
-        caption += ". These teams did not adopt the change (they are the comparison group): 'no detectable change' is the expected result"
-    return Table(scorecard_view(frame), caption=caption)
+    return Html.join(
+        Html.text(scorecard_finding(frame, who=_who(wb), comparison=comparison_run(wb))),
+        Table(scorecard_view(frame), caption=caption),
+    )
 
 
 def scorecard_view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -216,16 +233,23 @@ def scorecard_view(frame: pd.DataFrame) -> pd.DataFrame:
 def findings(wb: Workbook) -> Html:
     """Per objective: the verdict in plain English, the method, why, and the alternatives rejected."""
     parts = []
+    saved = verdict_rows(wb).set_index("objective")
     for o in wb.cycle.objectives:
-        v = verdicts(wb)[o.id]
+        v, row = verdicts(wb)[o.id], saved.loc[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
         parts.append(Html.text(f"{o.id} — {objective_label(o)}", level="h4"))
         cautions = (f"Caution — {note}." for note in v.notes)
-        parts.append(Html.text(v.sentence, v.warning or "", *cautions))
+        parts.append(
+            Html.text(row["sentence"], f"Caution: {v.warning}" if v.warning else "", *cautions)
+        )
         parts.append(
             Html.folded(
-                f"How {o.id} was judged: {v.method}",
-                Html.text(f"Why this method: {v.reason}.", f"Sustained: {v.sustained_reason}."),
+                f"How {o.id} was judged: against {reference_of(v.method)}",
+                Html.text(
+                    f"Method: {v.method}.",
+                    f"Why this method: {v.reason}.",
+                    f"Sustained: {v.sustained_reason}.",
+                ),
                 Html.bullets(rejected, title="Alternatives rejected") if rejected else None,
             )
         )
@@ -233,7 +257,7 @@ def findings(wb: Workbook) -> Html:
 
 
 @after_review_starts
-def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
+def spc_views(wb: Workbook, *, title: str | None = None) -> Html:
     """Weekly control charts with a new part at the change, in the teams that adopted it (NHS rules).
 
     Each chart's *Making Data Count* variation and assurance are saved as ``spc_status``.
@@ -246,7 +270,43 @@ def spc_views(wb: Workbook, *, title: str | None = None) -> Chart:
         frozen = objective_chart(wb, o, series, freeze=change)
         rows.append({"objective": o.id, **mdc_status(frozen, parted, change)})
     wb.save("spc_status", pd.DataFrame(rows))
-    return before_after_charts(wb, title=title, results=results)
+    return Html.join(
+        Html.text(chart_finding(pd.DataFrame(rows))),
+        before_after_charts(wb, title=title, results=results),
+        Html(
+            "<p class='cslib-caption'>A new part starts at the change: a shift beyond the old limits, "
+            "held over the review period, is a sustained change.</p>"
+        ),
+    )
+
+
+#: how a chart's variation since the change reads in a sentence
+SEEN = {
+    "improving": "a run of improving weeks",
+    "deteriorating": "a run of deteriorating weeks",
+    "common cause": "only common-cause variation",
+    "mixed": "both improving and deteriorating weeks",
+}
+
+
+def chart_finding(status: pd.DataFrame) -> str:
+    """What the weekly charts show since the change, in one sentence (from the ``spc_status`` rows).
+
+    >>> chart_finding(pd.DataFrame({"objective": ["O1", "O2", "O3"],
+    ...                             "variation": ["improving", "improving", "common cause"]}))
+    'Against their limits before the change, the weekly charts show a run of improving weeks for O1 and O2, and only common-cause variation for O3.'
+    """
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
+
+    groups = status.groupby("variation", sort=False)["objective"].apply(list)
+    said = [f"{SEEN.get(v, v)} for {listed(ids)}" for v, ids in groups.items()]
+    return (
+        "Against their limits before the change, the weekly charts show "
+        + ", and ".join(said)
+        + "."
+    )
 
 
 def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
@@ -382,88 +442,21 @@ def mix(wb: Workbook) -> Html:
         "rate_effect",
         "total_effect",
     ]
+    totals = frame[frame["segment"] == "total"]
+    mixed = sorted(
+        set(totals.loc[totals["mix_effect"].abs() > totals["rate_effect"].abs(), "objective"])
+    )
     return Html.join(
+        Html.text(
+            "For every objective the change comes from performance within segments, not from their shares moving."
+            if not mixed
+            else f"For {', '.join(mixed)} the segments' shares moving (mix) weigh more than performance within them: read the change with care."
+        ),
         Table(
             shown[shown["segment"] == "total"][body],
             caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
         ),
         Html.appendix("Each segment's share and rate", {"": shown}),
-    )
-
-
-def comments(wb: Workbook) -> Html:
-    """Customer comments before vs after the change in the adopting teams: themes, their tone, representative verbatims."""
-    fb = wb.table("feedback")
-    if fb is None or fb.empty:
-        return Html.text(
-            "No customer comments in the cycle's data: the Check has no qualitative evidence."
-        )
-    teams = treated_teams(wb)
-    if teams and "team" in fb:
-        fb = fb[fb["team"].isin(teams)]
-    start, end = cycle_span(wb)
-    fb = fb[(fb["date"] >= start) & (fb["date"] < end + pd.Timedelta(days=1))]
-    split = pd.Timestamp(wb.cycle.change.date)
-    summary = feedback.theme_summary(fb, split=split)
-    wide = summary.pivot_table(
-        index=["theme", "dimension"], columns="period", values=["share", "mean_score"]
-    ).reset_index()
-    wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
-    wide = wide.rename(
-        columns={
-            "share before": "share of comments before",
-            "share after": "share of comments after",
-            "mean_score before": "mean score before",
-            "mean_score after": "mean score after",
-        }
-    )
-    wb.save("comment_themes", summary)
-    after = fb[fb["date"] >= split]
-    quotes = (
-        feedback.verbatims(
-            after,
-            n=1,
-            key=privacy.pseudonym_key(wb.cycle.privacy.key),
-            identifiers=wb.cycle.privacy.identifiers,
-        )
-        if len(after)
-        else None
-    )
-    counts = summary.groupby("period")["comments"].first().to_dict()
-    caption = f"{counts.get('before', 0)} comments before and {counts.get('after', 0)} after the change; themes from a keyword lexicon mapped to the RATER dimensions; score = the customer's rating"
-    shares = {c: (c, "share") for c in wide.columns if c.startswith("share of")}
-    order = ["theme", "dimension", "share of comments before", "share of comments after"]
-    order += ["mean score before", "mean score after"]
-    return Html.join(
-        Table(wide[[c for c in order if c in wide]], caption=caption, columns=shares),
-        Html.folded(
-            "Representative comments after the change",
-            Table(quotes.table, body=["theme", "tone", "text", "similar", "score"])
-            if quotes is not None
-            else None,
-        ),
-    )
-
-
-def servqual(wb: Workbook):
-    """SERVQUAL / RATER: change of each dimension's gap between the survey before and the survey after the change."""
-    survey = wb.table("survey")
-    if survey is None or "date" not in survey:
-        return Html.text(
-            "No dated SERVQUAL survey in the cycle's data: the change in perceived quality cannot be measured."
-        )
-    split = pd.Timestamp(wb.cycle.change.date)
-    if not ((survey["date"] < split).any() and (survey["date"] >= split).any()):
-        return Html.text("The SERVQUAL survey has no wave on both sides of the change.")
-    period = np.where(survey["date"] >= split, "after", "before")
-    result = servqual_module.change(
-        survey.assign(wave=period), period="wave", before="before", after="after"
-    )
-    wb.save("servqual_change", result)
-    return Table(
-        result,
-        body=["dimension", "before", "after", "diff", "ci_low", "ci_high", "p_adjusted", "shrank"],
-        caption="Gap after − gap before per dimension (positive = the shortfall narrowed), Holm-adjusted p-values",
     )
 
 

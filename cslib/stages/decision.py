@@ -124,6 +124,15 @@ class Money:
     payback: float
     currency: str
     months: float
+    #: the benefit before costs over ``months``, with its 95 % interval (it recurs: so much a month)
+    benefit: float = math.nan
+    benefit_low: float = math.nan
+    benefit_high: float = math.nan
+
+    @property
+    def monthly(self) -> tuple[float, float, float]:
+        """The recurring saving a month, with its 95 % interval (the benefit spread over ``months``)."""
+        return tuple(v / self.months for v in (self.benefit, self.benefit_low, self.benefit_high))
 
     @property
     def says_no(self) -> bool:
@@ -134,7 +143,7 @@ class Money:
 def money_of(totals: pd.DataFrame, *, currency: str, months: float) -> Money:
     """The :class:`Money` of the dual benefit's ``totals`` table (the ``benefits`` artefact)."""
     t = totals.set_index("item")
-    net = t.loc["net benefit"]
+    net, gross = t.loc["net benefit"], t.loc["total benefit"]
     return Money(
         net=float(net["value"]),
         low=float(net["ci_low"]),
@@ -144,6 +153,9 @@ def money_of(totals: pd.DataFrame, *, currency: str, months: float) -> Money:
         payback=float(t.loc["payback months", "value"]),
         currency=currency,
         months=months,
+        benefit=float(gross["value"]),
+        benefit_low=float(gross["ci_low"]),
+        benefit_high=float(gross["ci_high"]),
     )
 
 

@@ -17,7 +17,7 @@ from cslib.analyses import risks_actions as planning
 from cslib.analyses import servqual as servqual_module
 from cslib.cycle.evidence import check_cycle
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table
+from cslib.display import Chart, Html, Table, counted
 from cslib.metrics.engine import REGISTRY
 from cslib.stages._plan_operation import segments as segments
 from cslib.stages._plan_operation import staffing as staffing
@@ -60,11 +60,32 @@ def cycle_checks(wb: Workbook) -> Table:
                 {"finding": ["The cycle file evidences every item of a complete PDCA cycle."]}
             )
         )
-    n_err, n_warn = (found["level"] == "error").sum(), (found["level"] == "warning").sum()
-    return Table(
-        found,
-        caption=f"{n_err} error(s) that make evaluation impossible, {n_warn} warning(s) about missing evidence",
+    return Table(found, caption=checks_sentence(found))
+
+
+def checks_sentence(found: pd.DataFrame) -> str:
+    """The cycle checks' findings in one plain sentence: what blocks the evaluation, what is missing.
+
+    >>> f = pd.DataFrame({"level": ["warning", "warning"], "area": ["SMART", "risks"],
+    ...                   "item": ["objective O2", "risk register"]})
+    >>> checks_sentence(f)
+    'Nothing blocks the evaluation; 2 pieces of evidence are missing or weak: objective O2 (SMART), risk register (risks).'
+    """
+
+    def items(rows: pd.DataFrame) -> str:
+        return ", ".join(f"{r.item} ({r.area})" for r in rows.itertuples())
+
+    errors, warnings = found[found["level"] == "error"], found[found["level"] == "warning"]
+    first = (
+        f"{counted(len(errors), 'problem')} {'blocks' if len(errors) == 1 else 'block'} the evaluation "
+        f"and must be fixed first: {items(errors)}"
+        if len(errors)
+        else "Nothing blocks the evaluation"
     )
+    if warnings.empty:
+        return first + "."
+    missing = counted(len(warnings), "piece of evidence is", "pieces of evidence are")
+    return f"{first}; {missing} missing or weak: {items(warnings)}."
 
 
 def measures(wb: Workbook) -> Html:

@@ -88,3 +88,18 @@ def test_targets_are_judged_against_the_baseline(sample_dir):
     found = check_cycle(parse_cycle(raw, base_dir=sample_dir))
     assert len(found) == len(raw["objectives"])
     assert found["finding"].str.contains("already met at baseline").all()
+
+
+def test_targets_out_of_reach_read_in_their_kpis_units(sample_dir):
+    from cslib.stages.plan import checks_sentence
+
+    found = check_cycle(parse_cycle(sample(sample_dir), base_dir=sample_dir))
+    beyond = found.set_index("item")["finding"]
+    # the sample's FCR target 0.75 and AHT target 500 s, as the scorecard shows them
+    assert beyond["objective O2"].startswith("target 75.0 % is beyond every baseline week (best ")
+    assert beyond["objective O4"].startswith("target 500 s is beyond every baseline week (best ")
+    assert not found["finding"].str.contains(r"\b0\.\d+\b").any()
+    assert checks_sentence(found) == (
+        "Nothing blocks the evaluation; 3 pieces of evidence are missing or weak: "
+        "objective O2 (SMART), objective O3 (SMART), objective O4 (SMART)."
+    )

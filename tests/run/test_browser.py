@@ -19,7 +19,10 @@ import pandas as pd
 import pytest
 
 from cslib.cycle import artefacts
+from cslib.display import fmt, with_unit
 from cslib.run.runner import run_cycle
+from cslib.stages._shared import change_text
+from cslib.stages.summary import money_sentence, summarise, teams_of
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -223,3 +226,43 @@ def test_a_comparison_team_report_never_says_abandon(browser, tmp_path):
     assert seen["overflowing"] == [] and seen["open"] == 0
     found = {name: re.findall(pattern, seen["text"]) for name, pattern in INTERNALS.items()}
     assert not any(found.values()), found
+
+
+def test_the_summary_the_check_and_the_act_show_the_artefacts_figures(browser, demo_report):
+    """One number, one source, one formatter: each objective's figures in the summary line, the
+    Check's sentence and the scorecard table, and the money in the summary and the Act, read back
+    from the artefacts at display precision."""
+    run = demo_report.parent
+    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    page.goto(demo_report.as_uri(), wait_until="load")
+    summary = page.inner_text("#summary")
+    check, act = page.inner_text("#check"), page.inner_text("#act")
+    page.close()
+    verdicts = artefacts.load(run, "check", "verdicts")
+    for row in verdicts.to_dict("records"):
+        figures = [with_unit(row[k], row["unit"]) for k in ("baseline", "actual", "target")]
+        figures.append(change_text(row["change"], row["change_ci_low"], row["change_ci_high"]))
+        line = next(
+            ln for ln in summary.splitlines() if f"{row['objective']} {row['measure']}:" in ln
+        )
+        sentence = next(
+            ln
+            for ln in check.splitlines()
+            if ln.startswith(f"{row['measure']} in {', '.join(teams_of(run)[0])} went")
+        )
+        table = next(
+            ln
+            for ln in check.splitlines()
+            if ln.startswith(f"{row['objective']} {row['measure']}\t")
+        )
+        for shown in figures:
+            assert shown in line and shown in sentence and shown in table, (
+                shown,
+                line,
+                sentence,
+                table,
+            )
+    money = summarise(run).money
+    said = money_sentence(money)
+    assert said in summary and said in act
+    assert fmt(money.net, money.currency) in said and fmt(money.monthly[0], money.currency) in said

@@ -229,3 +229,13 @@ def test_run_all_in_jupyterlab_gives_a_complete_report(tmp_path, monkeypatch):
     assert "Built from an interactive session" in html and "Decision: " in html
     for stage in ("plan", "do", "check", "act"):
         assert f'<section class="stage" id="{stage}">' in html
+
+
+def test_a_comparison_team_run_shows_no_money_it_did_not_spend(tmp_path):
+    run = run_folder(tmp_path, teams=("Orders",))
+    summary = (
+        report.build_report(run).read_text(encoding="utf-8").split('<section id="summary">')[1]
+    )
+    summary = summary.split("</section>", 1)[0]
+    # the benefit artefacts exist, yet these teams neither paid for the change nor saved by it
+    assert "net benefit" not in summary and "a month" not in summary

@@ -44,7 +44,8 @@ def test_the_plan_states_the_definitions_and_the_cleaning(tmp_path):
     wb = _workbook(tmp_path, "definitions: {short_abandon_seconds: 0, service_level_over: offered}")
     html = plan.measures(wb)._repr_html_()
     assert (
-        "Abandonment: abandoned ÷ offered queue contacts (answered + abandoned); no abandon" in html
+        "Abandonment: abandoned ÷ offered queue contacts (answered + abandoned); "
+        "every abandoned contact counts, however short." in html
     )
     assert "Service level: answered within 20 s ÷ offered queue contacts." in html
     assert "dropped: phantom calls (no caller on the line): 1 row" in html

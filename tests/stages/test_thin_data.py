@@ -71,11 +71,19 @@ SAYS = {
 }
 
 
+#: what a manager should never read, in the steps' text or their appendices
+INTERNALS = re.compile(
+    r"\bNone\b|\bNaN\b|\bnan\b|<NA>|\b(?:True|False)\b|\b\d+(?:\.\d+)?e[+-]?\d+\b"
+)
+
+
 @pytest.mark.parametrize("variant", list(SAYS))
 def test_every_step_runs_on_thin_data(thin_data, variant, tmp_path):
     said = run_cycle(thin_data(variant), tmp_path)
     for step, words in SAYS[variant].items():
         assert words in said[step], (step, said[step][:1000])
+    leaked = {step: INTERNALS.findall(text) for step, text in said.items()}
+    assert not any(leaked.values()), {step: found for step, found in leaked.items() if found}
 
 
 def test_the_segment_profile_holds_every_objective_kpi(thin_data, tmp_path):
