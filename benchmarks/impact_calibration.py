@@ -340,7 +340,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--path",
-        choices=("its", "did", "methods", "two-period", "open-tickets", "sustained", "power", "all"),
+        choices=(
+            "its",
+            "did",
+            "methods",
+            "two-period",
+            "open-tickets",
+            "sustained",
+            "power",
+            "all",
+        ),
         default="all",
     )
     parser.add_argument("--before", help="git revision to run the same simulations on as well")
