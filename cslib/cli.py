@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,12 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     if not any(isinstance(h, RichHandler) for h in logger.handlers):
         logger.addHandler(RichHandler(console=err, show_time=False, show_path=False))
     out.quiet = quiet
+    warnings.showwarning = _note if not quiet else lambda *args, **kwargs: None
+
+
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning on the console as a plain note, without the source line that raised it."""
+    err.print(f"[yellow]Note:[/] {escape(str(message))}", highlight=False)
 
 
 @app.callback()

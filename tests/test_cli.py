@@ -57,3 +57,21 @@ def test_sample_data_into_a_file_is_an_input_problem(tmp_path, cli):
     assert "Traceback" not in result.stderr
     assert "--out" in result.stderr and "taken" in result.stderr
     assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_warning_reads_as_a_plain_note_without_its_source_line(capsys, monkeypatch):
+    import warnings
+
+    from cslib import cli
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # restored afterwards
+    cli._configure_logging(verbose=False, quiet=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("no pseudonym key is set", UserWarning, stacklevel=1)
+    said = capsys.readouterr().err
+    assert "Note: no pseudonym key is set" in said
+    assert "UserWarning" not in said and "test_cli.py" not in said
+    cli._configure_logging(verbose=False, quiet=True)
+    assert warnings.showwarning is not cli._note  # --quiet: errors only
+    cli._configure_logging(verbose=False, quiet=False)

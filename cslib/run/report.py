@@ -33,6 +33,7 @@ from cslib.cycle.workbook import default_run_dir
 from cslib.display import badge, esc
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
+from cslib.stages.decision import RULES
 from cslib.stages.summary import RunSummary, money_sentence, summarise, teams_of
 
 log = logging.getLogger(__name__)
@@ -207,12 +208,24 @@ def decision_html(found: RunSummary) -> str:
     )
     return (
         f'<div class="decision decision-{esc(slug)}"><p class="verdict">Decision: {esc(d.decision)}</p>'
-        f"<p>Why: {esc(d.why)} (rule {d.rule} of the decision rules, <em>cslib.stages.decision</em>).</p>"
+        f"<p>Why: {esc(d.why)} (rule {d.rule} of the decision rules).</p>{_rules_html(d.rule)}"
         f'{money}<p class="meta">{esc(basis)}.</p></div>'
         f"<h4>The objectives</h4><ul>{lines}</ul>"
         f'<p class="meta">Baseline and actual: the KPI over the baseline and the review period in {esc(found.who)}. '
         "The change is the estimated effect relative to the level expected without the change, with its 95 % interval; "
         'the method is named in the <a href="#check">Check</a>.</p>'
+    )
+
+
+def _rules_html(applied: int) -> str:
+    """The decision rules, folded, with the one that decided in bold."""
+    items = "".join(
+        f"<li><strong>{esc(rule)}</strong></li>" if i == applied else f"<li>{esc(rule)}</li>"
+        for i, rule in enumerate(RULES, start=1)
+    )
+    return (
+        "<details><summary>The decision rules (the first that applies decides)</summary>"
+        f"<ol>{items}</ol></details>"
     )
 
 

@@ -11,16 +11,8 @@ Per objective (:func:`decide`), from the Check's verdict:
 - **not adopted here: comparison group** — the run's teams did not take up the
   change: their figures are the comparison, not a result to act on.
 
-For the change as a whole (:func:`overall`), the first rule that applies:
-
-1. the run's teams are the comparison group → *not adopted here: comparison group*;
-2. nothing improved and something got worse → *abandon*;
-3. nothing improved, the evidence is not in yet → *wait*;
-4. nothing improved → *abandon*;
-5. the service improved but the money says no (a positive return in under
-   half of the simulations) → *adapt*: keep what works, cut what it costs;
-6. every objective is to be adopted → *adopt*;
-7. otherwise (some improved, some fell short, held badly or got worse) → *adapt*.
+For the change as a whole (:func:`overall`), the first of :data:`RULES` that
+applies; the report names the rule and lists them all.
 
 Examples
 --------
@@ -46,6 +38,17 @@ import pandas as pd
 WORTHWHILE = 0.05
 #: a run whose teams did not adopt the change
 COMPARISON = "not adopted here: comparison group"
+#: the rules for the change as a whole, in the order :func:`overall` tries them (rule 1 first)
+RULES = (
+    "the run's teams are the comparison group: not adopted here",
+    "nothing improved and something got worse: abandon",
+    "nothing improved and the evidence is not in yet: wait",
+    "nothing improved: abandon",
+    "the service improved but the money says no (a positive return in under half of the "
+    "simulations): adapt — keep what works, cut what it costs",
+    "every objective is to be adopted: adopt",
+    "otherwise (some improved, some fell short, held badly or got worse): adapt",
+)
 
 
 def decide(

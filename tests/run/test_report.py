@@ -107,6 +107,9 @@ def test_the_first_screen_states_the_decision_the_money_and_each_objective(tmp_p
     html = report.build_report(run).read_text(encoding="utf-8")
     summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
     assert "Decision: adapt" in summary and "rule 5" in summary
+    assert "cslib.stages" not in summary  # no module path in front of a manager
+    applied = summary.split("<strong>", 1)[1].split("</strong>", 1)[0]
+    assert applied.startswith("the service improved but the money says no")  # rule 5, in bold
     assert "net benefit is -13,261 GBP (95 % interval -19,261 GBP to -7,261 GBP)" in summary
     assert "positive in 0.0 % of simulations" in summary
     # the scorecard's figures at display precision, the same teams for baseline and actual
