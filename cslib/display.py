@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from PIL import Image
 
 
 def esc(value: object) -> str:
@@ -357,6 +358,18 @@ def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
             text.set_parse_math(False)
         buf = io.BytesIO()
         figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    return _palette(buf.getvalue())
+
+
+def _palette(data: bytes) -> bytes:
+    """The PNG with at most 256 colours on white: a chart's flat colours and anti-aliasing
+    survive, and the file is about a third of the size, so a report of many charts stays light."""
+    drawn = Image.open(io.BytesIO(data)).convert("RGBA")
+    flat = Image.alpha_composite(Image.new("RGBA", drawn.size, "white"), drawn).convert("RGB")
+    buf = io.BytesIO()
+    flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        buf, format="PNG", optimize=True
+    )
     return buf.getvalue()
 
 

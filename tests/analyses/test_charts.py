@@ -208,3 +208,26 @@ def test_labels_from_the_data_are_drawn_as_written():
     grid = Chart(spc_grid({"O1: team $_$": chart}, title="Teams A$_$, B"))
     assert grid._repr_png_()[:4] == b"\x89PNG"
     assert "data:image/png" in chart._repr_html_()
+
+
+def test_a_chart_is_embedded_as_a_palette_png_on_white_a_third_of_its_size():
+    import io
+
+    import numpy as np
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from cslib.display import png
+
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
+    x = np.arange(60)
+    ax.plot(x, np.sin(x / 5), marker="o", color="#005eb8")
+    ax.fill_between(x, -0.5, 0.5, alpha=0.2, color="#ed8b00")
+    fig.patch.set_alpha(0.0)  # a transparent background must not turn black
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=110, bbox_inches="tight")
+    shown = png(fig)
+    img = Image.open(io.BytesIO(shown))
+    assert img.mode == "P" and len(shown) < len(raw.getvalue()) / 2
+    assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
