@@ -199,10 +199,13 @@ def _against_baseline(c: Cycle, wb: Workbook, o: Objective, avail: pd.DataFrame)
         ]
     if o.target is None:
         return []
-    weekly = wb.objective_kpis(
-        o, freq="W", start=c.periods.baseline.start, end=c.periods.baseline.end
-    )["value"].dropna()
-    level = wb.objective_value(o, "baseline")["value"].iloc[0]
+    # the roll-out teams' baseline, as the Plan's baseline and the Check's "actual" describe them
+    adopting = [t for t in c.rollout if not wb.scope_teams or t in wb.scope_teams]
+    teams = adopting if "team" in wb.ticket_columns else []
+    filters = {**(o.segment or {}), **({"team": teams} if teams else {})}
+    start, end = c.periods.baseline.start, c.periods.baseline.end
+    weekly = wb.objective_kpis(o, freq="W", start=start, end=end, filters=filters)["value"].dropna()
+    level = wb.objective_kpis(o, freq="all", start=start, end=end, filters=filters)["value"].iloc[0]
     if weekly.empty or pd.isna(level):
         return [
             finding(

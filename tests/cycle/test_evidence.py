@@ -100,6 +100,23 @@ def test_targets_out_of_reach_read_in_their_kpis_units(sample_dir):
     assert beyond["objective O4"].startswith("target 500 s is beyond every baseline week (best ")
     assert not found["finding"].str.contains(r"\b0\.\d+\b").any()
     assert checks_sentence(found) == (
-        "Nothing blocks the evaluation; 3 pieces of evidence are missing or weak: "
-        "objective O2 (SMART), objective O3 (SMART), objective O4 (SMART)."
+        "Nothing blocks the evaluation; 2 pieces of evidence are missing or weak: "
+        "objective O2 (SMART), objective O4 (SMART)."
     )
+
+
+def test_targets_are_judged_against_the_roll_out_teams_baseline(sample_dir, tmp_path):
+    """The baseline a target is judged against is the Plan's and the Check's: the roll-out
+    teams', not every team pooled (the sample's comparison teams resolve first time less often)."""
+    from cslib.cycle.workbook import open_workbook
+    from cslib.display import with_unit
+    from cslib.metrics.engine import REGISTRY
+    from cslib.stages import check
+
+    found = check_cycle(parse_cycle(sample(sample_dir), base_dir=sample_dir))
+    wb = open_workbook(sample_dir / "cycle.yaml", run_dir=tmp_path, stage="check")
+    o2 = next(o for o in wb.cycle.objectives if o.id == "O2")
+    level = with_unit(check.level(wb, o2, "baseline"), REGISTRY[o2.kpi].unit)
+    pooled = with_unit(wb.objective_value(o2, "baseline")["value"].iloc[0], REGISTRY["fcr"].unit)
+    said = found.set_index("item").loc["objective O2", "finding"]
+    assert f"baseline {level})" in said and level != pooled
