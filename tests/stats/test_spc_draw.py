@@ -165,3 +165,14 @@ def test_errors():
         spc_grid({})
     with pytest.raises(ParameterError, match="ncols"):
         spc_grid({"a": control_chart(NIST)}, ncols=0)
+
+
+def test_a_p_chart_reads_in_percentages_and_an_i_chart_in_its_units():
+    n = np.full(20, 200)
+    shares = spc_chart(control_chart(np.full(20, 132), n=n, chart="p"), ax=new_ax())
+    shares.figure.canvas.draw()
+    assert {t.get_text() for t in shares.texts} >= {"66.0 %"}  # the centre line, 132 / 200
+    ticks = [t.get_text() for t in shares.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("%") for t in ticks)
+    hours = spc_chart(control_chart(NIST), ax=new_ax())
+    assert not any(t.get_text().endswith("%") for t in hours.texts)

@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from cslib.errors import ParameterError, Problem
 
@@ -49,6 +49,9 @@ COLOURS = {
     "target": "#059748",
     "runs signal": "#F28E2B",
 }
+
+#: charts of proportions: their axis and centre line read as percentages
+_SHARES = ("p", "pp")
 
 _CHART_NAMES = {
     "run": "Run chart",
@@ -154,6 +157,8 @@ def spc_chart(
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     elif np.all(np.mod(xv, 1) == 0):  # positions or whole-number labels
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if result.chart in _SHARES:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     rules = "Anhøj rules" if result.rules == "anhoej" else "NHS rules"
     ax.set_title(title if title is not None else f"{_CHART_NAMES[result.chart]} · {rules}")
     if xlabel is not None:
@@ -377,13 +382,22 @@ def _draw_part(
             )
     if annotate and np.isfinite(rows["cl"].iloc[-1]):
         ax.annotate(
-            f"{rows['cl'].iloc[-1]:.3g}",
+            _level_text(rows["cl"].iloc[-1], result.chart),
             (xv[-1], rows["cl"].iloc[-1]),
             xytext=(3, 2),
             textcoords="offset points",
             fontsize=7,
             color="0.25",
         )
+
+
+def _level_text(value: float, chart: str) -> str:
+    """The centre line's value as written beside it: a share as a percentage.
+
+    >>> _level_text(0.6634, "p"), _level_text(14.41, "i")
+    ('66.3 %', '14.4')
+    """
+    return f"{100 * value:.1f} %" if chart in _SHARES else f"{value:.3g}"
 
 
 def _level(ax: Axes, xv: np.ndarray, values: np.ndarray, **style: object) -> None:
