@@ -82,8 +82,9 @@ def test_non_finite_numbers_are_refused_in_a_review():
         parse_review({"cycle": "cycle.yaml", "timeout": float("inf"), "runs": [{"name": "a"}]})
 
 
-def test_the_index_never_links_a_missing_report(tmp_path):
-    batch = Batch("b", tmp_path, tmp_path / "review.yaml", tmp_path / "c.yaml", "T", [], 1)
+def test_the_index_never_links_a_missing_report(tmp_path, sample_dir):
+    cycle = sample_dir / "cycle.yaml"  # the index reads which teams adopted the change
+    batch = Batch("b", tmp_path, tmp_path / "review.yaml", cycle, "T", [], 1)
     (tmp_path / "kept").mkdir()
     (tmp_path / "kept" / "report.html").write_text("<html></html>")
     outcomes = [

@@ -31,6 +31,7 @@ from cslib.stages._shared import (
     kpi_unit,
     objective_label,
 )
+from cslib.stages._shared import objective_chart as objective_chart  # kept for the notebooks' users
 from cslib.stages.data_notes import cleaning_note, definitions_of, definitions_used
 from cslib.stages.plan_power import power as power
 from cslib.stages.standards.plan import standards as standards

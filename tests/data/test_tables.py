@@ -229,7 +229,7 @@ def test_cli_validate_exits_2_without_traceback(tmp_path, sample_dir, cli, text,
     cycle = cycle.replace(
         "complaints: complaints.csv", f"complaints: {sample_dir / 'complaints.csv'}"
     )
-    for name in ("survey", "survey_weights", "feedback", "training", "agents"):
+    for name in ("survey", "survey_weights", "feedback", "training", "agents", "evaluations"):
         cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
     (tmp_path / "cycle.yaml").write_text(cycle)
     result = cli("validate", tmp_path / "cycle.yaml")
@@ -266,7 +266,15 @@ def test_cli_validate_reports_ids_cleaned_of_invisible_characters(tmp_path, samp
     tickets.loc[[3, 8], "ticket_id"] = tickets.loc[[3, 8], "ticket_id"] + "\u200b"
     tickets.to_parquet(tmp_path / "tickets.parquet")
     cycle = (sample_dir / "cycle.yaml").read_text()
-    for name in ("complaints", "survey", "survey_weights", "feedback", "training", "agents"):
+    for name in (
+        "complaints",
+        "survey",
+        "survey_weights",
+        "feedback",
+        "training",
+        "agents",
+        "evaluations",
+    ):
         cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
     (tmp_path / "cycle.yaml").write_text(cycle)
     result = cli("validate", tmp_path / "cycle.yaml")
