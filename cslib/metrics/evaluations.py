@@ -12,7 +12,9 @@ Examples
 >>> _ = con.execute("CREATE VIEW e AS SELECT * FROM (VALUES ('e1', DATE '2026-04-01', 'greeting', TRUE, NULL, NULL),"
 ...                 " ('e1', DATE '2026-04-01', 'id_check', FALSE, NULL, NULL), ('e2', DATE '2026-04-02', 'greeting', NULL, 4.0, 5.0))"
 ...                 " AS v(evaluation_id, date, criterion, met, score, max_score)")
->>> f = standard_values(con, Context(columns=set(), unit="month"), ["standard:greeting", "standard:overall"],
+>>> ctx = Context(columns=set(), by=[], sla=None, as_of=None, repeat_days=30, sl=20, economics={},
+...               unit="month")
+>>> f = standard_values(con, ctx, ["standard:greeting", "standard:overall"],
 ...                     {"pass_mark": 0.8, "criteria": [{"criterion": "id_check", "critical": True}]})
 >>> f[["standard:greeting", "standard:greeting_n", "standard:overall", "standard:overall_n"]].values.tolist()
 [[1.0, 2.0, 0.4, 2.0]]

@@ -33,6 +33,8 @@ def test_a_separated_fit_is_named_under_its_objective(monkeypatch):
         holds_tickets=lambda period: True, cycle=SimpleNamespace(objectives=[objective])
     )
     monkeypatch.setattr(check, "verdicts", lambda wb: {"O1": v})
+    rows = pd.DataFrame({"objective": ["O1"], "sentence": [v.sentence]})
+    monkeypatch.setattr(check, "verdict_rows", lambda wb: rows)
     text = html.unescape(re.sub(r"<[^>]+>", " ", check.findings(wb)._repr_html_()))
     assert (
         "Caution — interrupted time series: the fitted share or rate reaches 0 % or 100 %" in text

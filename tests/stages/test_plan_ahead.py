@@ -118,7 +118,7 @@ def test_the_samples_next_cycle_runs_before_its_review_period(tmp_path, cli):
     cycle = load_cycle(SAMPLE)
     verdicts = pd.DataFrame(
         {"objective": [o.id for o in cycle.objectives], "verdict": "improved", "target_met": True}
-    ).assign(actual=[13.0, 0.74, 0.83, 560.0])
+    ).assign(actual=[13.0, 0.74, 0.83, 560.0, 0.89])
     path = tmp_path / "next-cycle.yaml"
     path.write_text(register.next_cycle_yaml(cycle, verdicts, absolute_paths=True))
     result = cli("run", path, "--out", tmp_path / "reports")

@@ -77,8 +77,8 @@ def compare_censored(
     --------
     >>> row = compare_censored([5.0, 7, 9, 11], [3.0, 4, 8, 20], before_open=[0, 0, 0, 0],
     ...                        after_open=[0, 0, 0, 1])
-    >>> row[["before", "after", "open_after"]].values.tolist()
-    [[8.0, 6.0, 1]]
+    >>> row[["before", "after"]].values.tolist(), int(row["open_after"].iloc[0])
+    ([[8.0, 6.0]], 1)
     """
     alpha = check_alpha(alpha)
     b, a = values(before, "before"), values(after, "after")
