@@ -15,6 +15,7 @@ from cslib.stages._shared import (
     WEEKS,
     by_row_unit,
     comparison_run,
+    grid_columns,
     kpi_unit,
     objective_chart,
     objective_label,
@@ -121,7 +122,9 @@ def baseline_charts(wb: Workbook) -> Chart:
         f"{o.id}: {objective_label(o)}": objective_chart(wb, o, _in_teams(wb, o, teams, WEEKS))
         for o in wb.cycle.objectives
     }
-    return Chart(spc_grid(results, ncols=2, title="Baseline: weekly control charts"))
+    return Chart(
+        spc_grid(results, ncols=grid_columns(len(results)), title="Baseline: weekly control charts")
+    )
 
 
 def stability(wb: Workbook) -> Table:

@@ -253,6 +253,15 @@ def mdc_status(frozen: spc.SpcResult, parted: spc.SpcResult, since) -> dict[str,
     return {"variation": VARIATION.get(seen, "mixed"), "assurance": assurance}
 
 
+def grid_columns(panels: int) -> int:
+    """Columns of a grid of control charts: two, three once a third row would be needed.
+
+    >>> grid_columns(4), grid_columns(5)
+    (2, 3)
+    """
+    return 2 if panels <= 4 else 3
+
+
 def before_after_charts(
     wb: Workbook, *, title: str | None = None, results: dict[str, spc.SpcResult] | None = None
 ) -> Chart:
@@ -263,7 +272,7 @@ def before_after_charts(
     return Chart(
         spc_grid(
             results,
-            ncols=2,
+            ncols=grid_columns(len(results)),
             title=title or f"Before and after the change ({who}): weekly control charts",
         )
     )

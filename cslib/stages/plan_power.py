@@ -15,7 +15,7 @@ import pandas as pd
 
 from cslib.cycle.model import Cycle, Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Html, Table, fmt
+from cslib.display import Html, fmt
 from cslib.stages._shared import (
     WEEKS,
     compared,
@@ -168,15 +168,14 @@ def power(wb: Workbook) -> Html:
     ]
     return Html.join(
         Html.bullets(frame["sentence"]),
-        Table(
-            frame[body],
-            caption="Smallest change detected 4 times in 5 (80 % power) with the whole 95 % "
-            "interval on the better side, from each baseline's weekly spread and autocorrelation; "
-            f"no weeks needed: no target that improves, or none within {MAX_WEEKS} weeks",
+        Html.text(
+            "The detectable change is the smallest one the Check would confirm 4 times in 5 "
+            "(80 % power, the whole 95 % interval on the better side), from each baseline's weekly "
+            "spread and autocorrelation.",
         ),
         Html.appendix(
-            "How the detectable change was estimated",
-            {"": frame.drop(columns="sentence")},
+            "The detectable change per objective, and how it was estimated",
+            {"": frame[[*body, *(c for c in frame if c not in body and c != "sentence")]]},
             {
                 "weekly spread": ("weekly spread (on the method's scale)", ""),
                 "week-to-week autocorrelation": ("week-to-week autocorrelation", ""),

@@ -37,7 +37,7 @@ def test_each_objective_gets_the_checks_method_and_a_sentence(sample_power):
     o2 = frame.set_index("objective").loc["O2"]
     assert o2["sentence"].startswith("O2: with your volumes a ")
     assert f"becomes detectable after about {int(o2['weeks needed'])} weeks" in o2["sentence"]
-    assert "How the detectable change was estimated" in shown and "points" in shown
+    assert "how it was estimated" in shown and "points" in shown
 
 
 def test_validate_warns_about_targets_the_review_cannot_detect(sample_power):

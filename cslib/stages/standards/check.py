@@ -45,7 +45,12 @@ def standards(wb: Workbook) -> Html:
     if table.empty:
         return Html.text("No quality evaluation is dated within the baseline and review periods.")
     wb.save("standards_change", table)
-    return Html.join(change_view(table), _training(wb), _outcomes(wb))
+    return Html.join(
+        change_view(table),
+        Html.folded(
+            "Standards against training and customer outcomes", _training(wb), _outcomes(wb)
+        ),
+    )
 
 
 def change_view(table: pd.DataFrame) -> Html:

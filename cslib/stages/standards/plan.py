@@ -58,16 +58,19 @@ def standards(wb: Workbook) -> Html:
     shown = per_criterion.assign(criterion=per_criterion["criterion"].map(label))
     return Html.join(
         Html.text(sentence),
-        Table(
-            shown,
-            columns=_shares(COLUMNS),
-            body=[c for c in body if c in shown],
-            caption="Compliance per criterion over the baseline: checks met ÷ checks, Wilson "
-            f"{100 * s.confidence:g} % intervals"
-            + (f"; target {share(s.target)}" if s.target else ""),
-        ),
         _sampling(wb, table),
         _agreement(wb),
+        Html.folded(
+            "Compliance per criterion over the baseline",
+            Table(
+                shown,
+                columns=_shares(COLUMNS),
+                body=[c for c in body if c in shown],
+                caption="Compliance per criterion over the baseline: checks met ÷ checks, Wilson "
+                f"{100 * s.confidence:g} % intervals"
+                + (f"; target {share(s.target)}" if s.target else ""),
+            ),
+        ),
     )
 
 
@@ -88,7 +91,7 @@ def _sampling(wb: Workbook, table: pd.DataFrame) -> Html:
     )
     teams = result.warnings[result.warnings["level"].isin(["all", "team"])]
     notes = (
-        Html.bullets(teams["message"], title="Too few evaluations")
+        Html.text(f"Too few evaluations: {'; '.join(teams['message'])}.")
         if len(teams)
         else Html.text(f"Every team's compliance rests on enough evaluations for ± {s.margin:.0%}.")
     )
