@@ -123,7 +123,7 @@ DECIMALS |= {"points": 1, "points (1–7)": 2, "per 1,000": 1, "count": 0, "tick
 #: points of a rating scale, named in the table's caption (e.g. SERVQUAL gaps)
 DECIMALS |= {"scale points": 2}
 #: CSS pixels per inch a chart is shown at (it is drawn at ``Chart.dpi``, sharper than shown)
-SHOWN_DPI = 70
+SHOWN_DPI = 64
 #: columns in a table's body; the others are in its appendix
 BODY_COLUMNS = 8
 MISSING = "—"

@@ -42,7 +42,7 @@ STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px 32px;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.2em;margin:1.2em 0 .5em} h4{margin:.8em 0 .3em}
+h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.15em;margin:1em 0 .4em} h4{margin:.8em 0 .3em}
 p,ul{margin:.45em 0} li{margin:.1em 0}
 nav.toc,nav.pages{background:#f6f8fa;border:1px solid #e3e3e3;padding:10px 18px;margin:18px 0} nav.toc ul{margin:4px 0;padding-left:20px}
 nav.pages a,nav.pages strong{margin-right:1em}

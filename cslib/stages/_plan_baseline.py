@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Table
+from cslib.display import Chart, Html, Table
 from cslib.stages._shared import (
     CHART_NAMES,
     WEEKS,
@@ -127,7 +127,7 @@ def baseline_charts(wb: Workbook) -> Chart:
     )
 
 
-def stability(wb: Workbook) -> Table:
+def stability(wb: Workbook) -> Html:
     """Is each baseline process stable enough to evaluate a change against? Saved as ``stability``."""
     teams = baseline_groups(wb)["roll-out"]
     rows = []
@@ -161,8 +161,27 @@ def stability(wb: Workbook) -> Table:
     shown = by_row_unit(frame, ["centre", "lower limit", "upper limit"]).assign(
         chart=frame["chart"].map(CHART_NAMES).fillna(frame["chart"])
     )
-    return Table(
-        shown,
-        body=["objective", "measure", "chart", "centre", "lower limit", "upper limit", "judgement"],
-        caption="An unstable baseline means a before/after difference may reflect the special causes, not the change: read the Check with care where it is not stable",
+    unstable = frame.loc[frame["judgement"].str.startswith("not stable"), "objective"].tolist()
+    said = (
+        f"Not stable: {', '.join(unstable)}. A before/after difference there may reflect the "
+        "special causes, not the change: read the Check with care."
+        if unstable
+        else "Every baseline shows common-cause variation only: a stable base to judge the change against."
+    )
+    return Html.join(
+        Html.text(said),
+        Table(
+            shown,
+            folded="The control limits and the judgement per objective",
+            body=[
+                "objective",
+                "measure",
+                "chart",
+                "centre",
+                "lower limit",
+                "upper limit",
+                "judgement",
+            ],
+            caption="An unstable baseline means a before/after difference may reflect the special causes, not the change",
+        ),
     )

@@ -289,7 +289,9 @@ def profile_view(wb: Workbook, profile, dim: str) -> Html:
     """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
     kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
     cols = columns(wb)
-    table = Table(profile.table, columns=cols, body=[dim, "volume", *kpis][:8])
+    table = Table(
+        profile.table, columns=cols, body=[dim, "volume", *kpis][:8], folded=f"The KPIs per {dim}"
+    )
     if profile.tests.empty:  # one segment, or no KPI beyond volume: nothing was tested
         notes = list(profile.findings) or [f"No KPI beyond volume can be compared by {dim}."]
         return Html.join(Html.bullets(notes, title=f"By {dim}"), table)

@@ -336,6 +336,7 @@ def history(wb: Workbook) -> Table:
     ]
     return Table(
         shown[shown["run_id"].isin(latest)],
+        folded="This run in the cycle register",
         body=[c for c in body if c in shown],
         caption=f"The cycle register ({path.name} in the reports folder): this run's results; "
         f"the file holds {counted(shown['run_id'].nunique(), 'run')} of this cycle",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cslib.cycle import artefacts
 from cslib.cycle.workbook import Workbook
-from cslib.display import Html, Table, fmt
+from cslib.display import Html, Table, esc, fmt
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.stages import _open_tickets as open_tickets
@@ -237,11 +237,10 @@ def findings(wb: Workbook) -> Html:
     for o in wb.cycle.objectives:
         v, row = verdicts(wb)[o.id], saved.loc[o.id]
         rejected = [f"{m}: {why}" for m, why in v.alternatives_rejected]
-        parts.append(Html.text(f"{o.id} — {objective_label(o)}", level="h4"))
+        lead = f"<p><strong>{esc(o.id)} — {esc(objective_label(o))}.</strong> {esc(row['sentence'])}</p>"
         cautions = (f"Caution — {note}." for note in v.notes)
-        parts.append(
-            Html.text(row["sentence"], f"Caution: {v.warning}" if v.warning else "", *cautions)
-        )
+        parts.append(Html(lead))
+        parts.append(Html.text(f"Caution: {v.warning}" if v.warning else "", *cautions))
         parts.append(
             Html.folded(
                 f"How {o.id} was judged: against {reference_of(v.method)}",
@@ -454,6 +453,7 @@ def mix(wb: Workbook) -> Html:
         ),
         Table(
             shown[shown["segment"] == "total"][body],
+            folded="Mix and rate effects per objective",
             caption="Mix effect: change from segments' shares moving; rate effect: change within segments at the baseline mix. Means of the cases (durations as means). The two add up to the total.",
         ),
         Html.appendix("Each segment's share and rate", {"": shown}),

@@ -14,7 +14,7 @@ from cslib.analyses import charts as plots_analyses
 from cslib.analyses import risks_actions as planning
 from cslib.analyses import training as training_module
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, esc
+from cslib.display import Chart, Html, Table, counted, esc
 from cslib.stages._shared import (
     by_row_unit,
     columns,
@@ -44,7 +44,10 @@ def implementation(wb: Workbook) -> Html:
     done = (frame["status"] == "done").sum()
     late = int((frame["end_slip_days"] > 0).sum())
     return Html.join(
-        Chart.of(plots_analyses.action_gantt, frame),
+        Html.folded(
+            "The actions on a timeline, planned against actual",
+            Chart.of(plots_analyses.action_gantt, frame),
+        ),
         Table(
             frame,
             columns={
@@ -276,7 +279,7 @@ def data_quality(wb: Workbook) -> Html:
 
 
 @after_review_starts
-def volumes(wb: Workbook) -> Chart:
+def volumes(wb: Workbook) -> Html:
     """Daily ticket volumes over the cycle, with the go-live dates: gaps and spikes stand out."""
     start, end = cycle_span(wb)
     by = "team" if "team" in wb.ticket_columns else ()
@@ -298,7 +301,12 @@ def volumes(wb: Workbook) -> Chart:
     )
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
-    return Chart(fig)
+    said = (
+        f"{counted(len(gaps), 'day')} of the cycle had no tickets: check the export for a gap."
+        if len(gaps)
+        else "Every day of the cycle has tickets: no gap in the export."
+    )
+    return Html.join(Html.text(said), Html.folded("Tickets per day over the cycle", Chart(fig)))
 
 
 def save(wb: Workbook) -> None:

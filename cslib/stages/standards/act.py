@@ -59,6 +59,7 @@ def standards(wb: Workbook) -> Html:
         else None,
         Table(
             limits,
+            folded="New weekly control limits of compliance",
             columns={c: (c, "share") for c in ("centre", "lower limit", "upper limit")}
             | {"weeks": ("weeks", "count")},
             body=["measure", "chart", "centre", "lower limit", "upper limit", "weeks"],

@@ -92,6 +92,7 @@ def change_view(table: pd.DataFrame) -> Html:
         Html.text(words),
         Table(
             wide,
+            folded="Compliance per criterion, baseline against review",
             columns={c: (c, "share") for c in ("roll-out before", "roll-out after")},
             caption="Compliance per criterion, baseline against review; changes in percentage points with 95 % "
             "intervals over weeks (evaluations of one week are not independent); beyond comparison = the "

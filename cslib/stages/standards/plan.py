@@ -13,7 +13,7 @@ from cslib.analyses.standards import (
     score_agreement,
 )
 from cslib.cycle.workbook import Workbook
-from cslib.display import Html, Table, fmt
+from cslib.display import Html, Table, counted, fmt
 from cslib.stages.standards._common import (
     COLUMNS,
     NO_EVALUATIONS,
@@ -82,6 +82,11 @@ def _shares(columns: dict) -> dict:
     }
 
 
+def _who(row) -> str:
+    """A sampling-adequacy group in words: a team's name, or every team together."""
+    return "all teams together" if row.level == "all" else str(row.group)
+
+
 def _sampling(wb: Workbook, table: pd.DataFrame) -> Html:
     """The warning when a team's compliance rests on too few evaluations; every team and agent on demand."""
     s = wb.cycle.standards
@@ -91,7 +96,10 @@ def _sampling(wb: Workbook, table: pd.DataFrame) -> Html:
     )
     teams = result.warnings[result.warnings["level"].isin(["all", "team"])]
     notes = (
-        Html.text(f"Too few evaluations: {'; '.join(teams['message'])}.")
+        Html.text(
+            f"{counted(len(teams), 'figure')} rest on too few evaluations for ± {s.margin:.0%}: "
+            f"{', '.join(_who(r) for r in teams.itertuples())} (see the table below)."
+        )
         if len(teams)
         else Html.text(f"Every team's compliance rests on enough evaluations for ± {s.margin:.0%}.")
     )
