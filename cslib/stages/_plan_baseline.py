@@ -10,6 +10,7 @@ import pandas as pd
 
 from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table
+from cslib.stages import _open_tickets as open_tickets
 from cslib.stages._shared import (
     CHART_NAMES,
     WEEKS,
@@ -46,8 +47,12 @@ def _in_teams(wb: Workbook, obj, teams: list[str], freq: str) -> pd.DataFrame:
 
 
 def _level(wb: Workbook, obj, teams: list[str]) -> float:
-    """The objective's KPI over the whole baseline in ``teams`` (missing when there are none)."""
-    return _in_teams(wb, obj, teams, "all")["value"].iloc[0] if teams else float("nan")
+    """The objective's KPI over the whole baseline in ``teams`` (missing when there are none): for a
+    duration with tickets still open, the Kaplan–Meier median the Check states too."""
+    if not teams:
+        return float("nan")
+    km = open_tickets.km_level(wb, obj, teams, *wb.window("baseline"))
+    return km if km is not None else _in_teams(wb, obj, teams, "all")["value"].iloc[0]
 
 
 def _baseline_who(wb: Workbook, groups: dict[str, list[str]]) -> str:
@@ -72,7 +77,9 @@ def baseline(wb: Workbook) -> Table:
     groups = baseline_groups(wb)
     rows = []
     for o in wb.cycle.objectives:
-        whole = _in_teams(wb, o, groups["roll-out"], "all").iloc[0]  # the Check's baseline
+        whole = _in_teams(wb, o, groups["roll-out"], "all").iloc[0]
+        km = open_tickets.km_level(wb, o, groups["roll-out"], start, end)  # tickets still open
+        whole["value"] = whole["value"] if km is None else km  # the Check's baseline
         weekly = _in_teams(wb, o, groups["roll-out"], WEEKS)["value"].dropna()
         needed = (
             (o.target - whole["value"]) / abs(whole["value"])
