@@ -7,6 +7,7 @@ import hashlib
 import pandas as pd
 import pytest
 
+from cslib.data.sample.write import CSV_TABLES
 from cslib.data.tables import check_table, read_table
 from cslib.errors import DataError
 
@@ -266,15 +267,7 @@ def test_cli_validate_reports_ids_cleaned_of_invisible_characters(tmp_path, samp
     tickets.loc[[3, 8], "ticket_id"] = tickets.loc[[3, 8], "ticket_id"] + "\u200b"
     tickets.to_parquet(tmp_path / "tickets.parquet")
     cycle = (sample_dir / "cycle.yaml").read_text()
-    for name in (
-        "complaints",
-        "survey",
-        "survey_weights",
-        "feedback",
-        "training",
-        "agents",
-        "evaluations",
-    ):
+    for name in CSV_TABLES:
         cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
     (tmp_path / "cycle.yaml").write_text(cycle)
     result = cli("validate", tmp_path / "cycle.yaml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cslib.cycle.workbook import open_workbook
+from cslib.data.sample.write import CSV_TABLES
 from cslib.stages import do
 
 
@@ -13,15 +14,7 @@ def test_data_quality_reports_ids_cleaned_of_invisible_characters(tmp_path, samp
     tickets.loc[[3, 8, 9], "ticket_id"] = "\ufeff" + tickets.loc[[3, 8, 9], "ticket_id"]
     tickets.to_parquet(tmp_path / "tickets.parquet")
     cycle = (sample_dir / "cycle.yaml").read_text()
-    for name in (
-        "complaints",
-        "survey",
-        "survey_weights",
-        "feedback",
-        "training",
-        "agents",
-        "evaluations",
-    ):
+    for name in CSV_TABLES:
         cycle = cycle.replace(f"{name}: {name}.csv", f"{name}: {sample_dir / (name + '.csv')}")
     (tmp_path / "cycle.yaml").write_text(cycle)
     wb = open_workbook(tmp_path / "cycle.yaml", run_dir=tmp_path / "run", stage="do")

@@ -24,6 +24,18 @@ from cslib.data.sample.tickets import month_tickets
 EVALUATION_STREAM = 7
 
 
+#: the sample's tables written as CSV beside ``tickets.parquet``
+CSV_TABLES = (
+    "complaints",
+    "survey",
+    "survey_weights",
+    "feedback",
+    "training",
+    "agents",
+    "evaluations",
+)
+
+
 def _setup(n_tickets: int, seed: int) -> tuple[pd.DataFrame, State, pd.DataFrame]:
     """The calendar with each cell's ticket count, the generator's state, and the training records."""
     rng = np.random.default_rng(seed)
@@ -111,18 +123,7 @@ def write_sample(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cal, st, records = _setup(n_tickets, seed)
-    paths = {
-        name: out / f"{name}.csv"
-        for name in (
-            "complaints",
-            "survey",
-            "survey_weights",
-            "feedback",
-            "training",
-            "agents",
-            "evaluations",
-        )
-    }
+    paths = {name: out / f"{name}.csv" for name in CSV_TABLES}
     paths["tickets"] = out / "tickets.parquet"
     complaint_frames, feedback_frames = [], []
     quality = Quality(np.random.default_rng((seed, EVALUATION_STREAM)))
