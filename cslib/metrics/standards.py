@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 #: the names of the standards' KPIs start with this
 PREFIX = "standard:"
@@ -35,8 +35,8 @@ PREFIX = "standard:"
 OVERALL = "overall"
 
 
-def is_standard(name: str) -> bool:
-    """True for ``standard:<criterion>`` and ``standard:overall``.
+def is_standard(name: object) -> TypeGuard[str]:
+    """True for ``standard:<criterion>`` and ``standard:overall`` (False for a non-string).
 
     >>> is_standard("standard:greeting"), is_standard("standard:"), is_standard("fcr")
     (True, False, False)

@@ -135,7 +135,8 @@ class Money:
     @property
     def monthly(self) -> tuple[float, float, float]:
         """The recurring saving a month, with its 95 % interval (the benefit spread over ``months``)."""
-        return tuple(v / self.months for v in (self.benefit, self.benefit_low, self.benefit_high))
+        m = self.months
+        return self.benefit / m, self.benefit_low / m, self.benefit_high / m
 
     @property
     def says_no(self) -> bool:

@@ -103,10 +103,11 @@ def sentence(p: PlanPower, obj: Objective, unit: str) -> str:
         f"over {_weeks(p.review_weeks)} the smallest change the Check can detect is "
         f"{_change(p, p.mde, unit, obj)}"
     )
-    if not _improves(p, obj):
+    wanted = _improving(p, obj)
+    if wanted is None:
         why = "no target" if p.target_change is None else "the target is no improvement"
         return f"{obj.id}: with your volumes {smallest} ({why} to judge)."
-    target = _change(p, p.target_change, unit, obj)
+    target = _change(p, wanted, unit, obj)
     if p.weeks_needed is None:
         return (
             f"{obj.id}: with your volumes {target} in {what} is not detectable within "
@@ -122,9 +123,11 @@ def _weeks(n: int) -> str:
     return f"{n} week" if n == 1 else f"{n} weeks"
 
 
-def _improves(p: PlanPower, obj: Objective) -> bool:
+def _improving(p: PlanPower, obj: Objective) -> float | None:
+    """The target's change when it is an improvement, else None."""
     sign = -1 if obj.direction == "decrease" else 1
-    return p.target_change is not None and sign * p.target_change > 0
+    change = p.target_change
+    return change if change is not None and sign * change > 0 else None
 
 
 def power_table(wb: Workbook) -> pd.DataFrame:
@@ -133,6 +136,7 @@ def power_table(wb: Workbook) -> pd.DataFrame:
     for o in wb.cycle.objectives:
         p = objective_power(wb, o)
         unit = kpi_unit(o.kpi, wb.cycle.economics.currency)
+        wanted = _improving(p, o)
         rows.append(
             {
                 "objective": o.id,
@@ -141,7 +145,7 @@ def power_table(wb: Workbook) -> pd.DataFrame:
                 "baseline weeks": p.baseline_weeks,
                 "review weeks": p.review_weeks,
                 "detectable change": np.nan if p.note else _change(p, p.mde, unit, o),
-                "target change": _change(p, p.target_change, unit, o) if _improves(p, o) else None,
+                "target change": None if wanted is None else _change(p, wanted, unit, o),
                 "weeks needed": p.weeks_needed,
                 "detectable by the deadline": p.detectable,
                 "weekly spread": p.sd,
@@ -193,6 +197,7 @@ def power_warnings(cycle: Cycle) -> list[str]:
             continue
         p = objective_power(wb, o)
         if p.detectable is False:
+            assert p.target_change is not None  # plan_power gives it whenever a target is set
             unit = kpi_unit(o.kpi, cycle.economics.currency)
             needs = (
                 f"needs about {p.weeks_needed} weeks to be detected (80 % power), but"

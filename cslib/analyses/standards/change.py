@@ -94,7 +94,7 @@ def compliance_change(
     check_frame(evaluations, [group, period, *([cluster] if cluster else [])], where="change")
     rows = scored(evaluations, scorecard=scorecard, pass_mark=pass_mark)
     rows = rows[rows[group].isin(GROUPS) & rows[period].isin(("before", "after"))]
-    out = []
+    out: list[dict] = []
     for criterion, part in rows.groupby("criterion", sort=True):
         found = {
             g: _side(criterion, g, side, period, cluster, alpha)

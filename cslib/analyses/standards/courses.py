@@ -73,7 +73,7 @@ def evaluated_course(evaluations: pd.DataFrame, training: pd.DataFrame) -> str |
         course: _around(evaluations, training_dates(training, course=course))["agent_id"].nunique()
         for course in sorted(training["course"].dropna().unique())
     }
-    best = max(counts, key=counts.get, default=None)
+    best = max(counts, key=counts.__getitem__, default=None)
     return best if best is not None and counts[best] else None
 
 

@@ -161,6 +161,7 @@ def _truth(interactions: pd.DataFrame, q: Quality) -> np.ndarray:
             latent = 3.3 + 0.9 * interactions["_mood"].to_numpy(float) + 0.3 * skill
             out[:, j] = np.clip(np.round(latent + 0.6 * q.rng.standard_normal(n)), 0, 5)
             continue
+        assert c.base is not None  # only the scored criterion has no base rate
         p = c.base + 0.03 * skill + (STANDARD_LIFT * treated if c.criterion in IMPROVED else 0)
         out[:, j] = q.rng.random(n) < np.clip(p, 0.02, 0.99)
     return out

@@ -51,14 +51,14 @@ def label(name: object) -> object:
     return name.replace("_", " ") if isinstance(name, str) else name
 
 
-def points(diff: float, low: float, high: float) -> str:
-    """A difference of shares in percentage points, with its interval."""
-    if missing(diff):
+def points(diff: float | None, low: float | None, high: float | None) -> str:
+    """A difference of shares in percentage points, with its interval (either may be missing)."""
+    if diff is None or missing(diff):
         return MISSING
     text = f"{100 * diff:+.1f} points"
-    return (
-        text if missing(low) or missing(high) else f"{text} ({100 * low:+.1f} to {100 * high:+.1f})"
-    )
+    if low is None or high is None or missing(low) or missing(high):
+        return text
+    return f"{text} ({100 * low:+.1f} to {100 * high:+.1f})"
 
 
 def settings(wb: Workbook) -> dict:
@@ -93,6 +93,14 @@ def evaluations(wb: Workbook, window: str | None = None) -> pd.DataFrame | None:
     if table is None or window is None:
         return table
     return dated(table, *wb.window(window))
+
+
+def held(wb: Workbook, window: str | None = None) -> pd.DataFrame:
+    """:func:`evaluations` where the run has them: each stage's cell shows :data:`NO_EVALUATIONS`
+    without an evaluations table before reaching the views that read them."""
+    table = evaluations(wb, window)
+    assert table is not None  # the stage's cell returned early without an evaluations table
+    return table
 
 
 def dated(table: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -130,7 +138,7 @@ def p_chart(wb: Workbook, weeks: pd.DataFrame, **kw) -> spc.SpcResult:
 
 def roll_out_weekly(wb: Workbook) -> pd.DataFrame:
     """Weekly compliance over the cycle in the teams that adopted the change (all in scope without a roll-out)."""
-    return weekly(wb, dated(in_teams(evaluations(wb), treated_teams(wb)), *cycle_span(wb)))
+    return weekly(wb, dated(in_teams(held(wb), treated_teams(wb)), *cycle_span(wb)))
 
 
 def change(wb: Workbook) -> pd.DataFrame:
@@ -138,8 +146,8 @@ def change(wb: Workbook) -> pd.DataFrame:
     key = ("standards", "change")
     if key not in wb._cache:
         rows = pd.concat(
-            [evaluations(wb, "baseline").assign(period="before")]
-            + [evaluations(wb, "review").assign(period="after")],
+            [held(wb, "baseline").assign(period="before")]
+            + [held(wb, "review").assign(period="after")],
             ignore_index=True,
         )
         adopted = set(wb.cycle.rollout) if wb.cycle.rollout and "team" in rows else None

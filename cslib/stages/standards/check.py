@@ -23,6 +23,7 @@ from cslib.stages.standards._common import (
     alpha,
     change,
     evaluations,
+    held,
     label,
     points,
     pseudonymised,
@@ -138,7 +139,7 @@ def _reading(row: dict, beyond: bool) -> str:
 
 def _training(wb: Workbook) -> Html:
     """The criteria failed most by agents before and after the course most of them were evaluated around."""
-    table, training = evaluations(wb), wb.table("training")
+    table, training = held(wb), wb.table("training")
     if training is None or "agent_id" not in table or training.empty:
         return Html.text("No training records to link to the evaluations' agents.")
     training = pseudonymised(wb, training)
@@ -172,7 +173,7 @@ def _training(wb: Workbook) -> Html:
 
 def _outcomes(wb: Workbook) -> Html | None:
     """CSAT, FCR… on the evaluated tickets, standard met against not met."""
-    table = evaluations(wb)
+    table = held(wb)
     available = set(wb.availability().query("available")["kpi"])
     kpis = [k for k in OUTCOME_KPIS if k in available]
     if "ticket_id" not in table or not kpis:

@@ -19,6 +19,7 @@ from cslib.stages.standards._common import (
     NO_EVALUATIONS,
     alpha,
     evaluations,
+    held,
     label,
     settings,
     share,
@@ -37,7 +38,7 @@ def standards(wb: Workbook) -> Html:
     too few evaluations behind a team's figure, and how far evaluators agree; saved as ``standards_baseline``."""
     if evaluations(wb) is None:
         return Html.text(NO_EVALUATIONS)
-    table = evaluations(wb, "baseline")
+    table = held(wb, "baseline")
     if table.empty:
         return Html.text("No quality evaluation is dated within the baseline period.")
     s, common = wb.cycle.standards, {**settings(wb), "alpha": alpha(wb)}
@@ -126,7 +127,7 @@ def _sampling(wb: Workbook, table: pd.DataFrame) -> Html:
 
 def _agreement(wb: Workbook) -> Html | None:
     """Evaluator agreement on the interactions several evaluators scored: kappa, ICC and who scores high or low."""
-    table = evaluations(wb)
+    table = held(wb)
     if not {"evaluator", "ticket_id"} <= set(table):
         return None
     common = {**settings(wb), "alpha": alpha(wb)}

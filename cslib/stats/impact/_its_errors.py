@@ -75,7 +75,7 @@ class _Inference(NamedTuple):
         return float(min(self.df, 1 / (2 * (slope**2 * self.var_rho + 1 / (2 * self.df)))))
 
 
-def _prais_winsten(v: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def _prais_winsten(v: np.ndarray, rho: float | np.ndarray) -> np.ndarray:
     """The Prais–Winsten transform along the periods (axis 0 of ``v``) for each ρ in ``rho``:
     AR(1) errors in, independent ones out; ρ becomes the new first axis."""
     r = np.asarray(rho, dtype=float).reshape((-1,) + (1,) * v.ndim)

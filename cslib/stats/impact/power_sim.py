@@ -13,6 +13,7 @@ it (weekly values). At the stated MDE the share of "improved" should be near 80 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,21 @@ DESIGNS = {
     "two periods 6 + 6 weeks, FCR": ("fcr", "higher"),
     "ITS weekly 21 + 22 weeks, resolution": ("resolution", "lower"),
 }
+
+
+class PanelDesign(TypedDict):
+    """A simulated DiD panel: weeks, the week index of the change, tickets a team-week."""
+
+    n_periods: int
+    change: int
+    tickets: float
+
+
 #: DiD panels: 43 weeks, the change in week 23, 40 tickets a team-week
-DID = {"n_periods": 43, "change": 22, "tickets": 40.0}
+DID: PanelDesign = {"n_periods": 43, "change": 22, "tickets": 40.0}
 #: monthly DiD: 40 weeks (the change in week 21) judged as ten 4-week months, as the
 #: Check judges a cycle whose periods both span three months
-DID_MONTHS = {"n_periods": 40, "change": 20, "tickets": 40.0}
+DID_MONTHS: PanelDesign = {"n_periods": 40, "change": 20, "tickets": 40.0}
 #: ITS: days before and after (21 and 22 weeks)
 ITS_DAYS = (147, 154)
 
@@ -86,7 +97,9 @@ def _series_power(kind: str, kpi: str, direction: str, effect: float, n: int, se
     return float(np.mean(hits))
 
 
-def _series_mde(kind: str, kpi: str, direction: str, pilots: int, seed: int) -> np.ndarray:
+def _series_mde(
+    kind: str, kpi: str, direction: str, pilots: int, seed: int
+) -> tuple[np.ndarray, float]:
     """The Plan's MDE (KPI units) on each simulated baseline, and the post-period level without a change."""
     weeks, ys, k = SERIES[kind](pilots, kpi, 0.0, seed)
     out = [
@@ -98,7 +111,9 @@ def _series_mde(kind: str, kpi: str, direction: str, pilots: int, seed: int) -> 
     return np.asarray(out), float(ys[:, k:].mean())
 
 
-def _did_mde(kpi: str, direction: str, pilots: int, seed: int, design: dict) -> tuple:
+def _did_mde(
+    kpi: str, direction: str, pilots: int, seed: int, design: PanelDesign
+) -> tuple[np.ndarray, float]:
     start, ys = simulate_team_panel(pilots, kpi=kpi, seed=seed, **design)
     k, treated = design["change"], start > 0
     out = [
