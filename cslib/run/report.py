@@ -218,7 +218,10 @@ def decision_html(found: RunSummary) -> str:
 
 
 def _rules_html(applied: int) -> str:
-    """The decision rules, folded, with the one that decided in bold."""
+    """The decision rules, folded, with the one that decided in bold (none for a comparison
+    team's run: rule 1, whose teams have nothing to adopt, adapt or abandon)."""
+    if applied == 1:
+        return ""
     items = "".join(
         f"<li><strong>{esc(rule)}</strong></li>" if i == applied else f"<li>{esc(rule)}</li>"
         for i, rule in enumerate(RULES, start=1)

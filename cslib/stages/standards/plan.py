@@ -98,7 +98,7 @@ def _sampling(wb: Workbook, table: pd.DataFrame) -> Html:
     teams = result.warnings[result.warnings["level"].isin(["all", "team"])]
     notes = (
         Html.text(
-            f"{counted(len(teams), 'figure')} rest on too few evaluations for ± {s.margin:.0%}: "
+            f"{counted(len(teams), 'figure')} rest{'s' if len(teams) == 1 else ''} on too few evaluations for ± {s.margin:.0%}: "
             f"{', '.join(_who(r) for r in teams.itertuples())} (see the table below)."
         )
         if len(teams)
