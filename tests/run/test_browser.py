@@ -248,7 +248,8 @@ def test_the_summary_the_check_and_the_act_show_the_artefacts_figures(browser, d
         sentence = next(
             ln
             for ln in check.splitlines()
-            if ln.startswith(f"{row['measure']} in {', '.join(teams_of(run)[0])} went")
+            if f"{row['objective']} — {row['measure']}. {row['measure']} in "
+            f"{', '.join(teams_of(run)[0])} went" in ln
         )
         table = next(
             ln
