@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ PROFILE_KPIS = (
 )
 
 
-def _better(name: str) -> str:
+def _better(name: str) -> str | None:
     return "lower" if name == "complaint_share" else kpi_engine.REGISTRY[name].better
 
 
@@ -128,7 +129,7 @@ def journey_profile(
     """
     if complaints is not None:
         check_frame(complaints, ["ticket_id"], where="journey_profile (complaints)")
-    where = dict(start=start, end=end, filters=filters, options=options)
+    where: dict[str, Any] = dict(start=start, end=end, filters=filters, options=options)
     per_stage, columns = _stage_counts(tickets, complaints, stage, validate, where)
     if per_stage.empty:
         raise ParameterError(
@@ -142,7 +143,7 @@ def journey_profile(
     # tickets without a stage are left out of every KPI, the all-stage level included;
     # the tickets were checked by the scan above
     where["filters"] = {**(filters or {}), stage: per_stage["stage"].tolist()}
-    common = dict(kpis=kpis, freq="all", validate=False, **where)
+    common: dict[str, Any] = dict(kpis=kpis, freq="all", validate=False, **where)
     by_stage = kpi_engine.compute(tickets, by=stage, **common).drop(columns="period")
     overall = kpi_engine.compute(tickets, **common).drop(columns="period").iloc[0]
     if complaints is not None:
@@ -175,7 +176,7 @@ def _stage_counts(
     complaints: pd.DataFrame | None,
     stage: str,
     validate: bool,
-    where: dict[str, object],
+    where: dict[str, Any],
 ) -> tuple[pd.DataFrame, list[str]]:
     """Tickets (and those that led to a complaint) per stage, and the tickets' columns."""
     con, view = kpi_engine.scan(tickets, validate=validate, require=[stage], **where)

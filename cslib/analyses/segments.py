@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -262,7 +263,7 @@ def segment_profile(
     """
     choice(adjust, ADJUST, "adjust")
     alpha = check_alpha(alpha)
-    where = dict(filters=filters, start=start, end=end, options=options)
+    where: dict[str, Any] = dict(filters=filters, start=start, end=end, options=options)
     con, view = kpi_engine.scan(tickets, by=[by], validate=validate, **where)
     try:
         return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where, settings or {})
@@ -411,7 +412,7 @@ def _findings(tests: pd.DataFrame, contrasts: pd.DataFrame, by: str, alpha: floa
     )
     if not contrasts.empty:
         contrasts["differs"] = contrasts["p_adjusted"] < alpha
-        better = []
+        better: list[bool | None] = []
         for r in contrasts.itertuples():
             if not r.differs:
                 better.append(None)

@@ -369,7 +369,7 @@ def _same_weeks(
             FROM cases GROUP BY ALL ORDER BY ALL"""
     ).df()
     res = _stratified(cells, strata, alpha)
-    concurrent = {
+    concurrent: dict[str, object] = {
         "kpi": name,
         **res,
         "better": _better(name, res["diff"], res["ci_low"], res["ci_high"]),

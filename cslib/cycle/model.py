@@ -408,7 +408,7 @@ STAND_INS = {
 }
 
 
-def parse_cycle(raw: dict, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
+def parse_cycle(raw: object, *, source: str = "cycle file", base_dir: str | Path = ".") -> Cycle:
     """Validate a cycle given as a mapping (the parsed YAML)."""
     if not isinstance(raw, dict):
         raise ConfigError(

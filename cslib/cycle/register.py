@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,18 @@ __all__ = [
 PENDING = "register-rows"
 
 
+def _unreadable(verdict: object) -> ParameterError:
+    """The error for a verdict that is neither a Verdict nor a mapping."""
+    return ParameterError(
+        Problem(
+            "cannot read a verdict",
+            column="verdicts",
+            values=(type(verdict).__name__,),
+            fix="pass the Check scorecard (DataFrame) or cslib.stats.impact.Verdict objects",
+        )
+    )
+
+
 def verdict_table(verdicts: object) -> pd.DataFrame:
     """Verdicts in one shape: a DataFrame (the Check scorecard), a mapping id → Verdict, or a list of Verdicts.
 
@@ -83,11 +95,12 @@ def verdict_table(verdicts: object) -> pd.DataFrame:
     if isinstance(verdicts, pd.DataFrame):
         frame = verdicts.copy()
     else:
-        items = (
-            list(verdicts.items())
-            if isinstance(verdicts, Mapping)
-            else [(getattr(v, "objective", None), v) for v in verdicts]
-        )
+        if isinstance(verdicts, Mapping):
+            items = list(verdicts.items())
+        elif isinstance(verdicts, Iterable):
+            items = [(getattr(v, "objective", None), v) for v in verdicts]
+        else:
+            raise _unreadable(verdicts)
         rows = []
         for key, v in items:
             if hasattr(v, "outcome"):
@@ -107,14 +120,7 @@ def verdict_table(verdicts: object) -> pd.DataFrame:
             elif isinstance(v, Mapping):
                 rows.append({"objective": key, **v})
             else:
-                raise ParameterError(
-                    Problem(
-                        "cannot read a verdict",
-                        column="verdicts",
-                        values=(type(v).__name__,),
-                        fix="pass the Check scorecard (DataFrame) or cslib.stats.impact.Verdict objects",
-                    )
-                )
+                raise _unreadable(v)
         frame = pd.DataFrame(rows)
     if "verdict" not in frame and "outcome" in frame:
         frame = frame.rename(columns={"outcome": "verdict"})

@@ -39,9 +39,16 @@ def source(kpis: Sequence[KPI], ctx: Context) -> str:
     return "t" if not columns else f"(SELECT *, {', '.join(columns)} FROM t)"
 
 
+def _per_ticket(k: KPI, ctx: Context) -> tuple[str, str]:
+    """SQL of a KPI's ``value`` per ticket and of ``among``, the tickets it counts."""
+    if k.value is None or k.among is None:
+        raise ValueError(f"the KPI {k.name} is not aggregated from a value per ticket")
+    return ctx.render(k.value), ctx.render(k.among)
+
+
 def statistics(k: KPI, ctx: Context) -> dict[str, str]:
     """SQL aggregates of a KPI, by output column (a duration's quantiles in ``<kpi>_q``)."""
-    value, among = ctx.render(k.value), ctx.render(k.among)
+    value, among = _per_ticket(k, ctx)
     n = f"count(*) FILTER (WHERE {among})"
     if k.kind == "duration":
         # one sort gives both quantiles; the list is split after the query
@@ -84,7 +91,7 @@ def aggregate(con, ctx: Context, kpis: Sequence[KPI]) -> pd.DataFrame:
     return frame
 
 
-def _pair(q) -> tuple[float, float] | list[float]:
+def _pair(q) -> Sequence[float] | np.ndarray:
     """A cell's [median, p90], or two NaNs where it had no values (NULL comes back as None or NA)."""
     return q if isinstance(q, list | tuple | np.ndarray) and len(q) == 2 else (np.nan, np.nan)
 
@@ -92,14 +99,14 @@ def _pair(q) -> tuple[float, float] | list[float]:
 def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
     """SQL of a KPI's cases: ``created_at``, the ``by`` columns and ``value``
     (0/1 for proportions), one row per ticket it counts."""
-    value = ctx.render(k.value)
+    value, among = _per_ticket(k, ctx)
     value = (
         f"CASE WHEN {value} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END"
         if k.kind == "proportion"
         else f"CAST({value} AS DOUBLE)"
     )
     cols = ", ".join(["created_at", *(sql.ident(b) for b in by), f"{value} AS value"])
-    return f"SELECT {cols} FROM {source([k], ctx)} WHERE {ctx.render(k.among)}"
+    return f"SELECT {cols} FROM {source([k], ctx)} WHERE {among}"
 
 
 def open_case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:

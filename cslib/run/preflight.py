@@ -128,7 +128,7 @@ def checked_cycle(
     ``name`` names the file in the message (default: its path).
     """
     cycle, _, _, problems = _file_and_tables(path)
-    if problems:
+    if problems or cycle is None:  # an unreadable cycle always comes with its problems
         raise error(problems, where=f"{name or path} and its tables")
     return cycle
 

@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import nbformat
@@ -307,7 +308,7 @@ def build_report(run_dir: str | Path) -> Path:
         group = " (comparison group: did not adopt the change)" if teams_of(run_dir)[1] else ""
         title, run_id = f"{title}: {teams}{group}", f"{run_id} · teams {teams}"
     notebooks, interactive = stage_notebooks(run_dir)
-    stages = []
+    stages: list[dict[str, Any]] = []
     for stage, path in notebooks.items():
         body, headings = render_notebook(path, anchor=stage)
         stages.append(

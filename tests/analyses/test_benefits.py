@@ -96,10 +96,16 @@ def test_cost_from_cycle_and_verdict_conversion():
     assert conv.loc["resolution_hours", "ci_low"] == pytest.approx(-6.0)
 
 
+def test_verdicts_that_are_not_a_collection():
+    with pytest.raises(ParameterError, match="cannot read the verdicts"):
+        benefits.estimates_from_verdicts(3.5)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "column"),
     [
         ({"economics": {}}, "hourly_cost"),
+        ({"economics": ECON | {"hourly_cost": [30]}}, "hourly_cost"),
         ({"economics": "cheap"}, "economics"),
         ({"volume": 0}, "volume"),
         ({"cost": "lots"}, "cost"),

@@ -233,3 +233,9 @@ def test_foreign_file_is_not_a_register(tmp_path):
     with pytest.raises(DataError):
         register.append(path, cycle=small_cycle(), verdicts=scorecard())
     assert path.read_text() == "a,b\n1,2\n"  # left untouched
+
+
+@pytest.mark.parametrize("verdicts", [3.5, [3.5]])
+def test_unreadable_verdicts(verdicts):
+    with pytest.raises(ParameterError, match="cannot read a verdict"):
+        register.verdict_table(verdicts)

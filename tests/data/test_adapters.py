@@ -512,3 +512,13 @@ def test_date_formats_mixing_utc_offsets_and_local_times(tmp_path):
         pd.Timestamp("2026-04-01 08:00"),
         pd.Timestamp("2026-04-01 09:00"),
     ]
+
+
+def test_added_hours_without_an_amount_is_a_missing_argument(tmp_path):
+    src = _write(tmp_path / "t.csv", "id,opened\n1,2026-03-29 00:30\n")
+    mapping = {
+        "columns": {"ticket_id": "id", "created_at": "opened"},
+        "derived": {"first_response_at": {"add_hours": ["created_at"]}},
+    }
+    with pytest.raises(DataError, match="a second argument, which is missing"):
+        _read(src, mapping, timezone="UTC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -220,6 +221,15 @@ def _rate(econ: dict[str, object], key: str, component: str) -> float:
                 f"the {component} component needs economics.{key}",
                 column=key,
                 fix=f"add {key} to the cycle file's economics section",
+            )
+        )
+    if not isinstance(v, SupportsFloat | str):
+        raise ParameterError(
+            Problem(
+                f"economics.{key} is not a number",
+                column=key,
+                values=(type(v).__name__,),
+                fix=f"give {key} as a number in the cycle file's economics section",
             )
         )
     return float(v)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cslib._args import check_frame
+from cslib.errors import ParameterError, Problem
 
 __all__ = ["estimates_from_verdicts"]
 
@@ -26,7 +28,19 @@ def estimates_from_verdicts(verdicts: object) -> pd.DataFrame:
     if isinstance(verdicts, pd.DataFrame):
         frame = verdicts
     else:
-        items = verdicts.values() if isinstance(verdicts, Mapping) else verdicts
+        if isinstance(verdicts, Mapping):
+            items: Iterable[Any] = verdicts.values()
+        elif isinstance(verdicts, Iterable):
+            items = verdicts
+        else:
+            raise ParameterError(
+                Problem(
+                    "cannot read the verdicts",
+                    column="verdicts",
+                    values=(type(verdicts).__name__,),
+                    fix="pass the Check scorecard (DataFrame) or a list of cslib.stats.impact.Verdict objects",
+                )
+            )
         frame = pd.concat(
             [v.summary() if hasattr(v, "summary") else pd.DataFrame([dict(v)]) for v in items],
             ignore_index=True,

@@ -29,6 +29,6 @@ def wrap(labels, width: int = 14) -> list[str]:
     return [textwrap.fill(str(s), width) for s in labels]
 
 
-def checked(data: object, columns: list[str], where: str) -> pd.DataFrame:
+def checked(data: object, columns: list[str | None], where: str) -> pd.DataFrame:
     """``data`` as a DataFrame with ``columns``, as :func:`cslib._args.check_frame` checks it."""
     return check_frame(data, columns, where=where)

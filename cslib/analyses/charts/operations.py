@@ -132,7 +132,7 @@ def benefit_waterfall(
     """
     steps = result.waterfall() if hasattr(result, "waterfall") else result
     currency = currency or getattr(result, "currency", "")
-    checked(steps, ["step", "value", "start", "end", "kind"], "benefit_waterfall")
+    steps = checked(steps, ["step", "value", "start", "end", "kind"], "benefit_waterfall")
     ax = axes(ax)
     colours = {"gain": GOOD, "loss": BAD, "cost": GREY, "net": NEUTRAL}
     x = np.arange(len(steps))
@@ -227,7 +227,7 @@ def training_chart(
         The KPI to draw.
     """
     weekly = getattr(result, "weekly", result)
-    checked(weekly, ["kpi", "week", "group", "value"], "training_chart")
+    weekly = checked(weekly, ["kpi", "week", "group", "value"], "training_chart")
     part = weekly[weekly["kpi"] == kpi]
     if part.empty:
         raise ParameterError(

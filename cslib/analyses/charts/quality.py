@@ -191,7 +191,7 @@ def recovery_chart(result: object, *, ax: Axes | None = None) -> Axes:
     result : RecoveryParadox or its ``.table``
     """
     table = getattr(result, "table", result)
-    checked(table, ["group", "nps", "nps_ci_low", "nps_ci_high"], "recovery_chart")
+    table = checked(table, ["group", "nps", "nps_ci_low", "nps_ci_high"], "recovery_chart")
     ax = axes(ax)
     x = np.arange(len(table))
     err = np.vstack([table["nps"] - table["nps_ci_low"], table["nps_ci_high"] - table["nps"]])
@@ -245,7 +245,7 @@ def journey_chart(
     ax.bar(x, profile["volume"], color=colours)
     if "pain_rank" in profile:
         for xi, v, r in zip(x, profile["volume"], profile["pain_rank"], strict=True):
-            ax.text(xi, v, f"#{int(r)}", ha="center", va="bottom", fontsize=8)
+            ax.text(float(xi), v, f"#{int(r)}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, wrap(profile[stage]))
     ax.set_ylabel("Tickets")
     ax.set_xlabel("Journey stage (bar colour: pain score; #: pain rank)")

@@ -289,7 +289,7 @@ def _wall_time(as_of: object, timezone: str) -> pd.Timestamp | None:
     """``as_of`` as a timestamp; an aware one as naive wall time of ``timezone``."""
     if as_of is None:
         return None
-    as_of = pd.Timestamp(as_of)
-    if as_of.tzinfo is not None:
-        as_of = as_of.tz_convert(timezone).tz_localize(None)
-    return as_of
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(timezone).tz_localize(None)
+    return stamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
@@ -24,7 +25,7 @@ EVALUATION_COLUMNS = (
     "scorecard",
 )
 
-Scorecard = pd.DataFrame | Sequence[Mapping[str, object]] | None
+Scorecard: TypeAlias = pd.DataFrame | Sequence[Mapping[str, object]] | None
 
 
 def group_columns(by: str | Sequence[str] | None, data: pd.DataFrame, *, where: str) -> list[str]:

@@ -128,9 +128,9 @@ def _verdicts(rows: pd.DataFrame, pass_mark: float) -> tuple[np.ndarray, np.ndar
         ),
         _problem(rows, points > 1, "score", "above max_score", "check the scale of the rows named"),
     ]
-    problems = [p for p in problems if p is not None]
-    if problems:
-        raise DataError(problems, where="evaluations")
+    found = [p for p in problems if p is not None]
+    if found:
+        raise DataError(found, where="evaluations")
     met = np.where(np.isnan(given), points >= pass_mark, given == 1)
     return met.astype(bool), np.where(np.isnan(points), given, points)
 

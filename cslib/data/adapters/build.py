@@ -282,14 +282,16 @@ class _Builder:
         missing = [
             " or ".join(as_names(a)) for a, v in zip(args, values, strict=False) if v is None
         ]
+        a, b = values[0], values[-1]
         if (
             missing
+            or a is None
+            or b is None  # an add_ operation given no amount
             or len(values) < 2
             and op
             in ("on_or_before", "minus", "add_seconds", "add_minutes", "add_hours", "add_days")
         ):
             return None, ", ".join(missing) or "a second argument"
-        a, b = values[0], values[-1]
         if op == "on_or_before":
             return f"(CASE WHEN {a} IS NULL OR {b} IS NULL THEN NULL ELSE {a} <= {b} END)", result
         if op == "minus":

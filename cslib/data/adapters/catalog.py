@@ -50,8 +50,6 @@ def resolve(
     ``columns`` (contract → source) and ``date_format`` override both; ``join``
     gives the files of the mapping's joins.
     """
-    if adapter is None and mapping is None:
-        return None
     base_dir = Path(base_dir)
     result: Mapping | None = None
     if adapter is not None:
@@ -71,6 +69,8 @@ def resolve(
             p = Path(mapping).expanduser()
             extra = load_mapping(p if p.is_absolute() else base_dir / p)
         result = extra if result is None else merge(result, extra)
+    if result is None:  # neither an adapter nor a mapping
+        return None
     overrides: dict[str, Any] = {}
     if columns:
         overrides["columns"] = dict(columns)

@@ -22,6 +22,17 @@ from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
 
 
+def _mapping_of(opts: ReadOptions) -> Mapping:
+    """The :class:`~cslib.data.adapters.model.Mapping` a source is read through (``opts.mapping``).
+
+    ``ReadOptions`` holds it untyped, since :mod:`cslib.data.files` sits below the
+    adapters; a missing or foreign mapping is a programming error.
+    """
+    if not isinstance(opts.mapping, Mapping):
+        raise TypeError(f"a mapped source needs ReadOptions.mapping, not {opts.mapping!r}")
+    return opts.mapping
+
+
 def register_mapped(
     con: duckdb.DuckDBPyConnection, source: Source, view: str, opts: ReadOptions
 ) -> list[str]:
@@ -32,7 +43,7 @@ def register_mapped(
     event's row in the file), joined exports are added, and each contract column
     is computed as the mapping says.
     """
-    m: Mapping = opts.mapping
+    m = _mapping_of(opts)
     name = label(source)
     src_opts = ReadOptions(
         timezone=opts.timezone,
@@ -113,13 +124,13 @@ def _view_plan(con, view: str, opts: ReadOptions) -> Plan:
     """The plan of the mapped view ``view``, over its input ``<view>_in``."""
     types = raw_types(con, f"{view}_in")
     columns = [c for c in types if c != "_row"]
-    table = opts.mapping.table or "tickets"
-    return column_plan(opts.mapping, table, columns, types, opts)
+    m = _mapping_of(opts)
+    return column_plan(m, m.table or "tickets", columns, types, opts)
 
 
 def check_mapped(con, view: str, opts: ReadOptions, name: str) -> list[Problem]:
     """Problems of applying the mapping: unreadable dates, unmapped labels, named columns the file lacks."""
-    m: Mapping = opts.mapping
+    m = _mapping_of(opts)
     plan = _view_plan(con, view, opts)
     problems: list[Problem] = []
     if m.strict:

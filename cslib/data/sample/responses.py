@@ -118,7 +118,7 @@ def complaints(frame: pd.DataFrame, st: State) -> pd.DataFrame:
             "severity": np.array(["low", "medium", "high"], dtype=object)[severity],
             "acknowledged_at": ack.dt.floor("s").where(ack <= pd.Timestamp(AS_OF)).to_numpy(),
             "resolved_at": resolved.dt.floor("s").where(~open_).to_numpy(),
-            "outcome": np.where(open_, None, outcomes),
+            "outcome": np.where(open_, np.array(None, dtype=object), outcomes),
             "compensation": np.where(open_, np.nan, comp),
         }
     )

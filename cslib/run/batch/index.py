@@ -21,12 +21,12 @@ from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
 from cslib.cycle.model import load_cycle
 from cslib.display import MISSING, fmt
-from cslib.run.batch.results import STATUS_ORDER, Batch, RunOutcome
+from cslib.run.batch.results import STATUS_ORDER, Batch, RunOutcome, Status
 from cslib.stages.decision import COMPARISON
 from cslib.stages.summary import summarise
 
 #: the groups of runs in the order the index lists them
-GROUPS = ("roll-out team", "roll-out teams", "roll-out and comparison teams")
+GROUPS: tuple[str, ...] = ("roll-out team", "roll-out teams", "roll-out and comparison teams")
 GROUPS += ("comparison team", "comparison teams", "")
 
 
@@ -86,7 +86,8 @@ def _verdict_cells(verdicts: list[dict], objectives: dict[str, dict]) -> tuple[d
     """A run's cell per objective and its count of each verdict; new objectives join ``objectives``."""
     import pandas as pd
 
-    cells, counts = {}, {}
+    cells: dict[str, dict[str, object]] = {}
+    counts: dict[str, int] = {}
     for v in verdicts:
         oid = str(v.get("objective"))
         objectives.setdefault(
@@ -100,15 +101,15 @@ def _verdict_cells(verdicts: list[dict], objectives: dict[str, dict]) -> tuple[d
         verdict = str(v.get("verdict") or "")
         counts[verdict] = counts.get(verdict, 0) + 1
         change = v.get("change")
-        missing = change is None or pd.isna(change)
-        change_text = "" if missing else f" · {fmt(change, 'change')}".replace("-", "−")
+        key = None if change is None or pd.isna(change) else float(change)
+        change_text = "" if key is None else f" · {fmt(change, 'change')}".replace("-", "−")
         # a target met without a detectable change is not read as the change's success
         target = " · target met" if v.get("target_met") is True and verdict == "improved" else ""
         cells[oid] = {
             "value": _value(v.get("actual"), v.get("unit") or ""),
             "verdict": f"{verdict}{change_text}{target}",
             "class": slug(verdict),
-            "key": None if missing else float(change),
+            "key": key,
         }
     return cells, counts
 
@@ -208,7 +209,7 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
             )
     # the default view comes last so that `:target ~ .default` can hide it
     views = views[1:] + views[:1]
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     env = jinja2.Environment(

@@ -131,7 +131,7 @@ class RunTask:
     def outcome(self, status: Status | str, **details) -> RunOutcome:
         """The outcome of this run with ``status`` and ``details`` (stage, cell, error, seconds …)."""
         return RunOutcome(
-            self.name, status, self.run_dir, teams=self.teams, review=self.review, **details
+            self.name, Status(status), self.run_dir, teams=self.teams, review=self.review, **details
         )
 
     def to_json(self) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -29,6 +30,8 @@ from cslib.run.notebooks import NEEDS, STAGES
 
 Scalar = str | int | float | bool
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+#: a stage a review runs, one of :data:`~cslib.run.notebooks.STAGES`
+Stage = Literal["plan", "do", "check", "act"]
 RunName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")]
 
 
@@ -99,9 +102,7 @@ class Review(_Model):
     workers: int | None = Field(
         None, ge=1, le=256, description="runs at a time on this machine (default: 2 × cores)"
     )
-    stages: list[Literal["plan", "do", "check", "act"]] = Field(
-        default_factory=lambda: list(STAGES)
-    )
+    stages: list[Stage] = Field(default_factory=lambda: list(get_args(Stage)))
     timeout: float = Field(3600, gt=0, description="seconds a whole run may take")
     cell_timeout: int = Field(900, gt=0, description="seconds a notebook cell may take")
     retries: int = Field(
@@ -211,8 +212,8 @@ def expand_runs(review: Review) -> list[RunPlan]:
     """
     runs: list[RunPlan] = []
     if review.grid is not None:
-        teams = review.grid.teams or [None]
-        months = review.grid.months or [None]
+        teams: Sequence[str | list[str] | None] = review.grid.teams or [None]
+        months: Sequence[str | None] = review.grid.months or [None]
         for i, team in enumerate(teams):
             for j, month in enumerate(months):
                 group = _team_list(team) if team is not None else ()
