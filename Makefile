@@ -27,7 +27,7 @@ test: $(STAMP) ## run the linter and the whole test suite
 minimums: ## the library tests on the oldest supported versions (.ci/minimums.txt; CI runs it)
 	PYTHON=$(PYTHON) .ci/minimums -n 2 --dist loadfile
 
-lint: $(STAMP) ## ruff check, format check and mypy on the package (pyproject.toml lists the modules left out)
+lint: $(STAMP) ## ruff check, format check and mypy on the package
 	$(BIN)/ruff check cslib tests benchmarks
 	$(BIN)/ruff format --check cslib tests benchmarks
 	$(BIN)/mypy

@@ -50,8 +50,8 @@ class Html:
         return self.markup
 
     @classmethod
-    def text(cls, *paragraphs: str, level: str = "p") -> Html:
-        """Paragraphs of escaped text."""
+    def text(cls, *paragraphs: str | None, level: str = "p") -> Html:
+        """Paragraphs of escaped text (empty or missing ones left out)."""
         return cls("".join(f"<{level}>{esc(plain(p))}</{level}>" for p in paragraphs if p))
 
     @classmethod

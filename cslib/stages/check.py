@@ -9,6 +9,7 @@ resort — always named, with the alternatives rejected.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -84,7 +85,7 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
     monthly = did_freq(wb)
     for o in wb.cycle.objectives:
         better = "lower" if o.direction == "decrease" else "higher"
-        common = {
+        common: dict[str, Any] = {
             "y": "value",
             "time": "period",
             "direction": better,
@@ -361,7 +362,7 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
 
 
 @after_review_starts
-def segments(wb: Workbook) -> Html:
+def segments(wb: Workbook) -> Html | Table:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     def compare(data, dim, kind):
@@ -410,7 +411,7 @@ def _units(wb: Workbook) -> dict[str, str]:
 
 
 @after_review_starts
-def mix(wb: Workbook) -> Html:
+def mix(wb: Workbook) -> Html | Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
     def decompose(data, dim, kind):

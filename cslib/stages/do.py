@@ -27,7 +27,7 @@ from cslib.stages._waiting import after_review_starts
 from cslib.stages.standards.do import standards as standards
 
 
-def implementation(wb: Workbook) -> Html:
+def implementation(wb: Workbook) -> Html | Table:
     """The implementation log: each action planned vs actual, with slippage in days; saved as ``implementation``."""
     frame = planning.action_timeline(wb.cycle)
     if frame.empty:
@@ -197,7 +197,7 @@ def training(wb: Workbook) -> Html:
     """Cumulative completion of the change's course by team, with go-live dates (on demand)."""
     training_table, agents = wb.table("training"), wb.table("agents")
     course = _change_course(wb)
-    if course is None or agents is None:
+    if course is None or agents is None or training_table is None:
         return Html.text("No training records linked to the change.")
     fig = Figure(figsize=(9, 3.8))
     ax = fig.subplots()

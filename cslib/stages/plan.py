@@ -317,7 +317,7 @@ def risks(wb: Workbook) -> Html:
     )
 
 
-def actions(wb: Workbook) -> Html:
+def actions(wb: Workbook) -> Html | Table:
     """The implementation plan: actions with owners, planned dates, resources, cost and communication."""
     frame = planning.action_timeline(wb.cycle)
     if frame.empty:

@@ -96,29 +96,29 @@ def chart_note(row: Mapping, status: Mapping | None, *, figures: bool = True) ->
         return ""
     seen, verdict = status.get("variation"), row["verdict"]
     against = reference_of(row.get("method"))
-    figures = f" ({_interval(row)})" if figures else ""
+    shown = f" ({_interval(row)})" if figures else ""
     if seen == "mixed":
         return (
             "The chart shows both improving and deteriorating weeks since the change; "
-            f"the verdict rests on the comparison with {against}{figures}."
+            f"the verdict rests on the comparison with {against}{shown}."
         )
     if seen not in ("improving", "deteriorating"):
         if verdict in ("improved", "worsened"):
             return (
-                f"Against {against} the difference is clear{figures}, but smaller than the "
+                f"Against {against} the difference is clear{shown}, but smaller than the "
                 "week-to-week variation, so the chart shows no signal yet."
             )
         return ""
     if verdict == "no detectable change":
         return (
             f"The chart shows a run of {seen} weeks, but against {against} "
-            f"the difference is within normal variation{figures}."
+            f"the difference is within normal variation{shown}."
         )
     if (seen, verdict) in (("improving", "worsened"), ("deteriorating", "improved")):
         better = "better" if verdict == "improved" else "worse"
         return (
             f"The chart shows a run of {seen} weeks, but against {against} "
-            f"the KPI did {better} than expected{figures}."
+            f"the KPI did {better} than expected{shown}."
         )
     return ""
 
@@ -145,10 +145,12 @@ def evidence_sentence(row: Mapping, *, who: str) -> str:
         )
     held = _opt(row.get("sustained"))
     if row["verdict"] == "improved":
-        verdict = "the improvement is statistically clear" + {
+        held_text = {
             True: " and held through the review",
             False: ", but it slipped back in the later part of the review: keep watching it",
-        }.get(held, "")
+            None: "",
+        }
+        verdict = "the improvement is statistically clear" + held_text[held]
     elif row["verdict"] == "worsened":
         verdict = "the deterioration is statistically clear: review the change"
     else:
@@ -204,7 +206,7 @@ def objective_line(row: Mapping, *, who: str, status: Mapping | None = None) -> 
     unit = row["unit"]
     target = ""
     if not pd.isna(row.get("target")):
-        met = {True: "met", False: "not met"}.get(_opt(row.get("target_met")), "not judged")
+        met = {True: "met", False: "not met", None: "not judged"}[_opt(row.get("target_met"))]
         if met == "met" and (status or {}).get("assurance") == "hit or miss":
             met = "met on average, not every week"
         target = f" (target {with_unit(row['target'], unit)}: {met})"

@@ -187,9 +187,9 @@ def _did_estimate(data, y, unit, time, first_treated, alpha, positive) -> Estima
     )
     if not ratio and (values >= 0).all():  # a KPI that cannot be negative falls by 100 % at most
         if before > 0:
-            out.update(rel_low=max(out["rel_low"], -1.0), rel_high=max(out["rel_high"], -1.0))
+            out["rel_low"], out["rel_high"] = max(out["rel_low"], -1.0), max(out["rel_high"], -1.0)
         else:  # no relative change from an expected level ≤ 0
-            out.update(relative=np.nan, rel_low=np.nan, rel_high=np.nan)
+            out["relative"] = out["rel_low"] = out["rel_high"] = np.nan
     return out
 
 
@@ -243,7 +243,7 @@ def _did_poisson(data, y, unit, time, first_treated, never, alpha) -> Estimate:
     )
     before = after / est if est > 0 else np.nan
     out = _pack(est, lo, hi, p, "ratio", before, after, what, fit)
-    out["notes"] = notes
+    out["notes"] = tuple(notes)
     return out
 
 
@@ -334,8 +334,11 @@ def _two_period_estimate(series, change, kind, alpha, by_day=False) -> Estimate:
     # gives the relative change, which then cannot fall below −100 %
     ratio = kind == "duration" and np.isfinite(row["ratio"])
     effect = ("ratio", "ratio_ci_low", "ratio_ci_high") if ratio else ("diff", "ci_low", "ci_high")
+    centre, low, high = (float(row[c]) for c in effect)
     est = _pack(
-        *(float(row[c]) for c in effect),
+        centre,
+        low,
+        high,
         float(row["p_value"]),
         "ratio" if ratio else "difference",
         float(row["before"]),

@@ -7,6 +7,8 @@ was drawn. Used by :func:`~cslib.stats.impact.compare.compare`.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 
@@ -23,7 +25,9 @@ def _middle_differences(
     time and memory.
     """
 
-    def count_le(x: float, side: str = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
+    Side = Literal["left", "right"]
+
+    def count_le(x: float, side: Side = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
         return int((b.size - np.searchsorted(b, a - x, side=side)).sum())
 
     margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding

@@ -71,8 +71,8 @@ def simulate_daily_kpi(
     innov = rng.normal(0.0, cv * np.sqrt(1 - phi**2), size=(n_sims, n))
     u = np.empty_like(innov)
     u[:, 0] = rng.normal(0.0, cv, size=n_sims)
-    for t in range(1, n):
-        u[:, t] = phi * u[:, t - 1] + innov[:, t]
+    for i in range(1, n):
+        u[:, i] = phi * u[:, i - 1] + innov[:, i]
     t = np.arange(n)
     weekend_days = np.asarray(dates.day_of_week >= 5)
     post = t >= n_before

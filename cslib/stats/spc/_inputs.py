@@ -7,7 +7,8 @@ offending positions (the first few) and says how to fix them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def _fail(what: str, fix: str | None = None) -> ParameterError:
     return ParameterError(Problem(what, fix=fix))
 
 
-def _show(items: Sequence[object]) -> str:
+def _show(items: Iterable[object]) -> str:
     items = list(items)
     text = ", ".join(str(_plain(i)) for i in items[:_SHOW])
     return text + (f" … {len(items)} in all" if len(items) > _SHOW else "")
@@ -38,7 +39,7 @@ def _plain(v: object) -> object:
 
 def _choice(value: object, allowed: Sequence[str], name: str) -> str:
     key = value.lower() if isinstance(value, str) else value
-    if key not in allowed:
+    if not isinstance(key, str) or key not in allowed:
         raise _fail(
             f"unknown {name} {value!r}",
             fix=f"use one of {', '.join(repr(a) for a in allowed)}",
@@ -52,7 +53,7 @@ def _direction(value: object) -> str | None:
     return _choice(value, _DIRECTIONS, "improvement")
 
 
-def _target(value: object) -> float | None:
+def _target(value: Any) -> float | None:
     if value is None:
         return None
     try:
@@ -66,7 +67,7 @@ def _target(value: object) -> float | None:
     return out
 
 
-def _numbers(values: object, name: str) -> np.ndarray:
+def _numbers(values: Any, name: str) -> np.ndarray:
     """A 1-D float array; NaN for missing values. Raises on text or 2-D input."""
     if values is None or isinstance(values, (str, bytes, dict)) or np.ndim(values) != 1:
         raise _fail(
@@ -96,7 +97,7 @@ def _numbers(values: object, name: str) -> np.ndarray:
     return out
 
 
-def _labels(x: object, y: object, size: int) -> pd.Series | None:
+def _labels(x: Any, y: object, size: int) -> pd.Series | None:
     """x as a Series (dates parsed from date objects); the date index of y if x is None."""
     if x is None:
         if isinstance(y, pd.Series) and isinstance(y.index, (pd.DatetimeIndex, pd.PeriodIndex)):
@@ -161,7 +162,7 @@ def _points(chart: str, values: np.ndarray, xs: pd.Series | None, n: object) -> 
     return pd.DataFrame({"x": labels, "y": values})
 
 
-def _denominators(n: object, size: int, chart: str) -> np.ndarray:
+def _denominators(n: Any, size: int, chart: str) -> np.ndarray:
     if n is None:
         raise _fail(
             f"chart={chart!r} needs n, the denominator of each count",

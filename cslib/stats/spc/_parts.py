@@ -46,7 +46,7 @@ def _analyse_part(
         sigma = (y > ucl) | (y < lcl)
     runs = runs_analysis(y, cl, ~excluded & finite)
     if chart == "mr":  # moving ranges are autocorrelated: no pattern rules (as qicharts2)
-        runs = Runs(runs.n_useful, *([np.nan] * 4), False, np.zeros(len(y), bool))
+        runs = Runs(runs.n_useful, np.nan, np.nan, np.nan, np.nan, False, np.zeros(len(y), bool))
     out = pts.copy()
     out["cl"], out["lcl"], out["ucl"] = cl, lcl, ucl
     out["sigma_signal"] = sigma
@@ -110,7 +110,7 @@ def _constant(v: np.ndarray) -> float:
 
 def _variation(data: pd.DataFrame, improvement: str | None) -> pd.DataFrame:
     """Label each point improvement / concern / neutral / common cause."""
-    sign = {"increase": 1, "decrease": -1}.get(improvement, 0)
+    sign = {"increase": 1, "decrease": -1}.get(improvement or "", 0)
     good = data["_direction"].to_numpy() * sign > 0
     variation = np.where(
         ~data["special_cause"].to_numpy(dtype=bool),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ def _is_position(v: object) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def _as_list(value: object) -> list[object]:
+def _as_list(value: Any) -> list[object]:
     if value is None:
         return []
     if isinstance(value, (str, bytes, dt.date, pd.Timestamp, pd.Period)) or np.ndim(value) == 0:
@@ -24,7 +25,7 @@ def _as_list(value: object) -> list[object]:
 
 def _cut(value: object, labels: pd.Series, has_x: bool, name: str, *, exact: bool = False) -> int:
     """Position of ``value``: itself if an int, else the first x on or after it (or equal to it)."""
-    if _is_position(value):
+    if isinstance(value, (int, np.integer)) and _is_position(value):
         return int(value)
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise _fail(

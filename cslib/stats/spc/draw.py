@@ -18,7 +18,7 @@ Excluded points are drawn hollow.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -187,7 +187,7 @@ def spc_grid(
     sharey: bool = False,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> Figure:
     """Small multiples: one chart per result (e.g. per team or KPI) in one figure.
 
@@ -235,7 +235,7 @@ def spc_grid(
     for ax, (name, res) in zip(axes, results.items(), strict=False):
         spc_chart(res, ax=ax, title=str(name), legend=False, **kwargs)
         for h in _legend_entries(res):
-            handles.setdefault(h.get_label(), h)
+            handles.setdefault(str(h.get_label()), h)
     for ax in axes[len(results) :]:
         fig.delaxes(ax)
     if handles:
@@ -400,7 +400,7 @@ def _level_text(value: float, chart: str) -> str:
     return f"{100 * value:.1f} %" if chart in _SHARES else f"{value:.3g}"
 
 
-def _level(ax: Axes, xv: np.ndarray, values: np.ndarray, **style: object) -> None:
+def _level(ax: Axes, xv: np.ndarray, values: np.ndarray, **style: Any) -> None:
     """A horizontal line over the part, stepped when the values vary (e.g. varying n)."""
     finite = np.isfinite(values)
     if not finite.any():

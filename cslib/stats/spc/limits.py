@@ -35,6 +35,20 @@ class Part:
     rules: str  # "anhoej" or "nhs"
     screen_mr: bool
 
+    @property
+    def sizes(self) -> np.ndarray:
+        """The denominators or subgroup sizes, which the charts that use them always have."""
+        if self.n is None:
+            raise ValueError("this chart needs denominators or subgroup sizes")
+        return self.n
+
+    @property
+    def sds(self) -> np.ndarray:
+        """The subgroup standard deviations, which the Xbar and S charts always have."""
+        if self.sd is None:
+            raise ValueError("this chart needs subgroup standard deviations")
+        return self.sd
+
 
 def c4(n: np.ndarray) -> np.ndarray:
     """Bias-correction constant c4(n) of the sample standard deviation."""
@@ -80,7 +94,7 @@ def _const(p: Part, value: float) -> np.ndarray:
 
 def _pooled_or_mean_sd(p: Part) -> float:
     """Mean subgroup sd for equal subgroups; pooled sd when sizes differ (Montgomery 6.29/6.31)."""
-    n, sd = p.n[p.base], p.sd[p.base]
+    n, sd = p.sizes[p.base], p.sds[p.base]
     if np.unique(n).size == 1:
         return float(sd.mean())
     return float(np.sqrt(np.sum((n - 1) * sd**2) / np.sum(n - 1)))
@@ -119,7 +133,7 @@ def _c(p: Part):
 
 def _rate_centre(p: Part) -> float:
     # sum of counts / sum of denominators, not the mean of the ratios
-    return float(np.sum(p.y[p.base] * p.n[p.base]) / np.sum(p.n[p.base]))
+    return float(np.sum(p.y[p.base] * p.sizes[p.base]) / np.sum(p.sizes[p.base]))
 
 
 def _laney(p: Part, cl: float, sigma: np.ndarray) -> np.ndarray:
@@ -131,7 +145,7 @@ def _laney(p: Part, cl: float, sigma: np.ndarray) -> np.ndarray:
 
 def _u(p: Part, prime: bool = False):
     cl = _rate_centre(p)
-    sigma = np.sqrt(cl / p.n)
+    sigma = np.sqrt(cl / p.sizes)
     if prime:
         sigma = _laney(p, cl, sigma)
     return _const(p, cl), np.maximum(cl - 3 * sigma, 0.0), cl + 3 * sigma
@@ -139,7 +153,7 @@ def _u(p: Part, prime: bool = False):
 
 def _p(p: Part, prime: bool = False):
     cl = _rate_centre(p)
-    sigma = np.sqrt(cl * (1 - cl) / p.n)
+    sigma = np.sqrt(cl * (1 - cl) / p.sizes)
     if prime:
         sigma = _laney(p, cl, sigma)
     return _const(p, cl), np.maximum(cl - 3 * sigma, 0.0), np.minimum(cl + 3 * sigma, 1.0)
@@ -154,14 +168,14 @@ def _g(p: Part):
 
 
 def _xbar(p: Part):
-    cl = float(np.sum(p.n[p.base] * p.y[p.base]) / np.sum(p.n[p.base]))
-    half = a3(p.n) * _pooled_or_mean_sd(p)
+    cl = float(np.sum(p.sizes[p.base] * p.y[p.base]) / np.sum(p.sizes[p.base]))
+    half = a3(p.sizes) * _pooled_or_mean_sd(p)
     return _const(p, cl), cl - half, cl + half
 
 
 def _s(p: Part):
     sbar = _pooled_or_mean_sd(p)
-    return _const(p, sbar), b3(p.n) * sbar, b4(p.n) * sbar
+    return _const(p, sbar), b3(p.sizes) * sbar, b4(p.sizes) * sbar
 
 
 LIMITS = {
