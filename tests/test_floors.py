@@ -34,7 +34,10 @@ def _runtime() -> dict[str, Version | None]:
 
 
 def _database() -> dict[str, Version | None]:
-    return {(r := Requirement(d)).name.lower(): _floor(r) for d in _project()["optional-dependencies"]["db"]}
+    return {
+        (r := Requirement(d)).name.lower(): _floor(r)
+        for d in _project()["optional-dependencies"]["db"]
+    }
 
 
 def test_the_oldest_versions_job_pins_every_runtime_and_database_dependency_at_its_floor():

@@ -68,7 +68,9 @@ def test_plan_shows_the_baseline_compliance_and_weighted_score(shown, checks):
     assert f"overall weighted score is {fmt(mean)} out of 100" in markup
     weakest = table["compliance"].nsmallest(3).index.str.replace("_", " ")
     assert re.search("Weakest: " + ".*, ".join(weakest), markup)
-    assert re.search(r"\d+ figures? rests? on too few evaluations for ± 5%: [^.]*Onboarding", markup)
+    assert re.search(
+        r"\d+ figures? rests? on too few evaluations for ± 5%: [^.]*Onboarding", markup
+    )
 
 
 def test_plan_flags_the_lenient_evaluator_under_a_pseudonym(shown):
