@@ -132,6 +132,10 @@ class Change(_Model):
     date: dt.date
     name: str | None = None
     description: str | None = None
+    course: str | None = Field(
+        None,
+        description="the training course the change brings in (as named in the training records); the Do follows its completions and the Check compares the criteria its agents failed before and after it",
+    )
 
 
 class SlaTarget(_Model):

@@ -124,6 +124,22 @@ def week_start(day) -> pd.Timestamp:
     return day - pd.Timedelta(days=day.weekday())
 
 
+def change_course(wb: Workbook) -> str | None:
+    """The training course of the change: ``change.course`` in the cycle file.
+
+    A cycle file that names none gets the course most completed by the roll-out
+    teams within six weeks of their go-live (None without training records).
+    """
+    if wb.cycle.change.course:
+        return wb.cycle.change.course
+    training = wb.table("training")
+    if training is None or not wb.cycle.rollout or "team" not in training:
+        return None
+    go = training["team"].map({t: pd.Timestamp(d) for t, d in wb.cycle.rollout.items()})
+    near = training[go.notna() & ((training["completed_at"] - go).abs() <= pd.Timedelta(days=42))]
+    return near["course"].value_counts().index[0] if len(near) else None
+
+
 def objective_chart(
     wb: Workbook, obj: Objective, series: pd.DataFrame, *, part=None, freeze=None
 ) -> spc.SpcResult:

@@ -17,6 +17,7 @@ from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table, counted, esc
 from cslib.stages._shared import (
     by_row_unit,
+    change_course,
     columns,
     cycle_span,
     kpi_labels,
@@ -78,7 +79,7 @@ def rollout(wb: Workbook) -> Table:
             )
         )
     training, agents = wb.table("training"), wb.table("agents")
-    course = _change_course(wb)
+    course = change_course(wb)
     rows = []
     for team in sorted(teams["team"].dropna()):
         go = wb.cycle.rollout.get(team)
@@ -117,16 +118,6 @@ def rollout(wb: Workbook) -> Table:
     )
 
 
-def _change_course(wb: Workbook) -> str | None:
-    """The training course of the change: the course most completed by roll-out teams just before their go-live."""
-    training = wb.table("training")
-    if training is None or not wb.cycle.rollout or "team" not in training:
-        return None
-    go = training["team"].map({t: pd.Timestamp(d) for t, d in wb.cycle.rollout.items()})
-    near = training[go.notna() & ((training["completed_at"] - go).abs() <= pd.Timedelta(days=42))]
-    return near["course"].value_counts().index[0] if len(near) else None
-
-
 def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
     """Share of each roll-out team's tickets since go-live handled by an agent trained at the time."""
     training = wb.table("training")
@@ -158,7 +149,7 @@ def _trained_share(wb: Workbook, course: str | None) -> dict[str, float]:
 @after_review_starts
 def training_effect(wb: Workbook):
     """Training tied to outcomes: agents before vs after their own course, and trained vs not-yet-trained in the same weeks."""
-    course = _change_course(wb)
+    course = change_course(wb)
     training_table = wb.table("training")
     if course is None or training_table is None or "agent_id" not in wb.ticket_columns:
         return Html.text(
@@ -196,7 +187,7 @@ def _in_kpi_units(wb: Workbook, table: pd.DataFrame) -> pd.DataFrame:
 def training(wb: Workbook) -> Html:
     """Cumulative completion of the change's course by team, with go-live dates (on demand)."""
     training_table, agents = wb.table("training"), wb.table("agents")
-    course = _change_course(wb)
+    course = change_course(wb)
     if course is None or agents is None or training_table is None:
         return Html.text("No training records linked to the change.")
     fig = Figure(figsize=(9, 3.8))

@@ -10,7 +10,6 @@ from scipy import stats
 from cslib.analyses.standards import (
     BEYOND,
     compliance_change,
-    evaluated_course,
     failed_around_course,
     icc_forms,
     koo_li,
@@ -170,8 +169,7 @@ def test_failed_around_course_ranks_criteria_by_failures_before():
     assert own["ci_low"] < own["diff"] < own["ci_high"]
 
 
-def test_evaluated_course_is_the_one_most_agents_were_evaluated_around():
+def test_failed_around_course_without_agents_on_both_sides_is_empty():
     evaluations, training = _course()
-    # CRM (1 Feb) has no evaluation before it; KB has a and b on both sides
-    assert evaluated_course(evaluations, training) == "KB"
-    assert evaluated_course(evaluations, training[training["course"] == "CRM"]) is None
+    # CRM (1 Feb) has no evaluation before it
+    assert failed_around_course(evaluations, training, course="CRM").empty

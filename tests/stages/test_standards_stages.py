@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -176,3 +177,31 @@ def test_bare_evaluations_show_without_failing(tmp_path):
     bare[bare["date"] >= "2026-06-01"].to_csv(tmp_path / "evaluations.csv", index=False)
     wb = open_workbook(tmp_path / "cycle.yaml", run_dir=tmp_path / "after", stage="do")
     assert "evaluations on one side of the change only" in do.standards(wb)._repr_html_()
+
+
+def test_check_links_the_standards_to_the_course_the_cycle_file_names(shown):
+    markup, wb = shown["check"]
+    assert wb.cycle.change.course == "Knowledge base and first-contact resolution"
+    text = html.unescape(" ".join(markup.split()))
+    assert "completing 'Knowledge base and first-contact resolution' (the change's course)" in text
+    assert not wb.load("standards_training").empty
+
+
+@pytest.mark.parametrize(
+    ("course", "said"),
+    [
+        ("Systems refresher", "completing 'Systems refresher' (the change's course)"),
+        ("Coaching", "no completions of 'Coaching' (change.course); their courses are"),
+        (None, "completing 'Knowledge base and first-contact resolution' (the course the roll-out"),
+    ],
+)
+def test_check_uses_the_named_course_and_guesses_only_without_one(
+    standards_cycle_file, tmp_path, course, said
+):
+    cycle = yaml.safe_load(standards_cycle_file.read_text(encoding="utf-8"))
+    cycle["change"]["course"] = course
+    cycle["data"] = {k: str(standards_cycle_file.parent / v) for k, v in cycle["data"].items()}
+    path = tmp_path / "cycle.yaml"
+    path.write_text(yaml.safe_dump(cycle), encoding="utf-8")
+    wb = open_workbook(path, run_dir=tmp_path / "run", stage="check")
+    assert said in html.unescape(" ".join(check.standards(wb)._repr_html_().split()))

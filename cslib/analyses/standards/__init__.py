@@ -38,7 +38,7 @@ Examples
 from cslib.analyses.standards.agreement import Agreement, agreement, kappa, landis_koch
 from cslib.analyses.standards.change import BEYOND, compliance_change
 from cslib.analyses.standards.compliance import compliance
-from cslib.analyses.standards.courses import evaluated_course, failed_around_course
+from cslib.analyses.standards.courses import failed_around_course
 from cslib.analyses.standards.icc import icc_forms, koo_li, score_agreement
 from cslib.analyses.standards.outcomes import outcomes
 from cslib.analyses.standards.sampling import SamplingAdequacy, sample_needed, sampling_adequacy
@@ -51,7 +51,6 @@ __all__ = [
     "agreement",
     "compliance",
     "compliance_change",
-    "evaluated_course",
     "failed_around_course",
     "icc_forms",
     "koo_li",

@@ -32,7 +32,7 @@ from cslib.analyses.training import training_dates
 from cslib.errors import ParameterError
 from cslib.stats.impact import compare
 
-__all__ = ["evaluated_course", "failed_around_course"]
+__all__ = ["failed_around_course"]
 
 COLUMNS = [
     "criterion",
@@ -57,24 +57,6 @@ def _around(evaluations: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:
     )
     both = rows.groupby("agent_id")["side"].nunique()
     return rows[rows["agent_id"].isin(both.index[both == 2])].drop(columns="_done")
-
-
-def evaluated_course(evaluations: pd.DataFrame, training: pd.DataFrame) -> str | None:
-    """The course with the most agents evaluated both before and after completing it (None if none).
-
-    >>> e = pd.DataFrame({"evaluation_id": ["1", "2"], "agent_id": "a", "criterion": "greeting",
-    ...                   "date": pd.to_datetime(["2026-03-01", "2026-05-01"]), "met": True})
-    >>> t = pd.DataFrame({"agent_id": ["a", "a"], "course": ["KB", "CRM"],
-    ...                   "completed_at": pd.to_datetime(["2026-04-01", "2026-06-01"])})
-    >>> evaluated_course(e, t)
-    'KB'
-    """
-    counts = {
-        course: _around(evaluations, training_dates(training, course=course))["agent_id"].nunique()
-        for course in sorted(training["course"].dropna().unique())
-    }
-    best = max(counts, key=counts.__getitem__, default=None)
-    return best if best is not None and counts[best] else None
 
 
 def failed_around_course(
@@ -108,10 +90,12 @@ def failed_around_course(
         both sides), ``n_before``, ``failed_before``, ``n_after``,
         ``failed_after`` (shares of checks failed), ``diff`` (after − before),
         ``ci_low``, ``ci_high`` and ``p_value`` (agents as clusters; empty with
-        fewer than two agents).
+        fewer than two agents). No rows when no agent was evaluated on both sides.
     """
     alpha = check_alpha(alpha)
     rows = _around(evaluations, training_dates(training, course=course))
+    if rows.empty:  # no agent evaluated on both sides of the course
+        return pd.DataFrame(columns=COLUMNS)
     rows = scored(rows, scorecard=scorecard, pass_mark=pass_mark)
     out = []
     for criterion, part in rows.groupby("criterion", sort=True):

@@ -193,6 +193,7 @@ change:
     A searchable knowledge base of resolution steps, with coaching for agents on
     resolving at the first contact. Rolled out team by team; Accounts, Returns and
     Onboarding are not in this cycle and serve as the comparison group.
+  course: Knowledge base and first-contact resolution   # the training course it brings in
 rollout:
   Billing: 2026-06-01
   Technical: 2026-06-01

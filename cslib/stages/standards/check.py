@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cslib.analyses.standards import BEYOND, evaluated_course, failed_around_course, outcomes
+from cslib.analyses.standards import BEYOND, failed_around_course, outcomes
 from cslib.cycle.workbook import Workbook
 from cslib.display import Html, Table, fmt
 from cslib.metrics.engine import REGISTRY
-from cslib.stages._shared import by_row_unit, kpi_unit
+from cslib.stages._shared import by_row_unit, change_course, kpi_unit
 from cslib.stages._waiting import after_review_starts
 from cslib.stages.standards._common import (
     COLUMNS,
@@ -138,15 +138,31 @@ def _reading(row: dict, beyond: bool) -> str:
 
 
 def _training(wb: Workbook) -> Html:
-    """The criteria failed most by agents before and after the course most of them were evaluated around."""
+    """The criteria failed most by agents before and after the change's course (``change.course``)."""
     table, training = held(wb), wb.table("training")
     if training is None or "agent_id" not in table or training.empty:
         return Html.text("No training records to link to the evaluations' agents.")
-    training = pseudonymised(wb, training)
-    course = evaluated_course(table, training)
+    course, named = change_course(wb), bool(wb.cycle.change.course)
     if course is None:
-        return Html.text("No agent was evaluated both before and after completing a course.")
+        return Html.text(
+            "No training course to link to the evaluations: name the course the change brings in "
+            "under change.course in the cycle file."
+        )
+    if not training["course"].eq(course).any():
+        courses = ", ".join(f"'{c}'" for c in sorted(training["course"].dropna().unique()))
+        return Html.text(
+            f"The training records have no completions of '{course}' (change.course); "
+            f"their courses are {courses}."
+        )
+    training = pseudonymised(wb, training)
     failed = failed_around_course(table, training, course=course, **settings(wb), alpha=alpha(wb))
+    if failed.empty:
+        return Html.text(f"No agent was evaluated both before and after completing '{course}'.")
+    why = (
+        "the change's course"
+        if named
+        else "the course the roll-out teams completed around go-live; name it under change.course"
+    )
     wb.save("standards_training", failed)
     shown = pd.DataFrame(
         {
@@ -165,7 +181,7 @@ def _training(wb: Workbook) -> Html:
             columns={c: (c, "share") for c in ("failed before", "failed after")}
             | {"agents": ("agents", "count"), "change": ("change (95 % interval)", "")},
             caption=f"Criteria failed most by the agents evaluated both before and after completing "
-            f"'{course}' (the course most of the evaluated agents took): share of checks failed, "
+            f"'{course}' ({why}): share of checks failed, "
             "intervals over agents; other changes in the same weeks are not controlled",
         ),
     )
