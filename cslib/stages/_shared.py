@@ -25,6 +25,7 @@ from cslib.cycle.workbook import Workbook
 from cslib.display import Chart, Html, Table, fmt, with_unit
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
+from cslib.stats.spc.dispersion import share_chart
 from cslib.stats.spc.draw import spc_grid
 
 #: the period of the control charts and of the pooled series
@@ -37,6 +38,7 @@ STATISTIC_NAMES = {"median": " (median)", "mean": " (mean)", "p90": " (90th perc
 CHART_NAMES = {
     "i": "values (I chart)",
     "p": "proportions (p chart)",
+    "pp": "proportions (Laney p′ chart)",
     "u": "rates (u chart)",
     "c": "counts (c chart)",
 }
@@ -143,15 +145,22 @@ def change_course(wb: Workbook) -> str | None:
 def objective_chart(
     wb: Workbook, obj: Objective, series: pd.DataFrame, *, part=None, freeze=None
 ) -> spc.SpcResult:
-    """The SPC chart that fits the objective's KPI: a p chart for shares (with n), an I chart otherwise."""
+    """The SPC chart that fits the objective's KPI: a p chart for shares (with n), an I chart otherwise.
+
+    Compliance with a standard (``standard:<criterion>``) gets Laney's p′ chart
+    when its weeks vary more than their checks explain
+    (:func:`~cslib.stats.spc.dispersion.share_chart`).
+    """
     kind = REGISTRY[obj.kpi].kind
     direction = "decrease" if obj.direction == "decrease" else "increase"
     data = series.dropna(subset=["value"])
     if kind == "proportion" and data["n"].gt(0).all():
+        counts = (data["value"] * data["n"]).round()
+        standard = obj.kpi.startswith("standard:")
         return spc.control_chart(
-            (data["value"] * data["n"]).round(),
+            counts,
             x=data["period"],
-            chart="p",
+            chart=share_chart(counts, data["n"]) if standard else "p",
             n=data["n"],
             part=part,
             freeze=freeze,

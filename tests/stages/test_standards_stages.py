@@ -205,3 +205,19 @@ def test_check_uses_the_named_course_and_guesses_only_without_one(
     path.write_text(yaml.safe_dump(cycle), encoding="utf-8")
     wb = open_workbook(path, run_dir=tmp_path / "run", stage="check")
     assert said in html.unescape(" ".join(check.standards(wb)._repr_html_().split()))
+
+
+def test_do_names_the_weekly_chart_and_why(shown):
+    markup, wb = shown["do"]
+    weeks = wb.load("standards_weekly")
+    # σz by hand: z-scores of the weekly shares around Σ met ÷ Σ checks, mean moving range ÷ 1.128
+    centre = weeks["met"].sum() / weeks["n"].sum()
+    z = (weeks["met"] / weeks["n"] - centre) / np.sqrt(centre * (1 - centre) / weeks["n"])
+    mr = z.diff().abs().dropna()
+    mr = mr[mr < 3.267 * mr.mean()]
+    s = mr.mean() / 1.128
+    text = html.unescape(" ".join(markup.split()))
+    if s > 1:
+        assert f"(σz = {s:.2f}), so the limits are those of Laney's p′ chart" in text
+    else:
+        assert "varies no more than the number of checks explains: a p chart" in text

@@ -24,6 +24,7 @@ from cslib.data import privacy
 from cslib.display import MISSING, fmt, missing
 from cslib.stages._shared import cycle_span, treated_teams, week_start
 from cslib.stats.spc import compute as spc
+from cslib.stats.spc.dispersion import share_chart, sigma_z
 
 #: what the cells say when the cycle has no evaluations table
 NO_EVALUATIONS = (
@@ -122,18 +123,30 @@ def weekly(wb: Workbook, table: pd.DataFrame) -> pd.DataFrame:
     return compliance(table.assign(week=weeks), by="week", **settings(wb), alpha=alpha(wb))
 
 
-def p_chart(wb: Workbook, weeks: pd.DataFrame, **kw) -> spc.SpcResult:
-    """The p chart of weekly compliance (NHS rules, higher is better, the cycle's target)."""
+def compliance_chart(wb: Workbook, weeks: pd.DataFrame, **kw) -> spc.SpcResult:
+    """The chart of weekly compliance (NHS rules, higher is better, the cycle's target): a p chart,
+    or Laney's p′ chart when the weeks vary more than their numbers of checks explain."""
     return spc.control_chart(
         weeks["met"],
         x=weeks["week"],
-        chart="p",
+        chart=share_chart(weeks["met"], weeks["n"]),
         n=weeks["n"],
         rules="nhs",
         improvement="increase",
         target=wb.cycle.standards.target,
         **kw,
     )
+
+
+def chart_note(weeks: pd.DataFrame) -> str:
+    """Which chart weekly compliance is on, and why, in one sentence."""
+    s = sigma_z(weeks["met"], weeks["n"])
+    if share_chart(weeks["met"], weeks["n"]) == "pp":
+        return (
+            f"Weekly compliance varies more than the number of checks explains (σz = {s:.2f}), "
+            "so the limits are those of Laney's p′ chart, widened by that factor."
+        )
+    return "Weekly compliance varies no more than the number of checks explains: a p chart."
 
 
 def roll_out_weekly(wb: Workbook) -> pd.DataFrame:

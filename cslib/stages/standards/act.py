@@ -14,11 +14,11 @@ from cslib.stages.standards._common import (
     COLUMNS,
     NO_EVALUATIONS,
     change,
+    compliance_chart,
     evaluations,
     improved,
     in_teams,
     label,
-    p_chart,
     points,
     weekly,
 )
@@ -65,13 +65,14 @@ def standards(wb: Workbook) -> Html:
             body=["measure", "chart", "centre", "lower limit", "upper limit", "weeks"],
             caption="New weekly limits of compliance (review period, "
             f"{', '.join(treated_teams(wb)) or 'all teams of this run'}): monitor against "
-            "these from now on; p-chart limits vary with each week's checks (mean shown)",
+            "these from now on; the limits vary with each week's checks (mean shown); Laney's p′ "
+            "chart where weeks vary more than their checks explain",
         ),
     )
 
 
 def _limits(wb: Workbook, criteria: list[str]) -> pd.DataFrame:
-    """P-chart limits over the review period in the roll-out teams: all standards, then each criterion to update."""
+    """Control limits over the review period in the roll-out teams: all standards, then each criterion to update."""
     table = in_teams(evaluations(wb, "review"), treated_teams(wb))
     rows = []
     for name, part in [("all standards", table)] + [
@@ -80,11 +81,12 @@ def _limits(wb: Workbook, criteria: list[str]) -> pd.DataFrame:
         weeks = weekly(wb, part)
         if weeks.empty:
             continue
-        d = p_chart(wb, weeks).data
+        chart = compliance_chart(wb, weeks)
+        d = chart.data
         rows.append(
             {
                 "measure": f"compliance: {name}",
-                "chart": CHART_NAMES["p"],
+                "chart": CHART_NAMES[chart.chart],
                 "centre": float(d["cl"].mean()),
                 "lower limit": float(d["lcl"].mean()),
                 "upper limit": float(d["ucl"].mean()),

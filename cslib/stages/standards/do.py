@@ -1,4 +1,4 @@
-"""Service standards in the Do: weekly compliance during the roll-out on a p chart (``do.standards(wb)``)."""
+"""Service standards in the Do: weekly compliance during the roll-out on a p chart (Laney p′ when the weeks vary more than their checks explain) (``do.standards(wb)``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from cslib.stages._shared import mdc_status, treated_teams, week_start
 from cslib.stages._waiting import after_review_starts
 from cslib.stages.standards._common import (
     NO_EVALUATIONS,
+    chart_note,
+    compliance_chart,
     evaluations,
-    p_chart,
     roll_out_weekly,
     share,
 )
+from cslib.stats.spc.dispersion import SHARE_CHART_NAMES
 from cslib.stats.spc.draw import spc_chart
 
 __all__ = ["standards"]
@@ -31,8 +33,8 @@ def standards(wb: Workbook) -> Html:
     change = week_start(wb.cycle.change.date)
     who = ", ".join(treated_teams(wb)) or ", ".join(wb.scope_teams) or "all teams"
     if (weeks["week"] < change).any() and (weeks["week"] >= change).any():
-        parted = p_chart(wb, weeks, part=change)
-        status = mdc_status(p_chart(wb, weeks, freeze=change), parted, change)
+        parted = compliance_chart(wb, weeks, part=change)
+        status = mdc_status(compliance_chart(wb, weeks, freeze=change), parted, change)
         target = wb.cycle.standards.target
         words = (
             f"Weekly compliance with the standards in {who} since the change: {status['variation']}"
@@ -42,11 +44,11 @@ def standards(wb: Workbook) -> Html:
                 else "."
             )
         )
-        title = f"Compliance with the standards, weekly ({who}): p chart, new part at the change"
+        title = f"Compliance with the standards, weekly ({who}): {SHARE_CHART_NAMES[parted.chart]}, new part at the change"
     else:  # evaluations on one side of the change only: one part, nothing to set against
-        parted = p_chart(wb, weeks)
+        parted = compliance_chart(wb, weeks)
         words = f"Weekly compliance with the standards in {who}: evaluations on one side of the change only."
-        title = f"Compliance with the standards, weekly ({who}): p chart"
+        title = f"Compliance with the standards, weekly ({who}): {SHARE_CHART_NAMES[parted.chart]}"
     return Html.join(
         Html.text(words),
         Chart.of(
@@ -58,7 +60,7 @@ def standards(wb: Workbook) -> Html:
         ),
         Html.text(
             "Each point is a week's checks met ÷ checks; limits widen in weeks with fewer "
-            "evaluations. The criteria of one evaluation tend to pass or fail together, so a "
+            f"evaluations. {chart_note(weeks)} The criteria of one evaluation tend to pass or fail together, so a "
             "point just outside the limits is weaker evidence than on a ticket chart."
         ),
     )
