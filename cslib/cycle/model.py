@@ -71,7 +71,7 @@ class TableSource(_Model):
     date_format: str | None = None
     adapter: str | None = Field(
         None,
-        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb, call_log",
+        description="a built-in mapping: zendesk, freshdesk, servicenow, 311 (nyc311, baltimore311), cfpb, call_log, qa_export",
     )
     mapping: str | dict[str, Any] | None = Field(
         None,

@@ -403,7 +403,8 @@ def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[obje
         return (), ()
     value = check.value or "NULL"
     rows = con.execute(
-        f'SELECT _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
+        # one example per file row: a row of criterion columns gives several table rows
+        f'SELECT DISTINCT ON (_row) _row, {value} FROM "{raw}" WHERE {check.fail} ORDER BY _row LIMIT 5'
     ).fetchall()
     return tuple(r for r, _ in rows), tuple(_cut(v) for _, v in rows if v is not None)
 

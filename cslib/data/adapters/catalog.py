@@ -8,7 +8,7 @@ paths given with it (``join:``) start at the cycle file's folder.
 Examples
 --------
 >>> sorted(BUILTIN)
-['311', 'baltimore311', 'call_log', 'cfpb', 'freshdesk', 'nyc311', 'servicenow', 'zendesk']
+['311', 'baltimore311', 'call_log', 'cfpb', 'freshdesk', 'nyc311', 'qa_export', 'servicenow', 'zendesk']
 >>> resolve("tickets", adapter="Zendesk").name
 'zendesk'
 """

@@ -42,6 +42,7 @@ KEYS = {
     "events": "an event log: {key: column, last_by: [columns]} keeps the last event per key",
     "joins": "other exports of the same tickets: name: {on, key, last_by, path}",
     "duplicate_columns": "names the header repeats (the second is read as name_1)",
+    "criteria": "evaluations with one column per criterion: {columns: {column: criterion} or prefix, cells: score|met, max_score}",
     "strict": "named source columns and drop-rule columns must exist (built-in adapters: false)",
 }
 

@@ -44,6 +44,9 @@ A mapping file (YAML; every key optional except ``columns``)::
     joins:                          # other exports of the same tickets, one row per key kept
       metrics: {on: Id, key: ticket_id, last_by: [updated_at], path: ticket_metrics.csv}
     duplicate_columns: [category]   # names the header repeats (the second is read as category_1)
+    criteria:                       # evaluations: one column per criterion (cslib.data.adapters.criteria)
+      columns: {Greeting: greeting, Empathy (0-5): empathy}
+      max_score: {greeting: 1, empathy: 5}
     strict: true                    # named source columns must exist (built-in adapters: false)
 
 Derived operations (arguments name contract columns already mapped, or source
@@ -76,6 +79,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cslib.data.adapters.criteria import Criteria, contract_columns
 from cslib.data.schema import SCHEMAS
 from cslib.errors import ConfigError, Problem
 
@@ -262,9 +266,21 @@ class Mapping(_M):
     events: Events | None = None
     joins: dict[str, Join] = {}
     duplicate_columns: list[str] = []
+    criteria: Criteria | None = None
     strict: bool = True
     description: str | None = None
     base_dir: Path = Field(Path("."), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _criteria(cls, v):
+        """Criterion columns fill ``criterion``, the cell's column and ``max_score`` (see :mod:`~cslib.data.adapters.criteria`)."""
+        if not isinstance(v, dict) or not isinstance(v.get("criteria"), dict):
+            return v
+        with contextlib.suppress(ValueError):  # else pydantic names what is wrong with the key
+            filled = contract_columns(Criteria.model_validate(v["criteria"]))
+            v = {**v, "columns": {**(v.get("columns") or {}), **filled}}
+        return v
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -319,6 +335,10 @@ class Mapping(_M):
         if twice:
             raise ValueError(
                 f"constants: {', '.join(twice)} also mapped under columns or derived; give each contract column one source"
+            )
+        if self.criteria is not None and self.table not in (None, "evaluations"):
+            raise ValueError(
+                f"criteria: criterion columns fill the evaluations table, not {self.table}"
             )
         if self.table is None:
             return self
@@ -456,7 +476,16 @@ def merge(base: Mapping, extra: Mapping) -> Mapping:
     for k, v in e.get("dates", {}).items():
         dates[k] = {**dates.get("columns", {}), **v} if k == "columns" else v
     out["dates"] = dates
-    for key in ("numbers", "events", "strict", "table", "name", "description", "tolerance"):
+    for key in (
+        "numbers",
+        "events",
+        "criteria",
+        "strict",
+        "table",
+        "name",
+        "description",
+        "tolerance",
+    ):
         if key in e:
             out[key] = e[key]
     out["base_dir"] = extra.base_dir

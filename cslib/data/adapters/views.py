@@ -15,6 +15,7 @@ import pandas as pd
 from cslib.data import sql
 from cslib.data.adapters.build import Plan, column_plan, find_column, last_per_key, norm_name
 from cslib.data.adapters.clean import counts
+from cslib.data.adapters.criteria import CELL, found_columns, missing_columns, unpivot
 from cslib.data.adapters.model import Mapping, path_under
 from cslib.data.contract import raw_types
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed, register_source
@@ -59,6 +60,9 @@ def register_mapped(
         body, _ = last_per_key(
             con, f"{view}_source", m.events.key, m.events.last_by, m, "event log", name
         )
+    if m.criteria is not None:  # one row per evaluation × criterion column
+        markers = m.missing_in(m.criteria.cells, CELL)
+        body = unpivot(m.criteria, body, columns, markers)
     select, joins = ["s.*"], []
     for jname, join in m.joins.items():
         if join.path is None:
@@ -143,7 +147,7 @@ def check_mapped(con, view: str, opts: ReadOptions, name: str) -> list[Problem]:
                     fix="correct the source column name in the mapping (the header is listed by `cslib validate`), or remove the line",
                 )
             )
-    problems += _cleaning_problems(m, plan, name)
+    problems += _cleaning_problems(m, plan, name) + _criteria_problems(con, view, m, name)
     # dropped rows are not checked: a test call may carry anything
     source = f'(SELECT * FROM "{view}_in" WHERE {plan.keep})'
     for col, (text, parsed, fmts) in plan.dates.items():
@@ -216,6 +220,44 @@ def _cleaning_problems(m: Mapping, plan: Plan, name: str) -> list[Problem]:
                 file=name,
                 column=col,
                 fix=f"map each from its own column; if one column really gives both, say so with allow_same_source: [{', '.join(names)}]",
+            )
+        )
+    return problems
+
+
+def _criteria_problems(con, view: str, m: Mapping, name: str) -> list[Problem]:
+    """Criterion columns the mapping names and the file lacks (whether or not the mapping is
+    strict: they are the scorecard's, not candidates), or none found at all."""
+    if m.criteria is None:
+        return []
+    header = [c for c in con.table(f"{view}_source").columns if c != "_row"]
+    lacking = missing_columns(m.criteria, header)
+    used = {
+        *found_columns(m.criteria, header),
+        *(find_column(c, header) for c in m.columns.values()),
+    }
+    unused = tuple(h for h in header if h not in used)  # where a renamed criterion column would be
+    problems = [
+        Problem(
+            f"the mapping {m.name!r} names the criterion column {col!r}, which the file does not have",
+            file=name,
+            column=col,
+            values=unused,
+            fix=f"correct the column's name under criteria.columns (the file's columns that nothing maps are listed), or remove {col!r}",
+        )
+        for col in lacking
+    ]
+    if not found_columns(m.criteria, header) and not lacking:
+        how = " or ".join(
+            [f"named {', '.join(map(repr, m.criteria.columns))}"] * bool(m.criteria.columns)
+            + [f"starting with {', '.join(map(repr, m.criteria.prefix))}"] * bool(m.criteria.prefix)
+        )
+        problems.append(
+            Problem(
+                f"the file has no criterion column ({how})",
+                file=name,
+                values=tuple(header[:12]),
+                fix="name the file's criterion columns under criteria.columns, or give their prefix under criteria.prefix",
             )
         )
     return problems
