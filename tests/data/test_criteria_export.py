@@ -187,3 +187,13 @@ def test_a_file_without_any_criterion_column_is_an_error(tmp_path):
     # first, before the table it leaves empty
     assert problems[0].what == "the file has no criterion column (starting with 'Q: ')"
     assert problems[0].values == ("id", "date", "notes")
+
+
+def test_a_long_export_is_recognised_and_a_wide_one_is_not():
+    from cslib.data.adapters.sniff import recognise
+
+    long = ["Review ID", "Reviewed At", "Conversation ID", "Agent", "Reviewer", "Scorecard"]
+    long += ["Criterion", "Score", "Max Score"]
+    assert recognise(long) == ("qa_export", "evaluations")
+    wide = pd.read_csv(EXPORTS / "qa_export.csv", nrows=0).columns.tolist()
+    assert recognise(wide) is None  # the criteria need naming in a mapping
