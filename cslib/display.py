@@ -31,6 +31,15 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
+#: what a reader should never meet in a report's text, by name: the pattern that finds it
+INTERNALS = {
+    "None": r"\bNone\b",
+    "NaN": r"\bNaN\b",
+    "<NA>": r"<NA>",
+    "True/False": r"\b(?:True|False)\b",
+    "scientific notation": r"\b\d+(?:\.\d+)?e[+-]?\d+\b",
+}
+
 
 def esc(value: object) -> str:
     """HTML-escaped text of any value (missing values as a dash)."""
