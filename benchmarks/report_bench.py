@@ -42,7 +42,7 @@ LAYOUT = """() => {
     height: document.documentElement.scrollHeight,
     tables: shown.length,
     appendix_tables: tables.length - shown.length,
-    widest: Math.max(0, ...shown.map(t => t.querySelectorAll('tr:first-child > *').length)),
+    widest: Math.max(0, ...shown.map(t => t.rows.length ? t.rows[0].cells.length : 0)),
     overflowing: shown.filter(t => t.getBoundingClientRect().right > column.right + 1).length,
     images: document.images.length,
     appendices: document.querySelectorAll('details').length,
@@ -110,8 +110,9 @@ def measure(page_factory, report: Path, shot: Path | None = None) -> dict:
     )
     found["abandon"] = text.lower().count("abandon")
     found["text"] = text
-    found["summary"] = page.inner_text("#summary") if page.query_selector("#summary") else ""
-    found["act"] = page.inner_text("#act") if page.query_selector("#act") else ""
+    for part in ("summary", "act"):  # figures as the formatter writes them (units after a space)
+        shown = page.inner_text(f"#{part}") if page.query_selector(f"#{part}") else ""
+        found[part] = shown.replace("\xa0", " ")
     if shot is not None:
         page.screenshot(path=str(shot))
     page.close()
