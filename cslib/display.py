@@ -31,6 +31,15 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
+#: what a reader should never meet in a report's text, by name: the pattern that finds it
+INTERNALS = {
+    "None": r"\bNone\b",
+    "NaN": r"\bNaN\b",
+    "<NA>": r"<NA>",
+    "True/False": r"\b(?:True|False)\b",
+    "scientific notation": r"\b\d+(?:\.\d+)?e[+-]?\d+\b",
+}
+
 
 def esc(value: object) -> str:
     """HTML-escaped text of any value (missing values as a dash)."""
@@ -199,6 +208,42 @@ def with_unit(value, unit: str) -> str:
     text = fmt(value, unit)
     short = SHORT_UNITS.get(unit, unit if unit not in ("share", "") and len(unit) != 3 else "")
     return f"{text} {short}" if short and text != "—" else text
+
+
+def difference(value, unit: str) -> str:
+    """A signed difference between two values of one KPI, in its unit: shares in percentage points.
+
+    >>> difference(0.0874, "share"), difference(-0.52, "hours"), difference(-55.2, "seconds")
+    ('+8.7 points', '-0.5 h', '-55 s')
+    >>> difference(1200, "GBP"), difference(0.0001, "share"), difference(None, "share")
+    ('+1,200 GBP', '0.0 points', '—')
+    """
+    if missing(value):
+        return MISSING
+    value = float(value)
+    if unit == "share":
+        points = _unsigned_zero(100 * value, 1)
+        return f"{points:+.1f} points" if points else "0.0 points"
+    zero = not any(c in "123456789" for c in fmt(abs(value), unit))  # it rounds to nothing
+    return ("" if zero else "+" if value > 0 else "-") + with_unit(abs(value), unit)
+
+
+#: a number and the unit after it: kept on one line (a no-break space between them)
+_NUMBER_UNIT = re.compile(
+    r"(?<=\d) (?=(?:%|(?:h|s|min|GBP|EUR|USD|points?|months?|weeks?|days?|hours?|tickets)\b))"
+)
+#: the text between two tags of a page (never a tag's attributes)
+_TEXT = re.compile(r">[^<]+<")
+
+
+def units_kept(page: str) -> str:
+    """The HTML ``page`` with a no-break space between each number and its unit, so a line never
+    breaks inside "-30 %" or "14.5 h" (text only: tags and their attributes are left alone).
+
+    >>> units_kept('<p title="5 %">from 14.5 h to 11.0 h: -30 % in 3 weeks, 2 agents</p>')
+    '<p title="5 %">from 14.5\xa0h to 11.0\xa0h: -30\xa0% in 3\xa0weeks, 2 agents</p>'
+    """
+    return _TEXT.sub(lambda m: _NUMBER_UNIT.sub("\xa0", m.group(0)), page)
 
 
 def counted(n: int, word: str, plural: str | None = None) -> str:

@@ -278,6 +278,17 @@ def exists(run_dir: str | Path, stage: str, name: str) -> bool:
     return table_path(run_dir, stage, name).exists() or record_path(run_dir, stage, name).exists()
 
 
+def table_columns(run_dir: str | Path) -> set[str]:
+    """The column names of every table the stages saved in the run (read from the files' schemas)."""
+    import pyarrow.parquet as pq
+
+    return {
+        str(name)
+        for path in (Path(run_dir) / "artefacts").rglob("*.parquet")
+        for name in pq.read_schema(path).names
+    }
+
+
 def _plain(value):
     if isinstance(value, np.generic):
         value = value.item()

@@ -23,7 +23,7 @@ through the environment variable.
 Examples
 --------
 >>> pseudonymise(["C0001", "C0001", None], key="k")
-['P-21b31c4a9d', 'P-21b31c4a9d', None]
+['P-wj1jw7fvyg', 'P-wj1jw7fvyg', None]
 >>> mask_text("Call me on 07700 900123 or mail jane.doe@example.com")
 'Call me on [phone] or mail [e-mail]'
 >>> mask_text("ring me +33 6 12 34 56 78 about C0042", identifiers={"C0042"})
@@ -144,18 +144,37 @@ def worker_environment(configured: str | None = None) -> dict[str, str]:
 # ------------------------------------------------------------------- pseudonyms
 
 
+#: the letters of a pseudonym: none is ``e`` (so no pseudonym reads as a number in scientific
+#: notation, like ``6843222e52``) nor ``i``, ``l``, ``o``, ``u`` (mistaken for 1, 0 or v)
+PSEUDONYM_LETTERS = "abcdfghjkmnpqrstvwxyz"
+#: the characters after a pseudonym's first, always a letter (so none is all digits either)
+PSEUDONYM_ALPHABET = "0123456789" + PSEUDONYM_LETTERS
+#: how many characters a pseudonym has (about 49 bits of the keyed hash)
+PSEUDONYM_LENGTH = 10
+
+
+def _pseudonym(secret: bytes, value: object) -> str:
+    """The keyed hash of one value: a letter, then characters of :data:`PSEUDONYM_ALPHABET`."""
+    digest = hmac.new(secret, str(value).encode("utf-8"), hashlib.sha256).digest()
+    n, first = divmod(int.from_bytes(digest[:8], "big"), len(PSEUDONYM_LETTERS))
+    chars = [PSEUDONYM_LETTERS[first]]
+    for _ in range(PSEUDONYM_LENGTH - 1):
+        n, r = divmod(n, len(PSEUDONYM_ALPHABET))
+        chars.append(PSEUDONYM_ALPHABET[r])
+    return "".join(chars)
+
+
 def pseudonymise(values: Iterable, *, key: str | bytes | None = None, prefix: str = "P-") -> list:
-    """Keyed-hash pseudonyms (HMAC-SHA256, 10 hex digits); missing values stay missing."""
+    """Keyed-hash pseudonyms (HMAC-SHA256 in 10 digits and letters); missing values stay missing.
+
+    A pseudonym never reads as a number: it starts with a letter and its letters
+    leave out ``e`` (scientific notation) and ``i``, ``l``, ``o``, ``u``.
+
+    >>> pseudonymise(["C0001", None], key="k", prefix="A-")
+    ['A-wj1jw7fvyg', None]
+    """
     secret = key.encode("utf-8") if isinstance(key, str) else key or pseudonym_key()
-    out: list[str | None] = []
-    for v in values:
-        if _missing(v):
-            out.append(None)
-        else:
-            out.append(
-                prefix + hmac.new(secret, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]
-            )
-    return out
+    return [None if _missing(v) else prefix + _pseudonym(secret, v) for v in values]
 
 
 def pseudonymise_columns(

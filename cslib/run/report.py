@@ -31,7 +31,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
 from cslib.cycle.workbook import default_run_dir
-from cslib.display import badge, esc
+from cslib.display import badge, esc, units_kept
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
 from cslib.stages.decision import RULES
@@ -316,14 +316,16 @@ def build_report(run_dir: str | Path) -> Path:
         )
     common = {"css": CSS, "footer": footer, "interactive": interactive}
     for page in stages:
-        html = PAGE.render(
-            title=f"{title} — {page['title']}",
-            subtitle=f"{page['title']} stage · run {run_id}",
-            summary=None,
-            toc=[],
-            stages=[page],
-            pages=_page_links(stages, current=page["id"]),
-            **common,
+        html = units_kept(
+            PAGE.render(
+                title=f"{title} — {page['title']}",
+                subtitle=f"{page['title']} stage · run {run_id}",
+                summary=None,
+                toc=[],
+                stages=[page],
+                pages=_page_links(stages, current=page["id"]),
+                **common,
+            )
         )
         _write_whole(artefacts.page_path(run_dir, page["id"]), html)
     combined = [
@@ -335,14 +337,16 @@ def build_report(run_dir: str | Path) -> Path:
         }
         for n, page in enumerate(stages)
     ]
-    html = PAGE.render(
-        title=title,
-        subtitle=f"Improvement cycle report · run {run_id} · {when}",
-        summary=summary_html(run_dir),
-        toc=combined,
-        stages=combined,
-        pages=_page_links(stages, current=None),
-        **common,
+    html = units_kept(
+        PAGE.render(
+            title=title,
+            subtitle=f"Improvement cycle report · run {run_id} · {when}",
+            summary=summary_html(run_dir),
+            toc=combined,
+            stages=combined,
+            pages=_page_links(stages, current=None),
+            **common,
+        )
     )
     out = _write_whole(artefacts.report_path(run_dir), html)
     log.info("report of %d stage(s) written to %s", len(stages), out)

@@ -105,7 +105,11 @@ def baseline(wb: Workbook) -> Table:
     frame = pd.DataFrame(rows)
     wb.save("baseline", frame)
     shown = by_row_unit(
-        frame, ["baseline", "comparison baseline", "best week", "worst week", "target"]
+        frame.assign(
+            **{"change needed": pd.to_numeric(frame["target"]) - pd.to_numeric(frame["baseline"])}
+        ),
+        ["baseline", "comparison baseline", "best week", "worst week", "target"],
+        differences=["change needed"],
     )
     if not groups["comparison"]:
         shown = shown.drop(columns="comparison baseline")
@@ -116,7 +120,7 @@ def baseline(wb: Workbook) -> Table:
         columns={
             "baseline": ("baseline" + (" (roll-out teams)" if groups["comparison"] else ""), ""),
             "comparison baseline": ("baseline (comparison group)", ""),
-            "change needed": ("change needed", "change"),
+            "change needed": ("change needed to meet the target", ""),
         },
         body=[c for c in body if c in shown] + ["best week", "worst week"],
     )

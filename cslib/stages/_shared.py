@@ -22,7 +22,7 @@ import pandas as pd
 
 from cslib.cycle.model import Objective
 from cslib.cycle.workbook import Workbook
-from cslib.display import Chart, Html, Table, fmt, with_unit
+from cslib.display import Chart, Html, Table, difference, fmt, with_unit
 from cslib.metrics.engine import REGISTRY
 from cslib.stats.spc import compute as spc
 from cslib.stats.spc.dispersion import share_chart
@@ -91,16 +91,19 @@ def columns(wb: Workbook | None = None, **extra: tuple[str, str]) -> dict[str, t
     return out | extra
 
 
-def by_row_unit(frame: pd.DataFrame, cols, *, unit: str = "unit") -> pd.DataFrame:
-    """The frame with ``cols`` shown in each row's own unit (rows of different KPIs in one table).
+def by_row_unit(frame: pd.DataFrame, cols, *, unit: str = "unit", differences=()) -> pd.DataFrame:
+    """The frame with ``cols`` shown in each row's own unit (rows of different KPIs in one table),
+    and ``differences`` as signed differences in it (shares in percentage points).
 
-    >>> f = pd.DataFrame({"unit": ["share", "hours"], "baseline": [0.7512, 10.84]})
-    >>> by_row_unit(f, ["baseline"])["baseline"].tolist()
-    ['75.1 %', '10.8 h']
+    >>> f = pd.DataFrame({"unit": ["share", "hours"], "baseline": [0.7512, 10.84], "gap": [0.087, -0.5]})
+    >>> shown = by_row_unit(f, ["baseline"], differences=["gap"])
+    >>> shown["baseline"].tolist(), shown["gap"].tolist()
+    (['75.1 %', '10.8 h'], ['+8.7 points', '-0.5 h'])
     """
     shown = frame.copy()
-    for col in cols:
-        shown[col] = [with_unit(v, u) for v, u in zip(frame[col], frame[unit], strict=True)]
+    for cells, show in ((cols, with_unit), (differences, difference)):
+        for col in cells:
+            shown[col] = [show(v, u) for v, u in zip(frame[col], frame[unit], strict=True)]
     return shown
 
 
@@ -310,6 +313,31 @@ def kpi_settings(wb: Workbook) -> dict:
     return {"sla": c.sla_spec(), "economics": c.economics.model_dump(), **c.queue_definitions()}
 
 
+def differing(tests: pd.DataFrame, dim: str) -> list[str]:
+    """The KPIs that differ across the values of ``dim``, in one sentence (none: an empty list).
+
+    >>> tests = pd.DataFrame({"kpi": ["fcr", "aht_seconds", "csat"], "test": ["Wald F"] * 3,
+    ...                       "p_adjusted": [1e-9, 0.004, 0.3], "significant": [True, True, False]})
+    >>> differing(tests, "channel")
+    ['First contact resolution and Average handle time differ across the channel values (Wald F; adjusted p at most 0.004).']
+    """
+    found = (
+        tests[tests["significant"].fillna(False).astype(bool)] if "significant" in tests else tests
+    )
+    if found.empty:
+        return []
+    labels = [REGISTRY[k].label for k in found["kpi"]]
+    names = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    method = found["test"].iloc[0] if found["test"].nunique() == 1 else "tests in the appendix"
+    p, one = fmt(found["p_adjusted"].max(), "p"), len(labels) == 1
+    if p.startswith("<"):
+        p += "" if one else " for each"
+    else:
+        p = ("= " if one else "at most ") + p
+    verb = "differs" if one else "differ"
+    return [f"{names} {verb} across the {dim} values ({method}; adjusted p {p})."]
+
+
 def profile_view(wb: Workbook, profile, dim: str) -> Html:
     """A segment profile (:func:`cslib.analyses.segments.segment_profile`) as the report shows it: its findings, the objectives' KPIs per segment, the tests on demand."""
     kpis = list(dict.fromkeys(o.kpi for o in wb.cycle.objectives if o.kpi in profile.table))
@@ -320,9 +348,10 @@ def profile_view(wb: Workbook, profile, dim: str) -> Html:
     if profile.tests.empty:  # one segment, or no KPI beyond volume: nothing was tested
         notes = list(profile.findings) or [f"No KPI beyond volume can be compared by {dim}."]
         return Html.join(Html.bullets(notes, title=f"By {dim}"), table)
-    overall = [f for f in profile.findings if " differs across " in f]
-    each = [f for f in profile.findings if f not in overall]
-    notes = overall or [f"No {dim} differs significantly from the rest on any KPI."]
+    each = [f for f in profile.findings if " differs across " not in f]
+    notes = differing(profile.tests, dim) or [
+        f"No {dim} differs significantly from the rest on any KPI."
+    ]
     return Html.join(
         Html.bullets(notes, title=f"By {dim}"),
         table,

@@ -236,16 +236,14 @@ def _benefit(wb: Workbook):
 def lessons(wb: Workbook) -> Html:
     """What this cycle teaches, drawn from its own evidence."""
     v = wb.load("verdicts", stage="check")
-    out = []
+    out, planned = [], []
     for r in v.itertuples():
         if r.verdict == "improved" and r.target_met is False:
             out.append(
                 f"{r.objective} {r.measure} improved but missed its target of {with_unit(r.target, r.unit)}: the target was set beyond what this change delivers."
             )
         elif r.verdict == "improved":
-            out.append(
-                f"{r.objective} {r.measure} improved as planned ({fmt(r.change, 'change')} relative to the expected level)."
-            )
+            planned.append(f"{r.objective} {r.measure} ({fmt(r.change, 'change')})")
         elif r.verdict == "worsened":
             out.append(
                 f"{r.objective} {r.measure} got worse: look for the cause before the next cycle."
@@ -254,6 +252,8 @@ def lessons(wb: Workbook) -> Html:
             out.append(
                 f"{r.objective} {r.measure} showed no detectable change: the change does not act on this measure, or its effect is too small to see."
             )
+    if planned:  # relative to the level expected without the change, as the scorecard says
+        out.insert(0, f"Improved as planned: {'; '.join(planned)}.")
     stability = _maybe(wb, "stability", "plan")
     if stability is not None and (~stability["judgement"].str.startswith("stable")).any():
         out.append(

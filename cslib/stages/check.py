@@ -233,7 +233,7 @@ def scorecard_view(frame: pd.DataFrame) -> pd.DataFrame:
 @after_review_starts
 def findings(wb: Workbook) -> Html:
     """Per objective: the verdict in plain English, the method, why, and the alternatives rejected."""
-    parts = []
+    parts, methods, against = [], [], set()
     saved = verdict_rows(wb).set_index("objective")
     for o in wb.cycle.objectives:
         v, row = verdicts(wb)[o.id], saved.loc[o.id]
@@ -242,18 +242,22 @@ def findings(wb: Workbook) -> Html:
         cautions = (f"Caution — {note}." for note in v.notes)
         parts.append(Html(lead))
         parts.append(Html.text(f"Caution: {v.warning}" if v.warning else "", *cautions))
-        parts.append(
-            Html.folded(
-                f"How {o.id} was judged: against {reference_of(v.method)}",
-                Html.text(
-                    f"Method: {v.method}.",
-                    f"Why this method: {v.reason}.",
-                    f"Sustained: {v.sustained_reason}.",
-                ),
-                Html.bullets(rejected, title="Alternatives rejected") if rejected else None,
-            )
-        )
-    return Html.join(*parts)
+        against.add(reference_of(v.method))
+        methods += [
+            Html(
+                f"<h4>{esc(o.id)} — {esc(objective_label(o))}: against {esc(reference_of(v.method))}</h4>"
+            ),
+            Html.text(
+                f"Method: {v.method}.",
+                f"Why this method: {v.reason}.",
+                f"Sustained: {v.sustained_reason}.",
+            ),
+            Html.bullets(rejected, title="Alternatives rejected") if rejected else None,
+        ]
+    judged = "How each objective was judged" + (
+        f": against {against.pop()}" if len(against) == 1 else ""
+    )
+    return Html.join(*parts, Html.folded(judged, *methods))
 
 
 @after_review_starts

@@ -19,16 +19,18 @@ def definitions_of(wb: Workbook) -> pd.DataFrame:
 
 
 def definitions_used(wb: Workbook, available: pd.DataFrame) -> Html | None:
-    """The queue KPIs' definitions, with the short-abandon threshold, when the data has queue KPIs."""
+    """The queue KPIs' definitions, with the short-abandon threshold, when the data has queue KPIs:
+    shown when an objective is one of them, else on demand (a closed appendix)."""
     words = definitions_of(wb).set_index("kpi")["definition"]
     have = set(available.loc[available["available"].isin([True, "yes"]), "kpi"])
     if not have & set(QUEUE_KPIS[:2]):
         return None
     label = available.set_index("kpi")["label"]
-    return Html.bullets(
-        [f"{label[k]}: {words[k]}." for k in QUEUE_KPIS if k in have],
-        title="Contact-centre definitions used (the cycle file's definitions)",
-    )
+    title = "Contact-centre definitions used (the cycle file's definitions)"
+    defined = [f"{label[k]}: {words[k]}." for k in QUEUE_KPIS if k in have]
+    if any(o.kpi in QUEUE_KPIS for o in wb.cycle.objectives):
+        return Html.bullets(defined, title=title)
+    return Html.folded(title, Html.bullets(defined))
 
 
 def cleaning_note(wb: Workbook, table: str = "tickets") -> Html | None:

@@ -273,7 +273,6 @@ def journey(wb: Workbook) -> Html:
 def objectives(wb: Workbook) -> Table:
     """The SMART objectives with their baseline, target and deadline."""
     base = wb.load("baseline").set_index("objective") if _has(wb, "baseline") else None
-    goals = {g.id: g.text for g in wb.cycle.organisation.goals}
     rows = []
     for o in wb.cycle.objectives:
         rows.append(
@@ -289,15 +288,13 @@ def objectives(wb: Workbook) -> Table:
                 "direction": o.direction,
                 "time-bound": o.deadline,
                 "owner": o.owner,
-                "relevant: goal": f"{o.links_to}: {goals.get(o.links_to, '?')}"
-                if o.links_to
-                else None,
+                "relevant: goal": o.links_to,
             }
         )
     frame = by_row_unit(pd.DataFrame(rows), ["measurable: baseline", "target"])
     return Table(
         frame.drop(columns="unit"),
-        caption="SMART objectives (achievability is judged in the checks above)",
+        caption="SMART objectives: each serves the goal it names (see Strategy); achievability is judged in the checks above",
     )
 
 

@@ -105,6 +105,8 @@ def notebook(path: Path, stage: str, run_dir: str, body: str) -> None:
 def test_the_first_screen_states_the_decision_the_money_and_each_objective(tmp_path):
     run = run_folder(tmp_path)
     html = report.build_report(run).read_text(encoding="utf-8")
+    assert "14.4\xa0h" in html  # a number and its unit are never split across lines
+    html = html.replace("\xa0", " ")
     summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
     assert "Decision: adapt" in summary and "rule 5" in summary
     assert "cslib.stages" not in summary  # no module path in front of a manager
