@@ -79,17 +79,24 @@ def both_periods(con) -> bool:
 def segment_changes(con, kind: str, *, adjust: str = "holm") -> pd.DataFrame:
     """Every segment of ``cases`` compared between baseline and review, its days as the units
     (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
-    got = con.execute("SELECT seg, period, day, value FROM cases ORDER BY created_at").fetchnumpy()
-    return segment_table(
+    labels = [r[0] for r in con.execute("SELECT DISTINCT seg FROM cases ORDER BY seg").fetchall()]
+    got = con.execute(  # segments as codes, periods as flags: no string per case
+        """SELECT dense_rank() OVER (ORDER BY seg) - 1 AS seg, period = 'review' AS review,
+                  day, value
+           FROM cases ORDER BY created_at"""
+    ).fetchnumpy()
+    table = segment_table(
         np.asarray(got["value"], dtype=float),
-        np.asarray(got["seg"], dtype=object),
-        np.asarray(got["period"], dtype=object),
+        np.asarray(got["seg"], dtype=np.int64),
+        np.asarray(got["review"], dtype=bool),
         np.asarray(got["day"]),
         kind=kind,
-        before="baseline",
-        after="review",
+        before=False,
+        after=True,
         adjust=adjust,
     )
+    table["segment"] = np.asarray(labels, dtype=object)[table["segment"].to_numpy(dtype=np.intp)]
+    return table
 
 
 def mix_effects(con, kind: str) -> pd.DataFrame:
