@@ -1,7 +1,8 @@
 """The Check stage's segment comparisons and mix analysis from DuckDB, not from a frame of cases.
 
 The cases behind an objective (the tickets of the adopting teams, labelled baseline or
-review, with their day) stay in a DuckDB table. The mix/rate decomposition needs only
+review, with their day) stay in a DuckDB table, computed once per objective for all the
+segment dimensions. The mix/rate decomposition needs only
 each segment's count and mean per period, a SQL aggregate; the segment comparisons read
 the values, segments, periods and days as plain arrays in time order, which is what the
 per-segment tests (medians, day bootstraps, rank effects) need.
@@ -27,10 +28,11 @@ SCORE = {"nps": "100.0 * ((value >= 9)::INT - (value <= 6)::INT)"}
 
 
 @contextmanager
-def case_table(wb: Workbook, obj, by: str) -> Iterator:
-    """A DuckDB connection holding ``cases``: the objective's tickets in the adopting teams
-    (or all in scope) with ``seg`` (the ``by`` column), ``period`` (baseline / review),
-    ``day``, ``created_at`` and ``value``; tickets between the periods or without ``by`` left out."""
+def case_table(wb: Workbook, obj, dims: list[str]) -> Iterator:
+    """A DuckDB connection holding ``all_cases``: the objective's tickets in the adopting teams
+    (or all in scope) with the ``dims`` columns, ``period`` (baseline / review), ``day``,
+    ``created_at`` and ``value``, tickets between the periods left out; :func:`by_segment`
+    then picks the dimension the analyses read. The cases are computed once for all ``dims``."""
     teams = treated_teams(wb) or wb.scope_teams
     filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
     start, end = cycle_span(wb)
@@ -38,7 +40,7 @@ def case_table(wb: Workbook, obj, by: str) -> Iterator:
     path, options = wb.source("tickets")
     con, _ = kpi.scan(
         path,
-        by=[by],
+        by=dims,
         filters=filters or None,
         start=start,
         end=end,
@@ -49,7 +51,7 @@ def case_table(wb: Workbook, obj, by: str) -> Iterator:
         query = kpi.case_query(
             con,
             obj.kpi,
-            by=by,
+            by=dims,
             sla=c.sla_spec(),
             economics=c.economics.model_dump(),
             source=io.label(path),
@@ -58,17 +60,27 @@ def case_table(wb: Workbook, obj, by: str) -> Iterator:
         review = pd.Timestamp(c.periods.review.start)
         gap = wb.window("baseline")[1] + pd.Timedelta(days=1)  # after it and before review: neither
         con.execute(
-            f"""CREATE TEMP TABLE cases AS SELECT * FROM (
-                  SELECT {sql.ident(by)} AS seg,
+            f"""CREATE TEMP TABLE all_cases AS SELECT * FROM (
+                  SELECT {", ".join(sql.ident(d) for d in dims)},
                          CASE WHEN created_at >= $1 THEN 'review'
                               WHEN created_at > $2 THEN NULL ELSE 'baseline' END AS period,
                          date_trunc('day', created_at) AS day, created_at, value
-                  FROM ({query})) WHERE seg IS NOT NULL AND period IS NOT NULL""",
+                  FROM ({query})) WHERE period IS NOT NULL""",
             [review.to_pydatetime(), pd.Timestamp(gap).to_pydatetime()],
         )
         yield con
     finally:
         con.close()
+
+
+def by_segment(con, by: str) -> None:
+    """Point the view ``cases`` at the ``by`` column of ``all_cases`` (as ``seg``), its tickets
+    without a ``by`` left out."""
+    col = sql.ident(by)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW cases AS SELECT {col} AS seg, period, day, created_at, value
+            FROM all_cases WHERE {col} IS NOT NULL"""
+    )
 
 
 def both_periods(con) -> bool:

@@ -20,7 +20,13 @@ from cslib.metrics.engine import REGISTRY
 from cslib.stages import _open_tickets as open_tickets
 from cslib.stages._customer_voice import comments as comments  # the notebook's cells
 from cslib.stages._customer_voice import servqual as servqual
-from cslib.stages._segment_change import both_periods, case_table, mix_effects, segment_changes
+from cslib.stages._segment_change import (
+    both_periods,
+    by_segment,
+    case_table,
+    mix_effects,
+    segment_changes,
+)
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
@@ -314,19 +320,25 @@ def _segment_dims(wb: Workbook) -> list[str]:
 
 
 def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
-    """``analyse(con, kind)`` over the ``cases`` table of every objective × segment dimension
-    (:func:`~cslib.stages._segment_change.case_table`), stacked with ``objective`` and ``by``."""
+    """``analyse(con, kind)`` over the ``cases`` of every objective × segment dimension
+    (:func:`~cslib.stages._segment_change.case_table`, computed once per objective),
+    stacked with ``objective`` and ``by``."""
     rows = []
     for o in wb.cycle.objectives:
         measure = REGISTRY[o.kpi]
         # the cases compared are tickets; a standard's are evaluations
         kind = None if "evaluations" in measure.needs else KIND.get(measure.kind)
-        for dim in _segment_dims(wb) if kind else ():
-            with case_table(wb, o, dim) as con:
-                if not both_periods(con):
-                    continue
-                table = analyse(con, kind)
-            rows.append(table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]])
+        dims = _segment_dims(wb) if kind else []
+        if not dims:
+            continue
+        with case_table(wb, o, dims) as con:
+            for dim in dims:
+                by_segment(con, dim)
+                if both_periods(con):
+                    table = analyse(con, kind)
+                    rows.append(
+                        table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
+                    )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 

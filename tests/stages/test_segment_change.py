@@ -12,7 +12,7 @@ import pytest
 from cslib.cycle.workbook import open_workbook
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
-from cslib.stages._segment_change import case_table, mix_effects, segment_changes
+from cslib.stages._segment_change import by_segment, case_table, mix_effects, segment_changes
 from cslib.stages._shared import cycle_span, treated_teams
 from cslib.stages.check import KIND
 from cslib.stats.impact import compare_segments, mix_decomposition
@@ -67,7 +67,8 @@ def test_tables_from_duckdb_equal_the_per_case_computation_on_the_sample(wb, by)
         kw.update(before="baseline", after="review")
         old = compare_segments(data, day="day", **kw).table
         old_mix = mix_decomposition(data, **{k: v for k, v in kw.items()})
-        with case_table(wb, o, by) as con:
+        with case_table(wb, o, ["channel", "segment"]) as con:
+            by_segment(con, by)
             new, new_mix = segment_changes(con, kind), mix_effects(con, kind)
         pd.testing.assert_frame_equal(new, old, rtol=1e-9, check_dtype=False)
         pd.testing.assert_frame_equal(new_mix, old_mix, rtol=1e-9, check_dtype=False)
