@@ -16,11 +16,17 @@ import pandas as pd
 from cslib.cycle import artefacts
 from cslib.cycle.workbook import Workbook
 from cslib.display import Html, Table, esc, fmt
-from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.stages import _open_tickets as open_tickets
 from cslib.stages._customer_voice import comments as comments  # the notebook's cells
 from cslib.stages._customer_voice import servqual as servqual
+from cslib.stages._segment_change import (
+    both_periods,
+    by_segment,
+    case_table,
+    mix_effects,
+    segment_changes,
+)
 from cslib.stages._shared import (
     WEEKS,
     before_after_charts,
@@ -313,55 +319,30 @@ def chart_finding(status: pd.DataFrame) -> str:
     )
 
 
-def _cases(wb: Workbook, obj, by: str) -> pd.DataFrame:
-    """Tickets behind the objective in the adopting teams, labelled baseline / review."""
-    teams = treated_teams(wb) or wb.scope_teams
-    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-    start, end = cycle_span(wb)
-    c = wb.cycle
-    path, options = wb.source("tickets")
-    frame = kpi.cases(
-        path,
-        obj.kpi,
-        by=by,
-        start=start,
-        end=end,
-        filters=filters or None,
-        sla=c.sla_spec(),
-        economics=c.economics.model_dump(),
-        options=options,
-        **c.queue_definitions(),
-        validate=False,
-    )
-    frame["period"] = "baseline"
-    frame.loc[frame["created_at"] >= pd.Timestamp(c.periods.review.start), "period"] = "review"
-    frame.loc[
-        (frame["created_at"] > wb.window("baseline")[1] + pd.Timedelta(days=1))
-        & (frame["created_at"] < pd.Timestamp(c.periods.review.start)),
-        "period",
-    ] = None
-    frame["day"] = frame["created_at"].dt.normalize()
-    return frame.dropna(subset=["period", by])
-
-
 def _segment_dims(wb: Workbook) -> list[str]:
     return [d for d in ("channel", "segment") if d in wb.ticket_columns]
 
 
 def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
-    """``analyse(cases, dim, kind)`` for every objective × segment dimension, stacked with ``objective`` and ``by``."""
+    """``analyse(con, kind)`` over the ``cases`` of every objective × segment dimension
+    (:func:`~cslib.stages._segment_change.case_table`, computed once per objective),
+    stacked with ``objective`` and ``by``."""
     rows = []
     for o in wb.cycle.objectives:
         measure = REGISTRY[o.kpi]
         # the cases compared are tickets; a standard's are evaluations
         kind = None if "evaluations" in measure.needs else KIND.get(measure.kind)
-        for dim in _segment_dims(wb) if kind else ():
-            data = _cases(wb, o, dim)
-            if data["period"].nunique() == 2:
-                table = analyse(data, dim, kind).rename(columns={dim: "segment"})
-                rows.append(
-                    table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
-                )
+        dims = _segment_dims(wb) if kind else []
+        if not dims:
+            continue
+        with case_table(wb, o, dims) as con:
+            for dim in dims:
+                by_segment(con, dim)
+                if both_periods(con):
+                    table = analyse(con, kind)
+                    rows.append(
+                        table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
+                    )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -369,20 +350,8 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
 def segments(wb: Workbook) -> Html | Table:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
-    def compare(data, dim, kind):
-        return impact.compare_segments(
-            data,
-            value="value",
-            period="period",
-            segment=dim,
-            kind=kind,
-            adjust="holm",
-            before="baseline",
-            after="review",
-            day="day",  # cases of one day share its staffing: intervals and tests count days
-        ).table
-
-    frame = _by_segment(wb, compare)
+    # cases of one day share its staffing: intervals and tests count days
+    frame = _by_segment(wb, segment_changes)
     if frame.empty:
         return Table(
             pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
@@ -418,18 +387,7 @@ def _units(wb: Workbook) -> dict[str, str]:
 def mix(wb: Workbook) -> Html | Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
-    def decompose(data, dim, kind):
-        return impact.mix_decomposition(
-            data,
-            value="value",
-            period="period",
-            segment=dim,
-            kind=kind,
-            before="baseline",
-            after="review",
-        )
-
-    frame = _by_segment(wb, decompose)
+    frame = _by_segment(wb, mix_effects)
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)

@@ -637,15 +637,31 @@ def test_middle_pairwise_differences_are_exact(a, b, seed, step, window):
     st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), min_size=2, max_size=120),
     st.integers(0, 2**32 - 1),
 )
-def test_cluster_median_by_bisection_equals_the_walk(rows, seed):
+def test_cluster_median_by_bins_equals_the_walk(rows, seed):
     from cslib.stats.impact._medians import _ClusterMedian
 
     day, x = (np.array(c) for c in zip(*rows, strict=True))
     codes, uniques = pd.factorize(day)
     idx = np.random.default_rng(seed).integers(0, len(uniques), (25, len(uniques)))
-    walk = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=False)(idx)
-    bisect = _ClusterMedian(x.astype(float), codes, len(uniques), bisect=True)(idx)
-    assert np.array_equal(walk, bisect)
+    walk = _ClusterMedian(x.astype(float), codes, len(uniques), binned=False)(idx)
+    binned = _ClusterMedian(x.astype(float), codes, len(uniques), binned=True)(idx)
+    assert np.array_equal(walk, binned)
+    small = _ClusterMedian(x.astype(float), codes, len(uniques), binned=True)
+    small.CHUNK = 1  # one resample at a time through each bin
+    assert np.array_equal(walk, small(idx))
+
+
+def test_cluster_median_by_bins_on_many_tied_values():
+    from cslib.stats.impact._medians import _ClusterMedian
+
+    rng = np.random.default_rng(3)
+    day = rng.integers(0, 40, 30_000)
+    x = np.round(rng.lognormal(1, 1, day.size) * 4) / 4  # quarter hours: many ties across bins
+    idx = rng.integers(0, 40, (60, 40))
+    walk = _ClusterMedian(x, day, 40, binned=False)(idx)
+    binned = _ClusterMedian(x, day, 40)
+    assert binned.binned and binned.edges.size > 2
+    assert np.array_equal(walk, binned(idx))
 
 
 def test_hodges_lehmann_on_many_tied_pairs():

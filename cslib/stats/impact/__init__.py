@@ -37,12 +37,8 @@ from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
 from cslib.stats.impact.method import MethodChoice, choose_method
 from cslib.stats.impact.power import PlanPower, plan_power
-from cslib.stats.impact.segments import (
-    SegmentComparison,
-    adjust_pvalues,
-    compare_segments,
-    mix_decomposition,
-)
+from cslib.stats.impact.segment_tables import adjust_pvalues
+from cslib.stats.impact.segments import SegmentComparison, compare_segments, mix_decomposition
 from cslib.stats.impact.verdict import Verdict, verdict
 
 __all__ = [

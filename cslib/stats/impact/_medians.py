@@ -80,20 +80,29 @@ class _ClusterMedian:
     A resample is a multiset of days; its median is the order statistic of the
     days' values, each day counted as often as it was drawn. With few values a
     day this walks the sorted values (time and memory ∝ resamples × values);
-    with many (``bisect``, e.g. millions of tickets over a few hundred days) it
-    bisects on the sorted values, counting each day's values below a candidate
-    by binary search (∝ resamples × days × log values) — the same exact median.
+    with many (``binned``, e.g. millions of tickets over a few hundred days) it
+    cuts the sorted values into bins, counts each day's values per bin once,
+    finds the bin that holds each resample's order statistic by one product of
+    the draw counts with those counts, and walks only inside that bin
+    (∝ resamples × (days × bins + values / bins)) — the same exact median.
     """
 
-    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int, bisect: bool | None = None):
+    #: at most this many values in a bin, and resamples × bin values walked at once
+    BIN, CHUNK = 8192, 2_000_000
+
+    def __init__(self, x: np.ndarray, day: np.ndarray, n_days: int, binned: bool | None = None):
         order = np.argsort(x, kind="stable")
         self.v = x[order]
         self.day = day[order]
         self.n_days = n_days
-        self.bisect = x.size >= 64 * n_days and x.size > 50_000 if bisect is None else bisect
-        if self.bisect:
-            self.by_day = [self.v[self.day == d] for d in range(n_days)]
-            self.sizes = np.array([d.size for d in self.by_day])
+        self.binned = x.size >= 16 * n_days and x.size > 5_000 if binned is None else binned
+        if self.binned:
+            bins = int(np.sqrt(x.size / max(n_days, 1)))  # balances the product and the walk
+            bins = min(x.size, max(1, bins, -(-x.size // self.BIN)))
+            self.edges = np.linspace(0, x.size, bins + 1).astype(np.intp)
+            of_bin = np.repeat(np.arange(bins), np.diff(self.edges))
+            per_bin = np.bincount(self.day * bins + of_bin, minlength=n_days * bins)
+            self.per_bin = per_bin.reshape(n_days, bins).astype(float)  # days × bins
 
     def __call__(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx)
@@ -102,9 +111,11 @@ class _ClusterMedian:
         rows = flat.shape[0]
         offs = (flat + (np.arange(rows) * self.n_days)[:, None]).ravel()
         counts = np.bincount(offs, minlength=rows * self.n_days).reshape(rows, self.n_days)
-        if self.bisect:
-            total = counts @ self.sizes
-            low, high = self._kth(counts, (total + 1) // 2), self._kth(counts, total // 2 + 1)
+        if self.binned:
+            through = np.cumsum(counts @ self.per_bin, axis=1)  # resampled values up to each bin
+            total = through[:, -1].astype(np.int64)
+            low = self._kth(counts, through, (total + 1) // 2)
+            high = self._kth(counts, through, total // 2 + 1)
             return ((low + high) / 2).reshape(shape)
         cum = np.cumsum(counts[:, self.day], axis=1)
         total = cum[:, -1]
@@ -112,17 +123,17 @@ class _ClusterMedian:
         i2 = np.argmax(cum >= (total // 2 + 1)[:, None], axis=1)
         return ((self.v[i1] + self.v[i2]) / 2).reshape(shape)
 
-    def _kth(self, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """The k-th smallest value (1-based) of each resample: the first sorted value with at
-        least k resampled values at or below it."""
-        lo = np.zeros(k.size, dtype=np.intp)
-        hi = np.full(k.size, self.v.size - 1, dtype=np.intp)
-        while (lo < hi).any():
-            mid = (lo + hi) // 2
-            below = np.zeros(k.size, dtype=np.int64)
-            for d, day_values in enumerate(self.by_day):
-                below += counts[:, d] * np.searchsorted(day_values, self.v[mid], side="right")
-            enough = below >= k
-            hi = np.where(enough, mid, hi)
-            lo = np.where(enough, lo, mid + 1)
-        return self.v[lo]
+    def _kth(self, counts: np.ndarray, through: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """The k-th smallest value (1-based) of each resample: the first sorted value at which
+        the resample's running count reaches k, walked inside the bin where it does."""
+        bin_of = np.argmax(through >= k[:, None], axis=1)
+        rank = k - np.where(bin_of > 0, through[np.arange(k.size), bin_of - 1], 0).astype(np.int64)
+        out = np.empty(k.size)
+        for b in np.unique(bin_of):
+            lo, hi = self.edges[b], self.edges[b + 1]
+            rows = np.flatnonzero(bin_of == b)
+            step = max(1, self.CHUNK // int(hi - lo))
+            for part in (rows[i : i + step] for i in range(0, rows.size, step)):
+                cum = np.cumsum(counts[np.ix_(part, self.day[lo:hi])], axis=1)
+                out[part] = self.v[lo + np.argmax(cum >= rank[part, None], axis=1)]
+        return out

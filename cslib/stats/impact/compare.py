@@ -312,8 +312,8 @@ def _bca_medians(b, a, alpha, n_resamples, rng) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.stack([ma - mb, np.log(ma / mb)])  # difference and log ratio of medians
 
-    # a batch of resamples holds resamples × values counters for medians that do not bisect
-    walked = sum(m.v.size for m in (med_a, med_b) if not m.bisect)
+    # a batch of resamples holds resamples × values counters for medians that are not binned
+    walked = sum(m.v.size for m in (med_a, med_b) if not m.binned)
     batch = max(1, int(4_000_000 // walked)) if walked else None
     with warnings.catch_warnings():
         for degenerate in (stats.DegenerateDataWarning, RuntimeWarning):  # percentile CI below

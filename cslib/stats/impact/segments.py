@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.multitest import multipletests
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
-from cslib._args import values as as_values
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact.compare import KINDS, compare
-
-ADJUST = {"holm": "Holm (family-wise error)", "fdr_bh": "Benjamini–Hochberg (false discovery rate)"}
+from cslib.stats.impact.segment_tables import (
+    ADJUST,
+    mix_from_means,
+    segment_table,
+)
 
 
 @dataclass(frozen=True)
@@ -61,63 +61,6 @@ class SegmentComparison:
             ],
             [f"p-values adjusted by {ADJUST[self.adjust]}"],
         )
-
-
-def adjust_pvalues(p_values: object, *, method: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
-    """Adjust p-values for multiple comparisons and name the method.
-
-    Parameters
-    ----------
-    p_values : sequence of float
-        Unadjusted p-values (0–1).
-    method : {"holm", "fdr_bh"}
-        Holm (family-wise error rate) or Benjamini–Hochberg (false discovery rate).
-    alpha : float
-        Level for ``reject``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per p-value, in input order: ``p_value``, ``p_adjusted``,
-        ``reject``, ``adjust_method``.
-
-    Examples
-    --------
-    >>> int(adjust_pvalues([0.01, 0.02, 0.03, 0.5], method="fdr_bh")["reject"].sum())
-    3
-    """
-    choice(method, tuple(ADJUST), "method")
-    alpha = check_alpha(alpha)
-    p = as_values(p_values, "p_values")
-    bad = p[(p < 0) | (p > 1)]
-    if bad.size:
-        raise ParameterError(
-            Problem(
-                "p-values must lie between 0 and 1",
-                column="p_values",
-                values=tuple(bad[:5]),
-                fix="pass unadjusted p-values",
-            )
-        )
-    reject, adj = _holm(p, alpha) if method == "holm" else multipletests(p, alpha, method)[:2]
-    return pd.DataFrame(
-        {"p_value": p, "p_adjusted": adj, "reject": reject, "adjust_method": ADJUST[method]}
-    )
-
-
-def _holm(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Holm's step-down adjustment: the i-th smallest of m p-values times m − i + 1, never below
-    the one before, at most 1; rejected where the adjusted value is at most ``alpha``.
-    (statsmodels' own runs a full garbage collection each time: a report adjusts dozens of families.)
-
-    >>> _holm(np.array([0.01, 0.04, 0.03, 0.005]), 0.05)[1].round(4).tolist()
-    [0.03, 0.06, 0.06, 0.02]
-    """
-    order = np.argsort(p, kind="stable")
-    stepped = np.maximum.accumulate(p[order] * np.arange(p.size, 0, -1))
-    adjusted = np.empty(p.size)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    return adjusted <= alpha, adjusted
 
 
 def _periods(
@@ -240,44 +183,7 @@ def mix_decomposition(
     n1 = g["size"].get(after, pd.Series(0.0, index=g.index)).fillna(0).to_numpy(dtype=float)
     m0 = g["mean"].get(before).to_numpy(dtype=float)
     m1 = g["mean"].get(after).to_numpy(dtype=float)
-    w0, w1 = n0 / n0.sum(), n1 / n1.sum()
-    m0f = np.where(n0 > 0, m0, m1)  # unseen before: no rate effect
-    m1f = np.where(n1 > 0, m1, m0)  # unseen after: no rate effect
-    overall1 = float(np.sum(w1 * m1f))
-    rate = w0 * (m1f - m0f)
-    mix = (w1 - w0) * (m1f - overall1)
-    out = pd.DataFrame(
-        {
-            "segment": g.index.to_numpy(),
-            "n_before": n0.astype(int),
-            "n_after": n1.astype(int),
-            "share_before": w0,
-            "share_after": w1,
-            "mean_before": np.where(n0 > 0, m0, np.nan),
-            "mean_after": np.where(n1 > 0, m1, np.nan),
-            "mix_effect": mix,
-            "rate_effect": rate,
-            "total_effect": mix + rate,
-        }
-    )
-    total = pd.DataFrame(
-        [
-            {
-                "segment": "total",
-                "n_before": int(n0.sum()),
-                "n_after": int(n1.sum()),
-                "share_before": 1.0,
-                "share_after": 1.0,
-                "mean_before": float(np.sum(w0 * m0f)),
-                "mean_after": overall1,
-                "mix_effect": float(mix.sum()),
-                "rate_effect": float(rate.sum()),
-                "total_effect": overall1 - float(np.sum(w0 * m0f)),
-            }
-        ]
-    )
-    out["segment"] = out["segment"].astype(object)
-    return pd.concat([out, total], ignore_index=True)
+    return mix_from_means(g.index.to_numpy(), n0, n1, m0, m1)
 
 
 def compare_segments(
@@ -349,41 +255,19 @@ def compare_segments(
     seg = data[segment].to_numpy()
     per = data[period].to_numpy()
     days = None if day is None else data[day].to_numpy()
-    rows = []
-    for s in pd.unique(seg):
-        b = (seg == s) & (per == before)
-        a = (seg == s) & (per == after)
-        if not b.any() or not a.any():
-            continue
-        kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
-        if days is not None:
-            kw.update(before_days=days[b], after_days=days[a])
-        try:
-            row = compare(values[b], values[a], kind=kind, alpha=alpha, **kw)
-        except ParameterError:
-            continue  # too few values in this segment: reported as skipped below
-        rows.append(row.assign(segment=s))
-    if not rows:
-        raise ParameterError(
-            Problem(
-                "no segment has enough values in both periods",
-                column=segment,
-                fix="use coarser segments or longer periods",
-            )
-        )
-    table = pd.concat(rows, ignore_index=True)
-    table = table[["segment", *[c for c in table.columns if c != "segment"]]]
-    p = table["p_value"].to_numpy(dtype=float)
-    ok = np.isfinite(p)
-    adj = np.full(p.size, np.nan)
-    if ok.any():
-        adj[ok] = adjust_pvalues(p[ok], method=adjust, alpha=alpha)["p_adjusted"].to_numpy()
-    table["p_adjusted"] = adj
-    table["adjust_method"] = ADJUST[adjust]
-    # without day labels every test counts a day's tickets as independent: no flag from it
-    table["significant"] = pd.Series(adj < alpha, dtype="boolean")
-    if days is None:
-        table["significant"] = pd.NA
+    table = segment_table(
+        values,
+        seg,
+        per,
+        days,
+        kind=kind,
+        before=before,
+        after=after,
+        adjust=adjust,
+        alpha=alpha,
+        random_state=random_state,
+        column=segment,
+    )
     decomposition = mix_decomposition(
         data, value=value, period=period, segment=segment, kind=kind, before=before, after=after
     )

@@ -1,0 +1,132 @@
+"""The Check stage's segment comparisons and mix analysis from DuckDB, not from a frame of cases.
+
+The cases behind an objective (the tickets of the adopting teams, labelled baseline or
+review, with their day) stay in a DuckDB table, computed once per objective for all the
+segment dimensions. The mix/rate decomposition needs only
+each segment's count and mean per period, a SQL aggregate; the segment comparisons read
+the values, segments, periods and days as plain arrays in time order, which is what the
+per-segment tests (medians, day bootstraps, rank effects) need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+from cslib.cycle.workbook import Workbook
+from cslib.data import sql
+from cslib.data import tables as io
+from cslib.metrics import engine as kpi
+from cslib.stages._shared import cycle_span, treated_teams
+from cslib.stats.impact.segment_tables import mix_from_means, segment_table
+
+#: the per-case score whose mean the mix analysis splits, by comparison kind
+SCORE = {"nps": "100.0 * ((value >= 9)::INT - (value <= 6)::INT)"}
+
+
+@contextmanager
+def case_table(wb: Workbook, obj, dims: list[str]) -> Iterator:
+    """A DuckDB connection holding ``all_cases``: the objective's tickets in the adopting teams
+    (or all in scope) with the ``dims`` columns, ``period`` (baseline / review), ``day``,
+    ``created_at`` and ``value``, tickets between the periods left out; :func:`by_segment`
+    then picks the dimension the analyses read. The cases are computed once for all ``dims``."""
+    teams = treated_teams(wb) or wb.scope_teams
+    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+    start, end = cycle_span(wb)
+    c = wb.cycle
+    path, options = wb.source("tickets")
+    con, _ = kpi.scan(
+        path,
+        by=dims,
+        filters=filters or None,
+        start=start,
+        end=end,
+        options=options,
+        validate=False,
+    )
+    try:
+        query = kpi.case_query(
+            con,
+            obj.kpi,
+            by=dims,
+            sla=c.sla_spec(),
+            economics=c.economics.model_dump(),
+            source=io.label(path),
+            **c.queue_definitions(),
+        )
+        review = pd.Timestamp(c.periods.review.start)
+        gap = wb.window("baseline")[1] + pd.Timedelta(days=1)  # after it and before review: neither
+        con.execute(
+            f"""CREATE TEMP TABLE all_cases AS SELECT * FROM (
+                  SELECT {", ".join(sql.ident(d) for d in dims)},
+                         CASE WHEN created_at >= $1 THEN 'review'
+                              WHEN created_at > $2 THEN NULL ELSE 'baseline' END AS period,
+                         date_trunc('day', created_at) AS day, created_at, value
+                  FROM ({query})) WHERE period IS NOT NULL""",
+            [review.to_pydatetime(), pd.Timestamp(gap).to_pydatetime()],
+        )
+        yield con
+    finally:
+        con.close()
+
+
+def by_segment(con, by: str) -> None:
+    """Point the view ``cases`` at the ``by`` column of ``all_cases`` (as ``seg``), its tickets
+    without a ``by`` left out."""
+    col = sql.ident(by)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW cases AS SELECT {col} AS seg, period, day, created_at, value
+            FROM all_cases WHERE {col} IS NOT NULL"""
+    )
+
+
+def both_periods(con) -> bool:
+    """Whether ``cases`` holds tickets of both the baseline and the review."""
+    return con.execute("SELECT count(DISTINCT period) FROM cases").fetchone()[0] == 2
+
+
+def segment_changes(con, kind: str, *, adjust: str = "holm") -> pd.DataFrame:
+    """Every segment of ``cases`` compared between baseline and review, its days as the units
+    (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
+    labels = [r[0] for r in con.execute("SELECT DISTINCT seg FROM cases ORDER BY seg").fetchall()]
+    got = con.execute(  # segments as codes, periods as flags: no string per case
+        """SELECT dense_rank() OVER (ORDER BY seg) - 1 AS seg, period = 'review' AS review,
+                  day, value
+           FROM cases ORDER BY created_at"""
+    ).fetchnumpy()
+    table = segment_table(
+        np.asarray(got["value"], dtype=float),
+        np.asarray(got["seg"], dtype=np.int64),
+        np.asarray(got["review"], dtype=bool),
+        np.asarray(got["day"]),
+        kind=kind,
+        before=False,
+        after=True,
+        adjust=adjust,
+    )
+    table["segment"] = np.asarray(labels, dtype=object)[table["segment"].to_numpy(dtype=np.intp)]
+    return table
+
+
+def mix_effects(con, kind: str) -> pd.DataFrame:
+    """The mix/rate decomposition of ``cases`` (:func:`~cslib.stats.impact.mix_decomposition`)
+    from each segment's count and mean score per period."""
+    score = SCORE.get(kind, "value")
+    g = con.execute(
+        f"""SELECT seg,
+                   count(*) FILTER (WHERE period = 'baseline') AS n0,
+                   count(*) FILTER (WHERE period = 'review') AS n1,
+                   avg({score}) FILTER (WHERE period = 'baseline') AS m0,
+                   avg({score}) FILTER (WHERE period = 'review') AS m1
+            FROM cases GROUP BY seg ORDER BY seg"""
+    ).df()
+    return mix_from_means(
+        g["seg"].to_numpy(dtype=object),
+        g["n0"].to_numpy(dtype=float),
+        g["n1"].to_numpy(dtype=float),
+        g["m0"].to_numpy(dtype=float),
+        g["m1"].to_numpy(dtype=float),
+    )
