@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.multitest import multipletests
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
 from cslib._args import values as as_values
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact.compare import KINDS, compare
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 ADJUST = {"holm": "Holm (family-wise error)", "fdr_bh": "Benjamini–Hochberg (false discovery rate)"}
 
@@ -99,6 +102,8 @@ def adjust_pvalues(p_values: object, *, method: str = "holm", alpha: float = 0.0
                 fix="pass unadjusted p-values",
             )
         )
+    from statsmodels.stats.multitest import multipletests
+
     reject, adj = _holm(p, alpha) if method == "holm" else multipletests(p, alpha, method)[:2]
     return pd.DataFrame(
         {"p_value": p, "p_adjusted": adj, "reject": reject, "adjust_method": ADJUST[method]}
@@ -467,6 +472,8 @@ def _mantel_haenszel(x, seg, b, a, segments, alpha) -> dict[str, object]:
     se = np.sqrt(var) / den
     z = stats.norm.ppf(1 - alpha / 2)
     try:
+        from statsmodels.stats.contingency_tables import StratifiedTable
+
         p = float(StratifiedTable(tables).test_null_odds(correction=False).pvalue)
     except (ValueError, ZeroDivisionError, FloatingPointError):
         p = np.nan
