@@ -23,13 +23,19 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.text import Text
 from PIL import Image
+
+from cslib._lazy import lazy
+
+if TYPE_CHECKING:
+    import matplotlib
+    from matplotlib.figure import Figure
+else:
+    matplotlib = lazy("matplotlib")
 
 #: what a reader should never meet in a report's text, by name: the pattern that finds it
 INTERNALS = {
@@ -393,11 +399,14 @@ LITERAL: dict = {"text.parse_math": False}
 def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
     """The figure as PNG, every text drawn as written (a ``$`` in a label from the data is a dollar sign).
 
+    >>> from matplotlib.figure import Figure
     >>> fig = Figure()
     >>> _ = fig.subplots().set_title("price $_$")
     >>> png(fig)[:4]
     b'\\x89PNG'
     """
+    from matplotlib.text import Text
+
     with matplotlib.rc_context(LITERAL):  # ticks made while drawing take it from here
         for text in figure.findobj(Text):
             text.set_parse_math(False)
@@ -440,6 +449,8 @@ class Chart:
     @classmethod
     def of(cls, draw, *args, size: tuple[float, float] = (8, 4.2), **kwargs) -> Chart:
         """A chart from a plot function that draws into ``ax=`` (Axes in, Axes out)."""
+        from matplotlib.figure import Figure
+
         with matplotlib.rc_context(LITERAL):
             fig = Figure(figsize=size)
             draw(*args, ax=fig.subplots(), **kwargs)

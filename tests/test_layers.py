@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cslib"
 
 #: each room's rank: a module may import from lower ranks and from its own room
 RANKS = {
-    "": 0,  # errors, display, _args, _yamlfile, _docstrings: shared by every layer
+    "": 0,  # errors, display, _args, _yamlfile, _docstrings, _lazy: shared by every layer
     "data": 1,
     "metrics": 2,
     "stats": 3,

@@ -34,17 +34,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_alpha, check_frame, frame_html
 from cslib._docstrings import TICKET_SCAN
+from cslib._lazy import lazy
 from cslib.data import tables as io
 from cslib.data.tables import ReadOptions
 from cslib.errors import ParameterError, Problem
 from cslib.metrics import engine as kpi_engine
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 __all__ = ["TrainingEffect", "training_effect", "training_dates"]
 

@@ -47,12 +47,18 @@ import math
 import re
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import psutil
 
+from cslib._lazy import lazy
 from cslib.errors import CslibError, Problem
+
+if TYPE_CHECKING:
+    import psutil
+else:
+    psutil = lazy("psutil")
 
 #: the version of ``run.json`` and ``batch.json`` written now
 SCHEMA_VERSION = 1

@@ -37,13 +37,18 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import duckdb
-
+from cslib._lazy import lazy
 from cslib.data.file_checks import check_header
 from cslib.data.sql import file_literal, ident
 from cslib.errors import ConfigError, DataError, Problem
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy("duckdb")
 
 __all__ = [
     "SNAPSHOT_DIR",

@@ -29,11 +29,11 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-import duckdb
 import pandas as pd
 
+from cslib._lazy import lazy
 from cslib.data.database import Query, register_query
 from cslib.data.excel import register_excel
 from cslib.data.file_checks import (
@@ -48,6 +48,11 @@ from cslib.data.file_checks import (
 )
 from cslib.data.sql import file_literal, ident, quote
 from cslib.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy("duckdb")
 
 Source: TypeAlias = str | Path | pd.DataFrame | Query
 

@@ -45,12 +45,18 @@ import secrets
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import phonenumbers
 
+from cslib._lazy import lazy
 from cslib.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    import phonenumbers
+else:
+    phonenumbers = lazy("phonenumbers")
 
 ENV_KEY = "CSLIB_PSEUDONYM_KEY"
 #: a folder for cslib's own settings instead of the user's configuration folder

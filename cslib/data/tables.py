@@ -26,8 +26,8 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
@@ -38,6 +38,9 @@ from cslib.data.files import ReadOptions, Source, connect, label, register_renam
 from cslib.data.schema import SCHEMAS
 from cslib.data.sql import quote
 from cslib.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "ReadOptions",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from cslib.analyses import charts as plots_analyses
 from cslib.analyses import risks_actions as planning
@@ -190,6 +189,8 @@ def training(wb: Workbook) -> Html:
     course = change_course(wb)
     if course is None or agents is None or training_table is None:
         return Html.text("No training records linked to the change.")
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 3.8))
     ax = fig.subplots()
     done = training_table[training_table["course"] == course]
@@ -275,6 +276,8 @@ def volumes(wb: Workbook) -> Html:
     start, end = cycle_span(wb)
     by = "team" if "team" in wb.ticket_columns else ()
     daily = wb.kpis(kpis=["volume"], freq="D", by=by, start=start, end=end)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 3.6))
     ax = fig.subplots()
     if by:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import SupportsFloat
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_frame, frame_html
+from cslib._lazy import lazy
 from cslib.analyses.benefits._inputs import (
     action_cost,
     check_sizes,
@@ -19,10 +19,15 @@ from cslib.analyses.benefits._inputs import (
 )
 from cslib.errors import ParameterError, Problem
 
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
+
 __all__ = ["BenefitResult", "dual_benefit"]
 
 #: the normal quantile of a two-sided 95 % interval
-Z = float(stats.norm.ppf(0.975))
+Z = 1.959963984540054  # stats.norm.ppf(0.975)
 #: the business components in table order: name → unit of its quantity
 COMPONENTS = {"handle time": "hours", "contacts avoided": "contacts", "retention": "customers"}
 

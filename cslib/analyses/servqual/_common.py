@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_frame
+from cslib._lazy import lazy
 from cslib.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 
 def group_columns(by: str | Sequence[str] | None) -> list[str]:

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from cslib._args import check_frame
 from cslib.errors import ParameterError, Problem
@@ -64,4 +63,6 @@ def _by_form(table: pd.DataFrame) -> bool:
 
 def wilson(met: object, n: object, alpha: float) -> tuple[object, object]:
     """Wilson score interval of ``met`` out of ``n`` (arrays welcome)."""
+    from statsmodels.stats.proportion import proportion_confint
+
     return proportion_confint(met, n, alpha=alpha, method="wilson")

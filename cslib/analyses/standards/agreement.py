@@ -24,16 +24,23 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
 from cslib._args import check_alpha, check_frame
+from cslib._lazy import lazy
 from cslib.analyses.standards._common import Scorecard
 from cslib.analyses.standards.scoring import evaluation_scores, scored
 from cslib.stats.impact import adjust_pvalues
+
+if TYPE_CHECKING:
+    from scipy import stats
+    from statsmodels.stats import inter_rater
+else:
+    stats = lazy("scipy.stats")
+    inter_rater = lazy("statsmodels.stats.inter_rater")
 
 __all__ = ["Agreement", "agreement", "kappa", "landis_koch"]
 
@@ -151,7 +158,7 @@ def _kappa_row(ratings: pd.DataFrame, alpha: float, n_resamples: int, rng) -> di
         wide = ratings.pivot(index="item", columns="rater", values="value")
         table = pd.crosstab(wide[first], wide[second])
         table = table.reindex(index=categories, columns=categories, fill_value=0).to_numpy()
-        res = cohens_kappa(table)
+        res = inter_rater.cohens_kappa(table)
         half = float(stats.norm.ppf(1 - alpha / 2)) * res.std_kappa
         value, low, high, method = res.kappa, res.kappa - half, res.kappa + half, "Cohen's kappa"
     else:
@@ -159,7 +166,7 @@ def _kappa_row(ratings: pd.DataFrame, alpha: float, n_resamples: int, rng) -> di
             columns=categories, fill_value=0
         )
         table = table.to_numpy(dtype=float)
-        value, method = fleiss_kappa(table), "Fleiss' kappa"
+        value, method = inter_rater.fleiss_kappa(table), "Fleiss' kappa"
         low, high = _bootstrap(table, alpha, n_resamples, rng)
     return row | {
         "method": method,
@@ -174,7 +181,7 @@ def _bootstrap(table: np.ndarray, alpha: float, n_resamples: int, rng) -> tuple[
     """Percentile interval of Fleiss' kappa, resampling items (rows of the count table)."""
     draws = rng.integers(0, len(table), size=(n_resamples, len(table)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.array([fleiss_kappa(table[d]) for d in draws])
+        values = np.array([inter_rater.fleiss_kappa(table[d]) for d in draws])
     values = values[np.isfinite(values)]
     if not values.size:
         return np.nan, np.nan

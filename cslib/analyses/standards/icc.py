@@ -30,13 +30,20 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_alpha
+from cslib._lazy import lazy
 from cslib.analyses.standards._common import Scorecard
 from cslib.analyses.standards.scoring import scored
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 __all__ = ["ICC_COLUMNS", "icc_forms", "koo_li", "score_agreement"]
 

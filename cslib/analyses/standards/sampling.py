@@ -22,15 +22,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_frame
+from cslib._lazy import lazy
 from cslib.analyses.standards._common import Scorecard, group_columns
 from cslib.analyses.standards.scoring import scored
 from cslib.errors import ParameterError, Problem
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 __all__ = ["SamplingAdequacy", "sample_needed", "sampling_adequacy"]
 

@@ -9,9 +9,11 @@ each contract column comes from.
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
+from cslib._lazy import lazy
 from cslib.data import sql
 from cslib.data.adapters.build import Plan, column_plan, find_column, last_per_key, norm_name
 from cslib.data.adapters.clean import counts
@@ -21,6 +23,11 @@ from cslib.data.contract import raw_types
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed, register_source
 from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy("duckdb")
 
 
 def _mapping_of(opts: ReadOptions) -> Mapping:

@@ -10,13 +10,20 @@ by :func:`~cslib.stats.impact.compare.compare`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._km import _ClusterKM, km_median
 from cslib.stats.impact._medians import _ClusterMedian
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 
 def _welch_t(diff: float, var_b: float, var_a: float, g_b: int, g_a: int, alpha: float) -> dict:

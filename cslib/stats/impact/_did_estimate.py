@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from cslib._args import check_frame, no_missing, numeric_column
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._notes import _caught
+
+if TYPE_CHECKING:
+    import statsmodels.api as sm
+else:
+    sm = lazy("statsmodels.api")
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,13 @@ the level before and after, the relative change and the underlying result.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from cslib._args import numeric_column
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._km import km_median
 from cslib.stats.impact._notes import _caught
@@ -22,6 +21,13 @@ from cslib.stats.impact.censored import compare_censored, open_note
 from cslib.stats.impact.compare import compare
 from cslib.stats.impact.did import did
 from cslib.stats.impact.its import its
+
+if TYPE_CHECKING:
+    import statsmodels.api as sm
+    from scipy import stats
+else:
+    sm = lazy("statsmodels.api")
+    stats = lazy("scipy.stats")
 
 
 class Estimate(TypedDict):

@@ -22,12 +22,17 @@ way published segmented regressions are usually fitted.
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+from cslib._lazy import lazy
+
+if TYPE_CHECKING:
+    import statsmodels.api as sm
+else:
+    sm = lazy("statsmodels.api")
 
 #: ρ is searched within ±RHO_MAX; at the bound the series behaves like a random walk
 RHO_MAX = 0.98
@@ -205,6 +210,8 @@ def ar1_glm(fit, X: pd.DataFrame) -> tuple[_Inference, float]:
 def check_glm(fit, family: str) -> None:
     """Warn of a GLM that did not converge, or whose fitted share or rate reaches 0 (or 100 %)
     in some period: its estimate then runs off to infinity (perfect separation)."""
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     if not fit.converged:
         warnings.warn("the GLM's iterations did not converge", ConvergenceWarning, stacklevel=2)
     mu = np.asarray(fit.mu, dtype=float)

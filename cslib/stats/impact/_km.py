@@ -18,8 +18,16 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import stats
+
+from cslib._lazy import lazy
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 #: tolerance of S(t) = ½ (sums of weights are exact up to rounding)
 _EPS = 1e-12

@@ -14,34 +14,38 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from scipy.stats import DegenerateDataWarning
-from statsmodels.tools.sm_exceptions import (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationWarning,
-)
+from functools import cache
 
 log = logging.getLogger("cslib")
 
-#: warning category → what it means for the result, in plain words
-PLAIN: dict[type[Warning], str] = {
-    ConvergenceWarning: "the model fit did not converge, so its estimate and interval "
-    "are not reliable",
-    PerfectSeparationWarning: "the fitted share or rate reaches 0 % or 100 % in some periods "
-    "(perfect separation: the effect runs off to infinity), so the effect and its interval "
-    "are not reliable",
-    HessianInversionWarning: "the model's information matrix could not be inverted (a "
-    "singular fit: terms that cannot be told apart), so its interval is not reliable",
-    DegenerateDataWarning: "the values barely vary, so the bootstrap interval is not reliable",
-    RuntimeWarning: "a numerical problem in the calculation ({message}), so treat the "
-    "result with caution",
-}
+
+@cache
+def plain_notes() -> dict[type[Warning], str]:
+    """Warning category → what it means for the result, in plain words."""
+    from scipy.stats import DegenerateDataWarning
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationWarning,
+    )
+
+    return {
+        ConvergenceWarning: "the model fit did not converge, so its estimate and interval "
+        "are not reliable",
+        PerfectSeparationWarning: "the fitted share or rate reaches 0 % or 100 % in some periods "
+        "(perfect separation: the effect runs off to infinity), so the effect and its interval "
+        "are not reliable",
+        HessianInversionWarning: "the model's information matrix could not be inverted (a "
+        "singular fit: terms that cannot be told apart), so its interval is not reliable",
+        DegenerateDataWarning: "the values barely vary, so the bootstrap interval is not reliable",
+        RuntimeWarning: "a numerical problem in the calculation ({message}), so treat the "
+        "result with caution",
+    }
 
 
 def _plain(w: warnings.WarningMessage) -> str | None:
     """The plain-words note of a caught warning, or None when it is not a statistical one."""
-    for category, text in PLAIN.items():
+    for category, text in plain_notes().items():
         if issubclass(w.category, category):
             return text.format(message=str(w.message).strip().rstrip("."))
     return None
@@ -56,6 +60,7 @@ def _caught(notes: list[str], where: str) -> Iterator[None]:
 
     Examples
     --------
+    >>> from statsmodels.tools.sm_exceptions import ConvergenceWarning
     >>> notes = []
     >>> with _caught(notes, "its"):
     ...     warnings.warn("no convergence", ConvergenceWarning)

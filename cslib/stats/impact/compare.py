@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    proportions_ztest,
-)
 
 from cslib._args import check_alpha, choice, values
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._clustered import (
     _clustered_medians,
@@ -23,6 +18,13 @@ from cslib.stats.impact._clustered import (
     cluster_mean_diff,
 )
 from cslib.stats.impact._medians import _ClusterMedian, _middle_differences
+
+if TYPE_CHECKING:
+    from scipy import special, stats
+    from statsmodels.stats import proportion
+else:
+    special, stats = lazy("scipy.special"), lazy("scipy.stats")
+    proportion = lazy("statsmodels.stats.proportion")
 
 KINDS = ("continuous", "duration", "proportion", "nps")
 
@@ -411,12 +413,12 @@ def _proportion(before: object, after: object, alpha: float) -> dict[str, object
     sa, na = _counts(after, "after")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all/no successes: p missing, CI fine
-        z, p = proportions_ztest([sa, sb], [na, nb])
-        low, high = confint_proportions_2indep(
+        z, p = proportion.proportions_ztest([sa, sb], [na, nb])
+        low, high = proportion.confint_proportions_2indep(
             sa, na, sb, nb, method="newcomb", compare="diff", alpha=alpha
         )
-    wb = proportion_confint(sb, nb, alpha=alpha, method="wilson")
-    wa = proportion_confint(sa, na, alpha=alpha, method="wilson")
+    wb = proportion.proportion_confint(sb, nb, alpha=alpha, method="wilson")
+    wa = proportion.proportion_confint(sa, na, alpha=alpha, method="wilson")
     return {
         "n_before": nb,
         "n_after": na,

@@ -9,12 +9,13 @@ mean before the go-live for post periods).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_alpha, choice, frame_html
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._did_estimate import (
     _att_and_if,
@@ -35,6 +36,11 @@ from cslib.stats.impact._did_inference import (
     _n_assignments,
     _pooled_t,
 )
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 AGGREGATIONS = ("simple", "group", "dynamic")
 

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._its_design import _response, _seasonal_terms, _time_axis
 from cslib.stats.impact._its_errors import _Inference, ar1_gaussian, ar1_glm, check_glm
 from cslib.stats.impact._notes import _caught
+
+if TYPE_CHECKING:
+    import statsmodels.api as sm
+    from scipy import stats
+else:
+    sm = lazy("statsmodels.api")
+    stats = lazy("scipy.stats")
 
 FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial")
 TERMS = ("level_change", "slope_change", "trend", "average_effect")

@@ -34,12 +34,19 @@ means, Bayley & Hammersley 1946; for DiD with few clusters Donald & Lang 2007).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
+from cslib._lazy import lazy
 from cslib.stats.impact.method import choose_method
+
+if TYPE_CHECKING:
+    from scipy import optimize, stats
+else:
+    optimize = lazy("scipy.optimize")
+    stats = lazy("scipy.stats")
 
 #: the power the minimum detectable effect is stated at
 POWER = 0.8

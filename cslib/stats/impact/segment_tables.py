@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from cslib._args import check_alpha, choice
 from cslib._args import values as as_values
@@ -59,7 +58,12 @@ def adjust_pvalues(p_values: object, *, method: str = "holm", alpha: float = 0.0
                 fix="pass unadjusted p-values",
             )
         )
-    reject, adj = _holm(p, alpha) if method == "holm" else multipletests(p, alpha, method)[:2]
+    if method == "holm":
+        reject, adj = _holm(p, alpha)
+    else:
+        from statsmodels.stats.multitest import multipletests
+
+        reject, adj = multipletests(p, alpha, method)[:2]
     return pd.DataFrame(
         {"p_value": p, "p_adjusted": adj, "reject": reject, "adjust_method": ADJUST[method]}
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.contingency_tables import StratifiedTable
 
 from cslib._args import check_alpha, check_frame, choice, frame_html, no_missing, numeric_column
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact.compare import KINDS, compare
 from cslib.stats.impact.segment_tables import (
@@ -17,6 +17,11 @@ from cslib.stats.impact.segment_tables import (
     mix_from_means,
     segment_table,
 )
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 
 @dataclass(frozen=True)
@@ -351,6 +356,8 @@ def _mantel_haenszel(x, seg, b, a, segments, alpha) -> dict[str, object]:
     se = np.sqrt(var) / den
     z = stats.norm.ppf(1 - alpha / 2)
     try:
+        from statsmodels.stats.contingency_tables import StratifiedTable
+
         p = float(StratifiedTable(tables).test_null_odds(correction=False).pvalue)
     except (ValueError, ZeroDivisionError, FloatingPointError):
         p = np.nan

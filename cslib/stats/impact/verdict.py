@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cslib._args import check_alpha, check_frame, choice, frame_html
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._estimates import _estimate, _series
 from cslib.stats.impact._treated import _control
@@ -21,6 +22,11 @@ from cslib.stats.impact._wording import _sentence, _step_word
 from cslib.stats.impact.compare import KINDS
 from cslib.stats.impact.its import FAMILIES
 from cslib.stats.impact.method import METHODS, MethodChoice, choose_method
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy("scipy.stats")
 
 OUTCOMES = ("improved", "worsened", "no detectable change")
 #: fewest review points for the "sustained" judgement

@@ -20,18 +20,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from cslib._lazy import lazy
 from cslib.errors import ParameterError, Problem
 
 if TYPE_CHECKING:
+    import matplotlib.dates as mdates
+    from matplotlib import lines, ticker
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
     from cslib.stats.spc.compute import SpcResult
+else:
+    mdates = lazy("matplotlib.dates")
+    lines = lazy("matplotlib.lines")
+    ticker = lazy("matplotlib.ticker")
 
 __all__ = ["COLOURS", "spc_chart", "spc_grid"]
 
@@ -156,9 +162,9 @@ def spc_chart(
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     elif np.all(np.mod(xv, 1) == 0):  # positions or whole-number labels
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     if result.chart in _SHARES:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=None))
     rules = "Anhøj rules" if result.rules == "anhoej" else "NHS rules"
     ax.set_title(title if title is not None else f"{_CHART_NAMES[result.chart]} · {rules}")
     if xlabel is not None:
@@ -229,6 +235,8 @@ def spc_grid(
         raise ParameterError(Problem(f"ncols={ncols!r} must be a whole number of at least 1"))
     ncols = min(ncols, len(results))
     nrows = -(-len(results) // ncols)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=figsize or (4.2 * ncols, 3.0 * nrows + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=sharey, squeeze=False)).ravel()
     handles: dict[str, Line2D] = {}
@@ -291,13 +299,13 @@ def _legend_entries(result: SpcResult) -> list[Line2D]:
     cats = set(_categories(result)[~d["excluded"]])
     order = ["common cause", "long run", "outside limits", "neutral", "improvement", "concern"]
     out = [
-        Line2D([], [], ls="none", marker="o", color=COLOURS[c], mec="white", label=c)
+        lines.Line2D([], [], ls="none", marker="o", color=COLOURS[c], mec="white", label=c)
         for c in order
         if c in cats
     ]
     if d["excluded"].any():
         out.append(
-            Line2D(
+            lines.Line2D(
                 [],
                 [],
                 ls="none",
@@ -307,15 +315,17 @@ def _legend_entries(result: SpcResult) -> list[Line2D]:
                 label="excluded",
             )
         )
-    out.append(Line2D([], [], color=COLOURS["centre"], lw=1.4, label="centre line"))
+    out.append(lines.Line2D([], [], color=COLOURS["centre"], lw=1.4, label="centre line"))
     if result.rules == "anhoej" and d["runs_signal"].any():
         out.append(
-            Line2D([], [], color=COLOURS["runs signal"], ls="--", lw=1.4, label="runs signal")
+            lines.Line2D([], [], color=COLOURS["runs signal"], ls="--", lw=1.4, label="runs signal")
         )
     if np.isfinite(d["ucl"]).any():
-        out.append(Line2D([], [], color=COLOURS["limits"], ls="--", lw=1.0, label="control limits"))
+        out.append(
+            lines.Line2D([], [], color=COLOURS["limits"], ls="--", lw=1.0, label="control limits")
+        )
     if result.target is not None:
-        out.append(Line2D([], [], color=COLOURS["target"], ls=":", lw=1.5, label="target"))
+        out.append(lines.Line2D([], [], color=COLOURS["target"], ls=":", lw=1.5, label="target"))
     return out
 
 

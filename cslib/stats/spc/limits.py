@@ -10,9 +10,16 @@ NHSRplotthedots (2.66 × mean moving range).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import gammaln
+
+from cslib._lazy import lazy
+
+if TYPE_CHECKING:
+    from scipy import special
+else:
+    special = lazy("scipy.special")
 
 #: d2 for moving ranges of two points: sigma = mean MR / 1.128
 D2 = 1.128
@@ -54,7 +61,7 @@ def c4(n: np.ndarray) -> np.ndarray:
     """Bias-correction constant c4(n) of the sample standard deviation."""
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(2 / (n - 1)) * np.exp(gammaln(n / 2) - gammaln((n - 1) / 2))
+        return np.sqrt(2 / (n - 1)) * np.exp(special.gammaln(n / 2) - special.gammaln((n - 1) / 2))
 
 
 def a3(n: np.ndarray) -> np.ndarray:

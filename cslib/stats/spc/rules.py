@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import binom
 
 #: pattern length of the NHS trend and shift rules
 NHS_RUN = 7
@@ -51,8 +50,10 @@ def runs_limits(n_useful: int) -> tuple[int, int]:
     if n_useful < 1:
         raise ValueError("runs_limits needs at least one useful observation")
     longest = round(math.log2(n_useful)) + 3  # Schilling 2012
+    from scipy import stats
+
     # R's qbinom(0.05, n - 1, 0.5): smallest k with P(X <= k) >= 0.05 (Chen 2010)
-    crossings = int(binom.ppf(0.05, n_useful - 1, 0.5))
+    crossings = int(stats.binom.ppf(0.05, n_useful - 1, 0.5))
     return longest, crossings
 
 
