@@ -13,7 +13,7 @@ from cslib.cycle.model import load_cycle
 from cslib.cycle.panel import INDEX, Panel, requests
 from cslib.cycle.workbook import Workbook, open_workbook
 from cslib.errors import ConfigError
-from cslib.run.batch import plan_batch
+from cslib.run.batch import plan_batch, run_batch
 from cslib.run.batch.panel import build_panel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +108,44 @@ def test_a_damaged_panel_is_named_and_rebuilt(batch, tmp_path):
     (folder / INDEX).write_text("{")
     assert build_panel(planned) == folder
     assert not Panel(folder).frame(key).empty
+
+
+def _artefacts(run_dir: Path) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for path in sorted((run_dir / "artefacts").rglob("*")):
+        name = path.relative_to(run_dir).as_posix()
+        if path.suffix == ".parquet":  # less the wall-clock time a row was recorded
+            found[name] = pd.read_parquet(path).drop(columns="recorded_at", errors="ignore")
+        elif path.suffix == ".json":
+            found[name] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+@pytest.mark.notebook
+def test_runs_with_the_panel_save_what_runs_without_it_save(tmp_path):
+    review = tmp_path / "review.yaml"
+    review.write_text(
+        yaml.safe_dump(
+            {
+                "name": "panel",
+                "cycle": str(SAMPLE),
+                "stages": ["plan", "do", "check", "act"],
+                "workers": 2,
+                "runs": [{"name": "billing", "teams": "Billing", "month": "2026-09"}],
+            }
+        )
+    )
+    results = {
+        panel: run_batch(review, out=tmp_path / f"reports-{panel}", panel=panel)
+        for panel in (False, True)
+    }
+    assert not any(r.failed for r in results.values())
+    assert (results[True].dir / "panel" / INDEX).is_file()
+    assert not (results[False].dir / "panel").exists()
+    plain, held = (_artefacts(results[p].dir / "billing") for p in (False, True))
+    assert sorted(plain) == sorted(held) and "artefacts/check/verdicts.parquet" in plain
+    for name, value in plain.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(held[name], value, obj=name)
+        else:
+            assert held[name] == value, name
