@@ -1,10 +1,12 @@
-"""Benchmark: runs per minute of `cslib batch` with 1, 2 and 4 workers on this machine.
+"""Benchmark: runs per minute of `cslib batch` with 1, 2 and 4 workers, with and without the KPI panel.
 
 Writes a review file of N monthly team reviews of the sample operation (teams ×
 August–October 2026) into a temporary folder, runs the whole batch once per
-worker count (``force=True``: nothing skipped), and reports wall time, runs per
-minute and the speed-up over one worker. Each run is a full PDCA cycle by default
-(four kernels and the report), as in a real monthly review.
+worker count, each time without the KPI panel (every run scans the tickets, as
+`cslib batch --no-panel`) and with it (computed once per batch, its time
+included), in a fresh batch folder (nothing skipped), and reports wall time, runs
+per minute, the speed-up over one worker and the panel's gain. Each run is a full
+PDCA cycle by default (four kernels and the report), as in a real monthly review.
 
     python benchmarks/batch_bench.py                       # 8 runs, 1/2/4 workers
     python benchmarks/batch_bench.py --runs 6 --stages plan,check --workers 1,4
@@ -62,10 +64,16 @@ def main(argv: list[str] | None = None) -> int:
                 sort_keys=False,
             )
         )
-        for workers in [int(w) for w in args.workers.split(",")]:
+        for workers, panel in [
+            (int(w), panel) for w in args.workers.split(",") for panel in (False, True)
+        ]:
             started = time.perf_counter()
             result = run_batch(
-                review, out=Path(tmp) / f"reports-{workers}", workers=workers, force=True
+                review,
+                out=Path(tmp) / f"reports-{workers}-{panel}",
+                workers=workers,
+                force=True,
+                panel=panel,
             )
             wall = time.perf_counter() - started
             failed = [f"{o.name}: {o.error}" for o in result.failed]
@@ -73,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(
                 {
                     "workers": workers,
+                    "panel": panel,
                     "runs": len(runs),
                     "wall_seconds": wall,
                     "runs_per_minute": len(runs) / wall * 60,
@@ -81,15 +90,18 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             print(
-                f"  {workers} worker{'s' if workers > 1 else ' '}: {wall:6.1f} s  {len(runs) / wall * 60:5.2f} runs/min  (a run takes {per_run:5.1f} s on average{'; FAILED: ' + '; '.join(failed) if failed else ''})",
+                f"  {workers} worker{'s' if workers > 1 else ' '} {'with' if panel else 'without'} the panel: {wall:6.1f} s  {len(runs) / wall * 60:5.2f} runs/min  (a run takes {per_run:5.1f} s on average{'; FAILED: ' + '; '.join(failed) if failed else ''})",
                 flush=True,
             )
-    base = results[0]["runs_per_minute"]
-    print("\nworkers  wall s  runs/min  speed-up")
-    for r in results:
-        r["speedup"] = r["runs_per_minute"] / base
+    print(
+        "\nworkers  runs/min without panel  with panel  panel gain  speed-up (with) over 1 worker"
+    )
+    base = results[1]["runs_per_minute"]
+    for without, with_ in zip(results[::2], results[1::2], strict=True):
+        gain = with_["runs_per_minute"] / without["runs_per_minute"]
+        with_["speedup"] = with_["runs_per_minute"] / base
         print(
-            f"{r['workers']:>7}  {r['wall_seconds']:6.1f}  {r['runs_per_minute']:8.2f}  {r['speedup']:7.2f}×"
+            f"{with_['workers']:>7}  {without['runs_per_minute']:22.2f}  {with_['runs_per_minute']:10.2f}  {gain:9.2f}×  {with_['speedup']:6.2f}×"
         )
     OUT.mkdir(exist_ok=True)
     (OUT / "batch_bench.json").write_text(

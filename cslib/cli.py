@@ -315,6 +315,13 @@ def batch(
     stages: Annotated[
         str | None, typer.Option(help="override the review file's stages, comma-separated")
     ] = None,
+    panel: Annotated[
+        bool,
+        typer.Option(
+            "--panel/--no-panel",
+            help="compute the team × period KPIs once for all runs (--no-panel: each run scans the tickets)",
+        ),
+    ] = True,
 ) -> None:
     """Run many cycles (teams × months) in parallel and write index.html; exit 1 if any run failed."""
     from cslib.run.batch import run_batch
@@ -329,6 +336,7 @@ def batch(
                 scheduler=scheduler,
                 force=force,
                 stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
+                panel=panel,
                 on_run=on_run,
             )
         finally:

@@ -65,7 +65,7 @@ SCHEMA_VERSION = 1
 #: the PDCA stages, in order: each has its folder of artefacts in a run
 STAGES = ("plan", "do", "check", "act")
 #: names a batch folder uses itself: no run may take them
-BATCH_ENTRIES = ("cycles", "index.html", "batch.json")
+BATCH_ENTRIES = ("cycles", "panel", "index.html", "batch.json")
 
 
 def slug(text: str) -> str:
@@ -203,6 +203,11 @@ def index_path(batch_dir: str | Path) -> Path:
 def cycles_folder(batch_dir: str | Path) -> Path:
     """Where a batch writes the cycle files it derives for its runs."""
     return Path(batch_dir) / "cycles"
+
+
+def panel_folder(batch_dir: str | Path) -> Path:
+    """Where a batch keeps its KPI panel (see :mod:`cslib.cycle.panel`)."""
+    return Path(batch_dir) / "panel"
 
 
 def derived_cycle_path(batch_dir: str | Path, run: str) -> Path:

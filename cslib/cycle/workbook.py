@@ -26,6 +26,7 @@ import pandas as pd
 
 from cslib.cycle import artefacts
 from cslib.cycle.model import Cycle, Objective, load_cycle
+from cslib.cycle.panel import Panel
 from cslib.data import sql
 from cslib.data import tables as io
 from cslib.data.files import PARQUET_SUFFIXES
@@ -43,6 +44,7 @@ class Workbook:
     run_dir: Path
     stage: str
     teams: tuple[str, ...] = ()
+    panel: Panel | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ data
@@ -141,7 +143,11 @@ class Workbook:
         stat: str = "median",
         filters: Mapping[str, Sequence[str] | str] | None = None,
     ) -> pd.DataFrame:
-        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached."""
+        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached.
+
+        With a batch's KPI panel (:mod:`cslib.cycle.panel`) the frames it holds are read from it
+        instead of scanning the tickets again.
+        """
         by = (by,) if isinstance(by, str) else tuple(by)
         scope = dict(filters or {})
         if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
@@ -156,7 +162,14 @@ class Workbook:
             stat,
             tuple(sorted((k, str(v)) for k, v in scope.items())),
         )
-        if key not in self._cache:
+        held = None
+        if key not in self._cache and self.panel is not None:
+            held = self.panel.lookup(
+                kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
+            )
+        if held is not None:
+            self._cache[key] = held
+        elif key not in self._cache:
             complaints = (
                 self.source("complaints")
                 if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
@@ -310,8 +323,12 @@ def open_workbook(
     run_dir: str | Path = "",
     stage: str,
     teams: str | Sequence[str] = "",
+    panel: str | Path | None = None,
 ) -> Workbook:
     """Open a cycle for one stage; ``teams`` (comma-separated or a list) narrows the run.
+
+    ``panel`` is the folder of a batch's KPI panel (:mod:`cslib.cycle.panel`): the KPI
+    frames it holds are read from it rather than from the tickets (None: scan the tickets).
 
     An empty ``cycle`` is the checkout's sample cycle and an empty ``run_dir`` its
     ``reports/sample/interactive``, whether the notebook runs from the checkout's root or
@@ -335,4 +352,4 @@ def open_workbook(
         teams = [t.strip() for t in teams.split(",") if t.strip()]
     run = default_run_dir() if isinstance(run_dir, str) and not run_dir else Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
-    return Workbook(parsed, run, stage, tuple(teams))
+    return Workbook(parsed, run, stage, tuple(teams), Panel(panel) if panel else None)

@@ -13,6 +13,7 @@ Layout of a batch (``<out>/<cycle>/<batch>/``, see :mod:`cslib.cycle.artefacts`)
     index.html            one row per run: status, headline KPIs, verdicts, report links
     batch.json            the outcome of every run
     cycles/<run>.yaml     derived cycle files
+    panel/                the team × period KPI panel the runs read (:mod:`~cslib.run.batch.panel`)
     <run>/                run folders (run.json, notebooks, artefacts, report.html,
                           fingerprint.json)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from cslib.cycle import artefacts
 from cslib.run.batch import workers as pool
 from cslib.run.batch.index import write_index
+from cslib.run.batch.panel import build_panel
 from cslib.run.batch.results import Batch, BatchResult, RunOutcome, RunTask, Status
 from cslib.run.batch.tasks import is_current, plan_batch
 
@@ -27,6 +28,7 @@ def run_batch(
     scheduler: str | None = None,
     force: bool = False,
     stages: list[str] | None = None,
+    panel: bool = True,
     on_run: Callable[[RunOutcome | None, int, int], None] | None = None,
 ) -> BatchResult:
     """Run every run of a review file, in parallel, and write ``index.html``.
@@ -47,6 +49,10 @@ def run_batch(
         Rerun runs whose inputs are unchanged.
     stages : list of str, optional
         Override the file's stages.
+    panel : bool
+        Compute the team × period KPI panel once for the runs that need it (one team each)
+        and let them read it instead of scanning the tickets again (:mod:`cslib.run.batch.panel`);
+        False: every run scans the tickets itself.
     on_run : callable, optional
         Progress: called with ``(None, 0, total)`` once the batch is planned, then
         with ``(outcome, done, total)`` as each run finishes (unchanged runs first).
@@ -80,6 +86,10 @@ def run_batch(
             collect(_unchanged(task))
         else:
             pending.append(task)
+    folder = build_panel(batch) if panel and pending else None
+    for task in pending:
+        if folder is not None and len(task.teams) == 1:
+            task.parameters = {**task.parameters, "panel": str(folder)}
     if pending and scheduler:
         pool.run_dask(pending, scheduler, collect)
     elif pending:

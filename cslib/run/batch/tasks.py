@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from cslib.cycle.model import Cycle
 
 #: notebook parameters a batch sets itself
-RESERVED = ("cycle", "run_dir", "teams")
+RESERVED = ("cycle", "run_dir", "teams", "panel")
 
 
 def default_workers() -> int:
@@ -235,7 +235,7 @@ def _parameter_problems(
             params,
             declared[folder],
             reserved=RESERVED,
-            set_by="cycle and run_dir are set by the batch, teams by the runs' teams",
+            set_by="cycle, run_dir and panel are set by the batch, teams by the runs' teams",
             file=f"{source}: {key}",
         )
         for key, params, folder in [
