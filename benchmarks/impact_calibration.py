@@ -5,7 +5,8 @@ Two paths (``--path its``, ``--path did``, default both).
 Interrupted time series (``--path its``): mean resolution times with a trend, a
 weekend effect (daily) and AR(1) persistence with phi = 0.3, 0.5 and 0.7
 (cslib.stats.impact.sim.simulate_daily_kpi), daily over 84 + 56 days and weekly
-over 21 + 22 weeks: the false-"improved" rate (nominal 2.5 %, one side of a 95 %
+over 21 + 22 weeks, judged on the ratio scale as the Check judges a KPI that cannot
+be negative: the false-"improved" rate (nominal 2.5 %, one side of a 95 %
 interval) and the coverage with no change, and the power at a 15 % fall;
 ``--before REV`` adds the library as of REV.
 
@@ -38,11 +39,12 @@ after 4 or 5 of its 8 weeks: how often the verdict calls the change sustained
 (should be ≥ 95 % for the permanent step, low when it slips back), by the
 interrupted time series and the two-period comparison.
 
-Power at Plan time (``--path power``): for the DiD over 3 + 3 teams (weekly), two
-periods of 6 + 6 weeks and an ITS of 21 + 22 weeks, the minimum detectable effect
-the Plan states (cslib.stats.impact.power.plan_power on each simulated baseline,
-the median taken) and the verdict's simulated power at it, which should lie within
-75–85 % (cslib.stats.impact.power_sim.power_at_mde).
+Power at Plan time (``--path power``): for the DiD over 3 + 3 teams (weekly, and in
+4-week months), two periods of 6 + 6 weeks and an ITS of 21 + 22 weeks, the minimum
+detectable effect the Plan states (cslib.stats.impact.power.plan_power on each
+simulated baseline, the median taken) and the verdict's simulated power at it, the
+verdict called as the Check calls it (ratio scale for a KPI that cannot be negative),
+which should lie within 75–85 % (cslib.stats.impact.power_sim.power_at_mde).
 
 Rates are printed with their Monte Carlo standard errors.
 

@@ -1,7 +1,8 @@
 """cslib.stats.spc against the R reference packages, with their default arguments.
 
-``../shared/reference/oracles/spc_r`` holds the outputs of qicharts2 0.8.1 (``qic()$data``) and
-NHSRplotthedots 0.2.2 (``ptd_spc()``); see its README. Limits, signals and point
+``shared/reference/oracles/spc_r`` (beside the checkout or a folder above it) holds the
+outputs of qicharts2 0.8.1 (``qic()$data``) and NHSRplotthedots 0.2.2 (``ptd_spc()``);
+see its README. Limits, signals and point
 types are compared point by point. Random series are checked against the NHS
 rules as NHSRplotthedots defines them (``_ptd_point_types`` below).
 """
@@ -17,10 +18,14 @@ import pytest
 from cslib.stats.spc.compute import control_chart
 from cslib.stats.spc.rules import nhs_rules
 
-# the shared references live beside the checkout and are read in place
-ORACLES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "oracles" / "spc_r"
+# the shared references live beside the checkout (or a folder above it) and are read in place
+_RELATIVE = Path("shared", "reference", "oracles", "spc_r")
+ORACLES = next(
+    (p / _RELATIVE for p in Path(__file__).resolve().parents if (p / _RELATIVE).is_dir()),
+    _RELATIVE,
+)
 if not ORACLES.is_dir():
-    pytest.skip("reference/oracles/spc_r is not beside the checkout", allow_module_level=True)
+    pytest.skip("shared/reference/oracles/spc_r is not above the checkout", allow_module_level=True)
 QIC = ORACLES / "qicharts2"
 PTD = ORACLES / "nhsrplotthedots"
 

@@ -90,6 +90,7 @@ def _series_power(kind: str, kpi: str, direction: str, effect: float, n: int, se
             change=weeks[k],
             direction=direction,
             sustained_check=False,
+            positive=True,  # as the Check calls it for durations and shares
         ).outcome
         == "improved"
         for y in ys
@@ -150,6 +151,7 @@ def _did_monthly_power(kpi: str, direction: str, effect: float, n: int, seed: in
             first_treated="start",
             direction=direction,
             sustained_check=False,
+            positive=True,  # as the Check calls it for durations and shares
         ).outcome
         == "improved"
         for y in months

@@ -131,6 +131,7 @@ def its_calibration(
             direction="lower",
             method="its",
             sustained_check=False,
+            positive=True,  # durations cannot be negative, as the registry says
         )
         improved.append(v.outcome == "improved")
         covers.append(bool(v.relative_ci_low <= -improvement <= v.relative_ci_high))
@@ -421,6 +422,7 @@ def sustained_rate(
             change=dates[84],
             direction="lower",
             method=method,
+            positive=True,
         )
         held.append(v.sustained is True)
     return float(np.mean(held))

@@ -195,7 +195,8 @@ def verdict(
         KPI). Then difference-in-differences and the interrupted time series
         estimate a ratio (on the log scale; with periods at 0, Poisson
         quasi-likelihood), so the level expected without the change stays above
-        0 and the relative change above −100 %.
+        0 and the relative change above −100 %; "sustained" compares the review's
+        halves on the log scale too.
     still_open : str, optional
         Case-level durations: a True/False column, True where the ticket was
         still open when the data ends and ``y`` holds its age. Its duration
@@ -260,7 +261,7 @@ def verdict(
     if picked.method == "its" and est["details"].seasonality and family != "binomial":
         series = _seasonally_adjusted(series, est, family)
     if sustained_check:
-        sustained, why = _sustained(series, change, direction, picked.method)
+        sustained, why = _sustained(series, change, direction, positive)
     step = _step_word(series["time"])
     sentence = _sentence(
         name, units, direction, outcome, est, target, target_met, sustained, picked, step, 1 - alpha
@@ -370,14 +371,16 @@ def _target(target, est, direction) -> bool | None:
     return bool(sign * (est["after"] - target) >= 0)
 
 
-def _sustained(series, change, direction, method) -> tuple[bool | None, str]:
+def _sustained(series, change, direction, positive: bool = False) -> tuple[bool | None, str]:
     """Whether the new level holds: the review period's later half against its earlier half.
 
     "Slipping back" needs the later half to be worse than the earlier one by more
     than chance allows (one-sided Welch t test at 2.5 %, the variance widened for the
     lag-1 autocorrelation of the baseline), so a permanent step is called sustained
     about 97.5 % of the time. Daily values are compared as weekly means counted from
-    the change.
+    the change. For a KPI that cannot be negative (``positive``, every value above 0) the
+    halves and the baseline's trend are compared on the log scale, as the effect is: a trend in a
+    duration is a steady percentage, and a lower level has a smaller spread.
     """
     t = series["time"]
     ch = pd.Timestamp(change) if pd.api.types.is_datetime64_any_dtype(t) else change
@@ -390,6 +393,8 @@ def _sustained(series, change, direction, method) -> tuple[bool | None, str]:
         series.columns = ["time", "y"]
         t, ch, note = series["time"], 0, " (weekly means)"
     y = series["y"].to_numpy(dtype=float)
+    ratio = positive and bool((y > 0).all())
+    y = np.log(y) if ratio else y
     k = int((t < ch).sum())
     n_review = len(t) - k
     if n_review < MIN_REVIEW or k < 2:
@@ -407,7 +412,8 @@ def _sustained(series, change, direction, method) -> tuple[bool | None, str]:
     p = float(stats.t.sf(worse / se, df)) if se > 0 else (0.0 if worse > 0 else 1.0)
     halves = f"the review period's second half{note} against its first"
     if p < 0.025:
-        return False, f"{halves}: worse by {abs(change_):.3g} beyond the trend (p = {p:.3f})"
+        by = f"{abs(np.expm1(change_)):.1%}" if ratio else f"{abs(change_):.3g}"
+        return False, f"{halves}: worse by {by} beyond the trend (p = {p:.3f})"
     return True, f"{halves}: no clear slip back (p = {p:.2f}); the new level holds"
 
 
