@@ -205,3 +205,12 @@ def test_kernel_start_failures_are_retried_and_failing_cells_are_not(monkeypatch
     with pytest.raises(CellTimeoutError):
         one_kernel.retried(3, cell_timeout)("in.ipynb")
     assert len(attempts) == 1
+
+
+@pytest.mark.notebook
+def test_the_command_line_keeps_fresh_kernels_on_request(tmp_path, cli):
+    result = cli("run", SAMPLE, "--stages", "plan", "-p", "teams=Billing", "--out", tmp_path,
+                 "--fresh-kernels")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [manifest] = tmp_path.rglob("run.json")
+    assert json.loads(manifest.read_text())["fresh_kernels"] is True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from cslib.cycle import artefacts
@@ -27,6 +27,7 @@ def run_batch(
     scheduler: str | None = None,
     force: bool = False,
     stages: list[str] | None = None,
+    fresh_kernels: bool = False,
     on_run: Callable[[RunOutcome | None, int, int], None] | None = None,
 ) -> BatchResult:
     """Run every run of a review file, in parallel, and write ``index.html``.
@@ -47,6 +48,8 @@ def run_batch(
         Rerun runs whose inputs are unchanged.
     stages : list of str, optional
         Override the file's stages.
+    fresh_kernels : bool
+        Start a kernel for each stage of a run instead of one kernel per run.
     on_run : callable, optional
         Progress: called with ``(None, 0, total)`` once the batch is planned, then
         with ``(outcome, done, total)`` as each run finishes (unchanged runs first).
@@ -79,7 +82,7 @@ def run_batch(
         if not force and is_current(task):
             collect(_unchanged(task))
         else:
-            pending.append(task)
+            pending.append(replace(task, fresh_kernels=fresh_kernels))
     if pending and scheduler:
         pool.run_dask(pending, scheduler, collect)
     elif pending:
