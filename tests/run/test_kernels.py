@@ -4,6 +4,7 @@ and the run folder is the same as with a fresh kernel per stage (``fresh_kernels
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -107,13 +108,15 @@ def test_each_notebook_starts_as_in_a_fresh_kernel(probes):
 
 
 def normalised_notebook(path: Path, run_dir: Path) -> dict:
-    """An executed notebook without what differs between any two runs: times, durations and
-    the run folder's path."""
-    nb = json.loads(path.read_text().replace(str(run_dir), "RUN"))
+    """An executed notebook without what differs between any two runs: times, durations, the
+    run folder's path and the random id of the cell papermill adds."""
+    text = re.sub(r"\d\d \w{3} \d{4} \d\d:\d\d", "WHEN", path.read_text())  # the register's
+    nb = json.loads(text.replace(str(run_dir), "RUN"))
     nb["metadata"].pop("papermill", None)
     for cell in nb["cells"]:
-        cell["metadata"].pop("papermill", None)
-        cell["metadata"].pop("execution", None)
+        for key in ("papermill", "execution"):
+            cell["metadata"].pop(key, None)
+        cell.pop("id", None)
     return nb
 
 
