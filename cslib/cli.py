@@ -167,6 +167,12 @@ def new(
     )
 
 
+FRESH_KERNELS = typer.Option(
+    "--fresh-kernels",
+    help="start a new kernel for each stage instead of one kernel for the run (slower, same results)",
+)
+
+
 @app.command()
 def run(
     cycle: Annotated[Path, typer.Argument(help="the cycle file (cycle.yaml)")],
@@ -185,6 +191,7 @@ def run(
         Path | None,
         typer.Option(help="folder of your own PDCA notebooks (default: the workbook's)"),
     ] = None,
+    fresh_kernels: Annotated[bool, FRESH_KERNELS] = False,
 ) -> None:
     """Run one improvement cycle: the PDCA notebooks and the HTML report."""
     _run(
@@ -194,6 +201,7 @@ def run(
         param or [],
         timeout,
         notebooks,
+        fresh_kernels=fresh_kernels,
     )
 
 
@@ -204,6 +212,8 @@ def _run(
     params: list[str],
     timeout: int,
     notebooks: Path | None = None,
+    *,
+    fresh_kernels: bool = False,
 ):
     """Run the stages and print where the results are; returns the run's result."""
     from cslib.run.runner import StageFailed, parse_parameters, run_cycle
@@ -225,6 +235,7 @@ def _run(
                 timeout=timeout,
                 notebooks=notebooks,
                 on_stage=progress,
+                fresh_kernels=fresh_kernels,
             )
         except StageFailed as exc:
             _error(str(exc), exc.exit_code)
@@ -238,6 +249,7 @@ def _run(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="reports folder")] = Path("reports"),
+    fresh_kernels: Annotated[bool, FRESH_KERNELS] = False,
 ) -> None:
     """Run the full PDCA cycle of the sample operation (written first if missing) and print the report's path."""
     from cslib.data.sample import write_sample
@@ -249,7 +261,7 @@ def demo(
             with out.status("writing the sample operation…"):
                 write_sample(cycle_path.parent)
             out.print(f"Sample operation written to {cycle_path.parent}", markup=False)
-    _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900)
+    _run(cycle_path, out_dir, ["plan", "do", "check", "act"], [], 900, fresh_kernels=fresh_kernels)
 
 
 @app.command()
@@ -322,6 +334,7 @@ def batch(
             help="compute the team × period KPIs once for all runs (--no-panel: each run scans the tickets)",
         ),
     ] = True,
+    fresh_kernels: Annotated[bool, FRESH_KERNELS] = False,
 ) -> None:
     """Run many cycles (teams × months) in parallel and write index.html; exit 1 if any run failed."""
     from cslib.run.batch import run_batch
@@ -337,6 +350,7 @@ def batch(
                 force=force,
                 stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
                 panel=panel,
+                fresh_kernels=fresh_kernels,
                 on_run=on_run,
             )
         finally:

@@ -33,8 +33,9 @@ from cslib.run import inputs, preflight
 from cslib.run._log import run_log
 from cslib.run.failures import StageFailed, as_failure, describe, settle
 from cslib.run.inputs import file_hash
-from cslib.run.kernels import keeping_engine, kernel_manager
-from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, kernel_name, notebooks_dir
+from cslib.run.kernels import keeping_engine
+from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
+from cslib.run.one_kernel import StageKernels, stage_kernels
 
 if TYPE_CHECKING:
     from cslib.cycle.model import Cycle
@@ -158,6 +159,7 @@ def run_cycle(
     report: bool = True,
     on_stage: Callable[[str, str], None] | None = None,
     retries: int = 0,
+    fresh_kernels: bool = False,
 ) -> RunResult:
     """Execute the stages of one cycle and render its report.
 
@@ -184,6 +186,9 @@ def run_cycle(
     retries : int
         How many times to retry a stage whose kernel failed to start (a known
         flake under parallel load); failing cells are never retried.
+    fresh_kernels : bool
+        Start a kernel for each stage instead of running them all in one kernel, cleaned
+        between the notebooks (:mod:`cslib.run.one_kernel`); the results are the same.
 
     Returns
     -------
@@ -206,6 +211,7 @@ def run_cycle(
         )
         run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)
+        manifest["fresh_kernels"] = fresh_kernels
         run_dir = artefacts.run_folder(out, cycle.title, run_id).resolve()
         result = RunResult(_new_run_folder(run_dir, manifest))
         _keep_snapshots(run_dir)
@@ -237,22 +243,24 @@ def _execute(
 ) -> None:
     """The stages in order, then the report; any failure is recorded (:mod:`cslib.run.failures`)."""
     stage = manifest["stages"][0]
+    fresh = manifest["fresh_kernels"]
     try:
-        for stage in manifest["stages"]:
-            _check_inputs(manifest, stage)
-            if on_stage:
-                on_stage(stage, "start")
-            _run_stage(
-                stage,
-                notebooks,
-                result,
-                manifest,
-                parameters=parameters,
-                timeout=timeout,
-                retries=retries,
-            )
-            if on_stage:
-                on_stage(stage, "done")
+        with stage_kernels(fresh=fresh, cwd=notebooks, retries=retries) as kernels:
+            for stage in manifest["stages"]:
+                _check_inputs(manifest, stage)
+                if on_stage:
+                    on_stage(stage, "start")
+                _run_stage(
+                    stage,
+                    notebooks,
+                    result,
+                    manifest,
+                    parameters=parameters,
+                    timeout=timeout,
+                    kernels=kernels,
+                )
+                if on_stage:
+                    on_stage(stage, "done")
         stage = "report"
         _check_inputs(manifest, stage)
         _finish(result, manifest, report=report)
@@ -416,7 +424,7 @@ def _run_stage(
     *,
     parameters: dict,
     timeout: int,
-    retries: int,
+    kernels: StageKernels,
 ) -> None:
     """Execute one stage's notebook into the run folder; record it in ``result`` and ``run.json``.
 
@@ -425,20 +433,22 @@ def _run_stage(
     """
     started = time.perf_counter()
     output = artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage])
-    log.info("%s stage: %s on the %s kernel", stage, notebooks / NOTEBOOKS[stage], kernel_name())
+    log.info(
+        "%s stage: %s on the %s kernel%s",
+        stage,
+        notebooks / NOTEBOOKS[stage],
+        kernels.kernel_name,
+        " (a fresh one)" if kernels.fresh else " (the run's one)",
+    )
     try:
-        _execute_notebook(
-            retries,
+        kernels.execute(
             str(notebooks / NOTEBOOKS[stage]),
             str(output),
             parameters=parameters,
-            cwd=str(notebooks),
-            kernel_name=kernel_name(),
             execution_timeout=timeout,
             progress_bar=False,
             request_save_on_cell_execute=False,
             log_output=True,  # each cell's output into run.log
-            kernel_manager_class=kernel_manager(),
             engine_name=keeping_engine(),
             keep_at=str(output),
         )
@@ -449,30 +459,6 @@ def _run_stage(
         {"stage": stage, "status": "ok", "seconds": seconds, "notebook": str(output)}
     )
     artefacts.write_manifest(result.run_dir, manifest)
-
-
-def _kernel_start_failed(exc: BaseException) -> bool:
-    """A kernel that did not start or answer (not a failing or timed-out cell, not a kernel dying mid-run)."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    if isinstance(exc, CellTimeoutError | DeadKernelError):
-        return False
-    if isinstance(exc, RuntimeError | TimeoutError):
-        return True
-    return type(exc).__module__.startswith("zmq")
-
-
-def _execute_notebook(retries: int, *args, **kwargs):
-    """``papermill.execute_notebook``, retried when the kernel fails to start."""
-    import papermill
-
-    for attempt in range(retries + 1):
-        try:
-            return papermill.execute_notebook(*args, **kwargs)
-        except Exception as exc:
-            if attempt >= retries or not _kernel_start_failed(exc):
-                raise
-            time.sleep(1 + 2 * attempt)
 
 
 __all__ = [

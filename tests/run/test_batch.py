@@ -494,39 +494,6 @@ def test_index_escapes_every_string_and_sorts_without_scripts(tmp_path):
     assert "<td>roll-out and comparison teams</td>" in first and "<td>comparison team</td>" in first
 
 
-def test_kernel_start_failures_are_retried_and_failing_cells_are_not(monkeypatch):
-    import papermill
-    from nbclient.exceptions import CellTimeoutError
-
-    from cslib.run import runner
-
-    monkeypatch.setattr(runner.time, "sleep", lambda s: None)
-    attempts = []
-
-    def flaky(*args, **kwargs):
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise RuntimeError("Kernel didn't respond in 60 seconds")
-        return "done"
-
-    monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    assert runner._execute_notebook(2, "in.ipynb", "out.ipynb") == "done" and len(attempts) == 3
-    attempts.clear()
-    with pytest.raises(RuntimeError):
-        runner._execute_notebook(1, "in.ipynb", "out.ipynb")
-    assert len(attempts) == 2
-
-    def cell_timeout(*args, **kwargs):
-        attempts.append(1)
-        raise CellTimeoutError("a cell timed out")
-
-    attempts.clear()
-    monkeypatch.setattr(papermill, "execute_notebook", cell_timeout)
-    with pytest.raises(CellTimeoutError):
-        runner._execute_notebook(3, "in.ipynb", "out.ipynb")
-    assert len(attempts) == 1
-
-
 def test_a_remote_worker_gets_the_pseudonym_key_this_machine_uses(tmp_path, monkeypatch):
     """A Dask worker elsewhere has no installation secret of ours: the task brings the key."""
     from cslib.data import privacy

@@ -29,6 +29,7 @@ from cslib.errors import CslibError
 from cslib.run import runner
 from cslib.run.batch import plan_batch
 from cslib.run.failures import StageFailed
+from cslib.run.one_kernel import StageKernels
 
 TICKETS = "ticket_id,created_at\nA,2026-01-05 10:00\nB,2026-02-05 10:00\n"
 
@@ -88,12 +89,12 @@ def tiny(tmp_path, monkeypatch):
 def fake_stages(monkeypatch, during=None):
     """Stage execution without kernels: writes the executed notebook, then calls ``during(stage, run_dir)``."""
 
-    def execute(retries, source, output, *, parameters, **kwargs):
+    def execute(kernels, source, output, *, parameters, **kwargs):
         Path(output).write_text(Path(source).read_text())
         if during:
             during(Path(source).stem.split("-")[1], Path(parameters["run_dir"]))
 
-    monkeypatch.setattr(runner, "_execute_notebook", execute)
+    monkeypatch.setattr(StageKernels, "execute", execute)
 
 
 def only_run(out: Path) -> Path:

@@ -121,6 +121,8 @@ class RunTask:
     retries: int
     fingerprint: str
     fingerprint_detail: dict
+    #: a new kernel for each stage instead of one for the run (the results are the same)
+    fresh_kernels: bool = False
 
     def __getitem__(self, key: str):
         """``task["name"]`` is ``task.name``: the task reads like its JSON record."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from cslib.cycle import artefacts
@@ -29,6 +29,7 @@ def run_batch(
     force: bool = False,
     stages: list[str] | None = None,
     panel: bool = True,
+    fresh_kernels: bool = False,
     on_run: Callable[[RunOutcome | None, int, int], None] | None = None,
 ) -> BatchResult:
     """Run every run of a review file, in parallel, and write ``index.html``.
@@ -53,6 +54,8 @@ def run_batch(
         Compute the team × period KPI panel once for the runs that need it (one team each)
         and let them read it instead of scanning the tickets again (:mod:`cslib.run.batch.panel`);
         False: every run scans the tickets itself.
+    fresh_kernels : bool
+        Start a kernel for each stage of a run instead of one kernel per run.
     on_run : callable, optional
         Progress: called with ``(None, 0, total)`` once the batch is planned, then
         with ``(outcome, done, total)`` as each run finishes (unchanged runs first).
@@ -85,7 +88,7 @@ def run_batch(
         if not force and is_current(task):
             collect(_unchanged(task))
         else:
-            pending.append(task)
+            pending.append(replace(task, fresh_kernels=fresh_kernels))
     folder = build_panel(batch) if panel and pending else None
     for task in pending:
         if folder is not None and len(task.teams) == 1:

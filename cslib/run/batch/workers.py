@@ -169,6 +169,7 @@ def _run_here(task: RunTask) -> RunOutcome:
             notebooks=Path(task.notebooks),
             timeout=task.cell_timeout,
             retries=task.retries,
+            fresh_kernels=task.fresh_kernels,
         )
     except StageFailed as exc:
         return task.outcome(

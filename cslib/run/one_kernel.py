@@ -1,0 +1,217 @@
+"""One kernel per run: the stages' notebooks execute one after another in the same kernel,
+each starting from a clean slate, so a run pays for starting Python and importing the
+scientific stack once instead of once per stage.
+
+Between two notebooks the kernel is cleaned as if it had just started: the user namespace,
+``In``/``Out`` and the execution count are reset, open figures closed and Matplotlib's settings
+restored, the working folder and environment variables put back, the warnings already shown
+forgotten (a notebook shows its warnings as a fresh kernel would) and everything cslib caches in
+its modules cleared. Imported modules stay: that is the saving. Stages still hand results to each
+other only through the run folder. ``fresh=True`` starts a kernel per notebook instead, as
+papermill does by default.
+
+Examples
+--------
+>>> with stage_kernels(fresh=True, cwd=Path("."), retries=0) as kernels:
+...     kernels.fresh
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cslib.run.kernels import kernel_manager
+from cslib.run.notebooks import kernel_name
+
+log = logging.getLogger(__name__)
+
+#: seconds the kernel may take to start, and to clean up between notebooks (papermill's default start)
+START_TIMEOUT = 60
+#: run in the kernel as soon as it starts: what "just started" looks like (working folder, environment)
+REMEMBER = "get_ipython().cslib_start = (__import__('os').getcwd(), dict(__import__('os').environ))"
+#: run in the kernel before every notebook but the first; leaves no name behind (reset clears it)
+CLEAN = """
+def cslib_clean():
+    import gc, os, sys, warnings
+    shell = get_ipython()
+    kept = ("__doc__", "__loader__", "__package__", "__spec__")  # of the __main__ module
+    module = {k: v for k, v in shell.user_ns.items() if k in kept}
+    shell.reset(new_session=True)  # user namespace, In/Out, history; execution count back to 1
+    shell.user_ns.update({"_": "", "__": "", "___": ""}, **module)  # as in a new kernel
+    for name, module in list(sys.modules.items()):
+        if name == "cslib" or name.startswith("cslib."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+        if isinstance(getattr(module, "__warningregistry__", None), dict):
+            module.__warningregistry__.clear()  # the warnings already shown, shown again
+    warnings.onceregistry.clear()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+        sys.modules["matplotlib"].rc_file_defaults()
+    cwd, environment = shell.cslib_start
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environment)
+    gc.collect()
+cslib_clean()
+"""
+
+
+class StageKernels:
+    """Where a run's notebooks execute: :meth:`execute` runs one notebook with papermill, in the
+    run's one kernel (cleaned first) or, with ``fresh``, in a kernel of its own."""
+
+    def __init__(self, *, fresh: bool, cwd: Path, retries: int):
+        self.fresh, self.cwd, self.retries = fresh, cwd, retries
+        self.kernel_name = kernel_name()
+        self._km: Any = None  # the run's kernel, once started
+
+    def execute(self, input_path: str, output_path: str, **papermill_options) -> None:
+        """``papermill.execute_notebook(input_path, output_path, **papermill_options)`` in this
+        run's kernel; a kernel that fails to start is retried ``retries`` times."""
+        import papermill
+
+        options = {"kernel_name": self.kernel_name, "cwd": str(self.cwd), **papermill_options}
+        if self.fresh:
+            retried(self.retries, papermill.execute_notebook)(
+                input_path, output_path, kernel_manager_class=kernel_manager(), **options
+            )
+            return
+        if self._km is None:
+            self._km = retried(self.retries, self._start)()
+        else:
+            self._run(CLEAN)
+        try:
+            papermill.execute_notebook(input_path, output_path, km=self._km, **options)
+        finally:
+            self._km.stop_clients()
+
+    def close(self) -> None:
+        """Shut the run's kernel down (it may have died already)."""
+        if self._km is not None:
+            from jupyter_core.utils import run_sync
+
+            km, self._km = self._km, None
+            run_sync(_shutdown)(km)
+
+    def _start(self):
+        from jupyter_core.utils import run_sync
+
+        km = self._km = _shared_manager()(kernel_name=self.kernel_name)
+        try:
+            # as papermill starts a kernel: in the notebooks' folder, history kept in memory
+            run_sync(km.start_kernel)(
+                extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd)
+            )
+            self._run(REMEMBER)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.close()
+            self._km = None
+            raise
+        return km
+
+    def _run(self, code: str) -> None:
+        """Run ``code`` silently in the run's kernel (nothing shown, no execution count used)."""
+        client = self._km.blocking_client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=START_TIMEOUT)
+            reply = client.execute(
+                code, silent=True, store_history=False, reply=True, timeout=START_TIMEOUT
+            )
+        finally:
+            client.stop_channels()
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(
+                "the kernel could not be cleaned for the next notebook: "
+                f"{content.get('ename')}: {content.get('evalue')}"
+            )
+
+
+@contextlib.contextmanager
+def stage_kernels(*, fresh: bool, cwd: Path, retries: int = 0) -> Iterator[StageKernels]:
+    """The kernels of one run's notebooks, shut down when the block ends however it ends.
+
+    Parameters
+    ----------
+    fresh : bool
+        A new kernel for every notebook instead of one for the run.
+    cwd : path
+        The folder the notebooks run in (their own folder).
+    retries : int
+        How many times to retry starting a kernel that failed to start.
+    """
+    kernels = StageKernels(fresh=fresh, cwd=cwd, retries=retries)
+    try:
+        yield kernels
+    finally:
+        kernels.close()
+
+
+def retried(retries: int, start: Callable) -> Callable:
+    """``start``, called again (up to ``retries`` times) when it fails because a kernel did not
+    start or answer; a failing or timed-out cell is never retried."""
+
+    def call(*args, **kwargs):
+        for attempt in range(retries + 1):
+            try:
+                return start(*args, **kwargs)
+            except Exception as exc:
+                if attempt >= retries or not kernel_start_failed(exc):
+                    raise
+                log.info("a kernel failed to start (%s); trying again", exc)
+                time.sleep(1 + 2 * attempt)
+        return None
+
+    return call
+
+
+def kernel_start_failed(exc: BaseException) -> bool:
+    """A kernel that did not start or answer (not a failing or timed-out cell, not a kernel dying mid-run)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError | DeadKernelError):
+        return False
+    if isinstance(exc, RuntimeError | TimeoutError):
+        return True
+    return type(exc).__module__.startswith("zmq")
+
+
+def _shared_manager():
+    """The run's kernel manager: the clients papermill opens on it for each notebook are closed
+    after the notebook (papermill leaves them open on a kernel it does not own)."""
+
+    class SharedKernelManager(kernel_manager()):  # type: ignore[misc]
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.opened = []
+
+        def client(self, **kwargs):
+            self.opened.append(super().client(**kwargs))
+            return self.opened[-1]
+
+        def stop_clients(self) -> None:
+            while self.opened:
+                self.opened.pop().stop_channels()
+
+    return SharedKernelManager
+
+
+async def _shutdown(km) -> None:
+    try:
+        if await km.is_alive():
+            await km.shutdown_kernel(now=False)
+    finally:
+        await km.cleanup_resources()
+
+
+__all__ = ["CLEAN", "StageKernels", "kernel_start_failed", "retried", "stage_kernels"]

@@ -1,0 +1,221 @@
+"""One kernel per run: the notebooks of a run share a kernel, each starting from a clean slate,
+and the run folder is the same as with a fresh kernel per stage (``fresh_kernels``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from cslib.run import one_kernel
+from cslib.run.failures import StageFailed
+from cslib.run.one_kernel import stage_kernels
+from cslib.run.runner import NOTEBOOKS, run_cycle
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample" / "cycle.yaml"
+
+#: what a notebook finds when it starts, written to ``record`` (a parameter) as JSON
+LOOK = """
+import json, os, sys, warnings
+import matplotlib
+import matplotlib.pyplot as plt
+from cslib.stats.spc.rules import runs_limits
+import probe
+found = {
+    "names": sorted(globals()),
+    "count": get_ipython().execution_count,
+    "cwd": os.getcwd(),
+    "environment": os.environ.get("PROBE"),
+    "figures": plt.get_fignums(),
+    "linewidth": matplotlib.rcParams["lines.linewidth"],
+    "cached": runs_limits.cache_info().currsize,
+    "pid": os.getpid(),
+}
+with open(record, "w") as handle:
+    json.dump(found, handle)
+"""
+#: what a notebook leaves behind
+LITTER = """
+left = 1
+plt.figure()
+matplotlib.rcParams["lines.linewidth"] = 9
+runs_limits(20)
+os.environ["PROBE"] = "left"
+os.chdir("/")
+probe.warn()
+"""
+
+
+@pytest.fixture
+def probes(tmp_path):
+    """A notebook that records what it finds, then leaves litter; and the module that warns."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "probe.py").write_text(
+        "import warnings\n\ndef warn():\n    warnings.warn('probe warning', UserWarning)\n"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('record = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(LOOK),
+        nbformat.v4.new_code_cell(LITTER),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(folder / "probe.ipynb"))
+    return folder
+
+
+def run_probes(folder: Path, *, fresh: bool, times: int = 3) -> list[dict]:
+    found = []
+    with stage_kernels(fresh=fresh, cwd=folder) as kernels:
+        for i in range(times):
+            record = folder / f"found-{i}.json"
+            kernels.execute(
+                str(folder / "probe.ipynb"),
+                str(folder / f"probe-{i}.ipynb"),
+                parameters={"record": str(record)},
+                progress_bar=False,
+            )
+            executed = (folder / f"probe-{i}.ipynb").read_text()
+            found.append({**json.loads(record.read_text()), "warned": "probe warning" in executed})
+    return found
+
+
+@pytest.mark.notebook
+def test_each_notebook_starts_as_in_a_fresh_kernel(probes):
+    shared = run_probes(probes, fresh=False)
+    fresh = run_probes(probes, fresh=True, times=2)
+    assert len({f["pid"] for f in shared}) == 1  # one kernel ran them all
+    assert len({f["pid"] for f in fresh}) == 2
+    first = {k: v for k, v in fresh[0].items() if k != "pid"}
+    assert (
+        first["names"] and "left" not in first["names"] and first["count"] == 4
+    )  # after the parameters, as papermill injects them
+    assert first["cwd"] == str(probes) and first["environment"] is None and first["warned"]
+    assert first["figures"] == [] and first["cached"] == 0 and first["linewidth"] != 9
+    for found in shared + fresh:
+        assert {k: v for k, v in found.items() if k != "pid"} == first
+
+
+def normalised_notebook(path: Path, run_dir: Path) -> dict:
+    """An executed notebook without what differs between any two runs: times, durations, the
+    run folder's path and the random id of the cell papermill adds."""
+    # the times the register records, as the Act's history shows them
+    when = r"\d\d \w{3} \d{4} \d\d:\d\d|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    text = re.sub(when, "WHEN", path.read_text())
+    nb = json.loads(text.replace(str(run_dir), "RUN"))
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        for key in ("papermill", "execution"):
+            cell["metadata"].pop(key, None)
+        cell.pop("id", None)
+    return nb
+
+
+def same_run_folders(a: Path, b: Path) -> None:
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for name in files:
+        if name.suffix == ".parquet":
+            left, right = pd.read_parquet(a / name), pd.read_parquet(b / name)
+            when = [c for c in left.columns if c in ("recorded_at", "run_dir")]
+            # DuckDB's parallel sums may differ in the last bits between two runs
+            pd.testing.assert_frame_equal(
+                left.drop(columns=when), right.drop(columns=when), rtol=1e-12
+            )
+        elif name.suffix == ".ipynb":
+            assert normalised_notebook(a / name, a) == normalised_notebook(b / name, b), name
+        elif name.name == "run.json":
+            left, right = (json.loads((d / name).read_text()) for d in (a, b))
+            assert (left.pop("fresh_kernels"), right.pop("fresh_kernels")) == (False, True)
+            for manifest in left, right:
+                for key in ("started", "finished", "timings", "process", "run_id"):
+                    manifest.pop(key, None)
+            assert left == right
+        elif name.suffix in (".json", ".yaml"):
+            assert (a / name).read_text() == (b / name).read_text(), name
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_a_one_kernel_run_gives_the_same_run_folder_as_fresh_kernels(tmp_path):
+    one = run_cycle(SAMPLE, out=tmp_path / "one", run_id="run", report=False)
+    fresh = run_cycle(
+        SAMPLE, out=tmp_path / "fresh", run_id="run", report=False, fresh_kernels=True
+    )
+    assert one.status == fresh.status == "ok"
+    same_run_folders(one.run_dir, fresh.run_dir)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_failing_notebook_fails_the_run_cleanly(tmp_path, fresh):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    nb = nbformat.read(str(notebooks / NOTEBOOKS["plan"]), as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('no such team: Sales')"))
+    nbformat.write(nb, str(notebooks / NOTEBOOKS["plan"]))
+    with pytest.raises(StageFailed) as failed:
+        run_cycle(
+            SAMPLE,
+            out=tmp_path / "out",
+            stages=["plan", "do"],
+            notebooks=notebooks,
+            fresh_kernels=fresh,
+            report=False,
+        )
+    assert str(failed.value).startswith(
+        "the plan stage failed in cell 4: ValueError: no such team: Sales"
+    )
+    assert failed.value.exit_code == 1
+    [manifest] = (tmp_path / "out").rglob("run.json")
+    recorded = json.loads(manifest.read_text())
+    assert recorded["status"] == "failed" and recorded["fresh_kernels"] is fresh
+    assert not (manifest.parent / NOTEBOOKS["do"]).exists()
+
+
+def test_kernel_start_failures_are_retried_and_failing_cells_are_not(monkeypatch):
+    from nbclient.exceptions import CellTimeoutError
+
+    monkeypatch.setattr(one_kernel.time, "sleep", lambda s: None)
+    attempts = []
+
+    def flaky(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return "done"
+
+    assert one_kernel.retried(2, flaky)("in.ipynb") == "done" and len(attempts) == 3
+    attempts.clear()
+    with pytest.raises(RuntimeError):
+        one_kernel.retried(1, flaky)("in.ipynb")
+    assert len(attempts) == 2
+
+    def cell_timeout(*args, **kwargs):
+        attempts.append(1)
+        raise CellTimeoutError("a cell timed out")
+
+    attempts.clear()
+    with pytest.raises(CellTimeoutError):
+        one_kernel.retried(3, cell_timeout)("in.ipynb")
+    assert len(attempts) == 1
+
+
+@pytest.mark.notebook
+def test_the_command_line_keeps_fresh_kernels_on_request(tmp_path, cli):
+    result = cli("run", SAMPLE, "--stages", "plan", "-p", "teams=Billing", "--out", tmp_path,
+                 "--fresh-kernels")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [manifest] = tmp_path.rglob("run.json")
+    assert json.loads(manifest.read_text())["fresh_kernels"] is True
