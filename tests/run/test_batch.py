@@ -90,8 +90,10 @@ def test_batch_isolates_a_failing_run_and_indexes_every_run(review, cli, tmp_pat
     bdir = _batch_dir(out)
     for name in ("billing-2026-09", "accounts-2026-09"):
         manifest = json.loads((bdir / name / "run.json").read_text())
+        # one-team runs read the batch's KPI panel
         assert manifest["status"] == "ok" and manifest["parameters"] == {
-            "teams": name.split("-")[0].title()
+            "teams": name.split("-")[0].title(),
+            "panel": str(bdir / "panel"),
         }
         assert (bdir / name / "report.html").is_file() and (
             bdir / name / "fingerprint.json"

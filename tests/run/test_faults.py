@@ -309,6 +309,8 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     )
     try:
         family = _once_the_kernel_runs(psutil.Process(batch.pid))
+        # killed mid-cell: papermill has written the notebook it is executing
+        _once_written(out / "tiny" / "review" / "r1" / "1-plan.ipynb")
         batch.send_signal(signal.SIGKILL)
         batch.wait()
         gone, alive = psutil.wait_procs(family, timeout=30)
@@ -327,6 +329,15 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     assert json.loads(manifest.read_text())["status"] == "ok"
     index = (out / "tiny" / "review" / "index.html").read_text()
     assert 'href="r1/report.html"' in index
+
+
+def _once_written(path: Path, within: float = 180) -> None:
+    """Wait until ``path`` exists."""
+    deadline = time.monotonic() + within
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{path.name} was never written")
+        time.sleep(0.5)
 
 
 def _once_the_kernel_runs(batch, within: float = 180) -> list:
