@@ -296,7 +296,11 @@ def test_a_cell_over_the_timeout_keeps_the_executed_notebook(tmp_path):
 def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     psutil = pytest.importorskip("psutil")
     cycle = tiny_cycle(tmp_path / "data")
-    tiny_notebooks(tmp_path / "slow", "import time\ntime.sleep(120)")
+    started = tmp_path / "cell-started"  # the slow cell says when it runs
+    tiny_notebooks(
+        tmp_path / "slow",
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)",
+    )
     tiny_notebooks(tmp_path / "quick")
     review = tmp_path / "review.yaml"
     spec = {"cycle": str(cycle), "stages": ["plan"], "notebooks": "slow", "runs": [{"name": "r1"}]}
@@ -309,8 +313,7 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     )
     try:
         family = _once_the_kernel_runs(psutil.Process(batch.pid))
-        # killed mid-cell: papermill has written the notebook it is executing
-        _once_written(out / "tiny" / "review" / "r1" / "1-plan.ipynb")
+        _once_written(started)  # killed mid-cell
         batch.send_signal(signal.SIGKILL)
         batch.wait()
         gone, alive = psutil.wait_procs(family, timeout=30)
