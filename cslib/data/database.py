@@ -323,7 +323,7 @@ def register_query(con: duckdb.DuckDBPyConnection, source: Query, view: str) -> 
     """
     path = fetch(source)
     con.execute(
-        f"CREATE OR REPLACE VIEW {ident(view)} AS "
+        f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS "
         f"SELECT row_number() OVER () AS _row, * FROM read_parquet({file_literal(path)})"
     )
     return [c for c in con.table(view).columns if c != "_row"]

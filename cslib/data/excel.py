@@ -66,7 +66,7 @@ def register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) -> 
     """
     copy = sheet_copy(path, opts, name)
     con.execute(
-        f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM read_parquet({file_literal(copy)})'
+        f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM read_parquet({file_literal(copy)})'
     )
     return [c for c in con.table(view).columns if c != "_row"]
 

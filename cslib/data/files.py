@@ -77,9 +77,29 @@ class ReadOptions:
     )
 
 
+_DATABASES: dict[int, duckdb.DuckDBPyConnection] = {}  # the process's database, by process id
+
+
 def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection with the session time zone set to UTC."""
-    con = duckdb.connect()
+    """A new connection to the process's in-memory DuckDB database, session time zone UTC.
+
+    Opening a database costs about 35 ms and a stage opens dozens of connections, so they
+    share one database per process (a new connection to it costs well under 1 ms). Each
+    connection keeps its settings, registered frames and temporary views to itself:
+    cslib creates only temporary views and tables, and closing a connection drops them.
+
+    Examples
+    --------
+    >>> a, b = connect(), connect()
+    >>> _ = a.execute("CREATE TEMP VIEW v AS SELECT 1 AS x")
+    >>> "v" in {name for (name,) in b.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    False
+    """
+    database = _DATABASES.get(os.getpid())
+    if database is None:  # first use here, or a forked child: never share a parent's database
+        _DATABASES.clear()
+        database = _DATABASES[os.getpid()] = duckdb.connect()
+    con = database.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -121,7 +141,7 @@ def register_renamed(
             ),
         ]
     )
-    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT {select} FROM "{view}_source"')
+    con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT {select} FROM "{view}_source"')
     return [c for c in con.table(view).columns if c != "_row"]
 
 
@@ -140,7 +160,7 @@ def register_source(
         frame = frame.set_axis(list(map(str, frame.columns)), axis=1)
         frame.insert(0, "_row", range(2, len(frame) + 2))
         con.register(f"{view}_frame", frame)
-        con.execute(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM "{view}_frame"')
+        con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM "{view}_frame"')
         return [c for c in frame.columns if c != "_row"]
 
     path = Path(source)
@@ -188,7 +208,7 @@ def register_source(
         )
     try:
         con.execute(
-            f'CREATE OR REPLACE VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})'
+            f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})'
         )
         columns = [c for c in con.table(view).columns if c != "_row"]
         con.execute(f'SELECT count(*) FROM "{view}"').fetchone()

@@ -166,7 +166,9 @@ def open_table(
             )
     else:
         register_raw(con, source, raw, opts)
-    con.execute(f'CREATE OR REPLACE VIEW "{view}" AS {typed_sql(con, raw, SCHEMAS[table], opts)}')
+    con.execute(
+        f'CREATE OR REPLACE TEMP VIEW "{view}" AS {typed_sql(con, raw, SCHEMAS[table], opts)}'
+    )
     return con, view
 
 

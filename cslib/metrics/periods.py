@@ -107,8 +107,8 @@ def restrict(con, view: str, filters, start, end, stamp: str) -> None:
     if end is not None:
         dates.append(f"{stamp} < TIMESTAMP '{day_after(end).isoformat(sep=' ')}'")
     where = lambda conds: f" WHERE {' AND '.join(conds)}" if conds else ""  # noqa: E731
-    con.execute(f'CREATE VIEW "{view}_all" AS SELECT * FROM "{view}_typed"{where(segments)}')
-    con.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{view}_all"{where(dates)}')
+    con.execute(f'CREATE TEMP VIEW "{view}_all" AS SELECT * FROM "{view}_typed"{where(segments)}')
+    con.execute(f'CREATE TEMP VIEW "{view}" AS SELECT * FROM "{view}_all"{where(dates)}')
 
 
 def in_backlog(ctx: Context) -> str:

@@ -114,7 +114,7 @@ def register_mapped(
     plan = _view_plan(con, view, opts)
     exprs = ", ".join(["_row", *(f"{e} AS {sql.ident(c)}" for c, e in plan.exprs.items())])
     con.execute(
-        f'CREATE OR REPLACE VIEW "{view}" AS SELECT {exprs} FROM "{view}_in" WHERE {plan.keep}'
+        f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT {exprs} FROM "{view}_in" WHERE {plan.keep}'
     )
     try:
         con.execute(f'SELECT * FROM "{view}" LIMIT 0')
