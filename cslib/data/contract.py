@@ -100,8 +100,10 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
                 )
         return f"date_trunc('day', {expr})" if kind == "date" else expr
     if kind in ("int", "float"):
-        if raw_type in ("BOOLEAN",):
-            return f"CAST({col} AS DOUBLE)"
+        if raw_type == "BOOLEAN" or raw_type == "DOUBLE" or _INTEGER.match(raw_type):
+            return (
+                f"CAST({col} AS DOUBLE)"  # exact: no text round trip (floats and decimals keep it)
+            )
         return f"TRY_CAST({_text(column.name, raw_type)} AS DOUBLE)"
     if kind == "bool":
         if raw_type == "BOOLEAN":

@@ -324,7 +324,8 @@ def register_query(con: duckdb.DuckDBPyConnection, source: Query, view: str) -> 
     path = fetch(source)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS "
-        f"SELECT row_number() OVER () AS _row, * FROM read_parquet({file_literal(path)})"
+        "SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
+        f"FROM read_parquet({file_literal(path)}, file_row_number = true)"
     )
     return [c for c in con.table(view).columns if c != "_row"]
 

@@ -184,6 +184,7 @@ def register_source(
             )
         )
     suffix = _suffix(path)
+    numbered = ""
     if suffix == ".zip":  # read the unpacked table, name the archive in messages
         path = unzipped(path)
         name, suffix = f"{source} ({path.name.split('-', 1)[1]})", _suffix(path)
@@ -197,6 +198,10 @@ def register_source(
             )
     if suffix in PARQUET_SUFFIXES:
         sql = f"SELECT * FROM read_parquet({file_literal(path)})"
+        numbered = (  # the reader numbers rows in parallel; a window over the whole file cannot
+            "SELECT file_row_number + 2 AS _row, * EXCLUDE (file_row_number) "
+            f"FROM read_parquet({file_literal(path)}, file_row_number = true)"
+        )
     elif suffix in EXCEL_SUFFIXES:
         return register_excel(con, path, view, opts, name)
     elif suffix in CSV_SUFFIXES:
@@ -206,10 +211,15 @@ def register_source(
         raise DataError(
             Problem(f"unknown file type '{suffix}'", file=name, fix="use .csv, .parquet or .xlsx")
         )
+    windowed = f"SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})"
     try:
-        con.execute(
-            f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT row_number() OVER () + 1 AS _row, * FROM ({sql})'
-        )
+        try:
+            con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {numbered or windowed}')
+        except duckdb.BinderException:
+            if not numbered:
+                raise
+            # a Parquet file with a file_row_number column of its own
+            con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {windowed}')
         columns = [c for c in con.table(view).columns if c != "_row"]
         con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:

@@ -15,7 +15,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def quote(text: object) -> str:
@@ -35,6 +38,31 @@ def file_literal(path: object) -> str:
 
 #: the SQL of the session's time zone (the cycle's, once a table is opened)
 SESSION_ZONE = "current_setting('TimeZone')"
+
+
+@functools.lru_cache
+def fixed_offset(zone: str) -> bool:
+    """Whether the zone's clocks never change (UTC, ``Etc/GMT-5``…): no daylight saving and no
+    change of offset since 1970, week by week; an unknown zone is not.
+
+    Elapsed time in such a zone is the plain difference of wall times, which DuckDB computes
+    several times faster than through the zone's rules (:func:`elapsed_seconds`).
+
+    >>> fixed_offset("UTC"), fixed_offset("Europe/London")
+    (True, False)
+    """
+    try:
+        rules = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    start = datetime(1970, 1, 1)
+    first = rules.utcoffset(start)
+    return all(rules.utcoffset(start + timedelta(weeks=w)) == first for w in range(0, 131 * 53))
+
+
+def wall_seconds(a: str, b: str) -> str:
+    """SQL of the seconds from wall time ``a`` to ``b`` of a zone whose clocks never change."""
+    return f"(epoch({b}) - epoch({a}))"
 
 
 def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE) -> str:

@@ -7,7 +7,7 @@ columns present, SLA targets, definitions, the data's end) and returns SQL.
 from __future__ import annotations
 
 from cslib.data.sql import plus_seconds
-from cslib.metrics.context import Context, hours
+from cslib.metrics.context import Context
 from cslib.metrics.sla import sla_targets, target_sql
 
 
@@ -18,7 +18,7 @@ def _response_target(ctx: Context) -> str:
 
 
 def _response_met(ctx: Context) -> str:
-    answered = hours("created_at", "first_response_at")
+    answered = ctx.hours("created_at", "first_response_at")
     return f"first_response_at IS NOT NULL AND {answered} <= {_response_target(ctx)}"
 
 
@@ -26,7 +26,7 @@ def _response_due(ctx: Context) -> str:
     """Answered tickets, and unanswered ones already past their target (not those closed as
     duplicate, cancelled…: they are no longer waiting)."""
     target = _response_target(ctx)
-    due = f"{hours('created_at', ctx.as_of_sql)} > {target} AND ({ctx.counts})"
+    due = f"{ctx.hours('created_at', ctx.as_of_sql)} > {target} AND ({ctx.counts})"
     return f"{ctx.handled} AND {target} IS NOT NULL AND (first_response_at IS NOT NULL OR {due})"
 
 

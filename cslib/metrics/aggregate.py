@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cslib.data import sql
-from cslib.metrics.context import Context, hours
+from cslib.metrics.context import Context
 from cslib.metrics.periods import period_sql
 from cslib.metrics.registry import KPI
 
@@ -112,7 +112,7 @@ def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
 def open_case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
     """SQL of a duration KPI's tickets still open when the data ends (``ctx.as_of``), as
     :func:`case_sql` gives its cases: ``value`` is their age in hours, a lower bound."""
-    age = f"CAST({hours('created_at', ctx.as_of_sql)} AS DOUBLE) AS value"
+    age = f"CAST({ctx.hours('created_at', ctx.as_of_sql)} AS DOUBLE) AS value"
     cols = ", ".join(["created_at", *(sql.ident(b) for b in by), age])
     return (
         f"SELECT {cols} FROM {source([k], ctx)} "

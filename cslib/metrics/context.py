@@ -68,6 +68,12 @@ class Context:
     end: pd.Timestamp | None = None
     stat: str = "median"  # of durations
     definitions: Mapping = field(default_factory=dict)  # over DEFINITIONS
+    fixed_offset: bool = False  # the tables' time zone never changes its clocks (UTC…)
+
+    def hours(self, a: str, b: str) -> str:
+        """SQL of the hours elapsed from ``a`` to ``b``: :func:`hours`, or the plain difference
+        of wall times where the zone's clocks never change (the same figure, faster)."""
+        return f"({sql.wall_seconds(a, b)} / 3600.0)" if self.fixed_offset else hours(a, b)
 
     def definition(self, key: str):
         """A contact-centre definition: the one given, else the default of :data:`DEFINITIONS`."""

@@ -45,6 +45,7 @@ import pandas as pd
 
 from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
+from cslib.data.sql import fixed_offset
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql
 from cslib.metrics.context import Context
@@ -180,6 +181,7 @@ def compute(
             sl=service_level_seconds,
             definitions=definitions or {},
             economics=economics or {},
+            fixed_offset=fixed_offset(opts.timezone),
         )
         aggregated = [REGISTRY[k] for k in chosen if REGISTRY[k].value is not None]
         main = aggregate(con, ctx, aggregated)
@@ -427,6 +429,7 @@ def case_query(
         sl=service_level_seconds,
         definitions=definitions or {},
         economics=economics or {},
+        fixed_offset=fixed_offset(con.execute("SELECT current_setting('TimeZone')").fetchone()[0]),
     )
     k = REGISTRY[kpi]
     if not (still_open and k.end):

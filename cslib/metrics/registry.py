@@ -34,7 +34,7 @@ from cslib.metrics._ticket_sql import (
     _response_met,
     _window_over,
 )
-from cslib.metrics.context import DEFINITIONS, Sql, hours
+from cslib.metrics.context import DEFINITIONS, Sql
 from cslib.metrics.sla import missing_target
 from cslib.metrics.standards import standard_fields
 
@@ -120,7 +120,7 @@ REGISTRY: dict[str, KPI] = Registry(
             kind="duration",
             definition="first_response_at − created_at per answered ticket",
             source="Zendesk ticket metrics: first reply time",
-            value=hours("created_at", "first_response_at"),
+            value=lambda ctx: ctx.hours("created_at", "first_response_at"),
             among="first_response_at IS NOT NULL AND {handled}",
         ),
         KPI(
@@ -132,7 +132,7 @@ REGISTRY: dict[str, KPI] = Registry(
             kind="duration",
             definition="resolved_at − created_at per resolved ticket",
             source="Zendesk ticket metrics: full resolution time",
-            value=hours("created_at", "resolved_at"),
+            value=lambda ctx: ctx.hours("created_at", "resolved_at"),
             among="{resolved}",
         ),
         KPI(

@@ -313,3 +313,20 @@ def test_a_quoted_header_name_across_two_lines_is_read(tmp_path):
     frame = read_table(write(tmp_path, text), "tickets", columns=(("created_at", "created\nat"),))
     assert frame["ticket_id"].tolist() == ["T1", "T2"]
     assert frame["channel"].tolist() == ["email", "chat"]
+
+
+def test_parquet_rows_are_numbered_as_a_spreadsheet_shows_them_even_with_a_file_row_number_column(
+    tmp_path,
+):
+    good = pd.DataFrame({"ticket_id": ["T1", "T2", "T3"], "created_at": ["2026-04-01"] * 3})
+    bad = good.assign(created_at=["2026-04-01", "nonsense", "2026-04-02"])
+    for name, frame in {"plain": bad, "own": bad.assign(file_row_number=[7, 8, 9])}.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+        found = problems(tmp_path / f"{name}.parquet")
+        assert "rows 3" in found or "row 3" in found, found
+    good.assign(file_row_number=[7, 8, 9]).to_parquet(tmp_path / "ok.parquet")
+    assert read_table(tmp_path / "ok.parquet", "tickets")["ticket_id"].tolist() == [
+        "T1",
+        "T2",
+        "T3",
+    ]

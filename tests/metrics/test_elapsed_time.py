@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cslib import metrics as kpi
+from cslib.data.files import connect
+from cslib.data.sql import fixed_offset
+from cslib.metrics.context import hours
 from cslib.data.tables import read_table
 from cslib.errors import DataError
 
@@ -71,3 +76,34 @@ def test_a_resolution_target_is_elapsed_time_across_a_summer_time_change(tmp_pat
         sla={"resolution": {"hours": 8}},
     )
     assert out["sla_resolution_met"].item() == 1.0
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/GMT-5", "Asia/Tokyo"])
+def test_a_zone_whose_clocks_never_change_gives_the_same_durations_by_plain_difference(
+    tmp_path, zone
+):
+    stamps = pd.date_range("2026-01-01", "2026-12-31", periods=400).round("s")
+    rng = np.random.default_rng(7)
+    rows = [
+        (c, c + pd.Timedelta(seconds=int(s))) for c, s in zip(stamps, rng.integers(1, 9e5, 400))
+    ]
+    path = _csv(tmp_path, rows)
+    assert fixed_offset(zone)
+    fast = kpi.compute(path, kpis=["resolution_hours"], freq="W", timezone=zone)
+    con = connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    through_rules = con.execute(
+        f"SELECT {hours('created_at', 'resolved_at')} FROM read_csv('{path}') ORDER BY created_at"
+    ).fetchall()
+    by_difference = [(r - c).total_seconds() / 3600 for c, r in rows]
+    assert [h for (h,) in through_rules] == pytest.approx(by_difference, abs=1e-9)
+    weekly = pd.DataFrame({"created_at": [c for c, _ in rows], "h": by_difference})
+    expected = weekly.groupby(weekly["created_at"].dt.to_period("W"))["h"].median()
+    assert fast["resolution_hours"].dropna().to_numpy() == pytest.approx(expected.to_numpy())
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/London", "America/New_York", "Africa/Casablanca", "Nowhere/City"]
+)
+def test_zones_that_change_their_clocks_are_not_taken_for_fixed(zone):
+    assert not fixed_offset(zone)
