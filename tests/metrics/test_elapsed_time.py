@@ -9,9 +9,9 @@ import pytest
 from cslib import metrics as kpi
 from cslib.data.files import connect
 from cslib.data.sql import fixed_offset
-from cslib.metrics.context import hours
 from cslib.data.tables import read_table
 from cslib.errors import DataError
+from cslib.metrics.context import hours
 
 # (zone, created, resolved, hours actually elapsed), each ticket alone on its day
 CASES = [
@@ -85,7 +85,8 @@ def test_a_zone_whose_clocks_never_change_gives_the_same_durations_by_plain_diff
     stamps = pd.date_range("2026-01-01", "2026-12-31", periods=400).round("s")
     rng = np.random.default_rng(7)
     rows = [
-        (c, c + pd.Timedelta(seconds=int(s))) for c, s in zip(stamps, rng.integers(1, 9e5, 400))
+        (c, c + pd.Timedelta(seconds=int(s)))
+        for c, s in zip(stamps, rng.integers(1, 9e5, 400), strict=True)
     ]
     path = _csv(tmp_path, rows)
     assert fixed_offset(zone)
