@@ -18,6 +18,7 @@ built from an interactive session.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from pathlib import Path
@@ -27,6 +28,9 @@ import jinja2
 import nbformat
 import nh3
 from nbconvert import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cslib.cycle import artefacts
@@ -34,6 +38,7 @@ from cslib.cycle.workbook import default_run_dir
 from cslib.display import badge, esc, units_kept
 from cslib.errors import CslibError
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
+from cslib.run.page_style import CSS
 from cslib.stages.decision import RULES
 from cslib.stages.summary import RunSummary, money_sentence, summarise, teams_of
 
@@ -41,31 +46,6 @@ log = logging.getLogger(__name__)
 
 STAGE_TITLES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act"}
 
-CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px 32px;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #e3e3e3;padding-bottom:.15em;margin:1em 0 .4em} h4{margin:.8em 0 .3em}
-p,ul{margin:.45em 0} li{margin:.1em 0}
-nav.toc,nav.pages{background:#f6f8fa;border:1px solid #e3e3e3;padding:10px 18px;margin:18px 0} nav.toc ul{margin:4px 0;padding-left:20px}
-nav.pages a,nav.pages strong{margin-right:1em}
-table{border-collapse:collapse;margin:8px 0 14px;font-size:.86em;max-width:100%} th,td{border-bottom:1px solid #e5e5e5;padding:2px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;line-height:1.3}
-th{background:#f6f8fa} img{max-width:min(100%,800px);height:auto} .meta{color:#666;font-size:.85em}
-.cslib-wide{overflow-x:auto} details.cslib-appendix{margin:4px 0 14px;color:#444} details.cslib-appendix summary{cursor:pointer;font-size:.9em}
-.cslib-card{border:1px solid #dde3ea;border-radius:6px;padding:8px 14px;margin:8px 0;background:#fbfcfd}
-.cslib-card table{display:grid;grid-template-columns:1fr 1fr;column-gap:24px} .cslib-card tbody{display:contents} .cslib-card th{background:none;padding-left:0}
-.cslib-caption{color:#555;font-size:.9em;margin-bottom:2px} .improved{color:#0b7a3e;font-weight:600} .worsened{color:#b3261e;font-weight:600}
-.no-detectable-change{color:#8a6d00;font-weight:600} section.stage{margin-top:2.5em} .jp-InputPrompt,.jp-OutputPrompt,.prompt{display:none}
-.decision{border-left:6px solid #1f5fa8;background:#f3f7fc;padding:10px 18px;margin:12px 0} .decision .verdict{font-size:1.35em;font-weight:700}
-.decision-adopt{border-color:#0b7a3e} .decision-abandon{border-color:#b3261e} .decision-adapt,.decision-wait{border-color:#c58a00}
-.cslib-decision{font-size:1.1em} .interactive{background:#fff6d6;border:1px solid #e8d48a;padding:6px 12px}
-.mdc svg{vertical-align:middle;margin-right:2px} #summary li{margin:.3em 0}
-pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap}
-@media print{
- body{max-width:none;padding:0;font-size:10pt} nav.toc,nav.pages,details.cslib-appendix{display:none}
- section.stage{break-before:page} h2,h3,h4{break-after:avoid} img{break-inside:avoid;max-height:24cm}
- table{break-inside:auto;width:100%} thead{display:table-header-group} tr,img,.decision{break-inside:avoid}
- .cslib-wide{overflow:visible} a{color:inherit;text-decoration:none}
-}
-"""
 
 PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
     """<!DOCTYPE html>
@@ -91,10 +71,37 @@ CYCLE_BOX = re.compile(
 STAGE_LINK = re.compile(r'href="(?:plan|do|check|act)\.html#')
 
 
-def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[dict]]:
-    """The body HTML of an executed notebook (no inputs, no tagged cells) and its section headings."""
-    nb = nbformat.read(str(path), as_version=4)
-    exporter = HTMLExporter(
+class _BodyExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last pass over the page with BeautifulSoup (about
+    a second a notebook): that pass marks cells focusable, which :func:`_scrub` undoes, and gives
+    images without alt text a placeholder, which :data:`NO_ALT` gives them here."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
+        info = nb.metadata.get("language_info", {})
+        lexer = info.get("pygments_lexer", info.get("name"))
+        highlight = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        data_types = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight)
+        self.register_filter("filter_data_type", data_types)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+#: an image without alt text, and the placeholder nbconvert gives it
+NO_ALT = (
+    re.compile(r"<img(?![^>]*\balt=)"),
+    '<img alt="No description has been provided for this image"',
+)
+
+
+@functools.cache
+def _exporter() -> HTMLExporter:
+    """One exporter per process: its templates are compiled once for every notebook."""
+    exporter = _BodyExporter(
         template_name="basic",
         exclude_input=True,
         exclude_input_prompt=True,
@@ -109,8 +116,14 @@ def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[di
         ),
         enabled=True,
     )
-    body, _ = exporter.from_notebook_node(nb)
-    body = _scrub(body)
+    return exporter
+
+
+def render_notebook(path: str | Path, *, anchor: str = "") -> tuple[str, list[dict]]:
+    """The body HTML of an executed notebook (no inputs, no tagged cells) and its section headings."""
+    nb = nbformat.read(str(path), as_version=4)
+    body, _ = _exporter().from_notebook_node(nb)
+    body = _scrub(NO_ALT[0].sub(NO_ALT[1], body))
     headings = []
 
     def prefix(match: re.Match) -> str:

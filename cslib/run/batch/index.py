@@ -168,7 +168,7 @@ def write_index(batch: Batch, outcomes: list[RunOutcome]) -> Path:
     """
     import jinja2
 
-    from cslib.run.report import CSS
+    from cslib.run.page_style import CSS
 
     rows, objectives = _index_rows(batch, outcomes)
     grouped = any(r["group"] for r in rows)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from cslib._yamlfile import FastDumper, FastLoader
 from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
 from cslib.cycle.model import parse_cycle
@@ -258,7 +259,7 @@ def _tasks(
     notebook_dirs: dict[str | None, Path],
 ) -> list[RunTask]:
     """Write each run's derived cycle file and resolve the run into its task."""
-    raw = yaml.safe_load(template.read_text(encoding="utf-8"))
+    raw = yaml.load(template.read_text(encoding="utf-8"), Loader=FastLoader)
     source = str(review_path)
     shared = {
         "inputs": {table: source_hash(cycle.path(table)) for table in cycle.data},
@@ -275,11 +276,15 @@ def _tasks(
             f"# Derived by `cslib batch` from {template} for the run '{run.name}' of {review_path.name}.\n# Regenerated on every batch: edit the template or the review file instead.\n"
             + "".join(f"# {n}\n" for n in notes)
         )
-        text = header + yaml.safe_dump(derived, sort_keys=False, allow_unicode=True, width=120)
+        text = header + yaml.dump(
+            derived, Dumper=FastDumper, sort_keys=False, allow_unicode=True, width=120
+        )
         cycle_file = artefacts.derived_cycle_path(batch_dir, run.name)
         try:
             parse_cycle(
-                yaml.safe_load(text), source=f"{source}: {run.key}", base_dir=cycle_file.parent
+                yaml.load(text, Loader=FastLoader),
+                source=f"{source}: {run.key}",
+                base_dir=cycle_file.parent,
             )
         except ConfigError as exc:
             problems += exc.problems
