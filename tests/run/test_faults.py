@@ -16,7 +16,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -312,8 +314,11 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        family = _once_the_kernel_runs(psutil.Process(batch.pid))
-        _once_written(started)  # killed mid-cell
+        process = psutil.Process(batch.pid)
+        family = _wait_until(
+            lambda: _with_kernel(process), "the batch's run did not start its kernel"
+        )
+        _wait_until(started.exists, f"{started.name} was never written")  # killed mid-cell
         batch.send_signal(signal.SIGKILL)
         batch.wait()
         gone, alive = psutil.wait_procs(family, timeout=30)
@@ -334,24 +339,27 @@ def test_a_killed_batch_leaves_no_orphans_and_reruns_cleanly(tmp_path):
     assert 'href="r1/report.html"' in index
 
 
-def _once_written(path: Path, within: float = 180) -> None:
-    """Wait until ``path`` exists."""
-    deadline = time.monotonic() + within
-    while not path.exists():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{path.name} was never written")
-        time.sleep(0.5)
-
-
-def _once_the_kernel_runs(batch, within: float = 180) -> list:
-    """The processes a batch started (its run's process and that one's kernel), once the kernel runs."""
+def _wait_until(found: Callable[[], Any], failure: str, within: float = 180) -> Any:
+    """The first true value of ``found()``, asked every half second; the test fails with
+    ``failure`` after ``within`` seconds."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        family = batch.children(recursive=True)
-        if any("ipykernel" in " ".join(p.cmdline()) for p in family if p.is_running()):
-            return family
+        value = found()
+        if value:
+            return value
         time.sleep(0.5)
-    pytest.fail("the batch's run did not start its kernel")
+    pytest.fail(failure)
+
+
+def _with_kernel(batch) -> list | None:
+    """The processes a batch started (its run's process and that one's kernel), once the kernel runs."""
+    import psutil
+
+    try:
+        family = batch.children(recursive=True)
+        return family if any("ipykernel" in " ".join(p.cmdline()) for p in family) else None
+    except psutil.Error:  # a process ended while it was looked at: look again
+        return None
 
 
 def test_markup_from_a_notebook_output_is_sanitised(tmp_path):
