@@ -219,3 +219,17 @@ def test_the_command_line_keeps_fresh_kernels_on_request(tmp_path, cli):
     assert result.returncode == 0, result.stderr
     [manifest] = tmp_path.rglob("run.json")
     assert json.loads(manifest.read_text())["fresh_kernels"] is True
+
+
+@pytest.mark.notebook
+def test_a_kernel_that_cannot_be_cleaned_stops_the_run_before_the_next_notebook(
+    probes, monkeypatch
+):
+    # a notebook that broke the shell's reset leaves a kernel no next notebook may trust
+    monkeypatch.setattr(one_kernel, "CLEAN", "raise OSError('reset failed')")
+    with stage_kernels(fresh=False, cwd=probes) as kernels:
+        run = {"parameters": {"record": str(probes / "found.json")}, "progress_bar": False}
+        kernels.execute(str(probes / "probe.ipynb"), str(probes / "first.ipynb"), **run)
+        with pytest.raises(RuntimeError, match="could not be cleaned.*OSError: reset failed"):
+            kernels.execute(str(probes / "probe.ipynb"), str(probes / "second.ipynb"), **run)
+    assert (probes / "first.ipynb").exists() and not (probes / "second.ipynb").exists()
