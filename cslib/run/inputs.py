@@ -83,10 +83,20 @@ def table_inputs(name: str, source: TableSource, base_dir: Path) -> dict[str, So
 
 def cycle_inputs(cycle: Cycle, cycle_path: Path) -> dict[str, Source]:
     """Every input a run of the cycle reads: the cycle file and each table's files or query."""
+    return _table_sources(cycle) | {"cycle": cycle_path}
+
+
+def table_hashes(cycle: Cycle) -> dict[str, dict[str, str]]:
+    """:func:`hash_inputs` of the cycle's tables alone (data, mapping and join files, queries'
+    results): what decides whether an earlier check of the tables still holds."""
+    return hash_inputs(_table_sources(cycle))
+
+
+def _table_sources(cycle: Cycle) -> dict[str, Source]:
     files: dict[str, Source] = {}
     for name, source in cycle.data.items():
         files |= table_inputs(name, source, cycle.base_dir)
-    return files | {"cycle": cycle_path}
+    return files
 
 
 def hash_inputs(files: Mapping[str, Source]) -> dict[str, dict[str, str]]:
@@ -125,5 +135,6 @@ __all__ = [
     "file_hash",
     "hash_inputs",
     "source_hash",
+    "table_hashes",
     "table_inputs",
 ]

@@ -27,6 +27,7 @@ from cslib._yamlfile import read_yaml
 from cslib.cycle.evidence import check_cycle, teams_fix
 from cslib.cycle.model import STAND_INS, Cycle, check_tables, parse_cycle
 from cslib.errors import ConfigError, CslibError, Problem
+from cslib.run.inputs import table_hashes
 from cslib.run.notebooks import NOTEBOOKS
 
 if TYPE_CHECKING:
@@ -71,12 +72,21 @@ def validated(path: str | Path) -> tuple[Cycle, pd.DataFrame]:
 
 
 def _file_and_tables(
-    path: str | Path,
+    path: str | Path, checked: Mapping[str, Mapping[str, str]] | None = None
 ) -> tuple[Cycle | None, set[str], dict[str, list[Problem]], list[Problem]]:
-    """The cycle (None when unreadable), the keys set aside, each table's problems, and every problem."""
+    """The cycle (None when unreadable), the keys set aside, each table's problems, and every problem.
+
+    ``checked`` holds the tables' inputs (:func:`~cslib.run.inputs.table_hashes`) as they were
+    when they were last found without problems: unchanged, they are not checked again.
+    """
     source = str(path)
     cycle, set_aside, problems = _salvaged(read_yaml(Path(path)), source, Path(path).parent)
-    tables = check_tables(cycle, source=source) if cycle is not None else {}
+    if cycle is None:
+        tables: dict[str, list[Problem]] = {}
+    elif checked and table_hashes(cycle) == checked:
+        tables = {table: [] for table in cycle.data}
+    else:
+        tables = check_tables(cycle, source=source)
     return cycle, set_aside, tables, problems + [p for found in tables.values() for p in found]
 
 
@@ -123,13 +133,18 @@ def _kept(set_aside: set[str], *, dated: bool):
 
 
 def checked_cycle(
-    path: str | Path, *, name: str | None = None, error: type[CslibError] = CslibError
+    path: str | Path,
+    *,
+    name: str | None = None,
+    error: type[CslibError] = CslibError,
+    checked: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Cycle:
     """The parsed cycle file; raises ``error`` listing every problem in it and its tables at once.
 
-    ``name`` names the file in the message (default: its path).
+    ``name`` names the file in the message (default: its path). Tables whose inputs hash as
+    in ``checked`` (a batch checked them before its runs) are not checked again.
     """
-    cycle, _, _, problems = _file_and_tables(path)
+    cycle, _, _, problems = _file_and_tables(path, checked)
     if problems or cycle is None:  # an unreadable cycle always comes with its problems
         raise error(problems, where=f"{name or path} and its tables")
     return cycle

@@ -106,8 +106,10 @@ def prepare(
     stages: Sequence[str] = STAGES,
     parameters: Mapping[str, object] | None = None,
     notebooks: Path | None = None,
+    checked: Mapping[str, Mapping[str, str]] | None = None,
 ):
-    """Everything checked before a kernel starts: stages, parameters, the cycle and its data.
+    """Everything checked before a kernel starts: stages, parameters, the cycle and its data
+    (tables whose inputs hash as in ``checked`` were checked already).
 
     Returns the parsed cycle and the notebooks folder; raises :class:`CslibError`.
     """
@@ -137,7 +139,7 @@ def prepare(
     )
     if problem:
         raise ParameterError(problem)
-    cycle = preflight.checked_cycle(cycle_path)
+    cycle = preflight.checked_cycle(cycle_path, checked=checked)
     teams = [t.strip() for t in str((parameters or {}).get("teams", "")).split(",") if t.strip()]
     if teams:
         problem = preflight.unknown_teams(teams, preflight.known_teams(cycle), column="teams")
@@ -160,6 +162,7 @@ def run_cycle(
     on_stage: Callable[[str, str], None] | None = None,
     retries: int = 0,
     fresh_kernels: bool = False,
+    checked: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RunResult:
     """Execute the stages of one cycle and render its report.
 
@@ -189,6 +192,10 @@ def run_cycle(
     fresh_kernels : bool
         Start a kernel for each stage instead of running them all in one kernel, cleaned
         between the notebooks (:mod:`cslib.run.one_kernel`); the results are the same.
+    checked : mapping, optional
+        The tables' inputs (:func:`~cslib.run.inputs.table_hashes`) when they were last checked
+        without problems, as a batch checks them once for all its runs: unchanged, they are
+        not checked again.
 
     Returns
     -------
@@ -207,7 +214,7 @@ def run_cycle(
     _refuse_missing_needs(stages)
     with _unzip_once(), _snapshots_once():
         cycle, notebooks = prepare(
-            cycle_path, stages=stages, parameters=parameters, notebooks=notebooks
+            cycle_path, stages=stages, parameters=parameters, notebooks=notebooks, checked=checked
         )
         run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         manifest = _manifest(run_id, cycle_path, cycle, parameters, stages, notebooks)

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 import yaml
 
+from cslib.cycle.model import load_cycle
 from cslib.errors import ConfigError, CslibError
 from cslib.run import batch as cslib_batch
 from cslib.run.batch import (
@@ -24,6 +25,7 @@ from cslib.run.batch import (
     workers,
     write_index,
 )
+from cslib.run.inputs import table_hashes
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "cycle.yaml"
@@ -321,6 +323,8 @@ def test_sample_review_plans_every_team_and_month(tmp_path):
     derived = yaml.safe_load(Path(task["cycle"]).read_text())
     assert derived["periods"]["review"] == {"start": "2026-09-01", "end": "2026-09-30"}
     assert Path(task["cycle"]).parent == batch.dir / "cycles"
+    # the batch checked the tables once: each run finds them as they were checked
+    assert task["checked"] and task["checked"] == table_hashes(load_cycle(task["cycle"]))
 
 
 def test_runs_from_a_grid_and_a_list():

@@ -131,3 +131,24 @@ def test_a_notebooks_folder_without_kernel_metadata_is_refused_with_the_file(tmp
         assert err.value.exit_code == 2
         assert NOTEBOOKS[stage] in str(err.value)
         assert "Python kernel" in str(err.value)
+
+
+def test_tables_a_batch_checked_are_checked_again_only_once_their_files_change(
+    tmp_path, monkeypatch
+):
+    from cslib.cycle.model import load_cycle
+    from cslib.run.inputs import table_hashes
+
+    path = write_cycle(tmp_path)
+    checked = table_hashes(load_cycle(path))
+    assert set(checked) == {"tickets", "complaints"}
+    calls = []
+    real = preflight.check_tables
+    monkeypatch.setattr(preflight, "check_tables", lambda *a, **k: calls.append(1) or real(*a, **k))
+    preflight.checked_cycle(path, checked=checked)
+    assert calls == []  # as a batch's run finds the tables the batch checked
+    with (tmp_path / "complaints.csv").open("a") as handle:
+        handle.write("C3,not a date\n")  # changed after the batch checked it
+    with pytest.raises(CslibError, match="received_at"):
+        preflight.checked_cycle(path, checked=checked)
+    assert calls == [1]

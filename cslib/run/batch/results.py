@@ -123,6 +123,8 @@ class RunTask:
     fingerprint_detail: dict
     #: a new kernel for each stage instead of one for the run (the results are the same)
     fresh_kernels: bool = False
+    #: the tables' inputs as the batch checked them (:func:`~cslib.run.inputs.table_hashes`)
+    checked: dict = field(default_factory=dict)
 
     def __getitem__(self, key: str):
         """``task["name"]`` is ``task.name``: the task reads like its JSON record."""

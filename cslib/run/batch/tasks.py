@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from cslib.run import preflight
 from cslib.run.batch.results import Batch, RunTask
 from cslib.run.batch.review import Review, RunPlan, expand_runs, load_review, parse_review
 from cslib.run.failures import describe
-from cslib.run.inputs import file_hash, source_hash
+from cslib.run.inputs import file_hash, table_hashes
 from cslib.run.notebooks import NOTEBOOKS, notebooks_dir
 from cslib.run.runner import versions
 
@@ -261,8 +262,9 @@ def _tasks(
     """Write each run's derived cycle file and resolve the run into its task."""
     raw = yaml.load(template.read_text(encoding="utf-8"), Loader=FastLoader)
     source = str(review_path)
+    checked = table_hashes(cycle)  # the tables as plan_batch checked them: the runs need not
     shared = {
-        "inputs": {table: source_hash(cycle.path(table)) for table in cycle.data},
+        "inputs": {table: checked[table]["sha256"] for table in cycle.data},
         "versions": versions(),
     }
     notebook_hashes = {
@@ -299,7 +301,8 @@ def _tasks(
             "notebooks": notebook_hashes[run.notebooks],
         }
         folder = notebook_dirs[run.notebooks]
-        tasks.append(_task(run, review, cycle, cycle_file, out_dir, batch_dir, folder, detail))
+        task = _task(run, review, cycle, cycle_file, out_dir, batch_dir, folder, detail)
+        tasks.append(replace(task, checked=checked))
     if problems:
         raise ConfigError(problems, where=source)
     return tasks

@@ -170,6 +170,7 @@ def _run_here(task: RunTask) -> RunOutcome:
             timeout=task.cell_timeout,
             retries=task.retries,
             fresh_kernels=task.fresh_kernels,
+            checked=task.checked,
         )
     except StageFailed as exc:
         return task.outcome(
