@@ -151,7 +151,9 @@ def measure(engine: str, path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, nargs="*", default=[1_000_000, 10_000_000])
-    parser.add_argument("--engines", nargs="*", default=["duckdb", "sql", "duckdb+validate", "pandas"])
+    parser.add_argument(
+        "--engines", nargs="*", default=["duckdb", "sql", "duckdb+validate", "pandas"]
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
