@@ -45,6 +45,7 @@ sample: $(STAMP) ## regenerate the committed sample operation in data/sample
 bench: $(STAMP) ## run the benchmarks (1M and 10M tickets; slow)
 	$(BIN)/python benchmarks/kpi_bench.py
 	$(BIN)/python benchmarks/plan_bench.py
+	$(BIN)/python benchmarks/cycle_bench.py
 
 clean: ## remove the virtual environment, caches and reports
 	rm -rf $(VENV) .venv-minimums .pytest_cache .ruff_cache reports site
