@@ -66,10 +66,15 @@ def did_freq(wb: Workbook) -> str:
     return "M" if min(months) >= DID_MONTHS else FREQ
 
 
+def _per_team(wb: Workbook) -> bool:
+    """Whether the before/after series are per team: a roll-out, and tickets with their team."""
+    return bool(wb.cycle.rollout) and "team" in wb.ticket_columns
+
+
 def series(wb: Workbook, obj, *, freq: str = FREQ, by_team: bool = True) -> pd.DataFrame:
     """The objective's KPI per period for the before/after analysis: per team with ``first_treated`` when there is a roll-out."""
     start, end = cycle_span(wb)
-    use_teams = by_team and bool(wb.cycle.rollout) and "team" in wb.ticket_columns
+    use_teams = by_team and _per_team(wb)
     frame = wb.objective_kpis(obj, freq=freq, by="team" if use_teams else (), start=start, end=end)
     frame = frame.dropna(subset=["value"]).reset_index(drop=True)
     if use_teams:
@@ -89,6 +94,9 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
     out = {}
     treated = treated_teams(wb)
     monthly = did_freq(wb)
+    start, end = cycle_span(wb)
+    by = "team" if _per_team(wb) else ()
+    wb.prefetch(wb.cycle.objectives, freq=monthly, by=by, start=start, end=end)
     for o in wb.cycle.objectives:
         better = "lower" if o.direction == "decrease" else "higher"
         common: dict[str, Any] = {
@@ -159,6 +167,9 @@ def verdict_rows(wb: Workbook) -> pd.DataFrame:
     """The ``verdicts`` artefact: each objective's figures, verdict and the sentence that reads them (computed once per kernel)."""
     if ("verdict_rows",) in wb._cache:
         return wb._cache[("verdict_rows",)]
+    for window in ("baseline", "review"):  # the levels below, every objective in one scan
+        start, end = wb.window(window)
+        wb.prefetch(wb.cycle.objectives, teams=treated_teams(wb), freq="all", start=start, end=end)
     rows = []
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
