@@ -334,11 +334,11 @@ def _segment_dims(wb: Workbook) -> list[str]:
     return [d for d in ("channel", "segment") if d in wb.ticket_columns]
 
 
-def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
-    """``analyse(con, kind)`` over the ``cases`` of every objective × segment dimension
-    (:func:`~cslib.stages._segment_change.case_table`, computed once per objective),
-    stacked with ``objective`` and ``by``."""
-    rows = []
+def _by_segment(wb: Workbook, *analyses) -> list[pd.DataFrame]:
+    """Each ``analyse(con, kind)`` of ``analyses`` over the ``cases`` of every objective × segment
+    dimension (:func:`~cslib.stages._segment_change.case_table`, computed once per objective for
+    all of them), stacked with ``objective`` and ``by``."""
+    rows: list[list[pd.DataFrame]] = [[] for _ in analyses]
     for o in wb.cycle.objectives:
         measure = REGISTRY[o.kpi]
         # the cases compared are tickets; a standard's are evaluations
@@ -350,11 +350,14 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
             for dim in dims:
                 by_segment(con, dim)
                 if both_periods(con):
-                    table = analyse(con, kind)
-                    rows.append(
-                        table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
-                    )
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+                    for found, analyse in zip(rows, analyses, strict=True):
+                        table = analyse(con, kind)
+                        found.append(
+                            table.assign(objective=o.id, by=dim)[
+                                ["objective", "by", *table.columns]
+                            ]
+                        )
+    return [pd.concat(found, ignore_index=True) if found else pd.DataFrame() for found in rows]
 
 
 @after_review_starts
@@ -362,7 +365,8 @@ def segments(wb: Workbook) -> Html | Table:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     # cases of one day share its staffing: intervals and tests count days
-    frame = _by_segment(wb, segment_changes)
+    frame, mixed = _by_segment(wb, segment_changes, mix_effects)
+    wb._cache[("mix",)] = mixed  # a cheap aggregate of the same cases, kept for mix()
     if frame.empty:
         return Table(
             pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
@@ -398,7 +402,7 @@ def _units(wb: Workbook) -> dict[str, str]:
 def mix(wb: Workbook) -> Html | Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
-    frame = _by_segment(wb, mix_effects)
+    frame = wb._cache[("mix",)] if ("mix",) in wb._cache else _by_segment(wb, mix_effects)[0]
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)
