@@ -129,11 +129,20 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
                 data.dropna(subset=["value"]), change=week_start(wb.cycle.change.date), **common
             )
     for o in wb.cycle.objectives:  # a duration with tickets still open: say how many
-        text = open_tickets.note(wb, o, treated)
+        text = _still_open(wb)[o.id]
         if text:
             out[o.id] = replace(out[o.id], sentence=f"{out[o.id].sentence} {text}")
     wb._cache[key] = out
     return out
+
+
+def _still_open(wb: Workbook) -> dict[str, str | None]:
+    """Each objective's note on the review's tickets still open, None without (computed once per kernel)."""
+    key = ("still_open",)
+    if key not in wb._cache:
+        treated = treated_teams(wb)
+        wb._cache[key] = {o.id: open_tickets.note(wb, o, treated) for o in wb.cycle.objectives}
+    return wb._cache[key]
 
 
 def level(wb: Workbook, obj, window: str) -> float:
@@ -200,7 +209,7 @@ def verdict_rows(wb: Workbook) -> pd.DataFrame:
                 "warning": v.warning,
             }
         )
-        still_open = open_tickets.note(wb, o, treated_teams(wb))  # durations with tickets open
+        still_open = _still_open(wb)[o.id]  # durations with tickets open
         rows[-1]["sentence"] = " ".join(
             filter(None, (evidence_sentence(rows[-1], who=_who(wb)), still_open))
         )
