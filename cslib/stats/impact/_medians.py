@@ -134,7 +134,7 @@ class _ClusterMedian:
         bin_of = np.argmax(through >= k[:, None], axis=1)
         rank = k - np.where(bin_of > 0, through[np.arange(k.size), bin_of - 1], 0).astype(np.int64)
         lo, hi = self.edges[bin_of], self.edges[bin_of + 1]
-        width = int((hi - lo).max())
+        width = int((hi - lo).max(initial=1))
         step = max(1, self.CHUNK // width)
         at = np.empty(k.size, dtype=np.intp)
         for i in range(0, k.size, step):
