@@ -35,6 +35,9 @@ from cslib.errors import ConfigError, Problem
 from cslib.metrics import engine as kpi
 from cslib.metrics.standards import is_standard
 
+#: the columns of one KPI in a KPI frame, after its name: the value, p90, count and thin-survey flag
+KPI_COLUMNS = ("", "_p90", "_n", "_few")
+
 
 @dataclass
 class Workbook:
@@ -146,7 +149,8 @@ class Workbook:
         """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached.
 
         With a batch's KPI panel (:mod:`cslib.cycle.panel`) the frames it holds are read from it
-        instead of scanning the tickets again.
+        instead of scanning the tickets again; a frame cached for more KPIs of the same request
+        (:meth:`prefetch`) answers without a scan.
         """
         by = (by,) if isinstance(by, str) else tuple(by)
         scope = dict(filters or {})
@@ -162,8 +166,8 @@ class Workbook:
             stat,
             tuple(sorted((k, str(v)) for k, v in scope.items())),
         )
-        held = None
-        if key not in self._cache and self.panel is not None:
+        held = self._narrowed(key)
+        if held is None and key not in self._cache and self.panel is not None:
             held = self.panel.lookup(
                 kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
             )
@@ -200,6 +204,42 @@ class Workbook:
                 validate=False,
             )
         return self._cache[key]
+
+    def _narrowed(self, key: tuple) -> pd.DataFrame | None:
+        """The columns of ``key``'s KPIs in a cached frame of the same request for more KPIs
+        (the engine computes each KPI on its own: the same frame a request for them alone gives)."""
+        wanted, by = key[1], key[3]
+        if key in self._cache or not wanted:
+            return None
+        for other, frame in self._cache.items():
+            if other[0] == "kpis" and other[2:] == key[2:] and set(wanted) <= set(other[1]):
+                parts = (f"{k}{end}" for k in dict.fromkeys(wanted) for end in KPI_COLUMNS)
+                return frame[["period", *by, *(c for c in parts if c in frame)]]
+        return None
+
+    def prefetch(self, objectives: Sequence[Objective], *, teams=(), **request) -> None:
+        """Compute the objectives' KPIs together, one scan per statistic and segment, so that
+        the requests for each one alone that follow read them from the cache.
+
+        Each objective's filters are its segment and the ``teams`` given, as in
+        :func:`~cslib.stages._shared.pooled_weekly`; ``request`` takes the other arguments of
+        :meth:`objective_kpis` (``freq``, ``by``, ``start``, ``end``).
+
+        Examples
+        --------
+        >>> wb.prefetch(wb.cycle.objectives, freq="M", by="team")  # doctest: +SKIP
+        >>> wb.objective_kpis(wb.cycle.objectives[0], freq="M", by="team")  # doctest: +SKIP
+        """
+        if self.panel is not None:  # the panel holds each KPI's frame on its own
+            return
+        groups: dict[str, tuple[dict, str, list[str]]] = {}
+        for obj in objectives:
+            scope = {**(obj.segment or {}), **({"team": teams} if teams else {})}
+            stat = "mean" if obj.statistic == "mean" else "median"
+            groups.setdefault(repr((scope, stat)), (scope, stat, []))[2].append(obj.kpi)
+        for scope, stat, kpis in groups.values():
+            if len(set(kpis)) > 1:
+                self.kpis(kpis=list(dict.fromkeys(kpis)), stat=stat, filters=scope, **request)
 
     # ----------------------------------------------------------- objectives
 

@@ -242,6 +242,7 @@ def before_after_results(wb: Workbook) -> dict[str, spc.SpcResult]:
     """Each objective's weekly control chart in the teams that adopted the change, a new part at the change."""
     start, end = cycle_span(wb)
     teams = treated_teams(wb)
+    wb.prefetch(wb.cycle.objectives, teams=teams, freq=WEEKS, start=start, end=end)
     return {
         f"{o.id}: {objective_label(o)}": objective_chart(
             wb, o, pooled_weekly(wb, o, teams, start, end), part=week_start(wb.cycle.change.date)

@@ -20,6 +20,7 @@ from cslib.display import Chart, Html, Table, counted, esc, fmt, rounded
 from cslib.metrics.engine import REGISTRY
 from cslib.stages._shared import (
     CHART_NAMES,
+    WEEKS,
     by_row_unit,
     comparison_run,
     kpi_labels,
@@ -112,6 +113,7 @@ def standardise(wb: Workbook) -> Html:
     """New monitoring limits from the review period, for the measures to keep watching; saved as ``monitoring_limits``."""
     teams = treated_teams(wb)
     start, end = wb.window("review")
+    wb.prefetch(wb.cycle.objectives, teams=teams, freq=WEEKS, start=start, end=end)
     rows = []
     for o in wb.cycle.objectives:
         series = pooled_weekly(wb, o, teams, start, end)

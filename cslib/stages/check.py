@@ -66,10 +66,15 @@ def did_freq(wb: Workbook) -> str:
     return "M" if min(months) >= DID_MONTHS else FREQ
 
 
+def _per_team(wb: Workbook) -> bool:
+    """Whether the before/after series are per team: a roll-out, and tickets with their team."""
+    return bool(wb.cycle.rollout) and "team" in wb.ticket_columns
+
+
 def series(wb: Workbook, obj, *, freq: str = FREQ, by_team: bool = True) -> pd.DataFrame:
     """The objective's KPI per period for the before/after analysis: per team with ``first_treated`` when there is a roll-out."""
     start, end = cycle_span(wb)
-    use_teams = by_team and bool(wb.cycle.rollout) and "team" in wb.ticket_columns
+    use_teams = by_team and _per_team(wb)
     frame = wb.objective_kpis(obj, freq=freq, by="team" if use_teams else (), start=start, end=end)
     frame = frame.dropna(subset=["value"]).reset_index(drop=True)
     if use_teams:
@@ -89,6 +94,9 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
     out = {}
     treated = treated_teams(wb)
     monthly = did_freq(wb)
+    start, end = cycle_span(wb)
+    by = "team" if _per_team(wb) else ()
+    wb.prefetch(wb.cycle.objectives, freq=monthly, by=by, start=start, end=end)
     for o in wb.cycle.objectives:
         better = "lower" if o.direction == "decrease" else "higher"
         common: dict[str, Any] = {
@@ -121,11 +129,20 @@ def verdicts(wb: Workbook) -> dict[str, impact.Verdict]:
                 data.dropna(subset=["value"]), change=week_start(wb.cycle.change.date), **common
             )
     for o in wb.cycle.objectives:  # a duration with tickets still open: say how many
-        text = open_tickets.note(wb, o, treated)
+        text = _still_open(wb)[o.id]
         if text:
             out[o.id] = replace(out[o.id], sentence=f"{out[o.id].sentence} {text}")
     wb._cache[key] = out
     return out
+
+
+def _still_open(wb: Workbook) -> dict[str, str | None]:
+    """Each objective's note on the review's tickets still open, None without (computed once per kernel)."""
+    key = ("still_open",)
+    if key not in wb._cache:
+        treated = treated_teams(wb)
+        wb._cache[key] = {o.id: open_tickets.note(wb, o, treated) for o in wb.cycle.objectives}
+    return wb._cache[key]
 
 
 def level(wb: Workbook, obj, window: str) -> float:
@@ -159,6 +176,9 @@ def verdict_rows(wb: Workbook) -> pd.DataFrame:
     """The ``verdicts`` artefact: each objective's figures, verdict and the sentence that reads them (computed once per kernel)."""
     if ("verdict_rows",) in wb._cache:
         return wb._cache[("verdict_rows",)]
+    for window in ("baseline", "review"):  # the levels below, every objective in one scan
+        start, end = wb.window(window)
+        wb.prefetch(wb.cycle.objectives, teams=treated_teams(wb), freq="all", start=start, end=end)
     rows = []
     for o in wb.cycle.objectives:
         v = verdicts(wb)[o.id]
@@ -189,7 +209,7 @@ def verdict_rows(wb: Workbook) -> pd.DataFrame:
                 "warning": v.warning,
             }
         )
-        still_open = open_tickets.note(wb, o, treated_teams(wb))  # durations with tickets open
+        still_open = _still_open(wb)[o.id]  # durations with tickets open
         rows[-1]["sentence"] = " ".join(
             filter(None, (evidence_sentence(rows[-1], who=_who(wb)), still_open))
         )
@@ -323,11 +343,11 @@ def _segment_dims(wb: Workbook) -> list[str]:
     return [d for d in ("channel", "segment") if d in wb.ticket_columns]
 
 
-def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
-    """``analyse(con, kind)`` over the ``cases`` of every objective × segment dimension
-    (:func:`~cslib.stages._segment_change.case_table`, computed once per objective),
-    stacked with ``objective`` and ``by``."""
-    rows = []
+def _by_segment(wb: Workbook, *analyses) -> list[pd.DataFrame]:
+    """Each ``analyse(con, kind)`` of ``analyses`` over the ``cases`` of every objective × segment
+    dimension (:func:`~cslib.stages._segment_change.case_table`, computed once per objective for
+    all of them), stacked with ``objective`` and ``by``."""
+    rows: list[list[pd.DataFrame]] = [[] for _ in analyses]
     for o in wb.cycle.objectives:
         measure = REGISTRY[o.kpi]
         # the cases compared are tickets; a standard's are evaluations
@@ -339,11 +359,14 @@ def _by_segment(wb: Workbook, analyse) -> pd.DataFrame:
             for dim in dims:
                 by_segment(con, dim)
                 if both_periods(con):
-                    table = analyse(con, kind)
-                    rows.append(
-                        table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
-                    )
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+                    for found, analyse in zip(rows, analyses, strict=True):
+                        table = analyse(con, kind)
+                        found.append(
+                            table.assign(objective=o.id, by=dim)[
+                                ["objective", "by", *table.columns]
+                            ]
+                        )
+    return [pd.concat(found, ignore_index=True) if found else pd.DataFrame() for found in rows]
 
 
 @after_review_starts
@@ -351,7 +374,8 @@ def segments(wb: Workbook) -> Html | Table:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     # cases of one day share its staffing: intervals and tests count days
-    frame = _by_segment(wb, segment_changes)
+    frame, mixed = _by_segment(wb, segment_changes, mix_effects)
+    wb._cache[("mix",)] = mixed  # a cheap aggregate of the same cases, kept for mix()
     if frame.empty:
         return Table(
             pd.DataFrame({"note": ["No channel or segment column: segments cannot be compared."]})
@@ -387,7 +411,7 @@ def _units(wb: Workbook) -> dict[str, str]:
 def mix(wb: Workbook) -> Html | Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
-    frame = _by_segment(wb, mix_effects)
+    frame = wb._cache[("mix",)] if ("mix",) in wb._cache else _by_segment(wb, mix_effects)[0]
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from cslib.analyses.charts._style import BAD, GOOD, GREY, NEUTRAL, PALETTE, axes, checked, wrap
+from cslib.analyses.charts._style import (
+    BAD,
+    GOOD,
+    GREY,
+    NEUTRAL,
+    PALETTE,
+    axes,
+    checked,
+    despine,
+    wrap,
+)
 
 __all__ = [
     "importance_performance_chart",
@@ -63,7 +72,7 @@ def servqual_gap_chart(
     if hue:
         ax.legend(title=hue, frameon=False)
     ax.set_title(title or "SERVQUAL gaps by RATER dimension")
-    sns.despine(ax=ax)
+    despine(ax)
     return ax
 
 
@@ -133,7 +142,7 @@ def importance_performance_chart(
     handles = [Patch(color=c, label=q) for q, c in colours.items() if q in set(grid["quadrant"])]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="best")
     ax.set_title(title or "Importance–performance grid")
-    sns.despine(ax=ax)
+    despine(ax)
     return ax
 
 
@@ -179,7 +188,7 @@ def pareto_chart(
     ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax2.set_ylabel("Cumulative share")
     ax.set_title(title or f"Pareto of {str(label).replace('_', ' ')}")
-    sns.despine(ax=ax, right=False)
+    despine(ax, right=False)
     return ax
 
 
@@ -207,7 +216,7 @@ def recovery_chart(result: object, *, ax: Axes | None = None) -> Axes:
     )
     ax.set_ylabel("Later NPS (95 % CI)")
     ax.set_title("Service recovery paradox: loyalty after a complaint")
-    sns.despine(ax=ax)
+    despine(ax)
     return ax
 
 
@@ -255,8 +264,8 @@ def journey_chart(
         ax2.set_ylabel(satisfaction.upper())
         if profile[satisfaction].between(0, 1).all():
             ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
-        sns.despine(ax=ax, right=False)
+        despine(ax, right=False)
     else:
-        sns.despine(ax=ax)
+        despine(ax)
     ax.set_title(title or "Customer journey: volume, satisfaction and pain points")
     return ax

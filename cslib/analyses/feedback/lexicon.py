@@ -217,18 +217,11 @@ def tag(
     texts = feedback[text].astype(object).fillna("").astype(str).to_numpy()
     rows = []
     for theme, pat in _patterns(lex).items():
+        dimension, root_cause = meta.loc[theme, "dimension"], meta.loc[theme, "root_cause"]
         for i, s in enumerate(texts):
             m = pat.search(s)
             if m:
-                rows.append(
-                    (
-                        i,
-                        theme,
-                        meta.loc[theme, "dimension"],
-                        meta.loc[theme, "root_cause"],
-                        m.group(0).lower(),
-                    )
-                )
+                rows.append((i, theme, dimension, root_cause, m.group(0).lower()))
     tags = pd.DataFrame(
         rows, columns=["_i", "theme", "dimension", "root_cause", "keyword"]
     ).sort_values(["_i", "theme"], kind="stable")

@@ -18,9 +18,9 @@ from cslib.errors import ParameterError, Problem
 from cslib.stats.impact._notes import _caught
 
 if TYPE_CHECKING:
-    import statsmodels.api as sm
+    from statsmodels.regression import linear_model
 else:
-    sm = lazy("statsmodels.api")
+    linear_model = lazy("statsmodels.regression.linear_model")  # not all of statsmodels.api
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ def _twfe(panel: _Panel, alpha: float, notes: list[str]) -> pd.DataFrame:
         if shift < 1e-12:
             break
     with _caught(notes, "two-way fixed effects (for comparison)"):
-        fit = sm.OLS(ry, rd[:, None]).fit(cov_type="cluster", cov_kwds={"groups": ui})
+        fit = linear_model.OLS(ry, rd[:, None]).fit(cov_type="cluster", cov_kwds={"groups": ui})
     lo, hi = fit.conf_int(alpha=alpha)[0]
     return pd.DataFrame(
         [

@@ -30,9 +30,9 @@ import pandas as pd
 from cslib._lazy import lazy
 
 if TYPE_CHECKING:
-    import statsmodels.api as sm
+    from statsmodels.regression import linear_model
 else:
-    sm = lazy("statsmodels.api")
+    linear_model = lazy("statsmodels.regression.linear_model")  # not all of statsmodels.api
 
 #: ρ is searched within ±RHO_MAX; at the bound the series behaves like a random walk
 RHO_MAX = 0.98
@@ -181,7 +181,9 @@ def ar1_gaussian(endog: np.ndarray, X: pd.DataFrame):
         return float(((ys - xs @ beta) ** 2).sum() / df) * np.linalg.pinv(xs.T @ xs)
 
     xs = pd.DataFrame(_prais_winsten(x, rho)[0], columns=X.columns)
-    fit = sm.OLS(_prais_winsten(y, rho)[0], xs).fit()  # predicts X @ params: the original scale
+    fit = linear_model.OLS(
+        _prais_winsten(y, rho)[0], xs
+    ).fit()  # predicts X @ params: the original scale
     return fit, _around(cov_at, rho, var_rho, df, fit.params), rho
 
 
