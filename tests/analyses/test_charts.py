@@ -231,11 +231,3 @@ def test_a_chart_is_embedded_as_a_palette_png_on_white_a_third_of_its_size():
     img = Image.open(io.BytesIO(shown))
     assert img.mode == "P" and len(shown) < len(raw.getvalue()) / 2
     assert img.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
-
-
-def test_the_palette_is_seaborns_colour_blind_palette_without_importing_seaborn():
-    import seaborn as sns
-
-    from cslib.analyses.charts import PALETTE
-
-    assert list(sns.color_palette("colorblind")) == PALETTE

@@ -45,9 +45,3 @@ def test_the_probe_sees_a_heavy_library():
     # a stand-in imports its module when first used
     code = "import importlib\nimportlib.import_module('cslib.stats.impact.did').stats.norm"
     assert loaded_after(code) == ["scipy"]
-
-
-def test_the_analysis_charts_draw_without_seaborn():
-    # seaborn's colour-blind palette is written out: loading it takes half a second
-    code = "from cslib.analyses.charts import PALETTE, pareto_chart, training_chart"
-    assert "seaborn" not in loaded_after(code)

@@ -4,7 +4,7 @@ Each function draws one result table of :mod:`cslib.analyses.servqual`,
 :mod:`cslib.analyses.complaints`, :mod:`cslib.analyses.journey`, :mod:`cslib.analyses.risks_actions`,
 :mod:`cslib.analyses.benefits`, :mod:`cslib.analyses.capacity` or :mod:`cslib.analyses.training` into the
 ``ax=`` it is given (or the current Axes) and returns that Axes. Nothing is
-shown or saved here. Colours come from seaborn's colour-blind palette (written out in ``_style``).
+shown or saved here. Colours come from seaborn's colour-blind palette.
 
 * :mod:`~cslib.analyses.charts.quality` — what customers experience: SERVQUAL
   gaps, the importance–performance grid, complaints, the recovery paradox, the journey;
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     )
 
 #: each name → the module that holds it; imported on first use, so that importing
-#: a stage does not load matplotlib before it draws
+#: a stage does not load matplotlib and seaborn before it draws
 HOME = {
     **dict.fromkeys(("BAD", "GOOD", "GREY", "NEUTRAL", "PALETTE"), "_style"),
     **dict.fromkeys(

@@ -5,21 +5,12 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from cslib.analyses.charts._style import (
-    BAD,
-    GOOD,
-    GREY,
-    NEUTRAL,
-    PALETTE,
-    axes,
-    checked,
-    despine,
-    wrap,
-)
+from cslib.analyses.charts._style import BAD, GOOD, GREY, NEUTRAL, PALETTE, axes, checked, wrap
 from cslib.errors import ParameterError, Problem
 
 __all__ = [
@@ -123,7 +114,7 @@ def action_gantt(
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_title(title or "Action plan: planned vs actual (late actions in red)")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -158,7 +149,7 @@ def benefit_waterfall(
     ax.set_ylabel(f"Value {currency}".strip())
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_title(title or "Business benefit against the cost of the actions (95 % intervals)")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -214,9 +205,9 @@ def staffing_curve_chart(
         asa = curve["asa"].replace(np.inf, np.nan)
         ax2.plot(curve["agents"], asa, color=GREY, ls="--", marker=".", label="ASA")
         ax2.set_ylabel("Average speed of answer (s)")
-        despine(ax, right=False)
+        sns.despine(ax=ax, right=False)
     else:
-        despine(ax)
+        sns.despine(ax=ax)
     ax.set_title(title or "Erlang C staffing curve")
     return ax
 
@@ -259,5 +250,5 @@ def training_chart(
     ax.set_ylabel(kpi)
     ax.legend(frameon=False)
     ax.set_title(title or f"{kpi}: trained vs not-yet-trained agents, same weeks")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax

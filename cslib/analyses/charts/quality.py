@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from cslib.analyses.charts._style import (
-    BAD,
-    GOOD,
-    GREY,
-    NEUTRAL,
-    PALETTE,
-    axes,
-    checked,
-    despine,
-    wrap,
-)
+from cslib.analyses.charts._style import BAD, GOOD, GREY, NEUTRAL, PALETTE, axes, checked, wrap
 
 __all__ = [
     "importance_performance_chart",
@@ -72,7 +63,7 @@ def servqual_gap_chart(
     if hue:
         ax.legend(title=hue, frameon=False)
     ax.set_title(title or "SERVQUAL gaps by RATER dimension")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -142,7 +133,7 @@ def importance_performance_chart(
     handles = [Patch(color=c, label=q) for q, c in colours.items() if q in set(grid["quadrant"])]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="best")
     ax.set_title(title or "Importance–performance grid")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -188,7 +179,7 @@ def pareto_chart(
     ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax2.set_ylabel("Cumulative share")
     ax.set_title(title or f"Pareto of {str(label).replace('_', ' ')}")
-    despine(ax, right=False)
+    sns.despine(ax=ax, right=False)
     return ax
 
 
@@ -216,7 +207,7 @@ def recovery_chart(result: object, *, ax: Axes | None = None) -> Axes:
     )
     ax.set_ylabel("Later NPS (95 % CI)")
     ax.set_title("Service recovery paradox: loyalty after a complaint")
-    despine(ax)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -264,8 +255,8 @@ def journey_chart(
         ax2.set_ylabel(satisfaction.upper())
         if profile[satisfaction].between(0, 1).all():
             ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
-        despine(ax, right=False)
+        sns.despine(ax=ax, right=False)
     else:
-        despine(ax)
+        sns.despine(ax=ax)
     ax.set_title(title or "Customer journey: volume, satisfaction and pain points")
     return ax
