@@ -143,7 +143,8 @@ class Workbook:
         stat: str = "median",
         filters: Mapping[str, Sequence[str] | str] | None = None,
     ) -> pd.DataFrame:
-        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached.
+        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached
+        (a date and its midnight timestamp ask for the same frame).
 
         With a batch's KPI panel (:mod:`cslib.cycle.panel`) the frames it holds are read from it
         instead of scanning the tickets again.
@@ -157,8 +158,8 @@ class Workbook:
             tuple(kpis or ()),
             freq,
             by,
-            str(start),
-            str(end),
+            _day_key(start),
+            _day_key(end),
             stat,
             tuple(sorted((k, str(v)) for k, v in scope.items())),
         )
@@ -286,6 +287,16 @@ class Workbook:
             "objectives": len(c.objectives),
         }
         return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
+
+
+def _day_key(day) -> str | None:
+    """A ``start`` or ``end`` as the KPI cache's key: the engine reads any date-like as its timestamp.
+
+    >>> day = pd.Timestamp("2026-01-05")
+    >>> _day_key(day.date()) == _day_key(day) == _day_key("2026-01-05"), _day_key(None)
+    (True, None)
+    """
+    return None if day is None else str(pd.Timestamp(day))
 
 
 #: the sample cycle and the run folder of the notebooks' defaults, in a checkout of the workbook
