@@ -31,7 +31,7 @@ from cslib.data import sql
 from cslib.data import tables as io
 from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
-from cslib.errors import ConfigError, Problem
+from cslib.errors import ConfigError, CslibError, Problem
 from cslib.metrics import engine as kpi
 from cslib.metrics.standards import is_standard
 
@@ -149,6 +149,20 @@ class Workbook:
         With a batch's KPI panel (:mod:`cslib.cycle.panel`) the frames it holds are read from it
         instead of scanning the tickets again.
         """
+        key, by, scope = self._request(kpis, freq, by, start, end, stat, filters)
+        held = None
+        if key not in self._cache and self.panel is not None:
+            held = self.panel.lookup(
+                kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
+            )
+        if held is not None:
+            self._cache[key] = held
+        elif key not in self._cache:
+            self._cache[key] = self._compute(kpis, freq, by, start, end, stat, scope)
+        return self._cache[key]
+
+    def _request(self, kpis, freq, by, start, end, stat, filters) -> tuple[tuple, tuple, dict]:
+        """A KPI request's cache key, its ``by`` as a tuple and its filters with the run's teams."""
         by = (by,) if isinstance(by, str) else tuple(by)
         scope = dict(filters or {})
         if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
@@ -163,44 +177,39 @@ class Workbook:
             stat,
             tuple(sorted((k, str(v)) for k, v in scope.items())),
         )
-        held = None
-        if key not in self._cache and self.panel is not None:
-            held = self.panel.lookup(
-                kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
-            )
-        if held is not None:
-            self._cache[key] = held
-        elif key not in self._cache:
-            complaints = (
-                self.source("complaints")
-                if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
-                else None
-            )
-            wanted = self.has("evaluations") and any(is_standard(k) for k in kpis or ())
-            evaluations = self.source("evaluations") if wanted else None
-            tickets, options = self.source("tickets")
-            self._cache[key] = kpi.compute(
-                tickets,
-                kpis=kpis,
-                freq=freq,
-                by=by,
-                sla=self.cycle.sla_spec(),
-                stat=stat,
-                complaints=complaints[0] if complaints else None,
-                economics=self.cycle.economics.model_dump(),
-                start=start,
-                end=end,
-                filters=scope or None,
-                options=options,
-                complaint_options=complaints[1] if complaints else None,
-                evaluations=evaluations[0] if evaluations else None,
-                evaluation_options=evaluations[1] if evaluations else None,
-                standards=self.cycle.standards.model_dump(),
-                min_responses=self.cycle.min_responses,
-                **self.cycle.queue_definitions(),
-                validate=False,
-            )
-        return self._cache[key]
+        return key, by, scope
+
+    def _compute(self, kpis, freq, by, start, end, stat, scope) -> pd.DataFrame:
+        """:func:`cslib.metrics.engine.compute` of a request with the cycle's definitions and tables."""
+        complaints = (
+            self.source("complaints")
+            if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
+            else None
+        )
+        wanted = self.has("evaluations") and any(is_standard(k) for k in kpis or ())
+        evaluations = self.source("evaluations") if wanted else None
+        tickets, options = self.source("tickets")
+        return kpi.compute(
+            tickets,
+            kpis=kpis,
+            freq=freq,
+            by=by,
+            sla=self.cycle.sla_spec(),
+            stat=stat,
+            complaints=complaints[0] if complaints else None,
+            economics=self.cycle.economics.model_dump(),
+            start=start,
+            end=end,
+            filters=scope or None,
+            options=options,
+            complaint_options=complaints[1] if complaints else None,
+            evaluations=evaluations[0] if evaluations else None,
+            evaluation_options=evaluations[1] if evaluations else None,
+            standards=self.cycle.standards.model_dump(),
+            min_responses=self.cycle.min_responses,
+            **self.cycle.queue_definitions(),
+            validate=False,
+        )
 
     # ----------------------------------------------------------- objectives
 
@@ -239,17 +248,25 @@ class Workbook:
         """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``.
 
         ``filters`` default to the objective's own segment (e.g. ``{"channel": "email"}``).
+        Without a panel, the KPIs of the objectives asked for alike (same statistic and
+        segment) are computed together, in one scan.
         """
-        stat = "mean" if obj.statistic == "mean" else "median"
-        frame = self.kpis(
-            kpis=[obj.kpi],
-            freq=freq,
-            by=by,
-            start=start,
-            end=end,
-            stat=stat,
-            filters=obj.segment if filters is None else filters,
-        )
+        request = {
+            "freq": freq,
+            "by": by,
+            "start": start,
+            "end": end,
+            "stat": _stat(obj),
+            "filters": obj.segment if filters is None else filters,
+        }
+        if self.panel is None:
+            alike = [
+                o.kpi
+                for o in self.cycle.objectives
+                if _stat(o) == request["stat"] and (filters is not None or o.segment == obj.segment)
+            ]
+            self._together([obj.kpi, *alike], request)
+        frame = self.kpis(kpis=[obj.kpi], **request)
         n_col = (
             f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
         )
@@ -258,6 +275,24 @@ class Workbook:
         out["value"] = frame[self.column(obj)]
         out["n"] = frame[n_col] if n_col else pd.NA
         return out
+
+    def _together(self, kpis: list[str], request: dict) -> None:
+        """Compute the KPIs' frames of a request not cached yet in one scan, and cache each KPI's
+        columns as the frame it alone gives (the engine computes each KPI's columns on its own).
+        When the scan fails (a KPI the data lacks), each KPI is left to its own request."""
+        _, by, scope = self._request(kpis[:1], **request)
+        keys = {k: self._request([k], **request)[0] for k in dict.fromkeys(kpis)}
+        missing = [k for k, key in keys.items() if key not in self._cache]
+        if len(missing) < 2 or kpis[0] not in missing:
+            return
+        r = request
+        try:
+            frame = self._compute(missing, r["freq"], by, r["start"], r["end"], r["stat"], scope)
+        except CslibError:
+            return
+        for k in missing:
+            own = [c for c in (k, f"{k}_p90", f"{k}_n", f"{k}_few") if c in frame]
+            self._cache[keys[k]] = frame[["period", *by, *own]]
 
     def objective_value(
         self, obj: Objective, window: str, *, by: Sequence[str] | str = ()
@@ -287,6 +322,11 @@ class Workbook:
             "objectives": len(c.objectives),
         }
         return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
+
+
+def _stat(obj: Objective) -> str:
+    """The engine's statistic of an objective's KPI: its mean, else its median."""
+    return "mean" if obj.statistic == "mean" else "median"
 
 
 def _day_key(day) -> str | None:
