@@ -161,12 +161,13 @@ def _cluster_grid(con, kind: str, segments: list) -> tuple[np.ndarray, np.ndarra
                    sum({_score(kind)}) AS s
             FROM cases WHERE created_at IS NOT NULL GROUP BY ALL"""
     ).df()
-    n, s = (
-        grid.pivot_table(index="seg", columns="cl", values=v, aggfunc="sum", fill_value=0)
-        .reindex(segments, fill_value=0)
-        .to_numpy(dtype=float)
-        for v in ("n", "s")
-    )
+    rows = pd.Index(segments).get_indexer(grid["seg"])
+    cols, clusters = pd.factorize(grid["cl"], sort=True)
+    kept = rows >= 0
+    n, s = (np.zeros((len(segments), len(clusters))) for _ in range(2))
+    # one row per segment and cluster; a sum over no score counts 0
+    n[rows[kept], cols[kept]] = grid["n"].to_numpy(dtype=float)[kept]
+    s[rows[kept], cols[kept]] = np.nan_to_num(grid["s"].to_numpy(dtype=float)[kept], nan=0.0)
     return n, s, unit
 
 

@@ -31,7 +31,7 @@ from cslib.data import sql
 from cslib.data import tables as io
 from cslib.data.files import PARQUET_SUFFIXES
 from cslib.display import Html
-from cslib.errors import ConfigError, Problem
+from cslib.errors import ConfigError, CslibError, Problem
 from cslib.metrics import engine as kpi
 from cslib.metrics.standards import is_standard
 
@@ -146,12 +146,27 @@ class Workbook:
         stat: str = "median",
         filters: Mapping[str, Sequence[str] | str] | None = None,
     ) -> pd.DataFrame:
-        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached.
+        """:func:`cslib.metrics.engine.compute` over the cycle's tickets, restricted to the run's teams; cached
+        (a date and its midnight timestamp ask for the same frame).
 
         With a batch's KPI panel (:mod:`cslib.cycle.panel`) the frames it holds are read from it
-        instead of scanning the tickets again; a frame cached for more KPIs of the same request
-        (:meth:`prefetch`) answers without a scan.
+        instead of scanning the tickets again; KPIs computed together (:meth:`prefetch`,
+        :meth:`objective_kpis`) answer from the cache.
         """
+        key, by, scope = self._request(kpis, freq, by, start, end, stat, filters)
+        held = None
+        if key not in self._cache and self.panel is not None:
+            held = self.panel.lookup(
+                kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
+            )
+        if held is not None:
+            self._cache[key] = held
+        elif key not in self._cache:
+            self._cache[key] = self._compute(kpis, freq, by, start, end, stat, scope)
+        return self._cache[key]
+
+    def _request(self, kpis, freq, by, start, end, stat, filters) -> tuple[tuple, tuple, dict]:
+        """A KPI request's cache key, its ``by`` as a tuple and its filters with the run's teams."""
         by = (by,) if isinstance(by, str) else tuple(by)
         scope = dict(filters or {})
         if self.scope_teams and "team" in self.ticket_columns and "team" not in scope:
@@ -161,61 +176,44 @@ class Workbook:
             tuple(kpis or ()),
             freq,
             by,
-            str(start),
-            str(end),
+            _day_key(start),
+            _day_key(end),
             stat,
             tuple(sorted((k, str(v)) for k, v in scope.items())),
         )
-        held = self._narrowed(key)
-        if held is None and key not in self._cache and self.panel is not None:
-            held = self.panel.lookup(
-                kpis=kpis, freq=freq, by=by, start=start, end=end, stat=stat, scope=scope
-            )
-        if held is not None:
-            self._cache[key] = held
-        elif key not in self._cache:
-            complaints = (
-                self.source("complaints")
-                if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
-                else None
-            )
-            wanted = self.has("evaluations") and any(is_standard(k) for k in kpis or ())
-            evaluations = self.source("evaluations") if wanted else None
-            tickets, options = self.source("tickets")
-            self._cache[key] = kpi.compute(
-                tickets,
-                kpis=kpis,
-                freq=freq,
-                by=by,
-                sla=self.cycle.sla_spec(),
-                stat=stat,
-                complaints=complaints[0] if complaints else None,
-                economics=self.cycle.economics.model_dump(),
-                start=start,
-                end=end,
-                filters=scope or None,
-                options=options,
-                complaint_options=complaints[1] if complaints else None,
-                evaluations=evaluations[0] if evaluations else None,
-                evaluation_options=evaluations[1] if evaluations else None,
-                standards=self.cycle.standards.model_dump(),
-                min_responses=self.cycle.min_responses,
-                **self.cycle.queue_definitions(),
-                validate=False,
-            )
-        return self._cache[key]
+        return key, by, scope
 
-    def _narrowed(self, key: tuple) -> pd.DataFrame | None:
-        """The columns of ``key``'s KPIs in a cached frame of the same request for more KPIs
-        (the engine computes each KPI on its own: the same frame a request for them alone gives)."""
-        wanted, by = key[1], key[3]
-        if key in self._cache or not wanted:
-            return None
-        for other, frame in self._cache.items():
-            if other[0] == "kpis" and other[2:] == key[2:] and set(wanted) <= set(other[1]):
-                parts = (f"{k}{end}" for k in dict.fromkeys(wanted) for end in KPI_COLUMNS)
-                return frame[["period", *by, *(c for c in parts if c in frame)]]
-        return None
+    def _compute(self, kpis, freq, by, start, end, stat, scope) -> pd.DataFrame:
+        """:func:`cslib.metrics.engine.compute` of a request with the cycle's definitions and tables."""
+        complaints = (
+            self.source("complaints")
+            if self.has("complaints") and (kpis is None or "complaint_rate" in kpis)
+            else None
+        )
+        wanted = self.has("evaluations") and any(is_standard(k) for k in kpis or ())
+        evaluations = self.source("evaluations") if wanted else None
+        tickets, options = self.source("tickets")
+        return kpi.compute(
+            tickets,
+            kpis=kpis,
+            freq=freq,
+            by=by,
+            sla=self.cycle.sla_spec(),
+            stat=stat,
+            complaints=complaints[0] if complaints else None,
+            economics=self.cycle.economics.model_dump(),
+            start=start,
+            end=end,
+            filters=scope or None,
+            options=options,
+            complaint_options=complaints[1] if complaints else None,
+            evaluations=evaluations[0] if evaluations else None,
+            evaluation_options=evaluations[1] if evaluations else None,
+            standards=self.cycle.standards.model_dump(),
+            min_responses=self.cycle.min_responses,
+            **self.cycle.queue_definitions(),
+            validate=False,
+        )
 
     def prefetch(self, objectives: Sequence[Objective], *, teams=(), **request) -> None:
         """Compute the objectives' KPIs together, one scan per statistic and segment, so that
@@ -238,8 +236,8 @@ class Workbook:
             stat = "mean" if obj.statistic == "mean" else "median"
             groups.setdefault(repr((scope, stat)), (scope, stat, []))[2].append(obj.kpi)
         for scope, stat, kpis in groups.values():
-            if len(set(kpis)) > 1:
-                self.kpis(kpis=list(dict.fromkeys(kpis)), stat=stat, filters=scope, **request)
+            asked = {"freq": "W", "by": (), "start": None, "end": None, **request}
+            self._together(kpis, {**asked, "stat": stat, "filters": scope})
 
     # ----------------------------------------------------------- objectives
 
@@ -278,17 +276,25 @@ class Workbook:
         """The objective's KPI per period (× segment) as ``period``, by…, ``value``, ``n``.
 
         ``filters`` default to the objective's own segment (e.g. ``{"channel": "email"}``).
+        Without a panel, the KPIs of the objectives asked for alike (same statistic and
+        segment) are computed together, in one scan.
         """
-        stat = "mean" if obj.statistic == "mean" else "median"
-        frame = self.kpis(
-            kpis=[obj.kpi],
-            freq=freq,
-            by=by,
-            start=start,
-            end=end,
-            stat=stat,
-            filters=obj.segment if filters is None else filters,
-        )
+        request = {
+            "freq": freq,
+            "by": by,
+            "start": start,
+            "end": end,
+            "stat": _stat(obj),
+            "filters": obj.segment if filters is None else filters,
+        }
+        if self.panel is None:
+            alike = [
+                o.kpi
+                for o in self.cycle.objectives
+                if _stat(o) == request["stat"] and (filters is not None or o.segment == obj.segment)
+            ]
+            self._together([obj.kpi, *alike], request)
+        frame = self.kpis(kpis=[obj.kpi], **request)
         n_col = (
             f"{obj.kpi}_n" if f"{obj.kpi}_n" in frame else "volume" if "volume" in frame else None
         )
@@ -297,6 +303,24 @@ class Workbook:
         out["value"] = frame[self.column(obj)]
         out["n"] = frame[n_col] if n_col else pd.NA
         return out
+
+    def _together(self, kpis: list[str], request: dict) -> None:
+        """Compute the KPIs' frames of a request not cached yet in one scan, and cache each KPI's
+        columns as the frame it alone gives (the engine computes each KPI's columns on its own).
+        When the scan fails (a KPI the data lacks), each KPI is left to its own request."""
+        _, by, scope = self._request(kpis[:1], **request)
+        keys = {k: self._request([k], **request)[0] for k in dict.fromkeys(kpis)}
+        missing = [k for k, key in keys.items() if key not in self._cache]
+        if len(missing) < 2 or kpis[0] not in missing:
+            return
+        r = request
+        try:
+            frame = self._compute(missing, r["freq"], by, r["start"], r["end"], r["stat"], scope)
+        except CslibError:
+            return
+        for k in missing:
+            own = [c for c in (f"{k}{end}" for end in KPI_COLUMNS) if c in frame]
+            self._cache[keys[k]] = frame[["period", *by, *own]]
 
     def objective_value(
         self, obj: Objective, window: str, *, by: Sequence[str] | str = ()
@@ -326,6 +350,21 @@ class Workbook:
             "objectives": len(c.objectives),
         }
         return Html.card(f"{self.stage.capitalize()} — {c.title}", fields).markup
+
+
+def _stat(obj: Objective) -> str:
+    """The engine's statistic of an objective's KPI: its mean, else its median."""
+    return "mean" if obj.statistic == "mean" else "median"
+
+
+def _day_key(day) -> str | None:
+    """A ``start`` or ``end`` as the KPI cache's key: the engine reads any date-like as its timestamp.
+
+    >>> day = pd.Timestamp("2026-01-05")
+    >>> _day_key(day.date()) == _day_key(day) == _day_key("2026-01-05"), _day_key(None)
+    (True, None)
+    """
+    return None if day is None else str(pd.Timestamp(day))
 
 
 #: the sample cycle and the run folder of the notebooks' defaults, in a checkout of the workbook

@@ -68,13 +68,17 @@ def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -
 
 
 def km_level(wb: Workbook, obj, teams, start, end) -> float | None:
-    """The Kaplan–Meier median over a window, or None when no ticket of it is still open."""
+    """The Kaplan–Meier median over a window, or None when no ticket of it is still open
+    (kept for the kernel: the baseline, the power and the Check ask for the same)."""
     if not applies(obj):
         return None
-    cases = durations(wb, obj, teams, start, end)
-    if not cases["still_open"].any():
-        return None
-    return km_median(cases["value"], cases["still_open"])
+    key = ("km_level", obj.kpi, str(obj.segment), tuple(teams or ()), str(start), str(end))
+    if key not in wb._cache:
+        cases = durations(wb, obj, teams, start, end)
+        wb._cache[key] = (
+            km_median(cases["value"], cases["still_open"]) if cases["still_open"].any() else None
+        )
+    return wb._cache[key]
 
 
 def note(wb: Workbook, obj, teams) -> str | None:

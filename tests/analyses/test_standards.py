@@ -20,6 +20,7 @@ from cslib.analyses.standards import (
     sampling_adequacy,
     scored,
 )
+from cslib.analyses.standards.agreement import fleiss_kappas
 from cslib.errors import DataError, ParameterError
 
 
@@ -214,6 +215,18 @@ def test_fleiss_kappa_reproduces_fleiss_1971():
     assert round(row["kappa"], 3) == 0.430
     assert row["kappa"] == pytest.approx(fleiss_kappa(aggregate_raters(diagnoses)[0]))
     assert row["ci_low"] < row["kappa"] < row["ci_high"] and row["reading"] == "moderate"
+
+
+def test_bootstrap_kappas_are_statsmodels_fleiss_kappas():
+    rng = np.random.default_rng(5)
+    for items, categories, raters in ((40, 2, 3), (300, 4, 5), (7, 3, 2)):
+        table = np.zeros((items, categories))
+        for row in table:
+            np.add.at(row, rng.integers(0, categories, raters), 1)
+        draws = rng.integers(0, items, size=(50, items))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = [fleiss_kappa(table[d]) for d in draws]
+            assert np.array_equal(fleiss_kappas(table, draws), expected, equal_nan=True)
 
 
 def test_landis_koch_bands():

@@ -181,12 +181,41 @@ def _bootstrap(table: np.ndarray, alpha: float, n_resamples: int, rng) -> tuple[
     """Percentile interval of Fleiss' kappa, resampling items (rows of the count table)."""
     draws = rng.integers(0, len(table), size=(n_resamples, len(table)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.array([inter_rater.fleiss_kappa(table[d]) for d in draws])
+        values = fleiss_kappas(table, draws)
     values = values[np.isfinite(values)]
     if not values.size:
         return np.nan, np.nan
     low, high = np.percentile(values, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return float(low), float(high)
+
+
+def fleiss_kappas(table: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Fleiss' kappa of each resample of items: row ``r`` of ``draws`` picks the rows of the count
+    table (items × categories) that resample ``r`` holds.
+
+    Each value is the one :func:`statsmodels.stats.inter_rater.fleiss_kappa` gives for
+    ``table[draws[r]]``, computed the same way for all resamples at once (in batches).
+
+    Examples
+    --------
+    >>> t = np.array([[2.0, 0], [1, 1], [0, 2], [2, 0]])
+    >>> draws = np.array([[0, 1, 2, 3], [0, 0, 2, 1]])
+    >>> fleiss_kappas(t, draws).tolist() == [inter_rater.fleiss_kappa(t[d]) for d in draws]
+    True
+    """
+    table = np.asarray(table, dtype=float)
+    draws = np.atleast_2d(draws)
+    per_item, squares = table.sum(axis=1), (table * table).sum(axis=1)
+    out = np.empty(len(draws))
+    step = max(1, 4_000_000 // max(1, table.size))
+    for start in range(0, len(draws), step):
+        d = draws[start : start + step]
+        n_rat = per_item[d].max(axis=1)[:, None]  # ratings per item (every item has as many)
+        p_cat = table[d].sum(axis=1) / per_item[d].sum(axis=1)[:, None]  # marginal shares
+        p_rat = (squares[d] - n_rat) / (n_rat * (n_rat - 1.0))  # agreement per item
+        p_exp = (p_cat * p_cat).sum(axis=1)
+        out[start : start + step] = (p_rat.mean(axis=1) - p_exp) / (1 - p_exp)
+    return out
 
 
 @dataclass(frozen=True)

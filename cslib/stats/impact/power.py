@@ -34,6 +34,7 @@ means, Bayley & Hammersley 1946; for DiD with few clusters Donald & Lang 2007).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -209,8 +210,14 @@ def mde(design: Design, noise: Noise, n_after: int, alpha: float = 0.05) -> floa
     return float(ncp * sd)
 
 
+@lru_cache(maxsize=1024)
 def planned_method(n_before: int, n_after: int, has_control: bool) -> str:
-    """The method :func:`choose_method` picks for these planned weeks (and a comparison group)."""
+    """The method :func:`choose_method` picks for these planned weeks (and a comparison group);
+    cached, as the search for the weeks a target needs asks again for every review length.
+
+    >>> planned_method(20, 6, False), planned_method(20, 8, False), planned_method(20, 8, True)
+    ('two-period', 'its', 'did')
+    """
     weeks = np.arange(1, n_before + n_after + 1)
     if has_control:
         frame = pd.DataFrame(
