@@ -502,3 +502,22 @@ def test_sla_response_does_not_count_unanswered_tickets_closed_as_duplicate_or_c
     row = kpi.compute(t, kpis=["sla_response_met"], sla=SLA, as_of="2026-04-01 22:00").iloc[0]
     assert row["sla_response_met_n"] == 2
     assert row["sla_response_met"] == pytest.approx(1 / 2)
+
+
+def test_periods_keep_one_resolution_whether_the_calendar_is_given_as_dates_or_timestamps(
+    sample_dir,
+):
+    import datetime as dt
+
+    tickets = sample_dir / "tickets.parquet"
+    found = {
+        type(start).__name__: kpi.compute(
+            tickets, kpis=["volume"], freq="W", by=["team"], start=start, end=end
+        )
+        for start, end in [
+            (dt.date(2026, 1, 5), dt.date(2026, 5, 31)),
+            (pd.Timestamp("2026-01-05"), pd.Timestamp("2026-05-31")),
+        ]
+    }
+    assert {str(f["period"].dtype) for f in found.values()} == {"datetime64[us]"}
+    pd.testing.assert_frame_equal(found["date"], found["Timestamp"])
