@@ -72,7 +72,9 @@ def grid(main: pd.DataFrame, ctx: Context, start, end, freq: str) -> pd.DataFram
             floor(lo, freq), floor(hi, freq), freq={"D": "D", "W": "W-MON", "M": "MS"}[freq]
         ),
         name="period",
-    ).astype(main["period"].dtype)  # one resolution: a date's calendar is in seconds, DuckDB's in µs
+    ).astype(
+        main["period"].dtype
+    )  # one resolution: a date's calendar is in seconds, DuckDB's in µs
     frame = periods.to_frame()
     if ctx.by:
         segments = main[ctx.by].drop_duplicates()

@@ -154,7 +154,9 @@ def training_effect(wb: Workbook):
         return Html.text(
             "No training records linked to the change and to the tickets' agents: training cannot be tied to outcomes."
         )
-    if not (training_table["course"] == course).any():  # a comparison team's run: nobody was trained
+    if not (
+        training_table["course"] == course
+    ).any():  # a comparison team's run: nobody was trained
         return Html.text(
             f"No agent of {', '.join(wb.scope_teams) or 'these teams'} completed the course "
             f"“{course}”: training cannot be tied to outcomes here."
