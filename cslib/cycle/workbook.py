@@ -233,8 +233,7 @@ class Workbook:
         groups: dict[str, tuple[dict, str, list[str]]] = {}
         for obj in objectives:
             scope = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-            stat = "mean" if obj.statistic == "mean" else "median"
-            groups.setdefault(repr((scope, stat)), (scope, stat, []))[2].append(obj.kpi)
+            groups.setdefault(repr((scope, _stat(obj))), (scope, _stat(obj), []))[2].append(obj.kpi)
         for scope, stat, kpis in groups.values():
             asked = {"freq": "W", "by": (), "start": None, "end": None, **request}
             self._together(kpis, {**asked, "stat": stat, "filters": scope})
