@@ -32,8 +32,22 @@ def day_after(day) -> pd.Timestamp:
     return pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
 
 
-def floor(ts, freq: str) -> pd.Timestamp:
-    """The start of the period of ``ts``: its day, its ISO week's Monday or its month's first."""
+def floor(ts, freq: str):
+    """The start of the period of ``ts``: its day, its ISO week's Monday or its month's first
+    (a Series of timestamps gives a Series, computed at once).
+
+    >>> floor(pd.Series(pd.to_datetime(["2026-04-01 09:30", "2026-04-15"])), "W").dt.day.tolist()
+    [30, 13]
+    """
+    if isinstance(ts, pd.Series):
+        day = ts.dt.normalize()
+        if freq == "W":
+            return day - pd.to_timedelta(day.dt.weekday, unit="D")
+        if freq == "M":
+            wall = day.dt.tz_localize(None) if day.dt.tz is not None else day
+            first = wall - pd.to_timedelta(wall.dt.day - 1, unit="D")
+            return first.dt.tz_localize(day.dt.tz) if day.dt.tz is not None else first
+        return day
     ts = pd.Timestamp(ts).normalize()
     if freq == "W":
         return ts - pd.Timedelta(days=ts.weekday())

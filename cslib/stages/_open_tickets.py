@@ -56,7 +56,7 @@ def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -
     cases = durations(wb, obj, teams, frame["period"].min(), _last_day(frame["period"], freq), by)
     if not cases["still_open"].any():
         return frame
-    cases["period"] = cases["created_at"].map(lambda t: floor(t, freq))
+    cases["period"] = floor(cases["created_at"], freq)
     keys = ["period", *by]
     km = cases.groupby(keys)[["value", "still_open"]].apply(
         lambda g: km_median(g["value"], g["still_open"])
