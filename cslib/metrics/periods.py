@@ -36,7 +36,7 @@ def floor(ts, freq: str):
     """The start of the period of ``ts``: its day, its ISO week's Monday or its month's first
     (a Series of timestamps gives a Series, computed at once).
 
-    >>> floor(pd.Series(pd.to_datetime(["2026-04-01 09:30", "2026-04-15"])), "W").dt.day.tolist()
+    >>> floor(pd.Series(pd.to_datetime(["2026-04-01 09:30", "2026-04-15 00:00"])), "W").dt.day.tolist()
     [30, 13]
     """
     if isinstance(ts, pd.Series):
