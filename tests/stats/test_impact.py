@@ -632,6 +632,36 @@ def test_middle_pairwise_differences_are_exact(a, b, seed, step, window):
     assert got == (d[k1 - 1], d[k2 - 1])
 
 
+@pytest.mark.parametrize("shape", ["exponential", "minutes", "few values", "heavy tails"])
+def test_middle_differences_of_thousands_start_from_a_sample_and_stay_exact(shape):
+    from cslib.stats.impact._medians import _middle_differences
+
+    rng = np.random.default_rng(len(shape))
+    draw = {
+        "exponential": lambda n: rng.exponential(3, n),
+        "minutes": lambda n: np.round(rng.exponential(3, n) * 60) / 60,
+        "few values": lambda n: rng.integers(0, 4, n).astype(float),
+        "heavy tails": lambda n: rng.lognormal(0, 3, n),
+    }[shape]
+    a, b = np.sort(draw(3001)), np.sort(draw(2500))  # every few values sampled for the bounds
+    d = np.subtract.outer(a, b).ravel()
+    for k1, k2 in [((d.size + 1) // 2, d.size // 2 + 1), (17, 18), (d.size - 5, d.size - 5)]:
+        want = np.partition(d, [k1 - 1, k2 - 1])[[k1 - 1, k2 - 1]]
+        for window in (50, 5000):
+            got = _middle_differences(a, b, k1, k2, window=window)
+            assert got == pytest.approx(tuple(want), rel=1e-9)  # ties up to rounding, as documented
+
+
+def test_mann_whitney_u_by_binary_search_is_scipys():
+    from scipy.stats import mannwhitneyu
+
+    from cslib.stats.impact.compare import _mann_whitney_u
+
+    rng = np.random.default_rng(4)
+    a, b = np.round(rng.exponential(3, 5000), 1), np.round(rng.exponential(3.3, 4000), 1)
+    assert _mann_whitney_u(np.sort(a), np.sort(b)) == mannwhitneyu(a, b).statistic
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), min_size=2, max_size=120),

@@ -63,6 +63,7 @@ def outcomes(
     pass_mark: float = 1.0,
     alpha: float = 0.05,
     timezone: str = "UTC",
+    validate: bool = True,
 ) -> pd.DataFrame:
     """Customer outcomes on the evaluated tickets, standard met versus not met.
 
@@ -80,6 +81,8 @@ def outcomes(
         1 − confidence level of the intervals; level of the adjusted p-values.
     timezone : str
         Time zone of naive ticket timestamps.
+    validate : bool
+        Check the tickets against the data contract first (skip only when they were checked).
 
     Returns
     -------
@@ -114,7 +117,7 @@ def outcomes(
     verdicts = _ticket_verdicts(evaluations, scorecard, pass_mark)
     rows = []
     for kpi in kpis:
-        values = cases(tickets, kpi, by="ticket_id", timezone=timezone)
+        values = cases(tickets, kpi, by="ticket_id", timezone=timezone, validate=validate)
         values = values.assign(ticket_id=values["ticket_id"].astype(str))[["ticket_id", "value"]]
         joined = verdicts.merge(values, on="ticket_id")
         for criterion, part in joined.groupby("criterion", sort=False):

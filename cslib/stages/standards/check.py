@@ -202,6 +202,7 @@ def _outcomes(wb: Workbook) -> Html | None:
         **settings(wb),
         alpha=alpha(wb),
         timezone=options.timezone,
+        validate=False,  # the workbook checked the tickets
     )
     wb.save("standards_outcomes", found)
     currency = wb.cycle.economics.currency

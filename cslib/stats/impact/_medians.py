@@ -17,8 +17,11 @@ def _middle_differences(
 ) -> tuple[float, float]:
     """The k1-th and k2-th smallest (1-based, k2 ∈ {k1, k1 + 1}) of a_i − b_j for sorted a, b.
 
-    Bisects on the value until at most ``window`` differences lie between the bounds
-    (each step counts the differences below a value with one binary search per a_i),
+    Narrows the value bounds until at most ``window`` differences lie between them (each
+    step counts the differences below a value with one binary search per a_i; the first
+    bounds come from a sample of the differences, then a step aims by the counts just
+    beyond one side of the ranks, and bisects when two such steps did not quarter the
+    differences left),
     then partitions those few at the two ranks; when a step finds an empty half, it
     checks whether one tied difference fills the window (common with whole seconds, or
     minutes in hours, whose differences tie up to rounding: then exact to 1e-9
@@ -33,11 +36,25 @@ def _middle_differences(
     margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding
     lo, hi = a[0] - b[-1] - margin, a[-1] - b[0] + margin
     c_lo, c_hi = count_le(lo), count_le(hi)  # c_lo < k1 <= k2 <= c_hi
+    # first bounds from every few values' differences, kept only if the counts confirm them
+    sample = np.subtract.outer(a[:: max(1, a.size // 1000)], b[:: max(1, b.size // 1000)])
+    q = k1 / (a.size * b.size)
+    near_lo, near_hi = np.quantile(sample, [max(0.0, q - 0.02), min(1.0, q + 0.02)])
+    if lo < near_lo < hi and (c := count_le(near_lo)) < k1:
+        lo, c_lo = near_lo, c
+    if lo < near_hi < hi and (c := count_le(near_hi)) >= k2:
+        hi, c_hi = near_hi, c
+    aims = ((k1 - window // 4), (k2 + window // 4))  # just below / above the ranks, in turn
+    step, bisect, left = 0, False, c_hi - c_lo
     while c_hi - c_lo > window:
         mid = lo + (hi - lo) / 2
         if mid in (lo, hi):  # no value in between: the differences left are ties at hi
             tie = _below(a, b, hi)
             return tie, tie
+        if not bisect:  # a straight line through the counts
+            aimed = lo + (hi - lo) * ((aims[step % 2] - c_lo) / (c_hi - c_lo))
+            mid = aimed if lo < aimed < hi else mid
+            step += 1
         c = count_le(mid)
         if c in (c_lo, c_hi):  # an empty half: the window may hold one tied difference
             tie = _below(a, b, hi)
@@ -50,6 +67,9 @@ def _middle_differences(
             lo, c_lo = mid, c
         else:  # k1 <= c < k2: the k1-th difference is at or below mid, the k2-th above
             return _below(a, b, mid), _above(a, b, mid)
+        if bisect or step % 2 == 0:  # two aimed steps that did not quarter the rest: bisect once
+            bisect = not bisect and c_hi - c_lo > left / 4
+            left = c_hi - c_lo
     # every difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
     start = np.searchsorted(b, a - hi, side="left")
     stop = np.searchsorted(b, a - lo, side="left")
