@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cslib.cycle.workbook import Workbook
+from cslib.data import tables as io
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.metrics.periods import floor
@@ -24,12 +25,20 @@ def applies(obj) -> bool:
     return REGISTRY[obj.kpi].kind == "duration" and obj.statistic in (None, "median")
 
 
+def _definitions(wb: Workbook) -> dict:
+    """How the cycle defines the KPIs, as :func:`~cslib.metrics.engine.cases` takes it."""
+    c = wb.cycle
+    return dict(sla=c.sla_spec(), economics=c.economics.model_dump(), **c.queue_definitions())
+
+
+def _filters(wb: Workbook, obj, teams) -> dict | None:
+    teams = list(teams or wb.scope_teams)
+    return {**(obj.segment or {}), **({"team": teams} if teams else {})} or None
+
+
 def durations(wb: Workbook, obj, teams, start, end, by=()) -> pd.DataFrame:
     """The objective's tickets from ``start`` to ``end`` in ``teams`` (else the run's), open
     ones with their age."""
-    teams = list(teams or wb.scope_teams)
-    filters = {**(obj.segment or {}), **({"team": teams} if teams else {})}
-    c = wb.cycle
     path, options = wb.source("tickets")
     return kpi.cases(
         path,
@@ -37,14 +46,41 @@ def durations(wb: Workbook, obj, teams, start, end, by=()) -> pd.DataFrame:
         by=list(by),
         start=start,
         end=end,
-        filters=filters or None,
-        sla=c.sla_spec(),
-        economics=c.economics.model_dump(),
+        filters=_filters(wb, obj, teams),
         options=options,
-        **c.queue_definitions(),
+        **_definitions(wb),
         validate=False,
         still_open=True,
     )
+
+
+def open_count(wb: Workbook, obj, teams, start, end) -> tuple[int, int, pd.Timestamp | None]:
+    """Of the objective's tickets from ``start`` to ``end`` (as :func:`durations` gives them):
+    how many, how many still open and when the first open one was created — counted in
+    DuckDB, so that only periods with open tickets load their tickets (kept for the kernel)."""
+    key = ("open_count", obj.kpi, str(obj.segment), tuple(teams or ()), str(start), str(end))
+    if key not in wb._cache:
+        path, options = wb.source("tickets")
+        con, _ = kpi.scan(
+            path,
+            filters=_filters(wb, obj, teams),
+            start=start,
+            end=end,
+            options=options,
+            validate=False,
+        )
+        try:
+            query = kpi.case_query(
+                con, obj.kpi, **_definitions(wb), source=io.label(path), still_open=True
+            )
+            n, n_open, first = con.execute(
+                f"""SELECT count(*), count(*) FILTER (WHERE still_open),
+                           min(created_at) FILTER (WHERE still_open) FROM ({query})"""
+            ).fetchone()
+        finally:
+            con.close()
+        wb._cache[key] = (int(n), int(n_open), pd.Timestamp(first) if first is not None else None)
+    return wb._cache[key]
 
 
 def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -> pd.DataFrame:
@@ -53,9 +89,12 @@ def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -
     of a duration."""
     if not applies(obj) or frame.empty:
         return frame
-    cases = durations(wb, obj, teams, frame["period"].min(), _last_day(frame["period"], freq), by)
-    if not cases["still_open"].any():
+    start, end = frame["period"].min(), _last_day(frame["period"], freq)
+    first_open = open_count(wb, obj, teams, start, end)[2]
+    if first_open is None:
         return frame
+    # periods before the first open ticket keep their median: only the later ones are loaded
+    cases = durations(wb, obj, teams, max(start, floor(first_open, freq)), end, by)
     cases["period"] = floor(cases["created_at"], freq)
     keys = ["period", *by]
     km = cases.groupby(keys)[["value", "still_open"]].apply(
@@ -74,10 +113,11 @@ def km_level(wb: Workbook, obj, teams, start, end) -> float | None:
         return None
     key = ("km_level", obj.kpi, str(obj.segment), tuple(teams or ()), str(start), str(end))
     if key not in wb._cache:
-        cases = durations(wb, obj, teams, start, end)
-        wb._cache[key] = (
-            km_median(cases["value"], cases["still_open"]) if cases["still_open"].any() else None
-        )
+        if open_count(wb, obj, teams, start, end)[1]:
+            cases = durations(wb, obj, teams, start, end)
+            wb._cache[key] = km_median(cases["value"], cases["still_open"])
+        else:
+            wb._cache[key] = None
     return wb._cache[key]
 
 
@@ -85,10 +125,9 @@ def note(wb: Workbook, obj, teams) -> str | None:
     """How many of the review's tickets were still open, when some were."""
     if not applies(obj):
         return None
-    cases = durations(wb, obj, teams, *wb.window("review"))
-    n_open = int(cases["still_open"].sum())
+    n, n_open, _ = open_count(wb, obj, teams, *wb.window("review"))
     what = REGISTRY[obj.kpi].label.lower()
-    return open_note(n_open, len(cases), what) if n_open else None
+    return open_note(n_open, n, what) if n_open else None
 
 
 def _last_day(periods: pd.Series, freq: str) -> pd.Timestamp:

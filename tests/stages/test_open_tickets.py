@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cslib.cycle.workbook import open_workbook
 from cslib.data.schema import NOT_RESOLUTIONS
@@ -47,3 +48,27 @@ def test_review_median_counts_open_tickets_as_at_least_their_age(sample_dir, tmp
     # the FCR objective is no duration: nothing about open tickets
     fcr = next(o for o in wb.cycle.objectives if o.kpi == "fcr")
     assert "still open" not in check.verdicts(wb)[fcr.id].sentence
+
+
+def test_only_periods_from_the_first_open_ticket_become_kaplan_meier_medians(sample_dir, tmp_path):
+    from cslib.metrics.periods import floor
+    from cslib.stages import _open_tickets as open_tickets
+    from cslib.stages._shared import cycle_span, pooled_weekly
+
+    wb = open_workbook(sample_dir / "cycle.yaml", run_dir=tmp_path / "run", stage="check")
+    obj = next(o for o in wb.cycle.objectives if o.kpi == "resolution_hours")
+    teams = check.treated_teams(wb)
+    weekly = pooled_weekly(wb, obj, teams, *cycle_span(wb))
+    got = open_tickets.km_values(wb, obj, weekly, teams, "W").set_index("period")["value"]
+    # by hand: every ticket of the span, each week's Kaplan–Meier median where one is open
+    cases = open_tickets.durations(wb, obj, teams, weekly["period"].min(), cycle_span(wb)[1])
+    cases["period"] = floor(cases["created_at"], "W")
+    has_open = cases.groupby("period")["still_open"].any()
+    assert has_open.any() and not has_open.all()  # some weeks keep their median
+    for period, value in weekly.set_index("period")["value"].items():
+        week = cases[cases["period"] == period]
+        if has_open.get(period, False):
+            want = km_median(week["value"], week["still_open"])
+            assert got.get(period, np.nan) == want or (np.isnan(want) and period not in got)
+        else:
+            assert got[period] == value == pytest.approx(np.median(week["value"]), rel=1e-12)
