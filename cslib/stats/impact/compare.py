@@ -17,7 +17,11 @@ from cslib.stats.impact._clustered import (
     _enough_days,
     cluster_mean_diff,
 )
-from cslib.stats.impact._medians import _ClusterMedian, _middle_differences
+from cslib.stats.impact._medians import (
+    _ClusterMedian,
+    _hodges_lehmann_sorted,
+    _mann_whitney_u,
+)
 
 if TYPE_CHECKING:
     from scipy import special, stats
@@ -166,39 +170,6 @@ def effect_sizes(b: np.ndarray, a: np.ndarray, u: float | None = None) -> dict[s
         "hodges_lehmann": _hodges_lehmann_sorted(b, a),
         "cliffs_delta": float(2 * u / (n1 * n2) - 1),
     }
-
-
-def _mann_whitney_u(a: np.ndarray, b: np.ndarray) -> float:
-    """Mann–Whitney U of sorted ``a`` against sorted ``b``: pairs with a_i > b_j, ties counting ½
-    (the statistic of ``scipy.stats.mannwhitneyu(a, b)``, counted by binary search, not ranks).
-
-    >>> _mann_whitney_u(np.array([1.0, 2, 3]), np.array([2.0, 4]))
-    1.5
-    """
-    below = np.searchsorted(b, a, side="left").sum(dtype=np.int64)
-    upto = np.searchsorted(b, a, side="right").sum(dtype=np.int64)
-    return float(below) + (float(upto) - float(below)) / 2
-
-
-def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
-    """Median of all pairwise differences after_i − before_j (exact, any size).
-
-    Examples
-    --------
-    >>> hodges_lehmann([1, 2, 3], [2, 4])
-    1.0
-    """
-    return _hodges_lehmann_sorted(
-        np.sort(np.asarray(before, dtype=float)), np.sort(np.asarray(after, dtype=float))
-    )
-
-
-def _hodges_lehmann_sorted(b: np.ndarray, a: np.ndarray) -> float:
-    """:func:`hodges_lehmann` of sorted ``b`` (before) and ``a`` (after)."""
-    total = a.size * b.size
-    if total <= 2_000_000:
-        return float(np.median(np.subtract.outer(a, b)))
-    return float(np.mean(_middle_differences(a, b, (total + 1) // 2, total // 2 + 1)))
 
 
 def _moments(x: object, name: str) -> Moments:
