@@ -31,8 +31,8 @@ Examples
 
 from __future__ import annotations
 
-from cslib.stats.impact.censored import compare_censored, km_median
 from cslib.stats.impact._medians import hodges_lehmann
+from cslib.stats.impact.censored import compare_censored, km_median
 from cslib.stats.impact.compare import KINDS, Moments, NpsCounts, compare
 from cslib.stats.impact.did import DidResult, did
 from cslib.stats.impact.its import ItsResult, its
