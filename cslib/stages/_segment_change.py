@@ -91,11 +91,14 @@ def both_periods(con) -> bool:
 def segment_changes(con, kind: str, *, adjust: str = "holm") -> pd.DataFrame:
     """Every segment of ``cases`` compared between baseline and review, its days as the units
     (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
-    labels = [r[0] for r in con.execute("SELECT DISTINCT seg FROM cases ORDER BY seg").fetchall()]
-    got = con.execute(  # segments as codes, periods as flags: no string per case
-        """SELECT dense_rank() OVER (ORDER BY seg) - 1 AS seg, period = 'review' AS review,
-                  day, value
-           FROM cases ORDER BY created_at"""
+    con.execute(  # segments as codes (joined, not ranked over every case)
+        """CREATE OR REPLACE TEMP TABLE seg_codes AS
+           SELECT seg, row_number() OVER (ORDER BY seg) - 1 AS code FROM (SELECT DISTINCT seg FROM cases)"""
+    )
+    labels = [r[0] for r in con.execute("SELECT seg FROM seg_codes ORDER BY code").fetchall()]
+    got = con.execute(  # periods as flags: no string per case
+        """SELECT s.code AS seg, period = 'review' AS review, day, value
+           FROM cases JOIN seg_codes s USING (seg) ORDER BY created_at"""
     ).fetchnumpy()
     table = segment_table(
         np.asarray(got["value"], dtype=float),
