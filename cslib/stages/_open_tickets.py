@@ -10,13 +10,19 @@ median as before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from cslib.cycle.workbook import Workbook
+from cslib.data import sql
 from cslib.data import tables as io
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
-from cslib.metrics.periods import floor
+from cslib.metrics.periods import FREQS, floor
 from cslib.stats.impact.censored import km_median, open_note
 
 
@@ -54,33 +60,73 @@ def durations(wb: Workbook, obj, teams, start, end, by=()) -> pd.DataFrame:
     )
 
 
+@contextmanager
+def _case_query(wb: Workbook, obj, teams, start, end, by=()) -> Iterator[tuple[Any, str]]:
+    """A DuckDB connection and the SQL of the cases :func:`durations` gives (closed after)."""
+    path, options = wb.source("tickets")
+    con, _ = kpi.scan(
+        path,
+        by=list(by),
+        filters=_filters(wb, obj, teams),
+        start=start,
+        end=end,
+        options=options,
+        validate=False,
+    )
+    try:
+        yield (
+            con,
+            kpi.case_query(
+                con,
+                obj.kpi,
+                by=list(by),
+                **_definitions(wb),
+                source=io.label(path),
+                still_open=True,
+            ),
+        )
+    finally:
+        con.close()
+
+
 def open_count(wb: Workbook, obj, teams, start, end) -> tuple[int, int, pd.Timestamp | None]:
     """Of the objective's tickets from ``start`` to ``end`` (as :func:`durations` gives them):
     how many, how many still open and when the first open one was created — counted in
     DuckDB, so that only periods with open tickets load their tickets (kept for the kernel)."""
     key = ("open_count", obj.kpi, str(obj.segment), tuple(teams or ()), str(start), str(end))
     if key not in wb._cache:
-        path, options = wb.source("tickets")
-        con, _ = kpi.scan(
-            path,
-            filters=_filters(wb, obj, teams),
-            start=start,
-            end=end,
-            options=options,
-            validate=False,
-        )
-        try:
-            query = kpi.case_query(
-                con, obj.kpi, **_definitions(wb), source=io.label(path), still_open=True
-            )
+        with _case_query(wb, obj, teams, start, end) as (con, query):
             n, n_open, first = con.execute(
                 f"""SELECT count(*), count(*) FILTER (WHERE still_open),
                            min(created_at) FILTER (WHERE still_open) FROM ({query})"""
             ).fetchone()
-        finally:
-            con.close()
         wb._cache[key] = (int(n), int(n_open), pd.Timestamp(first) if first is not None else None)
     return wb._cache[key]
+
+
+def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Series:
+    """The Kaplan–Meier median of each ``freq`` period (× ``by``) from ``start`` to ``end``,
+    indexed by ``period`` and the ``by`` columns: the cases reach Python as two arrays sorted
+    by their group, not as a frame."""
+    keys = ", ".join(["period", *(sql.ident(b) for b in by)])
+    with _case_query(wb, obj, teams, start, end, by) as (con, query):
+        con.execute(
+            f"""CREATE TEMP TABLE km_cases AS SELECT date_trunc('{FREQS[freq]}', created_at) AS period,
+                  {"".join(f"{sql.ident(b)}, " for b in by)}value, still_open FROM ({query})"""
+        )
+        groups = con.execute(
+            f"SELECT {keys}, count(*) AS n FROM km_cases GROUP BY {keys} ORDER BY {keys}"
+        ).df()
+        got = con.execute(f"SELECT value, still_open FROM km_cases ORDER BY {keys}").fetchnumpy()
+    value = np.asarray(got["value"], dtype=float)
+    still_open = np.asarray(got["still_open"], dtype=bool)
+    sizes = groups["n"].to_numpy()
+    medians = [
+        km_median(value[stop - n : stop], still_open[stop - n : stop])
+        for n, stop in zip(sizes, np.cumsum(sizes), strict=True)
+    ]
+    index = pd.MultiIndex.from_frame(groups[["period", *by]]) if by else pd.Index(groups["period"])
+    return pd.Series(medians, index=index, dtype=float)
 
 
 def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -> pd.DataFrame:
@@ -94,13 +140,8 @@ def km_values(wb: Workbook, obj, frame: pd.DataFrame, teams, freq: str, by=()) -
     if first_open is None:
         return frame
     # periods before the first open ticket keep their median: only the later ones are loaded
-    cases = durations(wb, obj, teams, max(start, floor(first_open, freq)), end, by)
-    cases["period"] = floor(cases["created_at"], freq)
-    keys = ["period", *by]
-    km = cases.groupby(keys)[["value", "still_open"]].apply(
-        lambda g: km_median(g["value"], g["still_open"])
-    )
-    out = frame.set_index(keys)
+    km = _km_medians(wb, obj, teams, max(start, floor(first_open, freq)), end, freq, by)
+    out = frame.set_index(["period", *by])
     # a period whose median is still unknown (over half its tickets could outlast the rest) drops
     out["value"] = km.reindex(out.index).where(out.index.isin(km.index), out["value"])
     return out.reset_index()[frame.columns].dropna(subset=["value"])
@@ -113,11 +154,11 @@ def km_level(wb: Workbook, obj, teams, start, end) -> float | None:
         return None
     key = ("km_level", obj.kpi, str(obj.segment), tuple(teams or ()), str(start), str(end))
     if key not in wb._cache:
+        wb._cache[key] = None
         if open_count(wb, obj, teams, start, end)[1]:
-            cases = durations(wb, obj, teams, start, end)
-            wb._cache[key] = km_median(cases["value"], cases["still_open"])
-        else:
-            wb._cache[key] = None
+            with _case_query(wb, obj, teams, start, end) as (con, query):
+                got = con.execute(f"SELECT value, still_open FROM ({query})").fetchnumpy()
+            wb._cache[key] = km_median(got["value"], got["still_open"])
     return wb._cache[key]
 
 

@@ -134,3 +134,18 @@ def test_two_period_calibration_with_open_tickets_small():
         60, kpi="resolution", direction="lower", censored="kaplan-meier", seed=5
     )
     assert km["improved"] <= 0.08 and km["covers_null"] >= 0.85
+
+
+def test_kaplan_meier_curve_is_scipys_to_the_last_bit():
+    from scipy import stats
+
+    from cslib.stats.impact._km import _survival
+
+    rng = np.random.default_rng(11)
+    for rounded in (False, True):  # distinct durations, then many ties
+        x = rng.exponential(5, 2000)
+        x = np.round(x) if rounded else x
+        still_open = rng.random(x.size) < 0.2
+        want = stats.ecdf(stats.CensoredData(uncensored=x[~still_open], right=x[still_open])).sf
+        times, sf = _survival(x, still_open)
+        assert np.array_equal(times, want.quantiles) and np.array_equal(sf, want.probabilities)

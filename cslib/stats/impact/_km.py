@@ -18,16 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-from cslib._lazy import lazy
-
-if TYPE_CHECKING:
-    from scipy import stats
-else:
-    stats = lazy("scipy.stats")
 
 #: tolerance of S(t) = ½ (sums of weights are exact up to rounding)
 _EPS = 1e-12
@@ -40,8 +31,26 @@ def km_median(x: np.ndarray, still_open: np.ndarray) -> float:
         return float(np.median(x))
     if still_open.all():
         return np.nan
-    sf = stats.ecdf(stats.CensoredData(uncensored=x[~still_open], right=x[still_open])).sf
-    return float(_half(sf.probabilities[None, :], sf.quantiles)[0])
+    times, sf = _survival(x, still_open)
+    return float(_half(sf[None, :], times)[0])
+
+
+def _survival(x: np.ndarray, still_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Kaplan–Meier curve at each distinct duration: S(t) = ∏ (n − d) / n over the times up to
+    t, n at risk and d finished at each (the arithmetic of ``scipy.stats.ecdf`` on right-censored
+    data, so the same values, without building its per-value lists).
+
+    >>> t, s = _survival(np.array([1.0, 2, 2, 3]), np.array([False, True, False, False]))
+    >>> t.tolist(), s.tolist()
+    ([1.0, 2.0, 3.0], [0.75, 0.5, 0.0])
+    """
+    order = np.argsort(x)
+    times, died = x[order], ~still_open[order]
+    at_risk = np.arange(times.size, 0, -1)
+    new = np.diff(times, prepend=-np.inf, append=np.inf) > 0  # a time's first and last values
+    n = at_risk[new[:-1]]
+    d = np.diff(np.cumsum(died)[new[1:]], prepend=0)
+    return times[new[:-1]], np.cumprod((n - d) / n)
 
 
 def _half(s: np.ndarray, t: np.ndarray) -> np.ndarray:
