@@ -52,7 +52,7 @@ from cslib.stats.impact import adjust_pvalues
 from cslib.stats.impact._clustered import cluster_contrasts, cluster_wald
 from cslib.stats.impact._estimates import MIN_WEEKS
 
-__all__ = ["SegmentProfile", "profiled", "segment_profile"]
+__all__ = ["SegmentProfile", "profiled", "segment_profile", "segment_profiles"]
 
 DEFAULT_KPIS = (
     "resolution_hours",
@@ -262,37 +262,91 @@ def segment_profile(
     -------
     SegmentProfile
     """
+    return segment_profiles(
+        tickets,
+        by=[by],
+        kpis=kpis,
+        adjust=adjust,
+        alpha=alpha,
+        min_n=min_n,
+        start=start,
+        end=end,
+        filters=filters,
+        options=options,
+        settings=settings,
+        validate=validate,
+    )[by]
+
+
+def segment_profiles(
+    tickets: pd.DataFrame | str | Path,
+    *,
+    by: Sequence[str],
+    kpis: Sequence[str] | None = None,
+    adjust: str = "holm",
+    alpha: float = 0.05,
+    min_n: int = 20,
+    start: object = None,
+    end: object = None,
+    filters: Mapping[str, Sequence | str] | None = None,
+    options: ReadOptions | None = None,
+    settings: Mapping[str, object] | None = None,
+    validate: bool = True,
+) -> dict[str, SegmentProfile]:
+    """:func:`segment_profile` by each column of ``by`` (e.g. segment and channel), each KPI's
+    tickets read once for all of them; the arguments as there.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"ticket_id": [str(i) for i in range(8)], "created_at": pd.Timestamp("2026-04-01"),
+    ...                   "segment": ["a"] * 4 + ["b"] * 4, "channel": ["email", "chat"] * 4,
+    ...                   "csat": pd.array([5, 5, 4, 5, 1, 2, 5, 2], dtype="Int64")})
+    >>> p = segment_profiles(t, by=["segment", "channel"], kpis=["csat"])
+    >>> p["channel"].table[["channel", "csat"]].values.tolist()
+    [['chat', 0.5], ['email', 0.75]]
+    """
     choice(adjust, ADJUST, "adjust")
     alpha = check_alpha(alpha)
     where: dict[str, Any] = dict(filters=filters, start=start, end=end, options=options)
-    con, view = kpi_engine.scan(tickets, by=[by], validate=validate, **where)
+    con, view = kpi_engine.scan(tickets, by=list(by), validate=validate, **where)
     try:
-        return _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where, settings or {})
+        return _profiles(
+            con, view, tickets, list(by), kpis, adjust, alpha, min_n, where, settings or {}
+        )
     finally:
         con.close()
 
 
-def _profile(con, view, tickets, by, kpis, adjust, alpha, min_n, where, settings) -> SegmentProfile:
+def _profiles(
+    con, view, tickets, dims, kpis, adjust, alpha, min_n, where, settings
+) -> dict[str, SegmentProfile]:
     kpis = _tested_kpis(con, view, kpis, settings)
-    table = kpi_engine.compute(
-        tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where, **settings
-    ).drop(columns="period")
-    table = table[table[by].notna()].reset_index(drop=True)
-    if len(table) < 2:
-        return _single(by, table, adjust)
-    tests, contrasts = _tests(con, tickets, by, kpis, alpha, min_n, settings)
-    tests = pd.DataFrame(tests)
-    contrasts = pd.DataFrame(contrasts)
-    _adjusted(tests, contrasts, adjust, alpha)
-    findings = _findings(tests, contrasts, by, alpha)
-    return SegmentProfile(
-        by=by,
-        table=table,
-        tests=tests,
-        contrasts=contrasts,
-        findings=tuple(findings),
-        adjust=adjust,
-    )
+    tables = {}
+    for by in dims:
+        table = kpi_engine.compute(
+            tickets, kpis=["volume", *kpis], freq="all", by=by, validate=False, **where, **settings
+        ).drop(columns="period")
+        tables[by] = table[table[by].notna()].reset_index(drop=True)
+    tested = [by for by in dims if len(tables[by]) >= 2]
+    found = _tests(con, tickets, tested, kpis, alpha, min_n, settings) if tested else {}
+    out = {}
+    for by in dims:
+        if by not in found:
+            out[by] = _single(by, tables[by], adjust)
+            continue
+        tests, contrasts = (pd.DataFrame(rows) for rows in found[by])
+        _adjusted(tests, contrasts, adjust, alpha)
+        findings = _findings(tests, contrasts, by, alpha)
+        out[by] = SegmentProfile(
+            by=by,
+            table=tables[by],
+            tests=tests,
+            contrasts=contrasts,
+            findings=tuple(findings),
+            adjust=adjust,
+        )
+    return out
 
 
 def _single(by: str, table: pd.DataFrame, adjust: str) -> SegmentProfile:
@@ -335,52 +389,63 @@ def _tested_kpis(con, view: str, kpis: Sequence[str] | None, settings: Mapping) 
     return list(kpis)
 
 
-def _tests(con, tickets, by: str, kpis: list[str], alpha: float, min_n: int, settings: Mapping):
-    """Per KPI, the test across segments and each segment against the rest (p-values unadjusted)."""
-    col = sql.ident(by)
-    tests, contrasts = [], []
+def _tests(con, tickets, dims: list[str], kpis: list[str], alpha: float, min_n: int, settings):
+    """Per ``dims`` column: per KPI, the test across segments and each segment against the rest
+    (p-values unadjusted). Each KPI's cases are computed once for all the columns."""
+    found: dict[str, tuple[list, list]] = {by: ([], []) for by in dims}
     for name in kpis:
-        kind = _kind(name)
-        query = kpi_engine.case_query(con, name, by=by, source=io.label(tickets), **settings)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE cases AS SELECT {col} AS seg, value, created_at "
-            f"FROM ({query}) WHERE {col} IS NOT NULL"
-        )
-        summ = _summaries(con)
-        n, s, unit = _cluster_grid(con, kind, summ["seg"].tolist())
-        tested = (summ["n"] >= min_n).to_numpy()
-        test, stat, p = _overall_test(n[tested], s[tested], unit)
-        tests.append(
+        query = kpi_engine.case_query(con, name, by=dims, source=io.label(tickets), **settings)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE all_cases AS {query}")
+        for by in dims:
+            col = sql.ident(by)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {col} AS seg, value, created_at "
+                f"FROM all_cases WHERE {col} IS NOT NULL"
+            )
+            tests, contrasts = found[by]
+            _test(con, name, by, alpha, min_n, tests, contrasts)
+        con.execute("DROP VIEW cases")
+        con.execute("DROP TABLE all_cases")
+    return found
+
+
+def _test(con, name: str, by: str, alpha: float, min_n: int, tests: list, contrasts: list) -> None:
+    """The KPI's test across the segments of ``cases`` and each against the rest, added to
+    ``tests`` and ``contrasts``."""
+    kind = _kind(name)
+    summ = _summaries(con)
+    n, s, unit = _cluster_grid(con, kind, summ["seg"].tolist())
+    tested = (summ["n"] >= min_n).to_numpy()
+    test, stat, p = _overall_test(n[tested], s[tested], unit)
+    tests.append(
+        {
+            "kpi": name,
+            "test": test,
+            "segments": int(tested.sum()),
+            "statistic": stat,
+            "p_value": p,
+        }
+    )
+    each = cluster_contrasts(n, s, alpha)
+    total = int(summ["n"].sum())
+    chosen = [
+        i
+        for i in np.flatnonzero(tested)
+        if summ["n"].iloc[i] >= 2 and total - summ["n"].iloc[i] >= max(min_n, 2)
+    ]
+    labels = [summ["seg"].iloc[i] for i in chosen]
+    medians = _rest_medians(con, labels) if kind == "duration" else {}
+    for i, label in zip(chosen, labels, strict=True):
+        contrasts.append(
             {
                 "kpi": name,
-                "test": test,
-                "segments": int(tested.sum()),
-                "statistic": stat,
-                "p_value": p,
+                by: label,
+                "n": int(summ["n"].iloc[i]),
+                "n_rest": total - int(summ["n"].iloc[i]),
+                **_contrast(each.iloc[i], kind, summ["median"].iloc[i], medians.get(label)),
+                "clusters": f"{int(each['clusters'].iloc[i])} {unit}s",
             }
         )
-        each = cluster_contrasts(n, s, alpha)
-        total = int(summ["n"].sum())
-        chosen = [
-            i
-            for i in np.flatnonzero(tested)
-            if summ["n"].iloc[i] >= 2 and total - summ["n"].iloc[i] >= max(min_n, 2)
-        ]
-        labels = [summ["seg"].iloc[i] for i in chosen]
-        medians = _rest_medians(con, labels) if kind == "duration" else {}
-        for i, label in zip(chosen, labels, strict=True):
-            contrasts.append(
-                {
-                    "kpi": name,
-                    by: label,
-                    "n": int(summ["n"].iloc[i]),
-                    "n_rest": total - int(summ["n"].iloc[i]),
-                    **_contrast(each.iloc[i], kind, summ["median"].iloc[i], medians.get(label)),
-                    "clusters": f"{int(each['clusters'].iloc[i])} {unit}s",
-                }
-            )
-        con.execute("DROP TABLE cases")
-    return tests, contrasts
 
 
 def _adjusted(tests: pd.DataFrame, contrasts: pd.DataFrame, adjust: str, alpha: float) -> None:

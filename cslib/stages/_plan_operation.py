@@ -20,17 +20,20 @@ def segments(wb: Workbook) -> Html:
     """Baseline KPIs by customer segment and by channel — every objective's KPI the data allows, then
     the usual ones — with tests of which differ (not one-size-fits-all)."""
     kpis, left_out = _profiled_kpis(wb)
-    parts = []
-    for dim in ("segment", "channel"):
-        if dim not in wb.ticket_columns:
-            continue
-        profile = segments_module.segment_profile(
+    dims = [d for d in ("segment", "channel") if d in wb.ticket_columns]
+    profiles = (
+        segments_module.segment_profiles(
             **wb.ticket_scan("baseline"),
-            by=dim,
+            by=dims,
             kpis=kpis,
             settings=kpi_settings(wb),
             validate=False,
         )
+        if dims
+        else {}
+    )
+    parts = []
+    for dim, profile in profiles.items():
         wb.save(f"segments_by_{dim}", profile.table)
         parts.append(profile_view(wb, profile, dim))
     if not parts:

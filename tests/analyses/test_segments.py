@@ -246,3 +246,14 @@ def test_sample_segments_and_channels():
     assert fcr.loc["phone", "better"] and not fcr.loc["email", "better"]
     seg = segments.segment_profile(t, by="segment", kpis=["fcr", "nps"])
     assert set(seg.table["segment"]) == {"consumer", "small business", "enterprise"}
+
+
+def test_profiles_by_several_columns_are_each_columns_profile():
+    t = tickets().assign(channel=lambda f: np.where(np.arange(len(f)) % 3, "email", "chat"))
+    t.loc[::7, "channel"] = None  # a ticket without a channel still counts by segment
+    both = segments.segment_profiles(t, by=["segment", "channel"])
+    for by in ("segment", "channel"):
+        alone = segments.segment_profile(t, by=by)
+        for part in ("table", "tests", "contrasts"):
+            pd.testing.assert_frame_equal(getattr(both[by], part), getattr(alone, part))
+        assert both[by].findings == alone.findings
