@@ -337,15 +337,8 @@ def _profiles(
             continue
         tests, contrasts = (pd.DataFrame(rows) for rows in found[by])
         _adjusted(tests, contrasts, adjust, alpha)
-        findings = _findings(tests, contrasts, by, alpha)
-        out[by] = SegmentProfile(
-            by=by,
-            table=tables[by],
-            tests=tests,
-            contrasts=contrasts,
-            findings=tuple(findings),
-            adjust=adjust,
-        )
+        findings = tuple(_findings(tests, contrasts, by, alpha))
+        out[by] = SegmentProfile(by, tables[by], tests, contrasts, findings, adjust)
     return out
 
 
