@@ -180,7 +180,17 @@ def pseudonymise(values: Iterable, *, key: str | bytes | None = None, prefix: st
     ['A-wj1jw7fvyg', None]
     """
     secret = key.encode("utf-8") if isinstance(key, str) else key or pseudonym_key()
-    return [None if _missing(v) else prefix + _pseudonym(secret, v) for v in values]
+    named: dict[str, str] = {}  # an id repeats (an agent's many evaluations): hashed once
+    out: list = []
+    for v in values:
+        if _missing(v):
+            out.append(None)
+            continue
+        text = str(v)
+        if text not in named:
+            named[text] = prefix + _pseudonym(secret, text)
+        out.append(named[text])
+    return out
 
 
 def pseudonymise_columns(
