@@ -123,8 +123,11 @@ def objective_label(obj: Objective) -> str:
     return REGISTRY[obj.kpi].label + STATISTIC_NAMES.get(obj.statistic or "", "")
 
 
-def week_start(day) -> pd.Timestamp:
-    """The Monday of the week ``day`` falls in (weeks are the charts' periods)."""
+def week_start(day):
+    """The Monday of the week ``day`` falls in (weeks are the charts' periods); a Series of
+    days gives each one's, computed at once."""
+    if isinstance(day, pd.Series):
+        return day - pd.to_timedelta(day.dt.weekday, unit="D")
     day = pd.Timestamp(day)
     return day - pd.Timedelta(days=day.weekday())
 

@@ -119,7 +119,7 @@ def in_teams(table: pd.DataFrame, teams: list[str]) -> pd.DataFrame:
 
 def weekly(wb: Workbook, table: pd.DataFrame) -> pd.DataFrame:
     """Checks and checks met per week (weeks start on Monday)."""
-    weeks = pd.to_datetime(table["date"]).map(week_start)
+    weeks = week_start(pd.to_datetime(table["date"]))
     return compliance(table.assign(week=weeks), by="week", **settings(wb), alpha=alpha(wb))
 
 
@@ -169,7 +169,7 @@ def change(wb: Workbook) -> pd.DataFrame:
             if adopted
             else "roll-out"
         )
-        rows["week"] = pd.to_datetime(rows["date"]).map(week_start)
+        rows["week"] = week_start(pd.to_datetime(rows["date"]))
         wb._cache[key] = compliance_change(rows, cluster="week", **settings(wb), alpha=alpha(wb))
     return wb._cache[key]
 
