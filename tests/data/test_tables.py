@@ -260,6 +260,12 @@ def test_ids_differing_only_by_invisible_characters_are_one_id_and_are_reported(
         pd.DataFrame({"ticket_id": ["A\u200b", "B"], "created_at": ["2026-04-01"] * 2}), "tickets"
     )
     assert frame["ticket_id"].tolist() == ["A", "B"]
+    # letters beyond ASCII stay, with or without an invisible character beside them
+    ids = ["Zoë-7", "Zoë\u00ad-8", "\u2060Ø9", " C\u200d10 "]
+    frame = read_table(
+        pd.DataFrame({"ticket_id": ids, "created_at": ["2026-04-01"] * 4}), "tickets"
+    )
+    assert frame["ticket_id"].tolist() == ["Zoë-7", "Zoë-8", "Ø9", "C10"]
 
 
 def test_cli_validate_reports_ids_cleaned_of_invisible_characters(tmp_path, sample_dir, cli):
