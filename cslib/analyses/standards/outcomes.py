@@ -29,8 +29,10 @@ import pandas as pd
 from cslib._args import check_alpha, check_frame
 from cslib.analyses.standards._common import Scorecard
 from cslib.analyses.standards.scoring import evaluation_scores, scored
+from cslib.data.tables import ReadOptions, label
 from cslib.errors import ParameterError, Problem
-from cslib.metrics import REGISTRY, cases
+from cslib.metrics import REGISTRY
+from cslib.metrics.engine import case_query, scan
 from cslib.stats.impact import adjust_pvalues, compare
 
 __all__ = ["KINDS", "outcomes"]
@@ -116,9 +118,7 @@ def outcomes(
         )
     verdicts = _ticket_verdicts(evaluations, scorecard, pass_mark)
     rows = []
-    for kpi in kpis:
-        values = cases(tickets, kpi, by="ticket_id", timezone=timezone, validate=validate)
-        values = values.assign(ticket_id=values["ticket_id"].astype(str))[["ticket_id", "value"]]
+    for kpi, values in _evaluated_values(tickets, kpis, verdicts, timezone, validate).items():
         joined = verdicts.merge(values, on="ticket_id")
         for criterion, part in joined.groupby("criterion", sort=False):
             rows.append(_row(criterion, kpi, part, KINDS[REGISTRY[kpi].kind], alpha))
@@ -129,6 +129,27 @@ def outcomes(
             "p_adjusted"
         ].to_numpy()
     return out
+
+
+def _evaluated_values(tickets, kpis, verdicts: pd.DataFrame, timezone: str, validate: bool) -> dict:
+    """Per KPI, the ``ticket_id`` (as text) and ``value`` of the evaluated tickets' cases
+    (:func:`~cslib.metrics.engine.case_query`, every ticket counted as the KPI defines it),
+    picked in DuckDB: only the evaluated tickets reach pandas."""
+    con, _ = scan(
+        tickets, by=["ticket_id"], options=ReadOptions(timezone=timezone), validate=validate
+    )
+    try:
+        con.register("evaluated", verdicts[["ticket_id"]].drop_duplicates())
+        found = {}
+        for kpi in kpis:
+            query = case_query(con, kpi, by=["ticket_id"], source=label(tickets))
+            found[kpi] = con.execute(
+                f"""SELECT CAST(c.ticket_id AS VARCHAR) AS ticket_id, c.value FROM ({query}) c
+                    WHERE CAST(c.ticket_id AS VARCHAR) IN (SELECT ticket_id FROM evaluated)"""
+            ).df()
+        return found
+    finally:
+        con.close()
 
 
 def _ticket_verdicts(evaluations, scorecard, pass_mark) -> pd.DataFrame:
