@@ -101,9 +101,7 @@ def register_mapped(
             for c in jcols
             if f"{jname}.{c}" not in columns
         ]
-    # an event log or joins are collapsed once (one row per ticket) rather than on every check;
-    # criteria columns are unpivoted once, in the file's order (a view over the ordered union
-    # comes back in any order with DuckDB before 2.0)
+    # collapsed or unpivoted once, not on every check (and in order: DuckDB < 2.0 reorders views)
     kind = "TABLE" if m.events is not None or m.criteria is not None or joins else "VIEW"
     for old in con.execute(
         "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name = ? UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name = ?",
