@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) ## write the sample operation and run its improvement cycle
 	$(BIN)/cslib demo
 
+# --max-worker-restart 0: a crashed test process fails the run at once and is named (with --dist loadfile
+# a replaced worker can wait forever)
 test: $(STAMP) ## run the linter and the whole test suite
 	$(BIN)/ruff check cslib tests benchmarks
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --max-worker-restart 0
 
 minimums: ## the library tests on the oldest supported versions (.ci/minimums.txt; CI runs it)
-	PYTHON=$(PYTHON) .ci/minimums -n 2 --dist loadfile
+	PYTHON=$(PYTHON) .ci/minimums -n 2 --dist loadfile --max-worker-restart 0
 
 lint: $(STAMP) ## ruff check, format check and mypy on the package
 	$(BIN)/ruff check cslib tests benchmarks
