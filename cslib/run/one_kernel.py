@@ -47,7 +47,8 @@ def cslib_clean():
     for name, module in list(sys.modules.items()):
         if name == "cslib" or name.startswith("cslib."):
             for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):
+                # looked up on the type: a stand-in for a lazily imported module would import it
+                if callable(getattr(type(value), "cache_clear", None)):
                     value.cache_clear()
         if isinstance(getattr(module, "__warningregistry__", None), dict):
             module.__warningregistry__.clear()  # the warnings already shown, shown again
@@ -123,7 +124,8 @@ class StageKernels:
         client = self._km.blocking_client()
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=START_TIMEOUT)
+            if code is REMEMBER:  # a kernel that has run a notebook is known to be ready
+                client.wait_for_ready(timeout=START_TIMEOUT)
             reply = client.execute(
                 code, silent=True, store_history=False, reply=True, timeout=START_TIMEOUT
             )

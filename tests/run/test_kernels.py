@@ -26,6 +26,7 @@ import json, os, sys, warnings
 import matplotlib
 import matplotlib.pyplot as plt
 from cslib.stats.spc.rules import runs_limits
+import cslib.data.privacy  # phonenumbers imported on first use
 import probe
 found = {
     "names": sorted(globals()),
@@ -36,6 +37,7 @@ found = {
     "linewidth": matplotlib.rcParams["lines.linewidth"],
     "cached": runs_limits.cache_info().currsize,
     "pid": os.getpid(),
+    "lazy": "phonenumbers" not in sys.modules,  # cleaning imports nothing
 }
 with open(record, "w") as handle:
     json.dump(found, handle)
@@ -103,6 +105,7 @@ def test_each_notebook_starts_as_in_a_fresh_kernel(probes):
     )  # after the parameters, as papermill injects them
     assert first["cwd"] == str(probes) and first["environment"] is None and first["warned"]
     assert first["figures"] == [] and first["cached"] == 0 and first["linewidth"] != 9
+    assert first["lazy"]
     for found in shared + fresh:
         assert {k: v for k, v in found.items() if k != "pid"} == first
 
