@@ -10,6 +10,10 @@ its modules cleared. Imported modules stay: that is the saving. Stages still han
 other only through the run folder. ``fresh=True`` starts a kernel per notebook instead, as
 papermill does by default.
 
+A process that runs many runs one after another (a batch's worker, :mod:`cslib.run.batch.workers`)
+calls :func:`keep_kernels`: a run that ended well then leaves its kernel to the next run, which
+cleans it as between two notebooks, with the environment the next run's kernel would start with.
+
 Examples
 --------
 >>> with stage_kernels(fresh=True, cwd=Path("."), retries=0) as kernels:
@@ -19,8 +23,11 @@ True
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,11 +40,16 @@ log = logging.getLogger(__name__)
 
 #: seconds the kernel may take to start, and to clean up between notebooks (papermill's default start)
 START_TIMEOUT = 60
-#: run in the kernel as soon as it starts: what "just started" looks like (working folder, environment)
-REMEMBER = "get_ipython().cslib_start = (__import__('os').getcwd(), dict(__import__('os').environ))"
-#: run in the kernel before every notebook but the first; leaves no name behind (reset clears it)
+#: run in the kernel as soon as it starts: what "just started" looks like (working folder,
+#: environment, and the environment of the process that started it: ``{parent}``, JSON)
+REMEMBER = (
+    "get_ipython().cslib_start = "
+    "(__import__('os').getcwd(), dict(__import__('os').environ), __import__('json').loads({parent}))"
+)
+#: run in the kernel before every notebook but the first; leaves no name behind (reset clears it).
+#: ``{parent}``: the starting process's environment now (JSON), which a new kernel would inherit
 CLEAN = """
-def cslib_clean():
+def cslib_clean(parent):
     import gc, os, sys, warnings
     shell = get_ipython()
     kept = ("__doc__", "__loader__", "__package__", "__spec__")  # of the __main__ module
@@ -56,13 +68,42 @@ def cslib_clean():
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
         sys.modules["matplotlib"].rc_file_defaults()
-    cwd, environment = shell.cslib_start
+    cwd, started, parent_then = shell.cslib_start
     os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(environment)
+    os.environ.clear()  # as inherited now, with what the kernel changed when it started
+    os.environ.update({k: v for k, v in parent.items() if k in started or k not in parent_then})
+    os.environ.update({k: v for k, v in started.items() if parent_then.get(k) != v})
     gc.collect()
-cslib_clean()
+cslib_clean(__import__("json").loads({parent}))
 """
+#: kernels left by runs that ended well, by (kernel name, folder): taken by the next run
+_KEPT: dict[tuple[str, str], Any] = {}
+_KEEP: list[bool] = []
+
+
+def keep_kernels(keep: bool = True) -> None:
+    """From now on a run that ends well leaves its kernel to the next run of this process
+    (shut down when the process exits); a failed run's kernel is always shut down.
+    ``keep=False`` stops that and shuts the kept kernels down."""
+    if keep and not _KEEP:
+        _KEEP.append(True)
+        atexit.register(_shutdown_kept)
+    elif not keep:
+        _KEEP.clear()
+        _shutdown_kept()
+
+
+def _shutdown_kept() -> None:
+    from jupyter_core.utils import run_sync
+
+    while _KEPT:
+        with contextlib.suppress(Exception):
+            run_sync(_shutdown)(_KEPT.popitem()[1])
+
+
+def _with_parent(code: str) -> str:
+    """``code`` with this process's environment in it (a Python literal of JSON)."""
+    return code.replace("{parent}", repr(json.dumps(dict(os.environ))))
 
 
 class StageKernels:
@@ -86,16 +127,38 @@ class StageKernels:
             )
             return
         if self._km is None:
-            self._km = retried(self.retries, self._start)()
+            self._km = self._take_kept()
+            if self._km is None:
+                self._km = retried(self.retries, self._start)()
         else:
-            self._run(CLEAN)
+            self._run(_with_parent(CLEAN))
         try:
             papermill.execute_notebook(input_path, output_path, km=self._km, **options)
         finally:
             self._km.stop_clients()
 
-    def close(self) -> None:
-        """Shut the run's kernel down (it may have died already)."""
+    @property
+    def _key(self) -> tuple[str, str]:
+        return (self.kernel_name, str(self.cwd))
+
+    def _take_kept(self):
+        """The kernel an earlier run of this process left (:func:`keep_kernels`), cleaned; or None."""
+        from jupyter_core.utils import run_sync
+
+        km = _KEPT.pop(self._key, None) if not self.fresh else None
+        if km is not None and not run_sync(km.is_alive)():
+            run_sync(_shutdown)(km)
+            km = None
+        if km is not None:
+            self._km = km
+            self._run(_with_parent(CLEAN))
+        return km
+
+    def close(self, *, ended_well: bool = False) -> None:
+        """Shut the run's kernel down (it may have died already), or keep it for the next run
+        (:func:`keep_kernels`) when the run ended well."""
+        if self._km is not None and ended_well and _KEEP and self._key not in _KEPT:
+            self._km, _KEPT[self._key] = None, self._km
         if self._km is not None:
             from jupyter_core.utils import run_sync
 
@@ -111,7 +174,7 @@ class StageKernels:
             run_sync(km.start_kernel)(
                 extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd)
             )
-            self._run(REMEMBER)
+            self._run(_with_parent(REMEMBER), ready=False)
         except BaseException:
             with contextlib.suppress(Exception):
                 self.close()
@@ -119,12 +182,13 @@ class StageKernels:
             raise
         return km
 
-    def _run(self, code: str) -> None:
-        """Run ``code`` silently in the run's kernel (nothing shown, no execution count used)."""
+    def _run(self, code: str, *, ready: bool = True) -> None:
+        """Run ``code`` silently in the run's kernel (nothing shown, no execution count used);
+        ``ready``: the kernel has run a notebook already, so it need not be waited for."""
         client = self._km.blocking_client()
         client.start_channels()
         try:
-            if code is REMEMBER:  # a kernel that has run a notebook is known to be ready
+            if not ready:
                 client.wait_for_ready(timeout=START_TIMEOUT)
             reply = client.execute(
                 code, silent=True, store_history=False, reply=True, timeout=START_TIMEOUT
@@ -155,8 +219,10 @@ def stage_kernels(*, fresh: bool, cwd: Path, retries: int = 0) -> Iterator[Stage
     kernels = StageKernels(fresh=fresh, cwd=cwd, retries=retries)
     try:
         yield kernels
-    finally:
+    except BaseException:
         kernels.close()
+        raise
+    kernels.close(ended_well=True)
 
 
 def retried(retries: int, start: Callable) -> Callable:
@@ -216,4 +282,11 @@ async def _shutdown(km) -> None:
         await km.cleanup_resources()
 
 
-__all__ = ["CLEAN", "StageKernels", "kernel_start_failed", "retried", "stage_kernels"]
+__all__ = [
+    "CLEAN",
+    "StageKernels",
+    "keep_kernels",
+    "kernel_start_failed",
+    "retried",
+    "stage_kernels",
+]

@@ -50,7 +50,7 @@ def review(tmp_path_factory) -> Path:
                 "name": "september",
                 "cycle": str(SAMPLE),
                 "stages": ["check"],
-                "workers": 3,
+                "workers": 1,  # one process runs them all, one after another
                 "grid": {"teams": ["Billing", "Accounts"], "months": ["2026-09"]},
                 "runs": [
                     {
@@ -90,6 +90,12 @@ def test_batch_isolates_a_failing_run_and_indexes_every_run(review, cli, tmp_pat
     ), result.stderr
     assert _statuses(out) == {"billing-2026-09": "ok", "accounts-2026-09": "ok", "broken": "failed"}
     bdir = _batch_dir(out)
+    processes = {
+        json.loads((d / "run.json").read_text())["process"]["pid"]
+        for d in bdir.iterdir()
+        if (d / "run.json").is_file()
+    }
+    assert len(processes) == 1  # a failed run does not end the process that runs the next
     for name in ("billing-2026-09", "accounts-2026-09"):
         manifest = json.loads((bdir / name / "run.json").read_text())
         # one-team runs read the batch's KPI panel
@@ -203,7 +209,7 @@ def test_a_run_over_its_time_limit_is_stopped_with_its_kernels(tmp_path):
 def _fake_run(calls: list[str]):
     """Stands in for a run's process: a successful run folder, as the real child writes it."""
 
-    def execute(task: dict) -> dict:
+    def execute(task: dict, *args, **kwargs) -> dict:
         calls.append(task["name"])
         run_dir = Path(task["run_dir"])
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -33,6 +33,7 @@ found = {
     "count": get_ipython().execution_count,
     "cwd": os.getcwd(),
     "environment": os.environ.get("PROBE"),
+    "run": os.environ.get("PROBE_RUN"),
     "figures": plt.get_fignums(),
     "linewidth": matplotlib.rcParams["lines.linewidth"],
     "cached": runs_limits.cache_info().currsize,
@@ -108,6 +109,26 @@ def test_each_notebook_starts_as_in_a_fresh_kernel(probes):
     assert first["lazy"]
     for found in shared + fresh:
         assert {k: v for k, v in found.items() if k != "pid"} == first
+
+
+@pytest.mark.notebook
+def test_a_kept_kernel_starts_the_next_run_as_a_fresh_kernel_would(probes, monkeypatch):
+    fresh = run_probes(probes, fresh=True, times=1)[0]
+    one_kernel.keep_kernels()
+    try:
+        monkeypatch.setenv("PROBE_RUN", "first")
+        first = run_probes(probes, fresh=False, times=1)
+        monkeypatch.setenv("PROBE_RUN", "second")  # as the runner sets a run's own variables
+        second = run_probes(probes, fresh=False, times=2)
+    finally:
+        one_kernel.keep_kernels(False)
+    assert len({f["pid"] for f in first + second}) == 1  # the first run's kernel ran them all
+    assert [f["run"] for f in first + second] == ["first", "second", "second"]
+    for found in first + second:
+        assert {k: v for k, v in found.items() if k not in ("pid", "run")} == {
+            k: v for k, v in fresh.items() if k not in ("pid", "run")
+        }
+    assert not one_kernel._KEPT  # shut down when no longer kept
 
 
 def normalised_notebook(path: Path, run_dir: Path) -> dict:

@@ -1,4 +1,4 @@
-"""``python -m cslib.run.batch``: the process of one run of a batch (see :func:`~cslib.run.batch.workers.execute_run`)."""
+"""``python -m cslib.run.batch``: the process of a batch's runs (see :func:`~cslib.run.batch.workers.execute_run`)."""
 
 import sys
 

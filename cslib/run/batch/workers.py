@@ -1,21 +1,25 @@
 """Where the runs of a batch execute: a process each, on this machine or on a Dask cluster.
 
-:func:`execute_run` starts a fresh Python process for one run (``python -m
-cslib.run.batch``: :func:`child_main` reads the task as JSON on stdin, runs the
-notebooks and prints the outcome as JSON on its last line), with a hard time
-limit: an overrunning run is killed with its kernels and recorded as a timeout. A run's
-process watches the process that started it: when that one ends — even by ``kill -9`` — the
-run stops, marks its ``run.json`` failed and its kernels end with it (no orphans).
-:func:`run_local` keeps at most ``workers`` such processes going; :func:`run_dask`
-hands :func:`execute_run` to the workers of a Dask distributed cluster instead.
+:func:`execute_run` hands a run to a Python process (``python -m cslib.run.batch``:
+:func:`child_main` reads tasks as JSON lines on stdin, runs each one's notebooks and prints
+its outcome as a JSON line), with a hard time limit: an overrunning run is killed with its
+process and kernels and recorded as a timeout. A run's process watches the process that
+started it: when that one ends — even by ``kill -9`` — the run stops, marks its ``run.json``
+failed and its kernels end with it (no orphans). :func:`run_local` keeps at most ``workers``
+such processes going, each running one run after another in the same kernel (cleaned between
+runs as between notebooks: the imports are paid once per process, not once per run);
+:func:`run_dask` hands :func:`execute_run` to the workers of a Dask distributed cluster, a
+process per run.
 A failed run is recorded with its stage, cell and error; the others carry on.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -45,70 +49,140 @@ _LIVE: set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-def execute_run(task: RunTask, env: Mapping[str, str] | None = None) -> RunOutcome:
-    """Run one task in a fresh Python process with a hard time limit; return its outcome.
+def execute_run(
+    task: RunTask, env: Mapping[str, str] | None = None, *, worker: RunProcess | None = None
+) -> RunOutcome:
+    """Run one task in a Python process of its own with a hard time limit; return its outcome.
 
-    The process runs the notebooks (each stage its own kernel); when it overruns
-    ``task.timeout`` it is killed with its kernels and the run is recorded as a
-    timeout. This is the function a Dask cluster executes, so it must stay
-    importable, and its task and outcome must pickle. ``env`` adds environment
-    variables for the process (the pseudonym key a remote worker needs).
+    The process runs the notebooks; when it overruns ``task.timeout`` it is killed with its
+    kernels and the run is recorded as a timeout. This is the function a Dask cluster
+    executes, so it must stay importable, and its task and outcome must pickle. ``env`` adds
+    environment variables for the process (the pseudonym key a remote worker needs).
+    ``worker``: a process that has run earlier tasks and keeps its kernel for the next
+    (:func:`run_local`); without it the process runs this task alone.
     """
-    started = time.perf_counter()
-    # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
-    env = (
-        os.environ
-        | {
-            k: os.environ.get(k, "1")
-            for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-        }
-        | dict(env or {})
-        | {PARENT: str(os.getpid())}
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cslib.run.batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env=env,
-    )
-    with _LIVE_LOCK:
-        _LIVE.add(proc)
-    try:
-        stdout, stderr = proc.communicate(task.to_json(), timeout=task.timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        stdout, stderr = proc.communicate()
-        timed_out = True
-    finally:
+    if worker is not None:
+        return worker.run(task)
+    with RunProcess(env) as alone:
+        return alone.run(task)
+
+
+class RunProcess:
+    """A ``python -m cslib.run.batch`` process that runs the tasks it is given one after another,
+    keeping its kernel from one run to the next (:func:`cslib.run.one_kernel.keep_kernels`).
+
+    A run that overruns its time limit or crashes takes the process down with it; the next
+    task starts a new one.
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None):
+        # parallelism comes from the runs: one BLAS thread per run (and its kernels) unless the user chose
+        self.env = (
+            os.environ
+            | {
+                k: os.environ.get(k, "1")
+                for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+            }
+            | dict(env or {})
+            | {PARENT: str(os.getpid())}
+        )
+        self.proc: subprocess.Popen | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.errors: collections.deque[str] = collections.deque(maxlen=15)
+
+    def __enter__(self) -> RunProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> subprocess.Popen:
+        self.proc = proc = subprocess.Popen(
+            [sys.executable, "-m", "cslib.run.batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=self.env,
+        )
+        self.lines = queue.Queue()
+        for stream, into in ((proc.stdout, self.lines.put), (proc.stderr, self.errors.append)):
+            threading.Thread(target=_pump, args=(stream, into), daemon=True).start()
         with _LIVE_LOCK:
-            _LIVE.discard(proc)
-    seconds = time.perf_counter() - started
-    if timed_out:
+            _LIVE.add(proc)
+        return proc
+
+    def run(self, task: RunTask) -> RunOutcome:
+        """Hand ``task`` to the process (started if need be) and wait for its outcome."""
+        started = time.perf_counter()
+        proc = self.proc if self.proc is not None and self.proc.poll() is None else self._start()
+        self.errors.clear()
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(task.to_json() + "\n")
+            proc.stdin.flush()
+        except OSError:  # the process ended meanwhile: its outcome says how
+            pass
+        deadline = time.monotonic() + task.timeout
+        line: str | None = ""
+        while line is not None and not line.startswith(MARKER):
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return self._timed_out(task, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if line is None:  # the process ended without an outcome
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(GRACE)
+            self.close()
+            return task.outcome(
+                Status.ERROR,
+                stage=_running_stage(task),
+                ename="RunCrashed",
+                evalue=f"the run's process ended with exit code {proc.returncode} and no outcome",
+                detail="\n".join(e.rstrip() for e in self.errors if e and e.strip()),
+                seconds=seconds,
+            )
+        outcome = RunOutcome.from_json(line[len(MARKER) :])
+        outcome.seconds = seconds
+        return outcome
+
+    def _timed_out(self, task: RunTask, seconds: float) -> RunOutcome:
+        if self.proc is not None:
+            _kill_tree(self.proc)
+        self.close()
         stage = _running_stage(task)
         evalue = f"the run took longer than its {task.timeout:g} s and was stopped"
         _mark_timeout(task, stage, evalue)
         return task.outcome(
             Status.TIMEOUT, stage=stage, ename="Timeout", evalue=evalue, seconds=seconds
         )
-    line = next((ln for ln in reversed(stdout.splitlines()) if ln.startswith(MARKER)), None)
-    if line is None:
-        tail = "\n".join(stderr.strip().splitlines()[-15:])
-        return task.outcome(
-            Status.ERROR,
-            stage=_running_stage(task),
-            ename="RunCrashed",
-            evalue=f"the run's process ended with exit code {proc.returncode} and no outcome",
-            detail=tail,
-            seconds=seconds,
-        )
-    outcome = RunOutcome.from_json(line[len(MARKER) :])
-    outcome.seconds = seconds
-    return outcome
+
+    def close(self) -> None:
+        """End the process: no more tasks (it shuts its kernel down and exits)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        try:
+            proc.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            proc.wait()
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+
+
+def _pump(stream, into: Callable[[str], None]) -> None:
+    """Each line of ``stream`` to ``into``; None to ``into`` at the end (stdout's queue)."""
+    for line in stream:
+        into(line.rstrip("\n"))
+    into(None)  # type: ignore[arg-type]
 
 
 def _worker_environment(task: RunTask) -> dict[str, str]:
@@ -118,19 +192,25 @@ def _worker_environment(task: RunTask) -> dict[str, str]:
 
 
 def child_main() -> int:
-    """The process of one run: run the task on stdin, print its outcome on the last line.
+    """The process of a batch's runs: each line on stdin is a task, run in turn; each outcome is
+    printed on a line of its own. A run that ends well leaves its kernel to the next.
 
     SIGTERM, or the end of the process that started it, stops the run (recorded as failed).
     """
     signal.signal(signal.SIGTERM, _stop)
     _watch_parent(int(os.environ.get(PARENT) or 0))
-    task = RunTask.from_json(sys.stdin.read())
-    try:
-        outcome = _run_here(task)
-    except KeyboardInterrupt:  # RunStopped, or Ctrl-C reaching the whole process group
-        return 1
-    sys.stdout.write("\n" + MARKER + outcome.to_json() + "\n")
-    sys.stdout.flush()
+    from cslib.run.one_kernel import keep_kernels
+
+    keep_kernels()
+    for text in sys.stdin:
+        if not text.strip():
+            continue
+        try:
+            outcome = _run_here(RunTask.from_json(text))
+        except KeyboardInterrupt:  # RunStopped, or Ctrl-C reaching the whole process group
+            return 1
+        sys.stdout.write("\n" + MARKER + outcome.to_json() + "\n")
+        sys.stdout.flush()
     return 0
 
 
@@ -264,8 +344,17 @@ def _stop_live() -> None:
 
 def run_local(tasks: list[RunTask], workers: int, collect: Callable[[RunOutcome], None]) -> None:
     """At most ``workers`` run processes at a time on this machine; ``collect`` gets each outcome."""
+    processes: list[RunProcess] = []
+    mine = threading.local()  # each of the pool's threads hands its runs to a process of its own
+
+    def run(task: RunTask) -> RunOutcome:
+        if not hasattr(mine, "process"):
+            mine.process = RunProcess()
+            processes.append(mine.process)
+        return execute_run(task, worker=mine.process)
+
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cslib-run")
-    futures = {pool.submit(execute_run, task): task for task in tasks}
+    futures = {pool.submit(run, task): task for task in tasks}
     try:
         for future in as_completed(futures):
             task = futures[future]
@@ -278,6 +367,8 @@ def run_local(tasks: list[RunTask], workers: int, collect: Callable[[RunOutcome]
         _stop_live()
         raise
     pool.shutdown()
+    for process in processes:
+        process.close()
 
 
 #: Dask's own variable for the scheduler address (its configuration key ``scheduler-address``)
@@ -338,6 +429,7 @@ def run_dask(tasks: list[RunTask], address: str, collect: Callable[[RunOutcome],
 __all__ = [
     "MARKER",
     "SCHEDULER_VARIABLE",
+    "RunProcess",
     "child_main",
     "execute_run",
     "run_dask",
