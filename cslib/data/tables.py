@@ -173,7 +173,12 @@ def open_table(
 
 
 def read_table(
-    source: Source, table: str, *, opts: ReadOptions | None = None, **options
+    source: Source,
+    table: str,
+    *,
+    opts: ReadOptions | None = None,
+    validate: bool = True,
+    **options,
 ) -> pd.DataFrame:
     """Read and check a table; return it as a typed pandas DataFrame with contract columns.
 
@@ -186,6 +191,8 @@ def read_table(
         ``feedback``, ``training`` or ``agents``.
     opts : ReadOptions, optional
         Time zone, encoding, sheet…; or give them as keyword arguments.
+    validate : bool
+        Check the table against its contract (False: it was checked already, unchanged since).
 
     Returns
     -------
@@ -200,7 +207,7 @@ def read_table(
         Listing every problem found (file, column, rows, values and how to fix).
     """
     opts = opts or ReadOptions(**options)
-    con, view = open_table(source, table, opts=opts)
+    con, view = open_table(source, table, opts=opts, validate=validate)
     frame = con.table(view).df()
     for col in SCHEMAS[table].columns:
         if col.name in frame and col.kind == "int":

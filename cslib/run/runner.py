@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cslib.cycle import artefacts, register
+from cslib.cycle.workbook import CHECKED_INPUTS
 from cslib.data import privacy
 from cslib.data.database import SNAPSHOT_DIR
 from cslib.data.files import UNZIP_DIR
@@ -223,7 +224,8 @@ def run_cycle(
         result = RunResult(_new_run_folder(run_dir, manifest))
         _keep_snapshots(run_dir)
         log.info("running %s (%s) into %s", cycle.title, ", ".join(stages), run_dir)
-        with _kernel_environment(privacy.worker_environment(cycle.privacy.key)), run_log(run_dir):
+        kernel_env = {**privacy.worker_environment(cycle.privacy.key), CHECKED_INPUTS: "1"}
+        with _kernel_environment(kernel_env), run_log(run_dir):
             _execute(
                 result,
                 manifest,
@@ -372,7 +374,8 @@ def _finish(result: RunResult, manifest: dict, *, report: bool) -> None:
 @contextlib.contextmanager
 def _kernel_environment(variables: Mapping[str, str]):
     """Variables the stage kernels inherit while the run lasts (the pseudonym key, resolved
-    once here so a missing key is reported on the console, not in every notebook)."""
+    once here so a missing key is reported on the console, not in every notebook; that the
+    tables were checked before the stages)."""
     before = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
