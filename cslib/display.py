@@ -411,7 +411,13 @@ def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
         for text in figure.findobj(Text):
             text.set_parse_math(False)
         buf = io.BytesIO()
-        figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+        figure.savefig(  # stored uncompressed: _palette encodes it again (the same bytes, sooner)
+            buf,
+            format="png",
+            dpi=dpi,
+            bbox_inches="tight" if tight else None,
+            pil_kwargs={"compress_level": 0},
+        )
     return _palette(buf.getvalue())
 
 
