@@ -127,9 +127,7 @@ class StageKernels:
             )
             return
         if self._km is None:
-            self._km = self._take_kept()
-            if self._km is None:
-                self._km = retried(self.retries, self._start)()
+            self._km = self._take_kept() or retried(self.retries, self._start)()
         else:
             self._run(_with_parent(CLEAN))
         try:
@@ -145,7 +143,7 @@ class StageKernels:
         """The kernel an earlier run of this process left (:func:`keep_kernels`), cleaned; or None."""
         from jupyter_core.utils import run_sync
 
-        km = _KEPT.pop(self._key, None) if not self.fresh else None
+        km = _KEPT.pop(self._key, None)
         if km is not None and not run_sync(km.is_alive)():
             run_sync(_shutdown)(km)
             km = None

@@ -88,7 +88,7 @@ class RunProcess:
         )
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self.errors: collections.deque[str] = collections.deque(maxlen=15)
+        self.errors: collections.deque[str | None] = collections.deque(maxlen=15)
 
     def __enter__(self) -> RunProcess:
         return self
@@ -178,11 +178,11 @@ class RunProcess:
                 _LIVE.discard(proc)
 
 
-def _pump(stream, into: Callable[[str], None]) -> None:
+def _pump(stream, into: Callable[[str | None], None]) -> None:
     """Each line of ``stream`` to ``into``; None to ``into`` at the end (stdout's queue)."""
     for line in stream:
         into(line.rstrip("\n"))
-    into(None)  # type: ignore[arg-type]
+    into(None)
 
 
 def _worker_environment(task: RunTask) -> dict[str, str]:
