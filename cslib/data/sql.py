@@ -65,16 +65,19 @@ def wall_seconds(a: str, b: str) -> str:
     return f"(epoch({b}) - epoch({a}))"
 
 
-def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE) -> str:
+def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE, instant=None) -> str:
     """SQL of the seconds elapsed from wall time ``a`` to wall time ``b`` of the zone ``zone`` (SQL).
 
     Elapsed time is absolute: an hour that clocks skip in spring is not counted,
     an hour they repeat in autumn is. A wall time in the repeated hour is read as its
     second occurrence, unless that puts ``a`` after ``b``: then ``a`` is the first.
+    ``instant`` (a function of a wall time's SQL) writes the SQL of its instant in
+    seconds, as ``epoch(timezone(zone, wall))`` gives it (:mod:`cslib.data.wall_clock`).
     """
-    instant_a, instant_b = f"timezone({zone}, {a})", f"timezone({zone}, {b})"
-    seconds = f"(epoch({instant_b}) - epoch({instant_a}))"
-    repeated = f"timezone({zone}, {instant_a} - INTERVAL 1 HOUR) = {a}"
+    if instant is None:
+        instant = lambda wall: f"epoch(timezone({zone}, {wall}))"  # noqa: E731
+    seconds = f"({instant(b)} - {instant(a)})"
+    repeated = f"timezone({zone}, timezone({zone}, {a}) - INTERVAL 1 HOUR) = {a}"
     return (
         f"(CASE WHEN {seconds} < 0 AND {seconds} >= -3600 AND {repeated} "
         f"THEN {seconds} + 3600 ELSE {seconds} END)"

@@ -26,6 +26,7 @@ import pandas as pd
 
 from cslib.data import sql
 from cslib.data.schema import NOT_RESOLUTIONS
+from cslib.data.wall_clock import WallClock
 
 #: the channels whose contacts wait in a queue (and may abandon it)
 QUEUE_CHANNELS = ("phone", "chat")
@@ -68,12 +69,12 @@ class Context:
     end: pd.Timestamp | None = None
     stat: str = "median"  # of durations
     definitions: Mapping = field(default_factory=dict)  # over DEFINITIONS
-    fixed_offset: bool = False  # the tables' time zone never changes its clocks (UTC…)
+    clock: WallClock | None = None  # the tables' zone and its offset changes over their span
 
     def hours(self, a: str, b: str) -> str:
-        """SQL of the hours elapsed from ``a`` to ``b``: :func:`hours`, or the plain difference
-        of wall times where the zone's clocks never change (the same figure, faster)."""
-        return f"({sql.wall_seconds(a, b)} / 3600.0)" if self.fixed_offset else hours(a, b)
+        """SQL of the hours elapsed from ``a`` to ``b``: :func:`hours`, or the same figure
+        faster through the offset changes of ``clock``."""
+        return f"({self.clock.seconds(a, b)} / 3600.0)" if self.clock else hours(a, b)
 
     def definition(self, key: str):
         """A contact-centre definition: the one given, else the default of :data:`DEFINITIONS`."""

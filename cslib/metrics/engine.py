@@ -45,14 +45,13 @@ import pandas as pd
 
 from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
-from cslib.data.sql import fixed_offset
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql
 from cslib.metrics.context import Context
 from cslib.metrics.evaluations import standard_values
 from cslib.metrics.periods import FREQS, backlog, complaint_counts, grid, open_within
 from cslib.metrics.registry import REGISTRY, availability, glossary
-from cslib.metrics.scan import scan
+from cslib.metrics.scan import clock, scan
 from cslib.metrics.standards import is_standard
 
 # the registry and its availability are offered here too, next to the engine that reads them
@@ -181,7 +180,7 @@ def compute(
             sl=service_level_seconds,
             definitions=definitions or {},
             economics=economics or {},
-            fixed_offset=fixed_offset(opts.timezone),
+            clock=clock(con, io.label(tickets)),
         )
         aggregated = [REGISTRY[k] for k in chosen if REGISTRY[k].value is not None]
         main = aggregate(con, ctx, aggregated)
@@ -429,7 +428,7 @@ def case_query(
         sl=service_level_seconds,
         definitions=definitions or {},
         economics=economics or {},
-        fixed_offset=fixed_offset(con.execute("SELECT current_setting('TimeZone')").fetchone()[0]),
+        clock=clock(con, source),
     )
     k = REGISTRY[kpi]
     if not (still_open and k.end):

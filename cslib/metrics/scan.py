@@ -1,4 +1,5 @@
-"""Tickets opened in DuckDB for an aggregate of one's own (:func:`scan`)."""
+"""Tickets opened in DuckDB for an aggregate of one's own (:func:`scan`), and how their zone
+counts elapsed time over their span (:func:`clock`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pandas as pd
 
 from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
+from cslib.data.sql import fixed_offset
+from cslib.data.wall_clock import WallClock, wall_clock
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.periods import restrict
 
@@ -83,3 +86,42 @@ def scan(
         )
     restrict(con, "t", filters, start, end, "created_at")
     return con, "t"
+
+
+#: the first and last timestamp of each tickets file read, by its name, size and time of change
+#: (a span that no longer fits only makes elapsed time slower to count, never different)
+_SPANS: dict[tuple, tuple] = {}
+
+
+def clock(con, source: str) -> WallClock:
+    """How the session's zone counts elapsed time over the span of the tickets :func:`scan`
+    opened from ``source`` (its label): their first and last timestamp, read once per file.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1"], "created_at": pd.to_datetime(["2026-04-01"])})
+    >>> con, _ = scan(t, options=io.ReadOptions(timezone="Europe/London"))
+    >>> len(clock(con, "the DataFrame").changes)  # the spring change on 29 March is before it
+    0
+    """
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    columns = con.table("t_typed").columns
+    stamps = [c for c in ("created_at", "first_response_at", "resolved_at") if c in columns]
+    if fixed_offset(zone) or not stamps:
+        return wall_clock(zone)
+    path = Path(source)
+    key = (str(path.resolve()), *_stat(path)) if path.is_file() else None
+    if key not in _SPANS:
+        span = con.execute(
+            f"SELECT least({', '.join(f'min({c})' for c in stamps)}), "
+            f"greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed"
+        ).fetchone()
+        if key is None:
+            return wall_clock(zone, *span)
+        _SPANS[key] = span
+    return wall_clock(zone, *_SPANS[key])
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
