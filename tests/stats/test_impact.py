@@ -757,3 +757,25 @@ def test_segment_flag_comes_from_the_days_not_from_the_cases():
     hours = df.assign(fcr=np.exp(df["fcr"] + df["day"] % 3))
     durations = compare_segments(hours, kind="duration", after="after", **kw).table
     assert durations["significant"].isna().all()  # Mann–Whitney counts cases as independent
+
+
+@pytest.mark.parametrize("kind", ["duration", "continuous"])
+def test_large_segments_compared_side_by_side_give_the_table_one_at_a_time_gives(monkeypatch, kind):
+    from cslib.stats.impact import segment_tables
+
+    rng = np.random.default_rng(11)
+    n = 150_000
+    values = rng.lognormal(2.0, 1.0, n)
+    seg = rng.choice(np.array(["chat", "email", "phone"], dtype=object), n)
+    review = rng.random(n) < 0.5
+    days = np.where(review, 100, 0) + rng.integers(0, 40, n)
+    tables = []
+    for cores in (1, 3):
+        monkeypatch.setattr(segment_tables, "_cores", lambda cores=cores: cores)
+        tables.append(
+            segment_tables.segment_table(
+                values, seg, review, days, kind=kind, before=False, after=True
+            )
+        )
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert len(tables[0]) == 3

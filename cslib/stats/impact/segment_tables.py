@@ -9,6 +9,8 @@ what a SQL aggregate of millions of cases gives, so the cases need not be loaded
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -140,6 +142,11 @@ def mix_from_means(
     return pd.concat([out, total], ignore_index=True)
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def segment_table(
     values: np.ndarray,
     seg: np.ndarray,
@@ -167,20 +174,32 @@ def segment_table(
     >>> float(t["diff"].iloc[0])
     1.0
     """
-    rows = []
-    for s in pd.unique(seg):
+    kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
+
+    def compared(s: object) -> pd.DataFrame | None:
         b = (seg == s) & (per == before)
         a = (seg == s) & (per == after)
         if not b.any() or not a.any():
-            continue
-        kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
-        if days is not None:
-            kw.update(before_days=days[b], after_days=days[a])
+            return None
+        days_kw = {} if days is None else {"before_days": days[b], "after_days": days[a]}
         try:
-            row = compare(values[b], values[a], kind=kind, alpha=alpha, **kw)
+            row = compare(values[b], values[a], kind=kind, alpha=alpha, **kw, **days_kw)
         except ParameterError:
-            continue  # too few values in this segment: reported as skipped below
-        rows.append(row.assign(segment=s))
+            return None  # too few values in this segment: reported as skipped below
+        return row.assign(segment=s)
+
+    segments = pd.unique(seg)
+    # the medians and rank effects of large segments spend their time in numpy, which lets
+    # other threads run: segments side by side on the machine's cores (each seeded alike, so
+    # the same table); shares and single-value bootstraps set warning filters, which threads share
+    threaded = kind == "continuous" or (kind == "duration" and days is not None)
+    threads = min(len(segments), _cores()) if threaded and values.size > 100_000 else 1
+    if threads > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="cslib-segment") as pool:
+            found = list(pool.map(compared, segments))
+    else:
+        found = [compared(s) for s in segments]
+    rows = [row for row in found if row is not None]
     if not rows:
         raise ParameterError(
             Problem(
