@@ -87,6 +87,20 @@ class WallClock:
             return wall_seconds(a, b)
         return elapsed_seconds(a, b, quote(self.zone), instant=self.instant)
 
+    def negative(self, a: str, b: str) -> str:
+        """SQL of whether the seconds elapsed from ``a`` to ``b`` are below 0 (:meth:`seconds`
+        below 0, each instant written twice, not four times)."""
+        if self.fixed:
+            return f"({wall_seconds(a, b)} < 0)"
+        s = f"({self.instant(b)} - {self.instant(a)})"
+        # read as the first time, a wall time of a repeated hour is an hour earlier: not negative
+        return f"(CASE WHEN {s} < 0 THEN NOT ({s} >= -3600 AND {_repeated(quote(self.zone), a)}) ELSE FALSE END)"
+
+
+def _repeated(zone: str, wall: str) -> str:
+    """SQL of whether ``wall`` lies in an hour the zone's clocks repeat (read as its second time)."""
+    return f"timezone({zone}, timezone({zone}, {wall}) - INTERVAL 1 HOUR) = {wall}"
+
 
 def wall_clock(zone: str, first: object = None, last: object = None) -> WallClock:
     """The :class:`WallClock` of ``zone`` for wall times from ``first`` to ``last`` (whole

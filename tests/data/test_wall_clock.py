@@ -95,3 +95,26 @@ def test_a_span_before_1970_or_after_2099_takes_the_rules():
             f"epoch(timezone('Europe/London', TIMESTAMP {quote(wall)}))"
         ).fetchone()
         assert fast == rules
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "UTC"])
+def test_a_negative_duration_is_found_as_the_rules_find_it(zone):
+    clock = wall_clock(zone, "2026-01-01", "2026-12-31")
+    rng = np.random.default_rng(3)
+    changes = [c for c, _ in clock.changes] or [1_780_000_000]
+    start = np.concatenate(
+        [np.repeat(changes, 2000) + rng.integers(-7200, 7200, 2000 * len(changes))]
+    ).astype(np.int64)
+    lasted = rng.integers(-7_300, 7_300, start.size)
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE d AS SELECT make_timestamp(a * 1000000) AS a, make_timestamp((a + b) * 1000000) AS b
+           FROM (SELECT unnest($1::BIGINT[]) AS a, unnest($2::BIGINT[]) AS b)""",
+        [start.tolist(), lasted.tolist()],
+    )
+    fast, rules = con.execute(
+        f"SELECT list({clock.negative('a', 'b')} ORDER BY a, b), "
+        f"list({elapsed_seconds('a', 'b', quote(zone))} < 0 ORDER BY a, b) FROM d"
+    ).fetchone()
+    assert fast == rules
+    assert 0 < sum(fast) < len(fast)

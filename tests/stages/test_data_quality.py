@@ -20,3 +20,15 @@ def test_data_quality_reports_ids_cleaned_of_invisible_characters(tmp_path, samp
     wb = open_workbook(tmp_path / "cycle.yaml", run_dir=tmp_path / "run", stage="do")
     shown = do.data_quality(wb)._repr_html_()
     assert "Tickets ticket_id: 3 values held invisible characters" in shown
+
+
+def test_the_share_of_empty_values_per_month_is_counted_by_hand(tmp_path, sample_dir):
+    wb = open_workbook(sample_dir / "cycle.yaml", run_dir=tmp_path / "run", stage="do")
+    do.data_quality(wb)
+    saved = wb.load("missing")
+    tickets = pd.read_parquet(sample_dir / "tickets.parquet")
+    month = tickets["created_at"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+    by_hand = tickets.drop(columns=["ticket_id", "created_at"]).isna().groupby(month).mean()
+    shares = saved.set_index("month")[by_hand.columns]
+    pd.testing.assert_frame_equal(shares, by_hand, check_names=False, check_freq=False)
+    assert (saved["tickets"].to_numpy() == month.value_counts().sort_index().to_numpy()).all()
