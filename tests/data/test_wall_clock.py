@@ -30,6 +30,19 @@ def _walls(clock_changes, rng) -> np.ndarray:
     return seconds * 1_000_000 + rng.integers(0, 1_000_000, seconds.size)
 
 
+def _both(start: np.ndarray, lasted: np.ndarray, *sql: str) -> tuple:
+    """Each SQL of wall times ``a`` (``start``) and ``b`` (``lasted`` later; microseconds)."""
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE d AS SELECT make_timestamp(a) AS a, make_timestamp(a + b) AS b
+           FROM (SELECT unnest($1::BIGINT[]) AS a, unnest($2::BIGINT[]) AS b)""",
+        [start.tolist(), lasted.tolist()],
+    )
+    return con.execute(
+        "SELECT " + ", ".join(f"list({s} ORDER BY a, b)" for s in sql) + " FROM d"
+    ).fetchone()
+
+
 @pytest.mark.parametrize("zone", ZONES)
 def test_the_instants_are_the_rules_own(zone):
     clock = wall_clock(zone, "1970-01-01", "2099-12-31")
@@ -58,17 +71,9 @@ def test_elapsed_seconds_within_a_span_and_outside_it_are_the_rules_own(zone):
     lasted = rng.integers(-7_200, 400_000, start.size) * 1_000_000 + rng.integers(
         0, 10**6, start.size
     )
-    con = duckdb.connect()
-    con.execute(f"SET TimeZone = {quote(zone)}")
-    con.execute(
-        """CREATE TABLE d AS SELECT make_timestamp(a) AS a, make_timestamp(a + b) AS b
-           FROM (SELECT unnest($1::BIGINT[]) AS a, unnest($2::BIGINT[]) AS b)""",
-        [start.tolist(), lasted.tolist()],
+    fast, rules = _both(
+        start, lasted, clock.seconds("a", "b"), elapsed_seconds("a", "b", quote(zone))
     )
-    fast, rules = con.execute(
-        f"SELECT list({clock.seconds('a', 'b')} ORDER BY a, b), "
-        f"list({elapsed_seconds('a', 'b', quote(zone))} ORDER BY a, b) FROM d"
-    ).fetchone()
     assert fast == rules
 
 
@@ -106,15 +111,11 @@ def test_a_negative_duration_is_found_as_the_rules_find_it(zone):
         [np.repeat(changes, 2000) + rng.integers(-7200, 7200, 2000 * len(changes))]
     ).astype(np.int64)
     lasted = rng.integers(-7_300, 7_300, start.size)
-    con = duckdb.connect()
-    con.execute(
-        """CREATE TABLE d AS SELECT make_timestamp(a * 1000000) AS a, make_timestamp((a + b) * 1000000) AS b
-           FROM (SELECT unnest($1::BIGINT[]) AS a, unnest($2::BIGINT[]) AS b)""",
-        [start.tolist(), lasted.tolist()],
+    fast, rules = _both(
+        start * 1_000_000,
+        lasted * 1_000_000,
+        clock.negative("a", "b"),
+        f"{elapsed_seconds('a', 'b', quote(zone))} < 0",
     )
-    fast, rules = con.execute(
-        f"SELECT list({clock.negative('a', 'b')} ORDER BY a, b), "
-        f"list({elapsed_seconds('a', 'b', quote(zone))} < 0 ORDER BY a, b) FROM d"
-    ).fetchone()
     assert fast == rules
     assert 0 < sum(fast) < len(fast)
