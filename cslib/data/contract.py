@@ -34,8 +34,9 @@ NO_SECONDS = r"([T ]\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
 #: joiner, byte-order mark), removed from ids before they are compared
 INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
 #: the wall times whose order is checked through the zone's offset changes, not its rules
-#: row by row (:mod:`cslib.data.wall_clock`; the same answer, faster)
-SPAN = ("1970-01-01", "2099-12-31")
+#: row by row (:mod:`cslib.data.wall_clock`; the same answer, faster from about a million
+#: rows: below, writing out the changes takes longer than the rules)
+SPAN, CLOCK_FROM = ("1970-01-01", "2099-12-31"), 1_000_000
 #: the largest whole number stored exactly (as a double and a BIGINT)
 WHOLE_LIMIT = 2**53
 _TRUE = ("true", "t", "yes", "y", "1", "1.0")
@@ -169,7 +170,9 @@ def _native(kind: str, raw_type: str) -> bool:
     return False
 
 
-def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
+def _checks(
+    schema: TableSchema, types: dict[str, str], opts: ReadOptions, rows: int
+) -> list[_Check]:
     """The checks of every contract column present, in contract order, then the order rules."""
     checks = [
         check
@@ -178,7 +181,7 @@ def _checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> li
         for check in _column_checks(c, types[c.name], opts)
     ]
     checks += _rule_checks(schema, types)
-    return checks + _order_checks(schema, types, opts)
+    return checks + _order_checks(schema, types, opts, rows)
 
 
 def _column_checks(c: Column, raw: str, opts: ReadOptions) -> list[_Check]:
@@ -301,23 +304,44 @@ def _number_checks(
     return checks
 
 
-def _order_checks(schema: TableSchema, types: dict[str, str], opts: ReadOptions) -> list[_Check]:
-    """Timestamps that must not come before another (resolved before created …), on elapsed time."""
+def _order_checks(
+    schema: TableSchema, types: dict[str, str], opts: ReadOptions, rows: int
+) -> list[_Check]:
+    """Timestamps that must not come before another (resolved before created …), on elapsed time
+    (each timestamp read once, as the column :func:`_timed` names in the view :func:`_timestamps`
+    adds) of a table of ``rows`` rows."""
     checks: list[_Check] = []
+    clock = wall_clock(opts.timezone, *(SPAN if rows >= CLOCK_FROM else ()))
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
-            e = parse_expr(schema[rule.earlier], types[rule.earlier], opts)
-            lt = parse_expr(schema[rule.later], types[rule.later], opts)
+            e, lt = _timed(rule.earlier), _timed(rule.later)
             checks.append(
                 _Check(
                     rule.later,
                     f"before {rule.earlier}",
-                    wall_clock(opts.timezone, *SPAN).negative(e, lt),
+                    clock.negative(e, lt),
                     f"CAST({lt} AS VARCHAR) || ' < ' || CAST({e} AS VARCHAR)",
                     f"{rule.later} must not be earlier than {rule.earlier}: check the export's time zones and the rows named",
                 )
             )
     return checks
+
+
+def _timed(column: str) -> str:
+    """The column of the timestamp ``column`` holds, as its contract type."""
+    return ident(f"_cslib_{column}_timestamp")
+
+
+def _timestamps(
+    con, raw: str, schema: TableSchema, types: dict[str, str], opts: ReadOptions
+) -> str:
+    """A view of ``raw`` with the timestamps the order rules compare (:func:`_timed`); its name."""
+    ordered = {c for rule in schema.orders for c in (rule.earlier, rule.later) if c in types}
+    parsed = "".join(
+        f", {parse_expr(schema[c], types[c], opts)} AS {_timed(c)}" for c in sorted(ordered)
+    )
+    con.execute(f'CREATE OR REPLACE TEMP VIEW "{raw}_timed" AS SELECT *{parsed} FROM "{raw}"')
+    return f"{raw}_timed"
 
 
 def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
@@ -367,21 +391,22 @@ def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
 
 
 def contract_problems(
-    con, raw: str, schema: TableSchema, opts: ReadOptions, name: str
+    con, raw: str, schema: TableSchema, opts: ReadOptions, name: str, rows: int
 ) -> list[Problem]:
     """Every value of raw view ``raw`` that breaks the contract, and every duplicated key.
 
-    ``name`` names the source in the problems. Each failing check gives one
+    ``name`` names the source in the problems, ``rows`` counts its rows. Each failing check gives one
     :class:`~cslib.errors.Problem` with its count and up to five example rows.
     """
     types = {k: v for k, v in raw_types(con, raw).items() if k != "_row"}
-    checks = _checks(schema, types, opts)
-    counts = _count_failures(con, raw, checks)
+    checks = _checks(schema, types, opts, rows)
+    timed = _timestamps(con, raw, schema, types, opts)
+    counts = _count_failures(con, timed, checks)
     problems: list[Problem] = []
     for check, count in zip(checks, counts, strict=True):
         if not count:
             continue
-        rows, values = _examples(con, raw, check)
+        rows, values = _examples(con, timed, check)
         problems.append(
             Problem(
                 check.what,

@@ -113,7 +113,7 @@ def check_table(
             )
         )
         return problems
-    return problems + contract_problems(con, raw, schema, opts, name)
+    return problems + contract_problems(con, raw, schema, opts, name, n_rows)
 
 
 def id_notes(source: Source, table: str, *, opts: ReadOptions | None = None) -> list[str]:

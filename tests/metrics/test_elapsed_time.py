@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from cslib import metrics as kpi
+from cslib.data import contract
 from cslib.data.files import connect
 from cslib.data.sql import fixed_offset
 from cslib.data.tables import read_table
@@ -52,7 +53,11 @@ def test_resolution_time_is_elapsed_time_across_summer_time_changes(
     assert out["resolution_hours"].item() == pytest.approx(elapsed)
 
 
-def test_a_ticket_resolved_before_it_was_created_is_still_refused(tmp_path):
+@pytest.mark.parametrize("clock_from", [0, 10**9])  # through the offset changes, the rules
+def test_a_ticket_resolved_before_it_was_created_is_still_refused(
+    tmp_path, monkeypatch, clock_from
+):
+    monkeypatch.setattr(contract, "CLOCK_FROM", clock_from)
     path = _csv(
         tmp_path,
         [
