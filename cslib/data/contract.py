@@ -33,10 +33,11 @@ NO_SECONDS = r"([T ]\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
 #: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
 #: joiner, byte-order mark), removed from ids before they are compared
 INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
-#: the wall times whose order is checked through the zone's offset changes, not its rules
-#: row by row (:mod:`cslib.data.wall_clock`; the same answer, faster from about a million
-#: rows: below, writing out the changes takes longer than the rules)
+#: timestamps in order are checked through the zone's offset changes (:mod:`cslib.data.wall_clock`),
+#: not its rules row by row, from a million rows (below, the rules are quicker); the same answer
 SPAN, CLOCK_FROM = ("1970-01-01", "2099-12-31"), 1_000_000
+#: the column of the view :func:`_timestamps` adds with a timestamp as its contract type
+TIMED = '"_cslib_{}_timestamp"'
 #: the largest whole number stored exactly (as a double and a BIGINT)
 WHOLE_LIMIT = 2**53
 _TRUE = ("true", "t", "yes", "y", "1", "1.0")
@@ -304,17 +305,14 @@ def _number_checks(
     return checks
 
 
-def _order_checks(
-    schema: TableSchema, types: dict[str, str], opts: ReadOptions, rows: int
-) -> list[_Check]:
+def _order_checks(schema: TableSchema, types: dict, opts: ReadOptions, rows: int) -> list[_Check]:
     """Timestamps that must not come before another (resolved before created …), on elapsed time
-    (each timestamp read once, as the column :func:`_timed` names in the view :func:`_timestamps`
-    adds) of a table of ``rows`` rows."""
+    (each read once, in the view :func:`_timestamps` adds) of a table of ``rows`` rows."""
     checks: list[_Check] = []
     clock = wall_clock(opts.timezone, *(SPAN if rows >= CLOCK_FROM else ()))
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
-            e, lt = _timed(rule.earlier), _timed(rule.later)
+            e, lt = TIMED.format(rule.earlier), TIMED.format(rule.later)
             checks.append(
                 _Check(
                     rule.later,
@@ -327,18 +325,11 @@ def _order_checks(
     return checks
 
 
-def _timed(column: str) -> str:
-    """The column of the timestamp ``column`` holds, as its contract type."""
-    return ident(f"_cslib_{column}_timestamp")
-
-
-def _timestamps(
-    con, raw: str, schema: TableSchema, types: dict[str, str], opts: ReadOptions
-) -> str:
-    """A view of ``raw`` with the timestamps the order rules compare (:func:`_timed`); its name."""
+def _timestamps(con, raw: str, schema: TableSchema, types: dict, opts: ReadOptions) -> str:
+    """A view of ``raw`` with the timestamps the order rules compare (:data:`TIMED`); its name."""
     ordered = {c for rule in schema.orders for c in (rule.earlier, rule.later) if c in types}
     parsed = "".join(
-        f", {parse_expr(schema[c], types[c], opts)} AS {_timed(c)}" for c in sorted(ordered)
+        f", {parse_expr(schema[c], types[c], opts)} AS {TIMED.format(c)}" for c in sorted(ordered)
     )
     con.execute(f'CREATE OR REPLACE TEMP VIEW "{raw}_timed" AS SELECT *{parsed} FROM "{raw}"')
     return f"{raw}_timed"
@@ -391,15 +382,15 @@ def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
 
 
 def contract_problems(
-    con, raw: str, schema: TableSchema, opts: ReadOptions, name: str, rows: int
+    con, raw: str, schema: TableSchema, opts: ReadOptions, name: str, n_rows: int
 ) -> list[Problem]:
     """Every value of raw view ``raw`` that breaks the contract, and every duplicated key.
 
-    ``name`` names the source in the problems, ``rows`` counts its rows. Each failing check gives one
+    ``name`` names the source in the problems, ``n_rows`` counts its rows. Each failing check gives one
     :class:`~cslib.errors.Problem` with its count and up to five example rows.
     """
     types = {k: v for k, v in raw_types(con, raw).items() if k != "_row"}
-    checks = _checks(schema, types, opts, rows)
+    checks = _checks(schema, types, opts, n_rows)
     timed = _timestamps(con, raw, schema, types, opts)
     counts = _count_failures(con, timed, checks)
     problems: list[Problem] = []
