@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from cslib.data.files import ReadOptions
 from cslib.data.schema import Column, OneOf, TableSchema, Within
 from cslib.data.sql import ident, quote
-from cslib.data.wall_clock import wall_clock
+from cslib.data.wall_clock import FASTER_FROM, wall_clock
 from cslib.errors import Problem
 
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
@@ -33,9 +33,9 @@ NO_SECONDS = r"([T ]\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
 #: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
 #: joiner, byte-order mark), removed from ids before they are compared
 INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
-#: timestamps in order are checked through the zone's offset changes (:mod:`cslib.data.wall_clock`),
-#: not its rules row by row, from a million rows (below, the rules are quicker); the same answer
-SPAN, CLOCK_FROM = ("1970-01-01", "2099-12-31"), 1_000_000
+#: timestamps in order are checked through the zone's offset changes over these years
+#: (:mod:`cslib.data.wall_clock`), not its rules row by row, in a large table; the same answer
+SPAN = ("1970-01-01", "2099-12-31")
 #: the column of the view :func:`_timestamps` adds with a timestamp as its contract type
 TIMED = '"_cslib_{}_timestamp"'
 #: the largest whole number stored exactly (as a double and a BIGINT)
@@ -309,7 +309,7 @@ def _order_checks(schema: TableSchema, types: dict, opts: ReadOptions, rows: int
     """Timestamps that must not come before another (resolved before created …), on elapsed time
     (each read once, in the view :func:`_timestamps` adds) of a table of ``rows`` rows."""
     checks: list[_Check] = []
-    clock = wall_clock(opts.timezone, *(SPAN if rows >= CLOCK_FROM else ()))
+    clock = wall_clock(opts.timezone, *(SPAN if rows >= FASTER_FROM else ()))
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
             e, lt = TIMED.format(rule.earlier), TIMED.format(rule.later)

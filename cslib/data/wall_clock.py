@@ -39,6 +39,9 @@ else:
 #: the wall times whose offsets are known without the rules (seconds since 1970, as UTC)
 FIRST, LAST = 0, int(pd.Timestamp("2100-01-01").timestamp())
 MICROS = 1_000_000
+#: the rows from which the offset changes count elapsed time faster than the rules: below,
+#: writing the changes into the SQL takes longer than the rules take on every row
+FASTER_FROM = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class WallClock:
         micros = f"epoch_us({wall})"
         offset = self._offset(micros, 0, len(self.changes), self.offset)
         rules = f"epoch(timezone({quote(self.zone)}, {wall}))"
+        if self.start >= self.stop:
+            return rules
         return (
             f"(CASE WHEN {micros} >= {self.start * MICROS} AND {micros} < {self.stop * MICROS} "
             f"THEN epoch(make_timestamptz({micros} - ({offset}))) ELSE {rules} END)"
@@ -85,6 +90,8 @@ class WallClock:
         :func:`~cslib.data.sql.elapsed_seconds` of the zone counts them."""
         if self.fixed:
             return wall_seconds(a, b)
+        if self.start >= self.stop:
+            return elapsed_seconds(a, b, quote(self.zone))
         return elapsed_seconds(a, b, quote(self.zone), instant=self.instant)
 
     def negative(self, a: str, b: str) -> str:

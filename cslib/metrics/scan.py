@@ -11,7 +11,7 @@ import pandas as pd
 from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
 from cslib.data.sql import fixed_offset
-from cslib.data.wall_clock import WallClock, wall_clock
+from cslib.data.wall_clock import FASTER_FROM, WallClock, wall_clock
 from cslib.errors import DataError, ParameterError, Problem
 from cslib.metrics.periods import restrict
 
@@ -88,21 +88,22 @@ def scan(
     return con, "t"
 
 
-#: the first and last timestamp of each tickets file read, by its name, size and time of change
-#: (a span that no longer fits only makes elapsed time slower to count, never different)
+#: the rows, first and last timestamp of each tickets file read, by its name, size and time of
+#: change (a span that no longer fits only makes elapsed time slower to count, never different)
 _SPANS: dict[tuple, tuple] = {}
 
 
 def clock(con, source: str) -> WallClock:
     """How the session's zone counts elapsed time over the span of the tickets :func:`scan`
-    opened from ``source`` (its label): their first and last timestamp, read once per file.
+    opened from ``source`` (its label): their first and last timestamp, read once per file,
+    or the zone's rules row by row for fewer tickets than :data:`~cslib.data.wall_clock.FASTER_FROM`.
 
     Examples
     --------
     >>> t = pd.DataFrame({"ticket_id": ["1"], "created_at": pd.to_datetime(["2026-04-01"])})
     >>> con, _ = scan(t, options=io.ReadOptions(timezone="Europe/London"))
-    >>> len(clock(con, "the DataFrame").changes)  # the spring change on 29 March is before it
-    0
+    >>> clock(con, "the DataFrame").start == clock(con, "the DataFrame").stop  # the rules
+    True
     """
     zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     columns = con.table("t_typed").columns
@@ -113,13 +114,17 @@ def clock(con, source: str) -> WallClock:
     key = (str(path.resolve()), *_stat(path)) if path.is_file() else None
     if key not in _SPANS:
         span = con.execute(
-            f"SELECT least({', '.join(f'min({c})' for c in stamps)}), "
+            f"SELECT count(*), least({', '.join(f'min({c})' for c in stamps)}), "
             f"greatest({', '.join(f'max({c})' for c in stamps)}) FROM t_typed"
         ).fetchone()
         if key is None:
-            return wall_clock(zone, *span)
+            return _clock(zone, *span)
         _SPANS[key] = span
-    return wall_clock(zone, *_SPANS[key])
+    return _clock(zone, *_SPANS[key])
+
+
+def _clock(zone: str, rows: int, first, last) -> WallClock:
+    return wall_clock(zone, first, last) if rows >= FASTER_FROM else wall_clock(zone)
 
 
 def _stat(path: Path) -> tuple[int, int]:

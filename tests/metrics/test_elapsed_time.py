@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,7 +60,7 @@ def test_resolution_time_is_elapsed_time_across_summer_time_changes(
 def test_a_ticket_resolved_before_it_was_created_is_still_refused(
     tmp_path, monkeypatch, clock_from
 ):
-    monkeypatch.setattr(contract, "CLOCK_FROM", clock_from)
+    monkeypatch.setattr(contract, "FASTER_FROM", clock_from)
     path = _csv(
         tmp_path,
         [
@@ -113,3 +116,26 @@ def test_a_zone_whose_clocks_never_change_gives_the_same_durations_by_plain_diff
 )
 def test_zones_that_change_their_clocks_are_not_taken_for_fixed(zone):
     assert not fixed_offset(zone)
+
+
+def test_durations_through_the_offset_changes_equal_those_through_the_rules(monkeypatch):
+    # the sample's tickets span two summer-time changes in London; a million rows would take
+    # the offset changes, here forced on a small table
+    scan = importlib.import_module("cslib.metrics.scan")  # the module, not the function
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample" / "tickets.parquet"
+    kpis = ["first_response_hours", "resolution_hours", "sla_resolution_met", "backlog"]
+    frames = []
+    for faster_from in (0, 10**9):
+        monkeypatch.setattr(scan, "FASTER_FROM", faster_from)
+        frames.append(
+            kpi.compute(
+                str(sample),
+                kpis=kpis,
+                freq="W",
+                by="team",
+                timezone="Europe/London",
+                sla={"resolution": {"hours": 24}},
+            )
+        )
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    assert frames[0]["resolution_hours"].notna().sum() > 50
