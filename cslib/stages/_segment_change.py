@@ -4,14 +4,16 @@ The cases behind an objective (the tickets of the adopting teams, labelled basel
 review, with their day) stay in a DuckDB table, computed once per objective for all the
 segment dimensions. The mix/rate decomposition needs only
 each segment's count and mean per period, a SQL aggregate; the segment comparisons read
-the values, segments, periods and days as plain arrays in time order, which is what the
-per-segment tests (medians, day bootstraps, rank effects) need.
+the values, segments, periods and days as plain arrays in time order (:func:`case_arrays`,
+once for all the dimensions), which is what the per-segment tests (medians, day
+bootstraps, rank effects) need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -88,29 +90,64 @@ def both_periods(con) -> bool:
     return con.execute("SELECT count(DISTINCT period) FROM cases").fetchone()[0] == 2
 
 
-def segment_changes(con, kind: str, *, adjust: str = "holm") -> pd.DataFrame:
-    """Every segment of ``cases`` compared between baseline and review, its days as the units
-    (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
-    con.execute(  # segments as codes (joined, not ranked over every case)
-        """CREATE OR REPLACE TEMP TABLE seg_codes AS
-           SELECT seg, row_number() OVER (ORDER BY seg) - 1 AS code FROM (SELECT DISTINCT seg FROM cases)"""
-    )
-    labels = [r[0] for r in con.execute("SELECT seg FROM seg_codes ORDER BY code").fetchall()]
-    got = con.execute(  # periods as flags: no string per case
-        """SELECT s.code AS seg, period = 'review' AS review, day, value
-           FROM cases JOIN seg_codes s USING (seg) ORDER BY created_at"""
+class CaseArrays(NamedTuple):
+    """The cases of ``all_cases`` in time order: each one's value, whether it is of the review,
+    its day (a number) and, per segment dimension, its segment's code (−1: none) and the labels."""
+
+    value: np.ndarray
+    review: np.ndarray
+    day: np.ndarray
+    codes: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+
+
+def case_arrays(con, dims: list[str]) -> CaseArrays:
+    """The :class:`CaseArrays` of ``all_cases`` for the ``dims`` columns, read in one query
+    (segments as codes: joined, not ranked over every case)."""
+    labels, joins, codes = {}, [], []
+    for i, dim in enumerate(dims):
+        col = sql.ident(dim)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE seg_codes_{i} AS SELECT {col} AS seg,
+                  row_number() OVER (ORDER BY {col}) - 1 AS code
+                FROM (SELECT DISTINCT {col} FROM all_cases WHERE {col} IS NOT NULL)"""
+        )
+        found = con.execute(f"SELECT seg FROM seg_codes_{i} ORDER BY code").fetchall()
+        labels[dim] = np.asarray([r[0] for r in found], dtype=object)
+        joins.append(f"LEFT JOIN seg_codes_{i} s{i} ON s{i}.seg = c.{col}")
+        codes.append(f"coalesce(s{i}.code, -1) AS code_{i}")
+    got = con.execute(  # periods as flags, days as numbers: no string or timestamp per case
+        f"""SELECT {", ".join(codes)}, c.period = 'review' AS review,
+                   CAST(epoch(c.day) // 86400 AS BIGINT) AS day, c.value
+            FROM all_cases c {" ".join(joins)} ORDER BY c.created_at"""
     ).fetchnumpy()
-    table = segment_table(
+    return CaseArrays(
         np.asarray(got["value"], dtype=float),
-        np.asarray(got["seg"], dtype=np.int64),
         np.asarray(got["review"], dtype=bool),
-        np.asarray(got["day"]),
+        np.asarray(got["day"], dtype=np.int64),
+        {dim: np.asarray(got[f"code_{i}"], dtype=np.int64) for i, dim in enumerate(dims)},
+        labels,
+    )
+
+
+def segment_changes(
+    cases: CaseArrays, dim: str, kind: str, *, adjust: str = "holm"
+) -> pd.DataFrame:
+    """Every segment of the ``dim`` column compared between baseline and review, its days as
+    the units (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
+    seg = cases.codes[dim]
+    given = seg >= 0
+    table = segment_table(
+        cases.value[given],
+        seg[given],
+        cases.review[given],
+        cases.day[given],
         kind=kind,
         before=False,
         after=True,
         adjust=adjust,
     )
-    table["segment"] = np.asarray(labels, dtype=object)[table["segment"].to_numpy(dtype=np.intp)]
+    table["segment"] = cases.labels[dim][table["segment"].to_numpy(dtype=np.intp)]
     return table
 
 

@@ -23,6 +23,7 @@ from cslib.stages._customer_voice import servqual as servqual
 from cslib.stages._segment_change import (
     both_periods,
     by_segment,
+    case_arrays,
     case_table,
     mix_effects,
     segment_changes,
@@ -343,30 +344,36 @@ def _segment_dims(wb: Workbook) -> list[str]:
     return [d for d in ("channel", "segment") if d in wb.ticket_columns]
 
 
-def _by_segment(wb: Workbook, *analyses) -> list[pd.DataFrame]:
-    """Each ``analyse(con, kind)`` of ``analyses`` over the ``cases`` of every objective × segment
-    dimension (:func:`~cslib.stages._segment_change.case_table`, computed once per objective for
-    all of them), stacked with ``objective`` and ``by``."""
-    rows: list[list[pd.DataFrame]] = [[] for _ in analyses]
+def _by_segment(wb: Workbook, *, changes: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every objective's segments compared (with ``changes``) and its mix effects, over the
+    ``cases`` of each segment dimension (:func:`~cslib.stages._segment_change.case_table`,
+    computed once per objective for all of them), stacked with ``objective`` and ``by``."""
+    found: list[pd.DataFrame] = []
+    mixed: list[pd.DataFrame] = []
+
+    def labelled(table: pd.DataFrame, o, dim: str) -> pd.DataFrame:
+        return table.assign(objective=o.id, by=dim)[["objective", "by", *table.columns]]
+
     for o in wb.cycle.objectives:
         measure = REGISTRY[o.kpi]
         # the cases compared are tickets; a standard's are evaluations
         kind = None if "evaluations" in measure.needs else KIND.get(measure.kind)
-        dims = _segment_dims(wb) if kind else []
-        if not dims:
+        dims = _segment_dims(wb)
+        if kind is None or not dims:
             continue
         with case_table(wb, o, dims) as con:
+            cases = case_arrays(con, dims) if changes else None
             for dim in dims:
                 by_segment(con, dim)
                 if both_periods(con):
-                    for found, analyse in zip(rows, analyses, strict=True):
-                        table = analyse(con, kind)
-                        found.append(
-                            table.assign(objective=o.id, by=dim)[
-                                ["objective", "by", *table.columns]
-                            ]
-                        )
-    return [pd.concat(found, ignore_index=True) if found else pd.DataFrame() for found in rows]
+                    if cases is not None:
+                        found.append(labelled(segment_changes(cases, dim, kind), o, dim))
+                    mixed.append(labelled(mix_effects(con, kind), o, dim))
+    return _stacked(found), _stacked(mixed)
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 @after_review_starts
@@ -374,7 +381,7 @@ def segments(wb: Workbook) -> Html | Table:
     """Every segment compared between baseline and review (Holm-adjusted p-values); saved as ``segments``."""
 
     # cases of one day share its staffing: intervals and tests count days
-    frame, mixed = _by_segment(wb, segment_changes, mix_effects)
+    frame, mixed = _by_segment(wb)
     wb._cache[("mix",)] = mixed  # a cheap aggregate of the same cases, kept for mix()
     if frame.empty:
         return Table(
@@ -411,7 +418,7 @@ def _units(wb: Workbook) -> dict[str, str]:
 def mix(wb: Workbook) -> Html | Table:
     """Causes of variance: the overall change split into mix (segment shares) and rate (performance) effects; saved as ``mix``."""
 
-    frame = wb._cache[("mix",)] if ("mix",) in wb._cache else _by_segment(wb, mix_effects)[0]
+    frame = wb._cache[("mix",)] if ("mix",) in wb._cache else _by_segment(wb, changes=False)[1]
     if frame.empty:
         return Table(pd.DataFrame({"note": ["No channel or segment column: no mix analysis."]}))
     wb.save("mix", frame)

@@ -12,7 +12,13 @@ import pytest
 from cslib.cycle.workbook import open_workbook
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
-from cslib.stages._segment_change import by_segment, case_table, mix_effects, segment_changes
+from cslib.stages._segment_change import (
+    by_segment,
+    case_arrays,
+    case_table,
+    mix_effects,
+    segment_changes,
+)
 from cslib.stages._shared import cycle_span, treated_teams
 from cslib.stages.check import KIND
 from cslib.stats.impact import compare_segments, mix_decomposition
@@ -69,17 +75,18 @@ def test_tables_from_duckdb_equal_the_per_case_computation_on_the_sample(wb, by)
         old_mix = mix_decomposition(data, **{k: v for k, v in kw.items()})
         with case_table(wb, o, ["channel", "segment"]) as con:
             by_segment(con, by)
-            new, new_mix = segment_changes(con, kind), mix_effects(con, kind)
+            cases = case_arrays(con, ["channel", "segment"])
+            new, new_mix = segment_changes(cases, by, kind), mix_effects(con, kind)
         pd.testing.assert_frame_equal(new, old, rtol=1e-9, check_dtype=False)
         pd.testing.assert_frame_equal(new_mix, old_mix, rtol=1e-9, check_dtype=False)
         kinds.append(kind)
     assert {"duration", "continuous", "proportion"} <= set(kinds)  # all three compared
 
 
-def _table(frame: pd.DataFrame):
+def _table(frame: pd.DataFrame, name: str = "cases"):
     con = duckdb.connect()
     con.register("frame", frame)
-    con.execute("CREATE TEMP TABLE cases AS SELECT * FROM frame")
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM frame")
     return con
 
 
@@ -119,7 +126,8 @@ def test_segment_changes_count_days_by_hand():
             "value": [1.0, 1, 3, 3, 2, 2, 4, 4],
         }
     )
-    row = segment_changes(_table(frame), "continuous").iloc[0]
+    cases = case_arrays(_table(frame, "all_cases"), ["seg"])
+    row = segment_changes(cases, "seg", "continuous").iloc[0]
     # each period's day-clustered variance 2/1 · (1 + 1)/4² ... = 1/2: se 1, t 1 on 2 df
     assert (row["diff"], row["df"], row["n_days_before"]) == (1.0, 2.0, 2)
     assert (round(row["ci_low"], 3), round(row["ci_high"], 3)) == (-5.085, 7.085)
