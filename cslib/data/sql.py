@@ -77,11 +77,16 @@ def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE, instant=None) -> s
     if instant is None:
         instant = lambda wall: f"epoch(timezone({zone}, {wall}))"  # noqa: E731
     seconds = f"({instant(b)} - {instant(a)})"
-    repeated = f"timezone({zone}, timezone({zone}, {a}) - INTERVAL 1 HOUR) = {a}"
     return (
-        f"(CASE WHEN {seconds} < 0 AND {seconds} >= -3600 AND {repeated} "
+        f"(CASE WHEN {seconds} < 0 AND {seconds} >= -3600 AND {repeated_hour(a, zone)} "
         f"THEN {seconds} + 3600 ELSE {seconds} END)"
     )
+
+
+def repeated_hour(wall: str, zone: str = SESSION_ZONE) -> str:
+    """SQL of whether wall time ``wall`` lies in an hour the zone's clocks repeat (DuckDB reads
+    it as the second time)."""
+    return f"timezone({zone}, timezone({zone}, {wall}) - INTERVAL 1 HOUR) = {wall}"
 
 
 def plus_seconds(wall: str, seconds: str, zone: str = SESSION_ZONE) -> str:

@@ -6,8 +6,8 @@ row by row and slowly (about 1.3 s for 10 million rows on 2 cores). A zone's off
 changes a few times a year, so a :class:`WallClock` reads each wall time's offset
 from the changes within the data's span, a short binary search in SQL, and asks the
 rules only for wall times outside that span. The changes are DuckDB's own (found by
-reading the rules at every day from 1970 to 2100, then minute and second where the
-offset changed), so both ways give the same instants, to the microsecond.
+reading the rules at every day from 1970 to 2100, then at every hour, minute and second
+where the offset changed), so both ways give the same instants, to the microsecond.
 
 Examples
 --------
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cslib._lazy import lazy
-from cslib.data.sql import elapsed_seconds, fixed_offset, quote, wall_seconds
+from cslib.data.sql import elapsed_seconds, fixed_offset, quote, repeated_hour, wall_seconds
 
 if TYPE_CHECKING:
     import duckdb
@@ -101,12 +101,7 @@ class WallClock:
             return f"({wall_seconds(a, b)} < 0)"
         s = f"({self.instant(b)} - {self.instant(a)})"
         # read as the first time, a wall time of a repeated hour is an hour earlier: not negative
-        return f"(CASE WHEN {s} < 0 THEN NOT ({s} >= -3600 AND {_repeated(quote(self.zone), a)}) ELSE FALSE END)"
-
-
-def _repeated(zone: str, wall: str) -> str:
-    """SQL of whether ``wall`` lies in an hour the zone's clocks repeat (read as its second time)."""
-    return f"timezone({zone}, timezone({zone}, {wall}) - INTERVAL 1 HOUR) = {wall}"
+        return f"(CASE WHEN {s} < 0 THEN NOT ({s} >= -3600 AND {repeated_hour(a, quote(self.zone))}) ELSE FALSE END)"
 
 
 def wall_clock(zone: str, first: object = None, last: object = None) -> WallClock:
