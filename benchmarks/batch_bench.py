@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="plan,do,check,act", help="stages of each run")
     args = parser.parse_args(argv)
 
+    from cslib._machine import cores
     from cslib.run.batch import run_batch
 
     runs = [{"name": f"{t.lower()}-{m}", "teams": t, "month": m} for m in MONTHS for t in TEAMS][
@@ -49,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     results = []
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"{len(runs)} runs ({','.join(stages)}) on {cores} cores", flush=True)
+    print(f"{len(runs)} runs ({','.join(stages)}) on {cores()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="cslib-batch-bench-") as tmp:
         review = Path(tmp) / "review.yaml"
         review.write_text(

@@ -771,7 +771,7 @@ def test_large_segments_compared_side_by_side_give_the_table_one_at_a_time_gives
     days = np.where(review, 100, 0) + rng.integers(0, 40, n)
     tables = []
     for cores in (1, 3):
-        monkeypatch.setattr(segment_tables, "_cores", lambda cores=cores: cores)
+        monkeypatch.setattr(segment_tables, "cores", lambda cores=cores: cores)
         tables.append(
             segment_tables.segment_table(
                 values, seg, review, days, kind=kind, before=False, after=True

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
+from cslib._machine import cores
 from cslib._yamlfile import FastDumper, FastLoader
 from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
@@ -45,10 +45,7 @@ RESERVED = ("cycle", "run_dir", "teams", "panel")
 
 def default_workers() -> int:
     """Two runs per core: a run spends much of its time waiting for kernels."""
-    cores = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )
-    return 2 * cores
+    return 2 * cores()
 
 
 def plan_batch(

@@ -9,7 +9,6 @@ what a SQL aggregate of millions of cases gives, so the cases need not be loaded
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from cslib._args import check_alpha, choice
 from cslib._args import values as as_values
+from cslib._machine import cores
 from cslib.errors import ParameterError, Problem
 from cslib.stats.impact.compare import compare
 
@@ -142,11 +142,6 @@ def mix_from_means(
     return pd.concat([out, total], ignore_index=True)
 
 
-def _cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def segment_table(
     values: np.ndarray,
     seg: np.ndarray,
@@ -193,7 +188,7 @@ def segment_table(
     # other threads run: segments side by side on the machine's cores (each seeded alike, so
     # the same table); shares and single-value bootstraps set warning filters, which threads share
     threaded = kind == "continuous" or (kind == "duration" and days is not None)
-    threads = min(len(segments), _cores()) if threaded and values.size > 100_000 else 1
+    threads = min(len(segments), cores()) if threaded and values.size > 100_000 else 1
     if threads > 1:
         with ThreadPoolExecutor(threads, thread_name_prefix="cslib-segment") as pool:
             found = list(pool.map(compared, segments))
