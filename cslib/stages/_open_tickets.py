@@ -117,7 +117,10 @@ def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Se
         groups = con.execute(
             f"SELECT {keys}, count(*) AS n FROM km_cases GROUP BY {keys} ORDER BY {keys}"
         ).df()
-        got = con.execute(f"SELECT value, still_open FROM km_cases ORDER BY {keys}").fetchnumpy()
+        # each group's durations in order: the Kaplan–Meier curve need not sort them again
+        got = con.execute(
+            f"SELECT value, still_open FROM km_cases ORDER BY {keys}, value"
+        ).fetchnumpy()
     value = np.asarray(got["value"], dtype=float)
     still_open = np.asarray(got["still_open"], dtype=bool)
     sizes = groups["n"].to_numpy()
@@ -157,7 +160,9 @@ def km_level(wb: Workbook, obj, teams, start, end) -> float | None:
         wb._cache[key] = None
         if open_count(wb, obj, teams, start, end)[1]:
             with _case_query(wb, obj, teams, start, end) as (con, query):
-                got = con.execute(f"SELECT value, still_open FROM ({query})").fetchnumpy()
+                got = con.execute(
+                    f"SELECT value, still_open FROM ({query}) ORDER BY value"
+                ).fetchnumpy()
             wb._cache[key] = km_median(got["value"], got["still_open"])
     return wb._cache[key]
 

@@ -149,3 +149,6 @@ def test_kaplan_meier_curve_is_scipys_to_the_last_bit():
         want = stats.ecdf(stats.CensoredData(uncensored=x[~still_open], right=x[still_open])).sf
         times, sf = _survival(x, still_open)
         assert np.array_equal(times, want.quantiles) and np.array_equal(sf, want.probabilities)
+        order = np.argsort(x, kind="stable")  # given in order, as a sorted query gives them
+        times, sf = _survival(x[order], still_open[order])
+        assert np.array_equal(times, want.quantiles) and np.array_equal(sf, want.probabilities)

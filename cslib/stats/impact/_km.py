@@ -44,8 +44,10 @@ def _survival(x: np.ndarray, still_open: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> t.tolist(), s.tolist()
     ([1.0, 2.0, 3.0], [0.75, 0.5, 0.0])
     """
-    order = np.argsort(x)
-    times, died = x[order], ~still_open[order]
+    times, died = x, ~still_open
+    if (x[1:] < x[:-1]).any():  # not already in order (as a query sorted by duration gives them)
+        order = np.argsort(x)
+        times, died = x[order], died[order]
     at_risk = np.arange(times.size, 0, -1)
     new = np.diff(times, prepend=-np.inf, append=np.inf) > 0  # a time's first and last values
     n = at_risk[new[:-1]]
