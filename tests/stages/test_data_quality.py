@@ -30,5 +30,6 @@ def test_the_share_of_empty_values_per_month_is_counted_by_hand(tmp_path, sample
     month = tickets["created_at"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
     by_hand = tickets.drop(columns=["ticket_id", "created_at"]).isna().groupby(month).mean()
     shares = saved.set_index("month")[by_hand.columns]
-    pd.testing.assert_frame_equal(shares, by_hand, check_names=False, check_freq=False)
+    assert (shares.index == by_hand.index).all()  # months (their resolution differs by pandas)
+    pd.testing.assert_frame_equal(shares.reset_index(drop=True), by_hand.reset_index(drop=True))
     assert (saved["tickets"].to_numpy() == month.value_counts().sort_index().to_numpy()).all()
