@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,7 +66,9 @@ def wall_seconds(a: str, b: str) -> str:
     return f"(epoch({b}) - epoch({a}))"
 
 
-def elapsed_seconds(a: str, b: str, zone: str = SESSION_ZONE, instant=None) -> str:
+def elapsed_seconds(
+    a: str, b: str, zone: str = SESSION_ZONE, instant: Callable[[str], str] | None = None
+) -> str:
     """SQL of the seconds elapsed from wall time ``a`` to wall time ``b`` of the zone ``zone`` (SQL).
 
     Elapsed time is absolute: an hour that clocks skip in spring is not counted,

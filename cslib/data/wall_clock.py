@@ -63,11 +63,11 @@ class WallClock:
     def instant(self, wall: str) -> str:
         """SQL of the instant (seconds since 1970) of the wall time ``wall`` (SQL), counted in
         microseconds as DuckDB counts it."""
+        rules = f"epoch(timezone({quote(self.zone)}, {wall}))"
+        if self.start >= self.stop:  # no span: the rules for every wall time
+            return rules
         micros = f"epoch_us({wall})"
         offset = self._offset(micros, 0, len(self.changes), self.offset)
-        rules = f"epoch(timezone({quote(self.zone)}, {wall}))"
-        if self.start >= self.stop:
-            return rules
         return (
             f"(CASE WHEN {micros} >= {self.start * MICROS} AND {micros} < {self.stop * MICROS} "
             f"THEN epoch(make_timestamptz({micros} - ({offset}))) ELSE {rules} END)"
@@ -90,8 +90,6 @@ class WallClock:
         :func:`~cslib.data.sql.elapsed_seconds` of the zone counts them."""
         if self.fixed:
             return wall_seconds(a, b)
-        if self.start >= self.stop:
-            return elapsed_seconds(a, b, quote(self.zone))
         return elapsed_seconds(a, b, quote(self.zone), instant=self.instant)
 
     def negative(self, a: str, b: str) -> str:
