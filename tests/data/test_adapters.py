@@ -244,6 +244,23 @@ def test_event_log_keeps_the_last_event(tmp_path):
     assert pd.isna(out.loc["INC2", "resolved_at"])  # "?" is missing
 
 
+def test_collapsed_event_logs_stay_with_their_connection(tmp_path):
+    """Two event logs open at once under the same view name: each connection reads its own."""
+    opts = io.ReadOptions(mapping=adapters.BUILTIN["servicenow"].for_table("tickets"))
+    header = "number,ident_state,sys_mod_count,opened_at\n"
+    logs = [
+        _write(tmp_path / f"log{i}.csv", header + f"INC{i},Active,1,01/3/2016 09:00\n")
+        for i in (1, 2)
+    ]
+    first, view = io.open_table(logs[0], "tickets", opts=opts)
+    second, _ = io.open_table(logs[1], "tickets", opts=opts)
+    assert first.execute(f"SELECT ticket_id FROM {view}").fetchall() == [("INC1",)]
+    assert second.execute(f"SELECT ticket_id FROM {view}").fetchall() == [("INC2",)]
+    second.close()
+    assert first.execute(f"SELECT ticket_id FROM {view}").fetchall() == [("INC1",)]
+    first.close()
+
+
 def test_duplicated_header_needs_the_adapter(tmp_path):
     src = _write(
         tmp_path / "t.csv", "number,opened_at,category,category\nINC1,01/3/2016 09:00,42,7\n"

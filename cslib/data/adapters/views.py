@@ -103,13 +103,8 @@ def register_mapped(
         ]
     # collapsed or unpivoted once, not on every check (and in order: DuckDB < 2.0 reorders views)
     kind = "TABLE" if m.events is not None or m.criteria is not None or joins else "VIEW"
-    for old in con.execute(
-        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name = ? UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name = ?",
-        [f"{view}_in"] * 2,
-    ).fetchall():
-        con.execute(f'DROP {old[1]} "{view}_in"')
-    con.execute(
-        f'CREATE {kind} "{view}_in" AS SELECT {", ".join(select)} FROM ({body}) s {" ".join(joins)}'
+    _create_temp(
+        con, kind, f"{view}_in", f"SELECT {', '.join(select)} FROM ({body}) s {' '.join(joins)}"
     )
     plan = _view_plan(con, view, opts)
     exprs = ", ".join(["_row", *(f"{e} AS {sql.ident(c)}" for c, e in plan.exprs.items())])
@@ -129,6 +124,20 @@ def register_mapped(
             )
         ) from None
     return list(plan.exprs)
+
+
+def _create_temp(con, kind: str, name: str, query: str) -> None:
+    """Create temporary table or view ``name`` as ``query``, replacing one of either kind.
+
+    Temporary, so the connection's own: connections share one database (:func:`cslib.data.files.connect`).
+    """
+    for (old,) in con.execute(
+        "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ? "
+        "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ?",
+        [name] * 2,
+    ).fetchall():
+        con.execute(f'DROP {old} temp."{name}"')
+    con.execute(f'CREATE TEMP {kind} "{name}" AS {query}')
 
 
 def _view_plan(con, view: str, opts: ReadOptions) -> Plan:
