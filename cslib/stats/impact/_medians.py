@@ -2,8 +2,10 @@
 the Mann–Whitney U from the same sorted values), and of resampled day clusters.
 
 Both count instead of listing every value: the pairwise differences below a
-candidate by binary search, the values of resampled days by how often each day
-was drawn. Used by :func:`~cslib.stats.impact.compare.compare`.
+candidate by binary search (over the distinct values, each weighted by how often it
+occurs: durations in whole seconds or minutes repeat by the thousand at scale), the
+values of resampled days by how often each day was drawn. Used by
+:func:`~cslib.stats.impact.compare.compare`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,22 @@ def _mann_whitney_u(a: np.ndarray, b: np.ndarray) -> float:
     >>> _mann_whitney_u(np.array([1.0, 2, 3]), np.array([2.0, 4]))
     1.5
     """
-    below = np.searchsorted(b, a, side="left").sum(dtype=np.int64)
-    upto = np.searchsorted(b, a, side="right").sum(dtype=np.int64)
+    au, wa = _runs(a)
+    bu, wb = _runs(b)
+    before = np.concatenate([[0], np.cumsum(wb)])  # b values below each distinct b value
+    below = (wa * before[np.searchsorted(bu, au, side="left")]).sum(dtype=np.int64)
+    upto = (wa * before[np.searchsorted(bu, au, side="right")]).sum(dtype=np.int64)
     return float(below) + (float(upto) - float(below)) / 2
+
+
+def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of sorted ``x`` and how often each occurs.
+
+    >>> _runs(np.array([1.0, 1.0, 2.0, 5.0, 5.0, 5.0]))
+    (array([1., 2., 5.]), array([2, 1, 3]))
+    """
+    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]])) if x.size else np.intp([])
+    return x[starts], np.diff(np.append(starts, x.size))
 
 
 def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
@@ -56,16 +71,20 @@ def _middle_differences(
     bounds come from a sample of the differences, then a step aims by the counts just
     beyond one side of the ranks, and bisects when two such steps did not quarter the
     differences left),
-    then partitions those few at the two ranks; when a step finds an empty half, it
+    then sorts those few and walks their counts to the two ranks; when a step finds an empty half, it
     checks whether one tied difference fills the window (common with whole seconds, or
     minutes in hours, whose differences tie up to rounding: then exact to 1e-9
-    relative). O((n_a + n_b) log) time and memory.
+    relative). Every search runs over the distinct values, weighted by their counts.
+    O((n_a + n_b) log) time and memory.
     """
 
     Side = Literal["left", "right"]
+    au, wa = _runs(a)
+    bu, wb = _runs(b)
+    b_before = np.concatenate([[0], np.cumsum(wb)])  # b values below each distinct b value
 
     def count_le(x: float, side: Side = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
-        return int((b.size - np.searchsorted(b, a - x, side=side)).sum())
+        return int((wa * (b.size - b_before[np.searchsorted(bu, au - x, side=side)])).sum())
 
     margin = 1.0 + (a[-1] - b[0]) - (a[0] - b[-1])  # far outside, whatever the rounding
     lo, hi = a[0] - b[-1] - margin, a[-1] - b[0] + margin
@@ -83,7 +102,7 @@ def _middle_differences(
     while c_hi - c_lo > window:
         mid = lo + (hi - lo) / 2
         if mid in (lo, hi):  # no value in between: the differences left are ties at hi
-            tie = _below(a, b, hi)
+            tie = _below(au, bu, hi)
             return tie, tie
         if not bisect:  # a straight line through the counts
             aimed = lo + (hi - lo) * ((aims[step % 2] - c_lo) / (c_hi - c_lo))
@@ -91,7 +110,7 @@ def _middle_differences(
             step += 1
         c = count_le(mid)
         if c in (c_lo, c_hi):  # an empty half: the window may hold one tied difference
-            tie = _below(a, b, hi)
+            tie = _below(au, bu, hi)
             near = tie - 1e-9 * max(1.0, abs(tie))  # ties up to rounding (e.g. minutes in hours)
             if count_le(tie) >= k2 and count_le(near, side="right") < k1:
                 return tie, tie
@@ -100,18 +119,20 @@ def _middle_differences(
         elif c < k1:
             lo, c_lo = mid, c
         else:  # k1 <= c < k2: the k1-th difference is at or below mid, the k2-th above
-            return _below(a, b, mid), _above(a, b, mid)
+            return _below(au, bu, mid), _above(au, bu, mid)
         if bisect or step % 2 == 0:  # two aimed steps that did not quarter the rest: bisect once
             bisect = not bisect and c_hi - c_lo > left / 4
             left = c_hi - c_lo
-    # every difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
-    start = np.searchsorted(b, a - hi, side="left")
-    stop = np.searchsorted(b, a - lo, side="left")
+    # every distinct pair with a difference in (lo, hi]: for a_i, the b_j in [a_i − hi, a_i − lo)
+    start = np.searchsorted(bu, au - hi, side="left")
+    stop = np.searchsorted(bu, au - lo, side="left")
     sizes = stop - start
-    rows = np.repeat(np.arange(a.size), sizes)
+    rows = np.repeat(np.arange(au.size), sizes)
     cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes) + start[rows]
-    at = [k1 - c_lo - 1, k2 - c_lo - 1]
-    diffs = np.partition(a[rows] - b[cols], at)  # the two order statistics, not a full sort
+    diffs = au[rows] - bu[cols]
+    order = np.argsort(diffs, kind="stable")
+    through = np.cumsum((wa[rows] * wb[cols])[order])  # differences up to each, in order
+    at = order[np.searchsorted(through, [k1 - c_lo, k2 - c_lo], side="left")]
     return float(diffs[at[0]]), float(diffs[at[1]])
 
 

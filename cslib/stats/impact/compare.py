@@ -342,14 +342,15 @@ def _bca_medians(b, a, alpha, n_resamples, rng) -> dict:
 
 def _duration_row(b, a, nd_b, nd_a, *, bounds, p_value, statistic, method, reason, u=None, df=None):
     (low, high), (log_low, log_high) = bounds
+    med_b, med_a = float(np.median(b)), float(np.median(a))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = float(np.median(a) / np.median(b)) if np.median(b) > 0 else np.nan
+        ratio = med_a / med_b if med_b > 0 else np.nan
     return {
         "n_before": int(b.size),
         "n_after": int(a.size),
-        "before": float(np.median(b)),
-        "after": float(np.median(a)),
-        "diff": float(np.median(a) - np.median(b)),
+        "before": med_b,
+        "after": med_a,
+        "diff": med_a - med_b,
         "ci_low": float(low),
         "ci_high": float(high),
         "ratio": ratio,
