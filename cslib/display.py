@@ -427,8 +427,9 @@ def _palette(data: bytes) -> bytes:
     drawn = Image.open(io.BytesIO(data)).convert("RGBA")
     flat = Image.alpha_composite(Image.new("RGBA", drawn.size, "white"), drawn).convert("RGB")
     buf = io.BytesIO()
+    # zlib's default level: within a few per cent of the smallest file, in a seventh of the time
     flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        buf, format="PNG", optimize=True
+        buf, format="PNG", compress_level=6
     )
     return buf.getvalue()
 

@@ -79,6 +79,11 @@ cslib_clean(__import__("json").loads({parent}))
 #: kernels left by runs that ended well, by (kernel name, folder): taken by the next run
 _KEPT: dict[tuple[str, str], Any] = {}
 _KEEP: list[bool] = []
+#: kernels started early for the run about to begin (:func:`early_kernel`), by (kernel name,
+#: folder), with the environment they started with
+_EARLY: dict[tuple[str, str], tuple[Any, dict[str, str]]] = {}
+#: run by the kernel as it starts (before it answers), while the run checks its inputs
+PRELOAD = "__import__('cslib.stages').stages.preload()"
 
 
 def keep_kernels(keep: bool = True) -> None:
@@ -101,9 +106,45 @@ def _shutdown_kept() -> None:
             run_sync(_shutdown)(_KEPT.popitem()[1])
 
 
-def _with_parent(code: str) -> str:
-    """``code`` with this process's environment in it (a Python literal of JSON)."""
-    return code.replace("{parent}", repr(json.dumps(dict(os.environ))))
+def _with_parent(code: str, environ: dict[str, str] | None = None) -> str:
+    """``code`` with this process's environment (or ``environ``) in it (a Python literal of JSON)."""
+    return code.replace(
+        "{parent}", repr(json.dumps(dict(os.environ if environ is None else environ)))
+    )
+
+
+@contextlib.contextmanager
+def early_kernel(cwd: Path, *, fresh: bool = False) -> Iterator[None]:
+    """Start the kernel of the run about to begin now, importing the stages and the libraries
+    they use (:func:`cslib.stages.preload`) while the run checks its inputs, on the machine's
+    other core; the run takes it as it takes a kernel an earlier run left. Shut down when the
+    block ends if the run did not take it (its inputs failed their checks). Nothing with
+    ``fresh`` or when an earlier run left a kernel.
+    """
+    key = (kernel_name(), str(cwd))
+    if fresh or key in _KEPT or key in _EARLY:
+        yield
+        return
+    from jupyter_core.utils import run_sync
+
+    km = _shared_manager()(kernel_name=key[0])
+    environ = dict(os.environ)
+    run_sync(km.start_kernel)(
+        extra_arguments=[
+            "--HistoryManager.hist_file=:memory:",
+            f"--IPKernelApp.exec_lines={json.dumps([PRELOAD])}",
+        ],
+        cwd=str(cwd),
+        env=environ,
+    )
+    _EARLY[key] = (km, environ)
+    try:
+        yield
+    finally:
+        if _EARLY.get(key, (None,))[0] is km:
+            del _EARLY[key]
+            with contextlib.suppress(Exception):
+                run_sync(_shutdown)(km)
 
 
 class StageKernels:
@@ -114,6 +155,7 @@ class StageKernels:
         self.fresh, self.cwd, self.retries = fresh, cwd, retries
         self.kernel_name = kernel_name()
         self._km: Any = None  # the run's kernel, once started
+        self._stopping = False  # asked to shut down (:meth:`release`)
 
     def execute(self, input_path: str, output_path: str, **papermill_options) -> None:
         """``papermill.execute_notebook(input_path, output_path, **papermill_options)`` in this
@@ -144,6 +186,8 @@ class StageKernels:
         from jupyter_core.utils import run_sync
 
         km = _KEPT.pop(self._key, None)
+        if km is None and self._key in _EARLY:
+            km = self._answering(*_EARLY.pop(self._key))
         if km is not None and not run_sync(km.is_alive)():
             run_sync(_shutdown)(km)
             km = None
@@ -151,6 +195,36 @@ class StageKernels:
             self._km = km
             self._run(_with_parent(CLEAN))
         return km
+
+    def _answering(self, km, environ: dict[str, str]):
+        """The kernel started early, once it answers, told what its start looked like (the
+        environment it started with); None, and shut down, if it does not answer."""
+        from jupyter_core.utils import run_sync
+
+        self._km = km
+        try:
+            self._run(_with_parent(REMEMBER, environ), ready=False)
+        except Exception as exc:
+            log.info("the kernel started early did not answer (%s); starting another", exc)
+            with contextlib.suppress(Exception):
+                run_sync(_shutdown)(km)
+            self._km = None
+            return None
+        return km
+
+    def release(self) -> None:
+        """The notebooks are done: keep the kernel for the next run (:func:`keep_kernels`), or
+        ask it to shut down, which it does while the run renders its report; :meth:`close`
+        then waits for it."""
+        if self._km is None:
+            return
+        if _KEEP and self._key not in _KEPT:
+            self._km, _KEPT[self._key] = None, self._km
+            return
+        from jupyter_core.utils import run_sync
+
+        run_sync(_request_shutdown)(self._km)
+        self._stopping = True
 
     def close(self, *, ended_well: bool = False) -> None:
         """Shut the run's kernel down (it may have died already), or keep it for the next run
@@ -161,7 +235,7 @@ class StageKernels:
             from jupyter_core.utils import run_sync
 
             km, self._km = self._km, None
-            run_sync(_shutdown)(km)
+            run_sync(_finish_shutdown if self._stopping else _shutdown)(km)
 
     def _start(self):
         from jupyter_core.utils import run_sync
@@ -280,9 +354,25 @@ async def _shutdown(km) -> None:
         await km.cleanup_resources()
 
 
+async def _request_shutdown(km) -> None:
+    """Ask the kernel to shut down, without waiting for it (:func:`_finish_shutdown` does)."""
+    if await km.is_alive():
+        km.shutting_down = True
+        await km.request_shutdown()
+
+
+async def _finish_shutdown(km) -> None:
+    """Wait for a kernel asked to shut down to exit (killed if it takes too long)."""
+    try:
+        await km.finish_shutdown()
+    finally:
+        await km.cleanup_resources()
+
+
 __all__ = [
     "CLEAN",
     "StageKernels",
+    "early_kernel",
     "keep_kernels",
     "kernel_start_failed",
     "retried",

@@ -36,7 +36,7 @@ from cslib.run.failures import StageFailed, as_failure, describe, settle
 from cslib.run.inputs import file_hash
 from cslib.run.kernels import keeping_engine
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
-from cslib.run.one_kernel import StageKernels, stage_kernels
+from cslib.run.one_kernel import StageKernels, early_kernel, stage_kernels
 
 if TYPE_CHECKING:
     from cslib.cycle.model import Cycle
@@ -213,7 +213,8 @@ def run_cycle(
     parameters = dict(parameters or {})
     stages = list(stages)
     _refuse_missing_needs(stages)
-    with _unzip_once(), _snapshots_once():
+    notebooks = notebooks or notebooks_dir()
+    with _unzip_once(), _snapshots_once(), early_kernel(notebooks, fresh=fresh_kernels):
         cycle, notebooks = prepare(
             cycle_path, stages=stages, parameters=parameters, notebooks=notebooks, checked=checked
         )
@@ -270,9 +271,10 @@ def _execute(
                 )
                 if on_stage:
                     on_stage(stage, "done")
-        stage = "report"
-        _check_inputs(manifest, stage)
-        _finish(result, manifest, report=report)
+            kernels.release()  # the kernel stops while the report renders
+            stage = "report"
+            _check_inputs(manifest, stage)
+            _finish(result, manifest, report=report)
     except BaseException as exc:
         notebook = artefacts.notebook_path(result.run_dir, NOTEBOOKS.get(stage, "report.ipynb"))
         failure = as_failure(exc, stage, notebook, timeout=timeout)

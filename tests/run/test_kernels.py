@@ -131,6 +131,56 @@ def test_a_kept_kernel_starts_the_next_run_as_a_fresh_kernel_would(probes, monke
     assert not one_kernel._KEPT  # shut down when no longer kept
 
 
+@pytest.mark.notebook
+def test_a_kernel_started_early_has_the_stages_imported_and_starts_as_a_fresh_kernel_would(
+    probes, monkeypatch
+):
+    from jupyter_core.utils import run_sync
+
+    fresh = run_probes(probes, fresh=True, times=1)[0]
+    with one_kernel.early_kernel(probes):
+        ((early, _),) = one_kernel._EARLY.values()
+        monkeypatch.setenv("PROBE_RUN", "set after the start")  # as the runner sets the run's own
+        found = run_probes(probes, fresh=False, times=2)
+    assert not one_kernel._EARLY and not run_sync(early.is_alive)()
+    assert len({f["pid"] for f in found}) == 1
+    assert [f["run"] for f in found] == ["set after the start"] * 2
+    assert not found[0]["lazy"]  # imported while the run was checking its inputs
+    for f in found:
+        assert {k: v for k, v in f.items() if k not in ("pid", "run", "lazy")} == {
+            k: v for k, v in fresh.items() if k not in ("pid", "run", "lazy")
+        }
+
+
+@pytest.mark.notebook
+def test_a_kernel_started_early_for_a_run_that_never_starts_is_shut_down(probes):
+    from jupyter_core.utils import run_sync
+
+    with pytest.raises(RuntimeError, match="the inputs failed"), one_kernel.early_kernel(probes):
+        ((early, _),) = one_kernel._EARLY.values()
+        raise RuntimeError("the inputs failed their checks")
+    assert not one_kernel._EARLY and not run_sync(early.is_alive)()
+    with one_kernel.early_kernel(probes, fresh=True):
+        assert not one_kernel._EARLY  # fresh kernels: each stage starts its own
+
+
+@pytest.mark.notebook
+def test_a_released_kernel_shuts_down_while_the_run_goes_on(probes):
+    from jupyter_core.utils import run_sync
+
+    with stage_kernels(fresh=False, cwd=probes) as kernels:
+        kernels.execute(
+            str(probes / "probe.ipynb"),
+            str(probes / "probe-0.ipynb"),
+            parameters={"record": str(probes / "found.json")},
+            progress_bar=False,
+        )
+        km = kernels._km
+        kernels.release()
+        assert kernels._km is km  # asked to stop; the block's end waits for it
+    assert kernels._km is None and not run_sync(km.is_alive)()
+
+
 def normalised_notebook(path: Path, run_dir: Path) -> dict:
     """An executed notebook without what differs between any two runs: times, durations, the
     run folder's path and the random id of the cell papermill adds."""

@@ -36,7 +36,7 @@ def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> _runs(np.array([1.0, 1.0, 2.0, 5.0, 5.0, 5.0]))
     (array([1., 2., 5.]), array([2, 1, 3]))
     """
-    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]])) if x.size else np.intp([])
+    starts = np.flatnonzero(np.concatenate([[x.size > 0], x[1:] != x[:-1]]))
     return x[starts], np.diff(np.append(starts, x.size))
 
 
