@@ -384,21 +384,21 @@ def _tested_kpis(con, view: str, kpis: Sequence[str] | None, settings: Mapping) 
 
 def _tests(con, tickets, dims: list[str], kpis: list[str], alpha: float, min_n: int, settings):
     """Per ``dims`` column: per KPI, the test across segments and each segment against the rest
-    (p-values unadjusted). Each KPI's cases are computed once for all the columns."""
+    (p-values unadjusted). The KPIs' cases are computed in one scan, for all the columns."""
     found: dict[str, tuple[list, list]] = {by: ([], []) for by in dims}
-    for name in kpis:
-        query = kpi_engine.case_query(con, name, by=dims, source=io.label(tickets), **settings)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE all_cases AS {query}")
+    query = kpi_engine.case_query(con, kpis, by=dims, source=io.label(tickets), **settings)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE all_cases AS {query}")  # every KPI in one scan
+    for i, name in enumerate(kpis):
         for by in dims:
             col = sql.ident(by)
             con.execute(
-                f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {col} AS seg, value, created_at "
-                f"FROM all_cases WHERE {col} IS NOT NULL"
+                f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {col} AS seg, value_{i} AS value, "
+                f"created_at FROM all_cases WHERE case_{i} AND {col} IS NOT NULL"
             )
             tests, contrasts = found[by]
             _test(con, name, by, alpha, min_n, tests, contrasts)
-        con.execute("DROP VIEW cases")
-        con.execute("DROP TABLE all_cases")
+    con.execute("DROP VIEW IF EXISTS cases")
+    con.execute("DROP TABLE all_cases")
     return found
 
 

@@ -96,17 +96,32 @@ def _pair(q) -> Sequence[float] | np.ndarray:
     return q if isinstance(q, list | tuple | np.ndarray) and len(q) == 2 else (np.nan, np.nan)
 
 
+def _case_value(k: KPI, ctx: Context) -> tuple[str, str]:
+    """SQL of a KPI's case value (0/1 for proportions, as DOUBLE) and of the tickets it counts."""
+    value, among = _per_ticket(k, ctx)
+    if k.kind == "proportion":
+        return f"CASE WHEN {value} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END", among
+    return f"CAST({value} AS DOUBLE)", among
+
+
 def case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:
     """SQL of a KPI's cases: ``created_at``, the ``by`` columns and ``value``
     (0/1 for proportions), one row per ticket it counts."""
-    value, among = _per_ticket(k, ctx)
-    value = (
-        f"CASE WHEN {value} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END"
-        if k.kind == "proportion"
-        else f"CAST({value} AS DOUBLE)"
-    )
+    value, among = _case_value(k, ctx)
     cols = ", ".join(["created_at", *(sql.ident(b) for b in by), f"{value} AS value"])
     return f"SELECT {cols} FROM {source([k], ctx)} WHERE {among}"
+
+
+def wide_case_sql(kpis: Sequence[KPI], ctx: Context, by: Sequence[str]) -> str:
+    """SQL of several KPIs' cases in one scan: ``created_at``, the ``by`` columns and, for the
+    i-th KPI, ``value_i`` and ``case_i`` (whether the ticket is one of its cases: the rows
+    of ``case_i`` are :func:`case_sql`'s); tickets that are no KPI's case are left out."""
+    cols, amongs = ["created_at", *(sql.ident(b) for b in by)], []
+    for i, k in enumerate(kpis):
+        value, among = _case_value(k, ctx)
+        cols += [f"CASE WHEN {among} THEN {value} END AS value_{i}", f"({among}) AS case_{i}"]
+        amongs.append(f"({among})")
+    return f"SELECT {', '.join(cols)} FROM {source(kpis, ctx)} WHERE {' OR '.join(amongs)}"
 
 
 def open_case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:

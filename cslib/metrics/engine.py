@@ -46,7 +46,7 @@ import pandas as pd
 from cslib._docstrings import TICKET_SCAN
 from cslib.data import tables as io
 from cslib.errors import DataError, ParameterError, Problem
-from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql
+from cslib.metrics.aggregate import aggregate, case_sql, open_case_sql, wide_case_sql
 from cslib.metrics.context import Context
 from cslib.metrics.evaluations import standard_values
 from cslib.metrics.periods import FREQS, backlog, complaint_counts, grid, open_within
@@ -381,7 +381,7 @@ def cases(
 
 def case_query(
     con,
-    kpi: str,
+    kpi: str | Sequence[str],
     *,
     by: Sequence[str] | str = (),
     sla: Mapping | None = None,
@@ -397,7 +397,9 @@ def case_query(
     the ``by`` columns and ``value`` (as :func:`cases` returns them), for aggregates of one's own.
 
     ``source`` names the tickets in the error raised when the KPI has no per-ticket values;
-    ``still_open`` adds a duration's open tickets as :func:`cases` does.
+    ``still_open`` adds a duration's open tickets as :func:`cases` does. With a list of KPIs,
+    their cases in one scan: ``value_i`` and ``case_i`` (is the ticket a case) of the i-th
+    (:func:`~cslib.metrics.aggregate.wide_case_sql`; no ``still_open``).
 
     Examples
     --------
@@ -408,28 +410,33 @@ def case_query(
     (1.0, 2)
     """
     by = [by] if isinstance(by, str) else list(by)
+    names = [kpi] if isinstance(kpi, str) else list(kpi)
     columns = con.table("t_typed").columns
-    row = availability(columns, sla=sla, economics=economics).set_index("kpi").loc[kpi]
-    if not row.available or REGISTRY[kpi].value is None:
-        raise DataError(
-            Problem(
-                f"KPI '{kpi}' has no per-ticket values here"
-                + (f": missing {row.missing}" if row.missing else ""),
-                file=source,
-                fix="choose a ticket-level KPI the data supports",
+    avail = availability(columns, sla=sla, economics=economics).set_index("kpi")
+    for name in names:
+        row = avail.loc[name]
+        if not row.available or REGISTRY[name].value is None:
+            raise DataError(
+                Problem(
+                    f"KPI '{name}' has no per-ticket values here"
+                    + (f": missing {row.missing}" if row.missing else ""),
+                    file=source,
+                    fix="choose a ticket-level KPI the data supports",
+                )
             )
-        )
     ctx = Context(
         columns=set(columns),
         by=by,
         sla=sla,
-        as_of=_as_of(con, columns, as_of, [kpi], needed=still_open),
+        as_of=_as_of(con, columns, as_of, names, needed=still_open),
         repeat_days=repeat_days,
         sl=service_level_seconds,
         definitions=definitions or {},
         economics=economics or {},
         clock=clock(con, source),
     )
+    if not isinstance(kpi, str):
+        return wide_case_sql([REGISTRY[name] for name in names], ctx, by)
     k = REGISTRY[kpi]
     if not (still_open and k.end):
         return case_sql(k, ctx, by)

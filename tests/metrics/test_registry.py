@@ -46,3 +46,30 @@ def test_fcr_needs_contacts_or_reopens():
     assert availability(["resolved_at"]).set_index("kpi").loc["fcr", "missing"] == (
         "contacts or reopens"
     )
+
+
+def test_the_cases_of_several_kpis_in_one_scan_are_each_kpis_own_cases():
+    from pathlib import Path
+
+    from cslib.metrics.engine import case_query, scan
+
+    tickets = Path(__file__).resolve().parents[2] / "data" / "sample" / "tickets.parquet"
+    con, _ = scan(tickets, by=["team", "channel"], validate=False)
+    settings = {"sla": context([]).sla, "economics": {"hourly_cost": 30}}
+    columns = con.table("t_typed").columns
+    avail = availability(columns, **settings)
+    names = [
+        k
+        for k in avail.loc[avail["available"], "kpi"]
+        if REGISTRY[k].kind in TICKET_KINDS and REGISTRY[k].value is not None
+    ]
+    assert {"resolution_hours", "fcr", "aht_seconds", "csat", "nps"} <= set(names)
+    con.execute(f"CREATE TEMP TABLE wide AS {case_query(con, names, by=['team'], **settings)}")
+    for i, name in enumerate(names):
+        one = con.execute(
+            f"SELECT * FROM ({case_query(con, name, by=['team'], **settings)}) ORDER BY ALL"
+        ).fetchall()
+        wide = con.execute(
+            f"SELECT created_at, team, value_{i} FROM wide WHERE case_{i} ORDER BY ALL"
+        ).fetchall()
+        assert wide == one and one, name
