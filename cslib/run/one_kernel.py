@@ -10,6 +10,10 @@ its modules cleared. Imported modules stay: that is the saving. Stages still han
 other only through the run folder. ``fresh=True`` starts a kernel per notebook instead, as
 papermill does by default.
 
+The run's kernel starts before the run checks its inputs (:func:`early_kernel`) and imports the
+stages and the libraries they use meanwhile, on the machine's other core; after the last notebook
+it shuts down while the report renders (:meth:`StageKernels.release`).
+
 A process that runs many runs one after another (a batch's worker, :mod:`cslib.run.batch.workers`)
 calls :func:`keep_kernels`: a run that ended well then leaves its kernel to the next run, which
 cleans it as between two notebooks, with the environment the next run's kernel would start with.
@@ -129,14 +133,21 @@ def early_kernel(cwd: Path, *, fresh: bool = False) -> Iterator[None]:
 
     km = _shared_manager()(kernel_name=key[0])
     environ = dict(os.environ)
-    run_sync(km.start_kernel)(
-        extra_arguments=[
-            "--HistoryManager.hist_file=:memory:",
-            f"--IPKernelApp.exec_lines={json.dumps([PRELOAD])}",
-        ],
-        cwd=str(cwd),
-        env=environ,
-    )
+    try:
+        run_sync(km.start_kernel)(
+            extra_arguments=[
+                "--HistoryManager.hist_file=:memory:",
+                f"--IPKernelApp.exec_lines={json.dumps([PRELOAD])}",
+            ],
+            cwd=str(cwd),
+            env=environ,
+        )
+    except Exception as exc:  # the run starts its kernel itself, with its retries
+        log.info("a kernel could not be started early (%s)", exc)
+        with contextlib.suppress(Exception):
+            run_sync(km.cleanup_resources)()
+        yield
+        return
     _EARLY[key] = (km, environ)
     try:
         yield

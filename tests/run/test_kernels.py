@@ -164,6 +164,12 @@ def test_a_kernel_started_early_for_a_run_that_never_starts_is_shut_down(probes)
         assert not one_kernel._EARLY  # fresh kernels: each stage starts its own
 
 
+def test_a_kernel_that_cannot_start_early_leaves_the_run_to_start_its_own(probes, monkeypatch):
+    monkeypatch.setattr(one_kernel, "kernel_name", lambda: "no-such-kernel")
+    with one_kernel.early_kernel(probes):
+        assert not one_kernel._EARLY  # no error: the run's own start (with its retries) follows
+
+
 @pytest.mark.notebook
 def test_a_released_kernel_shuts_down_while_the_run_goes_on(probes):
     from jupyter_core.utils import run_sync
