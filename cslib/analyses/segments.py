@@ -386,6 +386,8 @@ def _tests(con, tickets, dims: list[str], kpis: list[str], alpha: float, min_n: 
     """Per ``dims`` column: per KPI, the test across segments and each segment against the rest
     (p-values unadjusted). The KPIs' cases are computed in one scan, for all the columns."""
     found: dict[str, tuple[list, list]] = {by: ([], []) for by in dims}
+    if not kpis:
+        return found
     query = kpi_engine.case_query(con, kpis, by=dims, source=io.label(tickets), **settings)
     con.execute(f"CREATE OR REPLACE TEMP TABLE all_cases AS {query}")  # every KPI in one scan
     for i, name in enumerate(kpis):

@@ -121,7 +121,8 @@ def wide_case_sql(kpis: Sequence[KPI], ctx: Context, by: Sequence[str]) -> str:
         value, among = _case_value(k, ctx)
         cols += [f"CASE WHEN {among} THEN {value} END AS value_{i}", f"({among}) AS case_{i}"]
         amongs.append(f"({among})")
-    return f"SELECT {', '.join(cols)} FROM {source(kpis, ctx)} WHERE {' OR '.join(amongs)}"
+    counted = " OR ".join(amongs) or "FALSE"
+    return f"SELECT {', '.join(cols)} FROM {source(kpis, ctx)} WHERE {counted}"
 
 
 def open_case_sql(k: KPI, ctx: Context, by: Sequence[str]) -> str:

@@ -257,3 +257,19 @@ def test_profiles_by_several_columns_are_each_columns_profile():
         for part in ("table", "tests", "contrasts"):
             pd.testing.assert_frame_equal(getattr(both[by], part), getattr(alone, part))
         assert both[by].findings == alone.findings
+
+
+def test_tickets_without_any_kpi_column_give_profiles_without_tests():
+    from cslib.analyses.segments import segment_profiles
+
+    t = pd.DataFrame(
+        {
+            "ticket_id": [str(i) for i in range(8)],
+            "created_at": pd.Timestamp("2026-04-01"),
+            "segment": ["a"] * 4 + ["b"] * 4,
+            "channel": ["email", "chat"] * 4,
+        }
+    )
+    profiles = segment_profiles(t, by=["segment", "channel"])
+    assert {by: len(p.tests) for by, p in profiles.items()} == {"segment": 0, "channel": 0}
+    assert profiles["segment"].table["volume"].tolist() == [4, 4]
