@@ -134,14 +134,7 @@ def early_kernel(cwd: Path, *, fresh: bool = False) -> Iterator[None]:
     km = _shared_manager()(kernel_name=key[0])
     environ = dict(os.environ)
     try:
-        run_sync(km.start_kernel)(
-            extra_arguments=[
-                "--HistoryManager.hist_file=:memory:",
-                f"--IPKernelApp.exec_lines={json.dumps([PRELOAD])}",
-            ],
-            cwd=str(cwd),
-            env=environ,
-        )
+        _launch(km, cwd, f"--IPKernelApp.exec_lines={json.dumps([PRELOAD])}", env=environ)
     except Exception as exc:  # the run starts its kernel itself, with its retries
         log.info("a kernel could not be started early (%s)", exc)
         with contextlib.suppress(Exception):
@@ -227,10 +220,7 @@ class StageKernels:
         """The notebooks are done: keep the kernel for the next run (:func:`keep_kernels`), or
         ask it to shut down, which it does while the run renders its report; :meth:`close`
         then waits for it."""
-        if self._km is None:
-            return
-        if _KEEP and self._key not in _KEPT:
-            self._km, _KEPT[self._key] = None, self._km
+        if self._km is None or self._kept():
             return
         from jupyter_core.utils import run_sync
 
@@ -240,23 +230,24 @@ class StageKernels:
     def close(self, *, ended_well: bool = False) -> None:
         """Shut the run's kernel down (it may have died already), or keep it for the next run
         (:func:`keep_kernels`) when the run ended well."""
-        if self._km is not None and ended_well and _KEEP and self._key not in _KEPT:
-            self._km, _KEPT[self._key] = None, self._km
-        if self._km is not None:
+        if self._km is not None and not (ended_well and self._kept()):
             from jupyter_core.utils import run_sync
 
             km, self._km = self._km, None
             run_sync(_finish_shutdown if self._stopping else _shutdown)(km)
 
-    def _start(self):
-        from jupyter_core.utils import run_sync
+    def _kept(self) -> bool:
+        """Leave the run's kernel to the next run, when runs keep theirs (:func:`keep_kernels`)
+        and no other kernel is kept for it already."""
+        if not _KEEP or self._key in _KEPT:
+            return False
+        self._km, _KEPT[self._key] = None, self._km
+        return True
 
+    def _start(self):
         km = self._km = _shared_manager()(kernel_name=self.kernel_name)
         try:
-            # as papermill starts a kernel: in the notebooks' folder, history kept in memory
-            run_sync(km.start_kernel)(
-                extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd)
-            )
+            _launch(km, self.cwd)
             self._run(_with_parent(REMEMBER), ready=False)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -355,6 +346,18 @@ def _shared_manager():
                 self.opened.pop().stop_channels()
 
     return SharedKernelManager
+
+
+def _launch(km, cwd: Path, *arguments: str, env: dict[str, str] | None = None) -> None:
+    """Start ``km``'s kernel as papermill starts one: in the notebooks' folder, history kept in
+    memory; ``arguments`` for the kernel, ``env`` its environment (default: this process's)."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(km.start_kernel)(
+        extra_arguments=["--HistoryManager.hist_file=:memory:", *arguments],
+        cwd=str(cwd),
+        **({} if env is None else {"env": env}),
+    )
 
 
 async def _shutdown(km) -> None:

@@ -22,22 +22,22 @@ def _mann_whitney_u(a: np.ndarray, b: np.ndarray) -> float:
     >>> _mann_whitney_u(np.array([1.0, 2, 3]), np.array([2.0, 4]))
     1.5
     """
-    au, wa = _runs(a)
-    bu, wb = _runs(b)
-    before = np.concatenate([[0], np.cumsum(wb)])  # b values below each distinct b value
+    au, wa, _ = _runs(a)
+    bu, _, before = _runs(b)
     below = (wa * before[np.searchsorted(bu, au, side="left")]).sum(dtype=np.int64)
     upto = (wa * before[np.searchsorted(bu, au, side="right")]).sum(dtype=np.int64)
     return float(below) + (float(upto) - float(below)) / 2
 
 
-def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of sorted ``x`` and how often each occurs.
+def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of sorted ``x``, how often each occurs, and how many values lie
+    below each (one more entry at the end: all of them), for counts by binary search.
 
     >>> _runs(np.array([1.0, 1.0, 2.0, 5.0, 5.0, 5.0]))
-    (array([1., 2., 5.]), array([2, 1, 3]))
+    (array([1., 2., 5.]), array([2, 1, 3]), array([0, 2, 3, 6]))
     """
     starts = np.flatnonzero(np.concatenate([[x.size > 0], x[1:] != x[:-1]]))
-    return x[starts], np.diff(np.append(starts, x.size))
+    return x[starts], np.diff(np.append(starts, x.size)), np.append(starts, x.size)
 
 
 def hodges_lehmann(before: np.ndarray, after: np.ndarray) -> float:
@@ -79,9 +79,8 @@ def _middle_differences(
     """
 
     Side = Literal["left", "right"]
-    au, wa = _runs(a)
-    bu, wb = _runs(b)
-    b_before = np.concatenate([[0], np.cumsum(wb)])  # b values below each distinct b value
+    au, wa, _ = _runs(a)
+    bu, wb, b_before = _runs(b)
 
     def count_le(x: float, side: Side = "left") -> int:  # pairs with a_i − b_j <= x (< x: "right")
         return int((wa * (b.size - b_before[np.searchsorted(bu, au - x, side=side)])).sum())
