@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cslib.data.parquet import read_frame
 from cslib.data.privacy import neutralise_frame
 from cslib.errors import DataError, ParameterError, Problem
 
@@ -119,7 +120,7 @@ def _read(path: Path) -> pd.DataFrame:
         return _typed(pd.DataFrame(columns=COLUMNS))
     try:
         frame = (
-            pd.read_parquet(path)
+            read_frame(path)
             if suffix == ".parquet"
             else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         )

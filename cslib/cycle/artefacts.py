@@ -42,10 +42,13 @@ Examples
 
 from __future__ import annotations
 
+import glob
 import json
 import math
+import os
 import re
 import socket
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from cslib._lazy import lazy
+from cslib.data.parquet import read_frame
 from cslib.errors import CslibError, Problem
 
 if TYPE_CHECKING:
@@ -226,14 +230,33 @@ def _read_versioned(path: Path) -> dict:
 
 
 def _write_json(path: Path, record: dict) -> Path:
-    """Write through a temporary file: a full disk or a killed process never leaves half a record."""
-    tmp = path.with_name(path.name + ".tmp")
+    return write_whole(path, json.dumps(record, indent=2, default=str))
+
+
+def write_whole(path: str | Path, text: str) -> Path:
+    """Write ``text`` through a temporary file of its own, then rename it over ``path``.
+
+    A full disk or a killed process never leaves half a file, and two processes writing
+    the same file at once each replace it whole (the last one wins). A process killed
+    mid-write leaves its temporary file (``<name>.<random>.tmp``), which
+    :func:`partial_files` finds.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = Path(name)
     try:
-        tmp.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def partial_files(path: str | Path) -> list[Path]:
+    """The temporary files :func:`write_whole` left beside ``path`` (a killed writer's)."""
+    path = Path(path)
+    return sorted(path.parent.glob(glob.escape(path.name) + ".*.tmp"))
 
 
 # --------------------------------------------------------------------------- stage results
@@ -271,7 +294,7 @@ def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
 def load(run_dir: str | Path, stage: str, name: str):
     """Load what :func:`save` wrote; a clear error names the stage to run first."""
     for path, reader in (
-        (table_path(run_dir, stage, name), pd.read_parquet),
+        (table_path(run_dir, stage, name), read_frame),
         (record_path(run_dir, stage, name), lambda p: json.loads(p.read_text(encoding="utf-8"))),
     ):
         if path.exists():

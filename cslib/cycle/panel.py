@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from cslib.cycle.model import Cycle
+from cslib.data.parquet import read_frame
 from cslib.errors import ConfigError, Problem
 
 #: the panel's index file inside its folder
@@ -155,7 +156,7 @@ class Panel:
         if key not in self._read:
             path = self.folder / self.frames[key]
             try:
-                frame = pd.read_parquet(path)
+                frame = read_frame(path)
             except FileNotFoundError:
                 raise _bad(path, "the file is missing") from None
             except Exception as exc:  # pyarrow raises several kinds for a damaged file

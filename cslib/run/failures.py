@@ -3,7 +3,7 @@
 
 A failing cell, a cell over its time limit, a kernel that died, a full disk, an input file
 changed during the run, or the run being stopped all end the same way: the executed notebook
-is kept when it is whole (a truncated one is deleted), ``report.tmp`` is removed, and the
+is kept when it is whole (a truncated one is deleted), a half-written report is removed, and the
 manifest records what happened. Nothing is added to the cycle register (that happens only
 when a run finishes).
 """
@@ -92,7 +92,8 @@ def settle(run_dir: Path, manifest: dict, failure: StageFailed) -> None:
     """Record a failed run: partial files removed first (that frees space on a full disk), then
     ``run.json`` marked ``failed`` with the reason. Best effort: never raises."""
     with contextlib.suppress(OSError):
-        artefacts.report_path(run_dir).with_suffix(".tmp").unlink(missing_ok=True)
+        for partial in artefacts.partial_files(artefacts.report_path(run_dir)):
+            partial.unlink()
         for notebook in run_dir.glob("*.ipynb"):
             if not _readable(notebook):
                 notebook.unlink()

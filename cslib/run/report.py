@@ -340,7 +340,7 @@ def build_report(run_dir: str | Path) -> Path:
                 **common,
             )
         )
-        _write_whole(artefacts.page_path(run_dir, page["id"]), html)
+        artefacts.write_whole(artefacts.page_path(run_dir, page["id"]), html)
     combined = [
         {
             **page,
@@ -361,20 +361,9 @@ def build_report(run_dir: str | Path) -> Path:
             **common,
         )
     )
-    out = _write_whole(artefacts.report_path(run_dir), html)
+    out = artefacts.write_whole(artefacts.report_path(run_dir), html)
     log.info("report of %d stage(s) written to %s", len(stages), out)
     return out
-
-
-def _write_whole(path: Path, html: str) -> Path:
-    """Write through a temporary file, removed whatever happens: never a half-written page."""
-    tmp = path.with_suffix(".tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def _page_links(stages: list[dict], *, current: str | None) -> list[dict]:

@@ -37,3 +37,23 @@ def test_a_run_of_another_machine_or_of_a_reused_process_id_is_judged_rightly(tm
     assert artefacts.read_manifest(tmp_path)["status"] == "failed"
     artefacts.write_manifest(tmp_path, {"status": "running", "process": me})
     assert artefacts.read_manifest(tmp_path)["status"] == "running"
+
+
+def test_whole_writes_of_one_file_at_once_never_fail_nor_mix(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "report.html"
+    texts = [f"<html>{n}</html>" * 20_000 for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(20):
+            list(pool.map(lambda text: artefacts.write_whole(path, text), texts))
+    assert path.read_text(encoding="utf-8") in texts
+    assert artefacts.partial_files(path) == [] and sorted(tmp_path.iterdir()) == [path]
+
+
+def test_partial_files_are_a_killed_writers_temporary_files(tmp_path):
+    path = tmp_path / "report[1].html"
+    left = tmp_path / "report[1].html.a1b2c3.tmp"
+    for other in (left, tmp_path / "report.html.x.tmp", tmp_path / "report[1].html"):
+        other.write_text("half")
+    assert artefacts.partial_files(path) == [left]

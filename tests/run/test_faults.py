@@ -222,15 +222,16 @@ def test_only_finished_runs_reach_the_register(tiny, tmp_path, monkeypatch):
     fake_stages(monkeypatch, act)
 
     def no_space(run_dir):
-        (Path(run_dir) / "report.tmp").write_text("<html>half")
-        raise OSError(errno.ENOSPC, "No space left on device", str(run_dir / "report.tmp"))
+        half = Path(run_dir) / "report.html.k3x9_q.tmp"  # what a killed write_whole leaves
+        half.write_text("<html>half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(half))
 
     monkeypatch.setattr("cslib.run.report.build_report", no_space)
     out = tmp_path / "out"
     with pytest.raises(StageFailed) as failed:
         runner.run_cycle(tiny, out=out, stages=["check", "act"], run_id="first")
     assert failed.value.stage == "report" and failed.value.ename == "DiskFull"
-    assert not (only_run(out) / "report.tmp").exists()
+    assert not list(only_run(out).glob("*.tmp"))
     assert register.history(artefacts.register_path(only_run(out))).empty
 
     monkeypatch.setattr("cslib.run.report.build_report", lambda run_dir: Path(run_dir) / "r.html")

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from cslib.cycle import artefacts
 from cslib.cycle.artefacts import slug
 from cslib.cycle.model import load_cycle
+from cslib.data.parquet import read_frame
 from cslib.display import MISSING, fmt
 from cslib.run.batch.results import STATUS_ORDER, Batch, RunOutcome, Status
 from cslib.stages.decision import COMPARISON
@@ -67,16 +68,13 @@ def _rel(path: str | None, base: Path) -> str | None:
 
 def _index_rows(batch: Batch, outcomes: list[RunOutcome]) -> tuple[list[dict], list[dict]]:
     """Rows of the index (display text and sort keys) and its objective columns."""
-    import pandas as pd
 
     rollout = load_cycle(batch.cycle_path).rollout
     objectives: dict[str, dict] = {}
     rows = []
     for position, o in enumerate(outcomes):
         verdicts = artefacts.table_path(o.run_dir, "check", "verdicts")
-        records = (
-            pd.read_parquet(verdicts).to_dict("records") if o.ok and verdicts.is_file() else []
-        )
+        records = read_frame(verdicts).to_dict("records") if o.ok and verdicts.is_file() else []
         cells, counts = _verdict_cells(records, objectives)
         rows.append(_row(batch, position, o, cells, counts, group(o.teams, rollout)))
     return rows, list(objectives.values())
