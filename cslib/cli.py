@@ -216,9 +216,15 @@ def _run(
     fresh_kernels: bool = False,
 ):
     """Run the stages and print where the results are; returns the run's result."""
-    from cslib.run.runner import StageFailed, parse_parameters, run_cycle
+    from cslib.run.notebooks import notebooks_dir
+    from cslib.run.one_kernel import early_kernel
 
-    with out.status("checking the cycle and its data…") as status:
+    # the kernel starts first, importing the stages while this process loads the runner
+    with (
+        early_kernel(notebooks or notebooks_dir(), fresh=fresh_kernels),
+        out.status("checking the cycle and its data…") as status,
+    ):
+        from cslib.run.runner import StageFailed, parse_parameters, run_cycle
 
         def progress(stage: str, state: str) -> None:
             if state == "start":

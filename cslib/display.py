@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import math
 import numbers
 import re
@@ -27,9 +26,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from cslib._lazy import lazy
+from cslib._png import LITERAL, png
 
 if TYPE_CHECKING:
     import matplotlib
@@ -390,48 +389,6 @@ class Table:
                 table_html(self.data, digits=self.digits, columns=self.columns),
             )
         return details(self.folded, out) if self.folded else out
-
-
-#: matplotlib settings under which charts are drawn: text as written, never mathtext
-LITERAL: dict = {"text.parse_math": False}
-
-
-def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
-    """The figure as PNG, every text drawn as written (a ``$`` in a label from the data is a dollar sign).
-
-    >>> from matplotlib.figure import Figure
-    >>> fig = Figure()
-    >>> _ = fig.subplots().set_title("price $_$")
-    >>> png(fig)[:4]
-    b'\\x89PNG'
-    """
-    from matplotlib.text import Text
-
-    with matplotlib.rc_context(LITERAL):  # ticks made while drawing take it from here
-        for text in figure.findobj(Text):
-            text.set_parse_math(False)
-        buf = io.BytesIO()
-        figure.savefig(  # stored uncompressed: _palette encodes it again (the same bytes, sooner)
-            buf,
-            format="png",
-            dpi=dpi,
-            bbox_inches="tight" if tight else None,
-            pil_kwargs={"compress_level": 0},
-        )
-    return _palette(buf.getvalue())
-
-
-def _palette(data: bytes) -> bytes:
-    """The PNG with at most 256 colours on white: a chart's flat colours and anti-aliasing
-    survive, and the file is about a third of the size, so a report of many charts stays light."""
-    drawn = Image.open(io.BytesIO(data)).convert("RGBA")
-    flat = Image.alpha_composite(Image.new("RGBA", drawn.size, "white"), drawn).convert("RGB")
-    buf = io.BytesIO()
-    # zlib's default level: within a few per cent of the smallest file, in a seventh of the time
-    flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        buf, format="PNG", compress_level=6
-    )
-    return buf.getvalue()
 
 
 @dataclass(frozen=True)

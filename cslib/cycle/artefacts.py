@@ -52,17 +52,15 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
 from cslib._lazy import lazy
-from cslib.data.parquet import read_frame
 from cslib.errors import CslibError, Problem
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded on first use: the run folder's paths and records need none of them
+    import numpy as np
+    import pandas as pd
     import psutil
 else:
-    psutil = lazy("psutil")
+    np, pd, psutil = lazy("numpy"), lazy("pandas"), lazy("psutil")
 
 #: the version of ``run.json`` and ``batch.json`` written now
 SCHEMA_VERSION = 1
@@ -293,6 +291,8 @@ def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
 
 def load(run_dir: str | Path, stage: str, name: str):
     """Load what :func:`save` wrote; a clear error names the stage to run first."""
+    from cslib.data.parquet import read_frame
+
     for path, reader in (
         (table_path(run_dir, stage, name), read_frame),
         (record_path(run_dir, stage, name), lambda p: json.loads(p.read_text(encoding="utf-8"))),
