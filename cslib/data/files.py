@@ -87,6 +87,8 @@ def connect() -> duckdb.DuckDBPyConnection:
     share one database per process (a new connection to it costs well under 1 ms). Each
     connection keeps its settings, registered frames and temporary views to itself:
     cslib creates only temporary views and tables, and closing a connection drops them.
+    The database keeps the Parquet files' metadata it read (DuckDB reads it again when a
+    file changes): a stage opens the same files dozens of times.
 
     Examples
     --------
@@ -99,6 +101,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     if database is None:  # first use here, or a forked child: never share a parent's database
         _DATABASES.clear()
         database = _DATABASES[os.getpid()] = duckdb.connect()
+        database.execute("SET GLOBAL parquet_metadata_cache = true")
     con = database.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con

@@ -21,6 +21,8 @@ import datetime as dt
 import functools
 import logging
 import re
+from collections.abc import Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -308,8 +310,13 @@ def _ran_into(path: Path, run_dir: Path) -> bool:
     return folder.resolve() == run_dir.resolve()
 
 
-def build_report(run_dir: str | Path) -> Path:
-    """Render ``<stage>.html`` for each executed stage and the combined ``report.html``; returns its path."""
+def build_report(run_dir: str | Path, *, rendered: Mapping[str, Future] | None = None) -> Path:
+    """Render ``<stage>.html`` for each executed stage and the combined ``report.html``; returns its path.
+
+    ``rendered``: stages whose executed notebook is being rendered already (the future of
+    :func:`render_notebook` of the run folder's notebook, anchored at the stage), as a run
+    renders each stage while the next one runs.
+    """
     run_dir = Path(run_dir)
     manifest = artefacts.read_manifest(run_dir) if artefacts.manifest_path(run_dir).exists() else {}
     title = manifest.get("title") or _plan_title(run_dir) or "Improvement cycle"
@@ -322,8 +329,10 @@ def build_report(run_dir: str | Path) -> Path:
         title, run_id = f"{title}: {teams}{group}", f"{run_id} · teams {teams}"
     notebooks, interactive = stage_notebooks(run_dir)
     stages: list[dict[str, Any]] = []
+    rendered = rendered or {}
     for stage, path in notebooks.items():
-        body, headings = render_notebook(path, anchor=stage)
+        ahead = rendered.get(stage)
+        body, headings = ahead.result() if ahead else render_notebook(path, anchor=stage)
         stages.append(
             {"id": stage, "title": STAGE_TITLES[stage], "headings": headings, "body": body}
         )

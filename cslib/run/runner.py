@@ -39,6 +39,8 @@ from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 from cslib.run.one_kernel import StageKernels, early_kernel, stage_kernels
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from cslib.cycle.model import Cycle
 
 PACKAGES = (
@@ -255,7 +257,10 @@ def _execute(
     stage = manifest["stages"][0]
     fresh = manifest["fresh_kernels"]
     try:
-        with stage_kernels(fresh=fresh, cwd=notebooks, retries=retries) as kernels:
+        with (
+            stage_kernels(fresh=fresh, cwd=notebooks, retries=retries) as kernels,
+            _rendering_ahead(report) as rendered,
+        ):
             for stage in manifest["stages"]:
                 _check_inputs(manifest, stage)
                 if on_stage:
@@ -269,12 +274,13 @@ def _execute(
                     timeout=timeout,
                     kernels=kernels,
                 )
+                rendered(stage, artefacts.notebook_path(result.run_dir, NOTEBOOKS[stage]))
                 if on_stage:
                     on_stage(stage, "done")
             kernels.release()  # the kernel stops while the report renders
             stage = "report"
             _check_inputs(manifest, stage)
-            _finish(result, manifest, report=report)
+            _finish(result, manifest, report=report, rendered=rendered.bodies)
     except BaseException as exc:
         notebook = artefacts.notebook_path(result.run_dir, NOTEBOOKS.get(stage, "report.ipynb"))
         failure = as_failure(exc, stage, notebook, timeout=timeout)
@@ -283,6 +289,41 @@ def _execute(
         if failure is exc or isinstance(exc, Exception):
             raise failure from None
         raise  # KeyboardInterrupt, RunStopped: recorded, and the process goes on stopping
+
+
+class _RenderedAhead:
+    """Each stage's executed notebook rendered for the report on a thread of this process while
+    the kernel runs the next stage (this process only waits for the kernel meanwhile): the
+    report then assembles the pages (``bodies``: stage → future of ``render_notebook``)."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.bodies: dict[str, Future] = {}
+
+    def __call__(self, stage: str, notebook: Path) -> None:
+        if self.pool is not None:
+            self.bodies[stage] = self.pool.submit(_render, notebook, stage)
+
+
+def _render(notebook: Path, stage: str):
+    from cslib.run.report import render_notebook
+
+    return render_notebook(notebook, anchor=stage)
+
+
+@contextlib.contextmanager
+def _rendering_ahead(report: bool):
+    """A :class:`_RenderedAhead` for the run's stages; nothing is rendered without a report."""
+    if not report:
+        yield _RenderedAhead(None)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cslib-report")
+    try:
+        yield _RenderedAhead(pool)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -359,13 +400,15 @@ def _check_inputs(manifest: dict, stage: str) -> None:
         )
 
 
-def _finish(result: RunResult, manifest: dict, *, report: bool) -> None:
+def _finish(
+    result: RunResult, manifest: dict, *, report: bool, rendered: Mapping | None = None
+) -> None:
     """The report, then the register (only finished runs are recorded), then ``run.json`` says ok."""
     if report:
         from cslib.run.report import build_report
 
         started = time.perf_counter()
-        result.report = build_report(result.run_dir)
+        result.report = build_report(result.run_dir, rendered=rendered)
         manifest["timings"]["report"] = time.perf_counter() - started
     register.commit(result.run_dir)
     manifest.update(status="ok", finished=dt.datetime.now().isoformat(timespec="seconds"))

@@ -336,3 +336,21 @@ def test_parquet_rows_are_numbered_as_a_spreadsheet_shows_them_even_with_a_file_
         "T2",
         "T3",
     ]
+
+
+def test_a_parquet_file_changed_in_the_same_process_is_read_anew(tmp_path):
+    import os
+
+    from cslib.data.files import connect
+
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"a": range(10)}).to_parquet(path)
+    query = f"SELECT count(*), sum(a) FROM read_parquet('{path}')"
+    assert connect().execute(query).fetchall() == [(10, 45)]
+    assert connect().execute("SELECT current_setting('parquet_metadata_cache')").fetchall() == [
+        (True,)
+    ]
+    mtime = path.stat().st_mtime_ns
+    pd.DataFrame({"a": range(5), "b": 1}).to_parquet(path)
+    os.utime(path, ns=(mtime, mtime))  # even with the old modification time
+    assert connect().execute(query).fetchall() == [(5, 10)]

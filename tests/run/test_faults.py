@@ -221,7 +221,7 @@ def test_only_finished_runs_reach_the_register(tiny, tmp_path, monkeypatch):
 
     fake_stages(monkeypatch, act)
 
-    def no_space(run_dir):
+    def no_space(run_dir, **rendered):
         half = Path(run_dir) / "report.html.k3x9_q.tmp"  # what a killed write_whole leaves
         half.write_text("<html>half")
         raise OSError(errno.ENOSPC, "No space left on device", str(half))
@@ -234,7 +234,9 @@ def test_only_finished_runs_reach_the_register(tiny, tmp_path, monkeypatch):
     assert not list(only_run(out).glob("*.tmp"))
     assert register.history(artefacts.register_path(only_run(out))).empty
 
-    monkeypatch.setattr("cslib.run.report.build_report", lambda run_dir: Path(run_dir) / "r.html")
+    monkeypatch.setattr(
+        "cslib.run.report.build_report", lambda run_dir, **rendered: Path(run_dir) / "r.html"
+    )
     runner.run_cycle(tiny, out=out, stages=["check", "act"], run_id="second")
     recorded = register.history(out / "register.parquet")
     assert recorded[["run_id", "actual"]].values.tolist() == [["second", 4.0]]

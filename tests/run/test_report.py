@@ -244,3 +244,27 @@ def test_a_comparison_team_run_shows_no_money_it_did_not_spend(tmp_path):
     summary = summary.split("</section>", 1)[0]
     # the benefit artefacts exist, yet these teams neither paid for the change nor saved by it
     assert "net benefit" not in summary and "a month" not in summary
+
+
+def test_stages_rendered_ahead_are_the_report_pages(tmp_path):
+    from concurrent.futures import Future
+
+    from cslib.run.runner import _rendering_ahead
+
+    run = run_folder(tmp_path)
+    for stage in ("plan", "check"):
+        notebook(run / report.NOTEBOOKS[stage], stage, "", f"<p>{stage} as run</p>")
+    with _rendering_ahead(True) as rendered:
+        rendered("plan", run / report.NOTEBOOKS["plan"])
+        body, headings = rendered.bodies["plan"].result()
+    assert (body, headings) == report.render_notebook(run / "1-plan.ipynb", anchor="plan")
+    assert "<p>plan as run</p>" in body
+    ahead: Future = Future()
+    ahead.set_result(("<p>check rendered ahead</p>", [{"id": "check-x", "text": "X"}]))
+    report.build_report(run, rendered={"plan": rendered.bodies["plan"], "check": ahead})
+    page = (run / "check.html").read_text(encoding="utf-8")
+    assert "check rendered ahead" in page and "check as run" not in page
+    assert "plan as run" in (run / "plan.html").read_text(encoding="utf-8")
+    with _rendering_ahead(False) as nothing:
+        nothing("plan", run / report.NOTEBOOKS["plan"])
+    assert nothing.bodies == {}

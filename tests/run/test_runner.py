@@ -123,6 +123,19 @@ def test_report_is_offline_codeless_and_complete(full_run):
     assert "adopt" in html and "improved" in html
 
 
+def test_the_report_of_stages_rendered_during_the_run_is_the_report_rendered_after_it(
+    full_run, tmp_path
+):
+    from cslib.run.report import build_report
+
+    when = re.compile(r"\d{1,2} \w{3} \d{4} \d{2}:\d{2}")  # the time a report was made
+    copy = shutil.copytree(full_run.run_dir, tmp_path / "run")
+    build_report(copy)  # every stage rendered now
+    for page in ["report.html", *(f"{stage}.html" for stage in NOTEBOOKS)]:
+        during = when.sub("", (full_run.run_dir / page).read_text(encoding="utf-8"))
+        assert during == when.sub("", (copy / page).read_text(encoding="utf-8")), page
+
+
 def test_user_text_is_escaped(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(SAMPLE.parent, data)
