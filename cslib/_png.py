@@ -19,8 +19,11 @@ from PIL import Image
 from cslib._lazy import lazy
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 else:
     matplotlib = lazy("matplotlib")
 
@@ -42,10 +45,8 @@ def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
     >>> png(fig)[:4]
     b'\\x89PNG'
     """
-    from matplotlib.text import Text
-
     with matplotlib.rc_context(LITERAL):  # ticks made while drawing take it from here
-        for text in figure.findobj(Text):
+        for text in _texts(figure):
             text.set_parse_math(False)
         drawn = _on_white(_drawn(figure, dpi))
         if tight:
@@ -55,12 +56,39 @@ def png(figure: Figure, *, dpi: int = 110, tight: bool = True) -> bytes:
     return _palette(drawn)
 
 
-def _drawn(figure: Figure, dpi: int, **savefig) -> Image.Image:
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+def _texts(figure: Figure) -> Iterator[Text]:
+    """Every text of the figure made so far. ``findobj`` would also make each axis place its
+    ticks (a tenth of drawing a grid of charts), which drawing does again."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
 
-    if isinstance(figure.get_layout_engine(), PlaceHolderLayoutEngine):
-        # what tight_layout() leaves: the layout is done, and without it savefig would lay
-        # the figure out again (a draw that renders nothing) before drawing it
+    artists: list = [figure]
+    while artists:
+        artist = artists.pop()
+        if isinstance(artist, Text):
+            yield artist
+        if isinstance(artist, Axis):
+            made = vars(artist)  # ticks are made on first use: never here
+            artists += [artist.label, artist.offsetText]
+            artists += [*made.get("majorTicks", ()), *made.get("minorTicks", ())]
+        else:
+            artists += artist.get_children()
+
+
+def _drawn(figure: Figure, dpi: int, **savefig) -> Image.Image:
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):  # laid out at the dpi it is saved at
+        shown = figure.dpi
+        figure.set_dpi(dpi)
+        try:
+            engine.execute(figure)
+        finally:
+            figure.set_dpi(shown)
+    if engine is not None:
+        # the layout is done (or tight_layout() did it): with an engine, savefig would lay the
+        # figure out again, in a draw that renders nothing, before drawing it
         with matplotlib.rc_context(
             {"figure.autolayout": False, "figure.constrained_layout.use": False}
         ):

@@ -258,3 +258,25 @@ def test_a_tight_chart_is_drawn_once_and_what_reaches_past_its_edge_is_kept(monk
     del draws[:]
     wide = Image.open(io.BytesIO(png(fig)))
     assert wide.width > 4 * 110  # widened to show the whole title, as bbox_inches="tight" does
+
+
+def test_every_text_of_a_chart_is_drawn_as_written():
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from cslib.display import png
+
+    fig = Figure(figsize=(6, 3))
+    ax = fig.subplots()
+    ax.plot(pd.date_range("2026-01-01", periods=30), np.arange(30))
+    ax.set_title("price $_$")
+    ax.set_ylabel("$a$ per $b$")
+    ax.legend(["team $x$"])
+    inset = fig.add_axes((0.6, 0.6, 0.2, 0.2))
+    inset.bar(["a $1$", "b $2$"], [1, 2])
+    inset.set_yticks([0, 1, 2], ["$0$", "$1$", "$2$"])  # ticks made before drawing
+    fig.suptitle("$$")
+    png(fig)
+    texts = fig.findobj(Text)
+    assert len(texts) > 20 and [t.get_text() for t in texts if t.get_parse_math()] == []
