@@ -37,10 +37,9 @@ from cslib.run.inputs import file_hash
 from cslib.run.kernels import keeping_engine
 from cslib.run.notebooks import NEEDS, NOTEBOOKS, STAGES, notebooks_dir
 from cslib.run.one_kernel import StageKernels, early_kernel, stage_kernels
+from cslib.run.render_ahead import rendering_ahead
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from cslib.cycle.model import Cycle
 
 PACKAGES = (
@@ -259,7 +258,7 @@ def _execute(
     try:
         with (
             stage_kernels(fresh=fresh, cwd=notebooks, retries=retries) as kernels,
-            _rendering_ahead(report) as rendered,
+            rendering_ahead(report) as rendered,
         ):
             for stage in manifest["stages"]:
                 _check_inputs(manifest, stage)
@@ -289,41 +288,6 @@ def _execute(
         if failure is exc or isinstance(exc, Exception):
             raise failure from None
         raise  # KeyboardInterrupt, RunStopped: recorded, and the process goes on stopping
-
-
-class _RenderedAhead:
-    """Each stage's executed notebook rendered for the report on a thread of this process while
-    the kernel runs the next stage (this process only waits for the kernel meanwhile): the
-    report then assembles the pages (``bodies``: stage → future of ``render_notebook``)."""
-
-    def __init__(self, pool) -> None:
-        self.pool = pool
-        self.bodies: dict[str, Future] = {}
-
-    def __call__(self, stage: str, notebook: Path) -> None:
-        if self.pool is not None:
-            self.bodies[stage] = self.pool.submit(_render, notebook, stage)
-
-
-def _render(notebook: Path, stage: str):
-    from cslib.run.report import render_notebook
-
-    return render_notebook(notebook, anchor=stage)
-
-
-@contextlib.contextmanager
-def _rendering_ahead(report: bool):
-    """A :class:`_RenderedAhead` for the run's stages; nothing is rendered without a report."""
-    if not report:
-        yield _RenderedAhead(None)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cslib-report")
-    try:
-        yield _RenderedAhead(pool)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager

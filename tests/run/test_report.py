@@ -249,12 +249,12 @@ def test_a_comparison_team_run_shows_no_money_it_did_not_spend(tmp_path):
 def test_stages_rendered_ahead_are_the_report_pages(tmp_path):
     from concurrent.futures import Future
 
-    from cslib.run.runner import _rendering_ahead
+    from cslib.run.render_ahead import rendering_ahead
 
     run = run_folder(tmp_path)
     for stage in ("plan", "check"):
         notebook(run / report.NOTEBOOKS[stage], stage, "", f"<p>{stage} as run</p>")
-    with _rendering_ahead(True) as rendered:
+    with rendering_ahead(True) as rendered:
         rendered("plan", run / report.NOTEBOOKS["plan"])
         body, headings = rendered.bodies["plan"].result()
     assert (body, headings) == report.render_notebook(run / "1-plan.ipynb", anchor="plan")
@@ -265,6 +265,6 @@ def test_stages_rendered_ahead_are_the_report_pages(tmp_path):
     page = (run / "check.html").read_text(encoding="utf-8")
     assert "check rendered ahead" in page and "check as run" not in page
     assert "plan as run" in (run / "plan.html").read_text(encoding="utf-8")
-    with _rendering_ahead(False) as nothing:
+    with rendering_ahead(False) as nothing:
         nothing("plan", run / report.NOTEBOOKS["plan"])
     assert nothing.bodies == {}
