@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cslib.cycle.artefacts import temporary_beside
 from cslib.data.parquet import read_frame
 from cslib.data.privacy import neutralise_frame
 from cslib.errors import DataError, ParameterError, Problem
@@ -161,8 +161,7 @@ def _store(path: Path, rows: pd.DataFrame) -> None:
     with _locked(path):
         old = _without(_read(path), rows)
         new = rows if old.empty else pd.concat([old, rows], ignore_index=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(fd)
+        tmp = temporary_beside(path)
         try:
             if suffix == ".parquet":
                 new.to_parquet(tmp, index=False)

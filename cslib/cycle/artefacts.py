@@ -45,10 +45,9 @@ from __future__ import annotations
 import glob
 import json
 import math
-import os
 import re
+import secrets
 import socket
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -239,16 +238,22 @@ def write_whole(path: str | Path, text: str) -> Path:
     mid-write leaves its temporary file (``<name>.<random>.tmp``), which
     :func:`partial_files` finds.
     """
-    path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    tmp = Path(name)
+    tmp = temporary_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with open(tmp, "x", encoding="utf-8") as out:  # made here: nobody else writes it
             out.write(text)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)
+
+
+def temporary_beside(path: str | Path) -> Path:
+    """A name no other file has beside ``path`` (``<name>.<random>.tmp``), for a file written
+    whole and then renamed over it; made with the usual permissions (the user's umask), which
+    ``tempfile.mkstemp`` would narrow to the owner alone."""
+    path = Path(path)
+    return path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
 
 
 def partial_files(path: str | Path) -> list[Path]:

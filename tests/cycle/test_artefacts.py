@@ -57,3 +57,21 @@ def test_partial_files_are_a_killed_writers_temporary_files(tmp_path):
     for other in (left, tmp_path / "report.html.x.tmp", tmp_path / "report[1].html"):
         other.write_text("half")
     assert artefacts.partial_files(path) == [left]
+
+
+def test_files_written_whole_have_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from cslib.cycle import register
+    from cslib.cycle._register_file import _store
+
+    old = os.umask(0o022)
+    try:
+        report = artefacts.write_whole(tmp_path / "report.html", "<html></html>")
+        ledger = tmp_path / "register.parquet"
+        _store(ledger, register.history(ledger))  # an empty register, written whole
+    finally:
+        os.umask(old)
+    for path in (report, ledger):  # readable by the others the reports folder is shared with
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
