@@ -171,19 +171,23 @@ def segment_table(
     """
     kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
 
-    def compared(s: object) -> pd.DataFrame | None:
-        b = (seg == s) & (per == before)
-        a = (seg == s) & (per == after)
-        if not b.any() or not a.any():
+    # each segment's cases, in their order: one stable sort instead of a mask per segment
+    codes, segments = pd.factorize(seg)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(segments) + 1))
+
+    def compared(i: int) -> pd.DataFrame | None:
+        rows = order[bounds[i] : bounds[i + 1]]
+        b, a = rows[per[rows] == before], rows[per[rows] == after]
+        if not b.size or not a.size:
             return None
         days_kw = {} if days is None else {"before_days": days[b], "after_days": days[a]}
         try:
             row = compare(values[b], values[a], kind=kind, alpha=alpha, **kw, **days_kw)
         except ParameterError:
             return None  # too few values in this segment: reported as skipped below
-        return row.assign(segment=s)
+        return row.assign(segment=segments[i])
 
-    segments = pd.unique(seg)
     # the medians and rank effects of large segments spend their time in numpy, which lets
     # other threads run: segments side by side on the machine's cores (each seeded alike, so
     # the same table); shares and single-value bootstraps set warning filters, which threads share
@@ -191,9 +195,9 @@ def segment_table(
     threads = min(len(segments), cores()) if threaded and values.size > 100_000 else 1
     if threads > 1:
         with ThreadPoolExecutor(threads, thread_name_prefix="cslib-segment") as pool:
-            found = list(pool.map(compared, segments))
+            found = list(pool.map(compared, range(len(segments))))
     else:
-        found = [compared(s) for s in segments]
+        found = [compared(i) for i in range(len(segments))]
     rows = [row for row in found if row is not None]
     if not rows:
         raise ParameterError(
