@@ -20,19 +20,14 @@ import re
 from dataclasses import dataclass
 
 from cslib.data.files import ReadOptions
+from cslib.data.keys import duplicate_keys, keys
+from cslib.data.raw_sql import aware, id_text, raw_types, text, zoned
 from cslib.data.schema import Column, OneOf, TableSchema, Within
 from cslib.data.sql import ident, quote
 from cslib.data.wall_clock import FASTER_FROM, wall_clock
 from cslib.errors import Problem
 
 ISO_FIX = "write timestamps as ISO 8601 (2026-04-01 14:30:00), or set date_format in the cycle file's data section"
-#: how a timestamp with a zone ends: Z, +01, +0100 or +01:00
-AWARE = r"(Z|[+-]\d{2}(:?\d{2})?)$"
-#: a zoned time without seconds (``00:30+01:00``, ``T00:30Z``), which DuckDB before 1.3 does not cast
-NO_SECONDS = r"([T ]\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
-#: characters that do not show (NUL, soft hyphen, zero-width space and joiners, word
-#: joiner, byte-order mark), removed from ids before they are compared
-INVISIBLE = r"[\x{0}\x{AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
 #: timestamps in order are checked through the zone's offset changes over these years
 #: (:mod:`cslib.data.wall_clock`), not its rules row by row, in a large table; the same answer
 SPAN = ("1970-01-01", "2099-12-31")
@@ -44,48 +39,8 @@ _TRUE = ("true", "t", "yes", "y", "1", "1.0")
 _FALSE = ("false", "f", "no", "n", "0", "0.0")
 
 
-def raw_types(con, view: str) -> dict[str, str]:
-    """Column name → DuckDB type name (upper case) of a view."""
-    rel = con.table(view)
-    return {c: str(t).upper() for c, t in zip(rel.columns, rel.types, strict=True)}
-
-
-def _varchar(col: str, raw_type: str) -> str:
-    return ident(col) if raw_type == "VARCHAR" else f"CAST({ident(col)} AS VARCHAR)"
-
-
-def _text(col: str, raw_type: str) -> str:
-    return f"NULLIF(TRIM({_varchar(col, raw_type)}), '')"
-
-
-def _id_text(col: str, raw_type: str) -> str:
-    """An id as text, without the :data:`INVISIBLE` characters (an id of plain ASCII without
-    NUL, as nearly all are, skips the regular expression: as many characters as bytes)."""
-    text = _varchar(col, raw_type)
-    plain = f"strlen({text}) = length({text}) AND NOT contains({text}, chr(0))"
-    clean = f"CASE WHEN {plain} THEN {text} ELSE regexp_replace({text}, '{INVISIBLE}', '', 'g') END"
-    return f"NULLIF(TRIM({clean}), '')"
-
-
-def aware(text: str) -> str:
-    """SQL true when the text expression ``text`` is a timestamp with a zone (…Z, …+01:00)."""
-    return f"({text} LIKE '%:%' AND regexp_matches({text}, '{AWARE}'))"
-
-
-def zoned(text: str, timezone: str) -> str:
-    """SQL for the zone-aware timestamp text ``text`` as local time in ``timezone`` (NULL where
-    it cannot be read); a time without seconds gets them, so every DuckDB reads it.
-
-    >>> import duckdb
-    >>> duckdb.connect().execute(f"SELECT {zoned(quote('2026-03-29 00:30+01:00'), 'UTC')}").fetchone()[0]
-    datetime.datetime(2026, 3, 28, 23, 30)
-    """
-    text = f"regexp_replace({text}, '{NO_SECONDS}', '\\1:00\\2')"
-    return f"timezone({quote(timezone)}, TRY_CAST({text} AS TIMESTAMPTZ))"
-
-
 def _aware(col: str) -> str:
-    return aware(_text(col, "VARCHAR"))
+    return aware(text(col, "VARCHAR"))
 
 
 def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
@@ -98,7 +53,7 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
         elif raw_type.startswith("TIMESTAMP") or raw_type == "DATE":
             expr = f"CAST({col} AS TIMESTAMP)"
         else:
-            v = _text(column.name, raw_type)
+            v = text(column.name, raw_type)
             if _NUMBER.match(raw_type):  # epoch counts are not read as timestamps
                 expr = "CAST(NULL AS TIMESTAMP)"
             elif opts.date_format:
@@ -114,17 +69,17 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
             return (
                 f"CAST({col} AS DOUBLE)"  # exact: no text round trip (floats and decimals keep it)
             )
-        return f"TRY_CAST({_text(column.name, raw_type)} AS DOUBLE)"
+        return f"TRY_CAST({text(column.name, raw_type)} AS DOUBLE)"
     if kind == "bool":
         if raw_type == "BOOLEAN":
             return col
-        v = f"lower({_text(column.name, raw_type)})"
+        v = f"lower({text(column.name, raw_type)})"
         return f"CASE WHEN {v} IN {_TRUE} THEN TRUE WHEN {v} IN {_FALSE} THEN FALSE END"
     if kind == "category":
-        return f"replace(lower({_text(column.name, raw_type)}), ' ', '_')"
+        return f"replace(lower({text(column.name, raw_type)}), ' ', '_')"
     if kind == "id":
-        return _id_text(column.name, raw_type)
-    return _text(column.name, raw_type)
+        return id_text(column.name, raw_type)
+    return text(column.name, raw_type)
 
 
 def _output_expr(column: Column, parsed: str) -> str:
@@ -172,9 +127,10 @@ def _native(kind: str, raw_type: str) -> bool:
 
 
 def _checks(
-    schema: TableSchema, types: dict[str, str], opts: ReadOptions, rows: int
+    schema: TableSchema, types: dict[str, str], opts: ReadOptions, span: tuple | None
 ) -> list[_Check]:
-    """The checks of every contract column present, in contract order, then the order rules."""
+    """The checks of every contract column present, in contract order, then the order rules
+    (over the wall times of ``span``: :func:`_span`)."""
     checks = [
         check
         for c in schema.columns
@@ -182,14 +138,14 @@ def _checks(
         for check in _column_checks(c, types[c.name], opts)
     ]
     checks += _rule_checks(schema, types)
-    return checks + _order_checks(schema, types, opts, rows)
+    return checks + _order_checks(schema, types, opts, span)
 
 
 def _column_checks(c: Column, raw: str, opts: ReadOptions) -> list[_Check]:
     """The checks of one column stored as ``raw`` (a DuckDB type name)."""
     checks: list[_Check] = []
     parsed = parse_expr(c, raw, opts)
-    value = _text(c.name, raw)
+    value = text(c.name, raw)
     native = _native(c.kind, raw)  # typed storage (Parquet): no parsing can fail
     given = f"{ident(c.name)} IS NOT NULL" if native else f"{value} IS NOT NULL"
     if c.kind in ("datetime", "date"):
@@ -305,11 +261,14 @@ def _number_checks(
     return checks
 
 
-def _order_checks(schema: TableSchema, types: dict, opts: ReadOptions, rows: int) -> list[_Check]:
+def _order_checks(
+    schema: TableSchema, types: dict, opts: ReadOptions, span: tuple | None
+) -> list[_Check]:
     """Timestamps that must not come before another (resolved before created …), on elapsed time
-    (each read once, in the view :func:`_timestamps` adds) of a table of ``rows`` rows."""
+    (each read once, in the view :func:`_timestamps` adds), counted through the zone's offset
+    changes over ``span`` (None: its rules for every row)."""
     checks: list[_Check] = []
-    clock = wall_clock(opts.timezone, *(SPAN if rows >= FASTER_FROM else ()))
+    clock = wall_clock(opts.timezone, *(span or ()))
     for rule in schema.orders:
         if rule.earlier in types and rule.later in types:
             e, lt = TIMED.format(rule.earlier), TIMED.format(rule.later)
@@ -325,11 +284,36 @@ def _order_checks(schema: TableSchema, types: dict, opts: ReadOptions, rows: int
     return checks
 
 
+def _ordered(schema: TableSchema, types: dict) -> list[str]:
+    """The columns the order rules compare, of those present."""
+    return sorted({c for rule in schema.orders for c in (rule.earlier, rule.later) if c in types})
+
+
+def _span(con, raw: str, schema: TableSchema, types: dict, rows: int) -> tuple | None:
+    """The wall times the order checks count elapsed time over: None (the zone's rules on every
+    row) below :data:`~cslib.data.wall_clock.FASTER_FROM` rows; the first and last of the
+    compared columns when they are stored as plain timestamps (a Parquet file gives them from
+    its statistics); else :data:`SPAN`."""
+    ordered = _ordered(schema, types)
+    if rows < FASTER_FROM or not ordered:
+        return None
+    if not all(types[c] == "DATE" or types[c].startswith("TIMESTAMP") for c in ordered) or any(
+        types[c].startswith("TIMESTAMP WITH TIME ZONE") for c in ordered
+    ):
+        return SPAN
+    cols = [ident(c) for c in ordered]
+    first, last = con.execute(
+        f"SELECT least({', '.join(f'min({c})' for c in cols)}), "
+        f'greatest({", ".join(f"max({c})" for c in cols)}) FROM "{raw}"'
+    ).fetchone()
+    return SPAN if first is None else (first, last)
+
+
 def _timestamps(con, raw: str, schema: TableSchema, types: dict, opts: ReadOptions) -> str:
     """A view of ``raw`` with the timestamps the order rules compare (:data:`TIMED`); its name."""
-    ordered = {c for rule in schema.orders for c in (rule.earlier, rule.later) if c in types}
     parsed = "".join(
-        f", {parse_expr(schema[c], types[c], opts)} AS {TIMED.format(c)}" for c in sorted(ordered)
+        f", {parse_expr(schema[c], types[c], opts)} AS {TIMED.format(c)}"
+        for c in _ordered(schema, types)
     )
     con.execute(f'CREATE OR REPLACE TEMP VIEW "{raw}_timed" AS SELECT *{parsed} FROM "{raw}"')
     return f"{raw}_timed"
@@ -343,7 +327,7 @@ def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
             names = ", ".join(rule.columns)
             present = [c for c in rule.columns if c in types]
             fail = (
-                " AND ".join(f"{_text(c, types[c])} IS NULL" for c in present)
+                " AND ".join(f"{text(c, types[c])} IS NULL" for c in present)
                 if present
                 else "count(*) > 0"  # no such column at all: the whole file fails
             )
@@ -357,8 +341,8 @@ def _rule_checks(schema: TableSchema, types: dict[str, str]) -> list[_Check]:
                 )
             )
         elif isinstance(rule, Within) and rule.column in types:
-            value = _text(rule.column, types[rule.column])
-            limit = _text(rule.limit, types[rule.limit]) if rule.limit in types else "NULL"
+            value = text(rule.column, types[rule.column])
+            limit = text(rule.limit, types[rule.limit]) if rule.limit in types else "NULL"
             checks.append(
                 _Check(
                     rule.column,
@@ -390,11 +374,12 @@ def contract_problems(
     :class:`~cslib.errors.Problem` with its count and up to five example rows.
     """
     types = {k: v for k, v in raw_types(con, raw).items() if k != "_row"}
-    checks = _checks(schema, types, opts, n_rows)
+    checks = _checks(schema, types, opts, _span(con, raw, schema, types, n_rows))
     timed = _timestamps(con, raw, schema, types, opts)
-    counts = _count_failures(con, timed, checks)
+    found_keys = keys(schema, types)
+    counts = _count_failures(con, timed, checks, found_keys)
     problems: list[Problem] = []
-    for check, count in zip(checks, counts, strict=True):
+    for check, count in zip(checks, counts[: len(checks)], strict=True):
         if not count:
             continue
         rows, values = _examples(con, timed, check)
@@ -409,19 +394,35 @@ def contract_problems(
                 fix=check.fix,
             )
         )
-    return problems + _duplicate_keys(con, raw, schema, types, name)
+    repeated = [
+        k
+        for k, (total, distinct) in zip(found_keys, counts[len(checks) :], strict=True)
+        if total != distinct
+    ]
+    return problems + duplicate_keys(con, raw, repeated, name)
 
 
-def _count_failures(con, raw: str, checks: list[_Check]) -> list[int]:
-    if not checks:
-        return []
+def _count_failures(con, raw: str, checks: list[_Check], keys: list) -> list:
+    """In one pass over ``raw``: how many rows fail each check, then per key (:func:`~cslib.data.keys.keys`)
+    how many rows give it whole and how many distinct values it has there."""
     parts = []
     for ch in checks:
         if "count(*)" in ch.fail:  # a whole-column rule
             parts.append(f"CASE WHEN {ch.fail} THEN 1 ELSE 0 END")
         else:
             parts.append(f"count(*) FILTER (WHERE {ch.fail})")
-    return list(con.execute(f'SELECT {", ".join(parts)} FROM "{raw}"').fetchone())
+    for _, texts in keys:
+        whole = " AND ".join(f"{t} IS NOT NULL" for t in texts)
+        parts.append(
+            f"count(*) FILTER (WHERE {whole}), count(DISTINCT ({', '.join(texts)})) FILTER (WHERE {whole})"
+        )
+    if not parts:
+        return []
+    found = con.execute(f'SELECT {", ".join(parts)} FROM "{raw}"').fetchone()
+    return [
+        *found[: len(checks)],
+        *zip(found[len(checks) :: 2], found[len(checks) + 1 :: 2], strict=True),
+    ]
 
 
 def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[object, ...]]:
@@ -440,59 +441,3 @@ def _cut(value: object, limit: int = 200) -> object:
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + f"… ({len(value):,} characters)"
     return value
-
-
-def invisible_ids(con, raw: str, schema: TableSchema) -> dict[str, int]:
-    """Id column → how many of its values held :data:`INVISIBLE` characters (columns with none left out)."""
-    types = raw_types(con, raw)
-    ids = [c.name for c in schema.columns if c.kind == "id" and c.name in types]
-    if not ids:
-        return {}
-    counts = con.execute(
-        "SELECT "
-        + ", ".join(
-            f"count(*) FILTER (WHERE regexp_matches({_varchar(c, types[c])}, '{INVISIBLE}'))"
-            for c in ids
-        )
-        + f' FROM "{raw}"'
-    ).fetchone()
-    return {c: int(n) for c, n in zip(ids, counts, strict=True) if n}
-
-
-def _duplicate_keys(
-    con, raw: str, schema: TableSchema, types: dict[str, str], name: str
-) -> list[Problem]:
-    keys: list[tuple[str, ...]] = [
-        (c.name,) for c in schema.columns if c.unique and c.name in types
-    ]
-    if schema.key and len(schema.key) > 1 and all(k in types for k in schema.key):
-        keys.append(schema.key)
-    problems = []
-    for key in keys:
-        texts = [(_id_text if schema[k].kind == "id" else _text)(k, types[k]) for k in key]
-        cols = ", ".join(texts)
-        total, distinct = con.execute(
-            f'SELECT count(*), count(DISTINCT ({cols})) FROM "{raw}" WHERE {" AND ".join(f"{t} IS NOT NULL" for t in texts)}'
-        ).fetchone()
-        if total == distinct:  # the common case: one cheap pass, no row lists
-            continue
-        sql = (
-            f'SELECT {cols}, count(*) AS n, list(_row ORDER BY _row)[1:5] AS rows FROM "{raw}" '
-            f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
-        )
-        dupes = con.execute(f"SELECT *, sum(n) OVER () AS total FROM ({sql}) LIMIT 5").fetchall()
-        if dupes:
-            rows = tuple(r for d in dupes for r in d[len(key) + 1])[:5]
-            values = tuple(d[0] if len(key) == 1 else tuple(d[: len(key)]) for d in dupes)
-            problems.append(
-                Problem(
-                    f"duplicate {' × '.join(key)}",
-                    file=name,
-                    column=", ".join(key),
-                    rows=rows,
-                    n_rows=int(dupes[0][-1]),
-                    values=values,
-                    fix=f"each {' × '.join(key)} must appear once: remove repeated rows or give them distinct ids",
-                )
-            )
-    return problems

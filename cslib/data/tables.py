@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
-from cslib.data.contract import contract_problems, invisible_ids, typed_sql
+from cslib.data.contract import contract_problems, typed_sql
 from cslib.data.database import Query
 from cslib.data.file_checks import check_options
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
+from cslib.data.keys import invisible_ids
 from cslib.data.schema import SCHEMAS
 from cslib.data.sql import quote
 from cslib.errors import DataError, Problem

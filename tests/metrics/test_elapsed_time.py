@@ -73,6 +73,32 @@ def test_a_ticket_resolved_before_it_was_created_is_still_refused(
     assert "resolved_at': before created_at (rows 2, 3;" in str(info.value)
 
 
+@pytest.mark.parametrize("clock_from", [0, 10**9])  # the changes within the file's span, the rules
+def test_stored_timestamps_out_of_order_are_refused_through_the_span_of_the_file(
+    tmp_path, monkeypatch, clock_from
+):
+    monkeypatch.setattr(contract, "FASTER_FROM", clock_from)
+    rows = [
+        ("2026-10-25 01:50", "2026-10-25 01:10"),  # the repeated hour: 20 minutes later, kept
+        ("2026-10-25 01:50", "2026-10-25 00:30"),  # before it: refused
+        ("2026-03-29 00:30", "2026-03-29 02:10"),  # over the skipped hour: kept
+        ("2026-07-01 09:00", "2026-07-01 08:59"),  # refused
+        ("2025-12-31 23:00", "2026-01-02 08:00"),  # kept
+    ]
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(len(rows))],
+            "created_at": pd.to_datetime([c for c, _ in rows]),
+            "resolved_at": pd.to_datetime([r for _, r in rows]),
+        }
+    )
+    path = tmp_path / "tickets.parquet"
+    frame.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        read_table(path, "tickets", timezone="Europe/London")
+    assert "resolved_at': before created_at (rows 3, 5;" in str(info.value)
+
+
 def test_a_resolution_target_is_elapsed_time_across_a_summer_time_change(tmp_path):
     # 8-hour target; 00:30 → 09:00 on 29 March in London is 7 h 30 min of elapsed time
     path = _csv(tmp_path, [("2026-03-29 00:30", "2026-03-29 09:00")])

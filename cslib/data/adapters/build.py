@@ -23,8 +23,8 @@ from typing import Any
 from cslib.data import sql
 from cslib.data.adapters.clean import clean
 from cslib.data.adapters.model import OPS, Mapping, as_names, norm_label
-from cslib.data.contract import aware, zoned
 from cslib.data.files import ReadOptions
+from cslib.data.raw_sql import aware, zoned
 from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
 

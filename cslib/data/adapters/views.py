@@ -19,8 +19,8 @@ from cslib.data.adapters.build import Plan, column_plan, find_column, last_per_k
 from cslib.data.adapters.clean import counts
 from cslib.data.adapters.criteria import CELL, found_columns, missing_columns, unpivot
 from cslib.data.adapters.model import Mapping, path_under
-from cslib.data.contract import raw_types
 from cslib.data.files import ReadOptions, Source, connect, label, register_renamed, register_source
+from cslib.data.raw_sql import raw_types
 from cslib.data.schema import SCHEMAS
 from cslib.errors import DataError, Problem
 
