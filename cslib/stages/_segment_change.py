@@ -122,7 +122,7 @@ def case_arrays(con, dims: list[str]) -> CaseArrays:
             FROM all_cases c {" ".join(joins)} ORDER BY c.created_at"""
     ).fetchnumpy()
     return CaseArrays(
-        np.asarray(got["value"], dtype=float),
+        np.ma.filled(np.ma.asarray(got["value"], dtype=float), np.nan),  # NULL: NaN, not 0
         np.asarray(got["review"], dtype=bool),
         np.asarray(got["day"], dtype=np.int64),
         {dim: np.asarray(got[f"code_{i}"], dtype=np.int64) for i, dim in enumerate(dims)},
@@ -149,6 +149,36 @@ def segment_changes(
     )
     table["segment"] = cases.labels[dim][table["segment"].to_numpy(dtype=np.intp)]
     return table
+
+
+def in_both_periods(cases: CaseArrays, dim: str) -> bool:
+    """Whether the cases with a ``dim`` segment hold tickets of both the baseline and the review."""
+    review = cases.review[cases.codes[dim] >= 0]
+    return bool(review.any() and not review.all())
+
+
+def mix_of(cases: CaseArrays, dim: str, kind: str) -> pd.DataFrame:
+    """:func:`mix_effects` from the arrays: each segment's count and mean score per period
+    (a missing value counted, not averaged, as SQL's ``avg`` leaves it out)."""
+    seg = cases.codes[dim]
+    given = seg >= 0
+    seg, review, value = seg[given], cases.review[given], cases.value[given]
+    known = ~np.isnan(value)
+    score = value
+    if kind in SCORE:  # the Net Promoter Score of each answer
+        score = np.where(known, 100.0 * ((value >= 9).astype(float) - (value <= 6)), np.nan)
+    size = len(cases.labels[dim])
+
+    def per_period(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scored = rows & known
+        total = np.bincount(seg[scored], weights=score[scored], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / np.bincount(seg[scored], minlength=size)
+        return np.bincount(seg[rows], minlength=size).astype(float), mean
+
+    n0, m0 = per_period(~review)
+    n1, m1 = per_period(review)
+    return mix_from_means(cases.labels[dim], n0, n1, m0, m1)
 
 
 def mix_effects(con, kind: str) -> pd.DataFrame:

@@ -25,7 +25,9 @@ from cslib.stages._segment_change import (
     by_segment,
     case_arrays,
     case_table,
+    in_both_periods,
     mix_effects,
+    mix_of,
     segment_changes,
 )
 from cslib.stages._shared import (
@@ -364,10 +366,13 @@ def _by_segment(wb: Workbook, *, changes: bool = True) -> tuple[pd.DataFrame, pd
         with case_table(wb, o, dims) as con:
             cases = case_arrays(con, dims) if changes else None
             for dim in dims:
+                if cases is not None:  # the cases in hand: both analyses from them
+                    if in_both_periods(cases, dim):
+                        found.append(labelled(segment_changes(cases, dim, kind), o, dim))
+                        mixed.append(labelled(mix_of(cases, dim, kind), o, dim))
+                    continue
                 by_segment(con, dim)
                 if both_periods(con):
-                    if cases is not None:
-                        found.append(labelled(segment_changes(cases, dim, kind), o, dim))
                     mixed.append(labelled(mix_effects(con, kind), o, dim))
     return _stacked(found), _stacked(mixed)
 

@@ -16,7 +16,9 @@ from cslib.stages._segment_change import (
     by_segment,
     case_arrays,
     case_table,
+    in_both_periods,
     mix_effects,
+    mix_of,
     segment_changes,
 )
 from cslib.stages._shared import cycle_span, treated_teams
@@ -79,6 +81,8 @@ def test_tables_from_duckdb_equal_the_per_case_computation_on_the_sample(wb, by)
             new, new_mix = segment_changes(cases, by, kind), mix_effects(con, kind)
         pd.testing.assert_frame_equal(new, old, rtol=1e-9, check_dtype=False)
         pd.testing.assert_frame_equal(new_mix, old_mix, rtol=1e-9, check_dtype=False)
+        from_arrays = mix_of(cases, by, kind)
+        pd.testing.assert_frame_equal(from_arrays, old_mix, rtol=1e-9, check_dtype=False)
         kinds.append(kind)
     assert {"duration", "continuous", "proportion"} <= set(kinds)  # all three compared
 
@@ -110,6 +114,30 @@ def test_mix_effects_by_hand():
     # baseline: 100, 100, 0 and 100 -> mean 75; review: −100 and 0, 100 -> −100 · 1/4 + 0 · 3/4
     assert nps["mean_before"].iloc[-1] == pytest.approx(75.0)
     assert nps["mean_after"].iloc[-1] == pytest.approx(-25.0)
+
+
+@pytest.mark.parametrize("kind", ["proportion", "nps", "continuous"])
+def test_the_mix_from_the_case_arrays_equals_the_one_from_sql(kind):
+    # segment z has no review case; a missing value counts in n, not in the mean
+    days = pd.to_datetime(["2026-01-05"] * 5 + ["2026-06-01"] * 4 + ["2026-01-06"] * 2)
+    frame = pd.DataFrame(
+        {
+            "seg": ["x", "x", "y", "y", "x", "x", "y", "y", "x", "z", "z"],
+            "period": ["baseline"] * 5 + ["review"] * 4 + ["baseline"] * 2,
+            "day": days,
+            "created_at": days,
+            "value": [9.0, 3, 10, np.nan, 6, 8, 9, 1, 10, 7, 2],
+        }
+    )
+    con = _table(frame, "all_cases")
+    cases = case_arrays(con, ["seg"])
+    by_segment(con, "seg")
+    got = mix_of(cases, "seg", kind)
+    pd.testing.assert_frame_equal(got, mix_effects(con, kind), rtol=1e-12)
+    assert got.set_index("segment").loc["y", "n_before"] == 2
+    assert in_both_periods(cases, "seg")
+    baseline_only = case_arrays(_table(frame[frame["period"] == "baseline"], "all_cases"), ["seg"])
+    assert not in_both_periods(baseline_only, "seg")
 
 
 def test_segment_changes_count_days_by_hand():
