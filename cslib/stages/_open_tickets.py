@@ -114,15 +114,23 @@ def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Se
             f"""CREATE TEMP TABLE km_cases AS SELECT date_trunc('{FREQS[freq]}', created_at) AS period,
                   {"".join(f"{sql.ident(b)}, " for b in by)}value, still_open FROM ({query})"""
         )
-        groups = con.execute(
-            f"SELECT {keys}, count(*) AS n FROM km_cases GROUP BY {keys} ORDER BY {keys}"
-        ).df()
-        # each group's durations in order: the Kaplan–Meier curve need not sort them again
+        con.execute(
+            f"""CREATE TEMP TABLE km_groups AS SELECT {keys}, count(*) AS n,
+                  row_number() OVER (ORDER BY {keys}) - 1 AS code FROM km_cases GROUP BY {keys}"""
+        )
+        groups = con.execute(f"SELECT {keys}, n FROM km_groups ORDER BY code").df()
+        # each case with its group's number (not its keys): sorted here, not on text keys in SQL
+        same = " AND ".join(
+            f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in ["period", *(sql.ident(b) for b in by)]
+        )
         got = con.execute(
-            f"SELECT value, still_open FROM km_cases ORDER BY {keys}, value"
+            f"SELECT g.code, c.value, c.still_open FROM km_cases c JOIN km_groups g ON {same}"
         ).fetchnumpy()
-    value = np.asarray(got["value"], dtype=float)
-    still_open = np.asarray(got["still_open"], dtype=bool)
+    # each group's cases side by side (a counting sort of small numbers), sorted by the curve
+    code = np.asarray(got["code"])
+    order = np.argsort(code.astype(np.uint16) if len(groups) <= 2**16 else code, kind="stable")
+    value = np.asarray(got["value"], dtype=float)[order]
+    still_open = np.asarray(got["still_open"], dtype=bool)[order]
     sizes = groups["n"].to_numpy()
     medians = [
         km_median(value[stop - n : stop], still_open[stop - n : stop])

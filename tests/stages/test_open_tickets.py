@@ -72,3 +72,29 @@ def test_only_periods_from_the_first_open_ticket_become_kaplan_meier_medians(sam
             assert got.get(period, np.nan) == want or (np.isnan(want) and period not in got)
         else:
             assert got[period] == value == pytest.approx(np.median(week["value"]), rel=1e-12)
+
+
+def test_kaplan_meier_medians_by_segment_keep_the_tickets_without_one(sample_dir, tmp_path):
+    from cslib.metrics.periods import floor
+    from cslib.stages import _open_tickets as open_tickets
+
+    folder = shutil.copytree(sample_dir, tmp_path / "sample")
+    tickets = pd.read_parquet(folder / "tickets.parquet")
+    tickets.loc[tickets.index % 7 == 0, "channel"] = None  # a group of its own
+    tickets.to_parquet(folder / "tickets.parquet", index=False)
+    wb = open_workbook(folder / "cycle.yaml", run_dir=tmp_path / "run", stage="check")
+    obj = next(o for o in wb.cycle.objectives if o.kpi == "resolution_hours")
+    teams = check.treated_teams(wb)
+    start, end = wb.window("review")
+    got = open_tickets._km_medians(wb, obj, teams, start, end, "M", ["channel"])
+    # by hand: each month × channel's cases, a Kaplan–Meier median each
+    cases = open_tickets.durations(wb, obj, teams, start, end, by=["channel"])
+    cases["period"] = floor(cases["created_at"], "M")
+    cases["channel"] = cases["channel"].fillna("(none)")
+    want = {
+        key: km_median(group["value"].to_numpy(), group["still_open"].to_numpy())
+        for key, group in cases.groupby(["period", "channel"])
+    }
+    got = got.rename(index=lambda v: "(none)" if v is None or v is np.nan else v, level="channel")
+    assert "(none)" in got.index.get_level_values("channel")
+    assert dict(got.items()) == pytest.approx(want, nan_ok=True)
