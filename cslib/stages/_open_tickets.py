@@ -123,14 +123,15 @@ def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Se
         same = " AND ".join(
             f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in ["period", *(sql.ident(b) for b in by)]
         )
+        small = "USMALLINT" if len(groups) <= 2**16 else "BIGINT"  # sorted by counting
         got = con.execute(
-            f"SELECT g.code, c.value, c.still_open FROM km_cases c JOIN km_groups g ON {same}"
+            f"SELECT CAST(g.code AS {small}) AS code, c.value, c.still_open "
+            f"FROM km_cases c JOIN km_groups g ON {same}"
         ).fetchnumpy()
-    # each group's cases side by side (a counting sort of small numbers), sorted by the curve
-    code = np.asarray(got["code"])
-    order = np.argsort(code.astype(np.uint16) if len(groups) <= 2**16 else code, kind="stable")
-    value = np.asarray(got["value"], dtype=float)[order]
-    still_open = np.asarray(got["still_open"], dtype=bool)[order]
+    # each group's cases side by side, in any order: the curve sorts its own
+    order = np.argsort(np.asarray(got.pop("code")), kind="stable")
+    value = np.asarray(got.pop("value"), dtype=float)[order]
+    still_open = np.asarray(got.pop("still_open"), dtype=bool)[order]
     sizes = groups["n"].to_numpy()
     medians = [
         km_median(value[stop - n : stop], still_open[stop - n : stop])

@@ -136,7 +136,7 @@ def segment_changes(
     """Every segment of the ``dim`` column compared between baseline and review, its days as
     the units (the ``table`` of :func:`~cslib.stats.impact.compare_segments` with ``day``)."""
     seg = cases.codes[dim]
-    given = seg >= 0
+    given = _given(seg)
     table = segment_table(
         cases.value[given],
         seg[given],
@@ -151,6 +151,12 @@ def segment_changes(
     return table
 
 
+def _given(codes: np.ndarray) -> np.ndarray | slice:
+    """The cases with a segment: every one (a slice, so no copies) or those of a mask."""
+    given = codes >= 0
+    return slice(None) if given.all() else given
+
+
 def in_both_periods(cases: CaseArrays, dim: str) -> bool:
     """Whether the cases with a ``dim`` segment hold tickets of both the baseline and the review."""
     review = cases.review[cases.codes[dim] >= 0]
@@ -161,24 +167,23 @@ def mix_of(cases: CaseArrays, dim: str, kind: str) -> pd.DataFrame:
     """:func:`mix_effects` from the arrays: each segment's count and mean score per period
     (a missing value counted, not averaged, as SQL's ``avg`` leaves it out)."""
     seg = cases.codes[dim]
-    given = seg >= 0
-    seg, review, value = seg[given], cases.review[given], cases.value[given]
-    known = ~np.isnan(value)
+    given = _given(seg)
+    cell = seg[given] * 2 + cases.review[given]  # segment × period: baseline 2s, review 2s + 1
+    value = cases.value[given]
+    size = 2 * len(cases.labels[dim])
     score = value
     if kind in SCORE:  # the Net Promoter Score of each answer
-        score = np.where(known, 100.0 * ((value >= 9).astype(float) - (value <= 6)), np.nan)
-    size = len(cases.labels[dim])
-
-    def per_period(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scored = rows & known
-        total = np.bincount(seg[scored], weights=score[scored], minlength=size)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / np.bincount(seg[scored], minlength=size)
-        return np.bincount(seg[rows], minlength=size).astype(float), mean
-
-    n0, m0 = per_period(~review)
-    n1, m1 = per_period(review)
-    return mix_from_means(cases.labels[dim], n0, n1, m0, m1)
+        score = 100.0 * ((value >= 9).astype(float) - (value <= 6))
+    n = np.bincount(cell, minlength=size).astype(float)
+    scored = n
+    known = ~np.isnan(value)
+    if not known.all():
+        cell, score = cell[known], score[known]
+        scored = np.bincount(cell, minlength=size).astype(float)
+    total = np.bincount(cell, weights=score, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / scored
+    return mix_from_means(cases.labels[dim], n[0::2], n[1::2], mean[0::2], mean[1::2])
 
 
 def mix_effects(con, kind: str) -> pd.DataFrame:

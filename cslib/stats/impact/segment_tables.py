@@ -173,7 +173,8 @@ def segment_table(
 
     # each segment's cases, in their order: one stable sort instead of a mask per segment
     codes, segments = pd.factorize(seg)
-    order = np.argsort(codes, kind="stable")
+    small = codes.astype(np.int32 if len(segments) >= 2**15 else np.int16)  # sorted by counting
+    order = np.argsort(small, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(segments) + 1))
 
     def compared(i: int) -> pd.DataFrame | None:
