@@ -111,12 +111,21 @@ def open_within(con, source, table: str, options, by, filters, start, end) -> li
     return missing_by
 
 
-def restrict(con, view: str, filters, start, end, stamp: str) -> None:
-    """``<view>_all``: rows of the filtered segments; ``<view>``: those also within the dates."""
-    segments = [
+def segment_filter(filters) -> list[str]:
+    """SQL conditions that keep the rows of the ``filters`` segments (column → value or values).
+
+    >>> segment_filter({"team": ["Billing", "Orders"]})
+    ['"team" IN (\'Billing\', \'Orders\')']
+    """
+    return [
         f"{sql.ident(col)} IN ({', '.join(sql.quote(str(v)) for v in ([values] if isinstance(values, str) else values))})"
         for col, values in (filters or {}).items()
     ]
+
+
+def restrict(con, view: str, filters, start, end, stamp: str) -> None:
+    """``<view>_all``: rows of the filtered segments; ``<view>``: those also within the dates."""
+    segments = segment_filter(filters)
     dates = []
     if start is not None:
         dates.append(f"{stamp} >= TIMESTAMP '{pd.Timestamp(start).isoformat(sep=' ')}'")

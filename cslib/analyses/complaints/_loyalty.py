@@ -16,6 +16,7 @@ import pandas as pd
 
 from cslib.data.tables import ReadOptions
 from cslib.metrics.engine import scan
+from cslib.metrics.periods import segment_filter
 
 #: the groups compared, in the order of the result table
 GROUPS = ("resolved well", "resolved poorly", "never complained")
@@ -23,26 +24,27 @@ GROUPS = ("resolved well", "resolved poorly", "never complained")
 TICKET_COLUMNS = ("customer_id", "created_at", "nps")
 
 
-def per_customer(view: str, tie_break: bool, as_of: pd.Timestamp | None) -> str:
-    """SQL of one row per customer: group, reference time, first later NPS answer, repeat (0/1).
+def per_customer(typed: str, scope: list[str], tie_break: bool, as_of: pd.Timestamp | None) -> str:
+    """SQL of one row per customer: group, reference time, first later NPS answer, repeat (0/1),
+    from the tickets of view ``typed`` that meet every condition of ``scope`` (SQL).
 
     Parameters ``$window`` (microseconds of the repeat window) and, with an
     ``as_of``, ``$as_of``; the default end of the data is the latest ticket of a
-    known customer in the unfiltered tickets.
+    known customer in all the tickets (read in the same pass).
     """
     first = (
         "(k.created_at, TRY_CAST(k.ticket_id AS BIGINT), k.ticket_id)"
         if tie_break
         else "k.created_at"
     )
-    end = (
-        "CAST($as_of AS TIMESTAMP)"
-        if as_of is not None
-        else f'(SELECT max(created_at) FROM "{view}_typed" WHERE customer_id IS NOT NULL)'
-    )
+    end = "CAST($as_of AS TIMESTAMP)" if as_of is not None else "(SELECT max(created_at) FROM seen)"
+    columns = "customer_id, created_at, nps" + (", ticket_id" if tie_break else "")
     return f"""
-    WITH tk AS (
-        SELECT * FROM "{view}" WHERE customer_id IS NOT NULL
+    WITH seen AS (
+        SELECT {columns}, {" AND ".join(scope) or "TRUE"} AS in_scope
+        FROM "{typed}" WHERE customer_id IS NOT NULL
+    ), tk AS (
+        SELECT * FROM seen WHERE in_scope
     ), grp AS (
         SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST("group" AS VARCHAR) AS "group",
                CAST(reference_at AS TIMESTAMP) AS reference_at, _order
@@ -97,7 +99,8 @@ class LaterLoyalty:
         columns = con.table(view).columns
         con.register("_rp_complained", self.complained)
         con.register("_rp_complainers", self.complainers)
-        return con, per_customer(view, "ticket_id" in columns, self.as_of)
+        scope = segment_filter(self.filters)
+        return con, per_customer(f"{view}_typed", scope, "ticket_id" in columns, self.as_of)
 
     def totals(self, validate: bool) -> dict[str, tuple[int, ...]]:
         """Per group: customers, NPS answers, promoters, detractors, sum of the answers,
