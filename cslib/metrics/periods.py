@@ -114,8 +114,9 @@ def open_within(con, source, table: str, options, by, filters, start, end) -> li
 def segment_filter(filters) -> list[str]:
     """SQL conditions that keep the rows of the ``filters`` segments (column → value or values).
 
-    >>> segment_filter({"team": ["Billing", "Orders"]})
-    ['"team" IN (\'Billing\', \'Orders\')']
+    >>> print(*segment_filter({"team": ["Billing", "Orders"], "channel": "chat"}), sep="\n")
+    "team" IN ('Billing', 'Orders')
+    "channel" IN ('chat')
     """
     return [
         f"{sql.ident(col)} IN ({', '.join(sql.quote(str(v)) for v in ([values] if isinstance(values, str) else values))})"
