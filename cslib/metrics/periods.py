@@ -114,7 +114,8 @@ def open_within(con, source, table: str, options, by, filters, start, end) -> li
 def segment_filter(filters) -> list[str]:
     """SQL conditions that keep the rows of the ``filters`` segments (column → value or values).
 
-    >>> print(*segment_filter({"team": ["Billing", "Orders"], "channel": "chat"}), sep="\n")
+    >>> for condition in segment_filter({"team": ["Billing", "Orders"], "channel": "chat"}):
+    ...     print(condition)
     "team" IN ('Billing', 'Orders')
     "channel" IN ('chat')
     """
