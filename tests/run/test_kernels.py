@@ -39,6 +39,7 @@ found = {
     "cached": runs_limits.cache_info().currsize,
     "pid": os.getpid(),
     "lazy": "phonenumbers" not in sys.modules,  # cleaning imports nothing
+    "litter": len(probe.litter),  # the last notebook's garbage in cycles: collected, not kept
 }
 with open(record, "w") as handle:
     json.dump(found, handle)
@@ -52,6 +53,11 @@ runs_limits(20)
 os.environ["PROBE"] = "left"
 os.chdir("/")
 probe.warn()
+class Litter:
+    pass
+cycle = Litter()
+cycle.itself = cycle
+probe.litter.add(cycle)  # unreachable only once the namespace is cleared
 """
 
 
@@ -61,7 +67,8 @@ def probes(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     (folder / "probe.py").write_text(
-        "import warnings\n\ndef warn():\n    warnings.warn('probe warning', UserWarning)\n"
+        "import warnings, weakref\n\nlitter = weakref.WeakSet()\n\n"
+        "def warn():\n    warnings.warn('probe warning', UserWarning)\n"
     )
     nb = nbformat.v4.new_notebook()
     nb.cells = [
