@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cslib.cycle.artefacts import temporary_beside
+from cslib.cycle.artefacts import written_whole
 from cslib.data.parquet import read_frame
 from cslib.data.privacy import neutralise_frame
 from cslib.errors import DataError, ParameterError, Problem
@@ -161,13 +160,8 @@ def _store(path: Path, rows: pd.DataFrame) -> None:
     with _locked(path):
         old = _without(_read(path), rows)
         new = rows if old.empty else pd.concat([old, rows], ignore_index=True)
-        tmp = temporary_beside(path)
-        try:
+        with written_whole(path) as tmp:
             if suffix == ".parquet":
                 new.to_parquet(tmp, index=False)
             else:  # every value quoted: a line break or a bare CR inside one stays inside it
                 neutralise_frame(new).to_csv(tmp, index=False, quoting=csv.QUOTE_ALL)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)

@@ -42,12 +42,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import math
 import re
 import secrets
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -230,21 +232,37 @@ def _write_json(path: Path, record: dict) -> Path:
     return write_whole(path, json.dumps(record, indent=2, default=str))
 
 
-def write_whole(path: str | Path, text: str) -> Path:
-    """Write ``text`` through a temporary file of its own, then rename it over ``path``.
+@contextlib.contextmanager
+def written_whole(path: str | Path) -> Iterator[Path]:
+    """A temporary file name of its own beside ``path`` to write to; renamed over ``path`` when
+    the block ends well, removed when it fails.
 
     A full disk or a killed process never leaves half a file, and two processes writing
     the same file at once each replace it whole (the last one wins). A process killed
     mid-write leaves its temporary file (``<name>.<random>.tmp``), which
     :func:`partial_files` finds.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "table.parquet"
+    >>> with written_whole(path) as part:
+    ...     pd.DataFrame({"x": [1]}).to_parquet(part)
+    >>> sorted(p.name for p in path.parent.iterdir())
+    ['table.parquet']
     """
     tmp = temporary_beside(path)
     try:
-        with open(tmp, "x", encoding="utf-8") as out:  # made here: nobody else writes it
-            out.write(text)
+        yield tmp
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_whole(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole (:func:`written_whole`)."""
+    with written_whole(path) as tmp, open(tmp, "x", encoding="utf-8") as out:
+        out.write(text)  # made here ("x"): nobody else writes it
     return Path(path)
 
 
@@ -285,13 +303,11 @@ def save(run_dir: str | Path, stage: str, name: str, obj: object) -> Path:
     folder(run_dir, stage).mkdir(parents=True, exist_ok=True)
     if isinstance(obj, pd.DataFrame):
         path = table_path(run_dir, stage, name)
-        obj.to_parquet(path, index=False)
-    else:
-        path = record_path(run_dir, stage, name)
-        path.write_text(
-            json.dumps(obj, default=_plain, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-    return path
+        with written_whole(path) as part:
+            obj.to_parquet(part, index=False)
+        return path
+    text = json.dumps(obj, default=_plain, indent=2, ensure_ascii=False)
+    return write_whole(record_path(run_dir, stage, name), text)
 
 
 def load(run_dir: str | Path, stage: str, name: str):

@@ -75,3 +75,22 @@ def test_files_written_whole_have_the_usual_permissions(tmp_path):
         os.umask(old)
     for path in (report, ledger):  # readable by the others the reports folder is shared with
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_stage_result_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monkeypatch):
+    import pandas as pd
+    import pytest
+
+    saved = artefacts.save(tmp_path, "plan", "baseline", pd.DataFrame({"value": [0.66]}))
+
+    def disk_full(frame, path, **options):
+        with open(path, "wb") as out:
+            out.write(b"PAR1 half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        artefacts.save(tmp_path, "plan", "baseline", pd.DataFrame({"value": [0.7]}))
+    monkeypatch.undo()
+    assert artefacts.load(tmp_path, "plan", "baseline")["value"].tolist() == [0.66]
+    assert artefacts.partial_files(saved) == [] and list(saved.parent.iterdir()) == [saved]

@@ -62,7 +62,8 @@ def build_panel(batch: Batch) -> Path | None:
     for n, request in enumerate(frames):
         frame = wb.kpis(**request.arguments())
         name = f"{n:03d}.parquet"
-        frame.to_parquet(folder / name, index=False)
+        with artefacts.written_whole(folder / name) as part:
+            frame.to_parquet(part, index=False)
         index[request.key] = name
     record = {
         "schema_version": SCHEMA_VERSION,
@@ -70,7 +71,7 @@ def build_panel(batch: Batch) -> Path | None:
         "teams": teams,
         "frames": index,
     }
-    (folder / INDEX).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    artefacts.write_whole(folder / INDEX, json.dumps(record, indent=2))  # last: the panel is whole
     return folder
 
 
