@@ -1,8 +1,8 @@
 """The data contract as SQL: parse raw columns into contract types and find every value that breaks it.
 
 The checks run in DuckDB over the raw view (see :mod:`cslib.data.files`), one
-pass counting the failures of every check, then up to five example rows per
-failing check. Time zones: naive timestamps are read in the cycle's
+pass counting the failures of every check and the distinct values of every key
+(:mod:`cslib.data.keys`), then up to five example rows per failing check. Time zones: naive timestamps are read in the cycle's
 ``timezone``; zone-aware ones are converted to it; a column that mixes both is an
 error. Timestamps come out naive, in local time of that zone; durations between them
 are elapsed time (:func:`~cslib.data.sql.elapsed_seconds`).

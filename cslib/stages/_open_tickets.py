@@ -106,8 +106,8 @@ def open_count(wb: Workbook, obj, teams, start, end) -> tuple[int, int, pd.Times
 
 def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Series:
     """The Kaplan–Meier median of each ``freq`` period (× ``by``) from ``start`` to ``end``,
-    indexed by ``period`` and the ``by`` columns: the cases reach Python as two arrays sorted
-    by their group, not as a frame."""
+    indexed by ``period`` and the ``by`` columns: the cases reach Python as arrays with their
+    group's number, not as a frame, and are grouped there."""
     keys = ", ".join(["period", *(sql.ident(b) for b in by)])
     with _case_query(wb, obj, teams, start, end, by) as (con, query):
         con.execute(
