@@ -130,13 +130,13 @@ def _km_medians(wb: Workbook, obj, teams, start, end, freq: str, by=()) -> pd.Se
         ).fetchnumpy()
     # each group's cases side by side, in any order: the curve sorts its own
     order = np.argsort(np.asarray(got.pop("code")), kind="stable")
-    value = np.asarray(got.pop("value"), dtype=float)[order]
-    still_open = np.asarray(got.pop("still_open"), dtype=bool)[order]
+    value = np.asarray(got["value"], dtype=float)
+    still_open = np.asarray(got["still_open"], dtype=bool)
     sizes = groups["n"].to_numpy()
-    medians = [
-        km_median(value[stop - n : stop], still_open[stop - n : stop])
-        for n, stop in zip(sizes, np.cumsum(sizes), strict=True)
-    ]
+    medians = []
+    for n, stop in zip(sizes, np.cumsum(sizes), strict=True):
+        rows = order[stop - n : stop]
+        medians.append(km_median(value[rows], still_open[rows]))
     index = pd.MultiIndex.from_frame(groups[["period", *by]]) if by else pd.Index(groups["period"])
     return pd.Series(medians, index=index, dtype=float)
 

@@ -172,10 +172,10 @@ def segment_table(
     kw: dict[str, Any] = {"random_state": random_state} if kind == "duration" else {}
 
     # each segment's cases, in their order: one stable sort instead of a mask per segment
-    codes, segments = pd.factorize(seg)
+    codes, segments = pd.factorize(seg)  # −1: no segment, first in order
     small = codes.astype(np.int32 if len(segments) >= 2**15 else np.int16)  # sorted by counting
     order = np.argsort(small, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(segments) + 1))
+    bounds = np.cumsum(np.bincount(codes + 1, minlength=len(segments) + 1))  # where each starts
 
     def compared(i: int) -> pd.DataFrame | None:
         rows = order[bounds[i] : bounds[i + 1]]
