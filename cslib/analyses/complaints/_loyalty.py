@@ -43,7 +43,7 @@ def per_customer(typed: str, scope: list[str], tie_break: bool, as_of: pd.Timest
     WITH seen AS (
         SELECT {columns}, {" AND ".join(scope) or "TRUE"} AS in_scope
         FROM "{typed}" WHERE customer_id IS NOT NULL
-    ), tk AS (
+    ), tk AS NOT MATERIALIZED (  -- a filter of seen, not a second copy of the tickets
         SELECT * FROM seen WHERE in_scope
     ), grp AS (
         SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST("group" AS VARCHAR) AS "group",
