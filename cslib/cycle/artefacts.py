@@ -251,7 +251,7 @@ def written_whole(path: str | Path) -> Iterator[Path]:
     >>> sorted(p.name for p in path.parent.iterdir())
     ['table.parquet']
     """
-    tmp = temporary_beside(path)
+    tmp = _temporary_beside(path)
     try:
         yield tmp
         tmp.replace(path)
@@ -266,7 +266,7 @@ def write_whole(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
-def temporary_beside(path: str | Path) -> Path:
+def _temporary_beside(path: str | Path) -> Path:
     """A name no other file has beside ``path`` (``<name>.<random>.tmp``), for a file written
     whole and then renamed over it; made with the usual permissions (the user's umask), which
     ``tempfile.mkstemp`` would narrow to the owner alone."""

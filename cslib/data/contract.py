@@ -376,10 +376,9 @@ def contract_problems(
     types = {k: v for k, v in raw_types(con, raw).items() if k != "_row"}
     checks = _checks(schema, types, opts, _span(con, raw, schema, types, n_rows))
     timed = _timestamps(con, raw, schema, types, opts)
-    found_keys = keys(schema, types)
-    counts = _count_failures(con, timed, checks, found_keys)
+    counts, repeated = _one_pass(con, timed, checks, keys(schema, types))
     problems: list[Problem] = []
-    for check, count in zip(checks, counts[: len(checks)], strict=True):
+    for check, count in zip(checks, counts, strict=True):
         if not count:
             continue
         rows, values = _examples(con, timed, check)
@@ -394,17 +393,12 @@ def contract_problems(
                 fix=check.fix,
             )
         )
-    repeated = [
-        k
-        for k, (total, distinct) in zip(found_keys, counts[len(checks) :], strict=True)
-        if total != distinct
-    ]
     return problems + duplicate_keys(con, raw, repeated, name)
 
 
-def _count_failures(con, raw: str, checks: list[_Check], keys: list) -> list:
-    """In one pass over ``raw``: how many rows fail each check, then per key (:func:`~cslib.data.keys.keys`)
-    how many rows give it whole and how many distinct values it has there."""
+def _one_pass(con, raw: str, checks: list[_Check], keys: list) -> tuple[list[int], list]:
+    """In one pass over ``raw``: how many rows fail each check, and the keys of ``keys``
+    (:func:`~cslib.data.keys.keys`) whose values repeat (fewer distinct than rows giving one)."""
     parts = []
     for ch in checks:
         if "count(*)" in ch.fail:  # a whole-column rule
@@ -417,12 +411,11 @@ def _count_failures(con, raw: str, checks: list[_Check], keys: list) -> list:
             f"count(*) FILTER (WHERE {whole}), count(DISTINCT ({', '.join(texts)})) FILTER (WHERE {whole})"
         )
     if not parts:
-        return []
+        return [], []
     found = con.execute(f'SELECT {", ".join(parts)} FROM "{raw}"').fetchone()
-    return [
-        *found[: len(checks)],
-        *zip(found[len(checks) :: 2], found[len(checks) + 1 :: 2], strict=True),
-    ]
+    given, distinct = found[len(checks) :: 2], found[len(checks) + 1 :: 2]
+    repeated = [k for k, n, d in zip(keys, given, distinct, strict=True) if n != d]
+    return list(found[: len(checks)]), repeated
 
 
 def _examples(con, raw: str, check: _Check) -> tuple[tuple[int, ...], tuple[object, ...]]:
