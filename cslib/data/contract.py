@@ -82,17 +82,20 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
     return text(column.name, raw_type)
 
 
-def _output_expr(column: Column, parsed: str) -> str:
-    if column.kind == "int":
-        return f"CAST({parsed} AS BIGINT)"
-    return parsed
+def _output_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
+    """SQL of a column in its contract type; whole numbers stored as whole numbers are cast
+    directly (a no-op for BIGINT), not through a double."""
+    if column.kind == "int" and _INTEGER.match(raw_type):
+        return f"CAST({ident(column.name)} AS BIGINT)"
+    parsed = parse_expr(column, raw_type, opts)
+    return f"CAST({parsed} AS BIGINT)" if column.kind == "int" else parsed
 
 
 def typed_sql(con, view: str, schema: TableSchema, opts: ReadOptions) -> str:
     """SELECT list turning the raw view into contract types (contract columns only)."""
     types = raw_types(con, view)
     exprs = [
-        f"{_output_expr(c, parse_expr(c, types[c.name], opts))} AS {ident(c.name)}"
+        f"{_output_expr(c, types[c.name], opts)} AS {ident(c.name)}"
         for c in schema.columns
         if c.name in types
     ]

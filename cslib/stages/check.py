@@ -21,13 +21,9 @@ from cslib.stages import _open_tickets as open_tickets
 from cslib.stages._customer_voice import comments as comments  # the notebook's cells
 from cslib.stages._customer_voice import servqual as servqual
 from cslib.stages._segment_change import (
-    both_periods,
-    by_segment,
-    case_arrays,
-    case_table,
     in_both_periods,
-    mix_effects,
     mix_of,
+    objective_cases,
     segment_changes,
 )
 from cslib.stages._shared import (
@@ -347,9 +343,9 @@ def _segment_dims(wb: Workbook) -> list[str]:
 
 
 def _by_segment(wb: Workbook, *, changes: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every objective's segments compared (with ``changes``) and its mix effects, over the
-    ``cases`` of each segment dimension (:func:`~cslib.stages._segment_change.case_table`,
-    computed once per objective for all of them), stacked with ``objective`` and ``by``."""
+    """Every objective's segments compared (with ``changes``) and its mix effects, from the
+    objective's cases (:func:`~cslib.stages._segment_change.objective_cases`, read once for
+    all the segment dimensions), stacked with ``objective`` and ``by``."""
     found: list[pd.DataFrame] = []
     mixed: list[pd.DataFrame] = []
 
@@ -363,17 +359,12 @@ def _by_segment(wb: Workbook, *, changes: bool = True) -> tuple[pd.DataFrame, pd
         dims = _segment_dims(wb)
         if kind is None or not dims:
             continue
-        with case_table(wb, o, dims) as con:
-            cases = case_arrays(con, dims) if changes else None
-            for dim in dims:
-                if cases is not None:  # the cases in hand: both analyses from them
-                    if in_both_periods(cases, dim):
-                        found.append(labelled(segment_changes(cases, dim, kind), o, dim))
-                        mixed.append(labelled(mix_of(cases, dim, kind), o, dim))
-                    continue
-                by_segment(con, dim)
-                if both_periods(con):
-                    mixed.append(labelled(mix_effects(con, kind), o, dim))
+        cases = objective_cases(wb, o, dims)
+        for dim in dims:
+            if in_both_periods(cases, dim):
+                if changes:
+                    found.append(labelled(segment_changes(cases, dim, kind), o, dim))
+                mixed.append(labelled(mix_of(cases, dim, kind), o, dim))
     return _stacked(found), _stacked(mixed)
 
 

@@ -1,4 +1,4 @@
-"""The Check stage's segment comparisons and mix analysis from DuckDB equal the per-case computation."""
+"""The Check stage's segment comparisons and mix analysis from case arrays equal the per-case computation."""
 
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ from cslib.cycle.workbook import open_workbook
 from cslib.metrics import engine as kpi
 from cslib.metrics.engine import REGISTRY
 from cslib.stages._segment_change import (
-    by_segment,
     case_arrays,
-    case_table,
     in_both_periods,
-    mix_effects,
     mix_of,
+    objective_cases,
     segment_changes,
 )
 from cslib.stages._shared import cycle_span, treated_teams
@@ -75,14 +73,10 @@ def test_tables_from_duckdb_equal_the_per_case_computation_on_the_sample(wb, by)
         kw.update(before="baseline", after="review")
         old = compare_segments(data, day="day", **kw).table
         old_mix = mix_decomposition(data, **{k: v for k, v in kw.items()})
-        with case_table(wb, o, ["channel", "segment"]) as con:
-            by_segment(con, by)
-            cases = case_arrays(con, ["channel", "segment"])
-            new, new_mix = segment_changes(cases, by, kind), mix_effects(con, kind)
+        cases = objective_cases(wb, o, ["channel", "segment"])
+        new, new_mix = segment_changes(cases, by, kind), mix_of(cases, by, kind)
         pd.testing.assert_frame_equal(new, old, rtol=1e-9, check_dtype=False)
         pd.testing.assert_frame_equal(new_mix, old_mix, rtol=1e-9, check_dtype=False)
-        from_arrays = mix_of(cases, by, kind)
-        pd.testing.assert_frame_equal(from_arrays, old_mix, rtol=1e-9, check_dtype=False)
         kinds.append(kind)
     assert {"duration", "continuous", "proportion"} <= set(kinds)  # all three compared
 
@@ -94,7 +88,13 @@ def _table(frame: pd.DataFrame, name: str = "cases"):
     return con
 
 
-def test_mix_effects_by_hand():
+def _mix(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    days = pd.to_datetime(np.where(frame["period"] == "review", "2026-06-01", "2026-01-05"))
+    cases = case_arrays(_table(frame.assign(day=days, created_at=days), "all_cases"), ["seg"])
+    return mix_of(cases, "seg", kind)
+
+
+def test_the_mix_by_hand():
     # x: baseline 3 of 3, review 1 of 1; y: baseline 0 of 1, review 1 of 3
     frame = pd.DataFrame(
         {
@@ -103,22 +103,23 @@ def test_mix_effects_by_hand():
             "value": [1.0, 1, 1, 1, 0, 0, 0, 1],
         }
     )
-    got = mix_effects(_table(frame), "proportion").set_index("segment")
+    got = _mix(frame, "proportion").set_index("segment")
     # shares 3/4, 1/4 -> 1/4, 3/4; review level 1/2: rate y = 1/4 · 1/3, mix x = −1/2 · 1/2
     assert got.loc["total", ["mean_before", "mean_after"]].tolist() == [0.75, 0.5]
     assert got.loc["x", "mix_effect"] == pytest.approx(-0.25)
     assert got.loc["y", "rate_effect"] == pytest.approx(1 / 12)
     assert got.loc["total", "mix_effect"] == pytest.approx(-1 / 3)
     assert got.loc["total", "total_effect"] == pytest.approx(-0.25)
-    nps = mix_effects(_table(frame.assign(value=[9.0, 9, 7, 3, 10, 6, 8, 9])), "nps")
+    nps = _mix(frame.assign(value=[9.0, 9, 7, 3, 10, 6, 8, 9]), "nps")
     # baseline: 100, 100, 0 and 100 -> mean 75; review: −100 and 0, 100 -> −100 · 1/4 + 0 · 3/4
     assert nps["mean_before"].iloc[-1] == pytest.approx(75.0)
     assert nps["mean_after"].iloc[-1] == pytest.approx(-25.0)
 
 
 @pytest.mark.parametrize("kind", ["proportion", "nps", "continuous"])
-def test_the_mix_from_the_case_arrays_equals_the_one_from_sql(kind):
-    # segment z has no review case; a missing value counts in n, not in the mean
+def test_the_mix_from_the_case_arrays_equals_the_per_case_computation(kind):
+    # segment z has no review case, w no case (its ticket is between the periods); a missing
+    # value counts in n, not in the mean
     days = pd.to_datetime(["2026-01-05"] * 5 + ["2026-06-01"] * 4 + ["2026-01-06"] * 2)
     frame = pd.DataFrame(
         {
@@ -129,12 +130,23 @@ def test_the_mix_from_the_case_arrays_equals_the_one_from_sql(kind):
             "value": [9.0, 3, 10, np.nan, 6, 8, 9, 1, 10, 7, 2],
         }
     )
-    con = _table(frame, "all_cases")
-    cases = case_arrays(con, ["seg"])
-    by_segment(con, "seg")
-    got = mix_of(cases, "seg", kind)
-    pd.testing.assert_frame_equal(got, mix_effects(con, kind), rtol=1e-12)
-    assert got.set_index("segment").loc["y", "n_before"] == 2
+    if kind == "proportion":  # 0/1 per case
+        frame["value"] = (frame["value"] >= 8).astype(float).where(frame["value"].notna())
+    between = frame.iloc[:1].assign(seg="w", period=None)
+
+    def mixed(frame: pd.DataFrame) -> pd.DataFrame:
+        cases = case_arrays(_table(pd.concat([frame, between]), "all_cases"), ["seg"])
+        assert list(cases.labels["seg"]) == ["w", "x", "y", "z"]
+        return mix_of(cases, "seg", kind).set_index("segment")
+
+    known = frame.dropna(subset=["value"])
+    want = mix_decomposition(known, value="value", period="period", segment="seg", kind=kind)
+    pd.testing.assert_frame_equal(mixed(known), want.set_index("segment"), rtol=1e-12)
+    # y's missing baseline value: counted (2 cases, not 1); its mean is that of the other one
+    got = mixed(frame)
+    assert got.loc["y", "n_before"] == 2
+    assert got.loc["y", "mean_before"] == want.set_index("segment").loc["y", "mean_before"]
+    cases = case_arrays(_table(frame, "all_cases"), ["seg"])
     assert in_both_periods(cases, "seg")
     baseline_only = case_arrays(_table(frame[frame["period"] == "baseline"], "all_cases"), ["seg"])
     assert not in_both_periods(baseline_only, "seg")
