@@ -12,7 +12,17 @@ from __future__ import annotations
 import importlib
 
 #: what the stages' cells import on first use (:mod:`cslib._lazy`, plotting), heaviest first
-HEAVY = ("scipy.stats", "statsmodels.api", "seaborn", "matplotlib.figure", "duckdb", "phonenumbers")
+HEAVY = (
+    "scipy.stats",
+    "statsmodels.genmod.generalized_linear_model",
+    "statsmodels.regression.linear_model",
+    "statsmodels.stats.proportion",
+    "statsmodels.stats.inter_rater",
+    "seaborn",
+    "matplotlib.figure",
+    "duckdb",
+    "phonenumbers",
+)
 
 
 def preload() -> None:

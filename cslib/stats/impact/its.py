@@ -16,10 +16,14 @@ from cslib.stats.impact._its_errors import _Inference, ar1_gaussian, ar1_glm, ch
 from cslib.stats.impact._notes import _caught
 
 if TYPE_CHECKING:
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.genmod import families, generalized_linear_model
+    from statsmodels.regression import linear_model
 else:
-    sm = lazy("statsmodels.api")
+    # the models themselves, not all of statsmodels.api (a third of the import)
+    families = lazy("statsmodels.genmod.families")
+    generalized_linear_model = lazy("statsmodels.genmod.generalized_linear_model")
+    linear_model = lazy("statsmodels.regression.linear_model")
     stats = lazy("scipy.stats")
 
 FAMILIES = ("gaussian", "poisson", "quasipoisson", "binomial")
@@ -338,8 +342,8 @@ def _fit(endog, X, family, exposure, lags, notes):
     with _caught(notes, "interrupted time series"):
         if family == "gaussian":
             return _fit_gaussian(endog, X, lags)
-        fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
-        model = sm.GLM(endog, X, family=fam, offset=exposure)
+        fam = families.Binomial() if family == "binomial" else families.Poisson()
+        model = generalized_linear_model.GLM(endog, X, family=fam, offset=exposure)
         what = "binomial GLM (logit)" if family == "binomial" else "Poisson GLM (log link)"
         if exposure is not None:
             what += " with log(exposure) offset"
@@ -379,13 +383,13 @@ def _fit_gaussian(endog, X, lags):
         )
     if lags > 0:
         hac = {"maxlags": lags, "use_correction": True}
-        fit = sm.OLS(endog, X).fit(cov_type="HAC", cov_kwds=hac, use_t=True)
+        fit = linear_model.OLS(endog, X).fit(cov_type="HAC", cov_kwds=hac, use_t=True)
         return (
             fit,
             _inference(fit),
             f"OLS segmented regression, Newey–West (HAC, {lags} lags) errors",
         )
-    fit = sm.OLS(endog, X).fit()
+    fit = linear_model.OLS(endog, X).fit()
     return fit, _inference(fit), "OLS segmented regression, model-based errors"
 
 
