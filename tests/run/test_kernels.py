@@ -320,3 +320,37 @@ def test_a_kernel_that_cannot_be_cleaned_stops_the_run_before_the_next_notebook(
         with pytest.raises(RuntimeError, match="could not be cleaned.*OSError: reset failed"):
             kernels.execute(str(probes / "probe.ipynb"), str(probes / "second.ipynb"), **run)
     assert (probes / "first.ipynb").exists() and not (probes / "second.ipynb").exists()
+
+
+def test_the_run_clients_are_ready_without_losing_the_first_output():
+    # ready as soon as the kernel's "idle" for their own request arrives: what a first cell
+    # prints still reaches the client, and nothing older is left to read
+    import inspect
+
+    from jupyter_core.utils import run_sync
+
+    from cslib.run.kernels import kernel_manager
+
+    def sync(method):  # the blocking client's methods as they are, the asynchronous one's run
+        return run_sync(method) if inspect.iscoroutinefunction(method) else method
+
+    km = kernel_manager()(kernel_name="python3")
+    run_sync(km.start_kernel)(cwd=str(ROOT))
+    try:
+        for client in (km.blocking_client(), km.client()):
+            client.start_channels()
+            try:
+                sync(client.wait_for_ready)(timeout=60)
+                assert not sync(client.iopub_channel.msg_ready)()  # its output channel read up
+                request = client.execute("print('first')")
+                texts, state = [], None
+                while state != "idle":
+                    msg = sync(client.get_iopub_msg)(timeout=30)
+                    if msg["parent_header"].get("msg_id") == request:
+                        texts += [msg["content"]["text"]] if msg["msg_type"] == "stream" else []
+                        state = msg["content"].get("execution_state", state)
+                assert texts == ["first\n"]
+            finally:
+                client.stop_channels()
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
