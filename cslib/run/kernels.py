@@ -4,6 +4,7 @@ stops it."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from pathlib import Path
@@ -41,6 +42,7 @@ def kernel_manager():
     return IpcKernelManager
 
 
+@functools.cache
 def ready_clients():
     """The kernel clients (asynchronous, as papermill's, and blocking) ready as soon as the
     kernel has answered and its output channel has caught up.

@@ -91,7 +91,8 @@ def case_arrays(
     for i, dim in enumerate(dims):
         found = sorted(v for v in distinct[dim].dropna().unique())
         labels[dim] = np.asarray(found, dtype=object)
-        con.register(f"seg_codes_{i}", pd.DataFrame({"seg": found, "code": range(len(found))}))
+        codes_of = {"seg": pd.Series(found, dtype="string"), "code": np.arange(len(found))}
+        con.register(f"seg_codes_{i}", pd.DataFrame(codes_of))  # text, even when empty
         col = sql.ident(dim)
         joins.append(f"LEFT JOIN seg_codes_{i} s{i} ON s{i}.seg = c.{col}")
         codes.append(f"coalesce(s{i}.code, -1) AS code_{i}")

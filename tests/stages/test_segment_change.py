@@ -152,6 +152,16 @@ def test_the_mix_from_the_case_arrays_equals_the_per_case_computation(kind):
     assert not in_both_periods(baseline_only, "seg")
 
 
+def test_a_dimension_without_any_segment_has_no_cases():
+    days = pd.to_datetime(["2026-01-05", "2026-06-01"])
+    frame = pd.DataFrame(
+        {"seg": [None, None], "other": ["x", "x"], "period": ["baseline", "review"]}
+    ).assign(day=days, created_at=days, value=[1.0, 2.0])
+    cases = case_arrays(_table(frame, "all_cases"), ["seg", "other"])
+    assert cases.labels["seg"].size == 0 and (cases.codes["seg"] == -1).all()
+    assert not in_both_periods(cases, "seg") and in_both_periods(cases, "other")
+
+
 def test_segment_changes_count_days_by_hand():
     # baseline 1, 1 (day 1) and 3, 3 (day 2); review 2, 2 and 4, 4: the days' spread alone
     days = pd.to_datetime(
