@@ -9,7 +9,7 @@ import pytest
 from cslib.data.parquet import read_frame
 
 # A fresh process counts its threads before and after reading: Arrow's pools, once started,
-# live until the process ends (and can abort it at exit).
+# live until the process ends (and can abort it at exit, so the count leaves by os._exit).
 THREADS = """
 import os, sys
 import pandas as pd, pyarrow.parquet
@@ -18,7 +18,8 @@ threads = lambda: len(os.listdir("/proc/self/task"))
 before = threads()
 for _ in range(3):
     frame = {reader}(sys.argv[1])
-print(before, threads(), len(frame))
+print(before, threads(), len(frame), flush=True)
+os._exit(0)
 """
 
 
