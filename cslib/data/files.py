@@ -297,6 +297,16 @@ def _transcode(path: Path, encoding: str, target: Path) -> None:
         dst.write(decoder.decode(b"", final=True))
 
 
+def parquet_identity(source: Source) -> tuple | None:
+    """What names one version of a Parquet file source (:func:`_identity`); None for any other
+    source (a CSV, Excel or zipped file, a DataFrame, a database query)."""
+    if isinstance(source, str | Path) and _suffix(Path(source)) in PARQUET_SUFFIXES:
+        path = Path(source)
+        if path.is_file():
+            return _identity(path)
+    return None
+
+
 def _identity(path: Path) -> tuple:
     """What names one version of a file: its full path, modification time and size."""
     return (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size)

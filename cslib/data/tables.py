@@ -25,16 +25,25 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
-from cslib.data.contract import contract_problems, typed_sql
+from cslib.data.contract import clean_text, contract_problems, typed_sql
 from cslib.data.database import Query
 from cslib.data.file_checks import check_options
-from cslib.data.files import ReadOptions, Source, connect, label, register_renamed
+from cslib.data.files import (
+    ReadOptions,
+    Source,
+    connect,
+    label,
+    parquet_identity,
+    register_renamed,
+)
 from cslib.data.keys import invisible_ids
 from cslib.data.schema import SCHEMAS
 from cslib.data.sql import quote
@@ -167,10 +176,25 @@ def open_table(
             )
     else:
         register_raw(con, source, raw, opts)
+    file = parquet_identity(source) if opts.mapping is None else None
+    clean = _clean_text(table, file, opts) if file else frozenset()
     con.execute(
-        f'CREATE OR REPLACE TEMP VIEW "{view}" AS {typed_sql(con, raw, SCHEMAS[table], opts)}'
+        f'CREATE OR REPLACE TEMP VIEW "{view}" AS {typed_sql(con, raw, SCHEMAS[table], opts, clean)}'
     )
     return con, view
+
+
+@functools.lru_cache(maxsize=64)
+def _clean_text(table: str, file: tuple, opts: ReadOptions) -> frozenset[str]:
+    """The text columns of one version of a Parquet file (``file``: its identity) already
+    clean (:func:`~cslib.data.contract.clean_text`), found once per process: a stage opens
+    the same file dozens of times."""
+    con = connect()
+    try:
+        register_raw(con, Path(file[0]), "raw", opts)
+        return clean_text(con, "raw", SCHEMAS[table], opts)
+    finally:
+        con.close()
 
 
 def read_table(
