@@ -10,7 +10,10 @@ round's wall time, rows per second and peak memory (max RSS of that process).
 
 Aim at 10M tickets on 2 cores: at most 1.1× the hand-written SQL (``sql``, the floor), ≥ 4× faster
 than pandas, peak memory ≤ 1 GB. ``sql+clean`` is the same query over the text cleaned as cslib
-cleans it before grouping (spaces trimmed, categories in one case): what the cleaning costs.
+cleans it before grouping (spaces trimmed, categories in one case): what the cleaning costs
+where a file's text is not clean. cslib's first round checks which text columns the file stores
+clean and notes it in cslib's cache folder, as its first read of any file version does; later
+rounds, like later processes, read those columns as stored.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def parse_expr(column: Column, raw_type: str, opts: ReadOptions) -> str:
 def _output_expr(column: Column, raw_type: str, opts: ReadOptions, clean: bool = False) -> str:
     """SQL of a column in its contract type; whole numbers stored as whole numbers are cast
     directly (a no-op for BIGINT), not through a double; a text column known to be ``clean``
-    (:func:`clean_text`) is taken as it is."""
+    (:func:`cslib.data.stored_text.clean_text`) is taken as it is."""
     if clean:
         return ident(column.name)
     if column.kind == "int" and _INTEGER.match(raw_type):
@@ -99,7 +99,7 @@ def typed_sql(
     con, view: str, schema: TableSchema, opts: ReadOptions, clean: Collection[str] = ()
 ) -> str:
     """SELECT list turning the raw view into contract types (contract columns only); the
-    ``clean`` columns (:func:`clean_text`) are taken as they are."""
+    ``clean`` columns (:func:`cslib.data.stored_text.clean_text`) are taken as they are."""
     types = raw_types(con, view)
     exprs = [
         f"{_output_expr(c, types[c.name], opts, c.name in clean)} AS {ident(c.name)}"
@@ -107,58 +107,6 @@ def typed_sql(
         if c.name in types
     ]
     return f'SELECT {", ".join(exprs)} FROM "{view}"'
-
-
-#: the rows whose distinct values tell whether a text column is one of few values
-HEAD_ROWS = 100_000
-#: at most this many distinct values in those rows: a column worth checking for clean text
-FEW_VALUES = 1_000
-
-
-def clean_text(con, view: str, schema: TableSchema, opts: ReadOptions) -> frozenset[str]:
-    """The text and category columns of few distinct values already as :func:`parse_expr` makes
-    them (no surrounding spaces, no empty text, categories in lower case with underscores):
-    the typed view can take them as they are, which saves evaluating their cleaning on every row
-    of every query (about a fifth of a KPI query over ten million tickets).
-
-    Only columns with at most :data:`FEW_VALUES` distinct values in their first
-    :data:`HEAD_ROWS` rows are checked, over their distinct values (free text and ids are left
-    to their cleaning).
-
-    Examples
-    --------
-    >>> import duckdb
-    >>> from cslib.data.schema import TICKETS
-    >>> con = duckdb.connect()
-    >>> _ = con.execute("CREATE VIEW raw AS SELECT * FROM (VALUES ('phone', 'Billing'), "
-    ...                 "('Chat ', 'Returns')) v(channel, team)")
-    >>> sorted(clean_text(con, "raw", TICKETS, ReadOptions()))
-    ['team']
-    """
-    types = raw_types(con, view)
-    texts = [
-        c
-        for c in schema.columns
-        if c.kind in ("category", "text") and types.get(c.name) == "VARCHAR"
-    ]
-    if not texts:
-        return frozenset()
-    head = con.execute(
-        f"SELECT {', '.join(f'approx_count_distinct({ident(c.name)})' for c in texts)} "
-        f'FROM (SELECT * FROM "{view}" LIMIT {HEAD_ROWS})'
-    ).fetchone()
-    few = [c for c, n in zip(texts, head, strict=True) if n <= FEW_VALUES]
-    if not few:
-        return frozenset()
-    same = con.execute(
-        "SELECT "
-        + ", ".join(
-            f"(SELECT coalesce(bool_and({parse_expr(c, 'VARCHAR', opts)} IS NOT DISTINCT FROM "
-            f'{ident(c.name)}), TRUE) FROM (SELECT DISTINCT {ident(c.name)} FROM "{view}"))'
-            for c in few
-        )
-    ).fetchone()
-    return frozenset(c.name for c, ok in zip(few, same, strict=True) if ok)
 
 
 # -------------------------------------------------------------------- validation

@@ -4,15 +4,16 @@ Reading a large workbook is slow (a million rows take a minute) and every stage'
 kernel, and ``cslib validate``, open the same export. The first read (with the
 calamine reader) checks the sheet's layout and stores the sheet's values as text,
 with the row numbers the spreadsheet shows, in
-``$CSLIB_CACHE_DIR`` (default: the user's cache folder, ``~/.cache/cslib/excel``
-on Linux), readable by the user only; later reads of the same file contents,
-sheet and header row take the copy. The :data:`KEEP` most recently used copies are kept.
+cslib's cache folder (:mod:`cslib.data.cache`: ``~/.cache/cslib/excel`` on Linux),
+readable by the user only; later reads of the same file contents,
+sheet and header row take the copy. The 20 most recently used copies are kept.
 
 Examples
 --------
 >>> import tempfile
 >>> from unittest import mock
 >>> from openpyxl import Workbook
+>>> from cslib.data.cache import CACHE_ENV
 >>> from cslib.data.files import ReadOptions, connect
 >>> folder = Path(tempfile.mkdtemp())
 >>> book = Workbook(); book.active.append(["ticket_id", "created_at"]); book.active.append([7, "2026-04-01"])
@@ -22,7 +23,7 @@ Examples
 ...     columns = register_excel(con, folder / "t.xlsx", "raw", ReadOptions(), "t.xlsx")
 >>> columns, con.execute("SELECT * FROM raw").fetchall()
 (['ticket_id', 'created_at'], [(2, '7', '2026-04-01')])
->>> len(list((folder / "cache").glob("*.parquet")))
+>>> len(list((folder / "cache" / "excel").glob("*.parquet")))
 1
 """
 
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cslib.data.cache import KEEP, cache_folder, prune
 from cslib.data.file_checks import check_header, excel_layout_problems
 from cslib.data.sql import file_literal
 from cslib.errors import DataError, Problem
@@ -43,20 +45,8 @@ from cslib.errors import DataError, Problem
 if TYPE_CHECKING:
     from cslib.data.files import ReadOptions
 
-#: the environment variable that moves the cache folder
-CACHE_ENV = "CSLIB_CACHE_DIR"
-#: how many sheet copies the cache keeps (the least recently used go first)
-KEEP = 20
 #: changes when the copies' layout changes, so older copies are not read
 FORMAT = "text-1"
-
-
-def cache_folder() -> Path:
-    """Where sheet copies are kept: ``$CSLIB_CACHE_DIR``, else the user's cache folder."""
-    import platformdirs
-
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path(platformdirs.user_cache_dir("cslib")) / "excel"
 
 
 def register_excel(con, path: Path, view: str, opts: ReadOptions, name: str) -> list[str]:
@@ -78,8 +68,7 @@ def sheet_copy(path: Path, opts: ReadOptions, name: str) -> Path:
         while block := handle.read(1 << 20):
             digest.update(block)
     try:
-        folder = cache_folder()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder = cache_folder("excel")
     except OSError:  # no cache folder can be made: keep the copy for this process only
         folder = Path(tempfile.mkdtemp(prefix="cslib-excel-"))
     target = folder / f"{digest.hexdigest()}.parquet"
@@ -91,7 +80,7 @@ def sheet_copy(path: Path, opts: ReadOptions, name: str) -> Path:
     frame.to_parquet(part, index=False)
     os.chmod(part, 0o600)
     os.replace(part, target)  # complete copies only, even with several kernels at once
-    _prune(folder)
+    prune(folder, "*.parquet", KEEP["excel"])
     return target
 
 
@@ -133,10 +122,3 @@ def _text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _prune(folder: Path) -> None:
-    """Remove all but the :data:`KEEP` most recently used copies."""
-    copies = sorted(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in copies[KEEP:]:
-        old.unlink(missing_ok=True)

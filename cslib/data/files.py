@@ -298,13 +298,29 @@ def _transcode(path: Path, encoding: str, target: Path) -> None:
 
 
 def parquet_identity(source: Source) -> tuple | None:
-    """What names one version of a Parquet file source (:func:`_identity`); None for any other
-    source (a CSV, Excel or zipped file, a DataFrame, a database query)."""
+    """What names one version of a Parquet file source: its identity (:func:`_identity`) and
+    the digest of its footer (the row groups' places, sizes and statistics); None for any
+    other source (a CSV, Excel or zipped file, a DataFrame, a database query)."""
     if isinstance(source, str | Path) and _suffix(Path(source)) in PARQUET_SUFFIXES:
         path = Path(source)
         if path.is_file():
-            return _identity(path)
+            return (*_identity(path), _footer_digest(path))
     return None
+
+
+def _footer_digest(path: Path) -> str:
+    """SHA-256 of a Parquet file's footer ('' when the file has none)."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size < 12:
+            return ""
+        handle.seek(size - 8)
+        tail = handle.read(8)
+        length = int.from_bytes(tail[:4], "little")
+        if tail[4:] != b"PAR1" or length > size - 12:
+            return ""
+        handle.seek(size - 8 - length)
+        return hashlib.sha256(handle.read(length)).hexdigest()
 
 
 def _identity(path: Path) -> tuple:

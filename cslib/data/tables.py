@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cslib.data.adapters.views import check_mapped, register_mapped
-from cslib.data.contract import clean_text, contract_problems, typed_sql
+from cslib.data.cache import digest, recall, remember
+from cslib.data.contract import contract_problems, typed_sql
 from cslib.data.database import Query
 from cslib.data.file_checks import check_options
 from cslib.data.files import (
@@ -47,6 +48,7 @@ from cslib.data.files import (
 from cslib.data.keys import invisible_ids
 from cslib.data.schema import SCHEMAS
 from cslib.data.sql import quote
+from cslib.data.stored_text import clean_text, text_rules
 from cslib.errors import DataError, Problem
 
 if TYPE_CHECKING:
@@ -187,14 +189,21 @@ def open_table(
 @functools.lru_cache(maxsize=64)
 def _clean_text(table: str, file: tuple, opts: ReadOptions) -> frozenset[str]:
     """The text columns of one version of a Parquet file (``file``: its identity) already
-    clean (:func:`~cslib.data.contract.clean_text`), found once per process: a stage opens
-    the same file dozens of times."""
+    clean (:func:`~cslib.data.stored_text.clean_text`): found once per process, as a stage opens
+    the same file dozens of times, and remembered in the cache folder for the next process."""
+    schema = SCHEMAS[table]
+    name = digest("clean-text-1", table, file, repr(opts), text_rules(schema, opts))
+    known = recall("text", name)
+    if isinstance(known, list):
+        return frozenset(known)
     con = connect()
     try:
         register_raw(con, Path(file[0]), "raw", opts)
-        return clean_text(con, "raw", SCHEMAS[table], opts)
+        clean = clean_text(con, "raw", schema, opts)
     finally:
         con.close()
+    remember("text", name, sorted(clean))
+    return clean
 
 
 def read_table(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from cslib.data import sql
@@ -81,19 +80,17 @@ def aggregate(con, ctx: Context, kpis: Sequence[KPI]) -> pd.DataFrame:
             *(f"{v} AS {sql.ident(name)}" for name, v in aggs.items()),
         ]
     )
-    frame = con.execute(f"SELECT {select} FROM {source(kpis, ctx)} GROUP BY ALL").df()
-    for col in [c for c in frame.columns if c.endswith("_q")]:
-        name = col[:-2]
-        quantiles = frame.pop(col).map(_pair)
-        if ctx.stat == "median":
-            frame[name] = quantiles.str[0].astype(float)
-        frame[f"{name}_p90"] = quantiles.str[1].astype(float)
-    return frame
-
-
-def _pair(q) -> Sequence[float] | np.ndarray:
-    """A cell's [median, p90], or two NaNs where it had no values (NULL comes back as None or NA)."""
-    return q if isinstance(q, list | tuple | np.ndarray) and len(q) == 2 else (np.nan, np.nan)
+    query = f"SELECT {select} FROM {source(kpis, ctx)} GROUP BY ALL"
+    lists = [name for name in aggs if name.endswith("_q")]
+    if lists:  # each [median, p90] list split in SQL: the frame holds plain numbers
+        split = []
+        for col in lists:
+            if ctx.stat == "median":
+                split.append(f"{sql.ident(col)}[1] AS {sql.ident(col[:-2])}")
+            split.append(f"{sql.ident(col)}[2] AS {sql.ident(col[:-2] + '_p90')}")
+        dropped = ", ".join(sql.ident(c) for c in lists)
+        query = f"SELECT * EXCLUDE ({dropped}), {', '.join(split)} FROM ({query})"
+    return con.execute(query).df()
 
 
 def _case_value(k: KPI, ctx: Context) -> tuple[str, str]:

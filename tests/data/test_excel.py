@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from cslib.data import cache as cache_module
 from cslib.data import excel
 from cslib.data.tables import read_table
 from cslib.errors import DataError
@@ -17,9 +18,8 @@ from cslib.errors import DataError
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(excel.CACHE_ENV, str(folder))
-    return folder
+    monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / "excel"
 
 
 def _book(path, rows, title="Tickets"):
@@ -71,7 +71,7 @@ def test_copies_are_per_sheet_and_header_row_and_the_oldest_go(tmp_path, cache, 
         "T8",
     ]
     assert len(list(cache.glob("*.parquet"))) == 2
-    monkeypatch.setattr(excel, "KEEP", 2)
+    monkeypatch.setitem(excel.KEEP, "excel", 2)
     for i in range(3):
         read_table(_book(tmp_path / f"other{i}.xlsx", ROWS), "tickets")
     assert len(list(cache.glob("*.parquet"))) == 2

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cslib.data import contract, tables
-from cslib.data.contract import clean_text
+from cslib.data import stored_text, tables
+from cslib.data.cache import CACHE_ENV
 from cslib.data.files import ReadOptions, connect
 from cslib.data.schema import TICKETS
+from cslib.data.stored_text import clean_text
 from cslib.data.tables import open_table, read_table
 
 
@@ -32,7 +35,8 @@ def typed_view(con, view: str = "tickets") -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     tables._clean_text.cache_clear()
     yield
     tables._clean_text.cache_clear()
@@ -65,7 +69,7 @@ def test_text_that_needs_cleaning_is_cleaned(tmp_path):
 
 
 def test_a_column_of_many_values_is_not_checked(tmp_path, monkeypatch):
-    monkeypatch.setattr(contract, "FEW_VALUES", 2)
+    monkeypatch.setattr(stored_text, "FEW_VALUES", 2)
     path = tmp_path / "t.parquet"
     tickets(["phone", "chat", "web", "email"], ["Billing"] * 4).to_parquet(path)
     con = connect()
@@ -79,4 +83,46 @@ def test_a_changed_file_is_checked_again(tmp_path):
     assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
     tickets(["Phone ", "chat"], ["Billing", "Returns"]).to_parquet(path)
     os.utime(path, ns=(1, 1))  # another version, whatever the clock's resolution
+    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+
+
+def test_what_was_found_is_remembered_for_the_next_process(tmp_path, monkeypatch):
+    path = tmp_path / "t.parquet"
+    tickets(["phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
+    read_table(path, "tickets", validate=False)
+    (record,) = (Path(os.environ[CACHE_ENV]) / "text").glob("*.json")
+    assert sorted(json.loads(record.read_text())) == ["channel", "status", "team"]
+
+    def no_check(*args):
+        raise AssertionError("checked again")
+
+    tables._clean_text.cache_clear()  # as a new process
+    monkeypatch.setattr(tables, "clean_text", no_check)
+    con, view = open_table(path, "tickets")
+    assert " channel AS channel" in typed_view(con, view)
+
+
+def test_a_file_rewritten_with_its_old_time_and_size_is_checked_again(tmp_path):
+    path = tmp_path / "t.parquet"
+    tickets(["phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
+    size = path.stat().st_size
+    read_table(path, "tickets", validate=False)
+    tickets(["Phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
+    os.utime(path, ns=(1, 1))
+    assert path.stat().st_size == size  # only the footer tells the versions apart
+    tables._clean_text.cache_clear()
+    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+
+
+def test_an_unreadable_record_or_cache_folder_is_passed_over(tmp_path, monkeypatch):
+    path = tmp_path / "t.parquet"
+    tickets(["Phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
+    read_table(path, "tickets", validate=False)
+    for record in (Path(os.environ[CACHE_ENV]) / "text").glob("*.json"):
+        record.write_text("[not json")
+    tables._clean_text.cache_clear()
+    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a-file"))  # no folder can be made there
+    tables._clean_text.cache_clear()
     assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
