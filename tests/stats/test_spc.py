@@ -114,6 +114,19 @@ class TestPublishedExamples:
     def test_critical_values(self, n, longest, crossings):
         assert runs_limits(n) == (longest, crossings)
 
+    def test_crossings_limit_counted_in_whole_numbers_is_the_binomial_quantile(self):
+        from scipy import stats
+
+        for n in range(1, 1201):
+            assert runs_limits.__wrapped__(n)[1] == int(stats.binom.ppf(0.05, n - 1, 0.5)), n
+
+    def test_a_long_chart_takes_the_same_limit_from_scipy(self, monkeypatch):
+        from cslib.stats.spc import rules
+
+        expected = runs_limits.__wrapped__(3_000)
+        monkeypatch.setattr(rules, "LONG_CHART", 100)
+        assert runs_limits.__wrapped__(3_000) == expected
+
 
 def _nhs(y: np.ndarray, cl: float, half: float = 1000.0):
     m = len(y)
