@@ -165,7 +165,9 @@ def compute(
             "evaluations": (evaluations, evaluation_options),
         }
         scope = (by, filters, start, end, opts.timezone)
-        avail = _availability(con, columns, others, scope, kpis, sla=sla, economics=economics)
+        avail = _availability(
+            con, columns, others, scope, kpis, validate, sla=sla, economics=economics
+        )
         chosen = _choose(kpis, avail, tickets)
         ctx = Context(
             columns=set(columns),
@@ -193,10 +195,13 @@ def compute(
     return _finish(out, by, chosen, min_responses)
 
 
-def _availability(con, columns, others: Mapping, scope: tuple, kpis, **inputs) -> pd.DataFrame:
+def _availability(
+    con, columns, others: Mapping, scope: tuple, kpis, validate: bool, **inputs
+) -> pd.DataFrame:
     """Open the other tables given (``others``: table → (source, options)) next to the tickets,
-    within ``scope`` (by, filters, start, end, time zone), and say which KPIs they all allow: the
-    KPIs of a table that lacks a segment column are not available."""
+    within ``scope`` (by, filters, start, end, time zone), checked as the tickets are
+    (``validate``), and say which KPIs they all allow: the KPIs of a table that lacks a segment
+    column are not available."""
     by, filters, start, end, timezone = scope
     lacking = {
         table: open_within(
@@ -208,6 +213,7 @@ def _availability(con, columns, others: Mapping, scope: tuple, kpis, **inputs) -
             filters,
             start,
             end,
+            validate,
         )
         for table, (source, options) in others.items()
         if source is not None

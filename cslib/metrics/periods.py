@@ -100,11 +100,14 @@ def grid(main: pd.DataFrame, ctx: Context, start, end, freq: str) -> pd.DataFram
 VIEWS = {"complaints": ("c", "received_at"), "evaluations": ("e", '"date"')}
 
 
-def open_within(con, source, table: str, options, by, filters, start, end) -> list[str]:
+def open_within(
+    con, source, table: str, options, by, filters, start, end, validate: bool = True
+) -> list[str]:
     """Register another table (complaints, evaluations) as its view (:data:`VIEWS`) within the
-    tickets' segments and dates; returns the segment columns it lacks (then the view is not made)."""
+    tickets' segments and dates, checked unless ``validate`` is false; returns the segment
+    columns it lacks (then the view is not made)."""
     view, stamp = VIEWS[table]
-    io.open_table(source, table, opts=options, con=con, view=f"{view}_typed")
+    io.open_table(source, table, opts=options, con=con, validate=validate, view=f"{view}_typed")
     missing_by = [b for b in [*by, *(filters or {})] if b not in con.table(f"{view}_typed").columns]
     if not missing_by:
         restrict(con, view, filters, start, end, stamp)

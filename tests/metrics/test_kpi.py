@@ -249,6 +249,22 @@ def test_complaint_rate_per_thousand_tickets():
     assert one(out, period="2026-04-02", team="A")["complaint_rate"] == pytest.approx(1000)
 
 
+def test_the_complaints_are_checked_as_the_tickets_are():
+    t = tickets(created_at=["2026-04-01"] * 2, team=["A", "A"])
+    c = pd.DataFrame(
+        {
+            "complaint_id": ["K1", "K1"],  # one id twice: a contract problem
+            "received_at": pd.to_datetime(["2026-04-01 12:00", "2026-04-01 13:00"]),
+            "team": ["A", "A"],
+        }
+    )
+    with pytest.raises(DataError, match="complaints"):
+        kpi.compute(t, kpis=["complaint_rate"], complaints=c, by="team")
+    # not checked again where the caller has checked them (a run's stages)
+    out = kpi.compute(t, kpis=["complaint_rate"], complaints=c, by="team", validate=False)
+    assert out["complaint_rate"].tolist() == [1000.0]
+
+
 def test_complaint_rate_needs_the_segment_in_the_complaints_table():
     t = tickets(created_at=["2026-04-01"], channel=["email"])
     c = pd.DataFrame({"complaint_id": ["K1"], "received_at": pd.to_datetime(["2026-04-01"])})
