@@ -139,8 +139,7 @@ TICKET_SCAN = DocstringComponents(
             """,
         "validate": """
             validate : bool
-                Check the tickets, and the other tables given, against the data contract
-                first (recommended).
+                Check the tickets against the data contract first (recommended).
             """,
     }
 )

@@ -138,6 +138,7 @@ def compute(
         ``service_level_over`` (``offered_less_short_abandons``, the default, or
         ``offered``); :func:`cslib.metrics.registry.glossary` words them.
     {validate}
+        The complaints and evaluations given are checked likewise.
 
     Returns
     -------
