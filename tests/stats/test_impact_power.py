@@ -6,9 +6,11 @@ minimum detectable effect and weeks needed, thin baselines, and a small simulati
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+from cslib.stats.impact.method import choose_method, method_rule
 from cslib.stats.impact.power import (
     Design,
     Noise,
@@ -16,7 +18,6 @@ from cslib.stats.impact.power import (
     its_sd,
     mde,
     plan_power,
-    planned_method,
     power,
     weekly_noise,
 )
@@ -80,9 +81,23 @@ def test_autocorrelated_weeks_need_a_larger_change():
 
 
 def test_method_follows_the_checks_choice():
-    assert planned_method(26, 13, False) == "its"
-    assert planned_method(26, 6, False) == "two-period"
-    assert planned_method(6, 6, True) == "did"
+    # the rule the plan uses is the one choose_method applies to the weeks themselves
+    for n_before in range(1, 13):
+        for n_after in range(1, 13):
+            weeks = np.arange(1, n_before + n_after + 1)
+            alone = choose_method(pd.DataFrame({"time": weeks}), time="time", change=n_before + 1)
+            assert method_rule(n_before, n_after, False) == alone.method
+            both = pd.DataFrame(
+                {
+                    "time": np.tile(weeks, 2),
+                    "unit": np.repeat([1, 2], weeks.size),
+                    "start": np.repeat([n_before + 1, 0], weeks.size),
+                }
+            )
+            compared = choose_method(both, time="time", unit="unit", first_treated="start")
+            assert method_rule(n_before, n_after, True) == compared.method == "did"
+    assert method_rule(26, 13, False) == "its"
+    assert method_rule(26, 6, False) == "two-period"
 
 
 def test_weeks_needed_is_the_first_review_with_80_percent_power():

@@ -63,6 +63,19 @@ class MethodChoice:
         )
 
 
+def method_rule(n_before: int, n_after: int, has_control: bool, min_periods: int = 8) -> str:
+    """The method :func:`choose_method` picks for these counts of periods before and after the
+    change, with a control group or without: DiD with one, else ITS with at least
+    ``min_periods`` periods on each side, else two periods.
+
+    >>> method_rule(20, 6, False), method_rule(20, 8, False), method_rule(6, 6, True)
+    ('two-period', 'its', 'did')
+    """
+    if has_control:
+        return "did"
+    return "its" if n_before >= min_periods and n_after >= min_periods else "two-period"
+
+
 def choose_method(
     data: pd.DataFrame,
     *,
@@ -132,7 +145,8 @@ def choose_method(
         "a plain before/after comparison would count any trend or seasonal "
         "pattern as an effect of the change",
     )
-    if has_control:
+    method = method_rule(nb, na, has_control, min_periods)
+    if method == "did":
         return MethodChoice(
             "did",
             "a control group is available (units never or not yet treated): "
@@ -150,7 +164,7 @@ def choose_method(
             na,
             True,
         )
-    if nb >= min_periods and na >= min_periods:
+    if method == "its":
         return MethodChoice(
             "its",
             f"no control group, and {nb} periods before and {na} after (at least "

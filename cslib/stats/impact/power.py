@@ -34,14 +34,12 @@ means, Bayley & Hammersley 1946; for DiD with few clusters Donald & Lang 2007).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cslib._lazy import lazy
-from cslib.stats.impact.method import choose_method
+from cslib.stats.impact.method import method_rule
 
 if TYPE_CHECKING:
     from scipy import optimize, stats
@@ -210,28 +208,6 @@ def mde(design: Design, noise: Noise, n_after: int, alpha: float = 0.05) -> floa
     return float(ncp * sd)
 
 
-@lru_cache(maxsize=1024)
-def planned_method(n_before: int, n_after: int, has_control: bool) -> str:
-    """The method :func:`choose_method` picks for these planned weeks (and a comparison group);
-    cached, as the search for the weeks a target needs asks again for every review length.
-
-    >>> planned_method(20, 6, False), planned_method(20, 8, False), planned_method(20, 8, True)
-    ('two-period', 'its', 'did')
-    """
-    weeks = np.arange(1, n_before + n_after + 1)
-    if has_control:
-        frame = pd.DataFrame(
-            {
-                "time": np.tile(weeks, 2),
-                "unit": np.repeat([1, 2], weeks.size),
-                "start": np.repeat([n_before + 1, 0], weeks.size),
-            }
-        )
-        return choose_method(frame, time="time", unit="unit", first_treated="start").method
-    frame = pd.DataFrame({"time": weeks})
-    return choose_method(frame, time="time", change=n_before + 1).method
-
-
 @dataclass(frozen=True)
 class PlanPower:
     """What the Check can detect for one objective, planned from its baseline.
@@ -369,7 +345,7 @@ def plan_power(
         wanted = abs(np.log1p(change / level)) if ratio else abs(change)
 
     def method_for(n_after: int) -> str:
-        return planned_method(weeks, n_after, control)
+        return method_rule(weeks, n_after, control)
 
     method = method_for(review_weeks)
     found = mde(designs[method], noises[method], review_weeks)
