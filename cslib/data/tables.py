@@ -194,7 +194,7 @@ def _clean_text(table: str, file: tuple, opts: ReadOptions) -> frozenset[str]:
     schema = SCHEMAS[table]
     name = digest("clean-text-1", table, file, repr(opts), text_rules(schema, opts))
     known = recall("text", name)
-    if isinstance(known, list):
+    if isinstance(known, list) and all(isinstance(c, str) for c in known):
         return frozenset(known)
     con = connect()
     try:

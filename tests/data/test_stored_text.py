@@ -118,10 +118,11 @@ def test_an_unreadable_record_or_cache_folder_is_passed_over(tmp_path, monkeypat
     path = tmp_path / "t.parquet"
     tickets(["Phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
     read_table(path, "tickets", validate=False)
-    for record in (Path(os.environ[CACHE_ENV]) / "text").glob("*.json"):
-        record.write_text("[not json")
-    tables._clean_text.cache_clear()
-    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    (record,) = (Path(os.environ[CACHE_ENV]) / "text").glob("*.json")
+    for unreadable in ("[not json", '[{"not": "a column name"}]', '{"channel": true}'):
+        record.write_text(unreadable)
+        tables._clean_text.cache_clear()
+        assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
     (tmp_path / "a-file").write_text("")
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a-file"))  # no folder can be made there
     tables._clean_text.cache_clear()
