@@ -42,7 +42,8 @@ INTERNALS = {
     "NaN": r"\bNaN\b",
     "<NA>": r"<NA>",
     "True/False": r"\b(?:True|False)\b",
-    "scientific notation": r"\b\d+(?:\.\d+)?e[+-]?\d+\b",
+    # not the end of an id such as a run's 20261204-141316-0e66
+    "scientific notation": r"(?<!\w-)\b\d+(?:\.\d+)?e[+-]?\d+\b",
 }
 
 

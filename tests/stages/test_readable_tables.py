@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cslib.display import Table, fmt, header, rounded, table_html
+from cslib.display import INTERNALS, Table, fmt, header, rounded, table_html
 from cslib.stages._shared import by_row_unit, change_text, columns, with_unit
 from cslib.stages.summary import objective_line
 
@@ -99,3 +99,11 @@ def test_no_detectable_change_never_claims_to_have_held():
     }
     line = objective_line(row, who="all teams in scope")
     assert "held" not in line and "target" not in line and "555 s to 545 s" in line
+
+
+def test_scientific_notation_is_found_but_not_in_an_id():
+    found = re.findall(
+        INTERNALS["scientific notation"],
+        "p = 2e-16, about -3.2e+07 tickets; run 20261204-141316-0e66, batch A-12e5",
+    )
+    assert found == ["2e-16", "3.2e+07"]
