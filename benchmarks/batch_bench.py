@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     OUT.mkdir(exist_ok=True)
     (OUT / "batch_bench.json").write_text(
-        json.dumps({"cores": cores, "stages": stages, "results": results}, indent=2)
+        json.dumps({"cores": cores(), "stages": stages, "results": results}, indent=2)
     )
     return 1 if any(r["failed"] for r in results) else 0
 
