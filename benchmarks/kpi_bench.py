@@ -12,9 +12,10 @@ Aim at 10M tickets on 2 cores: at most 1.1× the hand-written SQL (``sql``, the 
 than pandas, peak memory ≤ 1 GB. ``sql+clean`` is the same query over the text cleaned as cslib
 cleans it before grouping (spaces trimmed, categories in one case): what the cleaning costs
 where a file's text is not clean. ``sql+n`` also counts each KPI's cases, the denominators
-cslib returns beside every KPI (``<kpi>_n``): the floor of the same output. cslib's first round checks which text columns the file stores
-clean and notes it in cslib's cache folder, as its first read of any file version does; later
-rounds, like later processes, read those columns as stored.
+cslib returns beside every KPI (``<kpi>_n``): the floor of the same output. cslib's first
+round checks which text columns the file stores clean and notes it in cslib's cache folder, as
+its first read of any file version does; later rounds, like later processes, read those
+columns as stored.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``$CSLIB_CACHE_DIR`` (default: the user's cache folder, ``~/.cache/cslib`` on Linux) holds
 one folder per kind of record, readable by the user only: ``excel``, the sheet copies of
 :mod:`cslib.data.excel`, and ``text``, which text columns of a Parquet file are already clean
-(:func:`cslib.data.contract.clean_text`). A record is named by a digest of everything it
+(:func:`cslib.data.stored_text.clean_text`). A record is named by a digest of everything it
 depends on (the file's identity and contents, the options, the rules), so a changed file is a
 new record, never a stale one. The least recently used records go first.
 

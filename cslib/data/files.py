@@ -325,7 +325,8 @@ def _footer_digest(path: Path) -> str:
 
 def _identity(path: Path) -> tuple:
     """What names one version of a file: its full path, modification time and size."""
-    return (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size)
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def _temp_folder() -> Path:

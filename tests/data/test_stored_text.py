@@ -30,6 +30,10 @@ def tickets(channel: list, team: list) -> pd.DataFrame:
     )
 
 
+def channels(path) -> list:
+    return read_table(path, "tickets", validate=False)["channel"].tolist()
+
+
 def typed_view(con, view: str = "tickets") -> str:
     return con.execute("SELECT sql FROM duckdb_views() WHERE view_name = ?", [view]).fetchone()[0]
 
@@ -80,10 +84,10 @@ def test_a_column_of_many_values_is_not_checked(tmp_path, monkeypatch):
 def test_a_changed_file_is_checked_again(tmp_path):
     path = tmp_path / "t.parquet"
     tickets(["phone", "chat"], ["Billing", "Returns"]).to_parquet(path)
-    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    assert channels(path) == ["phone", "chat"]
     tickets(["Phone ", "chat"], ["Billing", "Returns"]).to_parquet(path)
     os.utime(path, ns=(1, 1))  # another version, whatever the clock's resolution
-    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    assert channels(path) == ["phone", "chat"]
 
 
 def test_what_was_found_is_remembered_for_the_next_process(tmp_path, monkeypatch):
@@ -111,7 +115,7 @@ def test_a_file_rewritten_with_its_old_time_and_size_is_checked_again(tmp_path):
     os.utime(path, ns=(1, 1))
     assert path.stat().st_size == size  # only the footer tells the versions apart
     tables._clean_text.cache_clear()
-    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    assert channels(path) == ["phone", "chat"]
 
 
 def test_an_unreadable_record_or_cache_folder_is_passed_over(tmp_path, monkeypatch):
@@ -122,8 +126,8 @@ def test_an_unreadable_record_or_cache_folder_is_passed_over(tmp_path, monkeypat
     for unreadable in ("[not json", '[{"not": "a column name"}]', '{"channel": true}'):
         record.write_text(unreadable)
         tables._clean_text.cache_clear()
-        assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+        assert channels(path) == ["phone", "chat"]
     (tmp_path / "a-file").write_text("")
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a-file"))  # no folder can be made there
     tables._clean_text.cache_clear()
-    assert read_table(path, "tickets", validate=False)["channel"].tolist() == ["phone", "chat"]
+    assert channels(path) == ["phone", "chat"]
